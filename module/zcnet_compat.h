@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the supported kernels lives here, keyed by the
+ * ZCNET_* probes that Kbuild runs against the target's headers. The core
+ * files use only the zcnet_* names below.
+ */
+#ifndef _ZCNET_COMPAT_H
+#define _ZCNET_COMPAT_H
+
+#include <linux/eventfd.h>
+#include <linux/mm.h>
+
+/* 6.8 dropped the count argument. */
+static inline void zcnet_eventfd_signal(struct eventfd_ctx *ev)
+{
+#ifdef ZCNET_EVENTFD_SIGNAL_COUNT
+	eventfd_signal(ev, 1);
+#else
+	eventfd_signal(ev);
+#endif
+}
+
+/* 6.5 dropped the vmas argument. Caller holds mmap_read_lock. */
+static inline long zcnet_pin_user_pages(unsigned long start,
+					unsigned long nr, unsigned int flags,
+					struct page **pages)
+{
+#ifdef ZCNET_PIN_USER_PAGES_VMAS
+	return pin_user_pages(start, nr, flags, pages, NULL);
+#else
+	return pin_user_pages(start, nr, flags, pages);
+#endif
+}
+
+#endif /* _ZCNET_COMPAT_H */

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/poll.h>
+
+#include "zcnet_cq.h"
+#include "zcnet_ctx.h"
+#include "zcnet_event.h"
+
+/*
+ * Completion slots are reserved when a descriptor is consumed and filled
+ * when it completes, so the CQ can never overflow: free slots minus slots
+ * already promised bound how many descriptors may be consumed.
+ */
+int zcnet_cq_reserve(struct zcnet_ctx *ctx, u32 want, u32 *got)
+{
+	struct zcnet_ring *cq = ctx->rings[ZCNET_RING_CQ];
+	unsigned long flags;
+	u32 free;
+	int err;
+
+	spin_lock_irqsave(&ctx->cq_lock, flags);
+	err = zcnet_ring_prod_free(cq, &free);
+	if (!err) {
+		free = free > ctx->cq_reserved ? free - ctx->cq_reserved : 0;
+		*got = min(want, free);
+		ctx->cq_reserved += *got;
+	}
+	spin_unlock_irqrestore(&ctx->cq_lock, flags);
+	return err;
+}
+
+/* Fills one reserved slot; visible to the user after zcnet_cq_flush(). */
+void zcnet_cq_post(struct zcnet_ctx *ctx, u64 cookie, s32 result, u32 flags)
+{
+	struct zcnet_ring *cq = ctx->rings[ZCNET_RING_CQ];
+	struct zcnet_cq_entry *cqe;
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&ctx->cq_lock, irqflags);
+	cqe = zcnet_ring_slot(cq, cq->cached_prod);
+	cqe->cookie = cookie;
+	cqe->result = result;
+	cqe->flags = flags;
+	WRITE_ONCE(cq->cached_prod, cq->cached_prod + 1);
+	ctx->cq_reserved--;
+	spin_unlock_irqrestore(&ctx->cq_lock, irqflags);
+	zcnet_stat_inc(&ctx->stats, ZCNET_STAT_cq_posted);
+}
+
+/* Publishes posted entries; one signal per flush, only if the CQ moved. */
+void zcnet_cq_flush(struct zcnet_ctx *ctx)
+{
+	struct zcnet_ring *cq = ctx->rings[ZCNET_RING_CQ];
+	unsigned long flags;
+	bool signal;
+
+	spin_lock_irqsave(&ctx->cq_lock, flags);
+	zcnet_ring_prod_submit(cq);
+	signal = ctx->cq_signalled != cq->cached_prod;
+	ctx->cq_signalled = cq->cached_prod;
+	spin_unlock_irqrestore(&ctx->cq_lock, flags);
+	if (!signal)
+		return;
+	if (zcnet_event_signal(ctx, ZCNET_EVENTFD_CQ))
+		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_cq_signals);
+	wake_up_interruptible_poll(&ctx->wq, EPOLLIN | EPOLLRDNORM);
+}

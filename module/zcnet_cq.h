@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _ZCNET_CQ_H
+#define _ZCNET_CQ_H
+
+#include <linux/types.h>
+
+struct zcnet_ctx;
+
+int zcnet_cq_reserve(struct zcnet_ctx *ctx, u32 want, u32 *got);
+void zcnet_cq_post(struct zcnet_ctx *ctx, u64 cookie, s32 result, u32 flags);
+void zcnet_cq_flush(struct zcnet_ctx *ctx);
+
+#endif /* _ZCNET_CQ_H */

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/eventfd.h>
+#include <linux/slab.h>
+#include <linux/wait_bit.h>
+
+#include "zcnet_ctx.h"
+#include "zcnet_event.h"
+#include "zcnet_region.h"
+
+atomic_t zcnet_live_contexts = ATOMIC_INIT(0);
+
+static void zcnet_ctx_free_work(struct work_struct *work)
+{
+	struct zcnet_ctx *ctx = container_of(work, struct zcnet_ctx, free_work);
+	int i;
+
+	zcnet_event_detach_all(ctx);
+	for (i = 0; i < ZCNET_RING_NR; i++)
+		zcnet_ring_free(ctx->rings[i]);
+	mutex_destroy(&ctx->tx_lock);
+	mutex_destroy(&ctx->lock);
+	kfree(ctx);
+	if (atomic_dec_and_test(&zcnet_live_contexts))
+		wake_up_var(&zcnet_live_contexts);
+}
+
+static void zcnet_ctx_kref_release(struct kref *ref)
+{
+	struct zcnet_ctx *ctx = container_of(ref, struct zcnet_ctx, ref);
+
+	queue_work(zcnet_wq, &ctx->free_work);
+}
+
+struct zcnet_ctx *zcnet_ctx_alloc(void)
+{
+	struct zcnet_ctx *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return NULL;
+	kref_init(&ctx->ref);
+	mutex_init(&ctx->lock);
+	mutex_init(&ctx->tx_lock);
+	spin_lock_init(&ctx->cq_lock);
+	init_waitqueue_head(&ctx->wq);
+	INIT_WORK(&ctx->free_work, zcnet_ctx_free_work);
+	atomic_inc(&zcnet_live_contexts);
+	return ctx;
+}
+
+/* Safe from any context: the last reference frees on zcnet_wq. */
+void zcnet_ctx_put(struct zcnet_ctx *ctx)
+{
+	kref_put(&ctx->ref, zcnet_ctx_kref_release);
+}
+
+/* The file is closing. In-flight descriptors keep their references. */
+void zcnet_ctx_release(struct zcnet_ctx *ctx)
+{
+	zcnet_region_release_all(ctx);
+	zcnet_ctx_put(ctx);
+}
+
+/* Waits until every context, open or closing, has been freed. */
+void zcnet_ctx_drain(void)
+{
+	wait_var_event(&zcnet_live_contexts,
+		       !atomic_read(&zcnet_live_contexts));
+}
+
+static bool zcnet_setup_pair_valid(u32 a, u32 b)
+{
+	if (!a && !b)
+		return true;
+	return zcnet_ring_entries_valid(a) && zcnet_ring_entries_valid(b);
+}
+
+int zcnet_ctx_setup(struct zcnet_ctx *ctx, const struct zcnet_setup *s)
+{
+	const u32 entries[ZCNET_RING_NR] = {
+		[ZCNET_RING_TX] = s->tx_entries,
+		[ZCNET_RING_CQ] = s->cq_entries,
+		[ZCNET_RING_FILL] = s->fill_entries,
+		[ZCNET_RING_RX] = s->rx_entries,
+	};
+	struct zcnet_ring *rings[ZCNET_RING_NR] = {};
+	int i, err = 0;
+
+	if (s->flags || s->reserved[0] || s->reserved[1])
+		return -EINVAL;
+	if (!zcnet_setup_pair_valid(s->tx_entries, s->cq_entries) ||
+	    !zcnet_setup_pair_valid(s->fill_entries, s->rx_entries) ||
+	    (!s->tx_entries && !s->fill_entries))
+		return -EINVAL;
+
+	mutex_lock(&ctx->lock);
+	if (ctx->ready) {
+		err = -EBUSY;
+		goto out;
+	}
+	for (i = 0; i < ZCNET_RING_NR; i++) {
+		if (!entries[i])
+			continue;
+		rings[i] = zcnet_ring_alloc(i, entries[i]);
+		if (!rings[i]) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	memcpy(ctx->rings, rings, sizeof(rings));
+	/* Pairs with the acquire in zcnet_ctx_ring(): rings before ready. */
+	smp_store_release(&ctx->ready, true);
+out:
+	mutex_unlock(&ctx->lock);
+	if (err)
+		for (i = 0; i < ZCNET_RING_NR; i++)
+			zcnet_ring_free(rings[i]);
+	return err;
+}
+
+bool zcnet_ctx_ready(struct zcnet_ctx *ctx)
+{
+	/* Pairs with the release in zcnet_ctx_setup(). */
+	return smp_load_acquire(&ctx->ready);
+}
+
+/* A ring that was set up, or NULL. Rings never change once set up. */
+struct zcnet_ring *zcnet_ctx_ring(struct zcnet_ctx *ctx, enum zcnet_ring_id id)
+{
+	return zcnet_ctx_ready(ctx) ? ctx->rings[id] : NULL;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _ZCNET_CTX_H
+#define _ZCNET_CTX_H
+
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/zcnet.h>
+
+#include "zcnet_ring.h"
+#include "zcnet_stats.h"
+
+struct eventfd_ctx;
+struct zcnet_region;
+
+/*
+ * One open /dev/zcnet. The file holds one reference, and so does every
+ * descriptor in flight, so a context outlives its file until the last
+ * completion. Locks, outermost first: lock (control ioctls), tx_lock (the
+ * TX consumer), cq_lock (the CQ producer, taken from any context).
+ */
+struct zcnet_ctx {
+	struct kref ref;
+	struct mutex lock;		/* setup, regions, eventfds */
+	struct mutex tx_lock;		/* TX ring consumer */
+	spinlock_t cq_lock;		/* CQ producer, reservations */
+
+	bool ready;			/* rings set up; smp_store_release */
+	struct zcnet_ring *rings[ZCNET_RING_NR];
+	u32 cq_reserved;		/* CQ slots promised to consumed descs */
+	u32 cq_signalled;		/* CQ producer at the last signal */
+
+	struct zcnet_region __rcu *regions[ZCNET_MAX_REGIONS];
+	atomic_t inflight;
+
+	struct eventfd_ctx __rcu *eventfd[2];
+	wait_queue_head_t wq;
+
+	struct zcnet_counters stats;
+	struct work_struct free_work;
+};
+
+extern atomic_t zcnet_live_contexts;
+extern struct workqueue_struct *zcnet_wq;
+
+struct zcnet_ctx *zcnet_ctx_alloc(void);
+void zcnet_ctx_put(struct zcnet_ctx *ctx);
+void zcnet_ctx_release(struct zcnet_ctx *ctx);
+int zcnet_ctx_setup(struct zcnet_ctx *ctx, const struct zcnet_setup *s);
+bool zcnet_ctx_ready(struct zcnet_ctx *ctx);
+struct zcnet_ring *zcnet_ctx_ring(struct zcnet_ctx *ctx, enum zcnet_ring_id id);
+void zcnet_ctx_drain(void);
+
+#endif /* _ZCNET_CTX_H */

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/fs.h>
+#include <linux/nospec.h>
+
+#include "zcnet_abi.h"
+#include "zcnet_ctx.h"
+#include "zcnet_event.h"
+#include "zcnet_ioctl.h"
+#include "zcnet_region.h"
+#include "zcnet_tx.h"
+
+#define ZCNET_FEATURES	(ZCNET_FEAT_RINGS | ZCNET_FEAT_REGIONS | \
+			 ZCNET_FEAT_EVENTFD | ZCNET_FEAT_TX_NOP)
+
+#define ZCNET_COPY_IN(k, uarg, usize, VER0) \
+	zcnet_abi_copy_in(&(k), sizeof(k), VER0, uarg, usize)
+
+static long zcnet_ioc_info(struct zcnet_ctx *ctx, void __user *uarg)
+{
+	struct zcnet_info info = {};
+	u32 usize;
+	int err;
+
+	err = ZCNET_COPY_IN(info, uarg, &usize, ZCNET_INFO_SIZE_VER0);
+	if (err)
+		return err;
+	if (info.flags)
+		return -EINVAL;
+	info = (struct zcnet_info) {
+		.abi_version = ZCNET_ABI_VERSION,
+		.ring_min_entries = ZCNET_RING_MIN_ENTRIES,
+		.ring_max_entries = ZCNET_RING_MAX_ENTRIES,
+		.max_regions = ZCNET_MAX_REGIONS,
+		.features = ZCNET_FEATURES,
+		.max_region_len = ZCNET_MAX_REGION_LEN,
+		.max_sockets = ZCNET_MAX_SOCKETS,
+		.tx_desc_size = sizeof(struct zcnet_tx_desc),
+		.cq_entry_size = sizeof(struct zcnet_cq_entry),
+		.fill_desc_size = sizeof(struct zcnet_fill_desc),
+		.rx_desc_size = sizeof(struct zcnet_rx_desc),
+	};
+	return zcnet_abi_copy_out(uarg, usize, &info, sizeof(info));
+}
+
+static long zcnet_ioc_setup(struct zcnet_ctx *ctx, void __user *uarg)
+{
+	struct zcnet_setup s;
+	u32 usize;
+	int err;
+
+	err = ZCNET_COPY_IN(s, uarg, &usize, ZCNET_SETUP_SIZE_VER0);
+	return err ? err : zcnet_ctx_setup(ctx, &s);
+}
+
+static long zcnet_ioc_offsets(struct zcnet_ctx *ctx, void __user *uarg)
+{
+	struct zcnet_offsets off = {};
+	struct zcnet_ring_offset *ro[ZCNET_RING_NR] = {
+		&off.tx, &off.cq, &off.fill, &off.rx,
+	};
+	struct zcnet_ring *ring;
+	u32 usize;
+	int i, err;
+
+	err = ZCNET_COPY_IN(off, uarg, &usize, ZCNET_OFFSETS_SIZE_VER0);
+	if (err)
+		return err;
+	if (off.flags)
+		return -EINVAL;
+	if (!zcnet_ctx_ready(ctx))
+		return -ENXIO;
+	memset(&off, 0, sizeof(off));
+	for (i = 0; i < ZCNET_RING_NR; i++) {
+		ring = zcnet_ctx_ring(ctx, i);
+		if (ring)
+			zcnet_ring_offsets(ring, ro[i]);
+	}
+	return zcnet_abi_copy_out(uarg, usize, &off, sizeof(off));
+}
+
+static long zcnet_ioc_reg(struct zcnet_ctx *ctx, void __user *uarg)
+{
+	struct zcnet_region_reg reg;
+	u32 usize;
+	int err;
+
+	err = ZCNET_COPY_IN(reg, uarg, &usize, ZCNET_REGION_REG_SIZE_VER0);
+	if (err)
+		return err;
+	err = zcnet_region_register(ctx, &reg);
+	if (err)
+		return err;
+	if (put_user(reg.id, (u32 __user *)(uarg +
+				offsetof(struct zcnet_region_reg, id)))) {
+		zcnet_region_unregister(ctx, reg.id);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static long zcnet_ioc_unreg(struct zcnet_ctx *ctx, void __user *uarg)
+{
+	struct zcnet_region_unreg u;
+	u32 usize;
+	int err;
+
+	err = ZCNET_COPY_IN(u, uarg, &usize, ZCNET_REGION_UNREG_SIZE_VER0);
+	if (err)
+		return err;
+	if (u.flags || u.reserved)
+		return -EINVAL;
+	return zcnet_region_unregister(ctx, u.id);
+}
+
+static long zcnet_ioc_eventfd(struct zcnet_ctx *ctx, void __user *uarg)
+{
+	struct zcnet_eventfd ev;
+	u32 usize;
+	int err;
+
+	err = ZCNET_COPY_IN(ev, uarg, &usize, ZCNET_EVENTFD_SIZE_VER0);
+	return err ? err : zcnet_event_set(ctx, &ev);
+}
+
+static long zcnet_ioc_stats(struct zcnet_ctx *ctx, void __user *uarg)
+{
+	struct zcnet_stats st = {};
+	u32 usize;
+	int err;
+
+	err = ZCNET_COPY_IN(st, uarg, &usize, ZCNET_STATS_SIZE_VER0);
+	if (err)
+		return err;
+	if (st.flags)
+		return -EINVAL;
+	memset(&st, 0, sizeof(st));
+	zcnet_stats_fill(ctx, &st);
+	return zcnet_abi_copy_out(uarg, usize, &st, sizeof(st));
+}
+
+static long zcnet_ioc_kick(struct zcnet_ctx *ctx, void __user *uarg)
+{
+	struct zcnet_kick k;
+	u32 usize;
+	int err;
+
+	err = ZCNET_COPY_IN(k, uarg, &usize, ZCNET_KICK_SIZE_VER0);
+	if (err)
+		return err;
+	if (k.flags || k.reserved)
+		return -EINVAL;
+	return zcnet_tx_kick(ctx, k.budget);
+}
+
+/* Part of the ABI; this build does not offer the capability (features). */
+static long zcnet_ioc_unsupported(struct zcnet_ctx *ctx, void __user *uarg)
+{
+	return -EOPNOTSUPP;
+}
+
+static const struct zcnet_ioctl_desc {
+	unsigned int cmd;
+	long (*fn)(struct zcnet_ctx *ctx, void __user *uarg);
+} zcnet_ioctls[] = {
+	[_IOC_NR(ZCNET_IOC_GET_INFO)] = { ZCNET_IOC_GET_INFO, zcnet_ioc_info },
+	[_IOC_NR(ZCNET_IOC_SETUP)] = { ZCNET_IOC_SETUP, zcnet_ioc_setup },
+	[_IOC_NR(ZCNET_IOC_GET_OFFSETS)] = { ZCNET_IOC_GET_OFFSETS, zcnet_ioc_offsets },
+	[_IOC_NR(ZCNET_IOC_REG_REGION)] = { ZCNET_IOC_REG_REGION, zcnet_ioc_reg },
+	[_IOC_NR(ZCNET_IOC_UNREG_REGION)] = { ZCNET_IOC_UNREG_REGION, zcnet_ioc_unreg },
+	[_IOC_NR(ZCNET_IOC_SET_EVENTFD)] = { ZCNET_IOC_SET_EVENTFD, zcnet_ioc_eventfd },
+	[_IOC_NR(ZCNET_IOC_GET_STATS)] = { ZCNET_IOC_GET_STATS, zcnet_ioc_stats },
+	[_IOC_NR(ZCNET_IOC_KICK)] = { ZCNET_IOC_KICK, zcnet_ioc_kick },
+	[_IOC_NR(ZCNET_IOC_BIND)] = { ZCNET_IOC_BIND, zcnet_ioc_unsupported },
+	[_IOC_NR(ZCNET_IOC_UNBIND)] = { ZCNET_IOC_UNBIND, zcnet_ioc_unsupported },
+	[_IOC_NR(ZCNET_IOC_SOCK_ATTACH)] = { ZCNET_IOC_SOCK_ATTACH, zcnet_ioc_unsupported },
+	[_IOC_NR(ZCNET_IOC_SOCK_DETACH)] = { ZCNET_IOC_SOCK_DETACH, zcnet_ioc_unsupported },
+	[_IOC_NR(ZCNET_IOC_SET_PARAM)] = { ZCNET_IOC_SET_PARAM, zcnet_ioc_unsupported },
+};
+
+/* Matches type, number and direction; the size field in the struct rules. */
+long zcnet_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	const unsigned int ignore = _IOC_SIZEMASK << _IOC_SIZESHIFT;
+	const struct zcnet_ioctl_desc *d;
+	unsigned int nr = _IOC_NR(cmd);
+
+	if (_IOC_TYPE(cmd) != ZCNET_IOC_MAGIC || nr >= ARRAY_SIZE(zcnet_ioctls))
+		return -ENOTTY;
+	d = &zcnet_ioctls[array_index_nospec(nr, ARRAY_SIZE(zcnet_ioctls))];
+	if (!d->fn || ((cmd ^ d->cmd) & ~ignore))
+		return -ENOTTY;
+	return d->fn(file->private_data, (void __user *)arg);
+}

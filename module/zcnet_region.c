@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/nospec.h>
+#include <linux/overflow.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "zcnet_ctx.h"
+#include "zcnet_region.h"
+
+static void zcnet_region_free(struct zcnet_region *r)
+{
+	zcnet_pin_release(&r->pin);
+	kfree(r);
+}
+
+static bool zcnet_region_overlaps(struct zcnet_ctx *ctx, u64 addr, u64 end)
+{
+	struct zcnet_region *r;
+	int i;
+
+	for (i = 0; i < ZCNET_MAX_REGIONS; i++) {
+		r = rcu_dereference_protected(ctx->regions[i],
+					      lockdep_is_held(&ctx->lock));
+		if (r && addr < r->addr + r->len && r->addr < end)
+			return true;
+	}
+	return false;
+}
+
+static int zcnet_region_free_slot(struct zcnet_ctx *ctx)
+{
+	int i;
+
+	for (i = 0; i < ZCNET_MAX_REGIONS; i++)
+		if (!rcu_access_pointer(ctx->regions[i]))
+			return i;
+	return -ENOSPC;
+}
+
+int zcnet_region_register(struct zcnet_ctx *ctx, struct zcnet_region_reg *reg)
+{
+	struct zcnet_region *r;
+	u64 end;
+	int id, err;
+
+	if (reg->flags || reg->reserved)
+		return -EINVAL;
+	if (!reg->len || !PAGE_ALIGNED(reg->addr) || !PAGE_ALIGNED(reg->len))
+		return -EINVAL;
+	if (check_add_overflow(reg->addr, reg->len, &end))
+		return -EOVERFLOW;
+	if (reg->len > ZCNET_MAX_REGION_LEN)
+		return -EINVAL;
+	if (!access_ok(u64_to_user_ptr(reg->addr), reg->len))
+		return -EFAULT;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return -ENOMEM;
+	r->addr = reg->addr;
+	r->len = reg->len;
+	r->nr_pages = reg->len >> PAGE_SHIFT;
+	refcount_set(&r->ref, 1);
+
+	mutex_lock(&ctx->lock);
+	id = zcnet_region_free_slot(ctx);
+	if (id < 0) {
+		err = id;
+		goto out_unlock;
+	}
+	if (zcnet_region_overlaps(ctx, reg->addr, end)) {
+		err = -EEXIST;
+		goto out_unlock;
+	}
+	err = zcnet_pin_range(r->addr, r->nr_pages, &r->pin);
+	if (err)
+		goto out_unlock;
+	r->id = id;
+	rcu_assign_pointer(ctx->regions[id], r);
+	mutex_unlock(&ctx->lock);
+	reg->id = id;
+	return 0;
+
+out_unlock:
+	mutex_unlock(&ctx->lock);
+	kfree(r);
+	return err;
+}
+
+int zcnet_region_unregister(struct zcnet_ctx *ctx, u32 id)
+{
+	struct zcnet_region *r;
+
+	if (id >= ZCNET_MAX_REGIONS)
+		return -ENOENT;
+	id = array_index_nospec(id, ZCNET_MAX_REGIONS);
+
+	mutex_lock(&ctx->lock);
+	r = rcu_dereference_protected(ctx->regions[id],
+				      lockdep_is_held(&ctx->lock));
+	if (!r) {
+		mutex_unlock(&ctx->lock);
+		return -ENOENT;
+	}
+	if (!refcount_dec_if_one(&r->ref)) {
+		mutex_unlock(&ctx->lock);
+		return -EBUSY;
+	}
+	RCU_INIT_POINTER(ctx->regions[id], NULL);
+	mutex_unlock(&ctx->lock);
+	synchronize_rcu();
+	zcnet_region_free(r);
+	return 0;
+}
+
+/* The file is closing: drop the table's references. */
+void zcnet_region_release_all(struct zcnet_ctx *ctx)
+{
+	struct zcnet_region *gone[ZCNET_MAX_REGIONS];
+	int i, n = 0;
+
+	mutex_lock(&ctx->lock);
+	for (i = 0; i < ZCNET_MAX_REGIONS; i++) {
+		gone[n] = rcu_dereference_protected(ctx->regions[i],
+						    lockdep_is_held(&ctx->lock));
+		if (gone[n]) {
+			RCU_INIT_POINTER(ctx->regions[i], NULL);
+			n++;
+		}
+	}
+	mutex_unlock(&ctx->lock);
+	if (!n)
+		return;
+	synchronize_rcu();
+	for (i = 0; i < n; i++)
+		if (refcount_dec_and_test(&gone[i]->ref))
+			zcnet_region_free(gone[i]);
+}
+
+/* A buffer of len bytes at offset lies inside a region of region_len. */
+int zcnet_buf_check(u64 region_len, u64 offset, u32 len)
+{
+	u64 end;
+
+	if (!len || check_add_overflow(offset, (u64)len, &end) ||
+	    end > region_len)
+		return -EINVAL;
+	return 0;
+}
+
+int zcnet_region_check(struct zcnet_ctx *ctx, u32 id, u64 offset, u32 len)
+{
+	struct zcnet_region *r;
+	int err = -EINVAL;
+
+	if (id >= ZCNET_MAX_REGIONS)
+		return -EINVAL;
+	rcu_read_lock();
+	r = rcu_dereference(ctx->regions[array_index_nospec(id,
+							    ZCNET_MAX_REGIONS)]);
+	if (r)
+		err = zcnet_buf_check(r->len, offset, len);
+	rcu_read_unlock();
+	return err;
+}

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/bits.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "zcnet_ring.h"
+
+/*
+ * Ring memory ordering. Each ring has one producer and one consumer; one of
+ * them is user space, which may write anything at any time.
+ *
+ *   producer                              consumer
+ *   cons = LOAD_ACQ(consumer)      (C)    prod = LOAD_ACQ(producer)    (B)
+ *   if (prod - cons < entries)            if (prod != cons)
+ *     write slot[prod & mask]               read slot[cons & mask] once
+ *     STORE_REL(producer, ++prod)  (A)      STORE_REL(consumer, ++cons) (D)
+ *
+ * (A) pairs with (B): the consumer sees the slot contents written before
+ * the producer index it loaded. (D) pairs with (C): the producer overwrites
+ * a slot only after the consumer has finished reading it.
+ *
+ * The kernel never trusts an index it does not own: it keeps its own
+ * cached_prod or cached_cons, publishes it with (A) or (D), and checks the
+ * user's index against it. A distance above the ring size means the user
+ * corrupted its index; the caller gets -EINVAL and nothing moves. Slots are
+ * always addressed through the mask, so no index can reach outside the
+ * ring, and each user-written slot is copied once before it is validated.
+ */
+
+#define ZCNET_RING_MMAP_STRIDE	BIT_ULL(28)
+
+static const u32 zcnet_ring_entry_size[ZCNET_RING_NR] = {
+	[ZCNET_RING_TX] = sizeof(struct zcnet_tx_desc),
+	[ZCNET_RING_CQ] = sizeof(struct zcnet_cq_entry),
+	[ZCNET_RING_FILL] = sizeof(struct zcnet_fill_desc),
+	[ZCNET_RING_RX] = sizeof(struct zcnet_rx_desc),
+};
+
+bool zcnet_ring_entries_valid(u32 entries)
+{
+	return is_power_of_2(entries) && entries >= ZCNET_RING_MIN_ENTRIES &&
+	       entries <= ZCNET_RING_MAX_ENTRIES;
+}
+
+u64 zcnet_ring_mmap_offset(enum zcnet_ring_id id)
+{
+	return (u64)id * ZCNET_RING_MMAP_STRIDE;
+}
+
+static size_t zcnet_ring_desc_offset(void)
+{
+	return ALIGN(sizeof(struct zcnet_ring_hdr), SMP_CACHE_BYTES);
+}
+
+struct zcnet_ring *zcnet_ring_alloc(enum zcnet_ring_id id, u32 entries)
+{
+	struct zcnet_ring *ring;
+
+	ring = kzalloc(sizeof(*ring), GFP_KERNEL_ACCOUNT);
+	if (!ring)
+		return NULL;
+	ring->entries = entries;
+	ring->mask = entries - 1;
+	ring->entry_size = zcnet_ring_entry_size[id];
+	ring->len = PAGE_ALIGN(zcnet_ring_desc_offset() +
+			       (size_t)entries * ring->entry_size);
+	ring->mmap_offset = zcnet_ring_mmap_offset(id);
+	ring->hdr = vmalloc_user(ring->len);
+	if (!ring->hdr) {
+		kfree(ring);
+		return NULL;
+	}
+	ring->desc = (void *)ring->hdr + zcnet_ring_desc_offset();
+	return ring;
+}
+
+void zcnet_ring_free(struct zcnet_ring *ring)
+{
+	if (!ring)
+		return;
+	vfree(ring->hdr);
+	kfree(ring);
+}
+
+void zcnet_ring_offsets(const struct zcnet_ring *ring,
+			struct zcnet_ring_offset *off)
+{
+	off->mmap_offset = ring->mmap_offset;
+	off->mmap_len = ring->len;
+	off->producer = offsetof(struct zcnet_ring_hdr, producer);
+	off->consumer = offsetof(struct zcnet_ring_hdr, consumer);
+	off->flags = offsetof(struct zcnet_ring_hdr, flags);
+	off->desc = zcnet_ring_desc_offset();
+	off->entries = ring->entries;
+	off->entry_size = ring->entry_size;
+}
+
+/* Kernel consumes (TX, FILL): how many entries are ready, at most max. */
+int zcnet_ring_cons_peek(struct zcnet_ring *ring, u32 max, u32 *n)
+{
+	u32 avail = smp_load_acquire(&ring->hdr->producer) - ring->cached_cons; /* (B) */
+
+	if (avail > ring->entries)
+		return -EINVAL;
+	*n = min(avail, max);
+	return 0;
+}
+
+void zcnet_ring_cons_release(struct zcnet_ring *ring, u32 n)
+{
+	ring->cached_cons += n;
+	smp_store_release(&ring->hdr->consumer, ring->cached_cons); /* (D) */
+}
+
+/* Kernel produces (CQ, RX): how many slots the user has freed. */
+int zcnet_ring_prod_free(struct zcnet_ring *ring, u32 *free)
+{
+	u32 used = ring->cached_prod - smp_load_acquire(&ring->hdr->consumer); /* (C) */
+
+	if (used > ring->entries)
+		return -EINVAL;
+	*free = ring->entries - used;
+	return 0;
+}
+
+void zcnet_ring_prod_submit(struct zcnet_ring *ring)
+{
+	smp_store_release(&ring->hdr->producer, ring->cached_prod); /* (A) */
+}
+
+/* For poll: entries the kernel produced that the user has not consumed. */
+int zcnet_ring_user_pending(const struct zcnet_ring *ring, u32 *n)
+{
+	u32 used = READ_ONCE(ring->cached_prod) - READ_ONCE(ring->hdr->consumer);
+
+	if (used > ring->entries)
+		return -EINVAL;
+	*n = used;
+	return 0;
+}
+
+/* For poll: free slots the user may still produce into. */
+int zcnet_ring_user_room(const struct zcnet_ring *ring, u32 *n)
+{
+	u32 used = READ_ONCE(ring->hdr->producer) - READ_ONCE(ring->cached_cons);
+
+	if (used > ring->entries)
+		return -EINVAL;
+	*n = ring->entries - used;
+	return 0;
+}

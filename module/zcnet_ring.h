@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _ZCNET_RING_H
+#define _ZCNET_RING_H
+
+#include <linux/cache.h>
+#include <linux/types.h>
+#include <linux/zcnet.h>
+
+enum zcnet_ring_id {
+	ZCNET_RING_TX,
+	ZCNET_RING_CQ,
+	ZCNET_RING_FILL,
+	ZCNET_RING_RX,
+	ZCNET_RING_NR,
+};
+
+/* The shared part. Only zcnet_ring.c knows this layout; users get offsets. */
+struct zcnet_ring_hdr {
+	u32 producer ____cacheline_aligned_in_smp;
+	u32 consumer ____cacheline_aligned_in_smp;
+	u32 flags ____cacheline_aligned_in_smp;
+};
+
+struct zcnet_ring {
+	struct zcnet_ring_hdr *hdr;	/* vmalloc_user(), mapped by the user */
+	void *desc;
+	u32 entries;
+	u32 mask;
+	u32 entry_size;
+	u32 cached_prod;		/* kernel's copy when it produces */
+	u32 cached_cons;		/* kernel's copy when it consumes */
+	size_t len;
+	u64 mmap_offset;
+};
+
+bool zcnet_ring_entries_valid(u32 entries);
+struct zcnet_ring *zcnet_ring_alloc(enum zcnet_ring_id id, u32 entries);
+void zcnet_ring_free(struct zcnet_ring *ring);
+void zcnet_ring_offsets(const struct zcnet_ring *ring,
+			struct zcnet_ring_offset *off);
+u64 zcnet_ring_mmap_offset(enum zcnet_ring_id id);
+
+int zcnet_ring_cons_peek(struct zcnet_ring *ring, u32 max, u32 *n);
+void zcnet_ring_cons_release(struct zcnet_ring *ring, u32 n);
+int zcnet_ring_prod_free(struct zcnet_ring *ring, u32 *free);
+void zcnet_ring_prod_submit(struct zcnet_ring *ring);
+int zcnet_ring_user_pending(const struct zcnet_ring *ring, u32 *n);
+int zcnet_ring_user_room(const struct zcnet_ring *ring, u32 *n);
+
+static inline void *zcnet_ring_slot(const struct zcnet_ring *ring, u32 idx)
+{
+	return ring->desc + (size_t)(idx & ring->mask) * ring->entry_size;
+}
+
+#endif /* _ZCNET_RING_H */

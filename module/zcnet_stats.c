@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/seq_file.h>
+
+#include "zcnet_ctx.h"
+#include "zcnet_region.h"
+#include "zcnet_stats.h"
+
+struct zcnet_stat_field {
+	const char *name;
+	size_t off;
+};
+
+#define ZCNET_FIELD(name) { #name, offsetof(struct zcnet_stats, name) }
+
+/* Every field of struct zcnet_stats; counters at their enum index. */
+static const struct zcnet_stat_field zcnet_stat_fields[] = {
+	[ZCNET_STAT_tx_kicks] = ZCNET_FIELD(tx_kicks),
+	[ZCNET_STAT_tx_descs] = ZCNET_FIELD(tx_descs),
+	[ZCNET_STAT_tx_nops] = ZCNET_FIELD(tx_nops),
+	[ZCNET_STAT_tx_frames] = ZCNET_FIELD(tx_frames),
+	[ZCNET_STAT_tx_bytes] = ZCNET_FIELD(tx_bytes),
+	[ZCNET_STAT_tx_zerocopy] = ZCNET_FIELD(tx_zerocopy),
+	[ZCNET_STAT_tx_copied] = ZCNET_FIELD(tx_copied),
+	[ZCNET_STAT_tx_rejected] = ZCNET_FIELD(tx_rejected),
+	[ZCNET_STAT_tx_busy] = ZCNET_FIELD(tx_busy),
+	[ZCNET_STAT_tx_dev_errors] = ZCNET_FIELD(tx_dev_errors),
+	[ZCNET_STAT_cq_posted] = ZCNET_FIELD(cq_posted),
+	[ZCNET_STAT_cq_signals] = ZCNET_FIELD(cq_signals),
+	[ZCNET_STAT_ring_errors] = ZCNET_FIELD(ring_errors),
+	[ZCNET_STAT_rx_frames] = ZCNET_FIELD(rx_frames),
+	[ZCNET_STAT_rx_bytes] = ZCNET_FIELD(rx_bytes),
+	[ZCNET_STAT_rx_drop_nobuf] = ZCNET_FIELD(rx_drop_nobuf),
+	[ZCNET_STAT_rx_drop_size] = ZCNET_FIELD(rx_drop_size),
+	[ZCNET_STAT_rx_truncated] = ZCNET_FIELD(rx_truncated),
+	[ZCNET_STAT_rx_filter_miss] = ZCNET_FIELD(rx_filter_miss),
+	[ZCNET_STAT_rx_fill_rejected] = ZCNET_FIELD(rx_fill_rejected),
+	[ZCNET_STAT_rx_signals] = ZCNET_FIELD(rx_signals),
+	[ZCNET_STAT_sock_zc_bytes] = ZCNET_FIELD(sock_zc_bytes),
+	[ZCNET_STAT_sock_copied_bytes] = ZCNET_FIELD(sock_copied_bytes),
+	[ZCNET_STAT_sock_resumes] = ZCNET_FIELD(sock_resumes),
+	[ZCNET_STAT_sock_errors] = ZCNET_FIELD(sock_errors),
+	ZCNET_FIELD(regions),
+	ZCNET_FIELD(pinned_pages),
+	ZCNET_FIELD(inflight),
+	ZCNET_FIELD(module_pinned_pages),
+	ZCNET_FIELD(module_contexts),
+};
+
+static u64 *zcnet_stat_field(struct zcnet_stats *st, int i)
+{
+	return (void *)st + zcnet_stat_fields[i].off;
+}
+
+void zcnet_stats_fill(struct zcnet_ctx *ctx, struct zcnet_stats *st)
+{
+	struct zcnet_region *r;
+	int i;
+
+	for (i = 0; i < ZCNET_STAT_NR; i++)
+		*zcnet_stat_field(st, i) = atomic64_read(&ctx->stats.v[i]);
+	st->regions = 0;
+	st->pinned_pages = 0;
+	rcu_read_lock();
+	for (i = 0; i < ZCNET_MAX_REGIONS; i++) {
+		r = rcu_dereference(ctx->regions[i]);
+		if (r) {
+			st->regions++;
+			st->pinned_pages += r->nr_pages;
+		}
+	}
+	rcu_read_unlock();
+	st->inflight = atomic_read(&ctx->inflight);
+	st->module_pinned_pages = atomic_long_read(&zcnet_pinned_pages);
+	st->module_contexts = atomic_read(&zcnet_live_contexts);
+}
+
+void zcnet_stats_show_fdinfo(struct seq_file *m, struct zcnet_ctx *ctx)
+{
+	struct zcnet_stats st = {};
+	int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(zcnet_stat_fields) * sizeof(u64) !=
+		     sizeof(st) - offsetof(struct zcnet_stats, tx_kicks));
+	zcnet_stats_fill(ctx, &st);
+	seq_printf(m, "abi_version:\t%u\n", ZCNET_ABI_VERSION);
+	for (i = 0; i < ARRAY_SIZE(zcnet_stat_fields); i++)
+		seq_printf(m, "%s:\t%llu\n", zcnet_stat_fields[i].name,
+			   *zcnet_stat_field(&st, i));
+}

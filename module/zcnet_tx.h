@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _ZCNET_TX_H
+#define _ZCNET_TX_H
+
+#include <linux/types.h>
+
+struct zcnet_ctx;
+struct zcnet_tx_desc;
+
+int zcnet_tx_desc_check(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d);
+int zcnet_tx_kick(struct zcnet_ctx *ctx, u32 budget);
+
+#endif /* _ZCNET_TX_H */

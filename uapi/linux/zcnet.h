@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * zcnet: zero-copy networking from registered user memory.
+ *
+ * A program opens /dev/zcnet (one open file is one context), sets up its
+ * rings with ZCNET_IOC_SETUP, reads where they live with
+ * ZCNET_IOC_GET_OFFSETS, mmaps each ring (MAP_SHARED) at the reported
+ * mmap_offset, registers memory with ZCNET_IOC_REG_REGION, and then produces
+ * descriptors that point into that memory.
+ *
+ * Extensible structs
+ *   Every ioctl argument starts with __u32 size and __u32 flags. The caller
+ *   sets size to sizeof() of the struct it was compiled with. The kernel
+ *   accepts any size from the struct's _SIZE_VER0 up to one page:
+ *   - shorter than _SIZE_VER0:                     EINVAL
+ *   - longer than the kernel knows, tail non-zero:  E2BIG
+ *   - longer than the kernel knows, tail zero:      accepted
+ *   Unknown flag bits and non-zero reserved fields: EINVAL. For structs the
+ *   kernel fills (GET_INFO, GET_OFFSETS, GET_STATS) only size and flags are
+ *   read; the kernel writes min(size, kernel size) bytes, zeroes the rest of
+ *   the caller's struct, and stores the number of bytes it filled in size.
+ *   A size above 4096 is E2BIG.
+ *
+ * Ioctl numbers
+ *   The kernel matches an ioctl on its type, number and direction; the size
+ *   encoded in the number is ignored, the size field is authoritative. An
+ *   unknown ioctl gets ENOTTY. Ioctls of capabilities this build does not
+ *   offer (see zcnet_info.features) get EOPNOTSUPP.
+ *
+ * Rings
+ *   Four single-producer/single-consumer rings of fixed-size entries:
+ *     TX    user -> kernel  struct zcnet_tx_desc   what to send
+ *     CQ    kernel -> user  struct zcnet_cq_entry  one per accepted TX desc
+ *     FILL  user -> kernel  struct zcnet_fill_desc buffers for receive
+ *     RX    kernel -> user  struct zcnet_rx_desc   received frames
+ *   Sizes are powers of two in [ZCNET_RING_MIN_ENTRIES,
+ *   ZCNET_RING_MAX_ENTRIES]. TX and CQ are set up together, as are FILL and
+ *   RX; a pair may be left out by giving both sizes as 0.
+ *
+ *   Each ring is one mapping holding a producer index, a consumer index, a
+ *   flags word and the entries, each group on its own cache line. Their byte
+ *   offsets inside the mapping are reported in struct zcnet_ring_offset and
+ *   must not be assumed. Indices are free-running __u32 counters; entry i
+ *   lives at slot (i & (entries - 1)). The ring holds (producer - consumer)
+ *   entries, never more than entries.
+ *
+ * Memory ordering (the same protocol on all four rings)
+ *   Producer:                        Consumer:
+ *     if (prod - LOAD(cons) < n)       if (LOAD_ACQ(prod) != cons)      (B)
+ *       (acquire, see (D))               read entry[cons & mask]
+ *       write entry[prod & mask]         STORE_REL(cons, cons + 1)      (D)
+ *       STORE_REL(prod, prod + 1)  (A)
+ *   (A) pairs with (B): a consumer that sees the new producer sees the
+ *   entry. (D) pairs with the producer's acquire load of the consumer: a
+ *   producer that sees the new consumer may overwrite the slot, because the
+ *   consumer has finished reading it. In C11 terms: __atomic_load_n with
+ *   __ATOMIC_ACQUIRE and __atomic_store_n with __ATOMIC_RELEASE.
+ *
+ *   The kernel reads each user-written entry exactly once into a private
+ *   copy and validates that copy. It keeps its own copy of the indices it
+ *   owns and only publishes them. A user producer index more than the ring
+ *   size ahead of the kernel's consumer is corrupt: ZCNET_IOC_KICK fails with
+ *   EINVAL, poll reports POLLERR, ring_errors counts it, nothing is consumed.
+ *
+ * Completions
+ *   Every TX descriptor the kernel consumes gets exactly one CQ entry,
+ *   carrying its cookie. The kernel never consumes more TX descriptors than
+ *   it has free CQ slots for, so a completion is never dropped: keep the CQ
+ *   drained. The CQ eventfd is signalled at most once per batch of
+ *   completions the kernel posts together, and only when the CQ producer
+ *   moved since the last signal. poll() on the zcnet fd reports POLLIN while
+ *   the CQ or the RX ring holds entries and POLLOUT while the TX ring has
+ *   room.
+ */
+#ifndef _UAPI_LINUX_ZCNET_H
+#define _UAPI_LINUX_ZCNET_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define ZCNET_DEVICE_NAME	"zcnet"
+#define ZCNET_ABI_VERSION	1
+
+/* Limits, also reported at run time by ZCNET_IOC_GET_INFO. */
+#define ZCNET_RING_MIN_ENTRIES	8
+#define ZCNET_RING_MAX_ENTRIES	32768
+#define ZCNET_MAX_REGIONS	64
+#define ZCNET_MAX_SOCKETS	16
+
+/* zcnet_info.features */
+#define ZCNET_FEAT_RINGS	(1ULL << 0)	/* setup, offsets, mmap, kick */
+#define ZCNET_FEAT_REGIONS	(1ULL << 1)	/* registered memory */
+#define ZCNET_FEAT_EVENTFD	(1ULL << 2)	/* CQ and RX eventfds, poll */
+#define ZCNET_FEAT_TX_NOP	(1ULL << 3)	/* ZCNET_TX_NOP descriptors */
+#define ZCNET_FEAT_TX_RAW	(1ULL << 4)	/* raw frames on a bound device */
+#define ZCNET_FEAT_RX		(1ULL << 5)	/* receive into posted buffers */
+#define ZCNET_FEAT_TX_SOCK	(1ULL << 6)	/* send on attached sockets */
+
+struct zcnet_info {
+	__u32 size;
+	__u32 flags;			/* must be 0 */
+	__u32 abi_version;		/* ZCNET_ABI_VERSION */
+	__u32 ring_min_entries;
+	__u32 ring_max_entries;
+	__u32 max_regions;
+	__u64 features;			/* ZCNET_FEAT_* this build offers */
+	__u64 max_region_len;		/* bytes */
+	__u32 max_sockets;
+	__u32 tx_desc_size;		/* sizeof of each ring's entry */
+	__u32 cq_entry_size;
+	__u32 fill_desc_size;
+	__u32 rx_desc_size;
+	__u32 reserved;
+};
+#define ZCNET_INFO_SIZE_VER0	64
+
+struct zcnet_setup {
+	__u32 size;
+	__u32 flags;			/* must be 0 */
+	__u32 tx_entries;		/* 0 (with cq_entries 0) or a power of 2 */
+	__u32 cq_entries;
+	__u32 fill_entries;		/* 0 (with rx_entries 0) or a power of 2 */
+	__u32 rx_entries;
+	__u64 reserved[2];
+};
+#define ZCNET_SETUP_SIZE_VER0	40
+
+/* Where one ring lives. All fields are written by the kernel. */
+struct zcnet_ring_offset {
+	__u64 mmap_offset;		/* pass as mmap()'s offset */
+	__u64 mmap_len;			/* largest length mmap() accepts */
+	__u32 producer;			/* byte offsets inside the mapping */
+	__u32 consumer;
+	__u32 flags;
+	__u32 desc;
+	__u32 entries;			/* 0: this ring was not set up */
+	__u32 entry_size;
+};
+
+struct zcnet_offsets {
+	__u32 size;
+	__u32 flags;			/* must be 0 */
+	struct zcnet_ring_offset tx;
+	struct zcnet_ring_offset cq;
+	struct zcnet_ring_offset fill;
+	struct zcnet_ring_offset rx;
+};
+#define ZCNET_OFFSETS_SIZE_VER0	168
+
+/*
+ * Registered memory. addr and len must be page aligned, len non-zero and at
+ * most max_region_len, and the range must not overlap a region of the same
+ * context (EEXIST). Only private or shared anonymous memory, memfd/shmem
+ * and hugetlb mappings are accepted (other mappings: EOPNOTSUPP). The pages
+ * are pinned long-term and charged to RLIMIT_MEMLOCK unless the caller has
+ * CAP_IPC_LOCK (over the limit: ENOMEM). The kernel returns the region id
+ * that descriptors use.
+ */
+struct zcnet_region_reg {
+	__u32 size;
+	__u32 flags;			/* must be 0 */
+	__u64 addr;
+	__u64 len;
+	__u32 id;			/* out */
+	__u32 reserved;
+};
+#define ZCNET_REGION_REG_SIZE_VER0	32
+
+/* ENOENT: no such region. EBUSY: descriptors using it are in flight. */
+struct zcnet_region_unreg {
+	__u32 size;
+	__u32 flags;			/* must be 0 */
+	__u32 id;
+	__u32 reserved;
+};
+#define ZCNET_REGION_UNREG_SIZE_VER0	16
+
+#define ZCNET_EVENTFD_CQ	0
+#define ZCNET_EVENTFD_RX	1
+
+/* Attach (fd >= 0), replace, or detach (fd == -1) an eventfd. */
+struct zcnet_eventfd {
+	__u32 size;
+	__u32 flags;			/* must be 0 */
+	__u32 which;			/* ZCNET_EVENTFD_CQ or ZCNET_EVENTFD_RX */
+	__s32 fd;
+};
+#define ZCNET_EVENTFD_SIZE_VER0	16
+
+/*
+ * Consume TX descriptors. The ioctl returns how many it consumed: all that
+ * are available, bounded by free CQ slots and by budget (0: no bound).
+ */
+struct zcnet_kick {
+	__u32 size;
+	__u32 flags;			/* must be 0 */
+	__u32 budget;
+	__u32 reserved;
+};
+#define ZCNET_KICK_SIZE_VER0	16
+
+/* Bind raw-frame TX and/or RX to a device of the caller's netns. */
+#define ZCNET_BIND_TX		(1U << 0)
+#define ZCNET_BIND_RX		(1U << 1)
+#define ZCNET_QUEUE_ANY		0xffffffffU
+
+#define ZCNET_RX_MATCH_ALL	0	/* every frame */
+#define ZCNET_RX_MATCH_ETHERTYPE 1	/* rx_ethertype */
+#define ZCNET_RX_MATCH_UDP	2	/* IPv4/IPv6 UDP to rx_port */
+
+struct zcnet_bind {
+	__u32 size;
+	__u32 flags;			/* ZCNET_BIND_* */
+	__u32 ifindex;
+	__u32 queue;			/* TX queue or ZCNET_QUEUE_ANY */
+	__u32 rx_match;			/* ZCNET_RX_MATCH_* */
+	__u16 rx_ethertype;		/* host byte order */
+	__u16 rx_port;			/* host byte order */
+	__u64 reserved[2];
+};
+#define ZCNET_BIND_SIZE_VER0	40
+
+struct zcnet_unbind {
+	__u32 size;
+	__u32 flags;			/* ZCNET_BIND_TX and/or ZCNET_BIND_RX */
+};
+#define ZCNET_UNBIND_SIZE_VER0	8
+
+/* Attach a connected TCP or UDP socket; the kernel returns its slot. */
+struct zcnet_sock_attach {
+	__u32 size;
+	__u32 flags;			/* must be 0 */
+	__s32 fd;
+	__u32 slot;			/* out */
+	__u64 reserved;
+};
+#define ZCNET_SOCK_ATTACH_SIZE_VER0	24
+
+struct zcnet_sock_detach {
+	__u32 size;
+	__u32 flags;			/* must be 0 */
+	__u32 slot;
+	__u32 reserved;
+};
+#define ZCNET_SOCK_DETACH_SIZE_VER0	16
+
+#define ZCNET_PARAM_TX_COPY_THRESHOLD	0	/* frames up to this are copied */
+
+struct zcnet_param {
+	__u32 size;
+	__u32 flags;			/* must be 0 */
+	__u32 param;			/* ZCNET_PARAM_* */
+	__u32 reserved;
+	__u64 value;
+};
+#define ZCNET_PARAM_SIZE_VER0	24
+
+/*
+ * Counters of one context. The module_* fields are module-wide. The same
+ * values appear in /proc/PID/fdinfo/FD of a zcnet fd.
+ */
+struct zcnet_stats {
+	__u32 size;
+	__u32 flags;			/* must be 0 */
+	__u64 tx_kicks;
+	__u64 tx_descs;			/* TX descriptors consumed */
+	__u64 tx_nops;
+	__u64 tx_frames;		/* handed to a device or socket */
+	__u64 tx_bytes;
+	__u64 tx_zerocopy;		/* completed without a copy */
+	__u64 tx_copied;		/* completed with ZCNET_CQE_COPIED */
+	__u64 tx_rejected;		/* completed with an error at submit */
+	__u64 tx_busy;			/* device busy: retried later */
+	__u64 tx_dev_errors;		/* completed with a device error */
+	__u64 cq_posted;
+	__u64 cq_signals;		/* CQ eventfd signals */
+	__u64 ring_errors;		/* corrupt ring indices seen */
+	__u64 rx_frames;
+	__u64 rx_bytes;
+	__u64 rx_drop_nobuf;
+	__u64 rx_drop_size;
+	__u64 rx_truncated;
+	__u64 rx_filter_miss;
+	__u64 rx_fill_rejected;
+	__u64 rx_signals;
+	__u64 sock_zc_bytes;
+	__u64 sock_copied_bytes;
+	__u64 sock_resumes;
+	__u64 sock_errors;
+	__u64 regions;			/* registered now */
+	__u64 pinned_pages;		/* pinned by this context now */
+	__u64 inflight;			/* descriptors awaiting completion */
+	__u64 module_pinned_pages;	/* pinned by all contexts */
+	__u64 module_contexts;		/* contexts alive, including closing */
+};
+#define ZCNET_STATS_SIZE_VER0	248
+
+/* Ring entries. Reserved fields must be 0. */
+#define ZCNET_TX_NOP		(1U << 0)	/* validate, send nothing */
+#define ZCNET_TX_SOCK		(1U << 1)	/* send on socket slot 'sock' */
+#define ZCNET_TX_MORE		(1U << 2)	/* socket: more data follows */
+
+struct zcnet_tx_desc {
+	__u64 offset;			/* into the region */
+	__u32 len;			/* bytes, non-zero */
+	__u16 region;
+	__u16 flags;			/* ZCNET_TX_* */
+	__u64 cookie;			/* returned in the completion */
+	__u16 sock;			/* socket slot with ZCNET_TX_SOCK */
+	__u16 reserved0;
+	__u32 reserved1;
+};
+
+/* result: bytes sent (>= 0) or -errno. */
+#define ZCNET_CQE_COPIED	(1U << 0)	/* the kernel copied the data */
+
+struct zcnet_cq_entry {
+	__u64 cookie;
+	__s32 result;
+	__u32 flags;			/* ZCNET_CQE_* */
+};
+
+struct zcnet_fill_desc {
+	__u64 offset;			/* buffer start in the region */
+	__u32 len;			/* buffer length */
+	__u16 region;
+	__u16 flags;			/* must be 0 */
+};
+
+/*
+ * A received frame lies at region/offset + data and is len bytes long. A
+ * copying receive path sets ZCNET_RX_COPIED. offset and buf_len identify
+ * the posted buffer, which may be posted again.
+ */
+#define ZCNET_RX_COPIED		(1U << 0)
+#define ZCNET_RX_TRUNCATED	(1U << 1)	/* frame_len > len */
+
+struct zcnet_rx_desc {
+	__u64 offset;			/* the posted buffer */
+	__u32 buf_len;
+	__u16 region;
+	__u16 flags;			/* ZCNET_RX_* */
+	__u32 data;			/* frame start inside the buffer */
+	__u32 len;			/* bytes stored */
+	__u32 frame_len;		/* bytes on the wire */
+	__u32 reserved;
+};
+
+#define ZCNET_IOC_MAGIC		0xb9
+
+#define ZCNET_IOC_GET_INFO	_IOWR(ZCNET_IOC_MAGIC, 0x00, struct zcnet_info)
+#define ZCNET_IOC_SETUP		_IOW(ZCNET_IOC_MAGIC, 0x01, struct zcnet_setup)
+#define ZCNET_IOC_GET_OFFSETS	_IOWR(ZCNET_IOC_MAGIC, 0x02, struct zcnet_offsets)
+#define ZCNET_IOC_REG_REGION	_IOWR(ZCNET_IOC_MAGIC, 0x03, struct zcnet_region_reg)
+#define ZCNET_IOC_UNREG_REGION	_IOW(ZCNET_IOC_MAGIC, 0x04, struct zcnet_region_unreg)
+#define ZCNET_IOC_SET_EVENTFD	_IOW(ZCNET_IOC_MAGIC, 0x05, struct zcnet_eventfd)
+#define ZCNET_IOC_GET_STATS	_IOWR(ZCNET_IOC_MAGIC, 0x06, struct zcnet_stats)
+#define ZCNET_IOC_KICK		_IOW(ZCNET_IOC_MAGIC, 0x07, struct zcnet_kick)
+#define ZCNET_IOC_BIND		_IOW(ZCNET_IOC_MAGIC, 0x08, struct zcnet_bind)
+#define ZCNET_IOC_UNBIND	_IOW(ZCNET_IOC_MAGIC, 0x09, struct zcnet_unbind)
+#define ZCNET_IOC_SOCK_ATTACH	_IOWR(ZCNET_IOC_MAGIC, 0x0a, struct zcnet_sock_attach)
+#define ZCNET_IOC_SOCK_DETACH	_IOW(ZCNET_IOC_MAGIC, 0x0b, struct zcnet_sock_detach)
+#define ZCNET_IOC_SET_PARAM	_IOW(ZCNET_IOC_MAGIC, 0x0c, struct zcnet_param)
+
+#endif /* _UAPI_LINUX_ZCNET_H */
