@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <linux/minmax.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "zcnet_abi.h"
@@ -22,6 +23,23 @@ int zcnet_abi_copy_in(void *karg, size_t ksize, size_t min_size,
 		return -E2BIG;
 	*usize = size;
 	return copy_struct_from_user(karg, ksize, uarg, size);
+}
+
+/* For structs the kernel fills: reads only size and flags. */
+int zcnet_abi_copy_in_hdr(void *karg, size_t min_size,
+			  const void __user *uarg, u32 *usize)
+{
+	u32 hdr[2];
+
+	if (copy_from_user(hdr, uarg, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr[0] < min_size)
+		return -EINVAL;
+	if (hdr[0] > PAGE_SIZE)
+		return -E2BIG;
+	*usize = hdr[0];
+	memcpy(karg, hdr, sizeof(hdr));
+	return 0;
 }
 
 /* Writes what both sides know, zeroes the caller's unknown tail. */

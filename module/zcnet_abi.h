@@ -6,6 +6,8 @@
 
 int zcnet_abi_copy_in(void *karg, size_t ksize, size_t min_size,
 		      const void __user *uarg, u32 *usize);
+int zcnet_abi_copy_in_hdr(void *karg, size_t min_size,
+			  const void __user *uarg, u32 *usize);
 int zcnet_abi_copy_out(void __user *uarg, u32 usize, void *karg,
 		       size_t ksize);
 

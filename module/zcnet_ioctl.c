@@ -14,6 +14,8 @@
 
 #define ZCNET_COPY_IN(k, uarg, usize, VER0) \
 	zcnet_abi_copy_in(&(k), sizeof(k), VER0, uarg, usize)
+#define ZCNET_COPY_IN_HDR(k, uarg, usize, VER0) \
+	zcnet_abi_copy_in_hdr(&(k), VER0, uarg, usize)
 
 static long zcnet_ioc_info(struct zcnet_ctx *ctx, void __user *uarg)
 {
@@ -21,7 +23,7 @@ static long zcnet_ioc_info(struct zcnet_ctx *ctx, void __user *uarg)
 	u32 usize;
 	int err;
 
-	err = ZCNET_COPY_IN(info, uarg, &usize, ZCNET_INFO_SIZE_VER0);
+	err = ZCNET_COPY_IN_HDR(info, uarg, &usize, ZCNET_INFO_SIZE_VER0);
 	if (err)
 		return err;
 	if (info.flags)
@@ -62,14 +64,13 @@ static long zcnet_ioc_offsets(struct zcnet_ctx *ctx, void __user *uarg)
 	u32 usize;
 	int i, err;
 
-	err = ZCNET_COPY_IN(off, uarg, &usize, ZCNET_OFFSETS_SIZE_VER0);
+	err = ZCNET_COPY_IN_HDR(off, uarg, &usize, ZCNET_OFFSETS_SIZE_VER0);
 	if (err)
 		return err;
 	if (off.flags)
 		return -EINVAL;
 	if (!zcnet_ctx_ready(ctx))
 		return -ENXIO;
-	memset(&off, 0, sizeof(off));
 	for (i = 0; i < ZCNET_RING_NR; i++) {
 		ring = zcnet_ctx_ring(ctx, i);
 		if (ring)
@@ -128,12 +129,11 @@ static long zcnet_ioc_stats(struct zcnet_ctx *ctx, void __user *uarg)
 	u32 usize;
 	int err;
 
-	err = ZCNET_COPY_IN(st, uarg, &usize, ZCNET_STATS_SIZE_VER0);
+	err = ZCNET_COPY_IN_HDR(st, uarg, &usize, ZCNET_STATS_SIZE_VER0);
 	if (err)
 		return err;
 	if (st.flags)
 		return -EINVAL;
-	memset(&st, 0, sizeof(st));
 	zcnet_stats_fill(ctx, &st);
 	return zcnet_abi_copy_out(uarg, usize, &st, sizeof(st));
 }

@@ -15,11 +15,12 @@
  *   - shorter than _SIZE_VER0:                     EINVAL
  *   - longer than the kernel knows, tail non-zero:  E2BIG
  *   - longer than the kernel knows, tail zero:      accepted
- *   Unknown flag bits and non-zero reserved fields: EINVAL. For structs the
- *   kernel fills (GET_INFO, GET_OFFSETS, GET_STATS) only size and flags are
- *   read; the kernel writes min(size, kernel size) bytes, zeroes the rest of
- *   the caller's struct, and stores the number of bytes it filled in size.
- *   A size above 4096 is E2BIG.
+ *   A size above 4096 is E2BIG. Unknown flag bits and non-zero reserved
+ *   fields: EINVAL. For the structs the kernel fills (GET_INFO, GET_OFFSETS,
+ *   GET_STATS) only size and flags are read, so the tail rule does not
+ *   apply; the kernel writes min(size, kernel size) bytes, zeroes the rest
+ *   of the caller's struct, and stores the number of bytes it filled in
+ *   size.
  *
  * Ioctl numbers
  *   The kernel matches an ioctl on its type, number and direction; the size
@@ -45,16 +46,15 @@
  *   entries, never more than entries.
  *
  * Memory ordering (the same protocol on all four rings)
- *   Producer:                        Consumer:
- *     if (prod - LOAD(cons) < n)       if (LOAD_ACQ(prod) != cons)      (B)
- *       (acquire, see (D))               read entry[cons & mask]
- *       write entry[prod & mask]         STORE_REL(cons, cons + 1)      (D)
- *       STORE_REL(prod, prod + 1)  (A)
+ *   Producer:                          Consumer:
+ *     if (prod - LOAD_ACQ(cons) < n) (C)  if (LOAD_ACQ(prod) != cons)   (B)
+ *       write entry[prod & mask]            read entry[cons & mask]
+ *       STORE_REL(prod, prod + 1)    (A)    STORE_REL(cons, cons + 1)   (D)
  *   (A) pairs with (B): a consumer that sees the new producer sees the
- *   entry. (D) pairs with the producer's acquire load of the consumer: a
- *   producer that sees the new consumer may overwrite the slot, because the
- *   consumer has finished reading it. In C11 terms: __atomic_load_n with
- *   __ATOMIC_ACQUIRE and __atomic_store_n with __ATOMIC_RELEASE.
+ *   entry. (D) pairs with (C): a producer that sees the new consumer may
+ *   overwrite the slot, because the consumer has finished reading it. In
+ *   C11 terms: __atomic_load_n with __ATOMIC_ACQUIRE and __atomic_store_n
+ *   with __ATOMIC_RELEASE.
  *
  *   The kernel reads each user-written entry exactly once into a private
  *   copy and validates that copy. It keeps its own copy of the indices it
@@ -306,7 +306,7 @@ struct zcnet_tx_desc {
 	__u16 region;
 	__u16 flags;			/* ZCNET_TX_* */
 	__u64 cookie;			/* returned in the completion */
-	__u16 sock;			/* socket slot with ZCNET_TX_SOCK */
+	__u16 sock;			/* socket slot with ZCNET_TX_SOCK, else 0 */
 	__u16 reserved0;
 	__u32 reserved1;
 };
