@@ -1,0 +1,884 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcnet ABI tests: contexts, GET_INFO, the extensible-struct rules of every
+ * ioctl (size, flags, reserved fields, tails), ioctl dispatch (unknown
+ * numbers, foreign magic, wrong direction, ignored size bits), per-context
+ * stats and their /proc/PID/fdinfo mirror.
+ */
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+/* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "../kselftest_harness.h"
+#pragma GCC diagnostic pop
+/* TEST_F() expands setjmp() wrappers into this file; this code has none */
+#pragma GCC diagnostic ignored "-Wclobbered"
+#include "zcnet_util.h"
+
+#define BUF_LEN (2 * 4096)
+
+static int open_or_skip(struct __test_metadata *_metadata)
+{
+	int fd = zc_open();
+
+	if (fd < 0 && (errno == ENOENT || errno == ENODEV || errno == ENXIO))
+		return -1;
+	ASSERT_LE(0, fd) TH_LOG("open %s: %s", ZC_DEV_PATH, strerror(errno));
+	return fd;
+}
+
+/* ------------------------------------------------------------------ */
+/* contexts and GET_INFO                                               */
+/* ------------------------------------------------------------------ */
+
+FIXTURE(dev) {
+	int fd;
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = open_or_skip(_metadata);
+	if (self->fd < 0)
+		SKIP(return, "%s missing: zcnet module not loaded", ZC_DEV_PATH);
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+TEST_F(dev, each_open_is_a_new_context)
+{
+	struct zcnet_offsets off;
+	int fd2, fd3;
+
+	fd2 = zc_open();
+	ASSERT_LE(0, fd2);
+	fd3 = zc_open();
+	ASSERT_LE(0, fd3);
+
+	ASSERT_EQ(0, zc_setup(self->fd, 8, 8, 0, 0));
+	ASSERT_EQ(0, zc_get_offsets(self->fd, &off));
+	EXPECT_EQ(8U, off.tx.entries);
+
+	/* the other contexts have no rings yet */
+	EXPECT_EQ(-ENXIO, zc_get_offsets(fd2, &off));
+	EXPECT_EQ(-ENXIO, zc_get_offsets(fd3, &off));
+	EXPECT_EQ(-ENXIO, zc_kick(fd2, 0));
+
+	/* and can set up their own, of other sizes */
+	ASSERT_EQ(0, zc_setup(fd2, 16, 32, 0, 0));
+	ASSERT_EQ(0, zc_get_offsets(fd2, &off));
+	EXPECT_EQ(16U, off.tx.entries);
+	EXPECT_EQ(32U, off.cq.entries);
+	EXPECT_EQ(-ENXIO, zc_get_offsets(fd3, &off));
+
+	/* the first is unchanged */
+	ASSERT_EQ(0, zc_get_offsets(self->fd, &off));
+	EXPECT_EQ(8U, off.tx.entries);
+	EXPECT_EQ(8U, off.cq.entries);
+
+	close(fd2);
+	close(fd3);
+}
+
+TEST_F(dev, dup_shares_the_context)
+{
+	struct zcnet_offsets off;
+	int fd2 = dup(self->fd);
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, zc_setup(fd2, 8, 8, 0, 0));
+	ASSERT_EQ(0, zc_get_offsets(self->fd, &off));
+	EXPECT_EQ(8U, off.tx.entries);
+	EXPECT_EQ(-EBUSY, zc_setup(self->fd, 8, 8, 0, 0));
+	close(fd2);
+}
+
+TEST_F(dev, get_info_values)
+{
+	struct zcnet_info info;
+	const __u64 needed = ZCNET_FEAT_RINGS | ZCNET_FEAT_REGIONS |
+			     ZCNET_FEAT_EVENTFD | ZCNET_FEAT_TX_NOP;
+	const __u64 absent = ZCNET_FEAT_TX_RAW | ZCNET_FEAT_RX |
+			     ZCNET_FEAT_TX_SOCK;
+
+	ASSERT_EQ(0, zc_get_info(self->fd, &info));
+	EXPECT_EQ(sizeof(info), info.size);
+	EXPECT_EQ(0U, info.flags);
+	EXPECT_EQ((__u32)ZCNET_ABI_VERSION, info.abi_version);
+	EXPECT_EQ(1U, info.abi_version);
+	EXPECT_EQ((__u32)ZCNET_RING_MIN_ENTRIES, info.ring_min_entries);
+	EXPECT_EQ(8U, info.ring_min_entries);
+	EXPECT_EQ((__u32)ZCNET_RING_MAX_ENTRIES, info.ring_max_entries);
+	EXPECT_EQ(32768U, info.ring_max_entries);
+	EXPECT_EQ((__u32)ZCNET_MAX_REGIONS, info.max_regions);
+	EXPECT_EQ(64U, info.max_regions);
+	EXPECT_EQ((__u32)ZCNET_MAX_SOCKETS, info.max_sockets);
+	EXPECT_EQ(16U, info.max_sockets);
+	EXPECT_EQ(needed, info.features & needed);
+	EXPECT_EQ(0U, info.features & absent);
+	/* no bits beyond the ones the header defines */
+	EXPECT_EQ(0U, info.features & ~((ZCNET_FEAT_TX_SOCK << 1) - 1));
+	EXPECT_EQ(4ULL << 30, info.max_region_len);
+	EXPECT_EQ(sizeof(struct zcnet_tx_desc), info.tx_desc_size);
+	EXPECT_EQ(sizeof(struct zcnet_cq_entry), info.cq_entry_size);
+	EXPECT_EQ(sizeof(struct zcnet_fill_desc), info.fill_desc_size);
+	EXPECT_EQ(sizeof(struct zcnet_rx_desc), info.rx_desc_size);
+	EXPECT_EQ(0U, info.reserved);
+}
+
+TEST_F(dev, header_sizes_match_ver0)
+{
+	/* The compiled-in structs are the VER0 structs of ABI version 1. */
+	EXPECT_EQ((size_t)ZCNET_INFO_SIZE_VER0, sizeof(struct zcnet_info));
+	EXPECT_EQ((size_t)ZCNET_SETUP_SIZE_VER0, sizeof(struct zcnet_setup));
+	EXPECT_EQ((size_t)ZCNET_OFFSETS_SIZE_VER0, sizeof(struct zcnet_offsets));
+	EXPECT_EQ((size_t)ZCNET_REGION_REG_SIZE_VER0, sizeof(struct zcnet_region_reg));
+	EXPECT_EQ((size_t)ZCNET_REGION_UNREG_SIZE_VER0,
+		  sizeof(struct zcnet_region_unreg));
+	EXPECT_EQ((size_t)ZCNET_EVENTFD_SIZE_VER0, sizeof(struct zcnet_eventfd));
+	EXPECT_EQ((size_t)ZCNET_KICK_SIZE_VER0, sizeof(struct zcnet_kick));
+	EXPECT_EQ((size_t)ZCNET_STATS_SIZE_VER0, sizeof(struct zcnet_stats));
+	EXPECT_EQ(32U, sizeof(struct zcnet_tx_desc));
+	EXPECT_EQ(16U, sizeof(struct zcnet_cq_entry));
+	EXPECT_EQ(16U, sizeof(struct zcnet_fill_desc));
+	EXPECT_EQ(32U, sizeof(struct zcnet_rx_desc));
+}
+
+TEST_F(dev, unknown_ioctls_enotty)
+{
+	static const struct {
+		const char *what;
+		unsigned long cmd;
+	} cmds[] = {
+		{ "next free number", _IOWR(ZCNET_IOC_MAGIC, 0x0d, struct zcnet_info) },
+		{ "number 0x3f", _IOW(ZCNET_IOC_MAGIC, 0x3f, struct zcnet_kick) },
+		{ "number 0xff", _IO(ZCNET_IOC_MAGIC, 0xff) },
+		{ "foreign magic 0xb8", _IOWR(0xb8, 0x00, struct zcnet_info) },
+		{ "foreign magic 'Z'", _IOWR('Z', 0x06, struct zcnet_stats) },
+		{ "foreign magic 0xba", _IOW(0xba, 0x07, struct zcnet_kick) },
+		{ "GET_INFO as _IOR", _IOR(ZCNET_IOC_MAGIC, 0x00, struct zcnet_info) },
+		{ "GET_INFO as _IOW", _IOW(ZCNET_IOC_MAGIC, 0x00, struct zcnet_info) },
+		{ "GET_INFO as _IO", _IO(ZCNET_IOC_MAGIC, 0x00) },
+		{ "SETUP as _IOWR", _IOWR(ZCNET_IOC_MAGIC, 0x01, struct zcnet_setup) },
+		{ "SETUP as _IO", _IO(ZCNET_IOC_MAGIC, 0x01) },
+		{ "GET_OFFSETS as _IOR", _IOR(ZCNET_IOC_MAGIC, 0x02, struct zcnet_offsets) },
+		{ "REG_REGION as _IOW", _IOW(ZCNET_IOC_MAGIC, 0x03, struct zcnet_region_reg) },
+		{ "GET_STATS as _IOR", _IOR(ZCNET_IOC_MAGIC, 0x06, struct zcnet_stats) },
+		{ "KICK as _IO", _IO(ZCNET_IOC_MAGIC, 0x07) },
+		{ "KICK as _IOWR", _IOWR(ZCNET_IOC_MAGIC, 0x07, struct zcnet_kick) },
+	};
+	/* a buffer that would be a valid argument if the cmd were accepted */
+	__u32 buf[BUF_LEN / 4];
+	size_t i;
+
+	ASSERT_EQ(0, zc_setup(self->fd, 8, 8, 0, 0));
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		memset(buf, 0, sizeof(buf));
+		buf[0] = _IOC_SIZE(cmds[i].cmd) ? _IOC_SIZE(cmds[i].cmd) : 16;
+		EXPECT_EQ(-ENOTTY, zc_ioctl(self->fd, cmds[i].cmd, buf))
+			TH_LOG("%s (0x%lx)", cmds[i].what, cmds[i].cmd);
+	}
+}
+
+TEST_F(dev, ioctl_size_bits_ignored)
+{
+	static const unsigned int sizes[] = { 0, 1, 8, 63, 65, 4096, 0x3fff };
+	struct zcnet_info info;
+	struct zcnet_stats st;
+	struct zcnet_kick kick;
+	struct zcnet_setup setup = {
+		.size = sizeof(setup), .tx_entries = 8, .cq_entries = 8,
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		unsigned long cmd = _IOC(_IOC_READ | _IOC_WRITE,
+					 ZCNET_IOC_MAGIC, 0x00, sizes[i]);
+
+		memset(&info, 0, sizeof(info));
+		info.size = sizeof(info);
+		EXPECT_EQ(0, zc_ioctl(self->fd, cmd, &info))
+			TH_LOG("GET_INFO with _IOC_SIZE %u", sizes[i]);
+		EXPECT_EQ((__u32)ZCNET_ABI_VERSION, info.abi_version);
+		EXPECT_EQ(sizeof(info), info.size);
+
+		memset(&st, 0, sizeof(st));
+		st.size = sizeof(st);
+		cmd = _IOC(_IOC_READ | _IOC_WRITE, ZCNET_IOC_MAGIC, 0x06,
+			   sizes[i]);
+		EXPECT_EQ(0, zc_ioctl(self->fd, cmd, &st))
+			TH_LOG("GET_STATS with _IOC_SIZE %u", sizes[i]);
+	}
+
+	ASSERT_EQ(0, zc_ioctl(self->fd,
+			      _IOC(_IOC_WRITE, ZCNET_IOC_MAGIC, 0x01, 0),
+			      &setup));
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		memset(&kick, 0, sizeof(kick));
+		kick.size = sizeof(kick);
+		EXPECT_EQ(0, zc_ioctl(self->fd,
+				      _IOC(_IOC_WRITE, ZCNET_IOC_MAGIC, 0x07,
+					   sizes[i]), &kick))
+			TH_LOG("KICK with _IOC_SIZE %u", sizes[i]);
+	}
+}
+
+TEST_F(dev, unoffered_features_eopnotsupp)
+{
+	struct zcnet_info info;
+	struct zcnet_bind bind = {
+		.size = sizeof(bind),
+		.flags = ZCNET_BIND_TX,
+		.ifindex = 1,
+		.queue = ZCNET_QUEUE_ANY,
+		.rx_match = ZCNET_RX_MATCH_ALL,
+	};
+	struct zcnet_unbind unbind = {
+		.size = sizeof(unbind), .flags = ZCNET_BIND_TX,
+	};
+	struct zcnet_sock_attach att = { .size = sizeof(att) };
+	struct zcnet_sock_detach det = { .size = sizeof(det) };
+	bool tested = false;
+	int s;
+
+	ASSERT_EQ(0, zc_get_info(self->fd, &info));
+	ASSERT_EQ(0, zc_setup(self->fd, 8, 8, 8, 8));
+
+	if (!(info.features & (ZCNET_FEAT_TX_RAW | ZCNET_FEAT_RX))) {
+		EXPECT_EQ(-EOPNOTSUPP,
+			  zc_ioctl(self->fd, ZCNET_IOC_BIND, &bind));
+		EXPECT_EQ(-EOPNOTSUPP,
+			  zc_ioctl(self->fd, ZCNET_IOC_UNBIND, &unbind));
+		tested = true;
+	}
+	if (!(info.features & ZCNET_FEAT_TX_SOCK)) {
+		s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		ASSERT_LE(0, s);
+		att.fd = s;
+		EXPECT_EQ(-EOPNOTSUPP,
+			  zc_ioctl(self->fd, ZCNET_IOC_SOCK_ATTACH, &att));
+		EXPECT_EQ(-EOPNOTSUPP,
+			  zc_ioctl(self->fd, ZCNET_IOC_SOCK_DETACH, &det));
+		close(s);
+		tested = true;
+	}
+	if (!tested)
+		SKIP(return, "this build offers TX_RAW/RX and TX_SOCK");
+}
+
+/* ------------------------------------------------------------------ */
+/* stats and fdinfo                                                    */
+/* ------------------------------------------------------------------ */
+
+TEST_F(dev, stats_start_at_zero)
+{
+	struct zcnet_stats st;
+	size_t i;
+
+	ASSERT_EQ(0, zc_get_stats(self->fd, &st));
+	EXPECT_EQ(sizeof(st), st.size);
+	EXPECT_EQ(0U, st.flags);
+	for (i = 0; i < ZC_NR_STAT_FIELDS; i++) {
+		const struct zc_stat_field *f = &zc_stat_fields[i];
+
+		if (!strncmp(f->name, "module_", 7))
+			continue;
+		EXPECT_EQ(0U, zc_stat_value(&st, f)) TH_LOG("%s", f->name);
+	}
+	EXPECT_LE(1U, st.module_contexts);
+}
+
+TEST_F(dev, stats_are_per_context)
+{
+	struct zcnet_stats st;
+	size_t pg = zc_page_size();
+	void *mem = zc_alloc_pages(2);
+	__u32 id;
+	int fd2;
+
+	ASSERT_NE(NULL, mem);
+	fd2 = zc_open();
+	ASSERT_LE(0, fd2);
+
+	ASSERT_EQ(0, zc_setup(self->fd, 8, 8, 0, 0));
+	ASSERT_EQ(0, zc_reg(self->fd, mem, 2 * pg, &id));
+	ASSERT_EQ(0, zc_kick(self->fd, 0));
+
+	ASSERT_EQ(0, zc_get_stats(self->fd, &st));
+	EXPECT_EQ(1U, st.tx_kicks);
+	EXPECT_EQ(1U, st.regions);
+	EXPECT_EQ(2U, st.pinned_pages);
+
+	ASSERT_EQ(0, zc_get_stats(fd2, &st));
+	EXPECT_EQ(0U, st.tx_kicks);
+	EXPECT_EQ(0U, st.regions);
+	EXPECT_EQ(0U, st.pinned_pages);
+	EXPECT_LE(2U, st.module_pinned_pages);
+
+	close(fd2);
+	EXPECT_EQ(0, zc_unreg(self->fd, id));
+	munmap(mem, 2 * pg);
+}
+
+TEST_F(dev, module_contexts_counts_opens)
+{
+	struct zcnet_stats st;
+	__u64 base;
+	int fd2, fd3;
+
+	/* closed contexts of earlier tests may still be going away */
+	ASSERT_EQ(0, zc_settle(self->fd, &st))
+		TH_LOG("module did not settle: %llu contexts, %llu pages pinned",
+		       (unsigned long long)st.module_contexts,
+		       (unsigned long long)st.module_pinned_pages);
+	base = st.module_contexts;
+	ASSERT_EQ(1U, base);
+
+	fd2 = zc_open();
+	ASSERT_LE(0, fd2);
+	fd3 = zc_open();
+	ASSERT_LE(0, fd3);
+	ASSERT_EQ(0, zc_get_stats(self->fd, &st));
+	EXPECT_EQ(base + 2, st.module_contexts);
+	ASSERT_EQ(0, zc_get_stats(fd3, &st));
+	EXPECT_EQ(base + 2, st.module_contexts);
+
+	close(fd2);
+	close(fd3);
+	/* closing contexts may be released asynchronously */
+	EXPECT_EQ(base, zc_wait_module_contexts(self->fd, base));
+}
+
+/* Parse "name:\tvalue" lines of /proc/self/fdinfo/FD for one name. */
+static int fdinfo_value(int fd, const char *name, __u64 *val, int *count)
+{
+	char path[64], line[256];
+	size_t nlen = strlen(name);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	*count = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *end;
+
+		if (strncmp(line, name, nlen) || line[nlen] != ':')
+			continue;
+		(*count)++;
+		if (line[nlen + 1] != '\t') {
+			fclose(f);
+			return -EBADMSG;
+		}
+		errno = 0;
+		*val = strtoull(line + nlen + 2, &end, 10);
+		if (errno || end == line + nlen + 2 ||
+		    (*end != '\n' && *end != '\0')) {
+			fclose(f);
+			return -EBADMSG;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+TEST_F(dev, fdinfo_matches_stats)
+{
+	size_t pg = zc_page_size();
+	void *mem = zc_alloc_pages(3);
+	struct zcnet_offsets off;
+	struct zcnet_tx_desc d;
+	struct zcnet_stats st;
+	struct zc_ring tx;
+	__u32 id;
+	size_t i;
+
+	ASSERT_NE(NULL, mem);
+	ASSERT_EQ(0, zc_setup(self->fd, 8, 8, 0, 0));
+	ASSERT_EQ(0, zc_get_offsets(self->fd, &off));
+	ASSERT_EQ(0, zc_ring_map(self->fd, &off.tx, &tx));
+	ASSERT_EQ(0, zc_reg(self->fd, mem, 3 * pg, &id));
+
+	/* make several counters non-zero and distinct */
+	d = zc_nop(id, 0, 64, 1);
+	ASSERT_EQ(0, zc_tx_push(&tx, &d));
+	ASSERT_EQ(0, zc_tx_push(&tx, &d));
+	d.len = 0;
+	ASSERT_EQ(0, zc_tx_push(&tx, &d));
+	ASSERT_EQ(3, zc_kick(self->fd, 0));
+	ASSERT_EQ(0, zc_kick(self->fd, 0));
+
+	ASSERT_EQ(0, zc_get_stats(self->fd, &st));
+	EXPECT_EQ(2U, st.tx_kicks);
+	EXPECT_EQ(3U, st.tx_descs);
+	EXPECT_EQ(2U, st.tx_nops);
+	EXPECT_EQ(1U, st.tx_rejected);
+	EXPECT_EQ(3U, st.cq_posted);
+	EXPECT_EQ(1U, st.regions);
+	EXPECT_EQ(3U, st.pinned_pages);
+
+	for (i = 0; i < ZC_NR_STAT_FIELDS; i++) {
+		const struct zc_stat_field *f = &zc_stat_fields[i];
+		__u64 v = ~0ULL;
+		int count = 0;
+
+		ASSERT_EQ(0, fdinfo_value(self->fd, f->name, &v, &count))
+			TH_LOG("fdinfo line of %s malformed", f->name);
+		EXPECT_EQ(1, count) TH_LOG("fdinfo lines named %s", f->name);
+		EXPECT_EQ(zc_stat_value(&st, f), v) TH_LOG("%s", f->name);
+	}
+
+	EXPECT_EQ(0, zc_unreg(self->fd, id));
+	zc_ring_unmap(&tx);
+	munmap(mem, 3 * pg);
+}
+
+/* ------------------------------------------------------------------ */
+/* extensible struct rules, swept over every ioctl of this build       */
+/* ------------------------------------------------------------------ */
+
+struct ext_state {
+	int fd;
+	void *mem;		/* one page for REG_REGION */
+	__u32 region_id;	/* registered by the UNREG preparation */
+};
+
+FIXTURE(ext) {
+	struct ext_state st;
+	char *buf;		/* BUF_LEN bytes */
+};
+
+FIXTURE_VARIANT(ext) {
+	unsigned long cmd;
+	__u32 ver0;
+	__u32 ksize;
+	bool output;		/* the kernel fills it (only size/flags read) */
+	/* fresh context with what the ioctl needs; 0 or -errno */
+	long (*prepare)(struct ext_state *s);
+	/* valid contents behind size and flags */
+	void (*fill)(const struct ext_state *s, void *buf);
+	int reserved_off[2];	/* byte offsets of reserved fields, or -1 */
+	int reserved_len[2];
+};
+
+static long prep_open(struct ext_state *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = zc_open();
+	return s->fd < 0 ? -errno : 0;
+}
+
+static long prep_rings(struct ext_state *s)
+{
+	long ret = prep_open(s);
+
+	return ret ? ret : zc_setup(s->fd, 8, 8, 0, 0);
+}
+
+static long prep_region(struct ext_state *s)
+{
+	long ret = prep_open(s);
+
+	return ret ? ret : zc_reg(s->fd, s->mem, zc_page_size(), &s->region_id);
+}
+
+static void fill_none(const struct ext_state *s, void *buf)
+{
+	(void)s;
+	(void)buf;
+}
+
+static void fill_setup(const struct ext_state *s, void *buf)
+{
+	struct zcnet_setup *p = buf;
+
+	(void)s;
+	p->tx_entries = 8;
+	p->cq_entries = 8;
+}
+
+static void fill_reg(const struct ext_state *s, void *buf)
+{
+	struct zcnet_region_reg *p = buf;
+
+	p->addr = (__u64)(uintptr_t)s->mem;
+	p->len = zc_page_size();
+}
+
+static void fill_unreg(const struct ext_state *s, void *buf)
+{
+	struct zcnet_region_unreg *p = buf;
+
+	p->id = s->region_id;
+}
+
+static void fill_eventfd(const struct ext_state *s, void *buf)
+{
+	struct zcnet_eventfd *p = buf;
+
+	(void)s;
+	p->which = ZCNET_EVENTFD_CQ;
+	p->fd = -1;
+}
+
+static void fill_kick(const struct ext_state *s, void *buf)
+{
+	struct zcnet_kick *p = buf;
+
+	(void)s;
+	p->budget = 0;
+}
+
+FIXTURE_VARIANT_ADD(ext, get_info) {
+	.cmd = ZCNET_IOC_GET_INFO,
+	.ver0 = ZCNET_INFO_SIZE_VER0,
+	.ksize = sizeof(struct zcnet_info),
+	.output = true,
+	.prepare = prep_open,
+	.fill = fill_none,
+	.reserved_off = { -1, -1 },
+};
+
+FIXTURE_VARIANT_ADD(ext, setup) {
+	.cmd = ZCNET_IOC_SETUP,
+	.ver0 = ZCNET_SETUP_SIZE_VER0,
+	.ksize = sizeof(struct zcnet_setup),
+	.prepare = prep_open,
+	.fill = fill_setup,
+	.reserved_off = { offsetof(struct zcnet_setup, reserved),
+			  offsetof(struct zcnet_setup, reserved) + 8 },
+	.reserved_len = { 8, 8 },
+};
+
+FIXTURE_VARIANT_ADD(ext, get_offsets) {
+	.cmd = ZCNET_IOC_GET_OFFSETS,
+	.ver0 = ZCNET_OFFSETS_SIZE_VER0,
+	.ksize = sizeof(struct zcnet_offsets),
+	.output = true,
+	.prepare = prep_rings,
+	.fill = fill_none,
+	.reserved_off = { -1, -1 },
+};
+
+FIXTURE_VARIANT_ADD(ext, reg_region) {
+	.cmd = ZCNET_IOC_REG_REGION,
+	.ver0 = ZCNET_REGION_REG_SIZE_VER0,
+	.ksize = sizeof(struct zcnet_region_reg),
+	.prepare = prep_open,
+	.fill = fill_reg,
+	.reserved_off = { offsetof(struct zcnet_region_reg, reserved), -1 },
+	.reserved_len = { 4, 0 },
+};
+
+FIXTURE_VARIANT_ADD(ext, unreg_region) {
+	.cmd = ZCNET_IOC_UNREG_REGION,
+	.ver0 = ZCNET_REGION_UNREG_SIZE_VER0,
+	.ksize = sizeof(struct zcnet_region_unreg),
+	.prepare = prep_region,
+	.fill = fill_unreg,
+	.reserved_off = { offsetof(struct zcnet_region_unreg, reserved), -1 },
+	.reserved_len = { 4, 0 },
+};
+
+FIXTURE_VARIANT_ADD(ext, set_eventfd) {
+	.cmd = ZCNET_IOC_SET_EVENTFD,
+	.ver0 = ZCNET_EVENTFD_SIZE_VER0,
+	.ksize = sizeof(struct zcnet_eventfd),
+	.prepare = prep_rings,
+	.fill = fill_eventfd,
+	.reserved_off = { -1, -1 },
+};
+
+FIXTURE_VARIANT_ADD(ext, kick) {
+	.cmd = ZCNET_IOC_KICK,
+	.ver0 = ZCNET_KICK_SIZE_VER0,
+	.ksize = sizeof(struct zcnet_kick),
+	.prepare = prep_rings,
+	.fill = fill_kick,
+	.reserved_off = { offsetof(struct zcnet_kick, reserved), -1 },
+	.reserved_len = { 4, 0 },
+};
+
+FIXTURE_VARIANT_ADD(ext, get_stats) {
+	.cmd = ZCNET_IOC_GET_STATS,
+	.ver0 = ZCNET_STATS_SIZE_VER0,
+	.ksize = sizeof(struct zcnet_stats),
+	.output = true,
+	.prepare = prep_open,
+	.fill = fill_none,
+	.reserved_off = { -1, -1 },
+};
+
+FIXTURE_SETUP(ext)
+{
+	int fd = open_or_skip(_metadata);
+
+	if (fd < 0)
+		SKIP(return, "%s missing: zcnet module not loaded", ZC_DEV_PATH);
+	close(fd);
+	self->st.fd = -1;
+	self->st.mem = zc_alloc_pages(1);
+	ASSERT_NE(NULL, self->st.mem);
+	self->buf = mmap(NULL, BUF_LEN, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	ASSERT_EQ(0, variant->prepare(&self->st));
+}
+
+FIXTURE_TEARDOWN(ext)
+{
+	if (self->st.fd >= 0)
+		close(self->st.fd);
+	if (self->buf && self->buf != MAP_FAILED)
+		munmap(self->buf, BUF_LEN);
+	if (self->st.mem)
+		munmap(self->st.mem, zc_page_size());
+}
+
+/* Build the valid argument in buf with the given size; flags 0. */
+static void ext_build(FIXTURE_DATA(ext) *self,
+		      const FIXTURE_VARIANT(ext) *variant, __u32 size)
+{
+	memset(self->buf, 0, BUF_LEN);
+	variant->fill(&self->st, self->buf);
+	memcpy(self->buf, &size, sizeof(size));
+}
+
+static long ext_call(FIXTURE_DATA(ext) *self,
+		     const FIXTURE_VARIANT(ext) *variant)
+{
+	return zc_ioctl(self->st.fd, variant->cmd, self->buf);
+}
+
+/* The exact, valid call succeeds (used after a rejected call). */
+static long ext_valid_call(FIXTURE_DATA(ext) *self,
+			   const FIXTURE_VARIANT(ext) *variant)
+{
+	ext_build(self, variant, variant->ksize);
+	return ext_call(self, variant);
+}
+
+static __u32 buf_size(FIXTURE_DATA(ext) *self)
+{
+	__u32 size;
+
+	memcpy(&size, self->buf, sizeof(size));
+	return size;
+}
+
+static size_t first_nonzero(const char *p, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++)
+		if (p[i])
+			return i;
+	return to;
+}
+
+TEST_F(ext, size_exact_ok)
+{
+	ext_build(self, variant, variant->ksize);
+	ASSERT_LE(0, ext_call(self, variant));
+	if (variant->output) {
+		EXPECT_EQ(variant->ksize, buf_size(self));
+	}
+}
+
+TEST_F(ext, size_zero_einval)
+{
+	ext_build(self, variant, 0);
+	EXPECT_EQ(-EINVAL, ext_call(self, variant));
+	EXPECT_LE(0, ext_valid_call(self, variant));
+}
+
+TEST_F(ext, size_below_ver0_einval)
+{
+	const __u32 sizes[] = { variant->ver0 - 1, variant->ver0 / 2, 8, 4, 1 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		ext_build(self, variant, sizes[i]);
+		EXPECT_EQ(-EINVAL, ext_call(self, variant))
+			TH_LOG("size %u", sizes[i]);
+	}
+	EXPECT_LE(0, ext_valid_call(self, variant));
+}
+
+TEST_F(ext, size_over_page_e2big)
+{
+	const __u32 sizes[] = { 4097, 8192, 0x10000, 0x7fffffff, 0xffffffff };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		ext_build(self, variant, sizes[i]);
+		EXPECT_EQ(-E2BIG, ext_call(self, variant))
+			TH_LOG("size %u", sizes[i]);
+	}
+	EXPECT_LE(0, ext_valid_call(self, variant));
+}
+
+TEST_F(ext, size_larger_zero_tail_ok)
+{
+	ext_build(self, variant, variant->ksize + 8);
+	ASSERT_LE(0, ext_call(self, variant));
+	if (variant->output) {
+		EXPECT_EQ(variant->ksize, buf_size(self));
+		EXPECT_EQ(variant->ksize + 8,
+			  first_nonzero(self->buf, variant->ksize,
+					variant->ksize + 8));
+	}
+}
+
+TEST_F(ext, size_page_zero_tail_ok)
+{
+	ext_build(self, variant, 4096);
+	ASSERT_LE(0, ext_call(self, variant));
+	if (variant->output) {
+		EXPECT_EQ(variant->ksize, buf_size(self));
+		EXPECT_EQ(4096U, first_nonzero(self->buf, variant->ksize, 4096));
+	}
+}
+
+/*
+ * A non-zero byte past the kernel's struct: E2BIG for structs the kernel
+ * reads; structs the kernel fills only have size and flags read, so the
+ * call works and the kernel zeroes the tail.
+ */
+TEST_F(ext, size_larger_nonzero_tail)
+{
+	const size_t where[] = { 0, 3, 7 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(where); i++) {
+		ext_build(self, variant, variant->ksize + 8);
+		self->buf[variant->ksize + where[i]] = 0x5a;
+		if (!variant->output) {
+			EXPECT_EQ(-E2BIG, ext_call(self, variant))
+				TH_LOG("tail byte %zu", where[i]);
+			continue;
+		}
+		ASSERT_EQ(0, ext_call(self, variant));
+		EXPECT_EQ(variant->ksize, buf_size(self));
+		EXPECT_EQ(variant->ksize + 8,
+			  first_nonzero(self->buf, variant->ksize,
+					variant->ksize + 8))
+			TH_LOG("tail byte %zu not zeroed", where[i]);
+	}
+	EXPECT_LE(0, ext_valid_call(self, variant));
+}
+
+TEST_F(ext, size_page_nonzero_last_byte)
+{
+	ext_build(self, variant, 4096);
+	self->buf[4095] = 1;
+	if (!variant->output) {
+		EXPECT_EQ(-E2BIG, ext_call(self, variant));
+		EXPECT_LE(0, ext_valid_call(self, variant));
+		return;
+	}
+	memset(self->buf + variant->ksize, 0xa5, 4096 - variant->ksize);
+	ASSERT_EQ(0, ext_call(self, variant));
+	EXPECT_EQ(variant->ksize, buf_size(self));
+	EXPECT_EQ(4096U, first_nonzero(self->buf, variant->ksize, 4096));
+	/* nothing written past the size the caller gave */
+	EXPECT_EQ((size_t)BUF_LEN, first_nonzero(self->buf, 4096, BUF_LEN));
+}
+
+TEST_F(ext, flags_nonzero_einval)
+{
+	const __u32 flags[] = { 1, 2, 0x80000000, 0xffffffff };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		ext_build(self, variant, variant->ksize);
+		memcpy(self->buf + 4, &flags[i], sizeof(flags[i]));
+		EXPECT_EQ(-EINVAL, ext_call(self, variant))
+			TH_LOG("flags 0x%x", flags[i]);
+	}
+	EXPECT_LE(0, ext_valid_call(self, variant));
+}
+
+TEST_F(ext, reserved_nonzero_einval)
+{
+	int i, j;
+
+	if (variant->reserved_off[0] < 0)
+		SKIP(return, "struct has no reserved field");
+	for (i = 0; i < 2; i++) {
+		if (variant->reserved_off[i] < 0)
+			continue;
+		/* lowest and highest byte of each reserved field */
+		for (j = 0; j < 2; j++) {
+			int at = variant->reserved_off[i] +
+				 (j ? variant->reserved_len[i] - 1 : 0);
+
+			ext_build(self, variant, variant->ksize);
+			self->buf[at] = (char)0x80;
+			EXPECT_EQ(-EINVAL, ext_call(self, variant))
+				TH_LOG("reserved byte at %d", at);
+		}
+	}
+	EXPECT_LE(0, ext_valid_call(self, variant));
+}
+
+TEST_F(ext, output_ignores_input_contents)
+{
+	if (!variant->output)
+		SKIP(return, "the kernel reads this struct");
+	ext_build(self, variant, variant->ksize);
+	memset(self->buf + 8, 0xff, variant->ksize - 8);
+	ASSERT_EQ(0, ext_call(self, variant));
+	EXPECT_EQ(variant->ksize, buf_size(self));
+	if (variant->cmd == ZCNET_IOC_GET_INFO) {
+		struct zcnet_info *info = (void *)self->buf;
+
+		EXPECT_EQ((__u32)ZCNET_ABI_VERSION, info->abi_version);
+		EXPECT_EQ(0U, info->reserved);
+	} else if (variant->cmd == ZCNET_IOC_GET_OFFSETS) {
+		struct zcnet_offsets *off = (void *)self->buf;
+
+		EXPECT_EQ(8U, off->tx.entries);
+		EXPECT_EQ(0U, off->fill.entries);
+		EXPECT_EQ(0U, off->rx.entries);
+	} else {
+		struct zcnet_stats *st = (void *)self->buf;
+
+		EXPECT_EQ(0U, st->tx_kicks);
+		EXPECT_EQ(0U, st->regions);
+	}
+}
+
+TEST_F(ext, null_arg_efault)
+{
+	EXPECT_EQ(-EFAULT, zc_ioctl(self->st.fd, variant->cmd, NULL));
+	EXPECT_LE(0, ext_valid_call(self, variant));
+}
+
+TEST_F(ext, arg_runs_into_unmapped_page_efault)
+{
+	size_t pg = zc_page_size();
+	char *two = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *arg;
+
+	ASSERT_NE(MAP_FAILED, two);
+	ASSERT_EQ(0, munmap(two + pg, pg));
+	/* size and flags readable, the rest of the struct is not */
+	ext_build(self, variant, variant->ksize);
+	arg = two + pg - 8;
+	memcpy(arg, self->buf, 8);
+	EXPECT_EQ(-EFAULT, zc_ioctl(self->st.fd, variant->cmd, arg));
+	munmap(two, pg);
+	EXPECT_LE(0, ext_valid_call(self, variant));
+}
+
+TEST_HARNESS_MAIN

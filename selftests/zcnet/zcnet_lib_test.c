@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libzcnet end to end, against the loaded zcnet module: open a context,
+ * set up 64-entry rings through the library, register memory from its
+ * allocator, post 64 ZCNET_TX_NOP descriptors, kick, wait on the CQ
+ * eventfd, check every completion and the counters (ioctl, fdinfo and the
+ * zcnet-stat tool).
+ *
+ * Build: -I<userspace>/include -I<uapi>, link <userspace build>/libzcnet.a.
+ * Environment: ZCNET_TOOLS names the directory holding zcnet-stat; without
+ * it the zcnet-stat checks are skipped.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libzcnet.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "../kselftest_harness.h"
+#pragma GCC diagnostic pop
+/* The harness's setjmp() in TEST_F wrappers trips GCC's -Wclobbered. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wclobbered"
+#endif
+
+#define NR_ENTRIES	64U
+#define NOP_LEN		64U
+
+#define NEEDED_FEATURES	(ZCNET_FEAT_RINGS | ZCNET_FEAT_REGIONS | \
+			 ZCNET_FEAT_EVENTFD | ZCNET_FEAT_TX_NOP)
+
+FIXTURE(zcnet_lib) {
+	struct zcnet_ctx *ctx;
+	struct zcnet_mem mem;
+	__u32 region;
+	bool registered;
+	bool rx_rings;
+	int cq_efd;
+};
+
+FIXTURE_SETUP(zcnet_lib)
+{
+	const struct zcnet_info *info;
+	__u32 rx_entries;
+	int err;
+
+	err = zcnet_open(&self->ctx);
+	if (err == -ENOENT || err == -ENODEV || err == -ENXIO)
+		SKIP(return, "%s missing: zcnet module not loaded",
+		     LIBZCNET_DEVICE_PATH);
+	ASSERT_EQ(0, err) TH_LOG("zcnet_open: %s", strerror(-err));
+	ASSERT_TRUE(zcnet_ctx_fd(self->ctx) >= 0);
+
+	info = zcnet_ctx_info(self->ctx);
+	ASSERT_NE(NULL, info);
+	ASSERT_EQ((__u32)ZCNET_ABI_VERSION, info->abi_version);
+	ASSERT_TRUE(info->size >= ZCNET_INFO_SIZE_VER0);
+	ASSERT_EQ(0U, info->flags);
+	ASSERT_TRUE(zcnet_has_feature(self->ctx, NEEDED_FEATURES))
+		TH_LOG("features 0x%llx lack 0x%llx",
+		       (unsigned long long)info->features,
+		       (unsigned long long)NEEDED_FEATURES);
+	ASSERT_TRUE(info->ring_min_entries <= NR_ENTRIES);
+	ASSERT_TRUE(info->ring_max_entries >= NR_ENTRIES);
+	ASSERT_TRUE(info->max_regions >= 1);
+	ASSERT_EQ(sizeof(struct zcnet_tx_desc), info->tx_desc_size);
+	ASSERT_EQ(sizeof(struct zcnet_cq_entry), info->cq_entry_size);
+	ASSERT_EQ(sizeof(struct zcnet_fill_desc), info->fill_desc_size);
+	ASSERT_EQ(sizeof(struct zcnet_rx_desc), info->rx_desc_size);
+
+	self->rx_rings = zcnet_has_feature(self->ctx, ZCNET_FEAT_RX);
+	rx_entries = self->rx_rings ? NR_ENTRIES : 0;
+	err = zcnet_setup(self->ctx, NR_ENTRIES, NR_ENTRIES, rx_entries,
+			  rx_entries);
+	ASSERT_EQ(0, err) TH_LOG("zcnet_setup: %s", strerror(-err));
+
+	err = zcnet_mem_alloc(&self->mem, NR_ENTRIES * NOP_LEN, 0);
+	ASSERT_EQ(0, err) TH_LOG("zcnet_mem_alloc: %s", strerror(-err));
+	ASSERT_TRUE(self->mem.len >= NR_ENTRIES * NOP_LEN);
+	err = zcnet_region_register(self->ctx, self->mem.addr, self->mem.len,
+				    &self->region);
+	ASSERT_EQ(0, err) TH_LOG("zcnet_region_register: %s", strerror(-err));
+	self->registered = true;
+
+	self->cq_efd = zcnet_eventfd_create(self->ctx, ZCNET_EVENTFD_CQ);
+	ASSERT_TRUE(self->cq_efd >= 0)
+		TH_LOG("zcnet_eventfd_create: %s", strerror(-self->cq_efd));
+	ASSERT_EQ(self->cq_efd, zcnet_ctx_eventfd(self->ctx, ZCNET_EVENTFD_CQ));
+}
+
+FIXTURE_TEARDOWN(zcnet_lib)
+{
+	if (self->registered)
+		EXPECT_EQ(0, zcnet_region_unregister(self->ctx, self->region));
+	zcnet_close(self->ctx);
+	zcnet_mem_free(&self->mem);
+}
+
+/*
+ * Post 64 NOPs, kick, wait for the CQ eventfd and check each completion
+ * and the context's counters.
+ */
+static void nop_roundtrip(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(zcnet_lib) *self)
+{
+	struct zcnet_ring *tx = zcnet_tx_ring(self->ctx);
+	struct zcnet_ring *cq = zcnet_cq_ring(self->ctx);
+	struct zcnet_stats st, fdst;
+	__u64 seen = 0, count = 0;
+	__u32 idx, idx2, i;
+	int ret;
+
+	ASSERT_NE(NULL, tx);
+	ASSERT_NE(NULL, cq);
+
+	ASSERT_EQ(NR_ENTRIES, zcnet_ring_reserve(tx, NR_ENTRIES, &idx));
+	ASSERT_EQ(0U, zcnet_ring_reserve(tx, 1, &idx2));
+	for (i = 0; i < NR_ENTRIES; i++) {
+		struct zcnet_tx_desc *d = zcnet_ring_tx_desc(tx, idx + i);
+
+		memset(d, 0, sizeof(*d));
+		d->region = (__u16)self->region;
+		d->offset = (__u64)i * NOP_LEN;
+		d->len = NOP_LEN;
+		d->flags = ZCNET_TX_NOP;
+		d->cookie = i;
+	}
+	zcnet_ring_submit(tx, NR_ENTRIES);
+
+	/* Nothing completes before the kick. */
+	ASSERT_EQ(0U, zcnet_ring_avail(cq));
+	ASSERT_EQ(-ETIMEDOUT, zcnet_eventfd_wait(self->ctx, ZCNET_EVENTFD_CQ,
+						  0, NULL));
+
+	ret = zcnet_kick(self->ctx, 0);
+	ASSERT_EQ((int)NR_ENTRIES, ret) TH_LOG("zcnet_kick: %d", ret);
+
+	ret = zcnet_eventfd_wait(self->ctx, ZCNET_EVENTFD_CQ, 1000, &count);
+	ASSERT_EQ(0, ret) TH_LOG("CQ eventfd: %s", strerror(-ret));
+	ASSERT_EQ(1ULL, count);	/* one signal for the kick's batch */
+
+	ret = zcnet_wait(self->ctx, POLLIN, 0);
+	ASSERT_TRUE(ret > 0 && (ret & POLLIN)) TH_LOG("poll: %d", ret);
+
+	ASSERT_EQ(NR_ENTRIES, zcnet_ring_peek(cq, NR_ENTRIES + 1, &idx));
+	for (i = 0; i < NR_ENTRIES; i++) {
+		const struct zcnet_cq_entry *e = zcnet_ring_cq_entry(cq, idx + i);
+
+		ASSERT_TRUE(e->cookie < NR_ENTRIES)
+			TH_LOG("cookie %llu", (unsigned long long)e->cookie);
+		ASSERT_EQ(0ULL, seen & (1ULL << e->cookie))
+			TH_LOG("cookie %llu twice", (unsigned long long)e->cookie);
+		seen |= 1ULL << e->cookie;
+		ASSERT_EQ((int)NOP_LEN, e->result);
+		ASSERT_EQ(0U, e->flags);
+	}
+	ASSERT_EQ(~0ULL, seen);
+	zcnet_ring_release(cq, NR_ENTRIES);
+	ASSERT_EQ(0U, zcnet_ring_peek(cq, 1, &idx));
+
+	/* CQ drained, TX empty again: no POLLIN, POLLOUT. */
+	ret = zcnet_wait(self->ctx, POLLIN | POLLOUT, 0);
+	ASSERT_EQ(POLLOUT, ret);
+	ASSERT_EQ(NR_ENTRIES, zcnet_ring_space(tx, NR_ENTRIES));
+
+	ASSERT_EQ(0, zcnet_get_stats(self->ctx, &st));
+	ASSERT_TRUE(st.size >= ZCNET_STATS_SIZE_VER0);
+	EXPECT_EQ(1ULL, st.tx_kicks);
+	EXPECT_EQ((__u64)NR_ENTRIES, st.tx_descs);
+	ASSERT_EQ((__u64)NR_ENTRIES, st.tx_nops);
+	EXPECT_EQ((__u64)NR_ENTRIES, st.cq_posted);
+	EXPECT_EQ(1ULL, st.cq_signals);
+	EXPECT_EQ(0ULL, st.tx_rejected);
+	EXPECT_EQ(0ULL, st.ring_errors);
+	EXPECT_EQ(1ULL, st.regions);
+	EXPECT_EQ(0ULL, st.inflight);
+
+	ret = zcnet_fdinfo_read(getpid(), zcnet_ctx_fd(self->ctx), &fdst);
+	ASSERT_EQ(0, ret) TH_LOG("fdinfo: %s", strerror(-ret));
+	ASSERT_EQ((__u64)NR_ENTRIES, fdst.tx_nops);
+	EXPECT_EQ(st.tx_kicks, fdst.tx_kicks);
+	EXPECT_EQ(st.tx_descs, fdst.tx_descs);
+	EXPECT_EQ(st.cq_posted, fdst.cq_posted);
+	EXPECT_EQ(st.regions, fdst.regions);
+}
+
+TEST_F(zcnet_lib, rings_mapped)
+{
+	struct zcnet_ring *tx = zcnet_tx_ring(self->ctx);
+	struct zcnet_ring *cq = zcnet_cq_ring(self->ctx);
+	struct zcnet_ring *fill = zcnet_fill_ring(self->ctx);
+	struct zcnet_ring *rx = zcnet_rx_ring(self->ctx);
+	__u32 idx;
+
+	ASSERT_NE(NULL, tx);
+	ASSERT_NE(NULL, cq);
+	ASSERT_EQ(NR_ENTRIES, zcnet_ring_entries(tx));
+	ASSERT_EQ(NR_ENTRIES, zcnet_ring_entries(cq));
+	ASSERT_EQ(NR_ENTRIES, zcnet_ring_space(tx, NR_ENTRIES));
+	ASSERT_EQ(NR_ENTRIES, zcnet_ring_reserve(tx, NR_ENTRIES, &idx));
+	ASSERT_EQ(0U, zcnet_ring_reserve(tx, 1, &idx));
+	zcnet_ring_cancel(tx, NR_ENTRIES);
+	ASSERT_EQ(0U, zcnet_ring_avail(cq));
+	ASSERT_EQ(0U, zcnet_ring_peek(cq, NR_ENTRIES, &idx));
+
+	if (!self->rx_rings) {
+		ASSERT_EQ(NULL, fill);
+		ASSERT_EQ(NULL, rx);
+		return;
+	}
+	ASSERT_NE(NULL, fill);
+	ASSERT_NE(NULL, rx);
+	ASSERT_EQ(NR_ENTRIES, zcnet_ring_reserve(fill, NR_ENTRIES, &idx));
+	ASSERT_EQ(0U, zcnet_ring_reserve(fill, 1, &idx));
+	zcnet_ring_cancel(fill, NR_ENTRIES);
+	ASSERT_EQ(0U, zcnet_ring_avail(rx));
+}
+
+TEST_F(zcnet_lib, setup_twice)
+{
+	ASSERT_EQ(-EBUSY, zcnet_setup(self->ctx, NR_ENTRIES, NR_ENTRIES, 0, 0));
+	ASSERT_NE(NULL, zcnet_tx_ring(self->ctx));
+}
+
+TEST_F(zcnet_lib, nop_roundtrip)
+{
+	nop_roundtrip(_metadata, self);
+}
+
+TEST_F(zcnet_lib, eventfd_timeout)
+{
+	__u64 count = 0;
+
+	/* Nothing was posted: the CQ eventfd stays quiet. */
+	ASSERT_EQ(-ETIMEDOUT, zcnet_eventfd_wait(self->ctx, ZCNET_EVENTFD_CQ,
+						  100, &count));
+	ASSERT_EQ(0ULL, count);
+	/* Detach: the library forgets (and closes) its eventfd. */
+	ASSERT_EQ(0, zcnet_set_eventfd(self->ctx, ZCNET_EVENTFD_CQ, -1));
+	ASSERT_EQ(-1, zcnet_ctx_eventfd(self->ctx, ZCNET_EVENTFD_CQ));
+	ASSERT_EQ(-ENOENT, zcnet_eventfd_wait(self->ctx, ZCNET_EVENTFD_CQ, 0,
+					      NULL));
+}
+
+/*
+ * Run tool with argv, capture its stdout into out (NUL-terminated) and
+ * require exit status 0.
+ */
+static void run_tool(struct __test_metadata *_metadata, char *const argv[],
+		     char *out, size_t size)
+{
+	size_t len = 0;
+	int pipefd[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execv(argv[0], argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (len + 1 < size) {
+		n = read(pipefd[0], out + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	out[len] = '\0';
+	close(pipefd[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("%s failed: %s", argv[0], out);
+}
+
+/* The value on the first "  name value" line of zcnet-stat's output. */
+static long long counter_line(const char *out, const char *name)
+{
+	const char *p = out;
+	size_t len = strlen(name);
+
+	while ((p = strstr(p, name))) {
+		if (p >= out + 2 && p[-1] == ' ' && p[-2] == ' ' &&
+		    (p == out + 2 || p[-3] == '\n') && p[len] == ' ')
+			return strtoll(p + len, NULL, 10);
+		p += len;
+	}
+	return -1;
+}
+
+TEST_F(zcnet_lib, zcnet_stat_tool)
+{
+	const char *dir = getenv("ZCNET_TOOLS");
+	char tool[4096], pid[32], fd[32], header[96], *out;
+	char *const human_argv[] = { tool, "-p", pid, NULL };
+	char *const json_argv[] = { tool, "-p", pid, "-f", fd, "-j", NULL };
+	const char *json;
+
+	nop_roundtrip(_metadata, self);
+
+	if (!dir || !*dir)
+		SKIP(return, "ZCNET_TOOLS not set: zcnet-stat not checked");
+	snprintf(tool, sizeof(tool), "%s/zcnet-stat", dir);
+	ASSERT_EQ(0, access(tool, X_OK)) TH_LOG("%s: %s", tool, strerror(errno));
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	snprintf(fd, sizeof(fd), "%d", zcnet_ctx_fd(self->ctx));
+	snprintf(header, sizeof(header), "pid %s fd %s (", pid, fd);
+	out = malloc(65536);
+	ASSERT_NE(NULL, out);
+
+	run_tool(_metadata, human_argv, out, 65536);
+	ASSERT_NE(NULL, strstr(out, header)) TH_LOG("output: %s", out);
+	ASSERT_EQ((long long)NR_ENTRIES, counter_line(out, "tx_nops"))
+		TH_LOG("output: %s", out);
+	ASSERT_EQ(1LL, counter_line(out, "regions")) TH_LOG("output: %s", out);
+
+	run_tool(_metadata, json_argv, out, 65536);
+	json = strstr(out, "\"tx_nops\": 64");
+	ASSERT_NE(NULL, json) TH_LOG("output: %s", out);
+	ASSERT_TRUE(json[13] == ',' || json[13] == '}') TH_LOG("output: %s", out);
+	snprintf(header, sizeof(header), "{\"pid\": %s, \"fd\": %s,", pid, fd);
+	ASSERT_EQ(out, strstr(out, header)) TH_LOG("output: %s", out);
+	free(out);
+}
+
+TEST_HARNESS_MAIN

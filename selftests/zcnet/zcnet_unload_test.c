@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcnet module unload: the module cannot go away while a /dev/zcnet file
+ * (an fd or a ring mapping) exists, and can once the last one is gone,
+ * including after a process died with rings and regions set up. Every
+ * test reloads the module from $ZCNET_KO and checks /dev/zcnet is back;
+ * without ZCNET_KO the tests SKIP (nothing is unloaded).
+ *
+ * Run this program on its own: it removes the module while it runs.
+ */
+#include <stdbool.h>
+
+/* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "../kselftest_harness.h"
+#pragma GCC diagnostic pop
+/* TEST_F() expands setjmp() wrappers into this file; this code has none */
+#pragma GCC diagnostic ignored "-Wclobbered"
+#include "zcnet_util.h"
+
+#define SYS_MODULE "/sys/module/" ZC_MODULE_NAME
+
+static bool module_loaded(void)
+{
+	return access(SYS_MODULE, F_OK) == 0;
+}
+
+static long unload_once(void)
+{
+	return zc_err(syscall(__NR_delete_module, ZC_MODULE_NAME, O_NONBLOCK));
+}
+
+static bool busy(long err)
+{
+	return err == -EBUSY || err == -EAGAIN || err == -EWOULDBLOCK;
+}
+
+/* Unload; a deferred release may hold the module briefly (2 s at most). */
+static long unload_settled(void)
+{
+	uint64_t end = zc_now_ms() + ZC_SETTLE_MS;
+	long ret;
+
+	for (;;) {
+		ret = unload_once();
+		if (!busy(ret) || zc_now_ms() > end)
+			return ret;
+		zc_sleep_ms(20);
+	}
+}
+
+static long load(const char *ko)
+{
+	int fd = open(ko, O_RDONLY | O_CLOEXEC);
+	long ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = zc_err(syscall(__NR_finit_module, fd, "", 0));
+	close(fd);
+	return ret;
+}
+
+/* Open /dev/zcnet, waiting up to 2 s for the node; fd or -errno. */
+static int open_dev_wait(void)
+{
+	uint64_t end = zc_now_ms() + ZC_SETTLE_MS;
+	int fd;
+
+	for (;;) {
+		fd = zc_open();
+		if (fd >= 0 || zc_now_ms() > end)
+			return fd >= 0 ? fd : -errno;
+		zc_sleep_ms(20);
+	}
+}
+
+FIXTURE(unload) {
+	const char *ko;
+	int fd;
+	struct zc_ring ring;
+	pid_t child;
+};
+
+FIXTURE_SETUP(unload)
+{
+	self->fd = -1;
+	self->child = -1;
+	self->ko = getenv("ZCNET_KO");
+	if (!self->ko || !self->ko[0])
+		SKIP(return, "ZCNET_KO not set: cannot reload the module");
+	ASSERT_EQ(0, access(self->ko, R_OK))
+		TH_LOG("ZCNET_KO=%s: %s", self->ko, strerror(errno));
+	if (!module_loaded()) {
+		ASSERT_EQ(0, load(self->ko));
+	}
+	ASSERT_TRUE(module_loaded());
+}
+
+FIXTURE_TEARDOWN(unload)
+{
+	long ret;
+
+	if (self->child > 0)
+		zc_kill_wait(self->child);
+	zc_ring_unmap(&self->ring);
+	if (self->fd >= 0)
+		close(self->fd);
+	/* leave the module loaded for whatever runs next */
+	if (self->ko && self->ko[0] && !module_loaded()) {
+		ret = load(self->ko);
+		if (ret)
+			TH_LOG("reloading %s failed: %s", self->ko,
+			       strerror((int)-ret));
+	}
+}
+
+/* The module is gone, comes back from ZCNET_KO, and works. */
+static void expect_reload(struct __test_metadata *_metadata, const char *ko)
+{
+	struct zcnet_info info;
+	struct zcnet_stats st;
+	int fd;
+
+	EXPECT_FALSE(module_loaded());
+	fd = zc_open();
+	EXPECT_GT(0, fd);
+	if (fd >= 0)
+		close(fd);
+
+	ASSERT_EQ(0, load(ko));
+	ASSERT_TRUE(module_loaded());
+	fd = open_dev_wait();
+	ASSERT_LE(0, fd) TH_LOG("%s did not come back: %s", ZC_DEV_PATH,
+				strerror(-fd));
+	ASSERT_EQ(0, zc_get_info(fd, &info));
+	EXPECT_EQ((__u32)ZCNET_ABI_VERSION, info.abi_version);
+	/* a fresh module: only this context, nothing pinned */
+	ASSERT_EQ(0, zc_get_stats(fd, &st));
+	EXPECT_EQ(1U, st.module_contexts);
+	EXPECT_EQ(0U, st.module_pinned_pages);
+	close(fd);
+}
+
+TEST_F(unload, busy_while_fd_open)
+{
+	struct zcnet_info info;
+	long ret;
+
+	self->fd = zc_open();
+	ASSERT_LE(0, self->fd);
+	ret = unload_once();
+	EXPECT_TRUE(busy(ret)) TH_LOG("delete_module with an open fd: %ld", ret);
+	ASSERT_TRUE(module_loaded());
+	/* the context still works */
+	EXPECT_EQ(0, zc_get_info(self->fd, &info));
+	EXPECT_EQ(0, zc_setup(self->fd, 8, 8, 0, 0));
+
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, unload_settled());
+	expect_reload(_metadata, self->ko);
+}
+
+TEST_F(unload, busy_while_two_fds_open)
+{
+	int fd2;
+	long ret;
+
+	self->fd = zc_open();
+	ASSERT_LE(0, self->fd);
+	fd2 = zc_open();
+	ASSERT_LE(0, fd2);
+	close(self->fd);
+	self->fd = fd2;
+	ret = unload_once();
+	EXPECT_TRUE(busy(ret)) TH_LOG("delete_module with an open fd: %ld", ret);
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, unload_settled());
+	expect_reload(_metadata, self->ko);
+}
+
+TEST_F(unload, busy_while_ring_mapped)
+{
+	struct zcnet_offsets off;
+	long ret;
+
+	self->fd = zc_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, zc_setup(self->fd, 8, 8, 0, 0));
+	ASSERT_EQ(0, zc_get_offsets(self->fd, &off));
+	ASSERT_EQ(0, zc_ring_map(self->fd, &off.tx, &self->ring));
+	close(self->fd);
+	self->fd = -1;
+
+	/* the mapping keeps the file, and so the module */
+	ret = unload_once();
+	EXPECT_TRUE(busy(ret)) TH_LOG("delete_module with a ring mapped: %ld",
+				      ret);
+	ASSERT_TRUE(module_loaded());
+	zc_store_release(self->ring.producer, 0);
+
+	zc_ring_unmap(&self->ring);
+	ASSERT_EQ(0, unload_settled());
+	expect_reload(_metadata, self->ko);
+}
+
+TEST_F(unload, after_close_with_everything_set_up)
+{
+	size_t pg = zc_page_size();
+	char *mem = zc_alloc_pages(8);
+	long vmpin = zc_status_kb("VmPin:");
+	struct zcnet_offsets off;
+	struct zcnet_tx_desc d;
+	int efd = eventfd(0, EFD_CLOEXEC);
+	__u32 id;
+
+	ASSERT_NE(NULL, mem);
+	ASSERT_LE(0, efd);
+	self->fd = zc_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, zc_setup(self->fd, 8, 8, 8, 8));
+	ASSERT_EQ(0, zc_get_offsets(self->fd, &off));
+	ASSERT_EQ(0, zc_ring_map(self->fd, &off.tx, &self->ring));
+	ASSERT_EQ(0, zc_reg(self->fd, mem, 8 * pg, &id));
+	ASSERT_EQ(0, zc_set_eventfd(self->fd, ZCNET_EVENTFD_CQ, efd));
+	d = zc_nop(id, 0, 100, 1);
+	ASSERT_EQ(0, zc_tx_push(&self->ring, &d));
+	ASSERT_EQ(1, zc_kick(self->fd, 0));
+	/* one more left pending in TX */
+	ASSERT_EQ(0, zc_tx_push(&self->ring, &d));
+
+	zc_ring_unmap(&self->ring);
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, unload_settled());
+	if (vmpin >= 0) {
+		EXPECT_EQ(vmpin, zc_status_kb("VmPin:"));
+	}
+	close(efd);
+	munmap(mem, 8 * pg);
+	expect_reload(_metadata, self->ko);
+}
+
+TEST_F(unload, after_child_killed)
+{
+	int p[2];
+	long res = -1;
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	self->child = zc_fork();
+	ASSERT_LE(0, self->child);
+	if (self->child == 0) {
+		size_t pg = zc_page_size();
+		char *mem = zc_alloc_pages(16);
+		struct zcnet_tx_desc d;
+		struct zc_ctx c;
+		__u32 id = 0;
+		int efd = eventfd(0, EFD_CLOEXEC);
+		int i;
+
+		close(p[0]);
+		res = mem ? zc_ctx_open(&c, 16, 16, 8, 8) : -ENOMEM;
+		if (!res)
+			res = zc_reg(c.fd, mem, 16 * pg, &id);
+		if (!res)
+			res = zc_set_eventfd(c.fd, ZCNET_EVENTFD_CQ, efd);
+		if (!res) {
+			for (i = 0; i < 10; i++) {
+				d = zc_nop(id, 0, 64, i);
+				zc_tx_push(&c.tx, &d);
+			}
+			res = zc_kick(c.fd, 4) == 4 ? 0 : -EIO;
+		}
+		zc_write_full(p[1], &res, sizeof(res));
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	ASSERT_EQ(0, zc_read_full(p[0], &res, sizeof(res)));
+	close(p[0]);
+	ASSERT_EQ(0, res);
+
+	EXPECT_TRUE(busy(unload_once()));
+	zc_kill_wait(self->child);
+	self->child = -1;
+	ASSERT_EQ(0, unload_settled());
+	expect_reload(_metadata, self->ko);
+}
+
+TEST_F(unload, reload_cycles)
+{
+	int i, fd;
+
+	for (i = 0; i < 3; i++) {
+		fd = open_dev_wait();
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, zc_setup(fd, 8, 8, 0, 0));
+		close(fd);
+		ASSERT_EQ(0, unload_settled()) TH_LOG("cycle %d", i);
+		expect_reload(_metadata, self->ko);
+	}
+}
+
+TEST_HARNESS_MAIN
