@@ -1,0 +1,128 @@
+#!/bin/bash
+# `make check`: install what is missing, build everything, and test it in
+# QEMU guests booting Debian's 6.12 and 6.1 cloud kernels. Each step is a
+# named result (PASS/FAIL/SKIP); every TAP test line from the guests counts
+# too. The last line is "N passed, N failed[, N skipped]"; exits non-zero if
+# anything failed.
+#
+# Environment: ZCNET_KERNELS="KVER..." limits the kernels (default: both from
+# scripts/kernels.sh); ZCNET_VM_TIMEOUT overrides each guest's timeout.
+# Logs and everything built go under build/ (build/logs/ for the steps).
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+passed=0 failed=0 skipped=0
+logs="$ZCNET_BUILD/logs"
+started=$SECONDS
+
+result() { # PASS|FAIL|SKIP NAME [WHY]
+	case "$1" in
+	PASS) passed=$((passed + 1)) ;;
+	FAIL) failed=$((failed + 1)) ;;
+	SKIP) skipped=$((skipped + 1)) ;;
+	esac
+	printf '%s %s%s\n' "$1" "$2" "${3:+ ($3)}"
+}
+
+# step NAME COMMAND...: run COMMAND with its output in build/logs/, record
+# PASS or FAIL, show the log's tail on failure. Returns COMMAND's status.
+step() {
+	local name="$1" log
+	shift
+	log="$logs/${name//[^A-Za-z0-9._+-]/_}.log"
+	say "$name"
+	if "$@" >"$log" 2>&1; then
+		result PASS "$name"
+		return 0
+	fi
+	result FAIL "$name" "log: $log"
+	tail -n 30 "$log" | sed 's/^/    | /'
+	return 1
+}
+
+summary() {
+	say "finished in $((SECONDS - started))s"
+	if ((skipped)); then
+		echo "$passed passed, $failed failed, $skipped skipped"
+	else
+		echo "$passed passed, $failed failed"
+	fi
+	((failed == 0))
+}
+
+need_root
+mkdir -p "$logs"
+cd "$ZCNET_ROOT"
+
+# a. packages; nothing else can work without them
+if ! step deps "$ZCNET_SCRIPTS/deps.sh"; then
+	summary
+	exit 1
+fi
+if [[ -n ${ZCNET_KERNELS:-} ]]; then
+	read -r -a kernels <<<"$ZCNET_KERNELS"
+else
+	mapfile -t kernels < <("$ZCNET_SCRIPTS/kernels.sh")
+fi
+say "kernels: ${kernels[*]}"
+
+# b. the module, out of tree, W=1 and sparse, per kernel; checkpatch
+for kver in "${kernels[@]}"; do
+	if step "module-build $kver" "$ZCNET_SCRIPTS/kmod-build.sh" "$kver"; then
+		step "module-sparse $kver" "$ZCNET_SCRIPTS/kmod-build.sh" "$kver" --sparse || true
+	fi
+done
+
+step checkpatch "$ZCNET_SCRIPTS/style.sh" || true
+
+# c. dkms: builds for the supported kernels, refuses others
+for kver in "${kernels[@]}"; do
+	step "dkms-build $kver" "$ZCNET_SCRIPTS/dkms-check.sh" "$kver" || true
+done
+step "dkms-refuses 5.10.0-99-amd64" "$ZCNET_SCRIPTS/dkms-check.sh" 5.10.0-99-amd64 --refused || true
+
+# d. userspace: library, tools, unit tests; static tools for the guests
+selftest_vars=()
+rm -rf "$ZCNET_BUILD/guest-tools"
+if [[ -f userspace/Makefile ]]; then
+	if step userspace-build make -C userspace; then
+		selftest_vars+=(ZCNET_USERSPACE="$ZCNET_ROOT/userspace")
+		step userspace-unit-tests make -C userspace check || true
+	fi
+	if step userspace-static-tools make -C userspace STATIC=1 O="$ZCNET_BUILD/userspace-static" tools; then
+		mkdir -p "$ZCNET_BUILD/guest-tools"
+		find "$ZCNET_BUILD/userspace-static" -maxdepth 1 -type f -perm -u+x ! -name '*.so*' \
+			-exec cp {} "$ZCNET_BUILD/guest-tools/" \;
+	fi
+else
+	result SKIP userspace "no userspace/Makefile yet"
+fi
+
+# e. kselftests, statically linked, for the guests
+rm -rf "$ZCNET_BUILD/selftests"
+if [[ -f selftests/zcnet/Makefile ]]; then
+	step selftests-build "$ZCNET_SCRIPTS/ksft.sh" "$ZCNET_BUILD/selftests" \
+		selftests/zcnet "${selftest_vars[@]}" || true
+else
+	result SKIP selftests-build "no selftests/zcnet/Makefile yet"
+fi
+
+# f. a guest per kernel: IOMMU on, virtio-net
+for kver in "${kernels[@]}"; do
+	say "guest $kver (iommu on, virtio)"
+	log="$logs/guest-$kver.log"
+	"$ZCNET_SCRIPTS/guest-test.sh" "$kver" >"$log" 2>&1 || true
+	grep -E '^(FAIL|SKIP) ' "$log" || true
+	totals="$(grep '^TOTAL ' "$log" | tail -n1 || true)"
+	if [[ $totals =~ passed=([0-9]+)\ failed=([0-9]+)\ skipped=([0-9]+) ]]; then
+		passed=$((passed + BASH_REMATCH[1]))
+		failed=$((failed + BASH_REMATCH[2]))
+		skipped=$((skipped + BASH_REMATCH[3]))
+		say "guest $kver: ${BASH_REMATCH[1]} passed, ${BASH_REMATCH[2]} failed, ${BASH_REMATCH[3]} skipped"
+	else
+		result FAIL "guest $kver" "no summary, log: $log"
+		tail -n 30 "$log" | sed 's/^/    | /'
+	fi
+done
+
+summary

@@ -1,0 +1,26 @@
+# Helpers shared by the scripts in this directory. Source it, don't run it.
+# shellcheck shell=bash
+
+ZCNET_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ZCNET_ROOT="$(cd "$ZCNET_SCRIPTS/.." && pwd)"
+ZCNET_BUILD="${ZCNET_BUILD:-$ZCNET_ROOT/build}"
+# shellcheck disable=SC2034 # used by the scripts that source this
+ZCNET_CACHE="$ZCNET_BUILD/cache"
+PATH="$PATH:/usr/sbin:/sbin" # ip, dkms, modinfo when not root's PATH
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+need_root() {
+	[[ $EUID -eq 0 ]] || die "$(basename "$0") must run as root"
+}
+
+# Installed version of a Debian package, or "none".
+pkg_version() {
+	dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none
+}
+
+# Short hash of its arguments, for cache keys.
+short_hash() {
+	printf '%s\n' "$@" | sha256sum | cut -c1-16
+}

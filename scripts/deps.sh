@@ -1,0 +1,36 @@
+#!/bin/bash
+# Install the Debian packages `make check` needs, if any are missing, and
+# print the kernel versions the check will use.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+PACKAGES=(
+	qemu-system-x86 busybox-static
+	linux-image-6.12-cloud-amd64 linux-headers-6.12-cloud-amd64
+	linux-image-cloud-amd64 linux-headers-cloud-amd64
+	linux-source-6.12
+	dkms sparse iproute2 ethtool cpio kmod xz-utils
+	make gcc libc6-dev pkg-config util-linux
+)
+
+installed() {
+	[[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]
+}
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+	installed "$pkg" || missing+=("$pkg")
+done
+
+if ((${#missing[@]})); then
+	need_root
+	say "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update
+	apt-get install -y --no-install-recommends "${missing[@]}"
+else
+	say "all ${#PACKAGES[@]} packages present"
+fi
+
+mapfile -t kernels < <("$ZCNET_SCRIPTS/kernels.sh")
+say "kernels: ${kernels[*]}"

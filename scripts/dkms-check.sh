@@ -1,0 +1,62 @@
+#!/bin/bash
+# Check that DKMS builds zcnet for a kernel, or refuses to.
+#
+#   dkms-check.sh KVER            dkms must build zcnet for KVER
+#   dkms-check.sh KVER --refused  dkms must refuse KVER (BUILD_EXCLUSIVE_KERNEL)
+#
+# Uses a private DKMS tree under build/dkms/KVER/ (dkms --dkmstree,
+# --sourcetree, --installtree) and runs dkms in a private mount namespace with
+# build/dkms/KVER/var mounted over /var/lib/dkms, where dkms keeps the module
+# signing key it generates. Nothing is installed into /lib/modules.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+usage() { die "usage: $0 KVER [--refused]"; }
+(($# == 1 || $# == 2)) || usage
+kver="$1"
+expect=built
+if (($# == 2)); then
+	[[ $2 == --refused ]] || usage
+	expect=refused
+fi
+need_root
+conf="$ZCNET_ROOT/dkms.conf"
+[[ -f $conf ]] || die "no dkms.conf at the repo root"
+version="$(sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$conf")"
+[[ -n $version ]] || die "no PACKAGE_VERSION in dkms.conf"
+
+top="$ZCNET_BUILD/dkms/$kver"
+src="$top/src/zcnet-$version"
+rm -rf "$top"
+mkdir -p "$top"/{tree,install,var} "$src"
+cp -a "$ZCNET_ROOT"/{dkms.conf,Kbuild,Makefile,module,uapi} "$src/"
+
+dkms_private() {
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	unshare --mount --propagation private -- \
+		sh -c 'mount --bind "$0" /var/lib/dkms && exec "$@"' "$top/var" \
+		dkms --dkmstree "$top/tree" --sourcetree "$top/src" \
+		--installtree "$top/install" "$@"
+}
+
+log="$top/dkms.log"
+dkms_private add -m zcnet -v "$version" >"$log" 2>&1 || { cat "$log" >&2; die "dkms add failed"; }
+rc=0
+dkms_private build -m zcnet -v "$version" -k "$kver" >>"$log" 2>&1 || rc=$?
+
+if [[ $expect == refused ]]; then
+	if ((rc == 77)) && grep -q BUILD_EXCLUSIVE "$log"; then
+		say "dkms refused $kver (rc=77, BUILD_EXCLUSIVE)"
+		exit 0
+	fi
+	cat "$log" >&2
+	die "dkms did not refuse $kver (rc=$rc)"
+fi
+
+built="$(find "$top/tree/zcnet/$version/$kver" -name 'zcnet.ko*' 2>/dev/null | head -n1)"
+if ((rc != 0)) || [[ -z $built ]]; then
+	cat "$log" >&2
+	find "$top/tree" -name make.log -exec cat {} + >&2 2>/dev/null || true
+	die "dkms build for $kver failed (rc=$rc)"
+fi
+say "dkms built $built"

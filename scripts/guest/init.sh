@@ -1,0 +1,215 @@
+#!/bin/bash
+# /init of the zcnet test guest (see scripts/initramfs.sh, scripts/vm.sh).
+#
+# Brings up two NICs (found by MAC): the first stays in the root namespace,
+# the second moves into namespace "peer". Loads zcnet, runs every /tests/*_test
+# in sorted order and writes all results to /dev/ttyS1, each program's output
+# between "ZCNET-BEGIN <prog>" and "ZCNET-END <prog> rc=<rc>", then
+# "ZCNET-DONE", and powers off. The guest's own checks are reported as the
+# pseudo-programs guest-topology and guest-kernel-log.
+#
+# No `set -e` on purpose: whatever fails, init must report it and power off.
+set -uo pipefail
+export PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C HOME=/root
+
+MAC0=52:54:00:12:34:01
+MAC1=52:54:00:12:34:02
+LOCAL_IP=10.99.0.1
+PEER_IP=10.99.0.2
+PEER_NS=peer
+KO=/lib/zcnet/zcnet.ko
+TEST_TIMEOUT=120
+KERNEL_LOG_BAD='WARNING:|BUG:|Oops|general protection|Call Trace|KASAN|kmemleak|UBSAN|list_add corruption|refcount_t:'
+
+log() { echo "zcnet-init: $*" >/dev/console; }
+
+mount_all() {
+	mount -t proc proc /proc
+	mount -t sysfs sysfs /sys
+	mount -t devtmpfs devtmpfs /dev
+	mkdir -p /dev/pts /dev/shm
+	mount -t devpts devpts /dev/pts
+	mount -t tmpfs tmpfs /dev/shm
+	mount -t debugfs debugfs /sys/kernel/debug
+	mount -t tmpfs tmpfs /tmp
+	mount -t tmpfs tmpfs /run
+	mkdir -p /run/netns
+}
+
+# zcnet.test_timeout=N on the kernel command line overrides TEST_TIMEOUT.
+read_cmdline() {
+	local word words
+	read -r -a words </proc/cmdline
+	for word in "${words[@]}"; do
+		case "$word" in
+		zcnet.test_timeout=*) TEST_TIMEOUT="${word#*=}" ;;
+		esac
+	done
+}
+
+load_nic_modules() {
+	local path name
+	while read -r path; do
+		name="$(basename "$path" .ko)"
+		[[ -d /sys/module/${name//-/_} ]] && continue
+		insmod "$path" || log "insmod $path failed"
+	done </etc/zcnet/nic-modules
+}
+
+nic_by_mac() {
+	local dev
+	for dev in /sys/class/net/*; do
+		[[ $(cat "$dev/address" 2>/dev/null) == "$1" ]] && basename "$dev" && return 0
+	done
+	return 1
+}
+
+wait_for_nic() {
+	local _
+	for _ in $(seq 20); do
+		nic_by_mac "$1" && return 0
+		sleep 1
+	done
+	return 1
+}
+
+setup_topology() {
+	ip link set lo up
+	if [[ -n $NIC0 ]]; then
+		ip addr add "$LOCAL_IP/24" dev "$NIC0"
+		ip link set "$NIC0" up
+	fi
+	ip netns add "$PEER_NS"
+	ip -n "$PEER_NS" link set lo up
+	if [[ -n $NIC1 ]]; then
+		ip link set "$NIC1" netns "$PEER_NS"
+		ip -n "$PEER_NS" addr add "$PEER_IP/24" dev "$NIC1"
+		ip -n "$PEER_NS" link set "$NIC1" up
+	fi
+}
+
+ping_peer() { # a few quiet tries while links come up, then one that reports
+	local _
+	for _ in $(seq 9); do
+		ping -c 1 -W 2 "$PEER_IP" >/dev/null 2>&1 && break
+		sleep 1
+	done
+	ping -c 1 -W 2 "$PEER_IP"
+}
+
+# TAP for the guest's own checks: tap_check NAME COMMAND...
+tap_check() {
+	local name="$1" out
+	shift
+	TAP_N=$((TAP_N + 1))
+	if out="$("$@" 2>&1)"; then
+		TAP_OUT+="ok $TAP_N $name"$'\n'
+	else
+		TAP_OUT+="not ok $TAP_N $name"$'\n'
+		TAP_RC=1
+	fi
+	[[ -z $out ]] || TAP_OUT+="# ${out//$'\n'/$'\n'# }"$'\n'
+}
+
+tap_begin() { TAP_N=0 TAP_OUT="" TAP_RC=0; }
+
+tap_end() {
+	{
+		echo "ZCNET-BEGIN $1"
+		echo "TAP version 13"
+		echo "1..$TAP_N"
+		printf '%s' "$TAP_OUT"
+		echo "ZCNET-END $1 rc=$TAP_RC"
+	} >&3
+}
+
+check_nic() { [[ -n $2 ]] && echo "$1 is $2"; }
+check_sg() { ethtool -k "$1" | grep -x 'scatter-gather: on'; }
+check_peer_sg() { ip netns exec "$PEER_NS" ethtool -k "$1" | grep -x 'scatter-gather: on'; }
+check_iommu() { # the NIC's PCI function is behind the IOMMU, strict if asked
+	local dev group
+	grep -qw intel_iommu=on /proc/cmdline || { echo "IOMMU not requested"; return 0; }
+	dev="$(readlink -f "/sys/class/net/$1/device")"
+	[[ -e $dev/iommu_group ]] || dev="$(dirname "$dev")" # virtio: the PCI parent
+	group="$(readlink "$dev/iommu_group")" || return 1
+	echo "$(basename "$dev") is in IOMMU group $(basename "$group")"
+	dmesg | grep -i 'iommu: '
+	! grep -qw iommu.strict=1 /proc/cmdline || dmesg | grep -q 'invalidation policy: strict'
+}
+check_loaded() { echo "$INSMOD_OUT"; [[ $INSMOD_RC == 0 && -d /sys/module/zcnet ]]; }
+check_dev() { ls -l /dev/zcnet; }
+
+guest_topology() {
+	tap_begin
+	tap_check nic0-present check_nic "$MAC0" "$NIC0"
+	tap_check nic1-present check_nic "$MAC1" "$NIC1"
+	tap_check nic0-scatter-gather check_sg "$NIC0"
+	tap_check nic1-scatter-gather check_peer_sg "$NIC1"
+	tap_check nic0-behind-iommu check_iommu "$NIC0"
+	tap_check ping-peer ping_peer
+	tap_check real-iproute2 sh -c 'ip -V | grep iproute2'
+	tap_check zcnet-loaded check_loaded
+	tap_check dev-zcnet check_dev
+	tap_end guest-topology
+}
+
+run_test() {
+	local prog="$1" name start rc elapsed
+	name="$(basename "$prog")"
+	log "running $name"
+	echo "ZCNET-BEGIN $name" >&3
+	if [[ ! -d /sys/module/zcnet ]]; then # a test before unloaded it
+		echo "# zcnet-init: zcnet was not loaded, loading it again" >&3
+		insmod "$KO" >&3 2>&1
+	fi
+	start="$(date +%s)"
+	(
+		cd /tmp &&
+			ZCNET_KO="$KO" ZCNET_IFACE="$NIC0" ZCNET_PEER_NS="$PEER_NS" \
+				ZCNET_PEER_IFACE="$NIC1" ZCNET_PEER_IP="$PEER_IP" \
+				ZCNET_LOCAL_IP="$LOCAL_IP" ZCNET_TOOLS=/usr/local/bin \
+				exec timeout -k 10 "$TEST_TIMEOUT" "$prog"
+	) </dev/null >&3 2>&3
+	rc=$?
+	elapsed=$(($(date +%s) - start))
+	echo "# zcnet-init: $name took ${elapsed}s" >&3
+	if [[ $rc == @(124|137|143) ]] && ((elapsed >= TEST_TIMEOUT)); then
+		echo "# zcnet-init: $name killed after the ${TEST_TIMEOUT}s timeout" >&3
+	fi
+	echo "ZCNET-END $name rc=$rc" >&3
+	log "$name: rc=$rc in ${elapsed}s"
+}
+
+check_kernel_log() { ! dmesg | grep -E "$KERNEL_LOG_BAD"; }
+
+guest_kernel_log() {
+	tap_begin
+	tap_check kernel-log-clean check_kernel_log
+	tap_end guest-kernel-log
+}
+
+mount_all
+read_cmdline
+exec 3>/dev/ttyS1
+stty -F /dev/ttyS1 raw -echo
+log "kernel $(uname -r), test timeout ${TEST_TIMEOUT}s"
+
+load_nic_modules
+NIC0="$(wait_for_nic "$MAC0")"
+NIC1="$(wait_for_nic "$MAC1")"
+log "nic0=${NIC0:-missing} nic1=${NIC1:-missing}"
+setup_topology
+
+INSMOD_OUT="$(insmod "$KO" 2>&1)"
+INSMOD_RC=$?
+guest_topology
+
+for prog in /tests/*_test; do
+	[[ -f $prog && -x $prog ]] && run_test "$prog"
+done
+
+guest_kernel_log
+echo "ZCNET-DONE" >&3
+log "done"
+sync
+poweroff -f

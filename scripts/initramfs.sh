@@ -1,0 +1,134 @@
+#!/bin/bash
+# Build the test guest's initramfs for one installed kernel.
+#
+#   initramfs.sh KVER OUT.cpio.gz [--ko FILE] [--tests DIR] [--tools DIR]
+#
+# The image is two concatenated gzip'd cpio archives:
+#  - a base that depends only on the kernel and the host's packages (busybox,
+#    bash as /bin/sh, the real iproute2 `ip` and `ethtool` with their shared
+#    libraries, the NIC driver modules and their load order), cached in
+#    build/cache/guest-base-KVER-<hash>.cpio.gz;
+#  - the parts of this run: /init (scripts/guest/init.sh), --ko as
+#    /lib/zcnet/zcnet.ko, --tests DIR as /tests, --tools DIR as /usr/local/bin.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+usage() { die "usage: $0 KVER OUT.cpio.gz [--ko FILE] [--tests DIR] [--tools DIR]"; }
+(($# >= 2)) || usage
+kver="$1" out="$2"
+shift 2
+ko="" tests="" tools=""
+while (($#)); do
+	case "$1" in
+	--ko) ko="$2" ;;
+	--tests) tests="$2" ;;
+	--tools) tools="$2" ;;
+	*) usage ;;
+	esac
+	shift 2
+done
+
+need_root # /dev nodes in the image
+[[ -d /lib/modules/$kver ]] || die "kernel $kver is not installed"
+
+# Drivers for the NICs the guest may get, each loaded after its dependencies
+# (virtio_pci is built into some kernels and a module in others).
+NIC_MODULES=(virtio_pci virtio_net vmxnet3)
+# Programs the guest needs beyond busybox, with their shared libraries.
+PROGRAMS=(bash ip ethtool)
+
+# Copy a binary and every library it links against (same paths as here).
+copy_with_libs() {
+	local bin="$1" dest="$2" lib
+	install -D -m 0755 "$bin" "$dest"
+	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+		[[ -e $stage$lib ]] || cp -L --parents "$lib" "$stage"
+	done
+}
+
+# Copy a kernel module, uncompressed so busybox insmod can load it.
+copy_module() {
+	local src="$1" dest="$2"
+	case "$src" in
+	*.ko) cp "$src" "$dest" ;;
+	*.ko.xz) xz -dc "$src" >"$dest" ;;
+	*.ko.gz) gzip -dc "$src" >"$dest" ;;
+	*.ko.zst) zstd -qdc "$src" >"$dest" ;;
+	*) die "unknown module format: $src" ;;
+	esac
+}
+
+pack() { # DIR OUT: write DIR as a gzip'd newc cpio archive
+	(cd "$1" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null --create --format=newc --owner=0:0 --quiet) | gzip -6 >"$2"
+}
+
+build_base() {
+	local order="$stage/etc/zcnet/nic-modules" mod line path name seen=" "
+	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,lib,proc,sys,dev,tmp,run,var,etc/zcnet,root,tests}
+	ln -s ../run "$stage/var/run"
+	mknod -m 600 "$stage/dev/console" c 5 1
+	mknod -m 666 "$stage/dev/null" c 1 3
+
+	install -m 0755 "$(command -v busybox)" "$stage/bin/busybox"
+	for path in $("$stage/bin/busybox" --list-full); do
+		name="$(basename "$path")"
+		[[ $name == sh || $name == ash || " ${PROGRAMS[*]} " == *" $name "* ]] && continue
+		[[ -e $stage/$path ]] || ln -s /bin/busybox "$stage/$path"
+	done
+
+	copy_with_libs "$(command -v bash)" "$stage/bin/bash"
+	ln -s bash "$stage/bin/sh"
+	copy_with_libs "$(command -v ip)" "$stage/sbin/ip"
+	copy_with_libs "$(command -v ethtool)" "$stage/sbin/ethtool"
+
+	mkdir -p "$stage/lib/modules/$kver"
+	: >"$order"
+	for mod in "${NIC_MODULES[@]}"; do
+		while read -r line; do
+			[[ $line == insmod\ * ]] || continue
+			path="$(awk '{print $2}' <<<"$line")"
+			name="$(basename "$path")"
+			name="${name%%.ko*}.ko"
+			[[ $seen == *" $name "* ]] && continue
+			seen+="$name "
+			copy_module "$path" "$stage/lib/modules/$kver/$name"
+			echo "/lib/modules/$kver/$name" >>"$order"
+		done < <(modprobe -S "$kver" --show-depends "$mod")
+	done
+}
+
+key="$(short_hash "$kver" \
+	"$(stat -c '%s %Y' "/boot/vmlinuz-$kver" "/lib/modules/$kver/modules.dep")" \
+	"$(for p in busybox-static bash iproute2 ethtool libc6; do pkg_version "$p"; done)" \
+	"$(sha256sum <"$0")")"
+base="$ZCNET_CACHE/guest-base-$kver-$key.cpio.gz"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+if [[ ! -f $base ]]; then
+	say "building guest base image for $kver"
+	stage="$work/base"
+	build_base
+	mkdir -p "$ZCNET_CACHE"
+	pack "$stage" "$base.tmp"
+	mv "$base.tmp" "$base"
+fi
+
+stage="$work/run"
+mkdir -p "$stage/tests" "$stage/usr/local/bin" "$stage/lib/zcnet"
+install -m 0755 "$ZCNET_SCRIPTS/guest/init.sh" "$stage/init"
+if [[ -n $ko ]]; then
+	[[ -f $ko ]] || die "no module at $ko"
+	vermagic="$(modinfo -F vermagic "$ko" | awk '{print $1}')"
+	[[ $vermagic == "$kver" ]] || say "warning: $ko is built for $vermagic, not $kver"
+	install -m 0644 "$ko" "$stage/lib/zcnet/zcnet.ko"
+fi
+[[ -z $tests ]] || cp -a "$tests/." "$stage/tests/"
+[[ -z $tools ]] || cp -a "$tools/." "$stage/usr/local/bin/"
+pack "$stage" "$work/run.cpio.gz"
+
+mkdir -p "$(dirname "$out")"
+cat "$base" "$work/run.cpio.gz" >"$out"
+say "initramfs for $kver: $out ($(du -h "$out" | cut -f1))"

@@ -1,0 +1,40 @@
+#!/bin/bash
+# Build a kselftest directory the kernel way, without a kernel tree.
+#
+#   ksft.sh OUTDIR [SRCDIR] [VAR=VALUE...]
+#
+# SRCDIR (default: the repo's selftests/zcnet) is copied next to lib.mk in a
+# kselftest framework extracted from Debian's linux-source-6.12 tarball
+# (cached by scripts/ksrc.sh), then built with
+# `make OUTPUT=OUTDIR ZCNET_UAPI=<repo>/uapi VAR=VALUE...`.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+(($# >= 1)) || die "usage: $0 OUTDIR [SRCDIR] [VAR=VALUE...]"
+outdir="$1"
+shift
+srcdir="$ZCNET_ROOT/selftests/zcnet"
+if (($#)) && [[ $1 != *=* ]]; then
+	srcdir="$1"
+	shift
+fi
+[[ -f $srcdir/Makefile ]] || die "no selftest Makefile in $srcdir"
+
+# What lib.mk and the harness headers need from the kernel tree.
+tree="$("$ZCNET_SCRIPTS/ksrc.sh" ksft \
+	tools/testing/selftests/lib.mk \
+	tools/testing/selftests/kselftest.h \
+	tools/testing/selftests/kselftest_harness.h \
+	tools/testing/selftests/kselftest_module.h \
+	tools/testing/selftests/kselftest \
+	tools/include \
+	scripts/subarch.include)"
+
+testdir="$tree/tools/testing/selftests/$(basename "$srcdir")"
+rm -rf "$testdir"
+cp -a "$srcdir" "$testdir"
+
+mkdir -p "$outdir"
+outdir="$(cd "$outdir" && pwd)"
+say "building selftests from $srcdir into $outdir"
+make -C "$testdir" -j"$(nproc)" OUTPUT="$outdir" ZCNET_UAPI="$ZCNET_ROOT/uapi" "$@"

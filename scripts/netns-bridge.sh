@@ -1,0 +1,27 @@
+#!/bin/bash
+# Run inside a private network namespace (vm.sh starts it under
+# `unshare --net`): create tap0 and tap1 with vnet headers, bridge them on br0,
+# bring everything up, then exec the given command (QEMU).
+#
+#   ZCNET_HOST_NETNS=<netns of the caller> netns-bridge.sh COMMAND...
+#
+# Refuses to touch a namespace that is the caller's, so no device is ever
+# created in the machine's own namespace.
+set -euo pipefail
+
+host_ns="${ZCNET_HOST_NETNS:?must name the netns of the caller}"
+if [[ $(readlink /proc/self/ns/net) == "$host_ns" ]]; then
+	echo "error: not in a private network namespace, refusing to create devices" >&2
+	exit 1
+fi
+
+ip link set lo up
+ip link add br0 type bridge
+for tap in tap0 tap1; do
+	ip tuntap add dev "$tap" mode tap vnet_hdr
+	ip link set "$tap" master br0
+	ip link set "$tap" up
+done
+ip link set br0 up
+
+exec "$@"

@@ -1,0 +1,98 @@
+#!/bin/bash
+# Boot a test guest under QEMU with two NICs joined by a bridge that lives in
+# a private network namespace, and wait until it powers off.
+#
+#   vm.sh --kernel KVER|BZIMAGE --initrd FILE --out DIR
+#         [--iommu on|off] [--nic virtio|vmxnet3] [--timeout S]
+#         [--test-timeout S] [--append ARGS]
+#
+# Writes DIR/console.log (serial 0, kernel console), DIR/results.log
+# (serial 1, test output) and DIR/qemu.log. Exits 124 if the guest was
+# killed after --timeout seconds (default 600). ZCNET_QEMU_ACCEL=kvm uses KVM
+# instead of TCG where the host has a working one.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+usage() {
+	die "usage: $0 --kernel KVER|BZIMAGE --initrd FILE --out DIR [--iommu on|off] [--nic virtio|vmxnet3] [--timeout S] [--test-timeout S] [--append ARGS]"
+}
+
+kernel="" initrd="" out="" iommu=on nic=virtio timeout=600 test_timeout="" append=""
+while (($#)); do
+	(($# >= 2)) || usage
+	case "$1" in
+	--kernel) kernel="$2" ;;
+	--initrd) initrd="$2" ;;
+	--out) out="$2" ;;
+	--iommu) iommu="$2" ;;
+	--nic) nic="$2" ;;
+	--timeout) timeout="$2" ;;
+	--test-timeout) test_timeout="$2" ;;
+	--append) append="$2" ;;
+	*) usage ;;
+	esac
+	shift 2
+done
+[[ -n $kernel && -n $initrd && -n $out ]] || usage
+[[ $iommu == on || $iommu == off ]] || usage
+[[ $nic == virtio || $nic == vmxnet3 ]] || usage
+need_root # taps and a bridge, in a namespace of our own
+
+image="$kernel"
+[[ -f $image ]] || image="/boot/vmlinuz-$kernel"
+[[ -f $image ]] || die "no kernel image for $kernel"
+[[ -f $initrd ]] || die "no initrd at $initrd"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (scripts/deps.sh)"
+
+cmdline="console=ttyS0 panic=-1"
+machine="q35"
+nic_opts=""
+if [[ $iommu == on ]]; then
+	machine="q35,kernel-irqchip=split"
+	cmdline+=" intel_iommu=on iommu=strict iommu.strict=1"
+	nic_opts=",disable-legacy=on,iommu_platform=on,ats=on"
+fi
+[[ -z $test_timeout ]] || cmdline+=" zcnet.test_timeout=$test_timeout"
+[[ -z $append ]] || cmdline+=" $append"
+
+if [[ ${ZCNET_QEMU_ACCEL:-tcg} == kvm ]]; then
+	accel=(-accel kvm -cpu host)
+else
+	accel=(-accel tcg -cpu max)
+fi
+
+qemu=(qemu-system-x86_64 "${accel[@]}" -machine "$machine" -smp 2 -m 1G
+	-nographic -no-reboot -monitor none
+	-kernel "$image" -initrd "$initrd" -append "$cmdline")
+[[ $iommu == off ]] || qemu+=(-device "intel-iommu,intremap=on,device-iotlb=on")
+for i in 0 1; do
+	mac="52:54:00:12:34:0$((i + 1))"
+	qemu+=(-netdev "tap,id=n$i,ifname=tap$i,script=no,downscript=no,vhost=off,vnet_hdr=on")
+	if [[ $nic == virtio ]]; then
+		qemu+=(-device "virtio-net-pci,netdev=n$i$nic_opts,mac=$mac")
+	else
+		qemu+=(-device "vmxnet3,netdev=n$i,mac=$mac")
+	fi
+done
+
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+rm -f "$out"/{console,results,qemu}.log
+qemu+=(-serial "file:$out/console.log" -serial "file:$out/results.log")
+printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
+echo >>"$out/qemu.cmd"
+
+say "booting $(basename "$image") (iommu $iommu, $nic, timeout ${timeout}s) -> $out"
+start=$SECONDS
+rc=0
+ZCNET_HOST_NETNS="$(readlink /proc/self/ns/net)" \
+	timeout --kill-after=10 "$timeout" \
+	unshare --net -- "$ZCNET_SCRIPTS/netns-bridge.sh" "${qemu[@]}" \
+	</dev/null >"$out/qemu.log" 2>&1 || rc=$?
+if ((rc == 124 || rc == 137)); then
+	say "guest killed after ${timeout}s timeout"
+	exit 124
+fi
+say "guest exited (qemu rc=$rc) after $((SECONDS - start))s"
+((rc == 0)) || tail -n 20 "$out/qemu.log" >&2
+exit "$rc"
