@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: GPL-2.0
+# zcnet: module, library and tools. `make help` lists the targets.
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+PREFIX ?= /usr/local
+DESTDIR ?=
+UDEVDIR ?= /lib/udev/rules.d
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRC := /usr/src/zcnet-$(VERSION)
+KSRC_FILES := Kbuild Makefile dkms.conf module uapi
+
+.PHONY: all module module-debug userspace install module-install \
+	userspace-install udev-install dkms-install dkms-remove style sparse \
+	check demo clean help
+
+all: module userspace
+
+help:
+	@echo 'make                  module (KDIR=, KVER=), libzcnet and tools'
+	@echo 'make check            everything, tested in QEMU guests (as root)'
+	@echo 'make demo             zero-copy transfer between two NICs in a guest'
+	@echo 'make install          module under updates/, library, header, pkg-config, tools, udev rule'
+	@echo 'make dkms-install     register, build and install the module with dkms'
+	@echo 'make style            checkpatch'
+	@echo 'make sparse           sparse (C=2)'
+
+$(KDIR):
+	@echo "no kernel build tree at $(KDIR): install the headers or set KDIR=" >&2
+	@false
+
+module: | $(KDIR)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+module-debug: | $(KDIR)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 ccflags-y+=-DDEBUG modules
+
+userspace:
+	$(MAKE) -C userspace
+
+install: module-install userspace-install udev-install
+
+module-install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+userspace-install:
+	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+udev-install:
+	install -D -m 0644 udev/60-zcnet.rules $(DESTDIR)$(UDEVDIR)/60-zcnet.rules
+	$(if $(DESTDIR),,getent group zcnet >/dev/null || groupadd --system zcnet)
+
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -r $(KSRC_FILES) $(DKMS_SRC)/
+	dkms add -m zcnet -v $(VERSION)
+	dkms build -m zcnet -v $(VERSION) -k $(KVER)
+	dkms install -m zcnet -v $(VERSION) -k $(KVER)
+
+dkms-remove:
+	dkms remove -m zcnet -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+style:
+	scripts/style.sh
+
+sparse: | $(KDIR)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules
+
+check:
+	scripts/check.sh
+
+demo:
+	@echo 'make demo arrives with raw-frame transmit (not in this release)' >&2
+	@false
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	$(MAKE) -C userspace clean
+	rm -rf build
