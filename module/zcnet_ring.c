@@ -109,7 +109,7 @@ int zcnet_ring_cons_peek(struct zcnet_ring *ring, u32 max, u32 *n)
 
 void zcnet_ring_cons_release(struct zcnet_ring *ring, u32 n)
 {
-	ring->cached_cons += n;
+	WRITE_ONCE(ring->cached_cons, ring->cached_cons + n);
 	smp_store_release(&ring->hdr->consumer, ring->cached_cons); /* (D) */
 }
 

@@ -81,7 +81,9 @@ for kver in "${kernels[@]}"; do
 done
 step "dkms-refuses 5.10.0-99-amd64" "$ZCNET_SCRIPTS/dkms-check.sh" 5.10.0-99-amd64 --refused || true
 
-# d. userspace: library, tools, unit tests; static tools for the guests
+# d. userspace: library, tools, unit tests; static tools for the guests;
+# make install into a scratch DESTDIR for the first kernel
+kver_install="${kernels[0]}"
 selftest_vars=()
 rm -rf "$ZCNET_BUILD/guest-tools"
 if [[ -f userspace/Makefile ]]; then
@@ -97,6 +99,8 @@ if [[ -f userspace/Makefile ]]; then
 else
 	result SKIP userspace "no userspace/Makefile yet"
 fi
+
+step "make-install $kver_install" "$ZCNET_SCRIPTS/install-check.sh" "$kver_install" || true
 
 # e. kselftests, statically linked, for the guests
 rm -rf "$ZCNET_BUILD/selftests"

@@ -340,4 +340,29 @@ TEST_F(zcnet_lib, zcnet_stat_tool)
 	free(out);
 }
 
+/* The README's example program: 16 NOPs of 1500 bytes, all completed. */
+TEST_F(zcnet_lib, readme_example)
+{
+	const char *dir = getenv("ZCNET_TOOLS");
+	char tool[4096], line[64], *out;
+	char *const argv[] = { tool, NULL };
+	int i;
+
+	if (!dir || !*dir)
+		SKIP(return, "ZCNET_TOOLS not set: example not run");
+	snprintf(tool, sizeof(tool), "%s/zcnet-example-nop", dir);
+	ASSERT_EQ(0, access(tool, X_OK)) TH_LOG("%s: %s", tool, strerror(errno));
+	out = malloc(65536);
+	ASSERT_NE(NULL, out);
+	run_tool(_metadata, argv, out, 65536);
+	ASSERT_NE(NULL, strstr(out, "kernel took 16 descriptors\n"))
+		TH_LOG("output: %s", out);
+	for (i = 0; i < 16; i++) {
+		snprintf(line, sizeof(line), "cookie %d result 1500\n", i);
+		EXPECT_NE(NULL, strstr(out, line)) TH_LOG("output: %s", out);
+	}
+	EXPECT_EQ(NULL, strstr(out, "copied")) TH_LOG("output: %s", out);
+	free(out);
+}
+
 TEST_HARNESS_MAIN
