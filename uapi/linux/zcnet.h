@@ -189,7 +189,12 @@ struct zcnet_eventfd {
 
 /*
  * Consume TX descriptors. The ioctl returns how many it consumed: all that
- * are available, bounded by free CQ slots and by budget (0: no bound).
+ * are available, bounded by free CQ slots, by budget (0: no bound) and by a
+ * busy device queue. A descriptor breaking a rule completes with -EINVAL
+ * (unknown flag, reserved or sock field non-zero, len 0, region not
+ * registered, buffer outside its region, NOP with other flags, MORE
+ * without SOCK). A raw descriptor with no device bound completes with
+ * -ENXIO, a socket descriptor with no socket in its slot with -ENOTCONN.
  */
 struct zcnet_kick {
 	__u32 size;
@@ -199,7 +204,31 @@ struct zcnet_kick {
 };
 #define ZCNET_KICK_SIZE_VER0	16
 
-/* Bind raw-frame TX and/or RX to a device of the caller's netns. */
+/*
+ * Bind raw-frame TX and/or RX to a device of the caller's network namespace.
+ * Needs CAP_NET_RAW in the user namespace that owns it (else EPERM). No
+ * such device: ENODEV. Device not up: ENETDOWN. queue not ZCNET_QUEUE_ANY
+ * and not below the device's TX queue count: EINVAL. Already bound: EBUSY.
+ * rx_* fields without ZCNET_BIND_RX: EINVAL. ZCNET_QUEUE_ANY picks one
+ * queue for the context at bind time, so its frames leave in ring order.
+ *
+ * Raw TX: each descriptor is one link-layer frame, header included, at
+ * least the device's hard_header_len and at most MTU + hard_header_len
+ * bytes long (else the descriptor completes with -EINVAL). The kernel
+ * copies the link-layer header (or the whole frame, up to the
+ * ZCNET_PARAM_TX_COPY_THRESHOLD) into the skb and hands the rest to the
+ * driver as page fragments of the registered pages. Frames are shown to
+ * packet taps (tcpdump), which makes the stack copy them: such completions
+ * carry ZCNET_CQE_COPIED, as do frames copied because they were short or
+ * because the device lacks scatter-gather. A completion arrives when the
+ * driver has released the pages: result is the frame length, or -errno
+ * when the frame was dropped (-ENETDOWN: device down; -ENOBUFS: dropped by
+ * the driver; -ENODEV: the device went away before the frame was sent).
+ * When the device queue is full the kick stops at that frame and the
+ * kernel retries it by itself; nothing is dropped for being busy. After
+ * the device is unregistered (deleted or hot-removed) the context is
+ * unbound and later raw descriptors complete with -ENXIO.
+ */
 #define ZCNET_BIND_TX		(1U << 0)
 #define ZCNET_BIND_RX		(1U << 1)
 #define ZCNET_QUEUE_ANY		0xffffffffU
@@ -220,6 +249,7 @@ struct zcnet_bind {
 };
 #define ZCNET_BIND_SIZE_VER0	40
 
+/* Frames already handed to the device still complete. Not bound: ENOTCONN. */
 struct zcnet_unbind {
 	__u32 size;
 	__u32 flags;			/* ZCNET_BIND_TX and/or ZCNET_BIND_RX */
@@ -244,7 +274,14 @@ struct zcnet_sock_detach {
 };
 #define ZCNET_SOCK_DETACH_SIZE_VER0	16
 
-#define ZCNET_PARAM_TX_COPY_THRESHOLD	0	/* frames up to this are copied */
+/*
+ * ZCNET_PARAM_TX_COPY_THRESHOLD: raw frames of at most this many bytes are
+ * copied, which is cheaper than zero copy for short frames, and complete
+ * with ZCNET_CQE_COPIED. 0 copies only link-layer headers. At most 65535;
+ * the default is the module parameter tx_copy_threshold. Unknown param,
+ * flags or reserved: EINVAL.
+ */
+#define ZCNET_PARAM_TX_COPY_THRESHOLD	0
 
 struct zcnet_param {
 	__u32 size;
