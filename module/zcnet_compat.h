@@ -9,6 +9,7 @@
 
 #include <linux/eventfd.h>
 #include <linux/mm.h>
+#include <linux/skbuff.h>
 
 /* 6.8 dropped the count argument. */
 static inline void zcnet_eventfd_signal(struct eventfd_ctx *ev)
@@ -31,5 +32,20 @@ static inline long zcnet_pin_user_pages(unsigned long start,
 	return pin_user_pages(start, nr, flags, pages);
 #endif
 }
+
+/*
+ * 6.10 moved the zero-copy completion callback into struct ubuf_info_ops.
+ * ZCNET_UBUF_OPS(name, fn) defines what zcnet_ubuf_set_ops() installs.
+ */
+#ifdef ZCNET_UBUF_INFO_OPS
+#define ZCNET_UBUF_OPS(name, fn) \
+	static const struct ubuf_info_ops name = { .complete = (fn) }
+#define zcnet_ubuf_set_ops(uarg, name) ((uarg)->ops = &(name))
+#else
+#define ZCNET_UBUF_OPS(name, fn) \
+	static void (*const name)(struct sk_buff *, struct ubuf_info *, \
+				  bool) = (fn)
+#define zcnet_ubuf_set_ops(uarg, name) ((uarg)->callback = (name))
+#endif
 
 #endif /* _ZCNET_COMPAT_H */

@@ -28,22 +28,86 @@ int zcnet_cq_reserve(struct zcnet_ctx *ctx, u32 want, u32 *got)
 	return err;
 }
 
-/* Fills one reserved slot; visible to the user after zcnet_cq_flush(). */
-void zcnet_cq_post(struct zcnet_ctx *ctx, u64 cookie, s32 result, u32 flags)
+/* Returns reserved slots that no descriptor was consumed for. */
+void zcnet_cq_unreserve(struct zcnet_ctx *ctx, u32 n)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ctx->cq_lock, flags);
+	ctx->cq_reserved -= n;
+	spin_unlock_irqrestore(&ctx->cq_lock, flags);
+}
+
+static void zcnet_cq_fill(struct zcnet_ctx *ctx, u64 cookie, s32 result,
+			  u32 flags)
 {
 	struct zcnet_ring *cq = ctx->rings[ZCNET_RING_CQ];
 	struct zcnet_cq_entry *cqe;
-	unsigned long irqflags;
 
-	spin_lock_irqsave(&ctx->cq_lock, irqflags);
+	lockdep_assert_held(&ctx->cq_lock);
 	cqe = zcnet_ring_slot(cq, cq->cached_prod);
 	cqe->cookie = cookie;
 	cqe->result = result;
 	cqe->flags = flags;
 	WRITE_ONCE(cq->cached_prod, cq->cached_prod + 1);
 	ctx->cq_reserved--;
+}
+
+/* Fills one reserved slot; visible to the user after zcnet_cq_flush(). */
+void zcnet_cq_post(struct zcnet_ctx *ctx, u64 cookie, s32 result, u32 flags)
+{
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&ctx->cq_lock, irqflags);
+	zcnet_cq_fill(ctx, cookie, result, flags);
 	spin_unlock_irqrestore(&ctx->cq_lock, irqflags);
 	zcnet_stat_inc(&ctx->stats, ZCNET_STAT_cq_posted);
+}
+
+/*
+ * A completion from the driver's path, any context. Completions that land
+ * while a kick runs are flushed by that kick; the others by the tasklet, so
+ * a burst freed in one softirq run costs one signal.
+ */
+void zcnet_cq_post_async(struct zcnet_ctx *ctx, u64 cookie, s32 result,
+			 u32 flags)
+{
+	unsigned long irqflags;
+	bool later;
+
+	spin_lock_irqsave(&ctx->cq_lock, irqflags);
+	zcnet_cq_fill(ctx, cookie, result, flags);
+	later = !ctx->cq_batching;
+	spin_unlock_irqrestore(&ctx->cq_lock, irqflags);
+	zcnet_stat_inc(&ctx->stats, ZCNET_STAT_cq_posted);
+	if (later)
+		tasklet_schedule(&ctx->cq_tasklet);
+}
+
+void zcnet_cq_batch_begin(struct zcnet_ctx *ctx)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ctx->cq_lock, flags);
+	ctx->cq_batching = true;
+	spin_unlock_irqrestore(&ctx->cq_lock, flags);
+}
+
+void zcnet_cq_batch_end(struct zcnet_ctx *ctx)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ctx->cq_lock, flags);
+	ctx->cq_batching = false;
+	spin_unlock_irqrestore(&ctx->cq_lock, flags);
+	zcnet_cq_flush(ctx);
+}
+
+void zcnet_cq_tasklet(struct tasklet_struct *t)
+{
+	struct zcnet_ctx *ctx = from_tasklet(ctx, t, cq_tasklet);
+
+	zcnet_cq_flush(ctx);
 }
 
 /* Publishes posted entries; one signal per flush, only if the CQ moved. */

@@ -3,9 +3,12 @@
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 
+#include "zcnet_bind.h"
+#include "zcnet_cq.h"
 #include "zcnet_ctx.h"
 #include "zcnet_event.h"
 #include "zcnet_region.h"
+#include "zcnet_xmit.h"
 
 atomic_t zcnet_live_contexts = ATOMIC_INIT(0);
 
@@ -14,6 +17,7 @@ static void zcnet_ctx_free_work(struct work_struct *work)
 	struct zcnet_ctx *ctx = container_of(work, struct zcnet_ctx, free_work);
 	int i;
 
+	tasklet_kill(&ctx->cq_tasklet);
 	zcnet_event_detach_all(ctx);
 	for (i = 0; i < ZCNET_RING_NR; i++)
 		zcnet_ring_free(ctx->rings[i]);
@@ -44,6 +48,10 @@ struct zcnet_ctx *zcnet_ctx_alloc(void)
 	spin_lock_init(&ctx->cq_lock);
 	init_waitqueue_head(&ctx->wq);
 	INIT_WORK(&ctx->free_work, zcnet_ctx_free_work);
+	INIT_LIST_HEAD(&ctx->bound_node);
+	INIT_DELAYED_WORK(&ctx->tx_retry, zcnet_xmit_retry_work);
+	tasklet_setup(&ctx->cq_tasklet, zcnet_cq_tasklet);
+	ctx->tx_copy_threshold = READ_ONCE(zcnet_tx_copy_threshold);
 	atomic_inc(&zcnet_live_contexts);
 	return ctx;
 }
@@ -57,6 +65,8 @@ void zcnet_ctx_put(struct zcnet_ctx *ctx)
 /* The file is closing. In-flight descriptors keep their references. */
 void zcnet_ctx_release(struct zcnet_ctx *ctx)
 {
+	zcnet_unbind_all(ctx);
+	cancel_delayed_work_sync(&ctx->tx_retry);
 	zcnet_region_release_all(ctx);
 	zcnet_ctx_put(ctx);
 }

@@ -2,8 +2,11 @@
 #ifndef _ZCNET_CTX_H
 #define _ZCNET_CTX_H
 
+#include <linux/interrupt.h>
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/netdevice.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -14,12 +17,14 @@
 
 struct eventfd_ctx;
 struct zcnet_region;
+struct zcnet_txbuf;
 
 /*
  * One open /dev/zcnet. The file holds one reference, and so does every
  * descriptor in flight, so a context outlives its file until the last
- * completion. Locks, outermost first: lock (control ioctls), tx_lock (the
- * TX consumer), cq_lock (the CQ producer, taken from any context).
+ * completion. Locks, outermost first: RTNL (binding), lock (control
+ * ioctls), tx_lock (the TX consumer and the bound device), cq_lock (the CQ
+ * producer, taken from any context).
  */
 struct zcnet_ctx {
 	struct kref ref;
@@ -31,6 +36,16 @@ struct zcnet_ctx {
 	struct zcnet_ring *rings[ZCNET_RING_NR];
 	u32 cq_reserved;		/* CQ slots promised to consumed descs */
 	u32 cq_signalled;		/* CQ producer at the last signal */
+	bool cq_batching;		/* a kick flushes what completes now */
+	struct tasklet_struct cq_tasklet;	/* flushes async completions */
+
+	struct net_device *tx_dev;	/* bound device, under tx_lock */
+	netdevice_tracker tx_dev_tracker;
+	struct list_head bound_node;	/* zcnet_bound_list, under RTNL */
+	u16 tx_queue;
+	u32 tx_copy_threshold;
+	struct zcnet_txbuf *tx_pending;	/* refused by a busy queue */
+	struct delayed_work tx_retry;
 
 	struct zcnet_region __rcu *regions[ZCNET_MAX_REGIONS];
 	atomic_t inflight;
@@ -43,6 +58,7 @@ struct zcnet_ctx {
 };
 
 extern atomic_t zcnet_live_contexts;
+extern unsigned int zcnet_tx_copy_threshold;
 extern struct workqueue_struct *zcnet_wq;
 
 struct zcnet_ctx *zcnet_ctx_alloc(void);

@@ -3,6 +3,7 @@
 #include <linux/nospec.h>
 
 #include "zcnet_abi.h"
+#include "zcnet_bind.h"
 #include "zcnet_ctx.h"
 #include "zcnet_event.h"
 #include "zcnet_ioctl.h"
@@ -10,7 +11,9 @@
 #include "zcnet_tx.h"
 
 #define ZCNET_FEATURES	(ZCNET_FEAT_RINGS | ZCNET_FEAT_REGIONS | \
-			 ZCNET_FEAT_EVENTFD | ZCNET_FEAT_TX_NOP)
+			 ZCNET_FEAT_EVENTFD | ZCNET_FEAT_TX_NOP | \
+			 ZCNET_FEAT_TX_RAW)
+#define ZCNET_COPY_THRESHOLD_MAX	65535
 
 #define ZCNET_COPY_IN(k, uarg, usize, VER0) \
 	zcnet_abi_copy_in(&(k), sizeof(k), VER0, uarg, usize)
@@ -152,6 +155,43 @@ static long zcnet_ioc_kick(struct zcnet_ctx *ctx, void __user *uarg)
 	return zcnet_tx_kick(ctx, k.budget);
 }
 
+static long zcnet_ioc_bind(struct zcnet_ctx *ctx, void __user *uarg)
+{
+	struct zcnet_bind b;
+	u32 usize;
+	int err;
+
+	err = ZCNET_COPY_IN(b, uarg, &usize, ZCNET_BIND_SIZE_VER0);
+	return err ? err : zcnet_bind(ctx, &b);
+}
+
+static long zcnet_ioc_unbind(struct zcnet_ctx *ctx, void __user *uarg)
+{
+	struct zcnet_unbind u;
+	u32 usize;
+	int err;
+
+	err = ZCNET_COPY_IN(u, uarg, &usize, ZCNET_UNBIND_SIZE_VER0);
+	return err ? err : zcnet_unbind(ctx, &u);
+}
+
+static long zcnet_ioc_param(struct zcnet_ctx *ctx, void __user *uarg)
+{
+	struct zcnet_param p;
+	u32 usize;
+	int err;
+
+	err = ZCNET_COPY_IN(p, uarg, &usize, ZCNET_PARAM_SIZE_VER0);
+	if (err)
+		return err;
+	if (p.flags || p.reserved ||
+	    p.param != ZCNET_PARAM_TX_COPY_THRESHOLD ||
+	    p.value > ZCNET_COPY_THRESHOLD_MAX)
+		return -EINVAL;
+	WRITE_ONCE(ctx->tx_copy_threshold, p.value);
+	return 0;
+}
+
 /* Part of the ABI; this build does not offer the capability (features). */
 static long zcnet_ioc_unsupported(struct zcnet_ctx *ctx, void __user *uarg)
 {
@@ -170,11 +210,11 @@ static const struct zcnet_ioctl_desc {
 	[_IOC_NR(ZCNET_IOC_SET_EVENTFD)] = { ZCNET_IOC_SET_EVENTFD, zcnet_ioc_eventfd },
 	[_IOC_NR(ZCNET_IOC_GET_STATS)] = { ZCNET_IOC_GET_STATS, zcnet_ioc_stats },
 	[_IOC_NR(ZCNET_IOC_KICK)] = { ZCNET_IOC_KICK, zcnet_ioc_kick },
-	[_IOC_NR(ZCNET_IOC_BIND)] = { ZCNET_IOC_BIND, zcnet_ioc_unsupported },
-	[_IOC_NR(ZCNET_IOC_UNBIND)] = { ZCNET_IOC_UNBIND, zcnet_ioc_unsupported },
+	[_IOC_NR(ZCNET_IOC_BIND)] = { ZCNET_IOC_BIND, zcnet_ioc_bind },
+	[_IOC_NR(ZCNET_IOC_UNBIND)] = { ZCNET_IOC_UNBIND, zcnet_ioc_unbind },
 	[_IOC_NR(ZCNET_IOC_SOCK_ATTACH)] = { ZCNET_IOC_SOCK_ATTACH, zcnet_ioc_unsupported },
 	[_IOC_NR(ZCNET_IOC_SOCK_DETACH)] = { ZCNET_IOC_SOCK_DETACH, zcnet_ioc_unsupported },
-	[_IOC_NR(ZCNET_IOC_SET_PARAM)] = { ZCNET_IOC_SET_PARAM, zcnet_ioc_unsupported },
+	[_IOC_NR(ZCNET_IOC_SET_PARAM)] = { ZCNET_IOC_SET_PARAM, zcnet_ioc_param },
 };
 
 /* Matches type, number and direction; the size field in the struct rules. */

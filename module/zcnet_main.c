@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <linux/module.h>
+#include <linux/netdevice.h>
 #include <linux/rcupdate.h>
 #include <linux/workqueue.h>
 
+#include "zcnet_bind.h"
 #include "zcnet_ctx.h"
 #include "zcnet_dev.h"
+#include "zcnet_txbuf.h"
 
 struct workqueue_struct *zcnet_wq;
+
+unsigned int zcnet_tx_copy_threshold = 256;
+module_param_named(tx_copy_threshold, zcnet_tx_copy_threshold, uint, 0644);
+MODULE_PARM_DESC(tx_copy_threshold,
+		 "Raw frames up to this many bytes are copied (default 256)");
 
 static int __init zcnet_init(void)
 {
@@ -15,11 +23,21 @@ static int __init zcnet_init(void)
 	zcnet_wq = alloc_workqueue("zcnet", WQ_UNBOUND, 0);
 	if (!zcnet_wq)
 		return -ENOMEM;
-	err = zcnet_dev_register();
+	err = zcnet_txbuf_init();
 	if (err)
 		goto err_wq;
+	err = zcnet_bind_init();
+	if (err)
+		goto err_txbuf;
+	err = zcnet_dev_register();
+	if (err)
+		goto err_bind;
 	return 0;
 
+err_bind:
+	zcnet_bind_exit();
+err_txbuf:
+	zcnet_txbuf_exit();
 err_wq:
 	destroy_workqueue(zcnet_wq);
 	return err;
@@ -29,8 +47,11 @@ static void __exit zcnet_exit(void)
 {
 	zcnet_dev_unregister();
 	zcnet_ctx_drain();
+	zcnet_bind_exit();
+	synchronize_net();
 	rcu_barrier();
 	destroy_workqueue(zcnet_wq);
+	zcnet_txbuf_exit();
 }
 
 module_init(zcnet_init);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <linux/highmem.h>
 #include <linux/nospec.h>
 #include <linux/overflow.h>
 #include <linux/rcupdate.h>
@@ -12,6 +13,11 @@ static void zcnet_region_free(struct zcnet_region *r)
 {
 	zcnet_pin_release(&r->pin);
 	kfree(r);
+}
+
+static void zcnet_region_free_work(struct work_struct *work)
+{
+	zcnet_region_free(container_of(work, struct zcnet_region, free_work));
 }
 
 static bool zcnet_region_overlaps(struct zcnet_ctx *ctx, u64 addr, u64 end)
@@ -62,6 +68,7 @@ int zcnet_region_register(struct zcnet_ctx *ctx, struct zcnet_region_reg *reg)
 	r->len = reg->len;
 	r->nr_pages = reg->len >> PAGE_SHIFT;
 	refcount_set(&r->ref, 1);
+	INIT_WORK(&r->free_work, zcnet_region_free_work);
 
 	mutex_lock(&ctx->lock);
 	id = zcnet_region_free_slot(ctx);
@@ -149,18 +156,42 @@ int zcnet_buf_check(u64 region_len, u64 offset, u32 len)
 	return 0;
 }
 
-int zcnet_region_check(struct zcnet_ctx *ctx, u32 id, u64 offset, u32 len)
+/* A reference for a descriptor in flight, or NULL. Any context. */
+struct zcnet_region *zcnet_region_get(struct zcnet_ctx *ctx, u32 id)
 {
 	struct zcnet_region *r;
-	int err = -EINVAL;
 
 	if (id >= ZCNET_MAX_REGIONS)
-		return -EINVAL;
+		return NULL;
 	rcu_read_lock();
 	r = rcu_dereference(ctx->regions[array_index_nospec(id,
 							    ZCNET_MAX_REGIONS)]);
-	if (r)
-		err = zcnet_buf_check(r->len, offset, len);
+	if (r && !refcount_inc_not_zero(&r->ref))
+		r = NULL;
 	rcu_read_unlock();
-	return err;
+	return r;
+}
+
+/* Any context: the last put unpins on zcnet_wq. */
+void zcnet_region_put(struct zcnet_region *r)
+{
+	if (refcount_dec_and_test(&r->ref))
+		queue_work(zcnet_wq, &r->free_work);
+}
+
+/* Copies len bytes at offset, which zcnet_buf_check() accepted. */
+void zcnet_region_copy(const struct zcnet_region *r, u64 offset, void *dst,
+		       u32 len)
+{
+	size_t n, poff;
+
+	while (len) {
+		poff = offset_in_page(offset);
+		n = min_t(size_t, len, PAGE_SIZE - poff);
+		memcpy_from_page(dst, r->pin.pages[offset >> PAGE_SHIFT], poff,
+				 n);
+		dst += n;
+		offset += n;
+		len -= n;
+	}
 }

@@ -5,6 +5,7 @@
 #include "zcnet_ctx.h"
 #include "zcnet_region.h"
 #include "zcnet_tx.h"
+#include "zcnet_xmit.h"
 
 #define ZCNET_TX_FLAGS	(ZCNET_TX_NOP | ZCNET_TX_SOCK | ZCNET_TX_MORE)
 
@@ -22,8 +23,8 @@ static void zcnet_tx_desc_read(const struct zcnet_tx_desc *slot,
 	d->reserved1 = READ_ONCE(slot->reserved1);
 }
 
-/* Checks a private copy of a descriptor. */
-int zcnet_tx_desc_check(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d)
+/* The rules that need no context; the buffer is checked against its region. */
+int zcnet_tx_desc_check(const struct zcnet_tx_desc *d)
 {
 	if (d->flags & ~ZCNET_TX_FLAGS || d->reserved0 || d->reserved1)
 		return -EINVAL;
@@ -33,61 +34,84 @@ int zcnet_tx_desc_check(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d)
 		return -EINVAL;
 	if (!(d->flags & ZCNET_TX_SOCK) && d->sock)
 		return -EINVAL;
-	return zcnet_region_check(ctx, d->region, d->offset, d->len);
+	return 0;
 }
 
-/* Result of a checked descriptor that this build cannot send anywhere. */
-static s32 zcnet_tx_submit(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d)
+static enum zcnet_tx_verdict zcnet_tx_one(struct zcnet_ctx *ctx,
+					  const struct zcnet_tx_desc *d,
+					  s32 *result)
 {
-	if (d->flags & ZCNET_TX_NOP) {
-		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_nops);
-		return d->len;
-	}
-	zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
-	return d->flags & ZCNET_TX_SOCK ? -ENOTCONN : -ENXIO;
-}
-
-static s32 zcnet_tx_one(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d)
-{
-	int err = zcnet_tx_desc_check(ctx, d);
-
-	if (err) {
-		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
-		return err;
-	}
-	return zcnet_tx_submit(ctx, d);
-}
-
-/* Consumes what the TX ring holds, bounded by budget and free CQ slots. */
-int zcnet_tx_kick(struct zcnet_ctx *ctx, u32 budget)
-{
-	struct zcnet_ring *tx = zcnet_ctx_ring(ctx, ZCNET_RING_TX);
-	struct zcnet_tx_desc d;
-	u32 avail, n, i;
+	struct zcnet_region *r = NULL;
 	int err;
 
-	if (!tx)
-		return -ENXIO;
-	mutex_lock(&ctx->tx_lock);
+	err = zcnet_tx_desc_check(d);
+	if (!err) {
+		r = zcnet_region_get(ctx, d->region);
+		err = r ? zcnet_buf_check(r->len, d->offset, d->len) : -EINVAL;
+	}
+	if (!err && !(d->flags & (ZCNET_TX_NOP | ZCNET_TX_SOCK)))
+		return zcnet_xmit_frame(ctx, d, r, result);
+	if (r)
+		zcnet_region_put(r);
+	if (!err && (d->flags & ZCNET_TX_NOP)) {
+		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_nops);
+		*result = d->len;
+	} else {
+		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
+		*result = err ? err : -ENOTCONN;
+	}
+	return ZCNET_TX_DONE;
+}
+
+/*
+ * Consumes what the TX ring holds, bounded by budget, by free CQ slots and
+ * by a busy device queue. A frame the queue refused goes first, later.
+ */
+int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget)
+{
+	struct zcnet_ring *tx = ctx->rings[ZCNET_RING_TX];
+	enum zcnet_tx_verdict v = ZCNET_TX_DONE;
+	struct zcnet_tx_desc d;
+	u32 avail, n, i;
+	s32 result;
+	int err;
+
+	lockdep_assert_held(&ctx->tx_lock);
+	if (zcnet_xmit_blocked(ctx))
+		return 0;
 	err = zcnet_ring_cons_peek(tx, budget ? budget : U32_MAX, &avail);
 	if (!err)
 		err = zcnet_cq_reserve(ctx, avail, &n);
 	if (err) {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_ring_errors);
-		goto out;
+		return err;
 	}
-	for (i = 0; i < n; i++) {
+	zcnet_cq_batch_begin(ctx);
+	for (i = 0; i < n && v != ZCNET_TX_STOP; i++) {
 		zcnet_tx_desc_read(zcnet_ring_slot(tx, tx->cached_cons + i), &d);
-		zcnet_cq_post(ctx, d.cookie, zcnet_tx_one(ctx, &d), 0);
+		v = zcnet_tx_one(ctx, &d, &result);
+		if (v == ZCNET_TX_DONE)
+			zcnet_cq_post(ctx, d.cookie, result, 0);
 	}
-	zcnet_ring_cons_release(tx, n);
-	zcnet_cq_flush(ctx);
-	zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_kicks);
-	zcnet_stat_add(&ctx->stats, ZCNET_STAT_tx_descs, n);
-	if (n)
+	zcnet_cq_unreserve(ctx, n - i);
+	zcnet_ring_cons_release(tx, i);
+	zcnet_cq_batch_end(ctx);
+	zcnet_stat_add(&ctx->stats, ZCNET_STAT_tx_descs, i);
+	if (i)
 		wake_up_interruptible_poll(&ctx->wq, EPOLLOUT | EPOLLWRNORM);
-	err = n;
-out:
+	return i;
+}
+
+int zcnet_tx_kick(struct zcnet_ctx *ctx, u32 budget)
+{
+	int ret;
+
+	if (!zcnet_ctx_ring(ctx, ZCNET_RING_TX))
+		return -ENXIO;
+	mutex_lock(&ctx->tx_lock);
+	ret = zcnet_tx_consume(ctx, budget);
 	mutex_unlock(&ctx->tx_lock);
-	return err;
+	if (ret >= 0)
+		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_kicks);
+	return ret;
 }

@@ -7,7 +7,8 @@
 struct zcnet_ctx;
 struct zcnet_tx_desc;
 
-int zcnet_tx_desc_check(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d);
+int zcnet_tx_desc_check(const struct zcnet_tx_desc *d);
+int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget);
 int zcnet_tx_kick(struct zcnet_ctx *ctx, u32 budget);
 
 #endif /* _ZCNET_TX_H */

@@ -249,7 +249,10 @@ struct zcnet_bind {
 };
 #define ZCNET_BIND_SIZE_VER0	40
 
-/* Frames already handed to the device still complete. Not bound: ENOTCONN. */
+/*
+ * Frames already handed to the device still complete; a frame held back by
+ * a busy queue completes with -ECANCELED. Not bound: ENOTCONN.
+ */
 struct zcnet_unbind {
 	__u32 size;
 	__u32 flags;			/* ZCNET_BIND_TX and/or ZCNET_BIND_RX */

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/hash.h>
+#include <linux/netdevice.h>
+#include <linux/nsproxy.h>
+#include <linux/rtnetlink.h>
+#include <net/net_namespace.h>
+
+#include "zcnet_bind.h"
+#include "zcnet_ctx.h"
+#include "zcnet_xmit.h"
+
+/* Contexts bound to a device, so that unregistering it unbinds them. */
+static LIST_HEAD(zcnet_bound_list);
+
+static void zcnet_unbind_locked(struct zcnet_ctx *ctx, int err)
+{
+	ASSERT_RTNL();
+	lockdep_assert_held(&ctx->tx_lock);
+	zcnet_xmit_drop_pending(ctx, err);
+	list_del_init(&ctx->bound_node);
+	netdev_put(ctx->tx_dev, &ctx->tx_dev_tracker);
+	ctx->tx_dev = NULL;
+}
+
+int zcnet_bind(struct zcnet_ctx *ctx, const struct zcnet_bind *b)
+{
+	struct net *net = current->nsproxy->net_ns;
+	struct net_device *dev;
+	int err = 0;
+
+	if (!b->flags || b->flags & ~(ZCNET_BIND_TX | ZCNET_BIND_RX) ||
+	    b->reserved[0] || b->reserved[1])
+		return -EINVAL;
+	if (b->flags & ZCNET_BIND_RX)
+		return -EOPNOTSUPP;
+	if (b->rx_match || b->rx_ethertype || b->rx_port)
+		return -EINVAL;
+	if (!ns_capable(net->user_ns, CAP_NET_RAW))
+		return -EPERM;
+
+	rtnl_lock();
+	dev = __dev_get_by_index(net, b->ifindex);
+	if (!dev)
+		err = -ENODEV;
+	else if (!(dev->flags & IFF_UP))
+		err = -ENETDOWN;
+	else if (b->queue != ZCNET_QUEUE_ANY &&
+		 b->queue >= dev->real_num_tx_queues)
+		err = -EINVAL;
+	if (err)
+		goto out;
+
+	mutex_lock(&ctx->tx_lock);
+	if (ctx->tx_dev) {
+		err = -EBUSY;
+	} else {
+		netdev_hold(dev, &ctx->tx_dev_tracker, GFP_KERNEL);
+		ctx->tx_queue = b->queue != ZCNET_QUEUE_ANY ? b->queue :
+				hash_ptr(ctx, 16) % dev->real_num_tx_queues;
+		ctx->tx_dev = dev;
+		list_add(&ctx->bound_node, &zcnet_bound_list);
+	}
+	mutex_unlock(&ctx->tx_lock);
+out:
+	rtnl_unlock();
+	return err;
+}
+
+int zcnet_unbind(struct zcnet_ctx *ctx, const struct zcnet_unbind *u)
+{
+	int err = 0;
+
+	if (!u->flags || u->flags & ~(ZCNET_BIND_TX | ZCNET_BIND_RX))
+		return -EINVAL;
+	if (u->flags & ZCNET_BIND_RX)
+		return -EOPNOTSUPP;
+	rtnl_lock();
+	mutex_lock(&ctx->tx_lock);
+	if (ctx->tx_dev)
+		zcnet_unbind_locked(ctx, -ECANCELED);
+	else
+		err = -ENOTCONN;
+	mutex_unlock(&ctx->tx_lock);
+	rtnl_unlock();
+	return err;
+}
+
+void zcnet_unbind_all(struct zcnet_ctx *ctx)
+{
+	rtnl_lock();
+	mutex_lock(&ctx->tx_lock);
+	if (ctx->tx_dev)
+		zcnet_unbind_locked(ctx, -ECANCELED);
+	mutex_unlock(&ctx->tx_lock);
+	rtnl_unlock();
+}
+
+/* Unregistration (delete, hot-remove, netns move) must not wait for us. */
+static int zcnet_netdev_event(struct notifier_block *nb, unsigned long event,
+			      void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct zcnet_ctx *ctx, *tmp;
+
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	list_for_each_entry_safe(ctx, tmp, &zcnet_bound_list, bound_node) {
+		if (ctx->tx_dev != dev)
+			continue;
+		mutex_lock(&ctx->tx_lock);
+		zcnet_unbind_locked(ctx, -ENODEV);
+		mutex_unlock(&ctx->tx_lock);
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block zcnet_netdev_nb = {
+	.notifier_call = zcnet_netdev_event,
+};
+
+int zcnet_bind_init(void)
+{
+	return register_netdevice_notifier(&zcnet_netdev_nb);
+}
+
+void zcnet_bind_exit(void)
+{
+	unregister_netdevice_notifier(&zcnet_netdev_nb);
+}

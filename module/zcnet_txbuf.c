@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/slab.h>
+
+#include "zcnet_cq.h"
+#include "zcnet_ctx.h"
+#include "zcnet_region.h"
+#include "zcnet_txbuf.h"
+
+static struct kmem_cache *zcnet_txbuf_cache;
+
+static void zcnet_txbuf_finish(struct zcnet_txbuf *t)
+{
+	struct zcnet_ctx *ctx = t->ctx;
+	enum zcnet_stat s;
+
+	if (t->result < 0)
+		s = ZCNET_STAT_tx_dev_errors;
+	else
+		s = t->copied ? ZCNET_STAT_tx_copied : ZCNET_STAT_tx_zerocopy;
+	zcnet_stat_inc(&ctx->stats, s);
+	zcnet_cq_post_async(ctx, t->cookie, t->result,
+			    t->copied ? ZCNET_CQE_COPIED : 0);
+	zcnet_region_put(t->region);
+	atomic_dec(&ctx->inflight);
+	kmem_cache_free(zcnet_txbuf_cache, t);
+	zcnet_ctx_put(ctx);
+}
+
+/*
+ * Every holder drops its reference here: the stack with success false when
+ * it copied the data (taps, local delivery), with skb NULL from
+ * net_zcopy_put(). Softirq or process context; must not sleep.
+ */
+static void zcnet_txbuf_complete(struct sk_buff *skb, struct ubuf_info *uarg,
+				 bool success)
+{
+	struct zcnet_txbuf *t = container_of(uarg, struct zcnet_txbuf, ubuf);
+
+	if (!success)
+		WRITE_ONCE(t->copied, true);
+	if (refcount_dec_and_test(&uarg->refcnt))
+		zcnet_txbuf_finish(t);
+}
+
+ZCNET_UBUF_OPS(zcnet_txbuf_ops, zcnet_txbuf_complete);
+
+/* Takes over the caller's region reference. */
+struct zcnet_txbuf *zcnet_txbuf_alloc(struct zcnet_ctx *ctx,
+				      struct zcnet_region *r, u64 cookie,
+				      u32 len)
+{
+	struct zcnet_txbuf *t;
+
+	t = kmem_cache_zalloc(zcnet_txbuf_cache, GFP_KERNEL);
+	if (!t)
+		return NULL;
+	zcnet_ubuf_set_ops(&t->ubuf, zcnet_txbuf_ops);
+	t->ubuf.flags = SKBFL_ZEROCOPY_FRAG | SKBFL_DONT_ORPHAN;
+	refcount_set(&t->ubuf.refcnt, 1);
+	kref_get(&ctx->ref);
+	t->ctx = ctx;
+	t->region = r;
+	t->cookie = cookie;
+	t->result = len;
+	atomic_inc(&ctx->inflight);
+	return t;
+}
+
+/* The skb's reference: completion waits until the stack lets go. */
+void zcnet_txbuf_attach(struct zcnet_txbuf *t, struct sk_buff *skb)
+{
+	refcount_inc(&t->ubuf.refcnt);
+	skb_zcopy_init(skb, &t->ubuf);
+}
+
+/* Drops the sender's reference. */
+void zcnet_txbuf_put(struct zcnet_txbuf *t)
+{
+	zcnet_txbuf_complete(NULL, &t->ubuf, true);
+}
+
+int zcnet_txbuf_init(void)
+{
+	zcnet_txbuf_cache = KMEM_CACHE(zcnet_txbuf, 0);
+	return zcnet_txbuf_cache ? 0 : -ENOMEM;
+}
+
+void zcnet_txbuf_exit(void)
+{
+	kmem_cache_destroy(zcnet_txbuf_cache);
+}
