@@ -6,7 +6,8 @@
 #
 # Puts build/kmod/KVER/zcnet.ko, build/selftests/ and build/guest-tools/
 # (each if present) into an initramfs, boots it with scripts/vm.sh and prints
-# scripts/tap2sum.sh's lines (last: "TOTAL passed=N failed=N skipped=N");
+# scripts/tap2sum.sh's lines, labelled KVER (plus NIC and IOMMU when not the
+# default virtio with IOMMU on; last: "TOTAL passed=N failed=N skipped=N");
 # exits as tap2sum does. Everything lands in build/guest/KVER-NIC-iommuON|OFF/.
 # The per-test timeout comes from selftests/zcnet/settings (timeout=N),
 # ZCNET_VM_TIMEOUT overrides the whole guest's timeout.
@@ -53,4 +54,6 @@ mkdir -p "$out"
 	--iommu "$iommu" --nic "$nic" --timeout "$vm_timeout" \
 	--test-timeout "$test_timeout" || true
 
-"$ZCNET_SCRIPTS/tap2sum.sh" "$out" "$kver" | tee "$out/summary.txt"
+label="$kver"
+[[ $nic == virtio && $iommu == on ]] || label+=" $nic iommu-$iommu"
+"$ZCNET_SCRIPTS/tap2sum.sh" "$out" "$label" | tee "$out/summary.txt"

@@ -6,7 +6,8 @@
 # The image is two concatenated gzip'd cpio archives:
 #  - a base that depends only on the kernel and the host's packages (busybox,
 #    bash as /bin/sh, the real iproute2 `ip` and `ethtool` with their shared
-#    libraries, the NIC driver modules and their load order), cached in
+#    libraries, the NIC driver modules and the dummy module with their load
+#    order), cached in
 #    build/cache/guest-base-KVER-<hash>.cpio.gz;
 #  - the parts of this run: /init (scripts/guest/init.sh), --ko as
 #    /lib/zcnet/zcnet.ko, --tests DIR as /tests, --tools DIR as /usr/local/bin.
@@ -34,6 +35,10 @@ need_root # /dev nodes in the image
 # Drivers for the NICs the guest may get, each loaded after its dependencies
 # (virtio_pci is built into some kernels and a module in others).
 NIC_MODULES=(virtio_pci virtio_net vmxnet3)
+# Other modules the tests need, loaded after the NIC drivers with these
+# parameters: dummy, without creating a device (the tests make their own,
+# in namespaces of their own).
+EXTRA_MODULES=("dummy numdummies=0")
 # Programs the guest needs beyond busybox, with their shared libraries.
 PROGRAMS=(bash ip ethtool)
 
@@ -63,8 +68,29 @@ pack() { # DIR OUT: write DIR as a gzip'd newc cpio archive
 		cpio --null --create --format=newc --owner=0:0 --quiet) | gzip -6 >"$2"
 }
 
+# Copy MOD and what it depends on into the image, appending each to the
+# load-order file LIST (PARAMS on MOD's own line). Uses $seen.
+add_module() {
+	local mod="$1" list="$2" params="${3:-}" line path name
+	while read -r line; do
+		[[ $line == insmod\ * ]] || continue
+		path="$(awk '{print $2}' <<<"$line")"
+		name="$(basename "$path")"
+		name="${name%%.ko*}.ko"
+		[[ $seen == *" $name "* ]] && continue
+		seen+="$name "
+		copy_module "$path" "$stage/lib/modules/$kver/$name"
+		if [[ $name == "${mod//-/_}.ko" || $name == "$mod.ko" ]]; then
+			echo "/lib/modules/$kver/$name${params:+ $params}" >>"$list"
+		else
+			echo "/lib/modules/$kver/$name" >>"$list"
+		fi
+	done < <(modprobe -S "$kver" --show-depends "$mod")
+}
+
 build_base() {
-	local order="$stage/etc/zcnet/nic-modules" mod line path name seen=" "
+	local order="$stage/etc/zcnet/nic-modules" extra="$stage/etc/zcnet/extra-modules"
+	local mod entry params path name seen=" "
 	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,lib,proc,sys,dev,tmp,run,var,etc/zcnet,root,tests}
 	ln -s ../run "$stage/var/run"
 	mknod -m 600 "$stage/dev/console" c 5 1
@@ -84,17 +110,13 @@ build_base() {
 
 	mkdir -p "$stage/lib/modules/$kver"
 	: >"$order"
+	: >"$extra"
 	for mod in "${NIC_MODULES[@]}"; do
-		while read -r line; do
-			[[ $line == insmod\ * ]] || continue
-			path="$(awk '{print $2}' <<<"$line")"
-			name="$(basename "$path")"
-			name="${name%%.ko*}.ko"
-			[[ $seen == *" $name "* ]] && continue
-			seen+="$name "
-			copy_module "$path" "$stage/lib/modules/$kver/$name"
-			echo "/lib/modules/$kver/$name" >>"$order"
-		done < <(modprobe -S "$kver" --show-depends "$mod")
+		add_module "$mod" "$order"
+	done
+	for entry in "${EXTRA_MODULES[@]}"; do
+		read -r mod params <<<"$entry"
+		add_module "$mod" "$extra" "$params"
 	done
 }
 

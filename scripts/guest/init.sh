@@ -2,11 +2,16 @@
 # /init of the zcnet test guest (see scripts/initramfs.sh, scripts/vm.sh).
 #
 # Brings up two NICs (found by MAC): the first stays in the root namespace,
-# the second moves into namespace "peer". Loads zcnet, runs every /tests/*_test
+# the second moves into namespace "peer". Loads the extra modules the tests
+# need (dummy, without devices). Loads zcnet, runs every /tests/*_test
 # in sorted order and writes all results to /dev/ttyS1, each program's output
 # between "ZCNET-BEGIN <prog>" and "ZCNET-END <prog> rc=<rc>", then
 # "ZCNET-DONE", and powers off. The guest's own checks are reported as the
 # pseudo-programs guest-topology and guest-kernel-log.
+#
+# With zcnet.demo=1 on the kernel command line it runs /demo/guest-demo.sh
+# (with the tests' environment, plus ZCNET_DEMO_BYTES from zcnet.demo_bytes=)
+# instead of the tests, under a timeout of zcnet.demo_timeout= seconds.
 #
 # No `set -e` on purpose: whatever fails, init must report it and power off.
 set -uo pipefail
@@ -19,6 +24,10 @@ PEER_IP=10.99.0.2
 PEER_NS=peer
 KO=/lib/zcnet/zcnet.ko
 TEST_TIMEOUT=120
+DEMO=0
+DEMO_PROG=/demo/guest-demo.sh
+DEMO_TIMEOUT=1800
+DEMO_BYTES=""
 KERNEL_LOG_BAD='WARNING:|BUG:|Oops|general protection|Call Trace|KASAN|kmemleak|UBSAN|list_add corruption|refcount_t:'
 
 log() { echo "zcnet-init: $*" >/dev/console; }
@@ -43,6 +52,9 @@ read_cmdline() {
 	for word in "${words[@]}"; do
 		case "$word" in
 		zcnet.test_timeout=*) TEST_TIMEOUT="${word#*=}" ;;
+		zcnet.demo=1) DEMO=1 ;;
+		zcnet.demo_timeout=*) DEMO_TIMEOUT="${word#*=}" ;;
+		zcnet.demo_bytes=*) DEMO_BYTES="${word#*=}" ;;
 		esac
 	done
 }
@@ -54,6 +66,18 @@ load_nic_modules() {
 		[[ -d /sys/module/${name//-/_} ]] && continue
 		insmod "$path" || log "insmod $path failed"
 	done </etc/zcnet/nic-modules
+}
+
+# Modules the tests need: "path [params...]" per line.
+load_extra_modules() {
+	local path params name
+	[[ -f /etc/zcnet/extra-modules ]] || return 0
+	while read -r path params; do
+		name="$(basename "$path" .ko)"
+		[[ -d /sys/module/${name//-/_} ]] && continue
+		# shellcheck disable=SC2086 # params are words
+		insmod "$path" $params || log "insmod $path failed"
+	done </etc/zcnet/extra-modules
 }
 
 nic_by_mac() {
@@ -138,6 +162,7 @@ check_iommu() { # the NIC's PCI function is behind the IOMMU, strict if asked
 }
 check_loaded() { echo "$INSMOD_OUT"; [[ $INSMOD_RC == 0 && -d /sys/module/zcnet ]]; }
 check_dev() { ls -l /dev/zcnet; }
+check_dummy() { [[ -d /sys/module/dummy && ! -e /sys/class/net/dummy0 ]]; }
 
 guest_topology() {
 	tap_begin
@@ -148,13 +173,14 @@ guest_topology() {
 	tap_check nic0-behind-iommu check_iommu "$NIC0"
 	tap_check ping-peer ping_peer
 	tap_check real-iproute2 sh -c 'ip -V | grep iproute2'
+	tap_check dummy-module check_dummy
 	tap_check zcnet-loaded check_loaded
 	tap_check dev-zcnet check_dev
 	tap_end guest-topology
 }
 
-run_test() {
-	local prog="$1" name start rc elapsed
+run_test() { # PROG [TIMEOUT]
+	local prog="$1" timeout="${2:-$TEST_TIMEOUT}" name start rc elapsed
 	name="$(basename "$prog")"
 	log "running $name"
 	echo "ZCNET-BEGIN $name" >&3
@@ -168,13 +194,13 @@ run_test() {
 			ZCNET_KO="$KO" ZCNET_IFACE="$NIC0" ZCNET_PEER_NS="$PEER_NS" \
 				ZCNET_PEER_IFACE="$NIC1" ZCNET_PEER_IP="$PEER_IP" \
 				ZCNET_LOCAL_IP="$LOCAL_IP" ZCNET_TOOLS=/usr/local/bin \
-				exec timeout -k 10 "$TEST_TIMEOUT" "$prog"
+				exec timeout -k 10 "$timeout" "$prog"
 	) </dev/null >&3 2>&3
 	rc=$?
 	elapsed=$(($(date +%s) - start))
 	echo "# zcnet-init: $name took ${elapsed}s" >&3
-	if [[ $rc == @(124|137|143) ]] && ((elapsed >= TEST_TIMEOUT)); then
-		echo "# zcnet-init: $name killed after the ${TEST_TIMEOUT}s timeout" >&3
+	if [[ $rc == @(124|137|143) ]] && ((elapsed >= timeout)); then
+		echo "# zcnet-init: $name killed after the ${timeout}s timeout" >&3
 	fi
 	echo "ZCNET-END $name rc=$rc" >&3
 	log "$name: rc=$rc in ${elapsed}s"
@@ -195,6 +221,7 @@ stty -F /dev/ttyS1 raw -echo
 log "kernel $(uname -r), test timeout ${TEST_TIMEOUT}s"
 
 load_nic_modules
+load_extra_modules
 NIC0="$(wait_for_nic "$MAC0")"
 NIC1="$(wait_for_nic "$MAC1")"
 log "nic0=${NIC0:-missing} nic1=${NIC1:-missing}"
@@ -204,9 +231,20 @@ INSMOD_OUT="$(insmod "$KO" 2>&1)"
 INSMOD_RC=$?
 guest_topology
 
-for prog in /tests/*_test; do
-	[[ -f $prog && -x $prog ]] && run_test "$prog"
-done
+if ((DEMO)); then
+	log "demo mode, timeout ${DEMO_TIMEOUT}s"
+	[[ -z $DEMO_BYTES ]] || export ZCNET_DEMO_BYTES="$DEMO_BYTES"
+	if [[ -x $DEMO_PROG ]]; then
+		run_test "$DEMO_PROG" "$DEMO_TIMEOUT"
+	else
+		printf 'ZCNET-BEGIN %s\n# zcnet-init: %s is missing\nZCNET-END %s rc=127\n' \
+			"$(basename "$DEMO_PROG")" "$DEMO_PROG" "$(basename "$DEMO_PROG")" >&3
+	fi
+else
+	for prog in /tests/*_test; do
+		[[ -f $prog && -x $prog ]] && run_test "$prog"
+	done
+fi
 
 guest_kernel_log
 echo "ZCNET-DONE" >&3

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcnet raw transmit while the sending NIC is hot-removed: echo 1 to the
+ * PCI function's sysfs "remove" while a stream of frames is kicked. Nothing
+ * hangs, every consumed descriptor completes exactly once, the context is
+ * unbound, later raw descriptors complete with -ENXIO. Then the bus is
+ * rescanned and the NIC put back as the harness named and addressed it
+ * ($ZCNET_IFACE, $ZCNET_LOCAL_IP/24, up), and a new context sends on it.
+ *
+ * Destructive: named so that it runs after the other programs. Without
+ * TX_RAW in GET_INFO's features, or outside the test guest (no $ZCNET_*
+ * variables), it SKIPs.
+ */
+#include <limits.h>
+#include <libgen.h>
+#include <sys/socket.h>
+
+/* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "../kselftest_harness.h"
+#pragma GCC diagnostic pop
+/* TEST_F() expands setjmp() wrappers into this file; this code has none */
+#pragma GCC diagnostic ignored "-Wclobbered"
+#include "zcnet_util.h"
+
+#define PCI_PAGES	64U
+#define STREAM_SLOTS	32U
+#define STREAM_LEN	1000U
+#define STREAM_MAX	(1U << 20)
+#define MSG_LEN		2048
+#define DEFAULT_IP	"10.99.0.1"
+#define RESCAN		"/sys/bus/pci/rescan"
+
+FIXTURE(pci) {
+	struct zc_env env;
+	struct zc_netif nif, peer;
+	int peer_fd;
+	struct zc_ctx c;
+	unsigned char *mem;
+	size_t mem_len;
+	__u32 id;
+	char remove[PATH_MAX];	/* the PCI function's "remove" */
+	pid_t owner;
+	bool removed;		/* the teardown rescans and restores */
+};
+
+static const char *skip_reason(struct zc_env *env)
+{
+	if (!zc_dev_present())
+		return ZC_DEV_PATH " missing: zcnet module not loaded";
+	if (!(zc_features() & ZCNET_FEAT_TX_RAW))
+		return "this build does not offer ZCNET_FEAT_TX_RAW";
+	if (zc_env_get(env))
+		return "ZCNET_IFACE, ZCNET_PEER_NS or ZCNET_PEER_IFACE not set "
+		       "(these tests run in the test guest)";
+	return NULL;
+}
+
+/*
+ * The PCI function behind a NIC: its device directory, or the parent's
+ * for a virtio device (virtioN sits below the PCI function).
+ */
+static int pci_remove_path(const char *ifname, char *out, size_t size)
+{
+	char link[PATH_MAX], dir[PATH_MAX], probe[PATH_MAX + 16];
+
+	snprintf(link, sizeof(link), "/sys/class/net/%s/device", ifname);
+	if (!realpath(link, dir))
+		return -errno;
+	snprintf(probe, sizeof(probe), "%s/remove", dir);
+	if (access(probe, W_OK)) {
+		dirname(dir);
+		snprintf(probe, sizeof(probe), "%s/remove", dir);
+		if (access(probe, W_OK))
+			return -ENOENT;
+	}
+	if (strlen(probe) >= size)
+		return -ENAMETOOLONG;
+	strcpy(out, probe);
+	return 0;
+}
+
+/* The device (root netns) with this MAC: 0 and its name, or -ENODEV. */
+static int find_by_mac(const unsigned char *mac, char *name, size_t size)
+{
+	char want[32], path[300], addr[64] = { 0 };
+	struct dirent *de;
+	int ret = -ENODEV;
+	DIR *d;
+
+	snprintf(want, sizeof(want), "%02x:%02x:%02x:%02x:%02x:%02x",
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	d = opendir("/sys/class/net");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		int fd;
+		ssize_t n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/net/%s/address",
+			 de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, addr, sizeof(addr) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		addr[n] = '\0';
+		if (strncmp(addr, want, strlen(want)))
+			continue;
+		if (strlen(de->d_name) >= size)
+			continue;
+		memcpy(name, de->d_name, strlen(de->d_name) + 1);
+		ret = 0;
+		break;
+	}
+	closedir(d);
+	return ret;
+}
+
+/*
+ * Rescan, wait for the NIC (by MAC), give it back its name and address
+ * and bring it up. Returns 0 or a negative step number.
+ */
+static int restore_nic(FIXTURE_DATA(pci) *self, char *msg, size_t size)
+{
+	const char *ip = self->env.local_ip ? self->env.local_ip : DEFAULT_IP;
+	uint64_t end = zc_now_ms() + 30000;
+	char name[IF_NAMESIZE];
+	int ret;
+
+	ret = zc_write_file(RESCAN, "1");
+	if (ret) {
+		snprintf(msg, size, "rescan: %s", strerror(-ret));
+		return -1;
+	}
+	while ((ret = find_by_mac(self->nif.mac, name, sizeof(name)))) {
+		if (zc_now_ms() > end) {
+			snprintf(msg, size, "the NIC did not come back in 30 s");
+			return -2;
+		}
+		zc_sleep_ms(100);
+	}
+	if (strcmp(name, self->env.iface)) {
+		zc_netif_set_up(name, false);
+		ret = zc_netif_rename(name, self->env.iface);
+		if (ret) {
+			snprintf(msg, size, "rename %s to %s: %s", name,
+				 self->env.iface, strerror(-ret));
+			return -3;
+		}
+	}
+	ret = zc_netif_ensure_addr(self->env.iface, ip);
+	if (!ret)
+		ret = zc_netif_set_up(self->env.iface, true);
+	if (!ret)
+		ret = zc_netif_wait_running(self->env.iface, 15000);
+	if (ret) {
+		snprintf(msg, size, "bringing %s up: %s", self->env.iface,
+			 strerror(-ret));
+		return -4;
+	}
+	return 0;
+}
+
+FIXTURE_SETUP(pci)
+{
+	const char *why;
+	int ret;
+
+	self->owner = getpid();
+	self->c.fd = -1;
+	self->peer_fd = -1;
+	self->mem = NULL;
+	self->removed = false;
+	why = skip_reason(&self->env);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, zc_netif_get(self->env.iface, &self->nif));
+	ASSERT_TRUE(self->nif.flags & IFF_UP)
+		TH_LOG("%s is down: an earlier test did not restore it",
+		       self->env.iface);
+	ret = pci_remove_path(self->env.iface, self->remove,
+			      sizeof(self->remove));
+	if (ret)
+		SKIP(return, "%s has no PCI function to remove: %s",
+		     self->env.iface, strerror(-ret));
+	self->peer_fd = zc_peer_open(&self->env, ZC_ETH_P_TEST, &self->peer);
+	ASSERT_LE(0, self->peer_fd);
+	self->mem_len = PCI_PAGES * zc_page_size();
+	self->mem = zc_alloc_pages(PCI_PAGES);
+	ASSERT_NE(NULL, self->mem);
+	ASSERT_EQ(0, zc_ctx_open(&self->c, 256, 1024, 0, 0));
+	ASSERT_EQ(0, zc_reg(self->c.fd, self->mem, self->mem_len, &self->id));
+	ASSERT_EQ(0, zc_bind(self->c.fd, ZCNET_BIND_TX, self->nif.ifindex,
+			     ZCNET_QUEUE_ANY));
+}
+
+/* In the parent: the NIC comes back even if the test process died. */
+FIXTURE_TEARDOWN_PARENT(pci)
+{
+	char msg[256] = "";
+
+	if (getpid() == self->owner) {
+		zc_ctx_close(&self->c);
+		if (self->peer_fd >= 0)
+			close(self->peer_fd);
+		if (self->mem)
+			munmap(self->mem, self->mem_len);
+	}
+	if (self->removed && restore_nic(self, msg, sizeof(msg)))
+		fprintf(stderr, "# could not restore %s: %s\n", self->env.iface, msg);
+}
+
+TEST_F_TIMEOUT(pci, hot_remove_mid_stream, 110)
+{
+	static const __s32 before_ok[] = { ZC_STREAM_LEN, -ENETDOWN, -ENODEV,
+					   -ENOBUFS, -ENXIO, -ECANCELED };
+	static const __s32 after_ok[] = { -ENXIO };
+	struct zcnet_stats st;
+	struct zc_stream s;
+	struct zc_netif gone, back;
+	struct zc_frame f[16];
+	struct zc_batch b;
+	struct zc_ctx c;
+	char msg[MSG_LEN];
+	__u64 mark, hist[6], i;
+	uint64_t end;
+	int status, np = 0, ret;
+	pid_t pid;
+	__u32 id;
+
+	msg[0] = '\0';
+	TH_LOG("removing %s", self->remove);
+	for (i = 0; i < STREAM_SLOTS; i++)
+		zc_frame_fill(self->mem + i * ZC_SLOT, STREAM_LEN, self->peer.mac,
+			      self->nif.mac, 0, (__u32)i);
+	ASSERT_EQ(0, zc_stream_init(&s, &self->c, (__u16)self->id,
+				    STREAM_SLOTS, STREAM_LEN, STREAM_MAX));
+
+	/* frames flow */
+	end = zc_now_ms() + 10000;
+	while (s.completed < 64 && zc_now_ms() < end)
+		zc_stream_step(&s, 16);
+	ASSERT_LE(64U, s.completed) TH_LOG("no completions while streaming");
+
+	/* hot-remove, while the stream goes on */
+	self->removed = true;
+	pid = zc_fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(zc_write_file(self->remove, "1") ? 1 : 0);
+	end = zc_now_ms() + 30000;
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		ASSERT_GT(end, zc_now_ms()) {
+			TH_LOG("PCI remove did not return in 30 s: is the device still held?");
+			kill(pid, SIGKILL);
+		}
+		zc_stream_step(&s, 16);
+	}
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(-ENODEV, zc_netif_get(self->env.iface, &gone));
+
+	/* from now on: no device, the context is unbound */
+	mark = s.pushed;
+	for (i = 0; i < 50; i++)
+		zc_stream_step(&s, 16);
+	EXPECT_LT(mark, s.pushed);
+	EXPECT_EQ(0, zc_stream_finish(&s, 20000))
+		TH_LOG("%llu of %llu descriptors never completed",
+		       (unsigned long long)(s.pushed - s.completed),
+		       (unsigned long long)s.pushed);
+	EXPECT_EQ(0, s.kick_err);
+	EXPECT_EQ(0U, s.unknown);
+	EXPECT_EQ(0U, s.dups);
+	EXPECT_EQ(s.pushed, zc_stream_consumed(&s));
+	zc_stream_check(&s, 0, mark, before_ok, 6, "before removal", msg,
+			sizeof(msg), &np, hist);
+	TH_LOG("before removal: %llu sent, %llu -ENETDOWN, %llu -ENODEV, "
+	       "%llu -ENOBUFS, %llu -ENXIO, %llu -ECANCELED",
+	       (unsigned long long)hist[0], (unsigned long long)hist[1],
+	       (unsigned long long)hist[2], (unsigned long long)hist[3],
+	       (unsigned long long)hist[4], (unsigned long long)hist[5]);
+	zc_stream_check(&s, mark, s.pushed, after_ok, 1, "after removal", msg,
+			sizeof(msg), &np, NULL);
+	EXPECT_EQ(0, np) TH_LOG("%s", msg);
+
+	EXPECT_EQ(-ENOTCONN, zc_unbind(self->c.fd, ZCNET_BIND_TX));
+	ASSERT_EQ(0, zc_get_stats(self->c.fd, &st));
+	EXPECT_EQ(0U, st.inflight);
+	EXPECT_EQ(s.pushed, st.cq_posted);
+	/* nothing of the region is in flight any more */
+	EXPECT_EQ(0, zc_unreg(self->c.fd, self->id));
+	zc_stream_free(&s);
+
+	/* back, and usable */
+	ret = restore_nic(self, msg, sizeof(msg));
+	ASSERT_EQ(0, ret) TH_LOG("%s", msg);
+	self->removed = false;
+	ASSERT_EQ(0, zc_netif_get(self->env.iface, &back));
+	ASSERT_EQ(0, zc_ctx_open(&c, 64, 64, 0, 0));
+	ASSERT_EQ(0, zc_reg(c.fd, self->mem, self->mem_len, &id));
+	/* the old ifindex is gone for good */
+	if (back.ifindex != self->nif.ifindex) {
+		EXPECT_EQ(-ENODEV, zc_bind(c.fd, ZCNET_BIND_TX,
+					   (__u32)self->nif.ifindex,
+					   ZCNET_QUEUE_ANY));
+	}
+	ASSERT_EQ(0, zc_bind(c.fd, ZCNET_BIND_TX, (__u32)back.ifindex,
+			     ZCNET_QUEUE_ANY));
+	memset(f, 0, sizeof(f));
+	for (i = 0; i < 16; i++) {
+		f[i].offset = i * ZC_SLOT;
+		f[i].len = 800;
+		f[i].region = (__u16)id;
+		f[i].data = self->mem + f[i].offset;
+		f[i].good = true;
+		f[i].copied = -1;
+		f[i].arrive = 1;
+	}
+	memset(&b, 0, sizeof(b));
+	b.f = f;
+	b.n = 16;
+	b.dst = self->peer.mac;
+	b.src = back.mac;
+	b.ordered = true;
+	ASSERT_EQ(0, zc_batch_run(&c, &b, self->peer_fd, -1));
+	EXPECT_EQ(0, zc_batch_check(&b, msg, sizeof(msg))) TH_LOG("%s", msg);
+	zc_ctx_close(&c);
+}
+
+TEST_HARNESS_MAIN
