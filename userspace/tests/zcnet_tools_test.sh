@@ -1,0 +1,115 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Argument handling of zcnet-send and zcnet-afp. Every case here must fail
+# before a socket or /dev/zcnet is opened, so nothing is ever sent from the
+# machine running the tests; sending is tested in the QEMU guests.
+# Usage: zcnet_tools_test.sh BUILD_DIR
+set -u
+
+B=${1:?usage: $0 BUILD_DIR}
+SEND=$B/zcnet-send
+AFP=$B/zcnet-afp
+T=$(mktemp -d "${TMPDIR:-/tmp}/zcnet-tools-test.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+fails=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+
+# expect STATUS CMD...: run CMD, keep stdout/stderr in $T/out and $T/err.
+expect() {
+	want=$1
+	shift
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	[ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want"
+}
+
+has() {	# has FILE TEXT
+	grep -qF -- "$2" "$1" || fail "$1 lacks '$2': $(cat "$1")"
+}
+
+# usage_case TOOL ARGS: exit 2, a message on stderr, nothing on stdout
+usage_case() {
+	tool=$1
+	shift
+	# shellcheck disable=SC2048,SC2086 # split the arguments on purpose
+	expect 2 "$tool" $*
+	[ -s "$T/err" ] || fail "'$tool $*': no message on stderr"
+	[ -s "$T/out" ] && fail "'$tool $*': output on stdout"
+	name=$(basename "$tool")
+	grep -q "^$name: " "$T/err" || fail "'$tool $*': message not prefixed: $(cat "$T/err")"
+}
+
+# A name no interface has.
+NOIF=zcnotanif0
+
+for tool in "$SEND" "$AFP"; do
+	expect 0 "$tool" -h
+	has "$T/out" "Usage: $(basename "$tool")"
+	expect 0 "$tool" --help
+	has "$T/out" "0x88B5"
+done
+
+# zcnet-send
+for args in "" "-i" "-x" "--bogus" "-i lo extra" \
+	"-i lo -s" "-i lo -s abc" "-i lo -s 59" "-i lo -s 0" "-i lo -s 65536" \
+	"-i lo -s -5" "-i lo -s 1500x" \
+	"-i lo -n 0" "-i lo -n abc" "-i lo -n -1" "-i lo -n 5 -t 1" \
+	"-i lo -t 0" "-i lo -t -1" "-i lo -t abc" "-i lo -t 1e999" \
+	"-i lo -r 7" "-i lo -r 100" "-i lo -r 65536" "-i lo -r 0" \
+	"-i lo -q -1" "-i lo -q x" "-i lo -q 4294967295" \
+	"-i lo --copy-threshold 65536" "-i lo --copy-threshold -1" \
+	"-i lo --pattern foo" "-i lo --pattern" \
+	"-i lo -d 00:11:22:33:44" "-i lo -d zz:11:22:33:44:55" \
+	"-i lo -d 00-11-22-33-44-55" "-i lo -d 00:11:22:33:44:55:66" \
+	"-i lo --linger 0" "-i lo --stall-timeout x" \
+	"-i lo --window 5" "-i lo --progress-file /nonexistent" \
+	"-i lo --window 0 --progress-file /nonexistent" \
+	"-i lo --window x --progress-file /nonexistent" \
+	"-i lo --window 5 --progress-file=" \
+	"-i $NOIF" "-i aaaaaaaaaaaaaaaaaaaaaaaa"; do
+	usage_case "$SEND" "$args"
+done
+expect 2 "$SEND" -i $NOIF
+has "$T/err" "no interface '$NOIF'"
+expect 2 "$SEND" -i lo -s 59
+has "$T/err" "frame size 59 is outside [60,"
+expect 2 "$SEND" -i lo -r 100
+has "$T/err" "power of two"
+expect 2 "$SEND" -i lo --window 5
+has "$T/err" "--window and --progress-file go together"
+
+# zcnet-afp
+for args in "" "bogus" "-i lo" "send" "recv" "send -i" \
+	"send -i lo" "send -i lo -s 1500" "send -i lo -n 5" \
+	"send -i lo -s 59 -n 1" "send -i lo -s 1500 -n 1 -t 1" \
+	"send -i lo -s 1500 -n 0" "send -i lo -s 1500 -t 0" \
+	"send -i lo -s 1500 -n 1 --idle-timeout 3" \
+	"send -i lo -s 1500 -n 1 --strict-order" \
+	"send -i lo -s 1500 -n 1 --pattern x" \
+	"send -i lo -s 1500 -n 1 -d 1:2:3:4:5:6" \
+	"send -i lo -s 1500 -n 1 extra" "send -i $NOIF -s 1500 -n 1" \
+	"send -i lo -s 1500 -n 1 --window 8" \
+	"send -i lo -s 1500 -n 1 --progress-file /nonexistent" \
+	"send -i lo -s 1500 -n 1 --window 0 --progress-file /nonexistent" \
+	"recv -i lo --window 8 --progress-file /nonexistent" \
+	"recv -i lo -s 100" "recv -i lo -d 00:11:22:33:44:55" \
+	"recv -i lo --pattern seq" "recv -i lo --idle-timeout 0" \
+	"recv -i lo --idle-timeout x" "recv -i lo -n 3 -t 3" \
+	"recv -i $NOIF" "recv -x"; do
+	usage_case "$AFP" "$args"
+done
+expect 2 "$AFP" bogus
+has "$T/err" "unknown mode 'bogus'"
+expect 2 "$AFP" send -i lo -s 1500
+has "$T/err" "-n FRAMES or -t SECONDS"
+
+if [ "$fails" -ne 0 ]; then
+	echo "zcnet_tools_test: $fails failure(s)" >&2
+	exit 1
+fi
+echo "zcnet_tools_test: ok"

@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Helpers shared by zcnet-send and zcnet-afp (see zcnet_util.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/futex.h>
+#include <limits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "zcnet_util.h"
+
+const char *util_prog = "zcnet";
+
+void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", util_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s -h' for more information.\n", util_prog);
+	exit(EXIT_USAGE);
+}
+
+void errmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", util_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool parse_seconds(const char *s, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
+		return false;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v <= 0 || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+bool parse_mac(const char *s, uint8_t mac[6])
+{
+	int i, hi, lo;
+
+	if (!s || strlen(s) != 17)
+		return false;
+	for (i = 0; i < 6; i++) {
+		hi = hexval((unsigned char)s[i * 3]);
+		lo = hexval((unsigned char)s[i * 3 + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		if (i < 5 && s[i * 3 + 2] != ':')
+			return false;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
+void format_mac(const uint8_t mac[6], char *buf)
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+		 mac[2], mac[3], mac[4], mac[5]);
+}
+
+int iface_lookup(const char *name, struct iface *ifc)
+{
+	struct ifreq ifr;
+	int fd, err = 0;
+
+	memset(ifc, 0, sizeof(*ifc));
+	if (!name || !*name || strlen(name) >= IFNAMSIZ)
+		return -EINVAL;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
+
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, strlen(name));
+	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
+		err = errno == ENODEV ? -ENODEV : -errno;
+		goto out;
+	}
+	ifc->ifindex = (unsigned int)ifr.ifr_ifindex;
+	if (ioctl(fd, SIOCGIFMTU, &ifr) < 0) {
+		err = -errno;
+		goto out;
+	}
+	ifc->mtu = (unsigned int)ifr.ifr_mtu;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		err = -errno;
+		goto out;
+	}
+	ifc->up = ifr.ifr_flags & IFF_UP;
+	ifc->running = ifr.ifr_flags & IFF_RUNNING;
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+		err = -errno;
+		goto out;
+	}
+	ifc->ether = ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER;
+	memcpy(ifc->mac, ifr.ifr_hwaddr.sa_data, 6);
+out:
+	close(fd);
+	return err;
+}
+
+static bool same_netns(const char *path, const struct stat *self)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_ino == self->st_ino &&
+	       st.st_dev == self->st_dev;
+}
+
+void netns_name(char *buf, size_t size)
+{
+	static const char *const dirs[] = { "/run/netns", "/var/run/netns" };
+	char path[512];
+	struct stat self;
+	struct dirent *de;
+	unsigned int i;
+	DIR *d;
+
+	if (stat("/proc/self/ns/net", &self) != 0) {
+		snprintf(buf, size, "unknown");
+		return;
+	}
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		d = opendir(dirs[i]);
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dirs[i],
+				 de->d_name);
+			if (same_netns(path, &self)) {
+				snprintf(buf, size, "%s", de->d_name);
+				closedir(d);
+				return;
+			}
+		}
+		closedir(d);
+	}
+	snprintf(buf, size, "net:[%llu]", (unsigned long long)self.st_ino);
+}
+
+void cpu_sample(struct cpu_sample *s)
+{
+	unsigned long long v[10] = { 0 };
+	char line[512];
+	bool have_total = false;
+	FILE *f;
+	int n;
+
+	memset(s, 0, sizeof(*s));
+	f = fopen("/proc/stat", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "cpu ", 4) == 0) {
+			n = sscanf(line, "cpu %llu %llu %llu %llu %llu %llu %llu "
+				   "%llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+				   &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
+			if (n < 8)
+				break;
+			/* user nice system idle iowait irq softirq steal */
+			s->ticks_busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+			s->ticks_idle = v[3] + v[4];
+			have_total = true;
+		} else if (strncmp(line, "cpu", 3) == 0 &&
+			   isdigit((unsigned char)line[3])) {
+			s->cpus++;
+		}
+	}
+	s->when = now_seconds();
+	fclose(f);
+	s->valid = have_total && s->cpus;
+}
+
+double cpu_busy_seconds(const struct cpu_sample *a,
+			const struct cpu_sample *b)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	double busy;
+
+	if (!a->valid || !b->valid || hz <= 0 || a->cpus != b->cpus ||
+	    b->ticks_idle < a->ticks_idle)
+		return -1;
+	busy = (b->when - a->when) * a->cpus -
+	       (double)(b->ticks_idle - a->ticks_idle) / (double)hz;
+	/* idle is counted in whole ticks: never report less than nothing */
+	return busy > 0 ? busy : 0;
+}
+
+double cpu_sampled_seconds(const struct cpu_sample *a,
+			   const struct cpu_sample *b)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (!a->valid || !b->valid || hz <= 0 || b->ticks_busy < a->ticks_busy)
+		return -1;
+	return (double)(b->ticks_busy - a->ticks_busy) / (double)hz;
+}
+
+double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *errno_name(int err, char *buf, size_t size)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
+	const char *name = strerrorname_np(err);
+
+	if (name)
+		return name;
+#endif
+	snprintf(buf, size, "E%d", err);
+	return buf;
+}
+
+void json_string(FILE *f, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('"', f);
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+volatile sig_atomic_t *install_stop_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return &stop_flag;
+}
+
+#define PROGRESS_LEN	4096
+
+static int progress_map(int fd, struct progress *p)
+{
+	void *m = mmap(NULL, PROGRESS_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       fd, 0);
+
+	if (m == MAP_FAILED) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	p->fd = fd;
+	p->map = m;
+	return 0;
+}
+
+int progress_create(const char *path, struct progress *p)
+{
+	int fd, err;
+
+	memset(p, 0, sizeof(*p));
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, PROGRESS_LEN) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	err = progress_map(fd, p);
+	if (err)
+		return err;
+	__atomic_store_n(&p->map[1], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->map[0], PROGRESS_MAGIC, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int progress_open(const char *path, struct progress *p)
+{
+	struct stat st;
+	int fd, err;
+
+	memset(p, 0, sizeof(*p));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || st.st_size < PROGRESS_LEN) {
+		close(fd);
+		return -EINVAL;
+	}
+	err = progress_map(fd, p);
+	if (err)
+		return err;
+	if (__atomic_load_n(&p->map[0], __ATOMIC_ACQUIRE) != PROGRESS_MAGIC) {
+		progress_close(p);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* map[2]: a futex word bumped at every store, then a waiter flag. */
+static uint32_t *progress_wake(const struct progress *p)
+{
+	return (uint32_t *)&p->map[2];
+}
+
+static uint32_t *progress_waiting(const struct progress *p)
+{
+	return (uint32_t *)&p->map[2] + 1;
+}
+
+void progress_store(struct progress *p, uint64_t value)
+{
+	/* Sequentially consistent with progress_wait(): either the sender
+	 * sees the new value or this sees its waiter flag. */
+	__atomic_store_n(&p->map[1], value, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(progress_wake(p), 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(progress_waiting(p), __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, progress_wake(p), FUTEX_WAKE, INT_MAX,
+			NULL, NULL, 0);
+}
+
+uint64_t progress_wait(struct progress *p, uint64_t need, int timeout_ms)
+{
+	struct timespec ts = { timeout_ms / 1000,
+			       (long)(timeout_ms % 1000) * 1000000 };
+	uint64_t cur = progress_load(p);
+	uint32_t wake;
+
+	if (cur >= need)
+		return cur;
+	wake = __atomic_load_n(progress_wake(p), __ATOMIC_SEQ_CST);
+	__atomic_store_n(progress_waiting(p), 1, __ATOMIC_SEQ_CST);
+	cur = __atomic_load_n(&p->map[1], __ATOMIC_SEQ_CST);
+	if (cur < need) {
+		/* returns at once if a store bumped the word since */
+		syscall(SYS_futex, progress_wake(p), FUTEX_WAIT, wake, &ts,
+			NULL, 0);
+		cur = progress_load(p);
+	}
+	__atomic_store_n(progress_waiting(p), 0, __ATOMIC_SEQ_CST);
+	return cur;
+}
+
+uint64_t progress_load(const struct progress *p)
+{
+	return __atomic_load_n(&p->map[1], __ATOMIC_ACQUIRE);
+}
+
+void progress_close(struct progress *p)
+{
+	if (p->map)
+		munmap(p->map, PROGRESS_LEN);
+	if (p->map)
+		close(p->fd);
+	memset(p, 0, sizeof(*p));
+}
