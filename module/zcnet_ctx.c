@@ -49,6 +49,7 @@ struct zcnet_ctx *zcnet_ctx_alloc(void)
 	init_waitqueue_head(&ctx->wq);
 	INIT_WORK(&ctx->free_work, zcnet_ctx_free_work);
 	INIT_LIST_HEAD(&ctx->bound_node);
+	INIT_LIST_HEAD(&ctx->tx_pending);
 	INIT_DELAYED_WORK(&ctx->tx_retry, zcnet_xmit_retry_work);
 	tasklet_setup(&ctx->cq_tasklet, zcnet_cq_tasklet);
 	ctx->tx_copy_threshold = READ_ONCE(zcnet_tx_copy_threshold);

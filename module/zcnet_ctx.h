@@ -44,7 +44,8 @@ struct zcnet_ctx {
 	struct list_head bound_node;	/* zcnet_bound_list, under RTNL */
 	u16 tx_queue;
 	u32 tx_copy_threshold;
-	struct zcnet_txbuf *tx_pending;	/* refused by a busy queue */
+	struct list_head tx_pending;	/* built, not yet handed over */
+	u32 tx_npending;
 	struct delayed_work tx_retry;
 
 	struct zcnet_region __rcu *regions[ZCNET_MAX_REGIONS];

@@ -91,15 +91,8 @@ static long zcnet_ioc_reg(struct zcnet_ctx *ctx, void __user *uarg)
 	err = ZCNET_COPY_IN(reg, uarg, &usize, ZCNET_REGION_REG_SIZE_VER0);
 	if (err)
 		return err;
-	err = zcnet_region_register(ctx, &reg);
-	if (err)
-		return err;
-	if (put_user(reg.id, (u32 __user *)(uarg +
-				offsetof(struct zcnet_region_reg, id)))) {
-		zcnet_region_unregister(ctx, reg.id);
-		return -EFAULT;
-	}
-	return 0;
+	return zcnet_region_register(ctx, &reg, uarg +
+				     offsetof(struct zcnet_region_reg, id));
 }
 
 static long zcnet_ioc_unreg(struct zcnet_ctx *ctx, void __user *uarg)

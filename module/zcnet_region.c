@@ -44,7 +44,9 @@ static int zcnet_region_free_slot(struct zcnet_ctx *ctx)
 	return -ENOSPC;
 }
 
-int zcnet_region_register(struct zcnet_ctx *ctx, struct zcnet_region_reg *reg)
+/* Writes the new id to *uid before the region becomes usable. */
+int zcnet_region_register(struct zcnet_ctx *ctx,
+			  const struct zcnet_region_reg *reg, u32 __user *uid)
 {
 	struct zcnet_region *r;
 	u64 end;
@@ -83,10 +85,14 @@ int zcnet_region_register(struct zcnet_ctx *ctx, struct zcnet_region_reg *reg)
 	err = zcnet_pin_range(r->addr, r->nr_pages, &r->pin);
 	if (err)
 		goto out_unlock;
+	if (put_user(id, uid)) {
+		zcnet_pin_release(&r->pin);
+		err = -EFAULT;
+		goto out_unlock;
+	}
 	r->id = id;
 	rcu_assign_pointer(ctx->regions[id], r);
 	mutex_unlock(&ctx->lock);
-	reg->id = id;
 	return 0;
 
 out_unlock:

@@ -45,7 +45,8 @@ extern atomic_long_t zcnet_pinned_pages;
 int zcnet_pin_range(u64 addr, unsigned long nr_pages, struct zcnet_pin *pin);
 void zcnet_pin_release(struct zcnet_pin *pin);
 
-int zcnet_region_register(struct zcnet_ctx *ctx, struct zcnet_region_reg *reg);
+int zcnet_region_register(struct zcnet_ctx *ctx,
+			  const struct zcnet_region_reg *reg, u32 __user *uid);
 int zcnet_region_unregister(struct zcnet_ctx *ctx, u32 id);
 void zcnet_region_release_all(struct zcnet_ctx *ctx);
 int zcnet_buf_check(u64 region_len, u64 offset, u32 len);

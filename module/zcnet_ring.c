@@ -126,13 +126,15 @@ int zcnet_ring_prod_free(struct zcnet_ring *ring, u32 *free)
 
 void zcnet_ring_prod_submit(struct zcnet_ring *ring)
 {
+	WRITE_ONCE(ring->published_prod, ring->cached_prod);
 	smp_store_release(&ring->hdr->producer, ring->cached_prod); /* (A) */
 }
 
-/* For poll: entries the kernel produced that the user has not consumed. */
+/* For poll: entries the kernel published that the user has not consumed. */
 int zcnet_ring_user_pending(const struct zcnet_ring *ring, u32 *n)
 {
-	u32 used = READ_ONCE(ring->cached_prod) - READ_ONCE(ring->hdr->consumer);
+	u32 used = READ_ONCE(ring->published_prod) -
+		   READ_ONCE(ring->hdr->consumer);
 
 	if (used > ring->entries)
 		return -EINVAL;

@@ -28,6 +28,7 @@ struct zcnet_ring {
 	u32 mask;
 	u32 entry_size;
 	u32 cached_prod;		/* kernel's copy when it produces */
+	u32 published_prod;		/* what (A) last made visible */
 	u32 cached_cons;		/* kernel's copy when it consumes */
 	size_t len;
 	u64 mmap_offset;

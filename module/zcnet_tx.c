@@ -37,9 +37,9 @@ int zcnet_tx_desc_check(const struct zcnet_tx_desc *d)
 	return 0;
 }
 
-static enum zcnet_tx_verdict zcnet_tx_one(struct zcnet_ctx *ctx,
-					  const struct zcnet_tx_desc *d,
-					  s32 *result)
+/* Returns true when the frame completes later; else *result is final. */
+static bool zcnet_tx_one(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
+			 s32 *result)
 {
 	struct zcnet_region *r = NULL;
 	int err;
@@ -50,7 +50,7 @@ static enum zcnet_tx_verdict zcnet_tx_one(struct zcnet_ctx *ctx,
 		err = r ? zcnet_buf_check(r->len, d->offset, d->len) : -EINVAL;
 	}
 	if (!err && !(d->flags & (ZCNET_TX_NOP | ZCNET_TX_SOCK)))
-		return zcnet_xmit_frame(ctx, d, r, result);
+		return !zcnet_xmit_prepare(ctx, d, r, result);
 	if (r)
 		zcnet_region_put(r);
 	if (!err && (d->flags & ZCNET_TX_NOP)) {
@@ -60,24 +60,24 @@ static enum zcnet_tx_verdict zcnet_tx_one(struct zcnet_ctx *ctx,
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
 		*result = err ? err : -ENOTCONN;
 	}
-	return ZCNET_TX_DONE;
+	return false;
 }
 
 /*
  * Consumes what the TX ring holds, bounded by budget, by free CQ slots and
- * by a busy device queue. A frame the queue refused goes first, later.
+ * by a busy device queue. Frames a busy queue refused go first, later.
  */
 int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget)
 {
 	struct zcnet_ring *tx = ctx->rings[ZCNET_RING_TX];
-	enum zcnet_tx_verdict v = ZCNET_TX_DONE;
 	struct zcnet_tx_desc d;
+	bool busy = false;
 	u32 avail, n, i;
 	s32 result;
 	int err;
 
 	lockdep_assert_held(&ctx->tx_lock);
-	if (zcnet_xmit_blocked(ctx))
+	if (zcnet_xmit_flush(ctx))
 		return 0;
 	err = zcnet_ring_cons_peek(tx, budget ? budget : U32_MAX, &avail);
 	if (!err)
@@ -87,12 +87,15 @@ int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget)
 		return err;
 	}
 	zcnet_cq_batch_begin(ctx);
-	for (i = 0; i < n && v != ZCNET_TX_STOP; i++) {
+	for (i = 0; i < n && !busy; i++) {
 		zcnet_tx_desc_read(zcnet_ring_slot(tx, tx->cached_cons + i), &d);
-		v = zcnet_tx_one(ctx, &d, &result);
-		if (v == ZCNET_TX_DONE)
+		if (!zcnet_tx_one(ctx, &d, &result))
 			zcnet_cq_post(ctx, d.cookie, result, 0);
+		if (ctx->tx_npending >= ZCNET_XMIT_BATCH)
+			busy = zcnet_xmit_flush(ctx);
 	}
+	if (!busy)
+		zcnet_xmit_flush(ctx);
 	zcnet_cq_unreserve(ctx, n - i);
 	zcnet_ring_cons_release(tx, i);
 	zcnet_cq_batch_end(ctx);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 
 #include "zcnet_cq.h"
@@ -8,21 +9,27 @@
 
 static struct kmem_cache *zcnet_txbuf_cache;
 
+/*
+ * The region reference and the in-flight count go before the completion is
+ * posted: a user who has seen the completion may unregister the region.
+ */
 static void zcnet_txbuf_finish(struct zcnet_txbuf *t)
 {
 	struct zcnet_ctx *ctx = t->ctx;
+	u32 flags = t->copied ? ZCNET_CQE_COPIED : 0;
+	s32 result = t->result;
+	u64 cookie = t->cookie;
 	enum zcnet_stat s;
 
-	if (t->result < 0)
+	zcnet_region_put(t->region);
+	kmem_cache_free(zcnet_txbuf_cache, t);
+	atomic_dec(&ctx->inflight);
+	if (result < 0)
 		s = ZCNET_STAT_tx_dev_errors;
 	else
-		s = t->copied ? ZCNET_STAT_tx_copied : ZCNET_STAT_tx_zerocopy;
+		s = flags ? ZCNET_STAT_tx_copied : ZCNET_STAT_tx_zerocopy;
 	zcnet_stat_inc(&ctx->stats, s);
-	zcnet_cq_post_async(ctx, t->cookie, t->result,
-			    t->copied ? ZCNET_CQE_COPIED : 0);
-	zcnet_region_put(t->region);
-	atomic_dec(&ctx->inflight);
-	kmem_cache_free(zcnet_txbuf_cache, t);
+	zcnet_cq_post_async(ctx, cookie, result, flags);
 	zcnet_ctx_put(ctx);
 }
 
@@ -36,10 +43,13 @@ static void zcnet_txbuf_complete(struct sk_buff *skb, struct ubuf_info *uarg,
 {
 	struct zcnet_txbuf *t = container_of(uarg, struct zcnet_txbuf, ubuf);
 
+	/* Module exit's synchronize_net() waits for this section. */
+	rcu_read_lock();
 	if (!success)
 		WRITE_ONCE(t->copied, true);
 	if (refcount_dec_and_test(&uarg->refcnt))
 		zcnet_txbuf_finish(t);
+	rcu_read_unlock();
 }
 
 ZCNET_UBUF_OPS(zcnet_txbuf_ops, zcnet_txbuf_complete);

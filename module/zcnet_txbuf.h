@@ -15,6 +15,7 @@ struct zcnet_region;
  */
 struct zcnet_txbuf {
 	struct ubuf_info ubuf;
+	struct list_head node;		/* ctx->tx_pending */
 	struct zcnet_ctx *ctx;
 	struct zcnet_region *region;
 	struct sk_buff *skb;		/* while not yet handed over */

@@ -11,13 +11,12 @@
 
 /* Bytes that go into the skb's linear part; the rest become page frags. */
 static u32 zcnet_xmit_linear(struct zcnet_ctx *ctx, struct net_device *dev,
-			     const struct zcnet_tx_desc *d)
+			     const struct zcnet_tx_desc *d, u32 head)
 {
-	u32 head = dev->hard_header_len;
 	u64 frag_off = d->offset + head;
 
-	if (d->len <= READ_ONCE(ctx->tx_copy_threshold) || head >= d->len ||
-	    !(dev->features & NETIF_F_SG) ||
+	if (d->len <= min(READ_ONCE(ctx->tx_copy_threshold), 65535U) ||
+	    head >= d->len || !(dev->features & NETIF_F_SG) ||
 	    DIV_ROUND_UP(offset_in_page(frag_off) + d->len - head, PAGE_SIZE) >
 	    MAX_SKB_FRAGS)
 		return d->len;
@@ -45,132 +44,197 @@ static void zcnet_xmit_add_frags(struct sk_buff *skb,
 	}
 }
 
+/*
+ * The device's header sizes can change under us (tunnels, bridge ports), so
+ * the caller reads them once and the skb is built from that one snapshot.
+ */
 static struct sk_buff *zcnet_xmit_build(struct zcnet_ctx *ctx,
 					struct net_device *dev,
 					const struct zcnet_tx_desc *d,
-					struct zcnet_txbuf *t)
+					struct zcnet_txbuf *t, u32 head)
 {
-	u32 linear = zcnet_xmit_linear(ctx, dev, d);
+	u32 linear = zcnet_xmit_linear(ctx, dev, d, head);
+	int hlen = LL_RESERVED_SPACE(dev);
+	int tlen = READ_ONCE(dev->needed_tailroom);
 	struct sk_buff *skb;
 
-	skb = alloc_skb(LL_RESERVED_SPACE(dev) + linear + dev->needed_tailroom,
-			GFP_KERNEL);
+	skb = alloc_skb(hlen + linear + tlen, GFP_KERNEL);
 	if (!skb)
 		return NULL;
-	skb_reserve(skb, LL_RESERVED_SPACE(dev));
+	skb_reserve(skb, hlen);
 	zcnet_region_copy(t->region, d->offset, skb_put(skb, linear), linear);
-	if (linear < d->len) {
-		zcnet_xmit_add_frags(skb, t->region, d->offset + linear,
-				     d->len - linear);
-		zcnet_txbuf_attach(t, skb);
-	} else {
-		t->copied = true;
-	}
 	skb->dev = dev;
 	skb_reset_mac_header(skb);
-	skb_set_network_header(skb, dev->hard_header_len);
+	skb_set_network_header(skb, head);
 	skb->protocol = dev_parse_header_protocol(skb);
+	if (linear == d->len) {
+		t->copied = true;
+		return skb;
+	}
+	zcnet_xmit_add_frags(skb, t->region, d->offset + linear,
+			     d->len - linear);
+	zcnet_txbuf_attach(t, skb);
+	/* What validate_xmit_skb() would do: no SG for this frame, copy it. */
+	if (!(netif_skb_features(skb) & NETIF_F_SG)) {
+		t->copied = true;
+		if (__skb_linearize(skb)) {
+			kfree_skb(skb);
+			return NULL;
+		}
+	}
 	return skb;
 }
 
-/* Shows the frame to taps once, then hands it to the driver. */
-static enum zcnet_tx_verdict zcnet_xmit_send(struct zcnet_ctx *ctx,
-					     struct zcnet_txbuf *t)
+static void zcnet_xmit_sent(struct zcnet_ctx *ctx, struct zcnet_txbuf *t,
+			    unsigned int len, int rc)
 {
-	struct sk_buff *skb = t->skb;
-	struct net_device *dev = skb->dev;
-	unsigned int len = skb->len;
-	u16 queue = ctx->tx_queue;
-	int rc;
-
-	if (!t->tapped && dev_nit_active(dev)) {
-		rcu_read_lock_bh();
-		dev_queue_xmit_nit(skb, dev);
-		rcu_read_unlock_bh();
-	}
-	t->tapped = true;
-	if (queue >= READ_ONCE(dev->real_num_tx_queues))
-		queue = 0;
-	rc = __dev_direct_xmit(skb, queue);
-	if (rc == NETDEV_TX_BUSY) {
-		ctx->tx_pending = t;
-		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_busy);
-		queue_delayed_work(zcnet_wq, &ctx->tx_retry, 1);
-		return ZCNET_TX_STOP;
-	}
-	t->skb = NULL;
 	if (rc == NETDEV_TX_OK || rc == NET_XMIT_CN) {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_frames);
 		zcnet_stat_add(&ctx->stats, ZCNET_STAT_tx_bytes, len);
-	} else {
-		t->result = netif_running(dev) && netif_carrier_ok(dev) ?
-			    -ENOBUFS : -ENETDOWN;
+	} else if (t->result >= 0) {
+		t->result = -ENOBUFS;
 	}
 	zcnet_txbuf_put(t);
-	return ZCNET_TX_QUEUED;
 }
 
-/* A checked descriptor for the bound device; takes over the region ref. */
-enum zcnet_tx_verdict zcnet_xmit_frame(struct zcnet_ctx *ctx,
-				       const struct zcnet_tx_desc *d,
-				       struct zcnet_region *r, s32 *result)
+static void zcnet_xmit_drop(struct zcnet_ctx *ctx, int err)
+{
+	struct zcnet_txbuf *t, *tmp;
+
+	list_for_each_entry_safe(t, tmp, &ctx->tx_pending, node) {
+		list_del(&t->node);
+		t->result = err;
+		kfree_skb(t->skb);
+		t->skb = NULL;
+		zcnet_txbuf_put(t);
+	}
+	ctx->tx_npending = 0;
+}
+
+/* Taps see each frame once, before the driver does, as dev_queue_xmit. */
+static void zcnet_xmit_taps(struct zcnet_ctx *ctx, struct net_device *dev)
+{
+	struct zcnet_txbuf *t;
+
+	if (!dev_nit_active(dev))
+		return;
+	rcu_read_lock_bh();
+	list_for_each_entry(t, &ctx->tx_pending, node) {
+		if (!t->tapped)
+			dev_queue_xmit_nit(t->skb, dev);
+		t->tapped = true;
+	}
+	rcu_read_unlock_bh();
+}
+
+/*
+ * Hands the pending frames to the driver in order under one queue lock,
+ * telling it more follow (xmit_more) for all but the last, so it notifies
+ * the device once per batch. Returns true while a busy queue holds some
+ * back; the retry work sends them later.
+ */
+bool zcnet_xmit_flush(struct zcnet_ctx *ctx)
+{
+	struct net_device *dev = ctx->tx_dev;
+	struct netdev_queue *txq;
+	struct zcnet_txbuf *t;
+	unsigned int len;
+	bool busy = false;
+	u16 queue;
+	int rc;
+
+	lockdep_assert_held(&ctx->tx_lock);
+	if (list_empty(&ctx->tx_pending))
+		return false;
+	if (!netif_running(dev) || !netif_carrier_ok(dev)) {
+		zcnet_xmit_drop(ctx, -ENETDOWN);
+		return false;
+	}
+	zcnet_xmit_taps(ctx, dev);
+	queue = ctx->tx_queue;
+	if (queue >= READ_ONCE(dev->real_num_tx_queues))
+		queue = 0;
+	txq = netdev_get_tx_queue(dev, queue);
+
+	local_bh_disable();
+	HARD_TX_LOCK(dev, txq, smp_processor_id());
+	while (!list_empty(&ctx->tx_pending)) {
+		if (netif_xmit_frozen_or_drv_stopped(txq)) {
+			busy = true;
+			break;
+		}
+		t = list_first_entry(&ctx->tx_pending, struct zcnet_txbuf, node);
+		len = t->skb->len;
+		skb_set_queue_mapping(t->skb, queue);
+		rc = netdev_start_xmit(t->skb, dev, txq,
+				       !list_is_singular(&ctx->tx_pending));
+		if (rc == NETDEV_TX_BUSY) {
+			busy = true;
+			break;
+		}
+		list_del(&t->node);
+		ctx->tx_npending--;
+		t->skb = NULL;
+		zcnet_xmit_sent(ctx, t, len, rc);
+	}
+	HARD_TX_UNLOCK(dev, txq);
+	local_bh_enable();
+
+	if (busy) {
+		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_busy);
+		queue_delayed_work(zcnet_wq, &ctx->tx_retry, 1);
+	}
+	return busy;
+}
+
+/*
+ * Builds the skb for a checked descriptor and queues it on tx_pending.
+ * Takes over the region reference. Returns 0 when the frame completes
+ * later, or an error for the caller to complete the descriptor with now.
+ */
+int zcnet_xmit_prepare(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
+		       struct zcnet_region *r, s32 *result)
 {
 	struct net_device *dev = ctx->tx_dev;
 	struct zcnet_txbuf *t;
+	u32 head = 0;
 
 	lockdep_assert_held(&ctx->tx_lock);
+	if (dev)
+		head = READ_ONCE(dev->hard_header_len);
 	if (!dev)
 		*result = -ENXIO;
-	else if (d->len < dev->hard_header_len ||
-		 d->len > dev->mtu + dev->hard_header_len)
+	else if (d->len < head || d->len > READ_ONCE(dev->mtu) + head)
 		*result = -EINVAL;
 	else
 		*result = 0;
 	if (*result) {
 		zcnet_region_put(r);
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
-		return ZCNET_TX_DONE;
+		return *result;
 	}
 	t = zcnet_txbuf_alloc(ctx, r, d->cookie, d->len);
 	if (!t) {
 		zcnet_region_put(r);
 		*result = -ENOMEM;
-		return ZCNET_TX_DONE;
+		return *result;
 	}
-	t->skb = zcnet_xmit_build(ctx, dev, d, t);
+	t->skb = zcnet_xmit_build(ctx, dev, d, t, head);
 	if (!t->skb) {
 		t->result = -ENOMEM;
 		zcnet_txbuf_put(t);
-		return ZCNET_TX_QUEUED;
+		return 0;
 	}
-	return zcnet_xmit_send(ctx, t);
-}
-
-/* Retries a frame a busy queue refused; true while it is still refused. */
-bool zcnet_xmit_blocked(struct zcnet_ctx *ctx)
-{
-	struct zcnet_txbuf *t = ctx->tx_pending;
-
-	lockdep_assert_held(&ctx->tx_lock);
-	if (!t)
-		return false;
-	ctx->tx_pending = NULL;
-	return zcnet_xmit_send(ctx, t) == ZCNET_TX_STOP;
+	list_add_tail(&t->node, &ctx->tx_pending);
+	ctx->tx_npending++;
+	return 0;
 }
 
 /* The device is going away or the context unbinds. */
 void zcnet_xmit_drop_pending(struct zcnet_ctx *ctx, int err)
 {
-	struct zcnet_txbuf *t = ctx->tx_pending;
-
 	lockdep_assert_held(&ctx->tx_lock);
-	if (!t)
-		return;
-	ctx->tx_pending = NULL;
-	t->result = err;
-	kfree_skb(t->skb);
-	t->skb = NULL;
-	zcnet_txbuf_put(t);
+	zcnet_xmit_drop(ctx, err);
 }
 
 void zcnet_xmit_retry_work(struct work_struct *work)
@@ -179,7 +243,7 @@ void zcnet_xmit_retry_work(struct work_struct *work)
 					     struct zcnet_ctx, tx_retry);
 
 	mutex_lock(&ctx->tx_lock);
-	if (ctx->tx_pending)
+	if (!list_empty(&ctx->tx_pending))
 		zcnet_tx_consume(ctx, 0);
 	mutex_unlock(&ctx->tx_lock);
 }

@@ -9,16 +9,12 @@ struct zcnet_ctx;
 struct zcnet_region;
 struct zcnet_tx_desc;
 
-enum zcnet_tx_verdict {
-	ZCNET_TX_DONE,		/* complete now with the result */
-	ZCNET_TX_QUEUED,	/* handed over; completes later */
-	ZCNET_TX_STOP,		/* held back by a busy queue; stop consuming */
-};
+/* Frames handed to the driver under one queue lock. */
+#define ZCNET_XMIT_BATCH	64
 
-enum zcnet_tx_verdict zcnet_xmit_frame(struct zcnet_ctx *ctx,
-				       const struct zcnet_tx_desc *d,
-				       struct zcnet_region *r, s32 *result);
-bool zcnet_xmit_blocked(struct zcnet_ctx *ctx);
+int zcnet_xmit_prepare(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
+		       struct zcnet_region *r, s32 *result);
+bool zcnet_xmit_flush(struct zcnet_ctx *ctx);
 void zcnet_xmit_drop_pending(struct zcnet_ctx *ctx, int err);
 void zcnet_xmit_retry_work(struct work_struct *work);
 

@@ -149,8 +149,9 @@ struct zcnet_offsets {
 
 /*
  * Registered memory. addr and len must be page aligned, len non-zero and at
- * most max_region_len, and the range must not overlap a region of the same
- * context (EEXIST). Only private or shared anonymous memory, memfd/shmem
+ * most max_region_len (else EINVAL); addr + len must not wrap (EOVERFLOW)
+ * and must be mapped (EFAULT); the range must not overlap a region of the
+ * same context (EEXIST); at most max_regions per context (ENOSPC). Only private or shared anonymous memory, memfd/shmem
  * and hugetlb mappings are accepted (other mappings: EOPNOTSUPP). The pages
  * are pinned long-term and charged to RLIMIT_MEMLOCK unless the caller has
  * CAP_IPC_LOCK (over the limit: ENOMEM). The kernel returns the region id
