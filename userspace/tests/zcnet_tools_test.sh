@@ -62,6 +62,7 @@ for args in "" "-i" "-x" "--bogus" "-i lo extra" \
 	"-i lo -t 0" "-i lo -t -1" "-i lo -t abc" "-i lo -t 1e999" \
 	"-i lo -r 7" "-i lo -r 100" "-i lo -r 65536" "-i lo -r 0" \
 	"-i lo -q -1" "-i lo -q x" "-i lo -q 4294967295" \
+	"-i lo --slot-size 100" "-i lo --slot-size 0" "-i lo --slot-size x" \
 	"-i lo --copy-threshold 65536" "-i lo --copy-threshold -1" \
 	"-i lo --pattern foo" "-i lo --pattern" \
 	"-i lo -d 00:11:22:33:44" "-i lo -d zz:11:22:33:44:55" \

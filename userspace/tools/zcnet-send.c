@@ -49,6 +49,7 @@ struct options {
 	uint32_t queue;
 	uint32_t ring;
 	int64_t copy_threshold;		/* -1: the module's default */
+	uint64_t slot_size;		/* 0: pick one */
 	unsigned int pattern;
 	bool json;
 	double linger;
@@ -100,6 +101,9 @@ static void usage(FILE *out)
 "  -q, --queue QUEUE        device TX queue (default: any, picked by zcnet)\n"
 "  -r, --ring ENTRIES       TX and completion ring entries, a power of two\n"
 "                           in %d..%d (default %d); one frame slot each\n"
+"      --slot-size N        bytes between frame slots, a multiple of 64\n"
+"                           and at least SIZE (default: the next power of\n"
+"                           two up to 4096, so frames stay in one page)\n"
 "      --copy-threshold N   frames of at most N bytes are copied (0..65535;\n"
 "                           default: the module's tx_copy_threshold)\n"
 "      --pattern seq|zero   payload: per-frame pattern (default) or zeros\n"
@@ -127,6 +131,7 @@ static void usage(FILE *out)
 
 enum {
 	OPT_COPY_THRESHOLD = 256,
+	OPT_SLOT_SIZE,
 	OPT_PATTERN,
 	OPT_LINGER,
 	OPT_STALL,
@@ -145,6 +150,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "queue", required_argument, NULL, 'q' },
 		{ "ring", required_argument, NULL, 'r' },
 		{ "copy-threshold", required_argument, NULL, OPT_COPY_THRESHOLD },
+		{ "slot-size", required_argument, NULL, OPT_SLOT_SIZE },
 		{ "pattern", required_argument, NULL, OPT_PATTERN },
 		{ "json", no_argument, NULL, 'j' },
 		{ "linger", required_argument, NULL, OPT_LINGER },
@@ -209,6 +215,13 @@ static void parse_args(int argc, char **argv, struct options *o)
 					    ZCNET_RING_MIN_ENTRIES,
 					    ZCNET_RING_MAX_ENTRIES);
 			o->ring = (uint32_t)v;
+			break;
+		case OPT_SLOT_SIZE:
+			if (!parse_u64(optarg, SLOT_ALIGN, 1 << 20, &v) ||
+			    v % SLOT_ALIGN)
+				usage_error("bad slot size '%s' (a multiple of %d)",
+					    optarg, SLOT_ALIGN);
+			o->slot_size = v;
 			break;
 		case OPT_COPY_THRESHOLD:
 			if (!parse_u64(optarg, 0, 65535, &v))
@@ -792,6 +805,23 @@ static uint64_t max_frame(const struct iface *ifc)
 	return max < ZCNET_FRAME_MAX_LEN ? max : ZCNET_FRAME_MAX_LEN;
 }
 
+/*
+ * Power-of-two slots up to a page keep every frame inside one page, so the
+ * NIC maps one fragment per frame instead of two.
+ */
+static size_t pick_slot_size(const struct options *o)
+{
+	size_t slot = SLOT_ALIGN;
+
+	if (o->slot_size)
+		return o->slot_size;
+	if (o->size > 4096)
+		return (o->size + SLOT_ALIGN - 1) & ~(size_t)(SLOT_ALIGN - 1);
+	while (slot < o->size)
+		slot <<= 1;
+	return slot;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -824,6 +854,10 @@ int main(int argc, char **argv)
 			    (unsigned long long)o.size,
 			    (unsigned long long)max_frame(&ifc), ifc.name,
 			    ifc.mtu);
+	if (o.slot_size && o.slot_size < o.size)
+		usage_error("slot size %llu is smaller than the frame size %llu",
+			    (unsigned long long)o.slot_size,
+			    (unsigned long long)o.size);
 	netns_name(ns, sizeof(ns));
 	stop = install_stop_signals();
 
@@ -880,7 +914,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	s.slot_size = (o.size + SLOT_ALIGN - 1) & ~(size_t)(SLOT_ALIGN - 1);
+	s.slot_size = pick_slot_size(&o);
 	err = zcnet_mem_alloc(&mem, s.slot_size * o.ring,
 			      LIBZCNET_MEM_POPULATE);
 	if (err) {
