@@ -14,12 +14,16 @@
 #
 # Environment: ZCNET_DEMO_BYTES (default 1073741824) bytes per transfer,
 # ZCNET_DEMO_KERNEL (default: the 6.12 kernel from scripts/kernels.sh),
-# ZCNET_DEMO_TIMEOUT (seconds for the whole guest, default from the size).
+# ZCNET_DEMO_TIMEOUT (seconds for the whole guest, default from the size),
+# ZCNET_DEMO_IOMMU (on, the default, in strict mode; off to see the cost
+# without DMA translation).
 # Everything lands in build/demo/.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 bytes="${ZCNET_DEMO_BYTES:-1073741824}"
+iommu="${ZCNET_DEMO_IOMMU:-on}"
+[[ $iommu == @(on|off) ]] || die "ZCNET_DEMO_IOMMU must be on or off"
 [[ $bytes =~ ^[1-9][0-9]{0,11}$ ]] || die "ZCNET_DEMO_BYTES must be a byte count"
 # A TCG guest moves tens of MB/s: allow 1 MB/s per transfer, plus boot.
 timeout="${ZCNET_DEMO_TIMEOUT:-$((900 + 2 * bytes / 1000000))}"
@@ -76,10 +80,10 @@ follow &
 follower=$!
 trap 'kill "$follower" 2>/dev/null || true' EXIT
 
-say "guest: $kver, demo of $bytes bytes per transfer, timeout ${timeout}s"
+say "guest: $kver, IOMMU $iommu, demo of $bytes bytes per transfer, timeout ${timeout}s"
 rc=0
 "$ZCNET_SCRIPTS/vm.sh" --kernel "$kver" --initrd "$out/initrd.cpio.gz" --out "$out/guest" \
-	--iommu on --nic virtio --timeout "$timeout" \
+	--iommu "$iommu" --nic virtio --timeout "$timeout" \
 	--append "zcnet.demo=1 zcnet.demo_bytes=$bytes zcnet.demo_timeout=$((timeout - 120))" || rc=$?
 sleep 2.5 # the follower's last round
 kill "$follower" 2>/dev/null || true
