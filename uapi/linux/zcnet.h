@@ -234,6 +234,29 @@ struct zcnet_kick {
 #define ZCNET_BIND_RX		(1U << 1)
 #define ZCNET_QUEUE_ANY		0xffffffffU
 
+/*
+ * Receive (ZCNET_BIND_RX) needs the FILL and RX rings (else ENXIO). The
+ * context takes the device's rx_handler, so it steals matching frames from
+ * the stack; everything else goes on to the stack untouched, and unbinding
+ * restores normal delivery. A device that already has an rx_handler (a
+ * bridge, bond, team or macvlan port, or another zcnet context) is refused
+ * with EBUSY. Steering:
+ *   ZCNET_RX_MATCH_ALL        every frame (rx_ethertype, rx_port: 0)
+ *   ZCNET_RX_MATCH_ETHERTYPE  frames whose ethertype is rx_ethertype
+ *   ZCNET_RX_MATCH_UDP        unfragmented IPv4 and IPv6 (no extension
+ *                             headers) UDP datagrams to port rx_port
+ * Unknown rx_match, or a field the match does not use being non-zero:
+ * EINVAL.
+ *
+ * Each matching frame, link-layer header included, is copied once into the
+ * next buffer from the FILL ring and described on the RX ring with
+ * ZCNET_RX_COPIED. A frame longer than its buffer is truncated to the
+ * buffer and flagged ZCNET_RX_TRUNCATED. A fill descriptor with flags set,
+ * len 0, or outside its region is consumed and skipped (rx_fill_rejected).
+ * With no fill buffer, or no room on the RX ring, the frame is dropped and
+ * counted (rx_drop_nobuf); receive never waits for user space. The RX
+ * eventfd is signalled at most once per softirq batch.
+ */
 #define ZCNET_RX_MATCH_ALL	0	/* every frame */
 #define ZCNET_RX_MATCH_ETHERTYPE 1	/* rx_ethertype */
 #define ZCNET_RX_MATCH_UDP	2	/* IPv4/IPv6 UDP to rx_port */
