@@ -7,19 +7,49 @@
 
 #include "zcnet_bind.h"
 #include "zcnet_ctx.h"
+#include "zcnet_rx.h"
 #include "zcnet_xmit.h"
+
+#define ZCNET_BIND_ALL	(ZCNET_BIND_TX | ZCNET_BIND_RX)
 
 /* Contexts bound to a device, so that unregistering it unbinds them. */
 static LIST_HEAD(zcnet_bound_list);
 
-static void zcnet_unbind_locked(struct zcnet_ctx *ctx, int err)
+static void zcnet_bound_update(struct zcnet_ctx *ctx)
 {
 	ASSERT_RTNL();
-	lockdep_assert_held(&ctx->tx_lock);
+	if (!ctx->tx_dev && !ctx->rx_dev)
+		list_del_init(&ctx->bound_node);
+	else if (list_empty(&ctx->bound_node))
+		list_add(&ctx->bound_node, &zcnet_bound_list);
+}
+
+static void zcnet_tx_unbind(struct zcnet_ctx *ctx, int err)
+{
+	ASSERT_RTNL();
+	mutex_lock(&ctx->tx_lock);
 	zcnet_xmit_drop_pending(ctx, err);
-	list_del_init(&ctx->bound_node);
 	netdev_put(ctx->tx_dev, &ctx->tx_dev_tracker);
 	ctx->tx_dev = NULL;
+	mutex_unlock(&ctx->tx_lock);
+}
+
+static int zcnet_tx_bind(struct zcnet_ctx *ctx, struct net_device *dev,
+			 u32 queue)
+{
+	int err = 0;
+
+	mutex_lock(&ctx->tx_lock);
+	if (ctx->tx_dev) {
+		err = -EBUSY;
+	} else {
+		netdev_hold(dev, &ctx->tx_dev_tracker, GFP_KERNEL);
+		ctx->tx_queue = queue != ZCNET_QUEUE_ANY ? queue :
+				hash_ptr(ctx, 16) % dev->real_num_tx_queues;
+		ctx->tx_dev = dev;
+	}
+	mutex_unlock(&ctx->tx_lock);
+	return err;
 }
 
 int zcnet_bind(struct zcnet_ctx *ctx, const struct zcnet_bind *b)
@@ -28,12 +58,11 @@ int zcnet_bind(struct zcnet_ctx *ctx, const struct zcnet_bind *b)
 	struct net_device *dev;
 	int err = 0;
 
-	if (!b->flags || b->flags & ~(ZCNET_BIND_TX | ZCNET_BIND_RX) ||
+	if (!b->flags || b->flags & ~ZCNET_BIND_ALL ||
 	    b->reserved[0] || b->reserved[1])
 		return -EINVAL;
-	if (b->flags & ZCNET_BIND_RX)
-		return -EOPNOTSUPP;
-	if (b->rx_match || b->rx_ethertype || b->rx_port)
+	if (!(b->flags & ZCNET_BIND_RX) &&
+	    (b->rx_match || b->rx_ethertype || b->rx_port))
 		return -EINVAL;
 	if (!ns_capable(net->user_ns, CAP_NET_RAW))
 		return -EPERM;
@@ -44,24 +73,18 @@ int zcnet_bind(struct zcnet_ctx *ctx, const struct zcnet_bind *b)
 		err = -ENODEV;
 	else if (!(dev->flags & IFF_UP))
 		err = -ENETDOWN;
-	else if (b->queue != ZCNET_QUEUE_ANY &&
+	else if ((b->flags & ZCNET_BIND_TX) && b->queue != ZCNET_QUEUE_ANY &&
 		 b->queue >= dev->real_num_tx_queues)
 		err = -EINVAL;
-	if (err)
-		goto out;
-
-	mutex_lock(&ctx->tx_lock);
-	if (ctx->tx_dev) {
-		err = -EBUSY;
-	} else {
-		netdev_hold(dev, &ctx->tx_dev_tracker, GFP_KERNEL);
-		ctx->tx_queue = b->queue != ZCNET_QUEUE_ANY ? b->queue :
-				hash_ptr(ctx, 16) % dev->real_num_tx_queues;
-		ctx->tx_dev = dev;
-		list_add(&ctx->bound_node, &zcnet_bound_list);
+	if (!err && (b->flags & ZCNET_BIND_RX))
+		err = zcnet_rx_bind(ctx, dev, b);
+	if (!err && (b->flags & ZCNET_BIND_TX)) {
+		err = zcnet_tx_bind(ctx, dev, b->queue);
+		if (err && (b->flags & ZCNET_BIND_RX))
+			zcnet_rx_unbind(ctx);
 	}
-	mutex_unlock(&ctx->tx_lock);
-out:
+	if (!err)
+		zcnet_bound_update(ctx);
 	rtnl_unlock();
 	return err;
 }
@@ -70,17 +93,20 @@ int zcnet_unbind(struct zcnet_ctx *ctx, const struct zcnet_unbind *u)
 {
 	int err = 0;
 
-	if (!u->flags || u->flags & ~(ZCNET_BIND_TX | ZCNET_BIND_RX))
+	if (!u->flags || u->flags & ~ZCNET_BIND_ALL)
 		return -EINVAL;
-	if (u->flags & ZCNET_BIND_RX)
-		return -EOPNOTSUPP;
 	rtnl_lock();
-	mutex_lock(&ctx->tx_lock);
-	if (ctx->tx_dev)
-		zcnet_unbind_locked(ctx, -ECANCELED);
-	else
+	if (((u->flags & ZCNET_BIND_TX) && !ctx->tx_dev) ||
+	    ((u->flags & ZCNET_BIND_RX) && !ctx->rx_dev)) {
 		err = -ENOTCONN;
-	mutex_unlock(&ctx->tx_lock);
+		goto out;
+	}
+	if (u->flags & ZCNET_BIND_TX)
+		zcnet_tx_unbind(ctx, -ECANCELED);
+	if (u->flags & ZCNET_BIND_RX)
+		zcnet_rx_unbind(ctx);
+	zcnet_bound_update(ctx);
+out:
 	rtnl_unlock();
 	return err;
 }
@@ -88,10 +114,11 @@ int zcnet_unbind(struct zcnet_ctx *ctx, const struct zcnet_unbind *u)
 void zcnet_unbind_all(struct zcnet_ctx *ctx)
 {
 	rtnl_lock();
-	mutex_lock(&ctx->tx_lock);
 	if (ctx->tx_dev)
-		zcnet_unbind_locked(ctx, -ECANCELED);
-	mutex_unlock(&ctx->tx_lock);
+		zcnet_tx_unbind(ctx, -ECANCELED);
+	if (ctx->rx_dev)
+		zcnet_rx_unbind(ctx);
+	zcnet_bound_update(ctx);
 	rtnl_unlock();
 }
 
@@ -105,11 +132,11 @@ static int zcnet_netdev_event(struct notifier_block *nb, unsigned long event,
 	if (event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;
 	list_for_each_entry_safe(ctx, tmp, &zcnet_bound_list, bound_node) {
-		if (ctx->tx_dev != dev)
-			continue;
-		mutex_lock(&ctx->tx_lock);
-		zcnet_unbind_locked(ctx, -ENODEV);
-		mutex_unlock(&ctx->tx_lock);
+		if (ctx->tx_dev == dev)
+			zcnet_tx_unbind(ctx, -ENODEV);
+		if (ctx->rx_dev == dev)
+			zcnet_rx_unbind(ctx);
+		zcnet_bound_update(ctx);
 	}
 	return NOTIFY_DONE;
 }

@@ -8,6 +8,7 @@
 #include "zcnet_ctx.h"
 #include "zcnet_event.h"
 #include "zcnet_region.h"
+#include "zcnet_rx.h"
 #include "zcnet_xmit.h"
 
 atomic_t zcnet_live_contexts = ATOMIC_INIT(0);
@@ -18,6 +19,7 @@ static void zcnet_ctx_free_work(struct work_struct *work)
 	int i;
 
 	tasklet_kill(&ctx->cq_tasklet);
+	tasklet_kill(&ctx->rx_tasklet);
 	zcnet_event_detach_all(ctx);
 	for (i = 0; i < ZCNET_RING_NR; i++)
 		zcnet_ring_free(ctx->rings[i]);
@@ -52,6 +54,8 @@ struct zcnet_ctx *zcnet_ctx_alloc(void)
 	INIT_LIST_HEAD(&ctx->tx_pending);
 	INIT_DELAYED_WORK(&ctx->tx_retry, zcnet_xmit_retry_work);
 	tasklet_setup(&ctx->cq_tasklet, zcnet_cq_tasklet);
+	tasklet_setup(&ctx->rx_tasklet, zcnet_rx_tasklet);
+	spin_lock_init(&ctx->rx_lock);
 	ctx->tx_copy_threshold = READ_ONCE(zcnet_tx_copy_threshold);
 	atomic_inc(&zcnet_live_contexts);
 	return ctx;

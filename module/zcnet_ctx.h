@@ -48,6 +48,15 @@ struct zcnet_ctx {
 	u32 tx_npending;
 	struct delayed_work tx_retry;
 
+	struct net_device *rx_dev;	/* under RTNL */
+	netdevice_tracker rx_dev_tracker;
+	u32 rx_match;
+	__be16 rx_ethertype;
+	__be16 rx_port;
+	spinlock_t rx_lock;		/* FILL consumer, RX producer */
+	u32 rx_signalled;		/* RX producer at the last signal */
+	struct tasklet_struct rx_tasklet;
+
 	struct zcnet_region __rcu *regions[ZCNET_MAX_REGIONS];
 	atomic_t inflight;
 

@@ -162,16 +162,22 @@ int zcnet_buf_check(u64 region_len, u64 offset, u32 len)
 	return 0;
 }
 
+/* The region with this id, or NULL; valid until rcu_read_unlock(). */
+struct zcnet_region *zcnet_region_lookup(struct zcnet_ctx *ctx, u32 id)
+{
+	if (id >= ZCNET_MAX_REGIONS)
+		return NULL;
+	return rcu_dereference(ctx->regions[array_index_nospec(id,
+						ZCNET_MAX_REGIONS)]);
+}
+
 /* A reference for a descriptor in flight, or NULL. Any context. */
 struct zcnet_region *zcnet_region_get(struct zcnet_ctx *ctx, u32 id)
 {
 	struct zcnet_region *r;
 
-	if (id >= ZCNET_MAX_REGIONS)
-		return NULL;
 	rcu_read_lock();
-	r = rcu_dereference(ctx->regions[array_index_nospec(id,
-							    ZCNET_MAX_REGIONS)]);
+	r = zcnet_region_lookup(ctx, id);
 	if (r && !refcount_inc_not_zero(&r->ref))
 		r = NULL;
 	rcu_read_unlock();

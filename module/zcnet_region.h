@@ -50,6 +50,7 @@ int zcnet_region_register(struct zcnet_ctx *ctx,
 int zcnet_region_unregister(struct zcnet_ctx *ctx, u32 id);
 void zcnet_region_release_all(struct zcnet_ctx *ctx);
 int zcnet_buf_check(u64 region_len, u64 offset, u32 len);
+struct zcnet_region *zcnet_region_lookup(struct zcnet_ctx *ctx, u32 id);
 struct zcnet_region *zcnet_region_get(struct zcnet_ctx *ctx, u32 id);
 void zcnet_region_put(struct zcnet_region *r);
 void zcnet_region_copy(const struct zcnet_region *r, u64 offset, void *dst,

@@ -210,7 +210,8 @@ struct zcnet_kick {
  * Needs CAP_NET_RAW in the user namespace that owns it (else EPERM). No
  * such device: ENODEV. Device not up: ENETDOWN. queue not ZCNET_QUEUE_ANY
  * and not below the device's TX queue count: EINVAL. Already bound: EBUSY.
- * rx_* fields without ZCNET_BIND_RX: EINVAL. ZCNET_QUEUE_ANY picks one
+ * rx_* fields without ZCNET_BIND_RX: EINVAL. ZCNET_BIND_TX | ZCNET_BIND_RX
+ * binds both to the device, or neither. ZCNET_QUEUE_ANY picks one
  * queue for the context at bind time, so its frames leave in ring order.
  *
  * Raw TX: each descriptor is one link-layer frame, header included, at

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/highmem.h>
+#include <linux/ipv6.h>
+#include <linux/netdevice.h>
+#include <linux/poll.h>
+#include <linux/rtnetlink.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+
+#include "zcnet_ctx.h"
+#include "zcnet_event.h"
+#include "zcnet_region.h"
+#include "zcnet_rx.h"
+
+/* Rejected fill descriptors skipped for one frame before it is dropped. */
+#define ZCNET_RX_FILL_TRIES	16
+
+static bool zcnet_rx_udp_to(const struct sk_buff *skb, __be16 port)
+{
+	struct udphdr _uh, *uh;
+	unsigned int off;
+
+	if (skb->protocol == htons(ETH_P_IP)) {
+		struct iphdr _iph, *iph;
+
+		iph = skb_header_pointer(skb, 0, sizeof(_iph), &_iph);
+		if (!iph || iph->ihl < 5 || iph->protocol != IPPROTO_UDP ||
+		    ip_is_fragment(iph))
+			return false;
+		off = iph->ihl * 4;
+	} else if (skb->protocol == htons(ETH_P_IPV6)) {
+		struct ipv6hdr _ip6, *ip6;
+
+		ip6 = skb_header_pointer(skb, 0, sizeof(_ip6), &_ip6);
+		if (!ip6 || ip6->nexthdr != IPPROTO_UDP)
+			return false;
+		off = sizeof(*ip6);
+	} else {
+		return false;
+	}
+	uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
+	return uh && uh->dest == port;
+}
+
+static bool zcnet_rx_match(const struct zcnet_ctx *ctx,
+			   const struct sk_buff *skb)
+{
+	switch (ctx->rx_match) {
+	case ZCNET_RX_MATCH_ALL:
+		return true;
+	case ZCNET_RX_MATCH_ETHERTYPE:
+		return skb->protocol == ctx->rx_ethertype;
+	case ZCNET_RX_MATCH_UDP:
+		return zcnet_rx_udp_to(skb, ctx->rx_port);
+	}
+	return false;
+}
+
+/* One read of every field: the user may rewrite the slot meanwhile. */
+static void zcnet_fill_desc_read(const struct zcnet_fill_desc *slot,
+				 struct zcnet_fill_desc *f)
+{
+	f->offset = READ_ONCE(slot->offset);
+	f->len = READ_ONCE(slot->len);
+	f->region = READ_ONCE(slot->region);
+	f->flags = READ_ONCE(slot->flags);
+}
+
+/* The next usable fill buffer, skipping rejected ones; RCU read side. */
+static struct zcnet_region *zcnet_rx_next_buf(struct zcnet_ctx *ctx,
+					      struct zcnet_fill_desc *f)
+{
+	struct zcnet_ring *fill = ctx->rings[ZCNET_RING_FILL];
+	struct zcnet_region *r;
+	int tries;
+	u32 n;
+
+	for (tries = 0; tries < ZCNET_RX_FILL_TRIES; tries++) {
+		if (zcnet_ring_cons_peek(fill, 1, &n)) {
+			zcnet_stat_inc(&ctx->stats, ZCNET_STAT_ring_errors);
+			return NULL;
+		}
+		if (!n)
+			return NULL;
+		zcnet_fill_desc_read(zcnet_ring_slot(fill, fill->cached_cons), f);
+		zcnet_ring_cons_release(fill, 1);
+		r = zcnet_region_lookup(ctx, f->region);
+		if (!f->flags && r && !zcnet_buf_check(r->len, f->offset, f->len))
+			return r;
+		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_fill_rejected);
+	}
+	return NULL;
+}
+
+static int zcnet_rx_copy(const struct zcnet_region *r, u64 offset,
+			 const struct sk_buff *skb, int skb_off, u32 len)
+{
+	void *dst;
+	u32 n;
+	int err;
+
+	while (len) {
+		n = min_t(u32, len, PAGE_SIZE - offset_in_page(offset));
+		dst = kmap_local_page(r->pin.pages[offset >> PAGE_SHIFT]);
+		err = skb_copy_bits(skb, skb_off, dst + offset_in_page(offset),
+				    n);
+		kunmap_local(dst);
+		if (err)
+			return err;
+		offset += n;
+		skb_off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Copies the frame, link-layer header included, into the next buffer. */
+static void zcnet_rx_deliver(struct zcnet_ctx *ctx, struct sk_buff *skb)
+{
+	struct zcnet_ring *rx = ctx->rings[ZCNET_RING_RX];
+	int mac_off = skb_mac_header_was_set(skb) ? skb_mac_offset(skb) : 0;
+	u32 frame_len = skb->len - mac_off;
+	struct zcnet_fill_desc f;
+	struct zcnet_rx_desc *d;
+	struct zcnet_region *r;
+	u32 room, len;
+
+	spin_lock(&ctx->rx_lock);
+	if (zcnet_ring_prod_free(rx, &room)) {
+		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_ring_errors);
+		room = 0;
+	}
+	r = room ? zcnet_rx_next_buf(ctx, &f) : NULL;
+	len = r ? min(frame_len, f.len) : 0;
+	if (!r || zcnet_rx_copy(r, f.offset, skb, mac_off, len)) {
+		spin_unlock(&ctx->rx_lock);
+		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_drop_nobuf);
+		return;
+	}
+	d = zcnet_ring_slot(rx, rx->cached_prod);
+	d->offset = f.offset;
+	d->buf_len = f.len;
+	d->region = f.region;
+	d->flags = ZCNET_RX_COPIED | (len < frame_len ? ZCNET_RX_TRUNCATED : 0);
+	d->data = 0;
+	d->len = len;
+	d->frame_len = frame_len;
+	d->reserved = 0;
+	WRITE_ONCE(rx->cached_prod, rx->cached_prod + 1);
+	zcnet_ring_prod_submit(rx);
+	spin_unlock(&ctx->rx_lock);
+
+	zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_frames);
+	zcnet_stat_add(&ctx->stats, ZCNET_STAT_rx_bytes, frame_len);
+	if (len < frame_len)
+		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_truncated);
+	tasklet_schedule(&ctx->rx_tasklet);
+}
+
+/* Softirq, RCU read side. Takes the frames the context asked for. */
+static rx_handler_result_t zcnet_rx_handler(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct zcnet_ctx *ctx = rcu_dereference(skb->dev->rx_handler_data);
+
+	if (!zcnet_rx_match(ctx, skb)) {
+		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_filter_miss);
+		return RX_HANDLER_PASS;
+	}
+	zcnet_rx_deliver(ctx, skb);
+	consume_skb(skb);
+	return RX_HANDLER_CONSUMED;
+}
+
+/* One RX eventfd signal per softirq batch, if the RX ring moved. */
+void zcnet_rx_tasklet(struct tasklet_struct *t)
+{
+	struct zcnet_ctx *ctx = from_tasklet(ctx, t, rx_tasklet);
+	u32 prod = READ_ONCE(ctx->rings[ZCNET_RING_RX]->published_prod);
+
+	if (prod == ctx->rx_signalled)
+		return;
+	ctx->rx_signalled = prod;
+	if (zcnet_event_signal(ctx, ZCNET_EVENTFD_RX))
+		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_signals);
+	wake_up_interruptible_poll(&ctx->wq, EPOLLIN | EPOLLRDNORM);
+}
+
+static int zcnet_rx_steering(struct zcnet_ctx *ctx, const struct zcnet_bind *b)
+{
+	switch (b->rx_match) {
+	case ZCNET_RX_MATCH_ALL:
+		if (b->rx_ethertype || b->rx_port)
+			return -EINVAL;
+		break;
+	case ZCNET_RX_MATCH_ETHERTYPE:
+		if (!b->rx_ethertype || b->rx_port)
+			return -EINVAL;
+		break;
+	case ZCNET_RX_MATCH_UDP:
+		if (b->rx_ethertype || !b->rx_port)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	ctx->rx_match = b->rx_match;
+	ctx->rx_ethertype = htons(b->rx_ethertype);
+	ctx->rx_port = htons(b->rx_port);
+	return 0;
+}
+
+/* RTNL held. */
+int zcnet_rx_bind(struct zcnet_ctx *ctx, struct net_device *dev,
+		  const struct zcnet_bind *b)
+{
+	int err;
+
+	ASSERT_RTNL();
+	if (!zcnet_ctx_ring(ctx, ZCNET_RING_FILL) ||
+	    !zcnet_ctx_ring(ctx, ZCNET_RING_RX))
+		return -ENXIO;
+	if (ctx->rx_dev)
+		return -EBUSY;
+	err = zcnet_rx_steering(ctx, b);
+	if (err)
+		return err;
+	err = netdev_rx_handler_register(dev, zcnet_rx_handler, ctx);
+	if (err)
+		return err;
+	netdev_hold(dev, &ctx->rx_dev_tracker, GFP_KERNEL);
+	ctx->rx_dev = dev;
+	return 0;
+}
+
+/* RTNL held. No handler runs once this returns. */
+void zcnet_rx_unbind(struct zcnet_ctx *ctx)
+{
+	ASSERT_RTNL();
+	netdev_rx_handler_unregister(ctx->rx_dev);
+	netdev_put(ctx->rx_dev, &ctx->rx_dev_tracker);
+	ctx->rx_dev = NULL;
+}
