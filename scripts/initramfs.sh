@@ -37,8 +37,9 @@ need_root # /dev nodes in the image
 NIC_MODULES=(virtio_pci virtio_net vmxnet3)
 # Other modules the tests need, loaded after the NIC drivers with these
 # parameters: dummy, without creating a device (the tests make their own,
-# in namespaces of their own).
-EXTRA_MODULES=("dummy numdummies=0")
+# in namespaces of their own); bridge (and what it needs) for the receive
+# tests' bridge port, which they also create in a namespace of their own.
+EXTRA_MODULES=("dummy numdummies=0" bridge)
 # Programs the guest needs beyond busybox, with their shared libraries.
 PROGRAMS=(bash ip ethtool)
 

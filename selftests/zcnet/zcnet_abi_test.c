@@ -106,8 +106,8 @@ TEST_F(dev, get_info_values)
 	struct zcnet_info info;
 	const __u64 needed = ZCNET_FEAT_RINGS | ZCNET_FEAT_REGIONS |
 			     ZCNET_FEAT_EVENTFD | ZCNET_FEAT_TX_NOP;
-	/* TX_RAW may be offered; receive and sockets are not there yet */
-	const __u64 absent = ZCNET_FEAT_RX | ZCNET_FEAT_TX_SOCK;
+	/* TX_RAW and RX may be offered; sockets are not there yet */
+	const __u64 absent = ZCNET_FEAT_TX_SOCK;
 
 	ASSERT_EQ(0, zc_get_info(self->fd, &info));
 	EXPECT_EQ(sizeof(info), info.size);
@@ -314,6 +314,43 @@ TEST_F(dev, offered_tx_raw_ioctls)
 	EXPECT_EQ(0, zc_set_param(self->fd, ZCNET_PARAM_TX_COPY_THRESHOLD, 100));
 	EXPECT_EQ(-EINVAL, zc_set_param(self->fd, ZCNET_PARAM_TX_COPY_THRESHOLD,
 					65536));
+}
+
+/*
+ * With ZCNET_FEAT_RX, BIND_RX is there: it needs the FILL and RX rings
+ * (ENXIO) and a device (ENODEV).
+ */
+TEST_F(dev, offered_rx_bind)
+{
+	struct zcnet_info info;
+	struct zcnet_bind bind = {
+		.size = sizeof(bind),
+		.flags = ZCNET_BIND_RX,
+		.queue = ZCNET_QUEUE_ANY,
+		.rx_match = ZCNET_RX_MATCH_ALL,
+	};
+	char name[IF_NAMESIZE];
+	__u32 idx = 100000;
+	int fd2;
+
+	ASSERT_EQ(0, zc_get_info(self->fd, &info));
+	if (!(info.features & ZCNET_FEAT_RX))
+		SKIP(return, "this build does not offer ZCNET_FEAT_RX");
+	while (if_indextoname(idx, name))
+		idx++;
+	/* lo, up: only the missing rings are wrong */
+	bind.ifindex = if_nametoindex("lo");
+	ASSERT_NE(0U, bind.ifindex);
+	fd2 = zc_open();
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, zc_setup(fd2, 8, 8, 0, 0));
+	if (zc_netif_flags("lo") & IFF_UP)
+		EXPECT_EQ(-ENXIO, zc_ioctl(fd2, ZCNET_IOC_BIND, &bind));
+	close(fd2);
+	bind.ifindex = idx;
+	ASSERT_EQ(0, zc_setup(self->fd, 0, 0, 8, 8));
+	EXPECT_EQ(-ENODEV, zc_ioctl(self->fd, ZCNET_IOC_BIND, &bind));
+	EXPECT_EQ(-ENOTCONN, zc_unbind(self->fd, ZCNET_BIND_RX));
 }
 
 /* ------------------------------------------------------------------ */

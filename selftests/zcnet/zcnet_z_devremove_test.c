@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zcnet raw transmit while the sending NIC is hot-removed: echo 1 to the
- * PCI function's sysfs "remove" while a stream of frames is kicked. Nothing
+ * PCI function's sysfs "remove" while a stream of frames is kicked (and,
+ * with ZCNET_FEAT_RX, receive while frames arrive from the peer). Nothing
  * hangs, every consumed descriptor completes exactly once, the context is
  * unbound, later raw descriptors complete with -ENXIO. Then the bus is
  * rescanned and the NIC put back as the harness named and addressed it
@@ -330,6 +331,218 @@ TEST_F_TIMEOUT(pci, hot_remove_mid_stream, 110)
 	b.ordered = true;
 	ASSERT_EQ(0, zc_batch_run(&c, &b, self->peer_fd, -1));
 	EXPECT_EQ(0, zc_batch_check(&b, msg, sizeof(msg))) TH_LOG("%s", msg);
+	zc_ctx_close(&c);
+}
+
+/* ---- receive ---- */
+
+#define RX_LEN		600U
+#define RX_BUF		2048U
+
+/* In a child: send test frames (run, seq 0..) from the peer until killed. */
+static void rx_sender(FIXTURE_DATA(pci) *self, __u32 run)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ZC_ETH_P_TEST),
+		.sll_ifindex = self->peer.ifindex,
+		.sll_halen = ZC_ETH_ALEN,
+	};
+	unsigned char frame[RX_LEN];
+	__u32 seq;
+	int s;
+
+	memcpy(sll.sll_addr, self->nif.mac, ZC_ETH_ALEN);
+	if (zc_netns_enter(self->env.peer_ns) < 0)
+		_exit(1);
+	s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		_exit(1);
+	for (seq = 0;; seq++) {
+		zc_frame_fill(frame, RX_LEN, self->nif.mac, self->peer.mac, run,
+			      seq);
+		sendto(s, frame, RX_LEN, 0, (struct sockaddr *)&sll,
+		       sizeof(sll));
+		zc_sleep_ms(1);
+	}
+}
+
+static long bind_rx_test(int fd, int ifindex)
+{
+	struct zcnet_bind b = {
+		.size = sizeof(b),
+		.flags = ZCNET_BIND_RX,
+		.ifindex = (__u32)ifindex,
+		.queue = ZCNET_QUEUE_ANY,
+		.rx_match = ZCNET_RX_MATCH_ETHERTYPE,
+		.rx_ethertype = ZC_ETH_P_TEST,
+	};
+
+	return zc_ioctl(fd, ZCNET_IOC_BIND, &b);
+}
+
+struct rx_tally {
+	__u64 entries, bad, last_seq;
+	bool any;
+	char msg[MSG_LEN];
+	int np;
+};
+
+/* Pop every RX entry, check it, post its buffer again. */
+static void rx_reap(FIXTURE_DATA(pci) *self, struct zc_ctx *c, __u32 rid,
+		    __u32 run, struct rx_tally *t)
+{
+	unsigned char want[RX_LEN];
+
+	for (;;) {
+		__u32 cons = zc_load_relaxed(c->rx.consumer);
+		__u32 prod = zc_load_acquire(c->rx.producer);
+		struct zcnet_fill_desc fd = { .len = RX_BUF, .region = (__u16)rid };
+		struct zcnet_rx_desc e;
+		__u32 r = 0, seq = 0;
+		__u32 fprod;
+
+		if (prod == cons)
+			return;
+		memcpy(&e, zc_ring_slot(&c->rx, cons), sizeof(e));
+		zc_store_release(c->rx.consumer, cons + 1);
+		t->entries++;
+		if (e.region != rid || e.offset % RX_BUF ||
+		    e.offset >= self->mem_len || e.buf_len != RX_BUF ||
+		    e.data || e.len != RX_LEN || e.frame_len != RX_LEN ||
+		    e.flags != ZCNET_RX_COPIED) {
+			t->bad++;
+			zc_problem(t->msg, sizeof(t->msg), &t->np,
+				   "entry: region %u offset %llu buf_len %u data %u len %u frame_len %u flags 0x%x",
+				   e.region, (unsigned long long)e.offset,
+				   e.buf_len, e.data, e.len, e.frame_len,
+				   e.flags);
+			continue;
+		}
+		if (zc_frame_tag(self->mem + e.offset, e.len, &r, &seq) ||
+		    r != run) {
+			t->bad++;
+			zc_problem(t->msg, sizeof(t->msg), &t->np,
+				   "entry at %llu: not one of our frames",
+				   (unsigned long long)e.offset);
+		} else {
+			zc_frame_fill(want, RX_LEN, self->nif.mac,
+				      self->peer.mac, run, seq);
+			if (memcmp(want, self->mem + e.offset, RX_LEN)) {
+				t->bad++;
+				zc_problem(t->msg, sizeof(t->msg), &t->np,
+					   "seq %u: bytes differ", seq);
+			}
+			if (t->any && seq <= t->last_seq)
+				zc_problem(t->msg, sizeof(t->msg), &t->np,
+					   "seq %u after %llu", seq,
+					   (unsigned long long)t->last_seq);
+			t->last_seq = seq;
+			t->any = true;
+		}
+		fd.offset = e.offset;
+		fprod = zc_load_relaxed(c->fill.producer);
+		memcpy(zc_ring_slot(&c->fill, fprod), &fd, sizeof(fd));
+		zc_store_release(c->fill.producer, fprod + 1);
+	}
+}
+
+/*
+ * The receiving NIC is hot-removed while frames arrive: removal does not
+ * hang on the context's rx_handler, the context is unbound (UNBIND:
+ * ENOTCONN), whatever was received is whole, and the context receives
+ * again once bound to the NIC that came back.
+ */
+TEST_F_TIMEOUT(pci, hot_remove_while_receiving, 110)
+{
+	struct zc_netif back;
+	struct rx_tally t;
+	struct zcnet_stats st;
+	struct zc_ctx c;
+	char msg[256] = "";
+	__u64 mark;
+	uint64_t end;
+	int status, ret;
+	pid_t pid, sender;
+	__u32 rid, i, run = zc_new_run();
+
+	if (!(zc_features() & ZCNET_FEAT_RX))
+		SKIP(return, "this build does not offer ZCNET_FEAT_RX");
+	memset(&t, 0, sizeof(t));
+	ASSERT_EQ(0, zc_ctx_open(&c, 0, 0, 256, 256));
+	ASSERT_EQ(0, zc_reg(c.fd, self->mem, self->mem_len, &rid));
+	for (i = 0; i < self->mem_len / RX_BUF; i++) {
+		struct zcnet_fill_desc fd = { .offset = (__u64)i * RX_BUF,
+					      .len = RX_BUF,
+					      .region = (__u16)rid };
+		__u32 fprod = zc_load_relaxed(c.fill.producer);
+
+		memcpy(zc_ring_slot(&c.fill, fprod), &fd, sizeof(fd));
+		zc_store_release(c.fill.producer, fprod + 1);
+	}
+	ASSERT_EQ(0, bind_rx_test(c.fd, self->nif.ifindex));
+	sender = zc_fork();
+	ASSERT_LE(0, sender);
+	if (sender == 0)
+		rx_sender(self, run);
+
+	/* frames flow */
+	end = zc_now_ms() + 10000;
+	while (t.entries < 32 && zc_now_ms() < end) {
+		rx_reap(self, &c, rid, run, &t);
+		zc_sleep_ms(5);
+	}
+	ASSERT_LE(32U, t.entries) TH_LOG("no frames received");
+
+	/* hot-remove while frames arrive */
+	TH_LOG("removing %s", self->remove);
+	self->removed = true;
+	pid = zc_fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(zc_write_file(self->remove, "1") ? 1 : 0);
+	end = zc_now_ms() + 30000;
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		ASSERT_GT(end, zc_now_ms()) {
+			TH_LOG("PCI remove did not return in 30 s: is the device still held?");
+			kill(pid, SIGKILL);
+			zc_kill_wait(sender);
+		}
+		rx_reap(self, &c, rid, run, &t);
+		zc_sleep_ms(2);
+	}
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	rx_reap(self, &c, rid, run, &t);
+
+	/* unbound by the unregistration; what came is whole */
+	EXPECT_EQ(-ENOTCONN, zc_unbind(c.fd, ZCNET_BIND_RX));
+	EXPECT_EQ(-ENODEV, bind_rx_test(c.fd, self->nif.ifindex));
+	ASSERT_EQ(0, zc_get_stats(c.fd, &st));
+	EXPECT_EQ(t.entries, st.rx_frames);
+	EXPECT_EQ(0U, st.ring_errors);
+	EXPECT_EQ(0U, t.bad) TH_LOG("%s", t.msg);
+
+	/* back: bound to the new device, it receives again */
+	ret = restore_nic(self, msg, sizeof(msg));
+	if (ret)
+		zc_kill_wait(sender);
+	ASSERT_EQ(0, ret) TH_LOG("%s", msg);
+	self->removed = false;
+	ASSERT_EQ(0, zc_netif_get(self->env.iface, &back));
+	ret = (int)bind_rx_test(c.fd, back.ifindex);
+	if (ret)
+		zc_kill_wait(sender);
+	ASSERT_EQ(0, ret);
+	mark = t.entries;
+	end = zc_now_ms() + 10000;
+	while (t.entries < mark + 32 && zc_now_ms() < end) {
+		rx_reap(self, &c, rid, run, &t);
+		zc_sleep_ms(5);
+	}
+	zc_kill_wait(sender);
+	EXPECT_LE(mark + 32, t.entries) TH_LOG("nothing received after the NIC came back");
+	EXPECT_EQ(0U, t.bad) TH_LOG("%s", t.msg);
+	EXPECT_EQ(0, zc_unbind(c.fd, ZCNET_BIND_RX));
 	zc_ctx_close(&c);
 }
 

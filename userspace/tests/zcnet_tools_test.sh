@@ -10,6 +10,7 @@ set -u
 B=${1:?usage: $0 BUILD_DIR}
 SEND=$B/zcnet-send
 AFP=$B/zcnet-afp
+RECV=$B/zcnet-recv
 T=$(mktemp -d "${TMPDIR:-/tmp}/zcnet-tools-test.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 fails=0
@@ -47,7 +48,7 @@ usage_case() {
 # A name no interface has.
 NOIF=zcnotanif0
 
-for tool in "$SEND" "$AFP"; do
+for tool in "$SEND" "$AFP" "$RECV"; do
 	expect 0 "$tool" -h
 	has "$T/out" "Usage: $(basename "$tool")"
 	expect 0 "$tool" --help
@@ -108,6 +109,27 @@ expect 2 "$AFP" bogus
 has "$T/err" "unknown mode 'bogus'"
 expect 2 "$AFP" send -i lo -s 1500
 has "$T/err" "-n FRAMES or -t SECONDS"
+
+# zcnet-recv
+for args in "" "-i" "-x" "--bogus" "-i lo extra" \
+	"-i lo -n 0" "-i lo -n abc" "-i lo -n 5 -t 1" "-i lo -t 0" \
+	"-i lo -t abc" "-i lo --idle-timeout 0" "-i lo --idle-timeout x" \
+	"-i lo -r 7" "-i lo -r 100" "-i lo -r 65536" \
+	"-i lo -b 0" "-i lo -b 100" "-i lo -b 32" "-i lo -b 131072" \
+	"-i lo -b x" "-i lo --match" "-i lo --match foo" \
+	"-i lo --match udp:" "-i lo --match udp:0" "-i lo --match udp:65536" \
+	"-i lo --match udp:x" "-i lo --match ethertype:" \
+	"-i lo --match ethertype:0" "-i lo --match ethertype:0x10000" \
+	"-i lo --match ethertype:zz" "-i lo --match all:1" \
+	"-i $NOIF" "-i aaaaaaaaaaaaaaaaaaaaaaaa"; do
+	usage_case "$RECV" "$args"
+done
+expect 2 "$RECV" -i lo --match udp:0
+has "$T/err" "bad match 'udp:0'"
+expect 2 "$RECV" -i lo -n 5 -t 1
+has "$T/err" "-n and -t exclude each other"
+expect 2 "$RECV" -i $NOIF
+has "$T/err" "no interface '$NOIF'"
 
 if [ "$fails" -ne 0 ]; then
 	echo "zcnet_tools_test: $fails failure(s)" >&2
