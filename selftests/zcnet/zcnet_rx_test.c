@@ -1099,6 +1099,30 @@ static int ip6_add(FIXTURE_DATA(rx) *self)
 }
 
 /*
+ * The UDP checksum over the pseudo-header verifies (0 means none on IPv4).
+ * A datagram the stack still marks CHECKSUM_PARTIAL must reach user space
+ * with its checksum finished.
+ */
+static bool udp_csum_ok(const unsigned char *ip, bool v6, unsigned int udp_len)
+{
+	const unsigned char *uh = ip + (v6 ? 40 : 20);
+	unsigned int k, from = v6 ? 8 : 12, to = v6 ? 40 : 20;
+	__u32 sum = IPPROTO_UDP + udp_len;
+
+	if (!v6 && !uh[6] && !uh[7])
+		return true;
+	for (k = from; k < to; k += 2)
+		sum += (__u32)(ip[k] << 8 | ip[k + 1]);
+	for (k = 0; k + 1 < udp_len; k += 2)
+		sum += (__u32)(uh[k] << 8 | uh[k + 1]);
+	if (udp_len & 1)
+		sum += (__u32)uh[udp_len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+/*
  * A UDP datagram (run, i) to port, as received: Ethernet, IPv4 or IPv6
  * without options, UDP, the payload.
  */
@@ -1145,6 +1169,9 @@ static void check_udp(FIXTURE_DATA(rx) *self, const struct zcnet_rx_desc *e,
 			p[ZC_ETH_HLEN + ip_len + 3]);
 	if (dport != port)
 		zc_problem(msg, size, np, "udp: to port %u", dport);
+	if (!udp_csum_ok(p + ZC_ETH_HLEN, v6, 8 + UDP_LEN))
+		zc_problem(msg, size, np, "udp: IPv%d checksum does not verify",
+			   v6 ? 6 : 4);
 	p += ZC_ETH_HLEN + ip_len + 8;
 	memcpy(&r, p, 4);
 	memcpy(&i, p + 4, 4);

@@ -251,7 +251,8 @@ struct zcnet_kick {
  *
  * Each matching frame, link-layer header included, is copied once into the
  * next buffer from the FILL ring and described on the RX ring with
- * ZCNET_RX_COPIED. A frame longer than its buffer is truncated to the
+ * ZCNET_RX_COPIED. A checksum the sender left to offload is finished in the
+ * copy. A VLAN tag the NIC stripped is not put back into the frame. A frame longer than its buffer is truncated to the
  * buffer and flagged ZCNET_RX_TRUNCATED. A fill descriptor with flags set,
  * len 0, or outside its region is consumed and skipped (rx_fill_rejected).
  * With no fill buffer, or no room on the RX ring, the frame is dropped and
