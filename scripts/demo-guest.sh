@@ -4,12 +4,14 @@
 #
 # The same stream of test frames (1500 bytes, at least ZCNET_DEMO_BYTES,
 # default 1 GiB) crosses from the first NIC to the second one, which lives in
-# network namespace ZCNET_PEER_NS: once sent with zcnet-send (zero copy),
-# once with zcnet-afp send (AF_PACKET send()). Each time `zcnet-afp recv` on
-# the peer NIC verifies every frame byte by byte. Ends with a side-by-side
-# summary between ZCNET-DEMO-SUMMARY-BEGIN/END and a line
-# "ZCNET-DEMO-VERDICT zcnet=<v> af_packet=<v>", <v> one of verified, failed,
-# unsupported. Exits 0 only if both transfers verified.
+# network namespace ZCNET_PEER_NS: sent with zcnet-send (zero copy) to a
+# `zcnet-afp recv` (AF_PACKET) on the peer NIC, sent with zcnet-afp send
+# (AF_PACKET send()) to the same receiver, and sent with zcnet-send to a
+# `zcnet-recv` (zcnet receive) on the peer NIC. Each receiver verifies every
+# frame byte by byte. Ends with a side-by-side summary between
+# ZCNET-DEMO-SUMMARY-BEGIN/END and a line "ZCNET-DEMO-VERDICT zcnet=<v>
+# af_packet=<v> zcnet_recv=<v>", <v> one of verified, failed, unsupported.
+# Exits 0 only if all three transfers verified.
 #
 # Environment (set by /init): ZCNET_IFACE, ZCNET_PEER_NS, ZCNET_PEER_IFACE,
 # ZCNET_TOOLS; optional ZCNET_DEMO_BYTES.
@@ -72,11 +74,13 @@ json_errors() {
 	echo "${e:-none}"
 }
 
-# start_receiver TAG: zcnet-afp recv on the peer NIC, in the background;
-# sets RECV_PID. Returns non-zero if it did not report ready in time.
+# start_receiver TAG: on the peer NIC, in the background, zcnet-recv for the
+# zrecv transfer and zcnet-afp recv otherwise; sets RECV_PID. Returns
+# non-zero if it did not report ready in time.
 start_receiver() {
-	local tag="$1" t=0
-	ip netns exec "$PEER_NS" "$TOOLS/zcnet-afp" recv -i "$PEER_IFACE" \
+	local tag="$1" t=0 recv=("$TOOLS/zcnet-afp" recv)
+	[[ $tag == zrecv ]] && recv=("$TOOLS/zcnet-recv")
+	ip netns exec "$PEER_NS" "${recv[@]}" -i "$PEER_IFACE" \
 		-n "$FRAMES" --idle-timeout "$IDLE" --strict-order \
 		--progress-file "$WORK/$tag.progress" -j \
 		>"$WORK/$tag-recv.json" 2>"$WORK/$tag-recv.err" &
@@ -110,36 +114,41 @@ finish_receiver() {
 	return "$rc"
 }
 
-run_zcnet() {
-	local pid rc t=0
-	say "zcnet: zcnet-send -i $IFACE -d $PEER_MAC -s $SIZE -n $FRAMES"
+# run_zsend TAG: zcnet-send, and for TAG zcnet the counters of its context
+run_zsend() {
+	local tag="$1" pid rc t=0
+	say "$tag: zcnet-send -i $IFACE -d $PEER_MAC -s $SIZE -n $FRAMES"
 	"$TOOLS/zcnet-send" -i "$IFACE" -d "$PEER_MAC" -s "$SIZE" -n "$FRAMES" \
-		--window "$WINDOW" --progress-file "$WORK/zcnet.progress" \
-		-j --linger 60 >"$WORK/zcnet-send.json" 2>"$WORK/zcnet-send.err" &
+		--window "$WINDOW" --progress-file "$WORK/$tag.progress" \
+		-j --linger 60 >"$WORK/$tag-send.json" 2>"$WORK/$tag-send.err" &
 	pid=$!
 	# The report comes before the context closes: read the counters of
 	# the still-open context with zcnet-stat, then let it go.
-	while kill -0 "$pid" 2>/dev/null && [[ ! -s $WORK/zcnet-send.json ]] &&
+	while kill -0 "$pid" 2>/dev/null && [[ ! -s $WORK/$tag-send.json ]] &&
 		((t < SEND_LIMIT)); do
 		sleep 1
 		t=$((t + 1))
 	done
-	if [[ -s $WORK/zcnet-send.json ]] && kill -0 "$pid" 2>/dev/null; then
+	if [[ -s $WORK/$tag-send.json ]] && kill -0 "$pid" 2>/dev/null; then
 		sleep 0.2
-		"$TOOLS/zcnet-stat" -p "$pid" >"$WORK/zcnet-stat.txt" 2>&1
+		[[ $tag == zcnet ]] &&
+			"$TOOLS/zcnet-stat" -p "$pid" >"$WORK/zcnet-stat.txt" 2>&1
 		kill -TERM "$pid" 2>/dev/null
 	fi
 	wait_pid "$pid" $((SEND_LIMIT > t ? SEND_LIMIT - t : 1))
 	rc=$?
-	say "zcnet: zcnet-send exited with status $rc"
-	sed 's/^/    /' "$WORK/zcnet-send.err"
-	echo "json zcnet-send: $(cat "$WORK/zcnet-send.json")"
-	if [[ -s $WORK/zcnet-stat.txt ]]; then
+	say "$tag: zcnet-send exited with status $rc"
+	sed 's/^/    /' "$WORK/$tag-send.err"
+	echo "json $tag-send: $(cat "$WORK/$tag-send.json")"
+	if [[ $tag == zcnet && -s $WORK/zcnet-stat.txt ]]; then
 		say "zcnet: zcnet-stat -p $pid after the transfer (context still open):"
 		sed 's/^/    /' "$WORK/zcnet-stat.txt"
 	fi
 	return "$rc"
 }
+
+run_zcnet() { run_zsend zcnet; }
+run_zrecv() { run_zsend zrecv; }
 
 run_afp() {
 	local pid rc
@@ -217,7 +226,7 @@ fmt_num() {
 	fi
 }
 
-row() { printf '%-28s %-26s %s\n' "$1" "$2" "$3"; }
+row() { printf '%-28s %-26s %-28s %s\n' "$1" "$2" "$3" "$4"; }
 
 column() { # TAG: fills C_<field> for the table
 	local tag="$1" s="$WORK/$1-send.json" r="$WORK/$1-recv.json" v bytes
@@ -234,7 +243,7 @@ column() { # TAG: fills C_<field> for the table
 	C_cpu="$(fmt_num "$(json_get "$s" cpu_s_per_gib)" %.2f)"
 	C_waits="$(fmt_num "$(json_get "$s" window_waits)" %s)"
 	v="$(json_get "$s" zerocopy_share)"
-	if [[ $tag == zcnet && -n $v && $v != null ]]; then
+	if [[ $tag != afp && -n $v && $v != null ]]; then
 		C_zc="$(awk -v z="$v" 'BEGIN { printf "%.2f%%", z * 100 }')"
 		C_err="$(json_errors "$s")"
 	else
@@ -243,7 +252,8 @@ column() { # TAG: fills C_<field> for the table
 	fi
 	v="VERDICT_$tag"
 	if [[ -s $r && ${!v} != unsupported ]]; then
-		C_ver="$(json_get "$r" verified) of $(json_get "$r" expected)"
+		v="$(json_get "$r" expected)"
+		C_ver="$(json_get "$r" verified) of ${v:-$FRAMES}"
 		C_lost="$(json_get "$r" lost) / $(json_get "$r" bad) / $(json_get "$r" duplicates) / $(json_get "$r" reordered)"
 	else
 		C_ver="-"
@@ -252,29 +262,37 @@ column() { # TAG: fills C_<field> for the table
 }
 
 summary() {
-	local z_frames z_gib z_secs z_gbit z_fps z_cpu z_zc z_err z_ver z_lost
-	local z_waits
+	local -A z a
+	local v
+	local f
 	column zcnet
-	z_frames="$C_frames" z_gib="$C_gib" z_secs="$C_secs" z_gbit="$C_gbit"
-	z_fps="$C_fps" z_cpu="$C_cpu" z_zc="$C_zc" z_err="$C_err"
-	z_ver="$C_ver" z_lost="$C_lost" z_waits="$C_waits"
+	for f in frames gib secs gbit fps cpu zc err ver lost waits; do
+		v="C_$f"
+		z[$f]="${!v}"
+	done
 	column afp
+	for f in frames gib secs gbit fps cpu zc err ver lost waits; do
+		v="C_$f"
+		a[$f]="${!v}"
+	done
+	column zrecv
 	echo "ZCNET-DEMO-SUMMARY-BEGIN"
 	echo "$SIZE-byte frames, $IFACE -> $PEER_IFACE (netns $PEER_NS), $(uname -r), $(nproc) vCPUs"
 	echo
-	row "" "zcnet-send (zero copy)" "zcnet-afp send (AF_PACKET)"
-	row "frames sent" "$z_frames" "$C_frames"
-	row "GiB" "$z_gib" "$C_gib"
-	row "seconds" "$z_secs" "$C_secs"
-	row "frames/s" "$z_fps" "$C_fps"
-	row "Gbit/s" "$z_gbit" "$C_gbit"
-	row "guest CPU s per GiB (1)" "$z_cpu" "$C_cpu"
-	row "zero-copy share" "$z_zc" "$C_zc"
-	row "completion errors" "$z_err" "$C_err"
-	row "held back by receiver (2)" "$z_waits" "$C_waits"
-	row "receiver: verified" "$z_ver" "$C_ver"
-	row "  lost/bad/dup/reordered" "$z_lost" "$C_lost"
-	row "verdict" "$VERDICT_zcnet" "$VERDICT_afp"
+	row "sender" "zcnet-send (zero copy)" "zcnet-afp send (AF_PACKET)" "zcnet-send (zero copy)"
+	row "receiver" "zcnet-afp recv (AF_PACKET)" "zcnet-afp recv (AF_PACKET)" "zcnet-recv (zcnet)"
+	row "frames sent" "${z[frames]}" "${a[frames]}" "$C_frames"
+	row "GiB" "${z[gib]}" "${a[gib]}" "$C_gib"
+	row "seconds" "${z[secs]}" "${a[secs]}" "$C_secs"
+	row "frames/s" "${z[fps]}" "${a[fps]}" "$C_fps"
+	row "Gbit/s" "${z[gbit]}" "${a[gbit]}" "$C_gbit"
+	row "guest CPU s per GiB (1)" "${z[cpu]}" "${a[cpu]}" "$C_cpu"
+	row "zero-copy share" "${z[zc]}" "${a[zc]}" "$C_zc"
+	row "completion errors" "${z[err]}" "${a[err]}" "$C_err"
+	row "held back by receiver (2)" "${z[waits]}" "${a[waits]}" "$C_waits"
+	row "receiver: verified" "${z[ver]}" "${a[ver]}" "$C_ver"
+	row "  lost/bad/dup/reordered" "${z[lost]}" "${a[lost]}" "$C_lost"
+	row "verdict" "$VERDICT_zcnet" "$VERDICT_afp" "$VERDICT_zrecv"
 	echo
 	echo "(1) busy time of all guest CPUs from /proc/stat during the send"
 	echo "    (sender, receiver and both NICs' kernel work), per GiB sent."
@@ -290,7 +308,7 @@ summary() {
 		sed 's/^/  /' "$WORK/zcnet-stat.txt"
 	fi
 	echo "ZCNET-DEMO-SUMMARY-END"
-	echo "ZCNET-DEMO-VERDICT zcnet=$VERDICT_zcnet af_packet=$VERDICT_afp"
+	echo "ZCNET-DEMO-VERDICT zcnet=$VERDICT_zcnet af_packet=$VERDICT_afp zcnet_recv=$VERDICT_zrecv"
 }
 
 mkdir -p "$WORK"
@@ -298,12 +316,14 @@ PEER_MAC="$(ip -n "$PEER_NS" -o link show dev "$PEER_IFACE" |
 	sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')"
 say "sending $FRAMES frames of $SIZE bytes ($BYTES bytes or more) from $IFACE to $PEER_IFACE ($PEER_MAC) in netns $PEER_NS"
 say "$IFACE: $(ethtool -k "$IFACE" | grep -E '^(scatter-gather|tx-checksumming):' | tr '\n' ' ')"
-VERDICT_zcnet=failed VERDICT_afp=failed
+VERDICT_zcnet=failed VERDICT_afp=failed VERDICT_zrecv=failed
 if [[ -z $PEER_MAC ]]; then
 	say "no MAC address for $PEER_IFACE in netns $PEER_NS"
 else
 	transfer zcnet
 	transfer afp
+	transfer zrecv
 fi
 summary
-[[ $VERDICT_zcnet == verified && $VERDICT_afp == verified ]]
+[[ $VERDICT_zcnet == verified && $VERDICT_afp == verified &&
+	$VERDICT_zrecv == verified ]]

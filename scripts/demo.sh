@@ -115,12 +115,14 @@ echo
 verdict="$(grep -m1 '^ZCNET-DEMO-VERDICT ' <<<"$log" || true)"
 zc="$(sed -n 's/.* zcnet=\([a-z]*\).*/\1/p' <<<"$verdict")"
 afp="$(sed -n 's/.* af_packet=\([a-z]*\).*/\1/p' <<<"$verdict")"
+zr="$(sed -n 's/.* zcnet_recv=\([a-z]*\).*/\1/p' <<<"$verdict")"
 for p in "${problems[@]}"; do
 	echo "demo: $p"
 done
 say "logs: $out/guest/ (results.log, console.log)"
-if [[ $zc == verified && $afp == verified ]] && ((${#problems[@]} == 0)); then
-	echo "demo: both transfers verified: every frame arrived byte-exact (zcnet and AF_PACKET)"
+if [[ $zc == verified && $afp == verified && $zr == verified ]] &&
+	((${#problems[@]} == 0)); then
+	echo "demo: all three transfers verified: every frame arrived byte-exact (zcnet to AF_PACKET, AF_PACKET to AF_PACKET, zcnet to zcnet)"
 	exit 0
 fi
 case "$zc" in
@@ -134,5 +136,10 @@ verified) afp_text="verified" ;;
 "") afp_text="no result" ;;
 *) afp_text="FAILED verification" ;;
 esac
-echo "demo: NOT both verified: zcnet: $zc_text; AF_PACKET: $afp_text"
+case "$zr" in
+verified) zr_text="verified" ;;
+"") zr_text="no result" ;;
+*) zr_text="FAILED verification" ;;
+esac
+echo "demo: NOT all verified: zcnet: $zc_text; AF_PACKET: $afp_text; zcnet to zcnet-recv: $zr_text"
 exit 1

@@ -51,10 +51,12 @@ struct options {
 	uint32_t buf_size;
 	bool strict_order;
 	bool json;
+	const char *progress_path;	/* flow control for the sender */
 };
 
 struct recv_state {
 	const struct options *o;
+	struct progress pg;		/* fd -1: none */
 	uint8_t *base;
 	size_t region_len;
 	uint32_t region;
@@ -105,6 +107,8 @@ static void usage(FILE *out)
 "  -b, --buf-size BYTES     bytes per buffer, a multiple of %d in %d..%d\n"
 "                           (default %d); longer frames are truncated\n"
 "      --strict-order       a frame out of sequence order is a failure\n"
+"      --progress-file PATH publish one past the highest seq received, for\n"
+"                           a sender's --window (zcnet-send, zcnet-afp)\n"
 "  -j, --json               print one JSON object instead of text\n"
 "  -h, --help               show this help\n"
 "\n"
@@ -124,6 +128,7 @@ static void usage(FILE *out)
 enum {
 	OPT_IDLE = 256,
 	OPT_STRICT,
+	OPT_PROGRESS,
 };
 
 static bool parse_match(const char *s, struct options *o)
@@ -172,6 +177,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		{ "ring", required_argument, NULL, 'r' },
 		{ "buf-size", required_argument, NULL, 'b' },
 		{ "strict-order", no_argument, NULL, OPT_STRICT },
+		{ "progress-file", required_argument, NULL, OPT_PROGRESS },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -236,6 +242,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_STRICT:
 			o->strict_order = true;
+			break;
+		case OPT_PROGRESS:
+			if (!*optarg)
+				usage_error("empty progress file name");
+			o->progress_path = optarg;
 			break;
 		case 'j':
 			o->json = true;
@@ -515,6 +526,8 @@ static const char *run(struct zcnet_ctx *ctx, struct recv_state *st, int efd,
 			zcnet_ring_unpeek(rx, n - i);
 		if (reposted)
 			zcnet_ring_submit(fill, reposted);
+		if (st->pg.map && st->unique)
+			progress_store(&st->pg, st->max_seq + 1);
 		if (o->frames && st->frames >= o->frames)
 			return "frame count";
 	}
@@ -796,6 +809,15 @@ int main(int argc, char **argv)
 		"%u buffers of %u bytes\n", match_str(&o, m, sizeof(m)),
 		ifc.name, ifc.ifindex, ns, o.ring, o.buf_size);
 
+	if (o.progress_path) {
+		err = progress_create(o.progress_path, &st.pg);
+		if (err) {
+			errmsg("cannot create progress file %s: %s",
+			       o.progress_path, strerror(-err));
+			rc = EXIT_FAILED;
+			goto out;
+		}
+	}
 	why = run(ctx, &st, efd, stop);
 	st.stats_valid = !zcnet_get_stats(ctx, &st.stats);
 	zcnet_unbind(ctx, ZCNET_BIND_RX);
@@ -804,6 +826,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	rc = ok ? 0 : EXIT_FAILED;
 out:
+	progress_close(&st.pg);
 	zcnet_close(ctx);
 	zcnet_mem_free(&mem);
 	free(st.posted);
