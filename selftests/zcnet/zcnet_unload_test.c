@@ -207,6 +207,37 @@ TEST_F(unload, busy_while_ring_mapped)
 	expect_reload(_metadata, self->ko);
 }
 
+/*
+ * Where the module offers them, bind TX and RX to the test NIC and leave
+ * receive buffers posted, so that close has a device to let go of.
+ */
+static void bind_with_buffers_posted(struct __test_metadata *_metadata,
+				     int fd, const struct zcnet_offsets *off,
+				     __u32 id, size_t pg)
+{
+	const char *iface = getenv("ZCNET_IFACE");
+	struct zcnet_fill_desc *f;
+	struct zc_ring fill;
+	__u32 i;
+	__u64 need = ZCNET_FEAT_TX_RAW | ZCNET_FEAT_RX;
+
+	if (!iface || (zc_features() & need) != need)
+		return;
+	ASSERT_EQ(0, zc_ring_map(fd, &off->fill, &fill));
+	for (i = 0; i < 4; i++) {
+		f = (struct zcnet_fill_desc *)(fill.desc +
+					       (size_t)i * fill.entry_size);
+		*f = (struct zcnet_fill_desc){
+			.offset = (4 + i) * pg, .len = (__u32)pg, .region = (__u16)id,
+		};
+	}
+	__atomic_store_n(fill.producer, 4, __ATOMIC_RELEASE);
+	ASSERT_EQ(0, zc_bind(fd, ZCNET_BIND_TX | ZCNET_BIND_RX,
+			     if_nametoindex(iface), ZCNET_QUEUE_ANY));
+	EXPECT_TRUE(busy(unload_once()));
+	zc_ring_unmap(&fill);
+}
+
 TEST_F(unload, after_close_with_everything_set_up)
 {
 	size_t pg = zc_page_size();
@@ -231,6 +262,7 @@ TEST_F(unload, after_close_with_everything_set_up)
 	ASSERT_EQ(1, zc_kick(self->fd, 0));
 	/* one more left pending in TX */
 	ASSERT_EQ(0, zc_tx_push(&self->ring, &d));
+	bind_with_buffers_posted(_metadata, self->fd, &off, id, pg);
 
 	zc_ring_unmap(&self->ring);
 	close(self->fd);
