@@ -40,38 +40,6 @@ static const char *tx_skip_reason(struct zc_env *env)
 	return NULL;
 }
 
-/* Run fn in a forked child; it fills up to nres results, sent back. */
-static int child_results(void (*fn)(long *r, const void *arg), const void *arg,
-			 long *res, int nres)
-{
-	int p[2], i;
-	pid_t pid;
-
-	for (i = 0; i < nres; i++)
-		res[i] = -9999;
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	pid = zc_fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		long r[16];
-
-		close(p[0]);
-		for (i = 0; i < 16; i++)
-			r[i] = -9999;
-		fn(r, arg);
-		zc_write_full(p[1], r, sizeof(r[0]) * (size_t)nres);
-		_exit(0);
-	}
-	close(p[1]);
-	if (zc_read_full(p[0], res, sizeof(res[0]) * (size_t)nres))
-		res[0] = -9998;
-	close(p[0]);
-	zc_wait(pid);
-	return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* BIND, UNBIND, SET_PARAM                                             */
 /* ------------------------------------------------------------------ */
@@ -404,7 +372,7 @@ TEST_F(bind, unprivileged_eperm)
 	self->old_mode = sb.st_mode & 07777;
 	ASSERT_EQ(0, chmod(ZC_DEV_PATH, 0666));
 	self->chmodded = true;
-	ASSERT_EQ(0, child_results(unpriv_bind_child, &ifindex, r, 5));
+	ASSERT_EQ(0, zc_child_results(unpriv_bind_child, &ifindex, r, 5));
 	ASSERT_EQ(0, r[0]) TH_LOG("could not become uid %d", ZC_NOBODY);
 	ASSERT_EQ(0, r[1]) TH_LOG("open as uid %d", ZC_NOBODY);
 	ASSERT_EQ(0, r[2]);
@@ -448,7 +416,7 @@ TEST_F(bind, userns_owner_has_permission)
 	self->old_mode = sb.st_mode & 07777;
 	ASSERT_EQ(0, chmod(ZC_DEV_PATH, 0666));
 	self->chmodded = true;
-	ASSERT_EQ(0, child_results(userns_bind_child, NULL, r, 7));
+	ASSERT_EQ(0, zc_child_results(userns_bind_child, NULL, r, 7));
 	ASSERT_EQ(0, r[0]);
 	ASSERT_EQ(0, r[1]);
 	if (r[2])

@@ -232,6 +232,42 @@ static inline int zc_wait(pid_t pid)
 }
 
 /*
+ * Run fn in a forked child that fills up to nres (at most 16) results,
+ * sent back through a pipe; -9999 marks a result the child did not set,
+ * -9998 a child that died before sending.
+ */
+static inline int zc_child_results(void (*fn)(long *r, const void *arg),
+				   const void *arg, long *res, int nres)
+{
+	int p[2], i;
+	pid_t pid;
+
+	for (i = 0; i < nres; i++)
+		res[i] = -9999;
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = zc_fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		long r[16];
+
+		close(p[0]);
+		for (i = 0; i < 16; i++)
+			r[i] = -9999;
+		fn(r, arg);
+		zc_write_full(p[1], r, sizeof(r[0]) * (size_t)nres);
+		_exit(0);
+	}
+	close(p[1]);
+	if (zc_read_full(p[0], res, sizeof(res[0]) * (size_t)nres))
+		res[0] = -9998;
+	close(p[0]);
+	zc_wait(pid);
+	return 0;
+}
+
+/*
  * Turn the calling (forked) process into an unprivileged user: memlock
  * limit first (lowering it needs no privilege, but do it while root),
  * then groups, gid and uid. Changing the euid clears the parent-death
