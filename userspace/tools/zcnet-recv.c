@@ -254,19 +254,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'h':
 			usage(stdout);
 			exit(0);
-		case ':':
-			usage_error("option '%s' needs a value",
-				    argv[optind - 1]);
 		default:
-			if (optopt)
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			bad_option(c, argv);
 		}
 	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	if (!o->iface)
-		usage_error("no interface given (-i IFACE)");
+	end_of_options(argc, argv, o->iface);
 	if (have_n && have_t)
 		usage_error("-n and -t exclude each other");
 }

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include <getopt.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -430,4 +431,21 @@ void progress_close(struct progress *p)
 	if (p->map)
 		close(p->fd);
 	memset(p, 0, sizeof(*p));
+}
+
+void bad_option(int c, char **argv)
+{
+	if (c == ':')
+		usage_error("option '%s' needs a value", argv[optind - 1]);
+	if (optopt)
+		usage_error("unknown option '-%c'", optopt);
+	usage_error("unknown option '%s'", argv[optind - 1]);
+}
+
+void end_of_options(int argc, char **argv, const char *iface)
+{
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (!iface)
+		usage_error("no interface given (-i IFACE)");
 }

@@ -20,6 +20,10 @@ extern const char *util_prog;
 /* "PROG: message" on stderr, then exit(EXIT_USAGE) with a hint at -h. */
 void __attribute__((noreturn, format(printf, 1, 2)))
 usage_error(const char *fmt, ...);
+/* getopt_long() returned '?' or ':' for argv: says which, exits 2. */
+__attribute__((noreturn)) void bad_option(int c, char **argv);
+/* No arguments may follow the options, and -i IFACE is required. */
+void end_of_options(int argc, char **argv, const char *iface);
 
 /* "PROG: message" on stderr. */
 void __attribute__((format(printf, 1, 2))) errmsg(const char *fmt, ...);
