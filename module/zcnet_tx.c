@@ -4,6 +4,7 @@
 #include "zcnet_cq.h"
 #include "zcnet_ctx.h"
 #include "zcnet_region.h"
+#include "zcnet_sock.h"
 #include "zcnet_tx.h"
 #include "zcnet_xmit.h"
 
@@ -49,16 +50,18 @@ static bool zcnet_tx_one(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 		r = zcnet_region_get(ctx, d->region);
 		err = r ? zcnet_buf_check(r->len, d->offset, d->len) : -EINVAL;
 	}
-	if (!err && !(d->flags & (ZCNET_TX_NOP | ZCNET_TX_SOCK)))
+	if (!err && (d->flags & ZCNET_TX_SOCK))
+		return !zcnet_ssend_queue(ctx, d, r, result);
+	if (!err && !(d->flags & ZCNET_TX_NOP))
 		return !zcnet_xmit_prepare(ctx, d, r, result);
 	if (r)
 		zcnet_region_put(r);
-	if (!err && (d->flags & ZCNET_TX_NOP)) {
+	if (!err) {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_nops);
 		*result = d->len;
 	} else {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
-		*result = err ? err : -ENOTCONN;
+		*result = err;
 	}
 	return false;
 }
@@ -96,6 +99,7 @@ int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget)
 	}
 	if (!busy)
 		zcnet_xmit_flush(ctx);
+	zcnet_sock_push_all(ctx);
 	zcnet_cq_unreserve(ctx, n - i);
 	zcnet_ring_cons_release(tx, i);
 	zcnet_cq_batch_end(ctx);

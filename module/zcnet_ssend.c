@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/net.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+
+#include "zcnet_ctx.h"
+#include "zcnet_region.h"
+#include "zcnet_sock.h"
+#include "zcnet_txbuf.h"
+
+/*
+ * Queues a checked socket descriptor on its slot. Takes over the region
+ * reference. Returns 0 when the descriptor completes later, or an error
+ * for the caller to complete it with now. zcnet_sock_push_all() sends.
+ */
+int zcnet_ssend_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
+		      struct zcnet_region *r, s32 *result)
+{
+	struct zcnet_sock *s = zcnet_sock_lookup(ctx, d->sock);
+	struct zcnet_txbuf *t;
+	unsigned long flags;
+
+	lockdep_assert_held(&ctx->tx_lock);
+	*result = 0;
+	if (!s)
+		*result = -ENOTCONN;
+	else if ((d->flags & ZCNET_TX_MORE) && !s->stream)
+		*result = -EINVAL;
+	if (*result) {
+		zcnet_region_put(r);
+		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
+		return *result;
+	}
+	t = zcnet_txbuf_alloc(ctx, r, d->cookie, d->len);
+	if (!t) {
+		zcnet_region_put(r);
+		*result = -ENOMEM;
+		return *result;
+	}
+	kref_get(&s->ref);
+	t->sock = s;
+	t->offset = d->offset;
+	t->len = d->len;
+	t->more = d->flags & ZCNET_TX_MORE;
+	t->copied = d->len <= READ_ONCE(ctx->sock_copy_threshold);
+
+	mutex_lock(&s->lock);
+	spin_lock_irqsave(&s->order_lock, flags);
+	list_add_tail(&t->order, &s->order);
+	spin_unlock_irqrestore(&s->order_lock, flags);
+	list_add_tail(&t->node, &s->queue);
+	mutex_unlock(&s->lock);
+	ctx->sock_push |= BIT(d->sock);
+	return 0;
+}
+
+/* The socket has taken the whole buffer, or never will. */
+static void zcnet_ssend_end(struct zcnet_sock *s, struct zcnet_txbuf *t,
+			    s32 result)
+{
+	struct zcnet_counters *c = &s->ctx->stats;
+
+	list_del(&t->node);
+	t->result = result;
+	if (result >= 0) {
+		zcnet_stat_inc(c, ZCNET_STAT_tx_frames);
+		zcnet_stat_add(c, ZCNET_STAT_tx_bytes, t->len);
+	}
+	zcnet_txbuf_put(t);
+}
+
+/*
+ * One sendmsg() of what is left of the buffer, at most ZCNET_SOCK_BVECS
+ * pages. Zero copy hands the pages over with the descriptor's own
+ * ubuf_info, as MSG_ZEROCOPY would with one of its own.
+ */
+static int zcnet_ssend_one(struct zcnet_sock *s, struct zcnet_txbuf *t)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+	struct page **pages = t->region->pin.pages;
+	u64 off = t->offset + t->sent;
+	u32 left = t->len - t->sent;
+	unsigned int n = 0;
+	size_t bytes = 0;
+	u32 len, poff;
+
+	while (left && n < ZCNET_SOCK_BVECS) {
+		poff = offset_in_page(off);
+		len = min_t(u32, left, PAGE_SIZE - poff);
+		bvec_set_page(&s->bvec[n++], pages[off >> PAGE_SHIFT], len,
+			      poff);
+		off += len;
+		left -= len;
+		bytes += len;
+	}
+	if (left && !s->stream)
+		return -EMSGSIZE;
+	if (left || t->more)
+		msg.msg_flags |= MSG_MORE;
+	if (!t->copied) {
+		msg.msg_flags |= MSG_ZEROCOPY;
+		msg.msg_ubuf = &t->ubuf;
+	}
+	if (s->addrlen) {
+		msg.msg_name = &s->addr;
+		msg.msg_namelen = s->addrlen;
+	}
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, s->bvec, n, bytes);
+	return sock_sendmsg(s->sock, &msg);
+}
+
+/*
+ * Sends the slot's queue in order until it is empty or the socket is full.
+ * blocked is set before every attempt, so a wake-up that lands while
+ * sendmsg() fails for want of room finds it set and queues the work;
+ * at worst the work finds nothing to do.
+ */
+void zcnet_ssend_push(struct zcnet_sock *s)
+{
+	struct zcnet_txbuf *t;
+	int ret;
+
+	mutex_lock(&s->lock);
+	if (s->blocked && !list_empty(&s->queue))
+		zcnet_stat_inc(&s->ctx->stats, ZCNET_STAT_sock_resumes);
+	while (!s->detached &&
+	       (t = list_first_entry_or_null(&s->queue, struct zcnet_txbuf,
+					     node))) {
+		if (s->err) {
+			zcnet_ssend_end(s, t, -EPIPE);
+			continue;
+		}
+		WRITE_ONCE(s->blocked, true);
+		smp_mb(); /* blocked before the socket's room is checked */
+		ret = zcnet_ssend_one(s, t);
+		if (ret == -EAGAIN)
+			goto out;
+		if (!ret)
+			ret = -EIO;
+		if (ret < 0) {
+			if (s->stream)
+				s->err = ret;
+			zcnet_ssend_end(s, t, ret);
+			continue;
+		}
+		t->sent += ret;
+		if (t->sent == t->len)
+			zcnet_ssend_end(s, t, t->len);
+	}
+	WRITE_ONCE(s->blocked, false);
+out:
+	mutex_unlock(&s->lock);
+}
+
+/* Detach: what the socket has not taken completes with -ECANCELED. */
+void zcnet_ssend_cancel(struct zcnet_sock *s)
+{
+	struct zcnet_txbuf *t, *tmp;
+
+	mutex_lock(&s->lock);
+	s->detached = true;
+	list_for_each_entry_safe(t, tmp, &s->queue, node)
+		zcnet_ssend_end(s, t, -ECANCELED);
+	mutex_unlock(&s->lock);
+}
+
+/*
+ * The stack released the buffer. Completions of a slot are posted in the
+ * order the descriptors were queued: one released early waits, marked
+ * done, for those before it. Posting under order_lock keeps two CPUs from
+ * reordering what each took off the list. Any context.
+ */
+void zcnet_ssend_done(struct zcnet_txbuf *t)
+{
+	struct zcnet_sock *s = t->sock;
+	struct zcnet_txbuf *pos, *tmp;
+	unsigned long flags;
+
+	kref_get(&s->ref);
+	spin_lock_irqsave(&s->order_lock, flags);
+	t->done = true;
+	list_for_each_entry_safe(pos, tmp, &s->order, order) {
+		if (!pos->done)
+			break;
+		list_del(&pos->order);
+		zcnet_txbuf_post(pos);
+	}
+	spin_unlock_irqrestore(&s->order_lock, flags);
+	zcnet_sock_put(s);
+}
