@@ -69,33 +69,55 @@ static void zcnet_ssend_end(struct zcnet_sock *s, struct zcnet_txbuf *t,
 	zcnet_txbuf_put(t);
 }
 
-/*
- * One sendmsg() of what is left of the buffer, at most ZCNET_SOCK_BVECS
- * pages. Zero copy hands the pages over with the descriptor's own
- * ubuf_info, as MSG_ZEROCOPY would with one of its own.
- */
-static int zcnet_ssend_one(struct zcnet_sock *s, struct zcnet_txbuf *t)
+/* Appends what is left of t's buffer to s->bvec, as far as it has room. */
+static size_t zcnet_ssend_bvecs(struct zcnet_sock *s, struct zcnet_txbuf *t,
+				unsigned int *n)
 {
-	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
 	struct page **pages = t->region->pin.pages;
 	u64 off = t->offset + t->sent;
 	u32 left = t->len - t->sent;
-	unsigned int n = 0;
 	size_t bytes = 0;
 	u32 len, poff;
 
-	while (left && n < ZCNET_SOCK_BVECS) {
+	while (left && *n < ZCNET_SOCK_BVECS) {
 		poff = offset_in_page(off);
 		len = min_t(u32, left, PAGE_SIZE - poff);
-		bvec_set_page(&s->bvec[n++], pages[off >> PAGE_SHIFT], len,
+		bvec_set_page(&s->bvec[(*n)++], pages[off >> PAGE_SHIFT], len,
 			      poff);
 		off += len;
 		left -= len;
 		bytes += len;
 	}
-	if (left && !s->stream)
+	return bytes;
+}
+
+/*
+ * One sendmsg() from the head of the queue, at most ZCNET_SOCK_BVECS
+ * pages. Zero copy sends what is left of one buffer with the descriptor's
+ * own ubuf_info, as MSG_ZEROCOPY would with one of its own. Copied
+ * descriptors of a stream that follow each other go in one call, which
+ * saves the per-call cost that makes small writes expensive.
+ */
+static int zcnet_ssend_one(struct zcnet_sock *s, struct zcnet_txbuf *t)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+	struct zcnet_txbuf *last = t;
+	unsigned int n = 0;
+	size_t bytes, part;
+
+	bytes = part = zcnet_ssend_bvecs(s, t, &n);
+	if (t->sent + part < t->len && !s->stream)
 		return -EMSGSIZE;
-	if (left || t->more)
+	if (s->stream && t->copied) {
+		list_for_each_entry_continue(last, &s->queue, node) {
+			if (!last->copied || n == ZCNET_SOCK_BVECS)
+				break;
+			part = zcnet_ssend_bvecs(s, last, &n);
+			bytes += part;
+		}
+		last = list_prev_entry(last, node);
+	}
+	if (last->sent + part < last->len || last->more)
 		msg.msg_flags |= MSG_MORE;
 	if (!t->copied) {
 		msg.msg_flags |= MSG_ZEROCOPY;
@@ -107,6 +129,22 @@ static int zcnet_ssend_one(struct zcnet_sock *s, struct zcnet_txbuf *t)
 	}
 	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, s->bvec, n, bytes);
 	return sock_sendmsg(s->sock, &msg);
+}
+
+/* The socket took bytes from the head of the queue on. */
+static void zcnet_ssend_took(struct zcnet_sock *s, size_t bytes)
+{
+	struct zcnet_txbuf *t;
+	u32 n;
+
+	while (bytes) {
+		t = list_first_entry(&s->queue, struct zcnet_txbuf, node);
+		n = min_t(size_t, bytes, t->len - t->sent);
+		t->sent += n;
+		bytes -= n;
+		if (t->sent == t->len)
+			zcnet_ssend_end(s, t, t->len);
+	}
 }
 
 /*
@@ -135,6 +173,11 @@ void zcnet_ssend_push(struct zcnet_sock *s)
 		ret = zcnet_ssend_one(s, t);
 		if (ret == -EAGAIN)
 			goto out;
+		/* The kicker has a signal pending: the work item goes on. */
+		if (ret == -ERESTARTSYS || ret == -EINTR) {
+			queue_work(zcnet_wq, &s->work);
+			goto out;
+		}
 		if (!ret)
 			ret = -EIO;
 		if (ret < 0) {
@@ -143,9 +186,7 @@ void zcnet_ssend_push(struct zcnet_sock *s)
 			zcnet_ssend_end(s, t, ret);
 			continue;
 		}
-		t->sent += ret;
-		if (t->sent == t->len)
-			zcnet_ssend_end(s, t, t->len);
+		zcnet_ssend_took(s, ret);
 	}
 	WRITE_ONCE(s->blocked, false);
 out:

@@ -578,6 +578,60 @@ TEST_F(sock, tcp_small_copied)
 	close(tx);
 }
 
+/*
+ * Copied and zero-copy writes of many sizes interleaved on one stream
+ * (several copied ones share a sendmsg()): the bytes arrive in ring
+ * order and each completion carries its own length.
+ */
+TEST_F(sock, tcp_mixed_sizes)
+{
+	static const __u32 sizes[] = { 100, 5000, 70000, 1, 4096, 4097,
+				       300000, 2000, 2000, 2000, 65536, 7 };
+	const unsigned int nsizes = sizeof(sizes) / sizeof(sizes[0]);
+	const unsigned int n = 40 * nsizes;
+	struct sink k = sink_new(false, false);
+	struct zcnet_cq_entry e;
+	unsigned int i, done = 0, bad = 0, order = 0;
+	uint64_t pos = 0, off = 0, total = 0;
+	int tx;
+
+	ASSERT_EQ(0, zc_set_param(self->c.fd, ZCNET_PARAM_SOCK_COPY_THRESHOLD,
+				  4096));
+	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
+	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &(__u32){ 0 }));
+	for (i = 0; i < n; i++) {
+		__u32 len = sizes[i % nsizes];
+		struct zcnet_tx_desc d;
+
+		/* buffers laid out one after another, never reused */
+		if (off + len > MEM_LEN)
+			break;
+		pat_fill(self->mem + off, pos, len);
+		d = sdesc(self->id, off, len, 0, i);
+		while (zc_tx_push(&self->c.tx, &d)) {
+			ASSERT_LE(0, zc_kick(self->c.fd, 0));
+			zc_sleep_ms(1);
+		}
+		off += len;
+		pos += len;
+	}
+	total = pos;
+	ASSERT_LE(0, zc_kick(self->c.fd, 0));
+	while (done < i && zc_cq_collect(&self->c, &e, 1, WAIT_MS) == 1) {
+		order += e.cookie != done;
+		bad += e.result != (__s32)sizes[e.cookie % nsizes];
+		done++;
+	}
+	EXPECT_EQ(i, done);
+	EXPECT_EQ(0U, order);
+	EXPECT_EQ(0U, bad);
+	shutdown(tx, SHUT_WR);
+	sink_join(&k);
+	EXPECT_EQ(total, k.bytes);
+	EXPECT_EQ(0U, k.bad);
+	close(tx);
+}
+
 /* The program's fd may go at once: the context holds its own reference. */
 TEST_F(sock, close_fd_in_flight)
 {
