@@ -10,6 +10,7 @@
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
+#include "zcnet_cq.h"
 #include "zcnet_ctx.h"
 #include "zcnet_sock.h"
 
@@ -107,6 +108,8 @@ static struct zcnet_sock *zcnet_sock_new(struct zcnet_ctx *ctx,
 	s->stream = sock->sk->sk_type == SOCK_STREAM;
 	mutex_init(&s->lock);
 	INIT_LIST_HEAD(&s->queue);
+	spin_lock_init(&s->in_lock);
+	INIT_LIST_HEAD(&s->incoming);
 	INIT_WORK(&s->work, zcnet_sock_work);
 	init_waitqueue_func_entry(&s->wait, zcnet_sock_wake);
 	spin_lock_init(&s->order_lock);
@@ -162,14 +165,21 @@ int zcnet_sock_attach(struct zcnet_ctx *ctx, const struct zcnet_sock_attach *a,
 
 	mutex_lock(&ctx->tx_lock);
 	slot = zcnet_sock_slot(ctx, s);
-	err = slot < 0 ? slot : put_user((u32)slot, uslot);
-	if (!err) {
+	if (slot >= 0) {
 		add_wait_queue(&sock->wq.wait, &s->wait);
 		ctx->socks[slot] = s;
 	}
 	mutex_unlock(&ctx->tx_lock);
-	if (!err)
-		return 0;
+	if (slot < 0) {
+		err = slot;
+		goto out_free;
+	}
+	/* Not under tx_lock: a fault here may wait for a long time. */
+	if (put_user((u32)slot, uslot)) {
+		zcnet_sock_detach(ctx, slot);
+		return -EFAULT;
+	}
+	return 0;
 out_free:
 	zcnet_sock_put(s);
 out_fput:
@@ -216,17 +226,40 @@ void zcnet_sock_detach_all(struct zcnet_ctx *ctx)
 			zcnet_sock_close(gone[i]);
 }
 
-/* Sends what this kick queued, slot by slot. */
-void zcnet_sock_push_all(struct zcnet_ctx *ctx)
+/*
+ * The sockets a kick queued on, each with a reference. Sending waits for
+ * the socket's lock, so it happens after ctx->tx_lock is dropped: the
+ * device notifier takes tx_lock under RTNL.
+ */
+void zcnet_sock_take_pushes(struct zcnet_ctx *ctx, struct zcnet_sock_batch *b)
 {
 	unsigned long mask = ctx->sock_push;
 	int i;
 
 	lockdep_assert_held(&ctx->tx_lock);
 	ctx->sock_push = 0;
-	for_each_set_bit(i, &mask, ZCNET_MAX_SOCKETS)
-		if (ctx->socks[i])
-			zcnet_ssend_push(ctx->socks[i]);
+	b->n = 0;
+	for_each_set_bit(i, &mask, ZCNET_MAX_SOCKETS) {
+		if (!ctx->socks[i])
+			continue;
+		kref_get(&ctx->socks[i]->ref);
+		b->s[b->n++] = ctx->socks[i];
+	}
+}
+
+/* A slot detached meanwhile sends nothing (zcnet_ssend_push). */
+void zcnet_sock_push(struct zcnet_ctx *ctx, struct zcnet_sock_batch *b)
+{
+	unsigned int i;
+
+	if (!b->n)
+		return;
+	zcnet_cq_batch_begin(ctx);
+	for (i = 0; i < b->n; i++) {
+		zcnet_ssend_push(b->s[i]);
+		zcnet_sock_put(b->s[i]);
+	}
+	zcnet_cq_batch_end(ctx);
 }
 
 /* The socket in a slot, or NULL. Caller holds ctx->tx_lock. */

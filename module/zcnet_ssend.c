@@ -9,31 +9,34 @@
 #include "zcnet_txbuf.h"
 
 /*
- * Queues a checked socket descriptor on its slot. Takes over the region
- * reference. Returns 0 when the descriptor completes later, or an error
- * for the caller to complete it with now. zcnet_sock_push_all() sends.
+ * Queues a socket descriptor on its slot; err is what checking it found.
+ * A rejected one is queued too, so that its completion keeps the slot's
+ * order and a stream breaks at it. Takes over the region reference.
+ * Returns 0 when the descriptor completes later, or an error for the
+ * caller to complete it with now. zcnet_sock_push() sends.
  */
 int zcnet_ssend_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
-		      struct zcnet_region *r, s32 *result)
+		      struct zcnet_region *r, int err, s32 *result)
 {
 	struct zcnet_sock *s = zcnet_sock_lookup(ctx, d->sock);
 	struct zcnet_txbuf *t;
 	unsigned long flags;
 
 	lockdep_assert_held(&ctx->tx_lock);
-	*result = 0;
-	if (!s)
-		*result = -ENOTCONN;
-	else if ((d->flags & ZCNET_TX_MORE) && !s->stream)
-		*result = -EINVAL;
-	if (*result) {
-		zcnet_region_put(r);
+	if (!s) {
+		if (r)
+			zcnet_region_put(r);
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
+		*result = err ? err : -ENOTCONN;
 		return *result;
 	}
+	if (!err && (d->flags & ZCNET_TX_MORE) && !s->stream)
+		err = -EINVAL;
 	t = zcnet_txbuf_alloc(ctx, r, d->cookie, d->len);
 	if (!t) {
-		zcnet_region_put(r);
+		if (r)
+			zcnet_region_put(r);
+		WRITE_ONCE(s->broken, true);
 		*result = -ENOMEM;
 		return *result;
 	}
@@ -42,16 +45,28 @@ int zcnet_ssend_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 	t->offset = d->offset;
 	t->len = d->len;
 	t->more = d->flags & ZCNET_TX_MORE;
-	t->copied = d->len <= READ_ONCE(ctx->sock_copy_threshold);
-
-	mutex_lock(&s->lock);
+	t->copy_mode = d->len <= READ_ONCE(ctx->sock_copy_threshold);
+	if (err) {
+		t->rejected = true;
+		t->result = err;
+		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
+	}
 	spin_lock_irqsave(&s->order_lock, flags);
 	list_add_tail(&t->order, &s->order);
 	spin_unlock_irqrestore(&s->order_lock, flags);
-	list_add_tail(&t->node, &s->queue);
-	mutex_unlock(&s->lock);
+	spin_lock(&s->in_lock);
+	list_add_tail(&t->node, &s->incoming);
+	spin_unlock(&s->in_lock);
 	ctx->sock_push |= BIT(d->sock);
 	return 0;
+}
+
+/* What kicks queued since, behind what is queued; under s->lock. */
+static void zcnet_ssend_splice(struct zcnet_sock *s)
+{
+	spin_lock(&s->in_lock);
+	list_splice_tail_init(&s->incoming, &s->queue);
+	spin_unlock(&s->in_lock);
 }
 
 /* The socket has taken the whole buffer, or never will. */
@@ -64,7 +79,7 @@ static void zcnet_ssend_end(struct zcnet_sock *s, struct zcnet_txbuf *t,
 	t->result = result;
 	if (result >= 0) {
 		zcnet_stat_inc(c, ZCNET_STAT_tx_frames);
-		zcnet_stat_add(c, ZCNET_STAT_tx_bytes, t->len);
+		zcnet_stat_add(c, ZCNET_STAT_tx_bytes, result);
 	}
 	zcnet_txbuf_put(t);
 }
@@ -108,9 +123,10 @@ static int zcnet_ssend_one(struct zcnet_sock *s, struct zcnet_txbuf *t)
 	bytes = part = zcnet_ssend_bvecs(s, t, &n);
 	if (t->sent + part < t->len && !s->stream)
 		return -EMSGSIZE;
-	if (s->stream && t->copied) {
+	if (s->stream && t->copy_mode) {
 		list_for_each_entry_continue(last, &s->queue, node) {
-			if (!last->copied || n == ZCNET_SOCK_BVECS)
+			if (!last->copy_mode || last->rejected ||
+			    n == ZCNET_SOCK_BVECS)
 				break;
 			part = zcnet_ssend_bvecs(s, last, &n);
 			bytes += part;
@@ -119,7 +135,7 @@ static int zcnet_ssend_one(struct zcnet_sock *s, struct zcnet_txbuf *t)
 	}
 	if (last->sent + part < last->len || last->more)
 		msg.msg_flags |= MSG_MORE;
-	if (!t->copied) {
+	if (!t->copy_mode) {
 		msg.msg_flags |= MSG_ZEROCOPY;
 		msg.msg_ubuf = &t->ubuf;
 	}
@@ -161,9 +177,20 @@ void zcnet_ssend_push(struct zcnet_sock *s)
 	mutex_lock(&s->lock);
 	if (s->blocked && !list_empty(&s->queue))
 		zcnet_stat_inc(&s->ctx->stats, ZCNET_STAT_sock_resumes);
-	while (!s->detached &&
-	       (t = list_first_entry_or_null(&s->queue, struct zcnet_txbuf,
-					     node))) {
+	while (!s->detached) {
+		zcnet_ssend_splice(s);
+		t = list_first_entry_or_null(&s->queue, struct zcnet_txbuf,
+					     node);
+		if (!t)
+			break;
+		if (!s->err && s->stream && READ_ONCE(s->broken))
+			s->err = -ENOMEM;
+		if (t->rejected) {
+			if (s->stream && !s->err)
+				s->err = t->result;
+			zcnet_ssend_end(s, t, t->result);
+			continue;
+		}
 		if (s->err) {
 			zcnet_ssend_end(s, t, -EPIPE);
 			continue;
@@ -193,15 +220,23 @@ out:
 	mutex_unlock(&s->lock);
 }
 
-/* Detach: what the socket has not taken completes with -ECANCELED. */
+/*
+ * Detach: what the socket has not taken completes with -ECANCELED, a
+ * descriptor it took part of with that short count.
+ */
 void zcnet_ssend_cancel(struct zcnet_sock *s)
 {
 	struct zcnet_txbuf *t, *tmp;
 
 	mutex_lock(&s->lock);
 	s->detached = true;
-	list_for_each_entry_safe(t, tmp, &s->queue, node)
-		zcnet_ssend_end(s, t, -ECANCELED);
+	zcnet_ssend_splice(s);
+	list_for_each_entry_safe(t, tmp, &s->queue, node) {
+		if (t->rejected)
+			zcnet_ssend_end(s, t, t->result);
+		else
+			zcnet_ssend_end(s, t, t->sent ? t->sent : -ECANCELED);
+	}
 	mutex_unlock(&s->lock);
 }
 

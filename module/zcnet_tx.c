@@ -50,8 +50,9 @@ static bool zcnet_tx_one(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 		r = zcnet_region_get(ctx, d->region);
 		err = r ? zcnet_buf_check(r->len, d->offset, d->len) : -EINVAL;
 	}
-	if (!err && (d->flags & ZCNET_TX_SOCK))
-		return !zcnet_ssend_queue(ctx, d, r, result);
+	/* The slot's stream breaks and keeps its order even when rejected. */
+	if (d->flags & ZCNET_TX_SOCK)
+		return !zcnet_ssend_queue(ctx, d, r, err, result);
 	if (!err && !(d->flags & ZCNET_TX_NOP))
 		return !zcnet_xmit_prepare(ctx, d, r, result);
 	if (r)
@@ -99,7 +100,6 @@ int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget)
 	}
 	if (!busy)
 		zcnet_xmit_flush(ctx);
-	zcnet_sock_push_all(ctx);
 	zcnet_cq_unreserve(ctx, n - i);
 	zcnet_ring_cons_release(tx, i);
 	zcnet_cq_batch_end(ctx);
@@ -111,13 +111,16 @@ int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget)
 
 int zcnet_tx_kick(struct zcnet_ctx *ctx, u32 budget)
 {
+	struct zcnet_sock_batch b;
 	int ret;
 
 	if (!zcnet_ctx_ring(ctx, ZCNET_RING_TX))
 		return -ENXIO;
 	mutex_lock(&ctx->tx_lock);
 	ret = zcnet_tx_consume(ctx, budget);
+	zcnet_sock_take_pushes(ctx, &b);
 	mutex_unlock(&ctx->tx_lock);
+	zcnet_sock_push(ctx, &b);
 	if (ret >= 0)
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_kicks);
 	return ret;

@@ -19,6 +19,8 @@ static enum zcnet_stat zcnet_txbuf_stat(struct zcnet_txbuf *t, u32 flags)
 			return ZCNET_STAT_tx_dev_errors;
 		return flags ? ZCNET_STAT_tx_copied : ZCNET_STAT_tx_zerocopy;
 	}
+	if (t->rejected)
+		return ZCNET_STAT_NR;
 	if (t->result < 0)
 		return ZCNET_STAT_sock_errors;
 	zcnet_stat_add(c, flags ? ZCNET_STAT_sock_copied_bytes :
@@ -37,13 +39,17 @@ void zcnet_txbuf_post(struct zcnet_txbuf *t)
 	struct zcnet_sock *sock = t->sock;
 	u64 cookie = t->cookie;
 	s32 result = t->result;
+	enum zcnet_stat s;
 	bool copied;
 	u32 flags;
 
 	copied = READ_ONCE(t->copied) || (sock && !READ_ONCE(t->zc_used));
 	flags = copied && (result >= 0 || !sock) ? ZCNET_CQE_COPIED : 0;
-	zcnet_stat_inc(&ctx->stats, zcnet_txbuf_stat(t, flags));
-	zcnet_region_put(t->region);
+	s = zcnet_txbuf_stat(t, flags);
+	if (s != ZCNET_STAT_NR)
+		zcnet_stat_inc(&ctx->stats, s);
+	if (t->region)
+		zcnet_region_put(t->region);
 	kmem_cache_free(zcnet_txbuf_cache, t);
 	if (sock)
 		zcnet_sock_put(sock);

@@ -31,6 +31,8 @@ struct zcnet_txbuf {
 	bool copied;
 	bool tapped;
 	bool more;
+	bool copy_mode;			/* socket: copied on purpose */
+	bool rejected;			/* socket: result set at submit */
 	bool zc_used;			/* an skb held the pages to the end */
 	bool done;			/* waits for earlier ones of its slot */
 };

@@ -208,19 +208,23 @@ struct zcnet_kick {
 /*
  * Socket descriptors (ZCNET_TX_SOCK, sock = slot of ZCNET_IOC_SOCK_ATTACH)
  * hand the buffer's pages to the slot's socket without a copy. The
- * completion comes when the stack has released them (TCP: once the data is
- * acknowledged). result is len or -errno; ZCNET_CQE_COPIED is set when the
+ * completion comes when the stack has released them: for TCP once the data
+ * is acknowledged, or when a reset or close discards it, as with
+ * MSG_ZEROCOPY. result is len or -errno; ZCNET_CQE_COPIED is set when the
  * stack copied after all (loopback or another local peer, a route without
  * scatter-gather, a UDP datagram that needs fragments) and when len is at
  * most the slot's copy threshold (ZCNET_PARAM_SOCK_COPY_THRESHOLD).
  *   TCP: descriptors form one byte stream in ring order. ZCNET_TX_MORE
  *   works as MSG_MORE. A full send buffer never blocks the kick; the rest
  *   goes out when the socket has room again (sock_resumes counts it). Once
- *   a descriptor fails, later ones on that slot complete with -EPIPE.
+ *   a descriptor fails or is rejected, later ones on that slot complete
+ *   with -EPIPE. A socket error (ECONNRESET) is reported in the completion
+ *   of the descriptor that met it, and so no longer pending on the socket.
  *   UDP: each descriptor is one datagram; ZCNET_TX_MORE is -EINVAL.
  * Completions of one slot arrive in ring order. No socket attached in the
  * slot: -ENOTCONN. Slot detached or context closed before the socket took
- * the descriptor: -ECANCELED.
+ * the descriptor: -ECANCELED, or the bytes it took of a descriptor it took
+ * only in part.
  */
 
 /*
@@ -330,8 +334,9 @@ struct zcnet_sock_attach {
 
 /*
  * Detach a slot (ENOENT if none). Its descriptors not yet handed to the
- * socket complete with -ECANCELED; those the socket holds complete when the
- * stack releases their pages.
+ * socket complete with -ECANCELED (one it took in part, with the bytes it
+ * took); those the socket holds complete when the stack releases their
+ * pages.
  */
 struct zcnet_sock_detach {
 	__u32 size;
