@@ -32,6 +32,7 @@
 #define RC_SETTLE_MS	15000
 
 FIXTURE(race) {
+	struct zc_env env;
 	struct zc_netif nif;
 	struct zc_ctx c;
 	unsigned char *mem;
@@ -89,7 +90,6 @@ FIXTURE_SETUP(race)
 	static const unsigned char bcast[ZC_ETH_ALEN] = {
 		0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	struct zcnet_stats st;
-	struct zc_env env;
 	unsigned int i;
 	int fd;
 
@@ -101,12 +101,12 @@ FIXTURE_SETUP(race)
 	if (!(zc_features() & ZCNET_FEAT_TX_RAW))
 		SKIP(return, "this build does not offer ZCNET_FEAT_TX_RAW");
 	if (variant->nic) {
-		if (zc_env_get(&env))
+		if (zc_env_get(&self->env))
 			SKIP(return, "ZCNET_IFACE not set (the NIC variant runs in the test guest)");
-		ASSERT_EQ(0, zc_netif_get(env.iface, &self->nif));
+		ASSERT_EQ(0, zc_netif_get(self->env.iface, &self->nif));
 		ASSERT_TRUE(self->nif.flags & IFF_UP)
 			TH_LOG("%s is down: an earlier test did not restore it",
-			       env.iface);
+			       self->env.iface);
 	} else {
 		if (dummy_add())
 			SKIP(return, "no dummy device in a private netns (dummy module, ip)");
@@ -345,6 +345,86 @@ TEST_F(race, fork_child_outlives_parent_context)
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("child status 0x%x", status);
 	expect_settled(_metadata);
+}
+
+/*
+ * What a forked child writes into region memory reaches the wire only if
+ * the memory is shared: pinned private anonymous pages are copied for the
+ * child at fork, and the kernel keeps sending from the parent's.
+ */
+static void fork_write_send(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(race) *self, bool shared)
+{
+	struct zc_netif peer;
+	struct zc_rx_expect exp[2] = {
+		{ .len = RC_LEN, .want = shared ? 0 : 1 },
+		{ .len = RC_LEN, .want = shared ? 1 : 0 },
+	};
+	struct zc_rx_report rep;
+	struct zcnet_cq_entry e;
+	unsigned char *mem, *want[2];
+	size_t len = RC_PAGES * zc_page_size();
+	__u32 run = zc_new_run(), id;
+	int s, status, i;
+	pid_t pid;
+
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	s = zc_peer_open(&self->env, ZC_ETH_P_TEST, &peer);
+	ASSERT_LE(0, s);
+	zc_rx_drain(s);
+	for (i = 0; i < 2; i++) {
+		want[i] = malloc(RC_LEN);
+		ASSERT_NE(NULL, want[i]);
+		zc_frame_fill(want[i], RC_LEN, peer.mac, self->nif.mac, run, (__u32)i);
+		exp[i].data = want[i];
+	}
+	memcpy(mem, want[0], RC_LEN);
+	ASSERT_EQ(0, zc_ctx_open(&self->c, 256, 1024, 0, 0));
+	ASSERT_EQ(0, zc_reg(self->c.fd, mem, len, &id));
+	ASSERT_EQ(0, zc_bind(self->c.fd, ZCNET_BIND_TX, (__u32)self->nif.ifindex,
+			     ZCNET_QUEUE_ANY));
+	pid = zc_fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct zcnet_tx_desc d = zc_raw((__u16)id, 0, RC_LEN, 9);
+
+		memcpy(mem, want[1], RC_LEN);
+		if (zc_tx_push(&self->c.tx, &d) || zc_kick(self->c.fd, 0) != 1)
+			_exit(3);
+		_exit(0);
+	}
+	status = zc_wait(pid);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_EQ(1U, zc_cq_collect(&self->c, &e, 1, ZC_CQ_WAIT_MS));
+	EXPECT_EQ(9U, e.cookie);
+	EXPECT_EQ((__s32)RC_LEN, e.result);
+	zc_rx_expect(s, run, exp, 2, ZC_RX_WAIT_MS, &rep);
+	EXPECT_EQ(1U, rep.complete) TH_LOG("the %s frame did not arrive",
+					   shared ? "child's" : "parent's");
+	EXPECT_EQ(0U, rep.stray) TH_LOG("the %s frame arrived",
+					shared ? "parent's" : "child's");
+	EXPECT_EQ(0U, rep.bad);
+	zc_ctx_close(&self->c);
+	close(s);
+	munmap(mem, len);
+	free(want[0]);
+	free(want[1]);
+}
+
+TEST_F(race, fork_child_writes_private_memory)
+{
+	if (self->dummy)
+		SKIP(return, "needs the peer NIC to see the bytes sent");
+	fork_write_send(_metadata, self, false);
+}
+
+TEST_F(race, fork_child_writes_shared_memory)
+{
+	if (self->dummy)
+		SKIP(return, "needs the peer NIC to see the bytes sent");
+	fork_write_send(_metadata, self, true);
 }
 
 /* ---- munmap and close with frames in flight ---- */
