@@ -40,8 +40,10 @@
 #define FI_SETTLE_MS	20000U
 #define FI_HANG_MS	90000U
 
-enum { FI_OPEN, FI_SETUP, FI_MMAP, FI_REG, FI_BIND, FI_KICK, FI_CQE,
-       FI_NSTEPS };
+enum {
+	FI_OPEN, FI_SETUP, FI_MMAP, FI_REG, FI_BIND, FI_KICK, FI_CQE,
+	FI_NSTEPS
+};
 
 static const char *const fi_step[FI_NSTEPS] = {
 	"open", "setup", "mmap", "reg", "bind", "kick", "completion",
