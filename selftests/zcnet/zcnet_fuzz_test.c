@@ -278,7 +278,7 @@ static void *fz_arg(const void *buf, size_t bufsize, size_t ksize)
 
 	memset(fz_scratch, 0, sizeof(fz_scratch));
 	memcpy(fz_scratch, buf, bufsize);
-	switch (fz_below(12)) {
+	switch (fz_below(24)) {
 	case 0:
 		return NULL;
 	case 1:
