@@ -4,8 +4,9 @@
  * flags, reserved fields, bad pointers, unknown numbers), random ring
  * contents and indices, a second thread that keeps rewriting descriptors
  * and indices while the first one kicks, and munmap, close and fork at
- * random points. It runs in a private network namespace with a dummy
- * device and lo to bind to.
+ * random points; the second thread also issues ioctls of its own on the
+ * contexts the first one uses. It runs in a private network namespace
+ * with a dummy device and lo to bind to.
  *
  * Checked from user space:
  *   - every ioctl, mmap and open returns success or an errno the ABI
@@ -1049,6 +1050,87 @@ static void fz_scribble(struct fz_slot *s, __u64 *rng)
 	}
 }
 
+/*
+ * An ioctl from the rewriting thread, racing the main thread's calls on
+ * the same context. Arguments are well formed (fz_arg's scratch buffer
+ * belongs to the main thread); only the values are random.
+ */
+static void fz_thread_ioctl(struct fz_slot *s, __u64 *rng)
+{
+	__u64 r = fz_mix(rng);
+	size_t pg = zc_page_size();
+	int efd;
+
+	switch (r % 9) {
+	case 0:
+	case 1: {
+		struct zcnet_kick k = { .size = sizeof(k), .budget = (__u32)(r >> 8) % 5 };
+
+		fz_ioctl(s->fd, ZCNET_IOC_KICK, &k);
+		break;
+	}
+	case 2: {
+		struct zcnet_bind b = { .size = sizeof(b),
+					.flags = 1 + (__u32)(r >> 8) % 3,
+					.ifindex = (__u32)fz_ifindex[(r >> 12) % 3],
+					.queue = ZCNET_QUEUE_ANY };
+
+		fz_ioctl(s->fd, ZCNET_IOC_BIND, &b);
+		break;
+	}
+	case 3: {
+		struct zcnet_unbind u = { .size = sizeof(u),
+					  .flags = 1 + (__u32)(r >> 8) % 3 };
+
+		fz_ioctl(s->fd, ZCNET_IOC_UNBIND, &u);
+		break;
+	}
+	case 4: {
+		__u32 first = (__u32)(r >> 8) % FZ_POOL_PAGES;
+		struct zcnet_region_reg g = {
+			.size = sizeof(g),
+			.addr = (__u64)(uintptr_t)(fz_pool + first * pg),
+			.len = (1 + (r >> 20) % (FZ_POOL_PAGES - first)) * pg,
+		};
+
+		fz_ioctl(s->fd, ZCNET_IOC_REG_REGION, &g);
+		break;
+	}
+	case 5: {
+		struct zcnet_region_unreg u = { .size = sizeof(u),
+						.id = (__u32)(r >> 8) % 8 };
+
+		fz_ioctl(s->fd, ZCNET_IOC_UNREG_REGION, &u);
+		break;
+	}
+	case 6: {
+		struct zcnet_eventfd e = { .size = sizeof(e),
+					   .which = (__u32)(r >> 8) % 2 };
+
+		efd = (r >> 12) & 1 ? eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) : -1;
+		e.fd = efd;
+		fz_ioctl(s->fd, ZCNET_IOC_SET_EVENTFD, &e);
+		if (efd >= 0)
+			close(efd);
+		break;
+	}
+	case 7:
+		fz_ioctl(s->fd, ZCNET_IOC_SETUP, &(struct zcnet_setup){
+			.size = sizeof(struct zcnet_setup),
+			.tx_entries = 8U << ((r >> 8) % 4),
+			.cq_entries = 8U << ((r >> 12) % 4),
+			.fill_entries = 8U << ((r >> 16) % 4),
+			.rx_entries = 8U << ((r >> 20) % 4) });
+		break;
+	default: {
+		struct zcnet_stats st = { .size = sizeof(st) };
+
+		fz_ioctl(s->fd, ZCNET_IOC_GET_STATS, &st);
+		break;
+	}
+	}
+}
+
 static void *fz_rewriter(void *arg)
 {
 	__u64 rng = fz_seed ^ 0xa5a5a5a5deadbeefULL;
@@ -1060,6 +1142,8 @@ static void *fz_rewriter(void *arg)
 		pthread_mutex_lock(&s->lock);
 		if (s->live)
 			fz_scribble(s, &rng);
+		if (s->live && s->fd >= 0 && !(fz_mix(&rng) % 4))
+			fz_thread_ioctl(s, &rng);
 		pthread_mutex_unlock(&s->lock);
 		if (!(fz_mix(&rng) % 16))
 			sched_yield();
