@@ -4,12 +4,14 @@
  * open, ring setup and mmap, region registration, bind and transmit, in a
  * loop, with allocations of the test's worker process failing at random
  * (task-filter plus /proc/self/make-it-fail, switched on only around the
- * calls into the kernel). Every call must succeed or fail cleanly with a
- * documented errno (ENOMEM, for the most part), every descriptor the
- * kernel takes must complete exactly once (with its length or -ENOMEM or
- * -ENOBUFS), nothing hangs, and afterwards module_contexts and
- * module_pinned_pages are back to their start values. Leaks and WARNs are
- * for the kernel's own checkers (kmemleak, panic_on_warn) to find.
+ * calls into the kernel). Each round also registers memory never touched
+ * before, so that pinning has to allocate and can fail halfway. Every
+ * call must succeed or fail cleanly with a documented errno (ENOMEM, for
+ * the most part), every descriptor the kernel takes must complete exactly
+ * once (with its length or -ENOMEM or -ENOBUFS), nothing hangs, and
+ * afterwards module_contexts and module_pinned_pages are back to their
+ * start values. Leaks and WARNs are for the kernel's own checkers
+ * (kmemleak, panic_on_warn) to find.
  *
  * When the kernel has the stack-trace filter, failures are not injected
  * inside vmalloc (its failures print a stack trace, which is vmalloc's
@@ -33,6 +35,7 @@
 #define FI_DEBUGFS	"/sys/kernel/debug/"
 #define FI_DUMMY	"zcfault0"
 #define FI_PAGES	16U
+#define FI_FRESH	8U		/* pages of a region never touched */
 #define FI_FRAMES	32U
 #define FI_LEN		600U
 #define FI_MAXATTR	12
@@ -41,12 +44,13 @@
 #define FI_HANG_MS	90000U
 
 enum {
-	FI_OPEN, FI_SETUP, FI_MMAP, FI_REG, FI_BIND, FI_KICK, FI_CQE,
-	FI_NSTEPS
+	FI_OPEN, FI_SETUP, FI_MMAP, FI_REG, FI_REG_FRESH, FI_BIND, FI_KICK,
+	FI_CQE, FI_NSTEPS
 };
 
 static const char *const fi_step[FI_NSTEPS] = {
-	"open", "setup", "mmap", "reg", "bind", "kick", "completion",
+	"open", "setup", "mmap", "reg", "reg-fresh", "bind", "kick",
+	"completion",
 };
 
 /* What the worker reports through shared memory. */
@@ -259,6 +263,7 @@ static void fi_round(unsigned char *mem, int ifindex, bool inject_setup)
 	static const int bind_ok[] = { ENOBUFS, 0 };
 	unsigned char count[FI_FRAMES] = { 0 };
 	struct zcnet_cq_entry e;
+	unsigned char *fresh;
 	struct zc_ctx c;
 	uint64_t end;
 	unsigned int i, got = 0;
@@ -295,6 +300,17 @@ static void fi_round(unsigned char *mem, int ifindex, bool inject_setup)
 	fi_inject(false);
 	if (!fi_result(FI_REG, ret, reg_ok))
 		goto out;
+
+	/* memory never touched: pinning has to allocate its pages */
+	fresh = mmap(NULL, FI_FRESH * zc_page_size(), PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fresh == MAP_FAILED)
+		fi_fail("mmap: %s", strerror(errno));
+	fi_inject(true);
+	ret = zc_reg(c.fd, fresh, FI_FRESH * zc_page_size(), NULL);
+	fi_inject(false);
+	fi_result(FI_REG_FRESH, ret, reg_ok);
+	munmap(fresh, FI_FRESH * zc_page_size());
 
 	fi_inject(true);
 	ret = zc_bind(c.fd, ZCNET_BIND_TX, (__u32)ifindex, ZCNET_QUEUE_ANY);

@@ -200,7 +200,7 @@ TEST_F_TIMEOUT(race, two_threads_kick, 100)
 	struct kicker k = { 0 };
 	struct zc_stream s;
 	pthread_t thr;
-	__u64 n = 20000;
+	__u64 n = 8000;
 
 	ASSERT_EQ(0, ctx_bound(self, &self->c, &self->id));
 	ASSERT_EQ(0, zc_stream_init(&s, &self->c, (__u16)self->id, RC_SLOTS,
@@ -536,7 +536,7 @@ static void stream_forever(FIXTURE_DATA(race) *self, int ready_fd,
 
 TEST_F_TIMEOUT(race, sigkill_mid_transfer, 100)
 {
-	static const __u64 after[] = { 1, 64, 300, 2000, 5000 };
+	static const __u64 after[] = { 1, 64, 500, 2000 };
 	unsigned int i;
 
 	for (i = 0; i < sizeof(after) / sizeof(after[0]); i++) {
@@ -588,7 +588,7 @@ TEST_F_TIMEOUT(race, device_deleted_during_flood, 100)
 	struct zcnet_tx_desc d;
 	struct zc_stream s;
 	pthread_t thr;
-	__u64 n = 30000, after_done = 0;
+	__u64 n = 20000, after_done = 0;
 
 	if (!self->dummy)
 		SKIP(return, "the NIC's removal is zcnet_z_devremove_test's");
@@ -694,7 +694,7 @@ static pid_t start_stream(FIXTURE_DATA(race) *self, bool forever)
 		close(p[0]);
 		if (forever)
 			stream_forever(self, p[1], 100);
-		stream_n(self, p[1], 10000);
+		stream_n(self, p[1], 4000);
 	}
 	close(p[1]);
 	if (pid > 0 && read(p[0], &b, 1) != 1) {
