@@ -20,7 +20,7 @@
  * SKIP.
  *
  * Environment: ZCNET_FAULT_ROUNDS (default 150), ZCNET_FAULT_PERCENT
- * (default 10), ZCNET_FAULT_SEED.
+ * (default 10). Which allocations fail is the kernel's random choice.
  */
 
 /* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
