@@ -71,6 +71,19 @@
  *   moved since the last signal. poll() on the zcnet fd reports POLLIN while
  *   the CQ or the RX ring holds entries and POLLOUT while the TX ring has
  *   room.
+ *
+ * fork
+ *   Ring mappings are not VM_DONTCOPY. A child inherits them as shared
+ *   mappings of the same ring memory, and the fd as the same context:
+ *   what either process writes to a ring the other sees, either may kick,
+ *   and completions of both land on the one CQ. The rings stay
+ *   single-producer and single-consumer, so the two processes must not
+ *   produce (or consume) on the same ring at once. Registered memory stays
+ *   pinned once, for the context. Private anonymous region memory that is
+ *   pinned is copied for the child at fork, so the kernel keeps sending
+ *   from the parent's pages: a child that fills frames needs shared
+ *   memory (memfd or MAP_SHARED). The context lives until the last fd and
+ *   mapping in any process is gone.
  */
 #ifndef _UAPI_LINUX_ZCNET_H
 #define _UAPI_LINUX_ZCNET_H
