@@ -100,6 +100,11 @@ static char *fz_pool, *fz_guard, *fz_ro;
 static int fz_memfd = -1;
 static char *fz_memfd_map;
 static int fz_ifindex[3];
+/* loopback sockets to attach: TCP, connected UDP, unconnected UDP */
+static int fz_sock[3] = { -1, -1, -1 };
+static int fz_peer[2] = { -1, -1 };	/* their TCP and UDP receivers */
+static struct sockaddr_in fz_udp_dst;
+static volatile bool fz_sock_stop;
 static pid_t fz_child[FZ_CHILDREN];
 static bool fz_in_child;
 static volatile bool fz_stop;
@@ -182,10 +187,9 @@ static const int fz_e_kick[] = { FZ_ABI, ENXIO, 0 };
 static const int fz_e_bind[] = { FZ_ABI, EPERM, ENODEV, ENETDOWN, EBUSY,
 				 ENXIO, 0 };
 static const int fz_e_unbind[] = { FZ_ABI, ENOTCONN, 0 };
-/* no socket is ever passed: only refusals */
 static const int fz_e_sock[] = { FZ_ABI, EOPNOTSUPP, EBADF, ENOTSOCK,
-				 ENOENT, ENOTCONN, ENOSPC, EPROTONOSUPPORT,
-				 0 };
+				 ENOENT, ENOTCONN, ENOSPC, EBUSY,
+				 EDESTADDRREQ, EAFNOSUPPORT, 0 };
 static const int fz_e_any[] = { FZ_ABI, ENOTTY, EOPNOTSUPP, EBUSY, ENXIO,
 				ENOENT, EBADF, ENOTCONN, EPERM, ENODEV,
 				ENETDOWN, EOVERFLOW, EEXIST, ENOSPC, EINTR,
@@ -249,7 +253,8 @@ static long fz_ioctl(int fd, unsigned long cmd, void *arg)
 static bool fz_result_ok(__s32 res)
 {
 	static const int ok[] = { EINVAL, ENXIO, ENOTCONN, ENETDOWN, ENOBUFS,
-				  ENODEV, ECANCELED, ENOMEM };
+				  ENODEV, ECANCELED, ENOMEM, EPIPE,
+				  ECONNRESET, EMSGSIZE, ECONNREFUSED, EIO };
 	unsigned int i;
 
 	if (res >= 0)
@@ -572,7 +577,7 @@ static void fz_unreg(struct fz_slot *s)
 	}
 }
 
-/* A descriptor: valid NOP or raw, or broken in one or more fields. */
+/* A descriptor: valid NOP, raw or socket, or broken in some fields. */
 static struct zcnet_tx_desc fz_desc(struct fz_slot *s)
 {
 	struct zcnet_tx_desc d = { 0 };
@@ -583,7 +588,10 @@ static struct zcnet_tx_desc fz_desc(struct fz_slot *s)
 	if (s->nreg && d.len > s->reg_len[i])
 		d.len = (__u32)s->reg_len[i];
 	d.offset = s->nreg ? fz_below((__u32)(s->reg_len[i] - d.len + 1)) : 0;
-	d.flags = fz_chance(50) ? ZCNET_TX_NOP : 0;
+	i = fz_below(100);
+	d.flags = i < 45 ? ZCNET_TX_NOP : i < 60 ? ZCNET_TX_SOCK : 0;
+	if (d.flags == ZCNET_TX_SOCK)
+		d.sock = (__u16)fz_below(3);
 	if (fz_chance(20)) {
 		switch (fz_below(7)) {
 		case 0:
@@ -806,8 +814,24 @@ static void fz_misc(struct fz_slot *s)
 		fz_ioctl(s->fd, ZCNET_IOC_SET_PARAM, fz_arg(&a, sizeof(a), sizeof(a.p)));
 		break;
 	case 4:
-		a.sa.fd = fz_chance(50) ? -1 : s->fd;
+		switch (fz_below(4)) {
+		case 0:
+			a.sa.fd = fz_chance(50) ? -1 : s->fd;
+			break;
+		default:
+			a.sa.fd = fz_sock[fz_below(3)];
+			break;
+		}
+		if (fz_chance(50))
+			a.sa.addr = fz_chance(80) ? (__u64)(uintptr_t)&fz_udp_dst :
+				    fz_val((__u64)(uintptr_t)fz_guard);
 		fz_ioctl(s->fd, ZCNET_IOC_SOCK_ATTACH, fz_arg(&a, sizeof(a), sizeof(a.sa)));
+		if (fz_chance(30)) {
+			memset(&a, 0, sizeof(a));
+			a.sd.slot = (__u32)fz_val(fz_below(ZCNET_MAX_SOCKETS + 2));
+			fz_ioctl(s->fd, ZCNET_IOC_SOCK_DETACH,
+				 fz_arg(&a, sizeof(a), sizeof(a.sd)));
+		}
 		break;
 	case 5: {
 		/* an unknown or mis-directed number, with garbage */
@@ -1288,6 +1312,57 @@ static void fz_netns(void)
 	}
 }
 
+/* Reads and drops what the sockets send, so TCP keeps moving. */
+static void *fz_sink(void *arg)
+{
+	static char buf[1 << 16];
+	struct pollfd p[2] = {
+		{ .fd = fz_peer[0], .events = POLLIN },
+		{ .fd = fz_peer[1], .events = POLLIN },
+	};
+	int i;
+
+	(void)arg;
+	while (!fz_sock_stop) {
+		if (poll(p, 2, 50) <= 0)
+			continue;
+		for (i = 0; i < 2; i++)
+			if (p[i].revents & POLLIN)
+				(void)!recv(p[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
+	}
+	return NULL;
+}
+
+/* Loopback sockets in the fuzzer's namespace; none if that fails. */
+static void fz_sockets(pthread_t *thr)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	fz_peer[1] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fz_sock[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fz_sock[1] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fz_sock[2] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(l, 1) || getsockname(l, (struct sockaddr *)&a, &len) ||
+	    connect(fz_sock[0], (struct sockaddr *)&a, sizeof(a)))
+		fz_fail("loopback TCP for the socket slots: %s", strerror(errno));
+	fz_peer[0] = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	close(l);
+	a.sin_port = 0;
+	len = sizeof(a);
+	if (fz_peer[0] < 0 ||
+	    bind(fz_peer[1], (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(fz_peer[1], (struct sockaddr *)&a, &len) ||
+	    connect(fz_sock[1], (struct sockaddr *)&a, sizeof(a)))
+		fz_fail("loopback UDP for the socket slots: %s", strerror(errno));
+	fz_udp_dst = a;
+	if (pthread_create(thr, NULL, fz_sink, NULL))
+		fz_fail("pthread_create failed");
+}
+
 static void fz_mem(void)
 {
 	size_t pg = zc_page_size();
@@ -1315,7 +1390,7 @@ static void fz_mem(void)
 static void fz_main(__u64 seconds, __u64 max_ops)
 {
 	uint64_t end = zc_now_ms() + seconds * 1000;
-	pthread_t thr;
+	pthread_t thr, sink;
 	unsigned int i;
 
 	fz_rng = fz_seed;
@@ -1324,6 +1399,7 @@ static void fz_main(__u64 seconds, __u64 max_ops)
 		fz_slot[i].fd = -1;
 	}
 	fz_netns();
+	fz_sockets(&sink);
 	fz_mem();
 	if (pthread_create(&thr, NULL, fz_rewriter, NULL))
 		fz_fail("pthread_create failed");
@@ -1342,6 +1418,8 @@ static void fz_main(__u64 seconds, __u64 max_ops)
 	fz_drain();
 	__atomic_store_n(&fz_stop, true, __ATOMIC_RELAXED);
 	pthread_join(thr, NULL);
+	fz_sock_stop = true;
+	pthread_join(sink, NULL);
 	for (i = 0; i < FZ_SLOTS; i++)
 		fz_close(&fz_slot[i], true);
 	_exit(0);
