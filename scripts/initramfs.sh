@@ -78,10 +78,15 @@ pack() { # DIR OUT: write DIR as a gzip'd newc cpio archive
 }
 
 # Copy MOD and what it depends on into the image, appending each to the
-# load-order file LIST (PARAMS on MOD's own line). Uses $seen.
+# load-order file LIST (PARAMS on MOD's own line); a module built into
+# the kernel is named in /etc/zcnet/builtin-modules instead. Uses $seen.
 add_module() {
 	local mod="$1" list="$2" params="${3:-}" line path name
 	while read -r line; do
+		if [[ $line == builtin\ * ]]; then
+			echo "${line#builtin }" >>"$stage/etc/zcnet/builtin-modules"
+			continue
+		fi
 		[[ $line == insmod\ * ]] || continue
 		path="$(awk '{print $2}' <<<"$line")"
 		name="$(basename "$path")"
@@ -120,6 +125,7 @@ build_base() {
 	mkdir -p "$stage/lib/modules/$kver"
 	: >"$order"
 	: >"$extra"
+	: >"$stage/etc/zcnet/builtin-modules"
 	for mod in "${NIC_MODULES[@]}"; do
 		add_module "$mod" "$order"
 	done

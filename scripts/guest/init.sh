@@ -170,7 +170,11 @@ check_iommu() { # the NIC's PCI function is behind the IOMMU, strict if asked
 }
 check_loaded() { echo "$INSMOD_OUT"; [[ $INSMOD_RC == 0 && -d /sys/module/zcnet ]]; }
 check_dev() { ls -l /dev/zcnet; }
-check_dummy() { [[ -d /sys/module/dummy && ! -e /sys/class/net/dummy0 ]]; }
+check_dummy() { # loaded or built in (needs dummy.numdummies=0), no device
+	[[ -d /sys/module/dummy ]] || grep -qx dummy /etc/zcnet/builtin-modules ||
+		return 1
+	[[ ! -e /sys/class/net/dummy0 ]]
+}
 
 guest_topology() {
 	tap_begin
