@@ -71,7 +71,7 @@ while read -r line; do
 done <"$fragment"
 ((bad == 0)) || die "scripts/debug-kernel.config does not apply to $version"
 
-say "building the debug kernel ($(nproc) jobs, nice; about 10 minutes on 2 cores), log: $log"
+say "building the debug kernel ($(nproc) jobs, nice; about 11 minutes on two idle cores), log: $log"
 start=$SECONDS
 kmake -j"$(nproc)" bzImage modules
 kmake INSTALL_MOD_PATH="$dir/modules" DEPMOD=/sbin/depmod modules_install
