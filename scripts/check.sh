@@ -1,14 +1,18 @@
 #!/bin/bash
 # `make check`: install what is missing, build everything, and test it in
 # QEMU guests booting Debian's 6.12 and 6.1 cloud kernels, with virtio-net
-# NICs behind an IOMMU and again with vmxnet3 NICs. Each step is a
+# NICs behind an IOMMU and again with vmxnet3 NICs, and a debug kernel
+# (KUnit, KASAN, lockdep, kmemleak; scripts/debug-kernel.sh) with
+# virtio-net behind the IOMMU. Each step is a
 # named result (PASS/FAIL/SKIP); every TAP test line from the guests counts
 # too. The last line is "N passed, N failed[, N skipped]"; exits non-zero if
 # anything failed.
 #
 # Environment: ZCNET_KERNELS="KVER..." limits the kernels (default: both from
-# scripts/kernels.sh); ZCNET_VM_TIMEOUT overrides each guest's timeout.
+# scripts/kernels.sh); ZCNET_DEBUG_LANE=0 leaves the debug kernel out;
+# ZCNET_VM_TIMEOUT overrides each guest's timeout.
 # Logs and everything built go under build/ (build/logs/ for the steps).
+# The debug kernel is cached outside the checkout (scripts/debug-kernel.sh).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -73,6 +77,22 @@ for kver in "${kernels[@]}"; do
 		step "module-sparse $kver" "$ZCNET_SCRIPTS/kmod-build.sh" "$kver" --sparse || true
 	fi
 done
+
+# The debug kernel (built once, then cached), and the module with its KUnit
+# suites against it
+debug_kernel="" debug_kver=""
+if [[ ${ZCNET_DEBUG_LANE:-1} == 0 ]]; then
+	result SKIP debug-kernel "ZCNET_DEBUG_LANE=0"
+elif step debug-kernel "$ZCNET_SCRIPTS/debug-kernel.sh"; then
+	grep -E '^==> (using the cached|built the) debug kernel' "$logs/debug-kernel.log" >&2 || true
+	debug_kernel="$(tail -n1 "$logs/debug-kernel.log")"
+	debug_kver="$(cat "$debug_kernel/release")"
+	if step "module-build $debug_kver" "$ZCNET_SCRIPTS/kmod-build.sh" "$debug_kver" \
+		--kdir "$debug_kernel/build"; then
+		step "module-sparse $debug_kver" "$ZCNET_SCRIPTS/kmod-build.sh" "$debug_kver" \
+			--kdir "$debug_kernel/build" --sparse || true
+	fi
+fi
 
 step checkpatch "$ZCNET_SCRIPTS/style.sh" || true
 
@@ -139,5 +159,16 @@ done
 for kver in "${kernels[@]}"; do
 	guest "$kver" "vmxnet3" --nic vmxnet3 --iommu off
 done
+
+# h. every test again on the debug kernel, where a WARN (KASAN and lockdep
+# reports included) panics the guest and a leak fails guest-kmemleak; the
+# KUnit suites count here too. KASAN makes everything a few times slower;
+# on a busy host TCG can be too slow for the boot's IO-APIC timer check,
+# which then panics the guest: no_timer_check skips it.
+if [[ -n $debug_kernel ]]; then
+	guest "$debug_kver" "debug" --image "$debug_kernel/bzImage" \
+		--modules-root "$debug_kernel/modules" --slow 3 \
+		--append "panic_on_warn=1 oops=panic kasan.fault=panic dummy.numdummies=0 no_timer_check"
+fi
 
 summary

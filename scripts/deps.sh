@@ -11,6 +11,7 @@ PACKAGES=(
 	linux-source-6.12
 	dkms sparse iproute2 ethtool cpio kmod xz-utils
 	make gcc libc6-dev pkg-config util-linux
+	flex bison bc libelf-dev libssl-dev	# the debug kernel
 )
 
 installed() {

@@ -3,6 +3,8 @@
 # summarise them.
 #
 #   guest-test.sh KVER [--iommu on|off] [--nic virtio|vmxnet3]
+#                 [--image BZIMAGE --modules-root DIR] [--append ARGS]
+#                 [--slow N]
 #
 # Puts build/kmod/KVER/zcnet.ko, build/selftests/ and build/guest-tools/
 # (each if present) into an initramfs, boots it with scripts/vm.sh and prints
@@ -10,23 +12,33 @@
 # default virtio with IOMMU on; last: "TOTAL passed=N failed=N skipped=N");
 # exits as tap2sum does. Everything lands in build/guest/KVER-NIC-iommuON|OFF/.
 # The per-test timeout comes from selftests/zcnet/settings (timeout=N),
-# ZCNET_VM_TIMEOUT overrides the whole guest's timeout.
+# multiplied by --slow (for a debug kernel); ZCNET_VM_TIMEOUT overrides the
+# whole guest's timeout.
+#
+# A kernel that is not installed (the debug kernel) is booted from --image,
+# with its modules from --modules-root (see scripts/initramfs.sh); --append
+# adds to the kernel command line.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
-(($# >= 1)) || die "usage: $0 KVER [--iommu on|off] [--nic virtio|vmxnet3]"
+(($# >= 1)) || die "usage: $0 KVER [--iommu on|off] [--nic virtio|vmxnet3] [--image BZIMAGE --modules-root DIR] [--append ARGS] [--slow N]"
 kver="$1"
 shift
-iommu=on nic=virtio
+iommu=on nic=virtio image="$kver" modroot="" append="" slow=1
 while (($#)); do
 	(($# >= 2)) || die "missing value for $1"
 	case "$1" in
 	--iommu) iommu="$2" ;;
 	--nic) nic="$2" ;;
+	--image) image="$2" ;;
+	--modules-root) modroot="$2" ;;
+	--append) append="$2" ;;
+	--slow) slow="$2" ;;
 	*) die "unknown option $1" ;;
 	esac
 	shift 2
 done
+[[ $slow =~ ^[1-9][0-9]*$ ]] || die "--slow takes a positive integer"
 
 out="$ZCNET_BUILD/guest/$kver-$nic-iommu$iommu"
 ko="$ZCNET_BUILD/kmod/$kver/zcnet.ko"
@@ -34,7 +46,7 @@ tests="$ZCNET_BUILD/selftests"
 tools="$ZCNET_BUILD/guest-tools"
 
 test_timeout="$(sed -n 's/^timeout=\([0-9]\+\)$/\1/p' "$ZCNET_ROOT/selftests/zcnet/settings" 2>/dev/null || true)"
-test_timeout="${test_timeout:-120}"
+test_timeout="$((${test_timeout:-120} * slow))"
 ntests="$(find "$tests" -maxdepth 1 -name '*_test' -type f 2>/dev/null | wc -l)"
 vm_timeout="${ZCNET_VM_TIMEOUT:-$((300 + ntests * (test_timeout + 10)))}"
 
@@ -46,13 +58,14 @@ else
 fi
 [[ -d $tests ]] && args+=(--tests "$tests")
 [[ -d $tools ]] && args+=(--tools "$tools")
+[[ -z $modroot ]] || args+=(--modules-root "$modroot")
 rm -rf "$out"
 mkdir -p "$out"
 "$ZCNET_SCRIPTS/initramfs.sh" "${args[@]}"
 
-"$ZCNET_SCRIPTS/vm.sh" --kernel "$kver" --initrd "$out/initrd.cpio.gz" --out "$out" \
+"$ZCNET_SCRIPTS/vm.sh" --kernel "$image" --initrd "$out/initrd.cpio.gz" --out "$out" \
 	--iommu "$iommu" --nic "$nic" --timeout "$vm_timeout" \
-	--test-timeout "$test_timeout" || true
+	--test-timeout "$test_timeout" ${append:+--append "$append"} || true
 
 label="$kver"
 [[ $nic == virtio && $iommu == on ]] || label+=" $nic iommu-$iommu"

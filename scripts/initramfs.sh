@@ -2,6 +2,11 @@
 # Build the test guest's initramfs for one installed kernel.
 #
 #   initramfs.sh KVER OUT.cpio.gz [--ko FILE] [--tests DIR] [--tools DIR]
+#                [--modules-root DIR]
+#
+# --modules-root takes the kernel's modules from DIR/lib/modules/KVER (a
+# kernel that is not installed, such as the debug kernel); drivers built
+# into that kernel need no module.
 #
 # The image is two concatenated gzip'd cpio archives:
 #  - a base that depends only on the kernel and the host's packages (busybox,
@@ -14,23 +19,26 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
-usage() { die "usage: $0 KVER OUT.cpio.gz [--ko FILE] [--tests DIR] [--tools DIR]"; }
+usage() { die "usage: $0 KVER OUT.cpio.gz [--ko FILE] [--tests DIR] [--tools DIR] [--modules-root DIR]"; }
 (($# >= 2)) || usage
 kver="$1" out="$2"
 shift 2
-ko="" tests="" tools=""
+ko="" tests="" tools="" modroot=""
 while (($#)); do
+	(($# >= 2)) || usage
 	case "$1" in
 	--ko) ko="$2" ;;
 	--tests) tests="$2" ;;
 	--tools) tools="$2" ;;
+	--modules-root) modroot="$(cd "$2" && pwd)" ;;
 	*) usage ;;
 	esac
 	shift 2
 done
 
 need_root # /dev nodes in the image
-[[ -d /lib/modules/$kver ]] || die "kernel $kver is not installed"
+moddir="$modroot/lib/modules/$kver"
+[[ -d $moddir ]] || die "kernel $kver is not installed (no $moddir)"
 
 # Drivers for the NICs the guest may get, each loaded after its dependencies
 # (virtio_pci is built into some kernels and a module in others).
@@ -71,10 +79,15 @@ pack() { # DIR OUT: write DIR as a gzip'd newc cpio archive
 }
 
 # Copy MOD and what it depends on into the image, appending each to the
-# load-order file LIST (PARAMS on MOD's own line). Uses $seen.
+# load-order file LIST (PARAMS on MOD's own line); a module built into
+# the kernel is named in /etc/zcnet/builtin-modules instead. Uses $seen.
 add_module() {
 	local mod="$1" list="$2" params="${3:-}" line path name
 	while read -r line; do
+		if [[ $line == builtin\ * ]]; then
+			echo "${line#builtin }" >>"$stage/etc/zcnet/builtin-modules"
+			continue
+		fi
 		[[ $line == insmod\ * ]] || continue
 		path="$(awk '{print $2}' <<<"$line")"
 		name="$(basename "$path")"
@@ -87,7 +100,7 @@ add_module() {
 		else
 			echo "/lib/modules/$kver/$name" >>"$list"
 		fi
-	done < <(modprobe -S "$kver" --show-depends "$mod")
+	done < <(modprobe ${modroot:+-d "$modroot"} -S "$kver" --show-depends "$mod")
 }
 
 build_base() {
@@ -113,6 +126,7 @@ build_base() {
 	mkdir -p "$stage/lib/modules/$kver"
 	: >"$order"
 	: >"$extra"
+	: >"$stage/etc/zcnet/builtin-modules"
 	for mod in "${NIC_MODULES[@]}"; do
 		add_module "$mod" "$order"
 	done
@@ -122,8 +136,8 @@ build_base() {
 	done
 }
 
-key="$(short_hash "$kver" \
-	"$(stat -c '%s %Y' "/boot/vmlinuz-$kver" "/lib/modules/$kver/modules.dep")" \
+key="$(short_hash "$kver" "$modroot" \
+	"$(stat -c '%s %Y' "$moddir/modules.dep" "$moddir/modules.builtin")" \
 	"$(for p in busybox-static bash iproute2 ethtool libc6; do pkg_version "$p"; done)" \
 	"$(sha256sum <"$0")")"
 base="$ZCNET_CACHE/guest-base-$kver-$key.cpio.gz"

@@ -3,7 +3,10 @@
 # --sparse, C=2: sparse on every file). Passes only if the build succeeds and
 # its log has no line containing "warning:" (any case, so modpost's count).
 #
-#   kmod-build.sh KVER [--sparse]
+#   kmod-build.sh KVER [--sparse] [--kdir DIR]
+#
+# --kdir builds against the kernel build tree DIR (a debug kernel's make O=
+# tree) instead of /lib/modules/KVER/build.
 #
 # The sources (Kbuild, module/, uapi/) are copied to build/kmod/KVER/, so the
 # module ends up at build/kmod/KVER/zcnet.ko; the log is build/kmod/KVER.log
@@ -11,16 +14,28 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
-(($# == 1 || $# == 2)) || die "usage: $0 KVER [--sparse]"
+usage() { die "usage: $0 KVER [--sparse] [--kdir DIR]"; }
+(($# >= 1)) || usage
 kver="$1"
+shift
 flags=(W=1)
 log="$ZCNET_BUILD/kmod/$kver.log"
-if (($# == 2)); then
-	[[ $2 == --sparse ]] || die "usage: $0 KVER [--sparse]"
-	flags+=(C=2)
-	log="$ZCNET_BUILD/kmod/$kver.sparse.log"
-fi
 kdir="/lib/modules/$kver/build"
+while (($#)); do
+	case "$1" in
+	--sparse)
+		flags+=(C=2)
+		log="$ZCNET_BUILD/kmod/$kver.sparse.log"
+		shift
+		;;
+	--kdir)
+		(($# >= 2)) || usage
+		kdir="$2"
+		shift 2
+		;;
+	*) usage ;;
+	esac
+done
 dir="$ZCNET_BUILD/kmod/$kver"
 [[ -d $kdir ]] || die "no headers for $kver at $kdir"
 [[ -f $ZCNET_ROOT/Kbuild ]] || die "no Kbuild at the repo root"

@@ -5,7 +5,9 @@
 #
 # Extracts each PATH (relative to the tarball's top directory) from
 # /usr/src/linux-source-6.12.tar.xz (KSRC_TARBALL overrides) into
-# build/cache/NAME-<package version>/ and prints the extracted top directory.
+# build/cache/NAME-<package version>/ (KSRC_CACHE=DIR puts it in
+# DIR/NAME-<package version>/ instead) and prints the extracted top
+# directory. A PATH of "." extracts the whole tree.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -18,13 +20,21 @@ tarball="${KSRC_TARBALL:-/usr/src/linux-source-6.12.tar.xz}"
 top="$(basename "$tarball" .tar.xz)"
 version="$(pkg_version "$top")"
 [[ $version != none ]] || version="$(stat -c %s-%Y "$tarball")"
-cache="$ZCNET_CACHE/$name-${version//[^A-Za-z0-9.+-]/_}"
+cache="${KSRC_CACHE:-$ZCNET_CACHE}/$name-${version//[^A-Za-z0-9.+-]/_}"
 
 if [[ ! -f $cache/.complete ]]; then
 	say "extracting $* from $tarball"
 	rm -rf "$cache" "$cache.tmp"
 	mkdir -p "$cache.tmp"
-	tar -xJf "$tarball" -C "$cache.tmp" "${@/#/$top/}"
+	members=()
+	for path in "$@"; do
+		if [[ $path == . ]]; then
+			members+=("$top")
+		else
+			members+=("$top/$path")
+		fi
+	done
+	tar -xJf "$tarball" -C "$cache.tmp" "${members[@]}"
 	touch "$cache.tmp/.complete"
 	mv "$cache.tmp" "$cache"
 fi

@@ -9,6 +9,12 @@
 # "ZCNET-DONE", and powers off. The guest's own checks are reported as the
 # pseudo-programs guest-topology and guest-kernel-log.
 #
+# On a kernel with KUnit, the KUnit suites that loading zcnet ran are
+# reported as the pseudo-programs kunit-<suite>, one TAP line per case. On
+# a kernel with kmemleak, what it suspected at boot is cleared before zcnet
+# loads; after the tests zcnet is unloaded and a scan that finds anything
+# fails the pseudo-program guest-kmemleak.
+#
 # With zcnet.demo=1 on the kernel command line it runs /demo/guest-demo.sh
 # (with the tests' environment, plus ZCNET_DEMO_BYTES from zcnet.demo_bytes=)
 # instead of the tests, under a timeout of zcnet.demo_timeout= seconds.
@@ -28,7 +34,9 @@ DEMO=0
 DEMO_PROG=/demo/guest-demo.sh
 DEMO_TIMEOUT=1800
 DEMO_BYTES=""
-KERNEL_LOG_BAD='WARNING:|BUG:|Oops|general protection|Call Trace|KASAN|kmemleak|UBSAN|list_add corruption|refcount_t:'
+KERNEL_LOG_BAD='WARNING:|BUG:|Oops|general protection|Call Trace|KASAN|kmemleak: .*(suspected|disabled|Cannot)|UBSAN|list_add corruption|refcount_t:'
+KUNIT=/sys/kernel/debug/kunit
+KMEMLEAK=/sys/kernel/debug/kmemleak
 
 log() { echo "zcnet-init: $*" >/dev/console; }
 
@@ -162,7 +170,11 @@ check_iommu() { # the NIC's PCI function is behind the IOMMU, strict if asked
 }
 check_loaded() { echo "$INSMOD_OUT"; [[ $INSMOD_RC == 0 && -d /sys/module/zcnet ]]; }
 check_dev() { ls -l /dev/zcnet; }
-check_dummy() { [[ -d /sys/module/dummy && ! -e /sys/class/net/dummy0 ]]; }
+check_dummy() { # loaded or built in (needs dummy.numdummies=0), no device
+	[[ -d /sys/module/dummy ]] || grep -qx dummy /etc/zcnet/builtin-modules ||
+		return 1
+	[[ ! -e /sys/class/net/dummy0 ]]
+}
 
 guest_topology() {
 	tap_begin
@@ -208,6 +220,73 @@ run_test() { # PROG [TIMEOUT]
 
 check_kernel_log() { ! dmesg | grep -E "$KERNEL_LOG_BAD"; }
 
+# One suite's debugfs results (KTAP: the suite is a subtest of a one-test
+# plan) as flat TAP: its cases' lines and plan; the rest, the suite's own
+# line and the failure messages included, as comments.
+kunit_suite() { # DIR
+	local name rc
+	name="$(basename "$1")"
+	rc=0
+	grep -q '^not ok ' "$1/results" && rc=1
+	{
+		echo "ZCNET-BEGIN kunit-$name"
+		sed -e 's/^    \(\(not \)\?ok [0-9].*\)$/\1/' -e t \
+			-e 's/^    \(1\.\.[0-9]*\)$/\1/' -e t \
+			-e 's/^[ #]*/# /' "$1/results"
+		echo "ZCNET-END kunit-$name rc=$rc"
+	} >&3
+}
+
+# What KUnit ran when zcnet loaded; nothing at all is a failure.
+kunit_results() {
+	local dir found=0
+	[[ -d $KUNIT ]] || return 0
+	for dir in "$KUNIT"/zcnet_*; do
+		[[ -f $dir/results ]] || continue
+		kunit_suite "$dir"
+		found=1
+	done
+	((found)) && return 0
+	printf 'ZCNET-BEGIN kunit\nnot ok 1 zcnet-suites-ran\nZCNET-END kunit rc=1\n' >&3
+}
+
+# kmemleak only reports objects it has seen unreferenced in two scans,
+# and only objects older than five seconds.
+kmemleak_scan() {
+	echo scan >"$KMEMLEAK" || return 1
+	sleep 6
+	echo scan >"$KMEMLEAK" || return 1
+}
+
+# Leaks from booting are not zcnet's; only leaks found later count.
+kmemleak_start() {
+	[[ -e $KMEMLEAK ]] || return 0
+	if ! kmemleak_scan || ! echo clear >"$KMEMLEAK"; then
+		log "kmemleak: the first scan failed"
+	fi
+}
+
+check_unload() {
+	[[ -d /sys/module/zcnet ]] || return 0
+	rmmod zcnet
+}
+check_kmemleak() {
+	local report
+	kmemleak_scan || { echo "kmemleak is off or failed"; return 1; }
+	report="$(cat "$KMEMLEAK")"
+	[[ -z $report ]] && return 0
+	echo "$report"
+	return 1
+}
+
+guest_kmemleak() {
+	[[ -e $KMEMLEAK ]] || return 0
+	tap_begin
+	tap_check zcnet-unloaded check_unload
+	tap_check kmemleak-clean check_kmemleak
+	tap_end guest-kmemleak
+}
+
 guest_kernel_log() {
 	tap_begin
 	tap_check kernel-log-clean check_kernel_log
@@ -227,9 +306,11 @@ NIC1="$(wait_for_nic "$MAC1")"
 log "nic0=${NIC0:-missing} nic1=${NIC1:-missing}"
 setup_topology
 
+kmemleak_start
 INSMOD_OUT="$(insmod "$KO" 2>&1)"
 INSMOD_RC=$?
 guest_topology
+kunit_results
 
 if ((DEMO)); then
 	log "demo mode, timeout ${DEMO_TIMEOUT}s"
@@ -247,6 +328,7 @@ else
 fi
 
 guest_kernel_log
+guest_kmemleak
 echo "ZCNET-DONE" >&3
 log "done"
 sync

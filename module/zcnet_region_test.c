@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <kunit/test.h>
+#include <linux/highmem.h>
+#include <linux/kernel.h>
+#include <linux/rcupdate.h>
+
+#include "zcnet_ctx.h"
+#include "zcnet_kunit.h"
+#include "zcnet_region.h"
+
+static int zcnet_region_test_init(struct kunit *test)
+{
+	test->priv = zcnet_kunit_ctx(test, 8, 8);
+	return 0;
+}
+
+static void zcnet_region_test_exit(struct kunit *test)
+{
+	zcnet_kunit_ctx_done(test->priv);
+}
+
+static struct zcnet_region *zcnet_region_test_lookup(struct zcnet_ctx *ctx,
+						     u32 id)
+{
+	struct zcnet_region *r;
+
+	rcu_read_lock();
+	r = zcnet_region_lookup(ctx, id);
+	rcu_read_unlock();
+	return r;
+}
+
+/* Ids past the table, however large, find nothing; nor do empty slots. */
+static void zcnet_region_lookup_range_test(struct kunit *test)
+{
+	static const u32 ids[] = { ZCNET_MAX_REGIONS, ZCNET_MAX_REGIONS + 1,
+				   U16_MAX, 0x80000000, U32_MAX };
+	struct zcnet_ctx *ctx = test->priv;
+	int i;
+
+	zcnet_kunit_region(test, ctx, ZCNET_MAX_REGIONS - 1, PAGE_SIZE);
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		KUNIT_EXPECT_NULL_MSG(test, zcnet_region_test_lookup(ctx, ids[i]),
+				      "id %u", ids[i]);
+		KUNIT_EXPECT_NULL_MSG(test, zcnet_region_get(ctx, ids[i]),
+				      "id %u", ids[i]);
+	}
+	KUNIT_EXPECT_NULL(test, zcnet_region_test_lookup(ctx, 0));
+	KUNIT_EXPECT_NULL(test, zcnet_region_get(ctx, 0));
+}
+
+/* Every slot of a full table finds its own region. */
+static void zcnet_region_lookup_full_test(struct kunit *test)
+{
+	struct zcnet_region *r[ZCNET_MAX_REGIONS];
+	struct zcnet_ctx *ctx = test->priv;
+	int i;
+
+	for (i = 0; i < ZCNET_MAX_REGIONS; i++)
+		r[i] = zcnet_kunit_region(test, ctx, i, (i + 1) * PAGE_SIZE);
+	for (i = 0; i < ZCNET_MAX_REGIONS; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, zcnet_region_test_lookup(ctx, i), r[i]);
+		KUNIT_EXPECT_EQ(test, r[i]->id, i);
+	}
+}
+
+/* get takes a reference, put drops it; a dying region is not handed out. */
+static void zcnet_region_get_put_test(struct kunit *test)
+{
+	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_region *r;
+
+	r = zcnet_kunit_region(test, ctx, 5, PAGE_SIZE);
+	KUNIT_EXPECT_PTR_EQ(test, zcnet_region_get(ctx, 5), r);
+	KUNIT_EXPECT_PTR_EQ(test, zcnet_region_get(ctx, 5), r);
+	KUNIT_EXPECT_EQ(test, refcount_read(&r->ref), 3);
+	zcnet_region_put(r);
+	zcnet_region_put(r);
+	KUNIT_EXPECT_EQ(test, refcount_read(&r->ref), 1);
+
+	refcount_set(&r->ref, 0);
+	KUNIT_EXPECT_NULL(test, zcnet_region_get(ctx, 5));
+	KUNIT_EXPECT_EQ(test, refcount_read(&r->ref), 0);
+	refcount_set(&r->ref, 1);
+}
+
+/* Unregistering waits for no one: it fails while a descriptor holds the region. */
+static void zcnet_region_unregister_test(struct kunit *test)
+{
+	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_region *r;
+
+	KUNIT_EXPECT_EQ(test, zcnet_region_unregister(ctx, 2), -ENOENT);
+	KUNIT_EXPECT_EQ(test, zcnet_region_unregister(ctx, ZCNET_MAX_REGIONS),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, zcnet_region_unregister(ctx, U32_MAX), -ENOENT);
+
+	r = zcnet_kunit_region(test, ctx, 2, PAGE_SIZE);
+	KUNIT_ASSERT_PTR_EQ(test, zcnet_region_get(ctx, 2), r);
+	KUNIT_EXPECT_EQ(test, zcnet_region_unregister(ctx, 2), -EBUSY);
+	KUNIT_EXPECT_PTR_EQ(test, zcnet_region_test_lookup(ctx, 2), r);
+	KUNIT_EXPECT_EQ(test, refcount_read(&r->ref), 2);
+	zcnet_region_put(r);
+	KUNIT_EXPECT_EQ(test, zcnet_region_unregister(ctx, 2), 0);
+	KUNIT_EXPECT_NULL(test, zcnet_region_test_lookup(ctx, 2));
+	KUNIT_EXPECT_EQ(test, zcnet_region_unregister(ctx, 2), -ENOENT);
+}
+
+/* Closing empties the table; a region in flight lives until its last put. */
+static void zcnet_region_release_all_test(struct kunit *test)
+{
+	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_region *busy;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		zcnet_kunit_region(test, ctx, i * 7, PAGE_SIZE);
+	busy = zcnet_region_get(ctx, 7);
+	KUNIT_ASSERT_NOT_NULL(test, busy);
+	zcnet_region_release_all(ctx);
+	for (i = 0; i < ZCNET_MAX_REGIONS; i++)
+		KUNIT_EXPECT_NULL(test, zcnet_region_test_lookup(ctx, i));
+	KUNIT_EXPECT_EQ(test, refcount_read(&busy->ref), 1);
+	KUNIT_EXPECT_EQ(test, busy->len, PAGE_SIZE);
+	zcnet_region_put(busy);
+}
+
+/* Copies out of the region's pages cross page boundaries correctly. */
+static void zcnet_region_copy_test(struct kunit *test)
+{
+	static const struct {
+		u64 offset;
+		u32 len;
+	} cases[] = {
+		{ 0, 1 }, { 0, PAGE_SIZE }, { PAGE_SIZE - 10, 20 },
+		{ 5, 2 * PAGE_SIZE + 1 }, { 3 * PAGE_SIZE - 1, 1 },
+		{ 0, 3 * PAGE_SIZE },
+	};
+	struct zcnet_ctx *ctx = test->priv;
+	struct page *pages[3];
+	struct zcnet_region *r;
+	u8 *buf, *want;
+	int i, j;
+
+	buf = kunit_kzalloc(test, 3 * PAGE_SIZE + 1, GFP_KERNEL);
+	want = kunit_kzalloc(test, 3 * PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	for (i = 0; i < 3 * PAGE_SIZE; i++)
+		want[i] = i * 7 + i / PAGE_SIZE;
+	for (i = 0; i < 3; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
+		memcpy_to_page(pages[i], 0, want + i * PAGE_SIZE, PAGE_SIZE);
+	}
+	r = zcnet_kunit_region(test, ctx, 1, 3 * PAGE_SIZE);
+	r->pin.pages = pages;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		memset(buf, 0, 3 * PAGE_SIZE + 1);
+		if (zcnet_buf_check(r->len, cases[i].offset, cases[i].len)) {
+			KUNIT_FAIL(test, "offset %llu len %u: outside the region",
+				   cases[i].offset, cases[i].len);
+			continue;
+		}
+		zcnet_region_copy(r, cases[i].offset, buf, cases[i].len);
+		KUNIT_EXPECT_EQ_MSG(test, memcmp(buf, want + cases[i].offset,
+						 cases[i].len), 0,
+				    "offset %llu len %u", cases[i].offset,
+				    cases[i].len);
+		KUNIT_EXPECT_EQ(test, buf[cases[i].len], 0);
+	}
+	r->pin.pages = NULL;	/* not pinned: the context must not unpin them */
+	for (j = 0; j < 3; j++)
+		__free_page(pages[j]);
+}
+
+static struct kunit_case zcnet_region_test_cases[] = {
+	KUNIT_CASE(zcnet_region_lookup_range_test),
+	KUNIT_CASE(zcnet_region_lookup_full_test),
+	KUNIT_CASE(zcnet_region_get_put_test),
+	KUNIT_CASE(zcnet_region_unregister_test),
+	KUNIT_CASE(zcnet_region_release_all_test),
+	KUNIT_CASE(zcnet_region_copy_test),
+	{}
+};
+
+static struct kunit_suite zcnet_region_test_suite = {
+	.name = "zcnet_region",
+	.init = zcnet_region_test_init,
+	.exit = zcnet_region_test_exit,
+	.test_cases = zcnet_region_test_cases,
+};
+
+kunit_test_suite(zcnet_region_test_suite);
