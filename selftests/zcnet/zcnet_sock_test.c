@@ -526,7 +526,7 @@ TEST_F(sock, ktls_refused)
 }
 
 /* Loopback delivers to a local socket: the stack copies, COPIED says so. */
-TEST_F(sock, tcp_loopback_copied)
+TEST_F_TIMEOUT(sock, tcp_loopback_copied, 120)
 {
 	struct sink k = sink_new(false, false);
 	struct stream s = { .len = 64 << 10, .n = 64, .tcp = true };
@@ -583,7 +583,7 @@ TEST_F(sock, tcp_small_copied)
  * (several copied ones share a sendmsg()): the bytes arrive in ring
  * order and each completion carries its own length.
  */
-TEST_F(sock, tcp_mixed_sizes)
+TEST_F_TIMEOUT(sock, tcp_mixed_sizes, 120)
 {
 	static const __u32 sizes[] = { 100, 5000, 70000, 1, 4096, 4097,
 				       300000, 2000, 2000, 2000, 65536, 7 };
@@ -656,7 +656,7 @@ TEST_F(sock, close_fd_in_flight)
  * A full send buffer: the receiver does not read until the kick returned.
  * A kick that blocked would never return (the harness times it out).
  */
-TEST_F(sock, full_sndbuf_resumes)
+TEST_F_TIMEOUT(sock, full_sndbuf_resumes, 120)
 {
 	struct sink k = sink_new(false, true);
 	struct stream s = { .len = 256 << 10, .n = 64, .tcp = true };
@@ -709,7 +709,7 @@ TEST_F(sock, full_sndbuf_resumes)
  * fails, every later one fails too, nothing completes twice, and closing
  * the context unpins everything.
  */
-TEST_F(sock, peer_reset)
+TEST_F_TIMEOUT(sock, peer_reset, 120)
 {
 	struct sink k = sink_new(false, false);
 	struct stream s = { .len = 64 << 10, .n = 256, .tcp = true };
@@ -930,7 +930,7 @@ TEST_F(sock, udp_loopback_sizes)
 	udp_sizes(_metadata, self, NULL, "127.0.0.1", false);
 }
 
-TEST_F(sock, udp_nic_sizes)
+TEST_F_TIMEOUT(sock, udp_nic_sizes, 120)
 {
 	if (!self->have_env)
 		SKIP(return, "outside the test guest (no ZCNET_PEER_NS)");
@@ -941,7 +941,7 @@ TEST_F(sock, udp_nic_sizes)
  * 256 MiB over TCP across the two NICs: byte-exact at the peer, every
  * completion once and in order, nothing copied.
  */
-TEST_F(sock, tcp_nic_256m_zero_copy)
+TEST_F_TIMEOUT(sock, tcp_nic_256m_zero_copy, 300)
 {
 	struct sink k = sink_new(false, false);
 	struct stream s = { .len = 64 << 10, .n = 4096, .tcp = true };
@@ -1067,7 +1067,7 @@ static const char *json_val(const char *json, const char *key, char *val,
  * the peer's namespace; both print the same checksum, every byte checks,
  * nothing is copied.
  */
-TEST_F(sock, tools_tcp_stream_checksum)
+TEST_F_TIMEOUT(sock, tools_tcp_stream_checksum, 300)
 {
 	char port[16], target[64], rbuf[1024], sbuf[1024], a[64], b[64];
 	const char *recv_argv[] = { "zcnet-recv", "--tcp-listen", NULL,
