@@ -1,6 +1,6 @@
 #!/bin/bash
-# Install the Debian packages `make check` needs, if any are missing, and
-# print the kernel versions the check will use.
+# Install the Debian packages that `make check`, `make demo` and `make bench`
+# need, if any are missing, and print the kernel versions the check will use.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -11,6 +11,8 @@ PACKAGES=(
 	linux-source-6.12
 	dkms sparse iproute2 ethtool cpio kmod xz-utils
 	make gcc libc6-dev pkg-config util-linux
+	liburing-dev libxdp-dev libbpf-dev libelf-dev zlib1g-dev libzstd-dev
+	gnuplot-nox
 )
 
 installed() {
