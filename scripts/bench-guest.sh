@@ -82,6 +82,17 @@ set_mtu() { # MTU: both NICs
 	ip link set dev "$IFACE" mtu "$1" && peer ip link set dev "$PEER_IFACE" mtu "$1"
 }
 
+# "txqN=packets" for each TX queue of the sending NIC (virtio-net's ethtool -S)
+txq_counters() {
+	ethtool -S "$IFACE" 2>/dev/null | awk '/tx_queue_[0-9]+_packets:/ { q = $1; gsub(/[^0-9]/, "", q); printf " txq%s=%s", q, $2 }'
+}
+
+# the per-queue packet deltas between two txq_counters outputs
+txq_deltas() {
+	awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
+		for (i = 1; i <= n; i++) { split(x[i], p, "="); split(y[i], q, "="); printf " %s=%d", p[1], q[2] - p[2] } }'
+}
+
 set_queues() { # N: combined channels of both NICs
 	ethtool -L "$IFACE" combined "$1" && peer ethtool -L "$PEER_IFACE" combined "$1"
 }
@@ -137,7 +148,7 @@ combine() {
 # run KIND METHOD SIZE REP QUEUES PROCS
 run() {
 	local kind="$1" method="$2" size="$3" rep="$4" queues="$5" procs="$6"
-	local dir="$WORK/$RUN" sink p pids=() args line port=$((5201 + RUN % 500))
+	local dir="$WORK/$RUN" sink p pids=() args line txq0 port=$((5201 + RUN % 500))
 	RUN=$((RUN + 1))
 	say "progress $RUN/$TOTAL rep $rep $kind $method $size B queues $queues procs $procs"
 	mkdir -p "$dir"
@@ -165,12 +176,14 @@ run() {
 		for ((p = 0; p < procs; p++)); do
 			wait_for "$dir/send$p.err" 'ready' "${pids[p]}" 300 || true
 		done
+		txq0="$(txq_counters)"
 		touch "$dir/start"
 		for p in "${pids[@]}"; do
 			reap "$p" $((SECS + 90))
 		done
 		reap "$sink" $((SINK_IDLE + 30))
 		line="$(cat "$dir"/send*.out "$dir/sink.out" 2>/dev/null | combine)"
+		[[ $kind != raw ]] || line+="$(txq_deltas "$txq0" "$(txq_counters)")"
 		if [[ $line == status=failed* ]]; then
 			line+=" reason=$(cat "$dir"/send*.err "$dir/sink.err" | grep -v ready | tr '\n' ' ' | cut -c1-200)"
 		fi
@@ -187,7 +200,7 @@ PEER_MAC="$(ip -n "$PEER_NS" -o link show dev "$PEER_IFACE" |
 	sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')"
 say "guest $(uname -r), $(nproc) vCPUs, $IFACE -> $PEER_IFACE ($PEER_MAC) in netns $PEER_NS"
 say "$IFACE: $(ethtool -k "$IFACE" | grep -E '^(scatter-gather|tx-checksumming|tcp-segmentation-offload):' | tr '\n' ' ')"
-say "$IFACE: $(ethtool -l "$IFACE" 2>/dev/null | grep -m1 -A4 'maximums' | grep Combined | tr -s ' \t' ' ')max channels"
+say "$IFACE: at most $(ethtool -l "$IFACE" 2>/dev/null | grep -m1 -A4 'maximums' | awk '/Combined/ { print $2 }') combined channels"
 echo "BENCH-ENV kernel=$(uname -r) vcpus=$(nproc) iommu=$(grep -q intel_iommu=on /proc/cmdline && echo strict || echo off) seconds=$SECS reps=$REPS window=$WINDOW"
 
 nraw=$(count_words $RAW_METHODS) ntcp=$(count_words $TCP_METHODS) nscale=0

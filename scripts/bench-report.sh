@@ -20,7 +20,7 @@ dir="${1:?usage: $0 DIR}"
 awk '
 BEGIN {
 	OFS = ","
-	print "run,rep,kind,queues,procs,method,size,status,frames,bytes,seconds,cpu_s,gbit_s,mpps,cpu_s_per_gib,cpu_s_per_mframe,lat_p50_us,lat_p99_us,completions,copied,copied_share,recv_frames,lost_frames,peer_bytes,reason"
+	print "run,rep,kind,queues,procs,method,size,status,frames,bytes,seconds,cpu_s,gbit_s,mpps,cpu_s_per_gib,cpu_s_per_mframe,lat_p50_us,lat_p99_us,completions,copied,copied_share,recv_frames,lost_frames,peer_bytes,reason,tx_queue_packets"
 }
 {
 	delete v
@@ -34,6 +34,9 @@ BEGIN {
 		eq = index($i, "=")
 		if (eq) v[substr($i, 1, eq - 1)] = substr($i, eq + 1)
 	}
+	txq = ""
+	for (i = 2; i <= NF; i++)
+		if ($i ~ /^txq[0-9]+=/) txq = txq (txq == "" ? "" : " ") substr($i, 4)
 	gbit = mpps = cgib = cmf = cs = lost = ""
 	if (v["status"] == "ok" && v["seconds"] > 0) {
 		gbit = sprintf("%.4f", v["bytes"] * 8 / v["seconds"] / 1e9)
@@ -46,7 +49,7 @@ BEGIN {
 	print v["run"], v["rep"], v["kind"], v["queues"], v["procs"], v["method"], v["size"], v["status"],
 	      v["frames"], v["bytes"], v["seconds"], v["cpu_s"], gbit, mpps, cgib, cmf,
 	      v["lat_p50_us"], v["lat_p99_us"], v["completions"], v["copied"], cs,
-	      v["recv_frames"], lost, v["peer_bytes"], reason
+	      v["recv_frames"], lost, v["peer_bytes"], reason, txq
 }' "$dir/runs.txt" >"$dir/runs.csv"
 
 # summary.csv: per cell (kind, queues, procs, method, size), in the order

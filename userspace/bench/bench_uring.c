@@ -7,6 +7,11 @@
  * the buffer is reused, and its latency taken, there. Where the kernel
  * knows IORING_RECVSEND_ZC_REPORT_USAGE (6.2 and later), the notification
  * says whether the data was copied.
+ *
+ * Buffers waiting only for their notification do not limit the pipeline;
+ * send requests still waiting for their result do, at URING_SENDING: many
+ * more on one socket all wake up whenever it becomes writable and retry,
+ * and their bytes interleave.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -30,12 +35,13 @@
 #endif
 
 #define URING_POOL_BYTES	(4u << 20)
+#define URING_SENDING		8
 
 struct uring_tx {
 	struct io_uring ring;
 	bool ring_ok;
 	char *mem;
-	uint32_t count, nfree, pending;
+	uint32_t count, nfree, pending, sending;
 	uint32_t *free;
 	double *ts;
 	unsigned int zc_flags;
@@ -53,6 +59,7 @@ static void uring_queue(const struct bench_opts *o, struct uring_tx *u,
 	io_uring_sqe_set_data64(sqe, b);
 	u->ts[b] = now_seconds();
 	u->pending++;
+	u->sending++;
 }
 
 /* Handle one CQE. Returns -1 on a failed send. */
@@ -71,6 +78,7 @@ static int uring_cqe(const struct bench_opts *o, struct uring_tx *u,
 		u->pending--;
 		return 0;
 	}
+	u->sending--;
 	if (cqe->res == -EINVAL && u->zc_flags && !r->bytes) {
 		u->usage_rejected = true;	/* no copy reports: older kernel */
 	} else if (cqe->res < 0) {
@@ -188,7 +196,6 @@ static int uring_probe(const struct bench_opts *o, struct uring_tx *u,
 int bench_uring_zc(const struct bench_opts *o, struct bench_run *r)
 {
 	struct uring_tx u = { 0 };
-	uint32_t queued;
 	int fd = -1, rc = -1, ret;
 
 	if (uring_open(o, &u, r))
@@ -202,9 +209,8 @@ int bench_uring_zc(const struct bench_opts *o, struct bench_run *r)
 			goto out;
 		if (bench_time_up(o, r, now_seconds()))
 			break;
-		for (queued = 0; u.nfree; queued++)
+		while (u.nfree && u.sending < URING_SENDING)
 			uring_queue(o, &u, fd, u.free[--u.nfree]);
-		(void)queued;
 		ret = io_uring_submit_and_wait(&u.ring, 1);
 		if (ret < 0 && ret != -EINTR && ret != -EBUSY) {
 			errmsg("io_uring_submit: %s", strerror(-ret));
