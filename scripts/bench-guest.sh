@@ -142,7 +142,7 @@ combine() {
 		if (rframes != "") printf " recv_frames=%d recv_bytes=%.0f bad_len=%d", rframes, rbytes, badlen
 		if (peer != "") printf " peer_bytes=%.0f", peer
 		printf "\n"
-	}' "$@"
+	}'
 }
 
 # run KIND METHOD SIZE REP QUEUES PROCS
@@ -193,7 +193,7 @@ run() {
 	echo "BENCH run=$RUN rep=$rep kind=$kind queues=$queues procs=$procs method=$method size=$size $line"
 }
 
-count_words() { echo $#; }
+count_words() { wc -w <<<"$1"; }
 
 mkdir -p "$WORK"
 PEER_MAC="$(ip -n "$PEER_NS" -o link show dev "$PEER_IFACE" |
@@ -203,9 +203,9 @@ say "$IFACE: $(ethtool -k "$IFACE" | grep -E '^(scatter-gather|tx-checksumming|t
 say "$IFACE: at most $(ethtool -l "$IFACE" 2>/dev/null | grep -m1 -A4 'maximums' | awk '/Combined/ { print $2 }') combined channels"
 echo "BENCH-ENV kernel=$(uname -r) vcpus=$(nproc) iommu=$(grep -q intel_iommu=on /proc/cmdline && echo strict || echo off) seconds=$SECS reps=$REPS window=$WINDOW"
 
-nraw=$(count_words $RAW_METHODS) ntcp=$(count_words $TCP_METHODS) nscale=0
-((SCALING)) && nscale=$(count_words $SCALE_METHODS)
-TOTAL=$((REPS * (nraw * $(count_words $RAW_SIZES) + ntcp * $(count_words $TCP_SIZES) + nscale)))
+nraw=$(count_words "$RAW_METHODS") ntcp=$(count_words "$TCP_METHODS") nscale=0
+((SCALING)) && nscale=$(count_words "$SCALE_METHODS")
+TOTAL=$((REPS * (nraw * $(count_words "$RAW_SIZES") + ntcp * $(count_words "$TCP_SIZES") + nscale)))
 
 set_queues 1 || say "cannot set one queue pair (ethtool -L)"
 for ((rep = 1; rep <= REPS; rep++)); do
