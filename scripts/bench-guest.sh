@@ -14,7 +14,7 @@
 #
 # Environment (set by /init, the ZCNET_BENCH_* through zcnet.env.*):
 # ZCNET_IFACE, ZCNET_PEER_NS, ZCNET_PEER_IFACE, ZCNET_PEER_IP, ZCNET_TOOLS;
-# ZCNET_BENCH_SECONDS (3) per run, ZCNET_BENCH_REPS (3),
+# ZCNET_BENCH_SECONDS (3) per run, ZCNET_BENCH_REPS (5),
 # ZCNET_BENCH_SCALING (1: also two queues and two senders),
 # ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES, ZCNET_BENCH_METHODS (a
 # subset of the methods, for quick looks).
@@ -26,7 +26,7 @@ PEER_IFACE="${ZCNET_PEER_IFACE:?}"
 PEER_IP="${ZCNET_PEER_IP:?}"
 BENCH="${ZCNET_TOOLS:-/usr/local/bin}/zcnet-bench"
 SECS="${ZCNET_BENCH_SECONDS:-3}"
-REPS="${ZCNET_BENCH_REPS:-3}"
+REPS="${ZCNET_BENCH_REPS:-5}"
 SCALING="${ZCNET_BENCH_SCALING:-1}"
 RAW_SIZES="${ZCNET_BENCH_RAW_SIZES:-64 1500 9000}"
 TCP_SIZES="${ZCNET_BENCH_TCP_SIZES:-4096 65536 1048576}"
@@ -82,9 +82,11 @@ set_mtu() { # MTU: both NICs
 	ip link set dev "$IFACE" mtu "$1" && peer ip link set dev "$PEER_IFACE" mtu "$1"
 }
 
-# "txqN=packets" for each TX queue of the sending NIC (virtio-net's ethtool -S)
+# "txqN=packets" for each TX queue of the sending NIC (virtio-net's ethtool
+# -S calls them txN_packets from 6.11 on, tx_queue_N_packets before)
 txq_counters() {
-	ethtool -S "$IFACE" 2>/dev/null | awk '/tx_queue_[0-9]+_packets:/ { q = $1; gsub(/[^0-9]/, "", q); printf " txq%s=%s", q, $2 }'
+	ethtool -S "$IFACE" 2>/dev/null |
+		awk '$1 ~ /^tx(_queue_)?[0-9]+_packets:$/ { q = $1; sub(/_packets:/, "", q); gsub(/[^0-9]/, "", q); printf " txq%s=%s", q, $2 }'
 }
 
 # the per-queue packet deltas between two txq_counters outputs

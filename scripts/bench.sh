@@ -14,7 +14,7 @@
 # other method of the same case), table.txt, chart.png and the guest logs.
 #
 # Environment: ZCNET_BENCH_SECONDS (3) of sending per run, ZCNET_BENCH_REPS
-# (3) repetitions of every cell, ZCNET_BENCH_SCALING (1; 0 skips the
+# (5) repetitions of every cell, ZCNET_BENCH_SCALING (1; 0 skips the
 # two-queue runs), ZCNET_BENCH_KERNEL (default: the 6.12 kernel),
 # ZCNET_BENCH_IOMMU (on, strict; off), ZCNET_BENCH_METHODS (a subset),
 # ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES.
@@ -22,7 +22,7 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 secs="${ZCNET_BENCH_SECONDS:-3}"
-reps="${ZCNET_BENCH_REPS:-3}"
+reps="${ZCNET_BENCH_REPS:-5}"
 scaling="${ZCNET_BENCH_SCALING:-1}"
 iommu="${ZCNET_BENCH_IOMMU:-on}"
 [[ $secs =~ ^[1-9][0-9]?$ ]] || die "ZCNET_BENCH_SECONDS must be 1..99"
