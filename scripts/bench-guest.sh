@@ -82,14 +82,16 @@ set_mtu() { # MTU: both NICs
 	ip link set dev "$IFACE" mtu "$1" && peer ip link set dev "$PEER_IFACE" mtu "$1"
 }
 
-# "txqN=packets" for each TX queue of the sending NIC (virtio-net's ethtool
-# -S calls them txN_packets from 6.11 on, tx_queue_N_packets before)
+# "txqN=kicks" for each TX queue of the sending NIC: how often virtio-net
+# notified the device on that queue, which shows which queues carried the
+# frames (6.12 no longer has per-queue packet counts in ethtool -S; the
+# names are txN_kicks from 6.11 on, tx_queue_N_kicks before)
 txq_counters() {
 	ethtool -S "$IFACE" 2>/dev/null |
-		awk '$1 ~ /^tx(_queue_)?[0-9]+_packets:$/ { q = $1; sub(/_packets:/, "", q); gsub(/[^0-9]/, "", q); printf " txq%s=%s", q, $2 }'
+		awk '$1 ~ /^tx(_queue_)?[0-9]+_kicks:$/ { q = $1; sub(/_kicks:/, "", q); gsub(/[^0-9]/, "", q); printf " txq%s=%s", q, $2 }'
 }
 
-# the per-queue packet deltas between two txq_counters outputs
+# the per-queue deltas between two txq_counters outputs
 txq_deltas() {
 	awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
 		for (i = 1; i <= n; i++) { split(x[i], p, "="); split(y[i], q, "="); printf " %s=%d", p[1], q[2] - p[2] } }'

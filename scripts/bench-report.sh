@@ -20,7 +20,7 @@ dir="${1:?usage: $0 DIR}"
 awk '
 BEGIN {
 	OFS = ","
-	print "run,rep,kind,queues,procs,method,size,status,frames,bytes,seconds,cpu_s,gbit_s,mpps,cpu_s_per_gib,cpu_s_per_mframe,lat_p50_us,lat_p99_us,completions,copied,copied_share,recv_frames,lost_frames,peer_bytes,reason,tx_queue_packets"
+	print "run,rep,kind,queues,procs,method,size,status,frames,bytes,seconds,cpu_s,gbit_s,mpps,cpu_s_per_gib,cpu_s_per_mframe,lat_p50_us,lat_p99_us,completions,copied,copied_share,recv_frames,lost_frames,peer_bytes,reason,tx_queue_kicks"
 }
 {
 	delete v
