@@ -188,14 +188,15 @@ END { for (i = 1; i <= n; i++) { printf "\"%s\"", order[i]; for (j = 1; j <= 4; 
 gnuplot <<EOF || say "gnuplot failed: no chart"
 set terminal pngcairo size 1100,600 noenhanced font ",10"
 set output "$dir/chart.png"
-set title "Guest CPU seconds per GiB sent (median, bars: min..max); lower is better"
+set title "Guest CPU seconds per GiB sent (median, bars: min..max; log scale); lower is better"
 set style data histogram
 set style histogram errorbars gap 2 lw 1
 set style fill solid 0.8 border -1
-set key top left
+set key top right
 set ylabel "CPU s / GiB"
-set yrange [0:*]
-set grid ytics
+set logscale y
+set yrange [10:*]
+set grid ytics mytics
 set datafile missing "NaN"
 plot "$dir/chart.dat" using 2:3:4:xtic(1) title "AF_PACKET sendto | TCP send", \
      "" using 5:6:7 title "AF_PACKET TX_RING | MSG_ZEROCOPY", \
