@@ -284,6 +284,12 @@ static int run_send(int argc, char **argv, struct bench_opts *o)
 	}
 	memset(&r, 0, sizeof(r));
 	rc = fn(o, &r);
+	if (!rc && r.peer_known && r.peer_bytes != r.bytes) {
+		errmsg("the sink read %llu bytes, %llu were sent",
+		       (unsigned long long)r.peer_bytes,
+		       (unsigned long long)r.bytes);
+		rc = -1;
+	}
 	report(o, &r, rc);
 	lat_free(&r.lat);
 	if (r.unavailable[0])
