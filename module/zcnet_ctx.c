@@ -9,6 +9,7 @@
 #include "zcnet_event.h"
 #include "zcnet_region.h"
 #include "zcnet_rx.h"
+#include "zcnet_sock.h"
 #include "zcnet_xmit.h"
 
 atomic_t zcnet_live_contexts = ATOMIC_INIT(0);
@@ -57,6 +58,8 @@ struct zcnet_ctx *zcnet_ctx_alloc(void)
 	tasklet_setup(&ctx->rx_tasklet, zcnet_rx_tasklet);
 	spin_lock_init(&ctx->rx_lock);
 	ctx->tx_copy_threshold = READ_ONCE(zcnet_tx_copy_threshold);
+	ctx->sock_copy_threshold = min(READ_ONCE(zcnet_sock_copy_threshold),
+				       ZCNET_SOCK_COPY_THRESHOLD_MAX);
 	atomic_inc(&zcnet_live_contexts);
 	return ctx;
 }
@@ -72,6 +75,7 @@ void zcnet_ctx_release(struct zcnet_ctx *ctx)
 {
 	zcnet_unbind_all(ctx);
 	cancel_delayed_work_sync(&ctx->tx_retry);
+	zcnet_sock_detach_all(ctx);
 	zcnet_region_release_all(ctx);
 	zcnet_ctx_put(ctx);
 }

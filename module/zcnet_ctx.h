@@ -6,6 +6,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/netdevice.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -17,14 +18,16 @@
 
 struct eventfd_ctx;
 struct zcnet_region;
+struct zcnet_sock;
 struct zcnet_txbuf;
 
 /*
  * One open /dev/zcnet. The file holds one reference, and so does every
  * descriptor in flight, so a context outlives its file until the last
  * completion. Locks, outermost first: RTNL (binding), lock (control
- * ioctls), tx_lock (the TX consumer and the bound device), cq_lock (the CQ
- * producer, taken from any context).
+ * ioctls), tx_lock (the TX consumer, the bound device, the socket slots),
+ * a socket's own (see zcnet_sock.h), cq_lock (the CQ producer, taken from
+ * any context).
  */
 struct zcnet_ctx {
 	struct kref ref;
@@ -48,6 +51,10 @@ struct zcnet_ctx {
 	u32 tx_npending;
 	struct delayed_work tx_retry;
 
+	struct zcnet_sock *socks[ZCNET_MAX_SOCKETS];	/* under tx_lock */
+	unsigned long sock_push;	/* slots a kick queued on */
+	u32 sock_copy_threshold;
+
 	struct net_device *rx_dev;	/* under RTNL */
 	netdevice_tracker rx_dev_tracker;
 	u32 rx_match;
@@ -67,8 +74,11 @@ struct zcnet_ctx {
 	struct work_struct free_work;
 };
 
+#define ZCNET_SOCK_COPY_THRESHOLD_MAX	SZ_1M
+
 extern atomic_t zcnet_live_contexts;
 extern unsigned int zcnet_tx_copy_threshold;
+extern unsigned int zcnet_sock_copy_threshold;
 extern struct workqueue_struct *zcnet_wq;
 
 struct zcnet_ctx *zcnet_ctx_alloc(void);

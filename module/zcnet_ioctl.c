@@ -8,11 +8,13 @@
 #include "zcnet_event.h"
 #include "zcnet_ioctl.h"
 #include "zcnet_region.h"
+#include "zcnet_sock.h"
 #include "zcnet_tx.h"
 
 #define ZCNET_FEATURES	(ZCNET_FEAT_RINGS | ZCNET_FEAT_REGIONS | \
 			 ZCNET_FEAT_EVENTFD | ZCNET_FEAT_TX_NOP | \
-			 ZCNET_FEAT_TX_RAW | ZCNET_FEAT_RX)
+			 ZCNET_FEAT_TX_RAW | ZCNET_FEAT_RX | \
+			 ZCNET_FEAT_TX_SOCK)
 #define ZCNET_COPY_THRESHOLD_MAX	65535
 
 #define ZCNET_COPY_IN(k, uarg, usize, VER0) \
@@ -177,18 +179,48 @@ static long zcnet_ioc_param(struct zcnet_ctx *ctx, void __user *uarg)
 	err = ZCNET_COPY_IN(p, uarg, &usize, ZCNET_PARAM_SIZE_VER0);
 	if (err)
 		return err;
-	if (p.flags || p.reserved ||
-	    p.param != ZCNET_PARAM_TX_COPY_THRESHOLD ||
-	    p.value > ZCNET_COPY_THRESHOLD_MAX)
+	if (p.flags || p.reserved)
 		return -EINVAL;
-	WRITE_ONCE(ctx->tx_copy_threshold, p.value);
-	return 0;
+	switch (p.param) {
+	case ZCNET_PARAM_TX_COPY_THRESHOLD:
+		if (p.value > ZCNET_COPY_THRESHOLD_MAX)
+			return -EINVAL;
+		WRITE_ONCE(ctx->tx_copy_threshold, p.value);
+		return 0;
+	case ZCNET_PARAM_SOCK_COPY_THRESHOLD:
+		if (p.value > ZCNET_SOCK_COPY_THRESHOLD_MAX)
+			return -EINVAL;
+		WRITE_ONCE(ctx->sock_copy_threshold, p.value);
+		return 0;
+	}
+	return -EINVAL;
 }
 
-/* Part of the ABI; this build does not offer the capability (features). */
-static long zcnet_ioc_unsupported(struct zcnet_ctx *ctx, void __user *uarg)
+static long zcnet_ioc_sock_attach(struct zcnet_ctx *ctx, void __user *uarg)
 {
-	return -EOPNOTSUPP;
+	struct zcnet_sock_attach a;
+	u32 usize;
+	int err;
+
+	err = ZCNET_COPY_IN(a, uarg, &usize, ZCNET_SOCK_ATTACH_SIZE_VER0);
+	if (err)
+		return err;
+	return zcnet_sock_attach(ctx, &a, uarg +
+				 offsetof(struct zcnet_sock_attach, slot));
+}
+
+static long zcnet_ioc_sock_detach(struct zcnet_ctx *ctx, void __user *uarg)
+{
+	struct zcnet_sock_detach dt;
+	u32 usize;
+	int err;
+
+	err = ZCNET_COPY_IN(dt, uarg, &usize, ZCNET_SOCK_DETACH_SIZE_VER0);
+	if (err)
+		return err;
+	if (dt.flags || dt.reserved)
+		return -EINVAL;
+	return zcnet_sock_detach(ctx, dt.slot);
 }
 
 static const struct zcnet_ioctl_desc {
@@ -205,8 +237,8 @@ static const struct zcnet_ioctl_desc {
 	[_IOC_NR(ZCNET_IOC_KICK)] = { ZCNET_IOC_KICK, zcnet_ioc_kick },
 	[_IOC_NR(ZCNET_IOC_BIND)] = { ZCNET_IOC_BIND, zcnet_ioc_bind },
 	[_IOC_NR(ZCNET_IOC_UNBIND)] = { ZCNET_IOC_UNBIND, zcnet_ioc_unbind },
-	[_IOC_NR(ZCNET_IOC_SOCK_ATTACH)] = { ZCNET_IOC_SOCK_ATTACH, zcnet_ioc_unsupported },
-	[_IOC_NR(ZCNET_IOC_SOCK_DETACH)] = { ZCNET_IOC_SOCK_DETACH, zcnet_ioc_unsupported },
+	[_IOC_NR(ZCNET_IOC_SOCK_ATTACH)] = { ZCNET_IOC_SOCK_ATTACH, zcnet_ioc_sock_attach },
+	[_IOC_NR(ZCNET_IOC_SOCK_DETACH)] = { ZCNET_IOC_SOCK_DETACH, zcnet_ioc_sock_detach },
 	[_IOC_NR(ZCNET_IOC_SET_PARAM)] = { ZCNET_IOC_SET_PARAM, zcnet_ioc_param },
 };
 

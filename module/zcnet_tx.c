@@ -4,6 +4,7 @@
 #include "zcnet_cq.h"
 #include "zcnet_ctx.h"
 #include "zcnet_region.h"
+#include "zcnet_sock.h"
 #include "zcnet_tx.h"
 #include "zcnet_xmit.h"
 
@@ -49,16 +50,19 @@ static bool zcnet_tx_one(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 		r = zcnet_region_get(ctx, d->region);
 		err = r ? zcnet_buf_check(r->len, d->offset, d->len) : -EINVAL;
 	}
-	if (!err && !(d->flags & (ZCNET_TX_NOP | ZCNET_TX_SOCK)))
+	/* The slot's stream breaks and keeps its order even when rejected. */
+	if (d->flags & ZCNET_TX_SOCK)
+		return !zcnet_ssend_queue(ctx, d, r, err, result);
+	if (!err && !(d->flags & ZCNET_TX_NOP))
 		return !zcnet_xmit_prepare(ctx, d, r, result);
 	if (r)
 		zcnet_region_put(r);
-	if (!err && (d->flags & ZCNET_TX_NOP)) {
+	if (!err) {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_nops);
 		*result = d->len;
 	} else {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
-		*result = err ? err : -ENOTCONN;
+		*result = err;
 	}
 	return false;
 }
@@ -107,13 +111,16 @@ int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget)
 
 int zcnet_tx_kick(struct zcnet_ctx *ctx, u32 budget)
 {
+	struct zcnet_sock_batch b;
 	int ret;
 
 	if (!zcnet_ctx_ring(ctx, ZCNET_RING_TX))
 		return -ENXIO;
 	mutex_lock(&ctx->tx_lock);
 	ret = zcnet_tx_consume(ctx, budget);
+	zcnet_sock_take_pushes(ctx, &b);
 	mutex_unlock(&ctx->tx_lock);
+	zcnet_sock_push(ctx, &b);
 	if (ret >= 0)
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_kicks);
 	return ret;

@@ -5,30 +5,55 @@
 #include "zcnet_cq.h"
 #include "zcnet_ctx.h"
 #include "zcnet_region.h"
+#include "zcnet_sock.h"
 #include "zcnet_txbuf.h"
 
 static struct kmem_cache *zcnet_txbuf_cache;
 
+static enum zcnet_stat zcnet_txbuf_stat(struct zcnet_txbuf *t, u32 flags)
+{
+	struct zcnet_counters *c = &t->ctx->stats;
+
+	if (!t->sock) {
+		if (t->result < 0)
+			return ZCNET_STAT_tx_dev_errors;
+		return flags ? ZCNET_STAT_tx_copied : ZCNET_STAT_tx_zerocopy;
+	}
+	if (t->rejected)
+		return ZCNET_STAT_NR;
+	if (t->result < 0)
+		return ZCNET_STAT_sock_errors;
+	zcnet_stat_add(c, flags ? ZCNET_STAT_sock_copied_bytes :
+		       ZCNET_STAT_sock_zc_bytes, t->result);
+	return flags ? ZCNET_STAT_tx_copied : ZCNET_STAT_tx_zerocopy;
+}
+
 /*
- * The region reference and the in-flight count go before the completion is
- * posted: a user who has seen the completion may unregister the region.
+ * Posts the completion and frees the descriptor. The region reference and
+ * the in-flight count go first: a user who has seen the completion may
+ * unregister the region.
  */
-static void zcnet_txbuf_finish(struct zcnet_txbuf *t)
+void zcnet_txbuf_post(struct zcnet_txbuf *t)
 {
 	struct zcnet_ctx *ctx = t->ctx;
-	u32 flags = t->copied ? ZCNET_CQE_COPIED : 0;
-	s32 result = t->result;
+	struct zcnet_sock *sock = t->sock;
 	u64 cookie = t->cookie;
+	s32 result = t->result;
 	enum zcnet_stat s;
+	bool copied;
+	u32 flags;
 
-	zcnet_region_put(t->region);
+	copied = READ_ONCE(t->copied) || (sock && !READ_ONCE(t->zc_used));
+	flags = copied && (result >= 0 || !sock) ? ZCNET_CQE_COPIED : 0;
+	s = zcnet_txbuf_stat(t, flags);
+	if (s != ZCNET_STAT_NR)
+		zcnet_stat_inc(&ctx->stats, s);
+	if (t->region)
+		zcnet_region_put(t->region);
 	kmem_cache_free(zcnet_txbuf_cache, t);
+	if (sock)
+		zcnet_sock_put(sock);
 	atomic_dec(&ctx->inflight);
-	if (result < 0)
-		s = ZCNET_STAT_tx_dev_errors;
-	else
-		s = flags ? ZCNET_STAT_tx_copied : ZCNET_STAT_tx_zerocopy;
-	zcnet_stat_inc(&ctx->stats, s);
 	zcnet_cq_post_async(ctx, cookie, result, flags);
 	zcnet_ctx_put(ctx);
 }
@@ -47,8 +72,14 @@ static void zcnet_txbuf_complete(struct sk_buff *skb, struct ubuf_info *uarg,
 	rcu_read_lock();
 	if (!success)
 		WRITE_ONCE(t->copied, true);
-	if (refcount_dec_and_test(&uarg->refcnt))
-		zcnet_txbuf_finish(t);
+	else if (skb)
+		WRITE_ONCE(t->zc_used, true);
+	if (refcount_dec_and_test(&uarg->refcnt)) {
+		if (t->sock)
+			zcnet_ssend_done(t);
+		else
+			zcnet_txbuf_post(t);
+	}
 	rcu_read_unlock();
 }
 

@@ -6,23 +6,35 @@
 
 struct zcnet_ctx;
 struct zcnet_region;
+struct zcnet_sock;
 
 /*
- * One raw frame in flight: the ubuf_info its skb carries, and what the
- * completion needs. Its references: the skb's (dropped by the stack when
- * the driver frees the skb, or by skb_copy_ubufs() when the stack copies)
- * and the sender's, held across the hand-over to the driver.
+ * One descriptor in flight, raw frame or socket send: the ubuf_info its
+ * skbs carry, and what the completion needs. Its references: one per skb
+ * (dropped by the stack when it frees the skb, or by skb_copy_ubufs() when
+ * it copies) and the sender's, held until the driver or the socket has
+ * taken all of the buffer.
  */
 struct zcnet_txbuf {
 	struct ubuf_info ubuf;
-	struct list_head node;		/* ctx->tx_pending */
+	struct list_head node;		/* ctx->tx_pending or sock->queue */
 	struct zcnet_ctx *ctx;
 	struct zcnet_region *region;
-	struct sk_buff *skb;		/* while not yet handed over */
+	struct sk_buff *skb;		/* raw: while not yet handed over */
+	struct zcnet_sock *sock;	/* socket sends only */
+	struct list_head order;		/* sock->order */
 	u64 cookie;
+	u64 offset;
+	u32 len;
+	u32 sent;			/* bytes the socket took */
 	s32 result;
 	bool copied;
 	bool tapped;
+	bool more;
+	bool copy_mode;			/* socket: copied on purpose */
+	bool rejected;			/* socket: result set at submit */
+	bool zc_used;			/* an skb held the pages to the end */
+	bool done;			/* waits for earlier ones of its slot */
 };
 
 int zcnet_txbuf_init(void);
@@ -32,5 +44,6 @@ struct zcnet_txbuf *zcnet_txbuf_alloc(struct zcnet_ctx *ctx,
 				      u32 len);
 void zcnet_txbuf_attach(struct zcnet_txbuf *t, struct sk_buff *skb);
 void zcnet_txbuf_put(struct zcnet_txbuf *t);
+void zcnet_txbuf_post(struct zcnet_txbuf *t);
 
 #endif /* _ZCNET_TXBUF_H */

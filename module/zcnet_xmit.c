@@ -6,6 +6,7 @@
 #include "zcnet_ctx.h"
 #include "zcnet_region.h"
 #include "zcnet_tx.h"
+#include "zcnet_sock.h"
 #include "zcnet_txbuf.h"
 #include "zcnet_xmit.h"
 
@@ -241,9 +242,12 @@ void zcnet_xmit_retry_work(struct work_struct *work)
 {
 	struct zcnet_ctx *ctx = container_of(to_delayed_work(work),
 					     struct zcnet_ctx, tx_retry);
+	struct zcnet_sock_batch b;
 
 	mutex_lock(&ctx->tx_lock);
 	if (!list_empty(&ctx->tx_pending))
 		zcnet_tx_consume(ctx, 0);
+	zcnet_sock_take_pushes(ctx, &b);
 	mutex_unlock(&ctx->tx_lock);
+	zcnet_sock_push(ctx, &b);
 }

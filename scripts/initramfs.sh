@@ -38,8 +38,9 @@ NIC_MODULES=(virtio_pci virtio_net vmxnet3)
 # Other modules the tests need, loaded after the NIC drivers with these
 # parameters: dummy, without creating a device (the tests make their own,
 # in namespaces of their own); bridge (and what it needs) for the receive
-# tests' bridge port, which they also create in a namespace of their own.
-EXTRA_MODULES=("dummy numdummies=0" bridge)
+# tests' bridge port, which they also create in a namespace of their own;
+# tls for the socket tests' kernel TLS socket.
+EXTRA_MODULES=("dummy numdummies=0" bridge tls)
 # Programs the guest needs beyond busybox, with their shared libraries.
 PROGRAMS=(bash ip ethtool)
 

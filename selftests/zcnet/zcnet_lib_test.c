@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -363,6 +366,33 @@ TEST_F(zcnet_lib, readme_example)
 	}
 	EXPECT_EQ(NULL, strstr(out, "copied")) TH_LOG("output: %s", out);
 	free(out);
+}
+
+/* zcnet_sock_attach_to(): a UDP socket with a destination per slot. */
+TEST_F(zcnet_lib, sock_attach_to)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(9) };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+	__u32 slot = 99;
+	int u;
+
+	if (!zcnet_has_feature(self->ctx, ZCNET_FEAT_TX_SOCK))
+		SKIP(return, "this build offers no socket sends");
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, u);
+	EXPECT_EQ(-EDESTADDRREQ, zcnet_sock_attach(self->ctx, u, &slot));
+	EXPECT_EQ(-EAFNOSUPPORT, zcnet_sock_attach_to(self->ctx, u,
+				(struct sockaddr *)&a6, &slot));
+	EXPECT_EQ(-EINVAL, zcnet_sock_attach_to(self->ctx, u,
+				(struct sockaddr *)&a, NULL));
+	ASSERT_EQ(0, zcnet_sock_attach_to(self->ctx, u, (struct sockaddr *)&a,
+					  &slot));
+	EXPECT_EQ(0U, slot);
+	close(u);
+	EXPECT_EQ(0, zcnet_sock_detach(self->ctx, slot));
+	EXPECT_EQ(-ENOENT, zcnet_sock_detach(self->ctx, slot));
 }
 
 TEST_HARNESS_MAIN

@@ -578,15 +578,17 @@ static inline __u64 zc_stat_value(const struct zcnet_stats *st,
 }
 
 /*
- * Wait (up to ZC_SETTLE_MS) until fd's context, which must hold no region,
- * is the only one left and nothing is pinned module-wide, so a test that
+ * Wait (up to ms; ZC_SETTLE_MS for zc_settle) until fd's context, which
+ * must hold no region, is the only one left and nothing is pinned
+ * module-wide, so a test that
  * compares module-wide counters starts from a quiet module even if an
  * earlier test's release was deferred. *st gets the last reading. Returns
  * 0 once settled, -EBUSY if it did not settle, or the GET_STATS error.
  */
-static inline int zc_settle(int fd, struct zcnet_stats *st)
+static inline int zc_settle_for(int fd, struct zcnet_stats *st,
+				unsigned int ms)
 {
-	uint64_t end = zc_now_ms() + ZC_SETTLE_MS;
+	uint64_t end = zc_now_ms() + ms;
 	long ret;
 
 	for (;;) {
@@ -599,6 +601,11 @@ static inline int zc_settle(int fd, struct zcnet_stats *st)
 			return -EBUSY;
 		zc_sleep_ms(20);
 	}
+}
+
+static inline int zc_settle(int fd, struct zcnet_stats *st)
+{
+	return zc_settle_for(fd, st, ZC_SETTLE_MS);
 }
 
 /*

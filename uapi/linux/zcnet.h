@@ -71,6 +71,19 @@
  *   moved since the last signal. poll() on the zcnet fd reports POLLIN while
  *   the CQ or the RX ring holds entries and POLLOUT while the TX ring has
  *   room.
+ *
+ * fork
+ *   Ring mappings are not VM_DONTCOPY. A child inherits them as shared
+ *   mappings of the same ring memory, and the fd as the same context:
+ *   what either process writes to a ring the other sees, either may kick,
+ *   and completions of both land on the one CQ. The rings stay
+ *   single-producer and single-consumer, so the two processes must not
+ *   produce (or consume) on the same ring at once. Registered memory stays
+ *   pinned once, for the context. Private anonymous region memory that is
+ *   pinned is copied for the child at fork, so the kernel keeps sending
+ *   from the parent's pages: a child that fills frames needs shared
+ *   memory (memfd or MAP_SHARED). The context lives until the last fd and
+ *   mapping in any process is gone.
  */
 #ifndef _UAPI_LINUX_ZCNET_H
 #define _UAPI_LINUX_ZCNET_H
@@ -206,6 +219,28 @@ struct zcnet_kick {
 #define ZCNET_KICK_SIZE_VER0	16
 
 /*
+ * Socket descriptors (ZCNET_TX_SOCK, sock = slot of ZCNET_IOC_SOCK_ATTACH)
+ * hand the buffer's pages to the slot's socket without a copy. The
+ * completion comes when the stack has released them: for TCP once the data
+ * is acknowledged, or when a reset or close discards it, as with
+ * MSG_ZEROCOPY. result is len or -errno; ZCNET_CQE_COPIED is set when the
+ * stack copied after all (loopback or another local peer, a route without
+ * scatter-gather, a UDP datagram that needs fragments) and when len is at
+ * most the slot's copy threshold (ZCNET_PARAM_SOCK_COPY_THRESHOLD).
+ *   TCP: descriptors form one byte stream in ring order. ZCNET_TX_MORE
+ *   works as MSG_MORE. A full send buffer never blocks the kick; the rest
+ *   goes out when the socket has room again (sock_resumes counts it). Once
+ *   a descriptor fails or is rejected, later ones on that slot complete
+ *   with -EPIPE. A socket error (ECONNRESET) is reported in the completion
+ *   of the descriptor that met it, and so no longer pending on the socket.
+ *   UDP: each descriptor is one datagram; ZCNET_TX_MORE is -EINVAL.
+ * Completions of one slot arrive in ring order. No socket attached in the
+ * slot: -ENOTCONN. Slot detached or context closed before the socket took
+ * the descriptor: -ECANCELED, or the bytes it took of a descriptor it took
+ * only in part.
+ */
+
+/*
  * Bind raw-frame TX and/or RX to a device of the caller's network namespace.
  * Needs CAP_NET_RAW in the user namespace that owns it (else EPERM). No
  * such device: ENODEV. Device not up: ENETDOWN. queue not ZCNET_QUEUE_ANY
@@ -285,16 +320,37 @@ struct zcnet_unbind {
 };
 #define ZCNET_UNBIND_SIZE_VER0	8
 
-/* Attach a connected TCP or UDP socket; the kernel returns its slot. */
+/*
+ * Attach a TCP or UDP socket (IPv4 or IPv6) for ZCNET_TX_SOCK descriptors;
+ * the kernel stores the slot they name it by in slot. The context holds its
+ * own reference to the socket's file until the slot is detached or the
+ * context closes, so the program may close its fd with sends in flight.
+ *   TCP: connected (ESTABLISHED or CLOSE_WAIT), else ENOTCONN; addr must
+ *   be 0. One slot per TCP socket and context (EBUSY).
+ *   UDP: with addr 0 the socket must be connected (else EDESTADDRREQ).
+ *   Otherwise addr points to a struct sockaddr_in (AF_INET socket) or
+ *   sockaddr_in6 (AF_INET6 socket), the destination of every datagram sent
+ *   through this slot; attaching one socket to several slots gives a
+ *   destination per descriptor. Wrong family: EAFNOSUPPORT.
+ * Other fds: EBADF (not open), ENOTSOCK (not a socket), EOPNOTSUPP (another
+ * family or protocol, or a socket without zero-copy support such as kTLS).
+ * At most ZCNET_MAX_SOCKETS slots: ENOSPC.
+ */
 struct zcnet_sock_attach {
 	__u32 size;
 	__u32 flags;			/* must be 0 */
 	__s32 fd;
 	__u32 slot;			/* out */
-	__u64 reserved;
+	__u64 addr;			/* UDP destination, or 0 */
 };
 #define ZCNET_SOCK_ATTACH_SIZE_VER0	24
 
+/*
+ * Detach a slot (ENOENT if none). Its descriptors not yet handed to the
+ * socket complete with -ECANCELED (one it took in part, with the bytes it
+ * took); those the socket holds complete when the stack releases their
+ * pages.
+ */
 struct zcnet_sock_detach {
 	__u32 size;
 	__u32 flags;			/* must be 0 */
@@ -311,6 +367,14 @@ struct zcnet_sock_detach {
  * flags or reserved: EINVAL.
  */
 #define ZCNET_PARAM_TX_COPY_THRESHOLD	0
+/*
+ * ZCNET_PARAM_SOCK_COPY_THRESHOLD: socket descriptors of at most this many
+ * bytes are copied into the socket, which is cheaper than zero copy for
+ * small writes, and complete as soon as the socket took them, with
+ * ZCNET_CQE_COPIED. 0 copies nothing. At most 1 MiB; the default is the
+ * module parameter sock_copy_threshold.
+ */
+#define ZCNET_PARAM_SOCK_COPY_THRESHOLD	1
 
 struct zcnet_param {
 	__u32 size;
@@ -364,7 +428,7 @@ struct zcnet_stats {
 /* Ring entries. Reserved fields must be 0. */
 #define ZCNET_TX_NOP		(1U << 0)	/* validate, send nothing */
 #define ZCNET_TX_SOCK		(1U << 1)	/* send on socket slot 'sock' */
-#define ZCNET_TX_MORE		(1U << 2)	/* socket: more data follows */
+#define ZCNET_TX_MORE		(1U << 2)	/* TCP: more data follows */
 
 struct zcnet_tx_desc {
 	__u64 offset;			/* into the region */

@@ -445,9 +445,20 @@ int zcnet_unbind(struct zcnet_ctx *ctx, __u32 flags);
 
 /*
  * ZCNET_IOC_SOCK_ATTACH a connected TCP or UDP socket; stores its slot in
- * *slot. Returns 0 or -errno.
+ * *slot, for zcnet_tx_desc.sock with ZCNET_TX_SOCK. The context keeps its
+ * own reference: sockfd may be closed afterwards. Returns 0 or -errno (see
+ * struct zcnet_sock_attach in <linux/zcnet.h>).
  */
 int zcnet_sock_attach(struct zcnet_ctx *ctx, int sockfd, __u32 *slot);
+
+/*
+ * The same for a UDP socket, with dest (a struct sockaddr_in or
+ * sockaddr_in6 of the socket's family) as the destination of every
+ * datagram sent through the slot. Returns 0 or -errno.
+ */
+struct sockaddr;
+int zcnet_sock_attach_to(struct zcnet_ctx *ctx, int sockfd,
+			 const struct sockaddr *dest, __u32 *slot);
 
 /* ZCNET_IOC_SOCK_DETACH. Returns 0 or -errno. */
 int zcnet_sock_detach(struct zcnet_ctx *ctx, __u32 slot);

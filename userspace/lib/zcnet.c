@@ -587,6 +587,12 @@ int zcnet_unbind(struct zcnet_ctx *ctx, __u32 flags)
 
 int zcnet_sock_attach(struct zcnet_ctx *ctx, int sockfd, __u32 *slot)
 {
+	return zcnet_sock_attach_to(ctx, sockfd, NULL, slot);
+}
+
+int zcnet_sock_attach_to(struct zcnet_ctx *ctx, int sockfd,
+			 const struct sockaddr *dest, __u32 *slot)
+{
 	struct zcnet_sock_attach a;
 	int err;
 
@@ -595,6 +601,7 @@ int zcnet_sock_attach(struct zcnet_ctx *ctx, int sockfd, __u32 *slot)
 	memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
 	a.fd = sockfd;
+	a.addr = (__u64)(uintptr_t)dest;
 	err = zcnet_ioctl(ctx, ZCNET_IOC_SOCK_ATTACH, &a);
 	if (err < 0)
 		return err;

@@ -131,6 +131,30 @@ has "$T/err" "-n and -t exclude each other"
 expect 2 "$RECV" -i $NOIF
 has "$T/err" "no interface '$NOIF'"
 
+# socket modes of zcnet-send and zcnet-recv
+for args in "--tcp" "--tcp 10.0.0.1" "--tcp 10.0.0.1:" "--tcp 10.0.0.1:0" \
+	"--tcp 10.0.0.1:65536" "--tcp host.example:80" "--tcp [::1:80" \
+	"--tcp 10.0.0.1:80 --udp 10.0.0.1:80" "--tcp 10.0.0.1:80 -s 0" \
+	"--tcp 10.0.0.1:80 -s 1048577" "--udp 10.0.0.1:80 -s 65508" \
+	"--tcp 10.0.0.1:80 -n 0" "--tcp 10.0.0.1:80 -n 5 -t 1" \
+	"--tcp 10.0.0.1:80 -r 100" "--tcp 10.0.0.1:80 --copy-threshold 1048577" \
+	"--tcp 10.0.0.1:80 --pattern x" "--tcp 10.0.0.1:80 --sndbuf 0" \
+	"--tcp 10.0.0.1:80 -i lo" "--tcp 10.0.0.1:80 extra"; do
+	usage_case "$SEND" "$args"
+done
+expect 2 "$SEND" --udp 10.0.0.1:80 -s 65508
+has "$T/err" "a UDP write is at most 65507 bytes"
+expect 0 "$SEND" --tcp 10.0.0.1:80 -h
+has "$T/out" "Usage: zcnet-send --tcp HOST:PORT"
+for args in "--tcp-listen" "--tcp-listen 0" "--tcp-listen x" \
+	"--tcp-listen 80 --udp-listen 80" "--tcp-listen 80 -n 5" \
+	"--udp-listen 80 -n 0" "--udp-listen 80 --idle-timeout 0" \
+	"--udp-listen 80 -i lo" "--udp-listen 80 extra"; do
+	usage_case "$RECV" "$args"
+done
+expect 2 "$RECV" --tcp-listen 80 -n 5
+has "$T/err" "-n counts datagrams"
+
 if [ "$fails" -ne 0 ]; then
 	echo "zcnet_tools_test: $fails failure(s)" >&2
 	exit 1

@@ -27,6 +27,8 @@
 
 #include "libzcnet.h"
 #include "zcnet_frame.h"
+#include "zcnet_sockmode.h"
+#include "zcnet_stream.h"
 #include "zcnet_util.h"
 
 #define PROG		"zcnet-recv"
@@ -123,6 +125,8 @@ static void usage(FILE *out)
 "bad arguments, 4 when the zcnet module has no receive.\n",
 		DEFAULT_IDLE, ZCNET_RING_MIN_ENTRIES, ZCNET_RING_MAX_ENTRIES,
 		DEFAULT_RING, MIN_BUF, MIN_BUF, MAX_BUF, DEFAULT_BUF);
+	fputc('\n', out);
+	sink_usage(out);
 }
 
 enum {
@@ -223,14 +227,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 					    optarg);
 			break;
 		case 'r':
-			if (!parse_u64(optarg, ZCNET_RING_MIN_ENTRIES,
-				       ZCNET_RING_MAX_ENTRIES, &v) ||
-			    (v & (v - 1)))
-				usage_error("bad ring size '%s' (a power of two "
-					    "in %d..%d)", optarg,
-					    ZCNET_RING_MIN_ENTRIES,
-					    ZCNET_RING_MAX_ENTRIES);
-			o->ring = (uint32_t)v;
+			o->ring = parse_ring_entries(optarg);
 			break;
 		case 'b':
 			if (!parse_u64(optarg, MIN_BUF, MAX_BUF, &v) ||
@@ -678,27 +675,10 @@ static int report_bind_error(int err, const char *iface,
 	return EXIT_FAILED;
 }
 
-static int report_open_error(int err)
-{
-	switch (err) {
-	case -ENOENT:
-		errmsg("no " LIBZCNET_DEVICE_PATH ": is the zcnet module "
-		       "loaded?");
-		break;
-	case -EACCES:
-	case -EPERM:
-		errmsg("cannot open " LIBZCNET_DEVICE_PATH ": %s (is this "
-		       "user in the zcnet group?)", strerror(-err));
-		break;
-	default:
-		errmsg("cannot open " LIBZCNET_DEVICE_PATH ": %s",
-		       strerror(-err));
-	}
-	return EXIT_FAILED;
-}
-
 int main(int argc, char **argv)
 {
+	static const char *const sink_modes[] = { "tcp-listen", "udp-listen",
+						  NULL };
 	struct options o;
 	struct iface ifc;
 	struct recv_state st;
@@ -714,6 +694,8 @@ int main(int argc, char **argv)
 	bool ok;
 
 	util_prog = PROG;
+	if (argv_has(argc, argv, sink_modes))
+		return sink_main(argc, argv);
 	parse_args(argc, argv, &o);
 
 	err = iface_lookup(o.iface, &ifc);

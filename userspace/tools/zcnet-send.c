@@ -27,6 +27,8 @@
 
 #include "libzcnet.h"
 #include "zcnet_frame.h"
+#include "zcnet_sockmode.h"
+#include "zcnet_stream.h"
 #include "zcnet_util.h"
 
 #define PROG		"zcnet-send"
@@ -127,6 +129,8 @@ static void usage(FILE *out)
 "transmit.\n",
 		DEFAULT_SIZE, DEFAULT_SECONDS, ZCNET_RING_MIN_ENTRIES,
 		ZCNET_RING_MAX_ENTRIES, DEFAULT_RING, DEFAULT_STALL);
+	fputc('\n', out);
+	sock_send_usage(out);
 }
 
 enum {
@@ -207,14 +211,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->queue = (uint32_t)v;
 			break;
 		case 'r':
-			if (!parse_u64(optarg, ZCNET_RING_MIN_ENTRIES,
-				       ZCNET_RING_MAX_ENTRIES, &v) ||
-			    (v & (v - 1)))
-				usage_error("bad ring size '%s' (a power of two "
-					    "in %d..%d)", optarg,
-					    ZCNET_RING_MIN_ENTRIES,
-					    ZCNET_RING_MAX_ENTRIES);
-			o->ring = (uint32_t)v;
+			o->ring = parse_ring_entries(optarg);
 			break;
 		case OPT_SLOT_SIZE:
 			if (!parse_u64(optarg, SLOT_ALIGN, 1 << 20, &v) ||
@@ -759,25 +756,6 @@ static int report_bind_error(const char *what, int err, const char *iface,
 	return EXIT_FAILED;
 }
 
-static int report_open_error(int err)
-{
-	switch (err) {
-	case -ENOENT:
-		errmsg("no " LIBZCNET_DEVICE_PATH ": is the zcnet module "
-		       "loaded?");
-		break;
-	case -EACCES:
-	case -EPERM:
-		errmsg("cannot open " LIBZCNET_DEVICE_PATH ": %s (is this "
-		       "user in the zcnet group?)", strerror(-err));
-		break;
-	default:
-		errmsg("cannot open " LIBZCNET_DEVICE_PATH ": %s",
-		       strerror(-err));
-	}
-	return EXIT_FAILED;
-}
-
 static void linger(const struct options *o, volatile sig_atomic_t *stop)
 {
 	struct timespec ts = { 0, 50 * 1000 * 1000 };
@@ -816,6 +794,7 @@ static size_t pick_slot_size(const struct options *o)
 
 int main(int argc, char **argv)
 {
+	static const char *const sock_modes[] = { "tcp", "udp", NULL };
 	struct options o;
 	struct iface ifc;
 	struct sender s;
@@ -829,6 +808,8 @@ int main(int argc, char **argv)
 	bool ok;
 
 	util_prog = PROG;
+	if (argv_has(argc, argv, sock_modes))
+		return sock_send_main(argc, argv);
 	parse_args(argc, argv, &o);
 
 	err = iface_lookup(o.iface, &ifc);

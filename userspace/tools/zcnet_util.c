@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "libzcnet.h"
 #include "zcnet_util.h"
 
 const char *util_prog = "zcnet";
@@ -448,4 +449,34 @@ void end_of_options(int argc, char **argv, const char *iface)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (!iface)
 		usage_error("no interface given (-i IFACE)");
+}
+
+int report_open_error(int err)
+{
+	switch (err) {
+	case -ENOENT:
+		errmsg("no " LIBZCNET_DEVICE_PATH ": is the zcnet module "
+		       "loaded?");
+		break;
+	case -EACCES:
+	case -EPERM:
+		errmsg("cannot open " LIBZCNET_DEVICE_PATH ": %s (is this "
+		       "user in the zcnet group?)", strerror(-err));
+		break;
+	default:
+		errmsg("cannot open " LIBZCNET_DEVICE_PATH ": %s",
+		       strerror(-err));
+	}
+	return EXIT_FAILED;
+}
+
+uint32_t parse_ring_entries(const char *s)
+{
+	uint64_t v;
+
+	if (!parse_u64(s, ZCNET_RING_MIN_ENTRIES, ZCNET_RING_MAX_ENTRIES, &v) ||
+	    (v & (v - 1)))
+		usage_error("bad ring size '%s' (a power of two in %d..%d)", s,
+			    ZCNET_RING_MIN_ENTRIES, ZCNET_RING_MAX_ENTRIES);
+	return (uint32_t)v;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Helpers shared by zcnet-send and zcnet-afp. */
+/* Helpers shared by the traffic tools. */
 #ifndef ZCNET_UTIL_H
 #define ZCNET_UTIL_H
 
@@ -28,8 +28,14 @@ void end_of_options(int argc, char **argv, const char *iface);
 /* "PROG: message" on stderr. */
 void __attribute__((format(printf, 1, 2))) errmsg(const char *fmt, ...);
 
+/* Explains why zcnet_open() failed; returns EXIT_FAILED. */
+int report_open_error(int err);
+
 /* A decimal integer in [min, max] and nothing else. */
 bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* -r ENTRIES: a power of two in the rings' limits, else a usage error. */
+uint32_t parse_ring_entries(const char *s);
 
 /* A decimal number of seconds (fractions allowed) in (0, max]. */
 bool parse_seconds(const char *s, double max, double *out);

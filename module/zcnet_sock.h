@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _ZCNET_SOCK_H
+#define _ZCNET_SOCK_H
+
+#include <linux/bvec.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/socket.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/zcnet.h>
+
+struct file;
+struct socket;
+struct zcnet_ctx;
+struct zcnet_region;
+struct zcnet_sock_attach;
+struct zcnet_tx_desc;
+struct zcnet_txbuf;
+
+/* Pages one sendmsg() call takes at most; longer buffers take several. */
+#define ZCNET_SOCK_BVECS	64
+
+/*
+ * An attached socket. The context's slot holds one reference and so does
+ * every descriptor queued or in flight on it; the socket's file is held
+ * from attach to detach. Locks: ctx->tx_lock (slot table) and lock (the
+ * send queue and the socket, then the socket's own) are never held
+ * together, so no wait for a socket stalls the table; in_lock hands
+ * descriptors from kicks to the sender; order_lock guards the completion
+ * order from any context.
+ */
+struct zcnet_sock {
+	struct kref ref;
+	struct zcnet_ctx *ctx;
+	struct file *file;
+	struct socket *sock;
+	bool stream;
+	bool detached;			/* under lock */
+	bool broken;			/* a desc could not be queued */
+	int err;			/* stream broken: later descs fail */
+	struct sockaddr_storage addr;
+	int addrlen;			/* 0: the connected peer */
+
+	struct mutex lock;
+	struct list_head queue;		/* not yet taken by the socket */
+	spinlock_t in_lock;
+	struct list_head incoming;	/* queued by kicks, not yet in queue */
+	bool blocked;			/* waiting for room; under lock */
+	struct work_struct work;
+	struct wait_queue_entry wait;	/* on the socket's wait queue */
+
+	spinlock_t order_lock;
+	struct list_head order;		/* queued and in flight, ring order */
+
+	struct bio_vec bvec[ZCNET_SOCK_BVECS];	/* under lock */
+};
+
+/* Sockets a kick queued on, pushed after ctx->tx_lock is dropped. */
+struct zcnet_sock_batch {
+	struct zcnet_sock *s[ZCNET_MAX_SOCKETS];
+	unsigned int n;
+};
+
+int zcnet_sock_attach(struct zcnet_ctx *ctx, const struct zcnet_sock_attach *a,
+		      u32 __user *uslot);
+int zcnet_sock_detach(struct zcnet_ctx *ctx, u32 slot);
+void zcnet_sock_detach_all(struct zcnet_ctx *ctx);
+void zcnet_sock_take_pushes(struct zcnet_ctx *ctx, struct zcnet_sock_batch *b);
+void zcnet_sock_push(struct zcnet_ctx *ctx, struct zcnet_sock_batch *b);
+struct zcnet_sock *zcnet_sock_lookup(struct zcnet_ctx *ctx, u32 slot);
+void zcnet_sock_put(struct zcnet_sock *s);
+
+int zcnet_ssend_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
+		      struct zcnet_region *r, int err, s32 *result);
+void zcnet_ssend_push(struct zcnet_sock *s);
+void zcnet_ssend_cancel(struct zcnet_sock *s);
+void zcnet_ssend_done(struct zcnet_txbuf *t);
+
+#endif /* _ZCNET_SOCK_H */

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/net.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+
+#include "zcnet_ctx.h"
+#include "zcnet_region.h"
+#include "zcnet_sock.h"
+#include "zcnet_txbuf.h"
+
+/*
+ * Queues a socket descriptor on its slot; err is what checking it found.
+ * A rejected one is queued too, so that its completion keeps the slot's
+ * order and a stream breaks at it. Takes over the region reference.
+ * Returns 0 when the descriptor completes later, or an error for the
+ * caller to complete it with now. zcnet_sock_push() sends.
+ */
+int zcnet_ssend_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
+		      struct zcnet_region *r, int err, s32 *result)
+{
+	struct zcnet_sock *s = zcnet_sock_lookup(ctx, d->sock);
+	struct zcnet_txbuf *t;
+	unsigned long flags;
+
+	lockdep_assert_held(&ctx->tx_lock);
+	if (!s) {
+		if (r)
+			zcnet_region_put(r);
+		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
+		*result = err ? err : -ENOTCONN;
+		return *result;
+	}
+	if (!err && (d->flags & ZCNET_TX_MORE) && !s->stream)
+		err = -EINVAL;
+	t = zcnet_txbuf_alloc(ctx, r, d->cookie, d->len);
+	if (!t) {
+		if (r)
+			zcnet_region_put(r);
+		WRITE_ONCE(s->broken, true);
+		*result = -ENOMEM;
+		return *result;
+	}
+	kref_get(&s->ref);
+	t->sock = s;
+	t->offset = d->offset;
+	t->len = d->len;
+	t->more = d->flags & ZCNET_TX_MORE;
+	t->copy_mode = d->len <= READ_ONCE(ctx->sock_copy_threshold);
+	if (err) {
+		t->rejected = true;
+		t->result = err;
+		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
+	}
+	spin_lock_irqsave(&s->order_lock, flags);
+	list_add_tail(&t->order, &s->order);
+	spin_unlock_irqrestore(&s->order_lock, flags);
+	spin_lock(&s->in_lock);
+	list_add_tail(&t->node, &s->incoming);
+	spin_unlock(&s->in_lock);
+	ctx->sock_push |= BIT(d->sock);
+	return 0;
+}
+
+/* What kicks queued since, behind what is queued; under s->lock. */
+static void zcnet_ssend_splice(struct zcnet_sock *s)
+{
+	spin_lock(&s->in_lock);
+	list_splice_tail_init(&s->incoming, &s->queue);
+	spin_unlock(&s->in_lock);
+}
+
+/* The socket has taken the whole buffer, or never will. */
+static void zcnet_ssend_end(struct zcnet_sock *s, struct zcnet_txbuf *t,
+			    s32 result)
+{
+	struct zcnet_counters *c = &s->ctx->stats;
+
+	list_del(&t->node);
+	t->result = result;
+	if (result >= 0) {
+		zcnet_stat_inc(c, ZCNET_STAT_tx_frames);
+		zcnet_stat_add(c, ZCNET_STAT_tx_bytes, result);
+	}
+	zcnet_txbuf_put(t);
+}
+
+/* Appends what is left of t's buffer to s->bvec, as far as it has room. */
+static size_t zcnet_ssend_bvecs(struct zcnet_sock *s, struct zcnet_txbuf *t,
+				unsigned int *n)
+{
+	struct page **pages = t->region->pin.pages;
+	u64 off = t->offset + t->sent;
+	u32 left = t->len - t->sent;
+	size_t bytes = 0;
+	u32 len, poff;
+
+	while (left && *n < ZCNET_SOCK_BVECS) {
+		poff = offset_in_page(off);
+		len = min_t(u32, left, PAGE_SIZE - poff);
+		bvec_set_page(&s->bvec[(*n)++], pages[off >> PAGE_SHIFT], len,
+			      poff);
+		off += len;
+		left -= len;
+		bytes += len;
+	}
+	return bytes;
+}
+
+/*
+ * One sendmsg() from the head of the queue, at most ZCNET_SOCK_BVECS
+ * pages. Zero copy sends what is left of one buffer with the descriptor's
+ * own ubuf_info, as MSG_ZEROCOPY would with one of its own. Copied
+ * descriptors of a stream that follow each other go in one call, which
+ * saves the per-call cost that makes small writes expensive.
+ */
+static int zcnet_ssend_one(struct zcnet_sock *s, struct zcnet_txbuf *t)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+	struct zcnet_txbuf *last = t;
+	unsigned int n = 0;
+	size_t bytes, part;
+
+	bytes = part = zcnet_ssend_bvecs(s, t, &n);
+	if (t->sent + part < t->len && !s->stream)
+		return -EMSGSIZE;
+	if (s->stream && t->copy_mode) {
+		list_for_each_entry_continue(last, &s->queue, node) {
+			if (!last->copy_mode || last->rejected ||
+			    n == ZCNET_SOCK_BVECS)
+				break;
+			part = zcnet_ssend_bvecs(s, last, &n);
+			bytes += part;
+		}
+		last = list_prev_entry(last, node);
+	}
+	if (last->sent + part < last->len || last->more)
+		msg.msg_flags |= MSG_MORE;
+	if (!t->copy_mode) {
+		msg.msg_flags |= MSG_ZEROCOPY;
+		msg.msg_ubuf = &t->ubuf;
+	}
+	if (s->addrlen) {
+		msg.msg_name = &s->addr;
+		msg.msg_namelen = s->addrlen;
+	}
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, s->bvec, n, bytes);
+	return sock_sendmsg(s->sock, &msg);
+}
+
+/* The socket took bytes from the head of the queue on. */
+static void zcnet_ssend_took(struct zcnet_sock *s, size_t bytes)
+{
+	struct zcnet_txbuf *t;
+	u32 n;
+
+	while (bytes) {
+		t = list_first_entry(&s->queue, struct zcnet_txbuf, node);
+		n = min_t(size_t, bytes, t->len - t->sent);
+		t->sent += n;
+		bytes -= n;
+		if (t->sent == t->len)
+			zcnet_ssend_end(s, t, t->len);
+	}
+}
+
+/*
+ * Sends the slot's queue in order until it is empty or the socket is full.
+ * blocked is set before every attempt, so a wake-up that lands while
+ * sendmsg() fails for want of room finds it set and queues the work;
+ * at worst the work finds nothing to do.
+ */
+void zcnet_ssend_push(struct zcnet_sock *s)
+{
+	struct zcnet_txbuf *t;
+	int ret;
+
+	mutex_lock(&s->lock);
+	if (s->blocked && !list_empty(&s->queue))
+		zcnet_stat_inc(&s->ctx->stats, ZCNET_STAT_sock_resumes);
+	while (!s->detached) {
+		zcnet_ssend_splice(s);
+		t = list_first_entry_or_null(&s->queue, struct zcnet_txbuf,
+					     node);
+		if (!t)
+			break;
+		if (!s->err && s->stream && READ_ONCE(s->broken))
+			s->err = -ENOMEM;
+		if (t->rejected) {
+			if (s->stream && !s->err)
+				s->err = t->result;
+			zcnet_ssend_end(s, t, t->result);
+			continue;
+		}
+		if (s->err) {
+			zcnet_ssend_end(s, t, -EPIPE);
+			continue;
+		}
+		WRITE_ONCE(s->blocked, true);
+		smp_mb(); /* blocked before the socket's room is checked */
+		ret = zcnet_ssend_one(s, t);
+		if (ret == -EAGAIN)
+			goto out;
+		/* The kicker has a signal pending: the work item goes on. */
+		if (ret == -ERESTARTSYS || ret == -EINTR) {
+			queue_work(zcnet_wq, &s->work);
+			goto out;
+		}
+		if (!ret)
+			ret = -EIO;
+		if (ret < 0) {
+			if (s->stream)
+				s->err = ret;
+			zcnet_ssend_end(s, t, ret);
+			continue;
+		}
+		zcnet_ssend_took(s, ret);
+	}
+	WRITE_ONCE(s->blocked, false);
+out:
+	mutex_unlock(&s->lock);
+}
+
+/*
+ * Detach: what the socket has not taken completes with -ECANCELED, a
+ * descriptor it took part of with that short count.
+ */
+void zcnet_ssend_cancel(struct zcnet_sock *s)
+{
+	struct zcnet_txbuf *t, *tmp;
+
+	mutex_lock(&s->lock);
+	s->detached = true;
+	zcnet_ssend_splice(s);
+	list_for_each_entry_safe(t, tmp, &s->queue, node) {
+		if (t->rejected)
+			zcnet_ssend_end(s, t, t->result);
+		else
+			zcnet_ssend_end(s, t, t->sent ? t->sent : -ECANCELED);
+	}
+	mutex_unlock(&s->lock);
+}
+
+/*
+ * The stack released the buffer. Completions of a slot are posted in the
+ * order the descriptors were queued: one released early waits, marked
+ * done, for those before it. Posting under order_lock keeps two CPUs from
+ * reordering what each took off the list. Any context.
+ */
+void zcnet_ssend_done(struct zcnet_txbuf *t)
+{
+	struct zcnet_sock *s = t->sock;
+	struct zcnet_txbuf *pos, *tmp;
+	unsigned long flags;
+
+	kref_get(&s->ref);
+	spin_lock_irqsave(&s->order_lock, flags);
+	t->done = true;
+	list_for_each_entry_safe(pos, tmp, &s->order, order) {
+		if (!pos->done)
+			break;
+		list_del(&pos->order);
+		zcnet_txbuf_post(pos);
+	}
+	spin_unlock_irqrestore(&s->order_lock, flags);
+	zcnet_sock_put(s);
+}

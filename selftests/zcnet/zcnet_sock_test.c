@@ -1,0 +1,1105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcnet socket sends: attaching TCP and UDP sockets, the errors of every
+ * other kind of fd, and streams from registered memory. Over loopback the
+ * stack copies (COPIED); across the guest's two NICs (the receiver in
+ * $ZCNET_PEER_NS) it must not. A receiving thread checks every byte
+ * against the pattern the sender wrote. Without ZCNET_FEAT_TX_SOCK every
+ * test SKIPs.
+ */
+#include <pthread.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+/* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "../kselftest_harness.h"
+#pragma GCC diagnostic pop
+/* TEST_F() expands setjmp() wrappers into this file; this code has none */
+#pragma GCC diagnostic ignored "-Wclobbered"
+#include "zcnet_util.h"
+
+#define MEM_LEN		(8U << 20)
+#define RING		256U
+#define WAIT_MS		30000U
+#define SINK_BUF	(256U << 10)
+
+/* The byte at stream position p: not periodic in pages or buffers. */
+static inline unsigned char pat(uint64_t p)
+{
+	return (unsigned char)(p * 131 + (p >> 12) * 7 + (p >> 20));
+}
+
+static void pat_fill(unsigned char *dst, uint64_t pos, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		dst[i] = pat(pos + i);
+}
+
+/* ------------------------------------------------------------------ */
+/* the receiving end: a thread on an accepted or bound socket          */
+/* ------------------------------------------------------------------ */
+
+struct sink {
+	int fd;			/* listening (TCP) or bound (UDP) socket */
+	bool udp;
+	int go;			/* eventfd: wait for it before reading, or -1 */
+	uint64_t reset_after;	/* TCP: RST after this many bytes, 0: never */
+	unsigned int rcvbuf;	/* 0: default */
+	bool stop;		/* UDP: return once idle (atomic) */
+	/* results */
+	uint64_t bytes;
+	uint64_t bad;		/* bytes not matching the pattern */
+	unsigned int dgrams;	/* atomic */
+	unsigned int dgram_len[64];
+	int err;
+	pthread_t thread;
+};
+
+static void *sink_tcp(struct sink *k)
+{
+	unsigned char *buf = malloc(SINK_BUF);
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	ssize_t n, i;
+	__u64 v;
+	int c;
+
+	c = accept4(k->fd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0 || !buf) {
+		k->err = -errno;
+		free(buf);
+		return NULL;
+	}
+	if (k->rcvbuf)
+		setsockopt(c, SOL_SOCKET, SO_RCVBUF, &k->rcvbuf,
+			   sizeof(k->rcvbuf));
+	if (k->go >= 0 && read(k->go, &v, sizeof(v)) != sizeof(v))
+		k->err = -EIO;
+	for (;;) {
+		size_t want = SINK_BUF;
+
+		if (k->reset_after && k->reset_after - k->bytes < want)
+			want = k->reset_after - k->bytes;
+		n = read(c, buf, want);
+		if (n <= 0) {
+			if (n < 0)
+				k->err = -errno;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			k->bad += buf[i] != pat(k->bytes + i);
+		k->bytes += n;
+		if (k->reset_after && k->bytes >= k->reset_after) {
+			setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+			break;
+		}
+	}
+	close(c);
+	free(buf);
+	return NULL;
+}
+
+/* Each datagram carries the pattern from position 0. */
+static void *sink_udp(struct sink *k)
+{
+	unsigned char *buf = malloc(1 << 16);
+	ssize_t n, i;
+
+	while (buf) {
+		struct pollfd p = { .fd = k->fd, .events = POLLIN };
+
+		if (poll(&p, 1, 200) <= 0) {
+			if (__atomic_load_n(&k->stop, __ATOMIC_ACQUIRE))
+				break;
+			continue;
+		}
+		n = recv(k->fd, buf, 1 << 16, 0);
+		if (n < 0) {
+			k->err = -errno;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			k->bad += buf[i] != pat((uint64_t)i);
+		k->bytes += n;
+		if (k->dgrams < 64)
+			k->dgram_len[k->dgrams] = (unsigned int)n;
+		__atomic_store_n(&k->dgrams, k->dgrams + 1, __ATOMIC_RELEASE);
+	}
+	free(buf);
+	return NULL;
+}
+
+static void *sink_main(void *arg)
+{
+	struct sink *k = arg;
+
+	return k->udp ? sink_udp(k) : sink_tcp(k);
+}
+
+/*
+ * A listening TCP or bound UDP socket on ip (any port), in netns ns (NULL:
+ * this one); its port in *port. fd or -errno.
+ */
+static int sink_socket(const char *ns, const char *ip, bool udp,
+		       unsigned short *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	int old = -1, s, one = 1, err = 0;
+
+	if (ns) {
+		old = zc_netns_enter(ns);
+		if (old < 0)
+			return old;
+	}
+	inet_pton(AF_INET, ip, &a.sin_addr);
+	s = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+	if (s < 0 ||
+	    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(s, (struct sockaddr *)&a, sizeof(a)) ||
+	    (!udp && listen(s, 4)) ||
+	    getsockname(s, (struct sockaddr *)&a, &alen))
+		err = -errno;
+	if (udp && !err) {
+		int rcv = 8 << 20;
+
+		setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv));
+	}
+	if (old >= 0 && zc_netns_return(old)) {
+		fprintf(stderr, "cannot return to the test's netns\n");
+		_exit(1);
+	}
+	if (err) {
+		if (s >= 0)
+			close(s);
+		return err;
+	}
+	*port = ntohs(a.sin_port);
+	return s;
+}
+
+static int sink_start(struct sink *k)
+{
+	return -pthread_create(&k->thread, NULL, sink_main, k);
+}
+
+static void sink_join(struct sink *k)
+{
+	pthread_join(k->thread, NULL);
+	close(k->fd);
+	if (k->go >= 0)
+		close(k->go);
+}
+
+static void sink_go(struct sink *k)
+{
+	__u64 one = 1;
+
+	if (write(k->go, &one, sizeof(one)) != sizeof(one))
+		k->err = -EIO;
+}
+
+static int tcp_connect(const char *ip, unsigned short port, int sndbuf)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port) };
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	inet_pton(AF_INET, ip, &a.sin_addr);
+	if (s < 0)
+		return -errno;
+	if (sndbuf)
+		setsockopt(s, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (connect(s, (struct sockaddr *)&a, sizeof(a))) {
+		int err = -errno;
+
+		close(s);
+		return err;
+	}
+	return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* the sending end                                                     */
+/* ------------------------------------------------------------------ */
+
+static long sock_attach(int fd, int sfd, __u64 addr, __u32 *slot)
+{
+	struct zcnet_sock_attach a = {
+		.size = sizeof(a), .fd = sfd, .addr = addr,
+	};
+	long ret = zc_ioctl(fd, ZCNET_IOC_SOCK_ATTACH, &a);
+
+	if (!ret && slot)
+		*slot = a.slot;
+	return ret;
+}
+
+static long sock_detach(int fd, __u32 slot)
+{
+	struct zcnet_sock_detach d = { .size = sizeof(d), .slot = slot };
+
+	return zc_ioctl(fd, ZCNET_IOC_SOCK_DETACH, &d);
+}
+
+static struct zcnet_tx_desc sdesc(__u32 id, __u64 off, __u32 len,
+				  __u32 slot, __u64 cookie)
+{
+	struct zcnet_tx_desc d = {
+		.offset = off, .len = len, .region = (__u16)id,
+		.flags = ZCNET_TX_SOCK, .sock = (__u16)slot, .cookie = cookie,
+	};
+
+	return d;
+}
+
+/*
+ * A stream of n descriptors of len bytes each through one slot, the
+ * buffers cycling through the region (a buffer is rewritten only after
+ * its completion), so the receiver sees the pattern from position 0.
+ * Completions must come in order, each cookie once.
+ */
+struct stream {
+	__u32 slot;
+	__u32 len;
+	uint64_t n;
+	bool tcp;		/* stream positions continue across descs */
+	/* results */
+	uint64_t submitted, completed;
+	uint64_t ok, copied, out_of_order;
+	int first_err;
+	uint64_t first_err_at;	/* cookie of the first error */
+	uint64_t errs_after;	/* errors after the first */
+	uint64_t ok_after_err;	/* successes after the first error */
+	uint64_t bad_result;	/* neither len nor -errno */
+	bool timed_out;
+};
+
+static void stream_run(struct zc_ctx *c, unsigned char *mem, __u32 id,
+		       struct stream *s)
+{
+	__u32 nbuf = MEM_LEN / s->len;
+	uint64_t end = zc_now_ms() + WAIT_MS;
+	struct zcnet_cq_entry e;
+
+	if (nbuf > RING)
+		nbuf = RING;
+	while (s->completed < s->n) {
+		bool moved = false;
+
+		while (s->submitted < s->n &&
+		       s->submitted - s->completed < nbuf) {
+			uint64_t i = s->submitted;
+			__u64 off = (i % nbuf) * s->len;
+			struct zcnet_tx_desc d = sdesc(id, off, s->len,
+						       s->slot, i);
+
+			pat_fill(mem + off, s->tcp ? i * s->len : 0, s->len);
+			if (zc_tx_push(&c->tx, &d))
+				break;
+			s->submitted++;
+		}
+		if (zc_tx_pending(&c->tx) && zc_kick(c->fd, 0) < 0)
+			break;
+		while (!zc_cq_pop(&c->cq, &e)) {
+			moved = true;
+			if (e.cookie != s->completed)
+				s->out_of_order++;
+			if (e.result == (__s32)s->len) {
+				s->ok++;
+				if (s->first_err)
+					s->ok_after_err++;
+			} else if (e.result < 0 && e.result > -4096) {
+				if (!s->first_err) {
+					s->first_err = e.result;
+					s->first_err_at = e.cookie;
+				} else {
+					s->errs_after++;
+				}
+			} else {
+				s->bad_result++;
+			}
+			if (e.flags & ZCNET_CQE_COPIED)
+				s->copied++;
+			s->completed++;
+		}
+		if (moved) {
+			end = zc_now_ms() + WAIT_MS;
+		} else {
+			struct pollfd p = { .fd = c->fd, .events = POLLIN };
+
+			if (zc_now_ms() > end) {
+				s->timed_out = true;
+				break;
+			}
+			poll(&p, 1, 50);
+		}
+	}
+}
+
+FIXTURE(sock) {
+	struct zc_ctx c;
+	unsigned char *mem;
+	__u32 id;
+	struct zc_env env;
+	bool have_env;
+	const char *peer_ip;
+};
+
+FIXTURE_SETUP(sock)
+{
+	self->c.fd = -1;
+	self->mem = NULL;
+	if (!zc_dev_present())
+		SKIP(return, ZC_DEV_PATH " missing: zcnet module not loaded");
+	if (!(zc_features() & ZCNET_FEAT_TX_SOCK))
+		SKIP(return, "this build does not offer ZCNET_FEAT_TX_SOCK");
+	ASSERT_EQ(0, zc_ctx_open(&self->c, RING, RING * 2, 0, 0));
+	self->mem = zc_alloc_pages(MEM_LEN / zc_page_size());
+	ASSERT_NE(NULL, self->mem);
+	ASSERT_EQ(0, zc_reg(self->c.fd, self->mem, MEM_LEN, &self->id));
+	ASSERT_EQ(0, zc_set_param(self->c.fd, ZCNET_PARAM_SOCK_COPY_THRESHOLD,
+				  0));
+	self->have_env = !zc_env_get(&self->env);
+	self->peer_ip = getenv("ZCNET_PEER_IP");
+	if (!self->peer_ip)
+		self->have_env = false;
+}
+
+FIXTURE_TEARDOWN(sock)
+{
+	zc_ctx_close(&self->c);
+	if (self->mem)
+		munmap(self->mem, MEM_LEN);
+}
+
+/* A connected loopback TCP pair: the sender in *tx, the sink set up. */
+static int loop_tcp(struct sink *k, int sndbuf, int *tx)
+{
+	unsigned short port;
+	int ret;
+
+	k->fd = sink_socket(NULL, "127.0.0.1", false, &port);
+	if (k->fd < 0)
+		return k->fd;
+	ret = sink_start(k);
+	if (ret)
+		return ret;
+	*tx = tcp_connect("127.0.0.1", port, sndbuf);
+	return *tx < 0 ? *tx : 0;
+}
+
+static struct sink sink_new(bool udp, bool paused)
+{
+	struct sink k = { .udp = udp, .go = -1 };
+
+	if (paused)
+		k.go = eventfd(0, EFD_CLOEXEC);
+	return k;
+}
+
+TEST_F(sock, attach_errors)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_port = htons(9) };
+	struct zcnet_sock_attach att = { .size = sizeof(att) };
+	int p[2], s, l, u, efd;
+	struct sink k = sink_new(false, false);
+	__u32 slot;
+	int tx;
+
+	EXPECT_EQ(-EBADF, sock_attach(self->c.fd, -1, 0, NULL));
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	close(p[1]);
+	EXPECT_EQ(-EBADF, sock_attach(self->c.fd, p[1], 0, NULL));
+	EXPECT_EQ(-ENOTSOCK, sock_attach(self->c.fd, p[0], 0, NULL));
+	close(p[0]);
+	efd = eventfd(0, EFD_CLOEXEC);
+	EXPECT_EQ(-ENOTSOCK, sock_attach(self->c.fd, efd, 0, NULL));
+	EXPECT_EQ(-ENOTSOCK, sock_attach(self->c.fd, self->c.fd, 0, NULL));
+	close(efd);
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p));
+	EXPECT_EQ(-EOPNOTSUPP, sock_attach(self->c.fd, p[0], 0, NULL));
+	close(p[0]);
+	close(p[1]);
+	s = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP);
+	ASSERT_LE(0, s);
+	EXPECT_EQ(-EOPNOTSUPP, sock_attach(self->c.fd, s, 0, NULL));
+	close(s);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDPLITE);
+	if (s >= 0) {
+		EXPECT_EQ(-EOPNOTSUPP, sock_attach(self->c.fd, s, 0, NULL));
+		close(s);
+	}
+
+	/* TCP: not connected, listening */
+	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, s);
+	EXPECT_EQ(-ENOTCONN, sock_attach(self->c.fd, s, 0, NULL));
+	l = sink_socket(NULL, "127.0.0.1", false, &(unsigned short){ 0 });
+	ASSERT_LE(0, l);
+	EXPECT_EQ(-ENOTCONN, sock_attach(self->c.fd, l, 0, NULL));
+	close(l);
+	close(s);
+
+	/* UDP: neither connected nor given an address; wrong families */
+	u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, u);
+	EXPECT_EQ(-EDESTADDRREQ, sock_attach(self->c.fd, u, 0, NULL));
+	EXPECT_EQ(-EAFNOSUPPORT, sock_attach(self->c.fd, u,
+					     (uintptr_t)&a6, NULL));
+	EXPECT_EQ(-EFAULT, sock_attach(self->c.fd, u, 8, NULL));
+	att.fd = u;
+	att.flags = 1;
+	EXPECT_EQ(-EINVAL, zc_ioctl(self->c.fd, ZCNET_IOC_SOCK_ATTACH, &att));
+	EXPECT_EQ(-EFAULT, zc_ioctl(self->c.fd, ZCNET_IOC_SOCK_ATTACH,
+				    (void *)8));
+
+	/* up to ZCNET_MAX_SOCKETS slots, lowest free first */
+	for (int i = 0; i < ZCNET_MAX_SOCKETS; i++) {
+		ASSERT_EQ(0, sock_attach(self->c.fd, u, (uintptr_t)&a4, &slot));
+		EXPECT_EQ((__u32)i, slot);
+	}
+	EXPECT_EQ(-ENOSPC, sock_attach(self->c.fd, u, (uintptr_t)&a4, NULL));
+	EXPECT_EQ(0, sock_detach(self->c.fd, 5));
+	ASSERT_EQ(0, sock_attach(self->c.fd, u, (uintptr_t)&a4, &slot));
+	EXPECT_EQ(5U, slot);
+	for (int i = 0; i < ZCNET_MAX_SOCKETS; i++)
+		EXPECT_EQ(0, sock_detach(self->c.fd, i));
+	close(u);
+
+	/* TCP: one slot per socket; no address */
+	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
+	EXPECT_EQ(-EINVAL, sock_attach(self->c.fd, tx, (uintptr_t)&a4, NULL));
+	EXPECT_EQ(0, sock_attach(self->c.fd, tx, 0, &slot));
+	EXPECT_EQ(-EBUSY, sock_attach(self->c.fd, tx, 0, NULL));
+	EXPECT_EQ(0, sock_detach(self->c.fd, slot));
+	close(tx);
+	sink_join(&k);
+}
+
+TEST_F(sock, detach_errors)
+{
+	struct zcnet_sock_detach d = { .size = sizeof(d) };
+
+	EXPECT_EQ(-ENOENT, sock_detach(self->c.fd, 0));
+	EXPECT_EQ(-ENOENT, sock_detach(self->c.fd, ZCNET_MAX_SOCKETS));
+	EXPECT_EQ(-ENOENT, sock_detach(self->c.fd, ~0U));
+	d.reserved = 1;
+	EXPECT_EQ(-EINVAL, zc_ioctl(self->c.fd, ZCNET_IOC_SOCK_DETACH, &d));
+	d.reserved = 0;
+	d.flags = 1;
+	EXPECT_EQ(-EINVAL, zc_ioctl(self->c.fd, ZCNET_IOC_SOCK_DETACH, &d));
+}
+
+TEST_F(sock, copy_threshold_param)
+{
+	EXPECT_EQ(0, zc_set_param(self->c.fd, ZCNET_PARAM_SOCK_COPY_THRESHOLD,
+				  1 << 20));
+	EXPECT_EQ(-EINVAL, zc_set_param(self->c.fd,
+					ZCNET_PARAM_SOCK_COPY_THRESHOLD,
+					(1 << 20) + 1));
+	EXPECT_EQ(-EINVAL, zc_set_param(self->c.fd, 2, 0));
+}
+
+/* A kTLS socket has no zero-copy send: EOPNOTSUPP. */
+TEST_F(sock, ktls_refused)
+{
+	struct sink k = sink_new(false, false);
+	int tx;
+
+	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
+	if (setsockopt(tx, IPPROTO_TCP, TCP_ULP, "tls", sizeof("tls"))) {
+		close(tx);
+		sink_join(&k);
+		SKIP(return, "no kernel TLS here (TCP_ULP tls: %s)",
+		     strerror(errno));
+	}
+	EXPECT_EQ(-EOPNOTSUPP, sock_attach(self->c.fd, tx, 0, NULL));
+	close(tx);
+	sink_join(&k);
+}
+
+/* Loopback delivers to a local socket: the stack copies, COPIED says so. */
+TEST_F(sock, tcp_loopback_copied)
+{
+	struct sink k = sink_new(false, false);
+	struct stream s = { .len = 64 << 10, .n = 64, .tcp = true };
+	struct zcnet_stats st;
+	int tx;
+
+	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
+	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &s.slot));
+	stream_run(&self->c, self->mem, self->id, &s);
+	EXPECT_FALSE(s.timed_out);
+	EXPECT_EQ(s.n, s.completed);
+	EXPECT_EQ(s.n, s.ok);
+	EXPECT_EQ(0U, s.out_of_order);
+	EXPECT_EQ(s.n, s.copied);
+	shutdown(tx, SHUT_WR);
+	sink_join(&k);
+	EXPECT_EQ(s.n * s.len, k.bytes);
+	EXPECT_EQ(0U, k.bad);
+	ASSERT_EQ(0, zc_get_stats(self->c.fd, &st));
+	EXPECT_EQ(s.n * s.len, st.sock_copied_bytes);
+	EXPECT_EQ(0U, st.sock_zc_bytes);
+	EXPECT_EQ(s.n, st.tx_copied);
+	EXPECT_EQ(0U, st.inflight);
+	close(tx);
+}
+
+/* At or below the threshold a descriptor is copied at once. */
+TEST_F(sock, tcp_small_copied)
+{
+	struct sink k = sink_new(false, false);
+	struct stream s = { .len = 1000, .n = 2000, .tcp = true };
+	struct zcnet_stats st;
+	int tx;
+
+	ASSERT_EQ(0, zc_set_param(self->c.fd, ZCNET_PARAM_SOCK_COPY_THRESHOLD,
+				  1000));
+	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
+	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &s.slot));
+	stream_run(&self->c, self->mem, self->id, &s);
+	EXPECT_EQ(s.n, s.ok);
+	EXPECT_EQ(s.n, s.copied);
+	EXPECT_EQ(0U, s.out_of_order);
+	shutdown(tx, SHUT_WR);
+	sink_join(&k);
+	EXPECT_EQ(s.n * s.len, k.bytes);
+	EXPECT_EQ(0U, k.bad);
+	ASSERT_EQ(0, zc_get_stats(self->c.fd, &st));
+	EXPECT_EQ(s.n * s.len, st.sock_copied_bytes);
+	close(tx);
+}
+
+/*
+ * Copied and zero-copy writes of many sizes interleaved on one stream
+ * (several copied ones share a sendmsg()): the bytes arrive in ring
+ * order and each completion carries its own length.
+ */
+TEST_F(sock, tcp_mixed_sizes)
+{
+	static const __u32 sizes[] = { 100, 5000, 70000, 1, 4096, 4097,
+				       300000, 2000, 2000, 2000, 65536, 7 };
+	const unsigned int nsizes = sizeof(sizes) / sizeof(sizes[0]);
+	const unsigned int n = 40 * nsizes;
+	struct sink k = sink_new(false, false);
+	struct zcnet_cq_entry e;
+	unsigned int i, done = 0, bad = 0, order = 0;
+	uint64_t pos = 0, off = 0, total = 0;
+	int tx;
+
+	ASSERT_EQ(0, zc_set_param(self->c.fd, ZCNET_PARAM_SOCK_COPY_THRESHOLD,
+				  4096));
+	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
+	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &(__u32){ 0 }));
+	for (i = 0; i < n; i++) {
+		__u32 len = sizes[i % nsizes];
+		struct zcnet_tx_desc d;
+
+		/* buffers laid out one after another, never reused */
+		if (off + len > MEM_LEN)
+			break;
+		pat_fill(self->mem + off, pos, len);
+		d = sdesc(self->id, off, len, 0, i);
+		while (zc_tx_push(&self->c.tx, &d)) {
+			ASSERT_LE(0, zc_kick(self->c.fd, 0));
+			zc_sleep_ms(1);
+		}
+		off += len;
+		pos += len;
+	}
+	total = pos;
+	ASSERT_LE(0, zc_kick(self->c.fd, 0));
+	while (done < i && zc_cq_collect(&self->c, &e, 1, WAIT_MS) == 1) {
+		order += e.cookie != done;
+		bad += e.result != (__s32)sizes[e.cookie % nsizes];
+		done++;
+	}
+	EXPECT_EQ(i, done);
+	EXPECT_EQ(0U, order);
+	EXPECT_EQ(0U, bad);
+	shutdown(tx, SHUT_WR);
+	sink_join(&k);
+	EXPECT_EQ(total, k.bytes);
+	EXPECT_EQ(0U, k.bad);
+	close(tx);
+}
+
+/* The program's fd may go at once: the context holds its own reference. */
+TEST_F(sock, close_fd_in_flight)
+{
+	struct sink k = sink_new(false, false);
+	struct stream s = { .len = 128 << 10, .n = 32, .tcp = true };
+	int tx;
+
+	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
+	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &s.slot));
+	close(tx);
+	stream_run(&self->c, self->mem, self->id, &s);
+	EXPECT_EQ(s.n, s.ok);
+	EXPECT_EQ(0U, s.out_of_order);
+	/* detaching drops the last reference: the sink sees EOF */
+	EXPECT_EQ(0, sock_detach(self->c.fd, s.slot));
+	sink_join(&k);
+	EXPECT_EQ(s.n * s.len, k.bytes);
+	EXPECT_EQ(0U, k.bad);
+}
+
+/*
+ * A full send buffer: the receiver does not read until the kick returned.
+ * A kick that blocked would never return (the harness times it out).
+ */
+TEST_F(sock, full_sndbuf_resumes)
+{
+	struct sink k = sink_new(false, true);
+	struct stream s = { .len = 256 << 10, .n = 64, .tcp = true };
+	struct zcnet_tx_desc d;
+	struct zcnet_stats st;
+	struct zcnet_cq_entry e;
+	unsigned int popped = 0;
+	int tx, i;
+	long ret;
+
+	k.rcvbuf = 64 << 10;
+	ASSERT_EQ(0, loop_tcp(&k, 64 << 10, &tx));
+	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &s.slot));
+	for (i = 0; i < 16; i++) {
+		pat_fill(self->mem + (size_t)i * s.len, (uint64_t)i * s.len,
+			 s.len);
+		d = sdesc(self->id, (size_t)i * s.len, s.len, s.slot, i);
+		ASSERT_EQ(0, zc_tx_push(&self->c.tx, &d));
+	}
+	ret = zc_kick(self->c.fd, 0);
+	EXPECT_EQ(16, ret);
+	zc_sleep_ms(200);
+	while (!zc_cq_pop(&self->c.cq, &e)) {
+		EXPECT_EQ(popped, e.cookie);
+		EXPECT_EQ((__s32)s.len, e.result);
+		popped++;
+	}
+	/* 4 MiB cannot have fit in the socket and an unread receiver */
+	EXPECT_GT(16U, popped);
+	sink_go(&k);
+	/* the rest of the stream: completions from popped on */
+	s.submitted = 16;
+	s.completed = popped;
+	s.ok = popped;
+	stream_run(&self->c, self->mem, self->id, &s);
+	EXPECT_FALSE(s.timed_out);
+	EXPECT_EQ(s.n, s.ok);
+	EXPECT_EQ(0U, s.out_of_order);
+	shutdown(tx, SHUT_WR);
+	sink_join(&k);
+	EXPECT_EQ(s.n * s.len, k.bytes);
+	EXPECT_EQ(0U, k.bad);
+	ASSERT_EQ(0, zc_get_stats(self->c.fd, &st));
+	EXPECT_LT(0U, st.sock_resumes);
+	close(tx);
+}
+
+/*
+ * The peer resets the connection mid-stream: the descriptor in the way
+ * fails, every later one fails too, nothing completes twice, and closing
+ * the context unpins everything.
+ */
+TEST_F(sock, peer_reset)
+{
+	struct sink k = sink_new(false, false);
+	struct stream s = { .len = 64 << 10, .n = 256, .tcp = true };
+	int tx, fd2;
+
+	k.reset_after = 1 << 20;
+	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
+	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &s.slot));
+	stream_run(&self->c, self->mem, self->id, &s);
+	sink_join(&k);
+	EXPECT_FALSE(s.timed_out);
+	EXPECT_EQ(s.n, s.completed);
+	EXPECT_EQ(0U, s.out_of_order);
+	EXPECT_EQ(0U, s.bad_result);
+	EXPECT_EQ(0U, s.ok_after_err);
+	EXPECT_NE(0, s.first_err);
+	EXPECT_TRUE(s.first_err == -ECONNRESET || s.first_err == -EPIPE)
+		TH_LOG("first error %d", s.first_err);
+	EXPECT_EQ(s.n, s.ok + 1 + s.errs_after);
+	EXPECT_LE(k.reset_after / s.len, s.ok);
+	close(tx);
+	fd2 = zc_open();
+	ASSERT_LE(0, fd2);
+	zc_ctx_close(&self->c);
+	EXPECT_EQ(0U, zc_wait_module_pinned(fd2, 0));
+	close(fd2);
+}
+
+/*
+ * Queued descriptors the socket has not taken are cancelled on detach; one
+ * it took in part completes with the bytes it took, and exactly the bytes
+ * the completions report arrive.
+ */
+TEST_F(sock, detach_cancels_queued)
+{
+	struct sink k = sink_new(false, true);
+	struct zcnet_cq_entry e[32];
+	struct zcnet_tx_desc d;
+	unsigned int got, i, ok = 0, cancelled = 0, part = 0, order = 0;
+	__u32 slot, len = 256 << 10;
+	uint64_t took = 0;
+	int tx;
+
+	k.rcvbuf = 64 << 10;
+	ASSERT_EQ(0, loop_tcp(&k, 64 << 10, &tx));
+	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &slot));
+	for (i = 0; i < 32; i++) {
+		pat_fill(self->mem + (size_t)i * len, (uint64_t)i * len, len);
+		d = sdesc(self->id, (size_t)i * len, len, slot, i);
+		ASSERT_EQ(0, zc_tx_push(&self->c.tx, &d));
+	}
+	ASSERT_EQ(32, zc_kick(self->c.fd, 0));
+	ASSERT_EQ(0, sock_detach(self->c.fd, slot));
+	sink_go(&k);
+	got = zc_cq_collect(&self->c, e, 32, WAIT_MS);
+	EXPECT_EQ(32U, got);
+	for (i = 0; i < got; i++) {
+		order += e[i].cookie != i;
+		ok += e[i].result == (__s32)len;
+		cancelled += e[i].result == -ECANCELED;
+		if (e[i].result > 0 && e[i].result < (__s32)len) {
+			/* only the last one the socket took, and only once */
+			EXPECT_EQ(ok, i);
+			part++;
+		}
+		if (e[i].result > 0)
+			took += (uint64_t)e[i].result;
+	}
+	EXPECT_EQ(0U, order);
+	EXPECT_EQ(got, ok + cancelled + part);
+	EXPECT_GE(1U, part);
+	EXPECT_LT(0U, cancelled);
+	close(tx);
+	sink_join(&k);
+	EXPECT_EQ(took, k.bytes);
+	EXPECT_EQ(0U, k.bad);
+}
+
+/*
+ * A descriptor rejected in the middle of a stream (outside its region)
+ * completes in its place with -EINVAL and breaks the stream: those after
+ * it fail with -EPIPE, those before it arrive.
+ */
+TEST_F(sock, rejected_breaks_stream)
+{
+	struct sink k = sink_new(false, false);
+	struct zcnet_cq_entry e[8];
+	struct zcnet_tx_desc d;
+	unsigned int i;
+	__u32 slot, len = 4096;
+	int tx;
+
+	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
+	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &slot));
+	for (i = 0; i < 8; i++) {
+		pat_fill(self->mem + (size_t)i * len, (uint64_t)i * len, len);
+		d = sdesc(self->id, (size_t)i * len, len, slot, i);
+		if (i == 3)
+			d.offset = MEM_LEN;
+		ASSERT_EQ(0, zc_tx_push(&self->c.tx, &d));
+	}
+	ASSERT_EQ(8, zc_kick(self->c.fd, 0));
+	ASSERT_EQ(8U, zc_cq_collect(&self->c, e, 8, WAIT_MS));
+	for (i = 0; i < 8; i++) {
+		EXPECT_EQ(i, e[i].cookie);
+		if (i < 3) {
+			EXPECT_EQ((__s32)len, e[i].result);
+		} else if (i == 3) {
+			EXPECT_EQ(-EINVAL, e[i].result);
+		} else {
+			EXPECT_EQ(-EPIPE, e[i].result);
+		}
+	}
+	shutdown(tx, SHUT_WR);
+	sink_join(&k);
+	EXPECT_EQ(3U * len, k.bytes);
+	EXPECT_EQ(0U, k.bad);
+	close(tx);
+}
+
+/*
+ * UDP datagrams of several sizes, to a connected socket's peer and to the
+ * address given at attach; one above the largest datagram fails alone.
+ * One datagram at a time: UDP may drop a burst on the way (the host's tap
+ * queue, fragment reassembly), so a datagram that did not arrive within a
+ * second is sent again, at most three times.
+ */
+static void udp_sizes(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(sock) *self, const char *ns,
+		      const char *ip, bool nic)
+{
+	static const __u32 sizes[] = { 1, 18, 100, 1000, 1472, 4000, 9000,
+				       65507, 65508 };
+	const unsigned int n = sizeof(sizes) / sizeof(sizes[0]);
+	struct sink k = sink_new(true, false);
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	unsigned int i, j, try, seen, resent = 0;
+	struct zcnet_cq_entry e;
+	unsigned short port;
+	__u32 slot[2];
+	__u64 cookie = 0;
+	int u, v;
+
+	k.fd = sink_socket(ns, ip, true, &port);
+	ASSERT_LE(0, k.fd);
+	ASSERT_EQ(0, sink_start(&k));
+	a.sin_port = htons(port);
+	inet_pton(AF_INET, ip, &a.sin_addr);
+	u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	v = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, u);
+	ASSERT_LE(0, v);
+	ASSERT_EQ(0, connect(u, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(0, sock_attach(self->c.fd, u, 0, &slot[0]));
+	ASSERT_EQ(0, sock_attach(self->c.fd, v, (uintptr_t)&a, &slot[1]));
+	pat_fill(self->mem, 0, 65508);
+	for (i = 0; i < 2 * n; i++) {
+		__u32 len = sizes[i % n];
+
+		for (try = 0; try < 3; try++) {
+			struct zcnet_tx_desc d = sdesc(self->id, 0, len,
+						       slot[i / n], cookie);
+			uint64_t end;
+
+			seen = __atomic_load_n(&k.dgrams, __ATOMIC_ACQUIRE);
+			ASSERT_EQ(0, zc_tx_push(&self->c.tx, &d));
+			ASSERT_EQ(1, zc_kick(self->c.fd, 0));
+			ASSERT_EQ(1U, zc_cq_collect(&self->c, &e, 1, WAIT_MS));
+			EXPECT_EQ(cookie, e.cookie);
+			cookie++;
+			if (len > 65507) {
+				EXPECT_EQ(-EMSGSIZE, e.result);
+				break;
+			}
+			EXPECT_EQ((__s32)len, e.result);
+			/*
+			 * Across the NICs a datagram that fits one frame goes
+			 * zero copy (short ones may be padded by a driver, so
+			 * they are not checked); one that needs fragments,
+			 * or loopback, copies.
+			 */
+			if (nic && len >= 100 && len <= 1472) {
+				EXPECT_EQ(0U, e.flags & ZCNET_CQE_COPIED)
+					TH_LOG("len %u", len);
+			} else if (!nic || len > 1472) {
+				EXPECT_EQ(ZCNET_CQE_COPIED, e.flags)
+					TH_LOG("len %u", len);
+			}
+			end = zc_now_ms() + 1000;
+			while (__atomic_load_n(&k.dgrams, __ATOMIC_ACQUIRE) ==
+			       seen && zc_now_ms() < end)
+				zc_sleep_ms(5);
+			if (__atomic_load_n(&k.dgrams, __ATOMIC_ACQUIRE) != seen)
+				break;
+			resent++;
+		}
+		EXPECT_GT(3U, try) TH_LOG("%u bytes never arrived", len);
+	}
+	__atomic_store_n(&k.stop, true, __ATOMIC_RELEASE);
+	sink_join(&k);
+	if (resent)
+		TH_LOG("%u datagrams sent again", resent);
+	EXPECT_EQ(0U, k.bad);
+	EXPECT_LE(2 * (n - 1), k.dgrams);
+	for (j = 0; j < n - 1; j++) {
+		unsigned int found = 0;
+
+		for (i = 0; i < k.dgrams && i < 64; i++)
+			found += k.dgram_len[i] == sizes[j];
+		EXPECT_LE(2U, found) TH_LOG("datagrams of %u bytes", sizes[j]);
+	}
+	close(u);
+	close(v);
+}
+
+TEST_F(sock, udp_loopback_sizes)
+{
+	udp_sizes(_metadata, self, NULL, "127.0.0.1", false);
+}
+
+TEST_F(sock, udp_nic_sizes)
+{
+	if (!self->have_env)
+		SKIP(return, "outside the test guest (no ZCNET_PEER_NS)");
+	udp_sizes(_metadata, self, self->env.peer_ns, self->peer_ip, true);
+}
+
+/*
+ * 256 MiB over TCP across the two NICs: byte-exact at the peer, every
+ * completion once and in order, nothing copied.
+ */
+TEST_F(sock, tcp_nic_256m_zero_copy)
+{
+	struct sink k = sink_new(false, false);
+	struct stream s = { .len = 64 << 10, .n = 4096, .tcp = true };
+	struct zcnet_stats st;
+	unsigned short port;
+	int tx;
+
+	if (!self->have_env)
+		SKIP(return, "outside the test guest (no ZCNET_PEER_NS)");
+	k.fd = sink_socket(self->env.peer_ns, self->peer_ip, false, &port);
+	ASSERT_LE(0, k.fd);
+	ASSERT_EQ(0, sink_start(&k));
+	tx = tcp_connect(self->peer_ip, port, 0);
+	ASSERT_LE(0, tx);
+	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &s.slot));
+	stream_run(&self->c, self->mem, self->id, &s);
+	EXPECT_FALSE(s.timed_out);
+	EXPECT_EQ(s.n, s.completed);
+	EXPECT_EQ(s.n, s.ok);
+	EXPECT_EQ(0U, s.out_of_order);
+	EXPECT_EQ(0U, s.copied);
+	shutdown(tx, SHUT_WR);
+	sink_join(&k);
+	EXPECT_EQ(s.n * s.len, k.bytes);
+	EXPECT_EQ(0U, k.bad);
+	ASSERT_EQ(0, zc_get_stats(self->c.fd, &st));
+	EXPECT_EQ(0U, st.tx_copied);
+	EXPECT_EQ(0U, st.sock_copied_bytes);
+	EXPECT_EQ(s.n * s.len, st.sock_zc_bytes);
+	close(tx);
+}
+
+/*
+ * Run a tool from $ZCNET_TOOLS (in netns ns unless NULL) with its stdout
+ * and stderr into out; returns the pid, or -errno. zc_fork() ties it to
+ * the test.
+ */
+static pid_t tool_start(const char *ns, const char *const argv[], int *out)
+{
+	const char *dir = getenv("ZCNET_TOOLS");
+	char path[512];
+	int p[2];
+	pid_t pid;
+
+	if (!dir || pipe2(p, O_CLOEXEC))
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/%s", dir, argv[0]);
+	pid = zc_fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		if (ns && zc_netns_enter(ns) < 0)
+			_exit(126);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	*out = p[0];
+	return pid;
+}
+
+/* Reads the tool's output into buf until it holds text: true. */
+static bool tool_wait_for(int out, char *buf, size_t size, const char *text)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	buf[0] = 0;
+	while (!strstr(buf, text) && n + 1 < size) {
+		struct pollfd p = { .fd = out, .events = POLLIN };
+
+		if (poll(&p, 1, 30000) <= 0)
+			return false;
+		r = read(out, buf + n, size - n - 1);
+		if (r <= 0)
+			return false;
+		n += (size_t)r;
+		buf[n] = 0;
+	}
+	return strstr(buf, text) != NULL;
+}
+
+/* The tool's exit status; the rest of its output appended to buf. */
+static int tool_finish(pid_t pid, int out, char *buf, size_t size)
+{
+	size_t n = strlen(buf);
+	ssize_t r;
+	int status;
+
+	while (n + 1 < size && (r = read(out, buf + n, size - n - 1)) > 0)
+		n += (size_t)r;
+	buf[n] = 0;
+	close(out);
+	status = zc_wait(pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* The value of "key": in a one-line JSON object, as text. */
+static const char *json_val(const char *json, const char *key, char *val,
+			    size_t size)
+{
+	char pat[64];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(json, pat);
+	if (!p)
+		return "";
+	p += strlen(pat);
+	if (*p == '"')
+		p++;
+	while (*p && *p != '"' && *p != ',' && *p != '}' && n + 1 < size)
+		val[n++] = *p++;
+	val[n] = 0;
+	return val;
+}
+
+/*
+ * The tools: zcnet-send --tcp streams 64 MiB to zcnet-recv --tcp-listen in
+ * the peer's namespace; both print the same checksum, every byte checks,
+ * nothing is copied.
+ */
+TEST_F(sock, tools_tcp_stream_checksum)
+{
+	char port[16], target[64], rbuf[1024], sbuf[1024], a[64], b[64];
+	const char *recv_argv[] = { "zcnet-recv", "--tcp-listen", NULL,
+				    "--idle-timeout", "60", "-j", NULL };
+	const char *send_argv[] = { "zcnet-send", "--tcp", target, "-n",
+				    "1024", "-s", "65536", "--copy-threshold",
+				    "0", "-j", NULL };
+	int rout, sout, rst, sst;
+	pid_t r, s;
+
+	if (!self->have_env || !getenv("ZCNET_TOOLS"))
+		SKIP(return, "outside the test guest (no ZCNET_TOOLS)");
+	snprintf(port, sizeof(port), "%s:%d", self->peer_ip, 20000 + getpid() % 20000);
+	recv_argv[2] = port;
+	snprintf(target, sizeof(target), "%s", port);
+	r = tool_start(self->env.peer_ns, recv_argv, &rout);
+	ASSERT_LT(0, r);
+	EXPECT_TRUE(tool_wait_for(rout, rbuf, sizeof(rbuf), "listening"))
+		TH_LOG("zcnet-recv: %s", rbuf);
+	sbuf[0] = 0;
+	s = tool_start(NULL, send_argv, &sout);
+	ASSERT_LT(0, s);
+	sst = tool_finish(s, sout, sbuf, sizeof(sbuf));
+	rst = tool_finish(r, rout, rbuf, sizeof(rbuf));
+	EXPECT_EQ(0, sst) TH_LOG("zcnet-send: %s", sbuf);
+	EXPECT_EQ(0, rst) TH_LOG("zcnet-recv: %s", rbuf);
+	EXPECT_STREQ("67108864", json_val(sbuf, "bytes", a, sizeof(a)));
+	EXPECT_STREQ("67108864", json_val(rbuf, "bytes", b, sizeof(b)));
+	EXPECT_STREQ("0", json_val(rbuf, "bad_bytes", a, sizeof(a)));
+	EXPECT_STREQ("100.00", json_val(sbuf, "zerocopy_pct", a, sizeof(a)));
+	EXPECT_STRNE("", json_val(sbuf, "checksum", a, sizeof(a)));
+	EXPECT_STREQ(a, json_val(rbuf, "checksum", b, sizeof(b)));
+}
+
+TEST_HARNESS_MAIN
