@@ -12,7 +12,7 @@ KSRC_FILES := Kbuild Makefile dkms.conf module uapi
 
 .PHONY: all module module-debug userspace install module-install \
 	userspace-install udev-install dkms-install dkms-remove style sparse \
-	check demo clean help
+	check demo bench clean help
 
 all: module userspace
 
@@ -20,6 +20,7 @@ help:
 	@echo 'make                  module (KDIR=, KVER=), libzcnet and tools'
 	@echo 'make check            everything, tested in QEMU guests (as root)'
 	@echo 'make demo             zero-copy transfer between two NICs in a guest'
+	@echo 'make bench            zcnet against AF_PACKET, AF_XDP, MSG_ZEROCOPY, io_uring (as root)'
 	@echo 'make install          module under updates/, library, header, pkg-config, tools, udev rule'
 	@echo 'make dkms-install     register, build and install the module with dkms'
 	@echo 'make style            checkpatch'
@@ -76,7 +77,11 @@ check:
 demo:
 	scripts/demo.sh
 
+bench:
+	scripts/bench.sh
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	$(MAKE) -C userspace clean
+	$(MAKE) -C userspace/bench clean
 	rm -rf build

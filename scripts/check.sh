@@ -112,6 +112,9 @@ if [[ -f userspace/Makefile ]]; then
 		selftest_vars+=(ZCNET_USERSPACE="$ZCNET_ROOT/userspace")
 		step userspace-unit-tests make -C userspace check || true
 	fi
+	# zcnet-bench runs only in `make bench`; building it here keeps it
+	# from rotting
+	step bench-build make -C userspace/bench STATIC=1 O="$ZCNET_BUILD/bench-static" || true
 	if step userspace-static-tools make -C userspace STATIC=1 O="$ZCNET_BUILD/userspace-static" tools; then
 		mkdir -p "$ZCNET_BUILD/guest-tools"
 		find "$ZCNET_BUILD/userspace-static" -maxdepth 1 -type f -perm -u+x ! -name '*.so*' \

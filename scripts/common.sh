@@ -24,3 +24,10 @@ pkg_version() {
 short_hash() {
 	printf '%s\n' "$@" | sha256sum | cut -c1-16
 }
+
+# Append the files under DIR to the initramfs IMAGE as one more gzip'd
+# newc archive (the kernel unpacks concatenated archives in order).
+initrd_append() {
+	(cd "$1" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null --create --format=newc --owner=0:0 --quiet) | gzip -6 >>"$2"
+}

@@ -60,8 +60,7 @@ say "initramfs"
 "$ZCNET_SCRIPTS/initramfs.sh" "$kver" "$out/initrd.cpio.gz" --ko "$ko" --tools "$out/tools"
 # The demo script rides in one more archive appended to the image.
 install -m 0755 "$ZCNET_SCRIPTS/demo-guest.sh" "$out/extra/demo/guest-demo.sh"
-(cd "$out/extra" && find . -print0 | LC_ALL=C sort -z |
-	cpio --null --create --format=newc --owner=0:0 --quiet) | gzip -6 >>"$out/initrd.cpio.gz"
+initrd_append "$out/extra" "$out/initrd.cpio.gz"
 
 # Show the guest's "demo:" lines while it runs.
 results="$out/guest/results.log"

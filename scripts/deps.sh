@@ -1,6 +1,6 @@
 #!/bin/bash
-# Install the Debian packages `make check` needs, if any are missing, and
-# print the kernel versions the check will use.
+# Install the Debian packages that `make check`, `make demo` and `make bench`
+# need, if any are missing, and print the kernel versions the check will use.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -12,6 +12,8 @@ PACKAGES=(
 	dkms sparse iproute2 ethtool cpio kmod xz-utils
 	make gcc libc6-dev pkg-config util-linux
 	flex bison bc libelf-dev libssl-dev	# the debug kernel
+	liburing-dev libxdp-dev libbpf-dev zlib1g-dev libzstd-dev	# make bench
+	gnuplot-nox
 )
 
 installed() {

@@ -5,6 +5,9 @@
 #
 #   ZCNET_HOST_NETNS=<netns of the caller> netns-bridge.sh COMMAND...
 #
+# ZCNET_TAP_MTU (default 1500) is the MTU of the taps and the bridge;
+# ZCNET_TAP_QUEUES above 1 makes multiqueue taps (QEMU's queues=N).
+#
 # Refuses to touch a namespace that is the caller's, so no device is ever
 # created in the machine's own namespace.
 set -euo pipefail
@@ -15,10 +18,15 @@ if [[ $(readlink /proc/self/ns/net) == "$host_ns" ]]; then
 	exit 1
 fi
 
+mtu="${ZCNET_TAP_MTU:-1500}"
+mq=()
+((${ZCNET_TAP_QUEUES:-1} > 1)) && mq=(multi_queue)
+
 ip link set lo up
-ip link add br0 type bridge
+ip link add br0 mtu "$mtu" type bridge
 for tap in tap0 tap1; do
-	ip tuntap add dev "$tap" mode tap vnet_hdr
+	ip tuntap add dev "$tap" mode tap vnet_hdr "${mq[@]}"
+	ip link set "$tap" mtu "$mtu"
 	ip link set "$tap" master br0
 	ip link set "$tap" up
 done

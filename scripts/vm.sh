@@ -4,8 +4,12 @@
 #
 #   vm.sh --kernel KVER|BZIMAGE --initrd FILE --out DIR
 #         [--iommu on|off] [--nic virtio|vmxnet3] [--timeout S]
-#         [--test-timeout S] [--append ARGS]
+#         [--test-timeout S] [--append ARGS] [--mtu N] [--queues N]
 #
+# --mtu N offers MTU N to virtio-net NICs (host_mtu) and sets it on the
+# taps and the bridge; --queues N gives virtio-net NICs N queue pairs
+# (multiqueue taps, mq=on). Both are for the benchmarks; the defaults
+# (1500, one queue) are what the tests use.
 # Writes DIR/console.log (serial 0, kernel console), DIR/results.log
 # (serial 1, test output) and DIR/qemu.log. Exits 124 if the guest was
 # killed after --timeout seconds (default 600); one that writes nothing to
@@ -16,10 +20,11 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 usage() {
-	die "usage: $0 --kernel KVER|BZIMAGE --initrd FILE --out DIR [--iommu on|off] [--nic virtio|vmxnet3] [--timeout S] [--test-timeout S] [--append ARGS]"
+	die "usage: $0 --kernel KVER|BZIMAGE --initrd FILE --out DIR [--iommu on|off] [--nic virtio|vmxnet3] [--timeout S] [--test-timeout S] [--append ARGS] [--mtu N] [--queues N]"
 }
 
 kernel="" initrd="" out="" iommu=on nic=virtio timeout=600 test_timeout="" append=""
+mtu=1500 queues=1
 while (($#)); do
 	(($# >= 2)) || usage
 	case "$1" in
@@ -31,6 +36,8 @@ while (($#)); do
 	--timeout) timeout="$2" ;;
 	--test-timeout) test_timeout="$2" ;;
 	--append) append="$2" ;;
+	--mtu) mtu="$2" ;;
+	--queues) queues="$2" ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -38,6 +45,8 @@ done
 [[ -n $kernel && -n $initrd && -n $out ]] || usage
 [[ $iommu == on || $iommu == off ]] || usage
 [[ $nic == virtio || $nic == vmxnet3 ]] || usage
+[[ $mtu =~ ^[1-9][0-9]{2,4}$ ]] || usage
+[[ $queues =~ ^[1-8]$ ]] || usage
 need_root # taps and a bridge, in a namespace of our own
 
 image="$kernel"
@@ -67,11 +76,17 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -machine "$machine" -smp 2 -m 1G
 	-nographic -no-reboot -monitor none
 	-kernel "$image" -initrd "$initrd" -append "$cmdline")
 [[ $iommu == off ]] || qemu+=(-device "intel-iommu,intremap=on,device-iotlb=on")
+netdev_opts="" virtio_opts=""
+if ((queues > 1)); then
+	netdev_opts=",queues=$queues"
+	virtio_opts+=",mq=on,vectors=$((2 * queues + 2))"
+fi
+((mtu == 1500)) || virtio_opts+=",host_mtu=$mtu"
 for i in 0 1; do
 	mac="52:54:00:12:34:0$((i + 1))"
-	qemu+=(-netdev "tap,id=n$i,ifname=tap$i,script=no,downscript=no,vhost=off,vnet_hdr=on")
+	qemu+=(-netdev "tap,id=n$i,ifname=tap$i,script=no,downscript=no,vhost=off,vnet_hdr=on$netdev_opts")
 	if [[ $nic == virtio ]]; then
-		qemu+=(-device "virtio-net-pci,netdev=n$i$nic_opts,mac=$mac")
+		qemu+=(-device "virtio-net-pci,netdev=n$i$nic_opts$virtio_opts,mac=$mac")
 	else
 		qemu+=(-device "vmxnet3,netdev=n$i,mac=$mac")
 	fi
@@ -92,7 +107,8 @@ BOOT_ATTEMPTS=3
 boot() {
 	local pid t=0
 
-	ZCNET_HOST_NETNS="$(readlink /proc/self/ns/net)" \
+	ZCNET_HOST_NETNS="$(readlink /proc/self/ns/net)" ZCNET_TAP_MTU="$mtu" \
+		ZCNET_TAP_QUEUES="$queues" \
 		timeout --kill-after=10 "$timeout" \
 		unshare --net -- "$ZCNET_SCRIPTS/netns-bridge.sh" "${qemu[@]}" \
 		</dev/null >"$out/qemu.log" 2>&1 &

@@ -17,7 +17,10 @@
 #
 # With zcnet.demo=1 on the kernel command line it runs /demo/guest-demo.sh
 # (with the tests' environment, plus ZCNET_DEMO_BYTES from zcnet.demo_bytes=)
-# instead of the tests, under a timeout of zcnet.demo_timeout= seconds.
+# instead of the tests, under a timeout of zcnet.demo_timeout= seconds;
+# zcnet.demo_prog=PATH runs another program of the image instead (`make
+# bench` runs its matrix so), and each zcnet.env.NAME=VALUE is exported to
+# it as NAME=VALUE.
 #
 # No `set -e` on purpose: whatever fails, init must report it and power off.
 set -uo pipefail
@@ -63,6 +66,11 @@ read_cmdline() {
 		zcnet.demo=1) DEMO=1 ;;
 		zcnet.demo_timeout=*) DEMO_TIMEOUT="${word#*=}" ;;
 		zcnet.demo_bytes=*) DEMO_BYTES="${word#*=}" ;;
+		zcnet.demo_prog=/*) DEMO_PROG="${word#*=}" ;;
+		zcnet.env.[A-Z]*=*)
+			word="${word#zcnet.env.}"
+			[[ ${word%%=*} =~ ^[A-Z][A-Z0-9_]*$ ]] && export "${word?}"
+			;;
 		esac
 	done
 }

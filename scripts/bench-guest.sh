@@ -1,0 +1,256 @@
+#!/bin/bash
+# The `make bench` matrix, run inside the guest by /init (zcnet.demo=1
+# zcnet.demo_prog=/demo/guest-bench.sh). Its output goes to the results
+# serial port; scripts/bench.sh turns it into the table, CSV and chart.
+#
+# Every run is one zcnet-bench sender (or two, for scaling) in the root
+# namespace against one zcnet-bench sink on the peer NIC in namespace
+# ZCNET_PEER_NS. The repetitions go round the whole matrix, so a slow
+# patch of the machine spreads over all methods instead of hitting one.
+# One line per run:
+#   BENCH run=N rep=R kind=raw|tcp queues=Q procs=P method=M size=S
+#         status=ok|failed|unavailable key=value...
+# and "bench: progress N/TOTAL ..." before each run.
+#
+# Environment (set by /init, the ZCNET_BENCH_* through zcnet.env.*):
+# ZCNET_IFACE, ZCNET_PEER_NS, ZCNET_PEER_IFACE, ZCNET_PEER_IP, ZCNET_TOOLS;
+# ZCNET_BENCH_SECONDS (3) per run, ZCNET_BENCH_REPS (5),
+# ZCNET_BENCH_SCALING (1: also two queues and two senders),
+# ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES, ZCNET_BENCH_METHODS (a
+# subset of the methods, for quick looks).
+set -uo pipefail
+
+IFACE="${ZCNET_IFACE:?}"
+PEER_NS="${ZCNET_PEER_NS:?}"
+PEER_IFACE="${ZCNET_PEER_IFACE:?}"
+PEER_IP="${ZCNET_PEER_IP:?}"
+BENCH="${ZCNET_TOOLS:-/usr/local/bin}/zcnet-bench"
+SECS="${ZCNET_BENCH_SECONDS:-3}"
+REPS="${ZCNET_BENCH_REPS:-5}"
+SCALING="${ZCNET_BENCH_SCALING:-1}"
+RAW_SIZES="${ZCNET_BENCH_RAW_SIZES:-64 1500 9000}"
+TCP_SIZES="${ZCNET_BENCH_TCP_SIZES:-4096 65536 1048576}"
+RAW_SIZES="${RAW_SIZES//,/ }" TCP_SIZES="${TCP_SIZES//,/ }" # from the kernel command line
+RAW_METHODS="afp-sendto afp-txring af-xdp zcnet-raw"
+TCP_METHODS="tcp-send tcp-zerocopy uring-sendzc zcnet-sock"
+SCALE_METHODS="afp-sendto zcnet-raw"
+SCALE_SIZE=1500
+ZCNET_BENCH_METHODS="${ZCNET_BENCH_METHODS:-}"
+ZCNET_BENCH_METHODS="${ZCNET_BENCH_METHODS//,/ }"
+if [[ -n $ZCNET_BENCH_METHODS ]]; then
+	pick() { local m out=""; for m in $1; do [[ " $ZCNET_BENCH_METHODS " == *" $m "* ]] && out+="$m "; done; echo "$out"; }
+	RAW_METHODS="$(pick "$RAW_METHODS")"
+	TCP_METHODS="$(pick "$TCP_METHODS")"
+	SCALE_METHODS="$(pick "$SCALE_METHODS")"
+fi
+# Raw frames have no flow control: each sender stays at most WINDOW frames
+# ahead of the sink (see scripts/demo-guest.sh for why).
+WINDOW=512
+SINK_IDLE=1
+WORK=/run/zcnet-bench
+RUN=0
+
+say() { echo "bench: $*"; }
+peer() { ip netns exec "$PEER_NS" "$@"; }
+
+# wait_for FILE TEXT PID LIMIT: until FILE contains TEXT; fails if PID dies
+# or LIMIT tenths of a second pass
+wait_for() {
+	local t=0
+	until grep -q "$2" "$1" 2>/dev/null; do
+		kill -0 "$3" 2>/dev/null || return 1
+		((t++ < $4)) || return 1
+		sleep 0.1
+	done
+}
+
+# reap PID LIMIT: wait up to LIMIT seconds, then kill
+reap() {
+	local t=0
+	while kill -0 "$1" 2>/dev/null; do
+		if ((t >= $2 * 10)); then
+			kill -KILL "$1" 2>/dev/null
+			break
+		fi
+		sleep 0.1
+		t=$((t + 1))
+	done
+	wait "$1" 2>/dev/null
+}
+
+set_mtu() { # MTU: both NICs
+	ip link set dev "$IFACE" mtu "$1" && peer ip link set dev "$PEER_IFACE" mtu "$1"
+}
+
+# "txqN=kicks" for each TX queue of the sending NIC: how often virtio-net
+# notified the device on that queue, which shows which queues carried the
+# frames (6.12 no longer has per-queue packet counts in ethtool -S; the
+# names are txN_kicks from 6.11 on, tx_queue_N_kicks before)
+txq_counters() {
+	ethtool -S "$IFACE" 2>/dev/null |
+		awk '$1 ~ /^tx(_queue_)?[0-9]+_kicks:$/ { q = $1; sub(/_kicks:/, "", q); gsub(/[^0-9]/, "", q); printf " txq%s=%s", q, $2 }'
+}
+
+# the per-queue deltas between two txq_counters outputs
+txq_deltas() {
+	awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
+		for (i = 1; i <= n; i++) { split(x[i], p, "="); split(y[i], q, "="); printf " %s=%d", p[1], q[2] - p[2] } }'
+}
+
+set_queues() { # N: combined channels of both NICs
+	ethtool -L "$IFACE" combined "$1" && peer ethtool -L "$PEER_IFACE" combined "$1"
+}
+
+# The sender lines of one run as one line: sums, the span from the first
+# start to the last end, and machine CPU over that span from the /proc/stat
+# idle counters the senders sampled. With several senders the latency
+# quantiles are the worst sender's.
+combine() {
+	awk '
+	function kv(line,   i, n, f, a) {
+		delete v
+		n = split(line, f, " ")
+		for (i = 2; i <= n; i++)
+			if (split(f[i], a, "=") == 2)
+				v[a[1]] = a[2]
+	}
+	/^result / {
+		kv($0); senders++
+		if (v["status"] == "unavailable") {
+			st = "unavailable"
+			sub(/.*reason=/, ""); reason = $0
+			next
+		}
+		if (v["status"] != "ok" && st != "unavailable") st = "failed"
+		frames += v["frames"]; bytes += v["bytes"]
+		completions += v["completions"]; copied += v["copied"]
+		errors += v["errors"]
+		if (v["peer_bytes"] != "") peer += v["peer_bytes"]
+		if (t0 == "" || v["t0"] < t0) { t0 = v["t0"]; idle0 = v["idle0"] }
+		if (t1 == "" || v["t1"] > t1) { t1 = v["t1"]; idle1 = v["idle1"] }
+		cpus = v["cpus"]; hz = v["hz"]
+		if (v["lat_p50_us"] > p50) p50 = v["lat_p50_us"]
+		if (v["lat_p99_us"] > p99) p99 = v["lat_p99_us"]
+		next
+	}
+	/^sink / { kv($0); rframes = v["frames"]; rbytes = v["bytes"]; badlen = v["bad_len"]
+		if (rbytes == "") { rbytes = 0; for (k in v) if (k ~ /^bytes[0-9]/) rbytes += v[k] } }
+	END {
+		if (st == "") st = senders ? "ok" : "failed"
+		if (st == "unavailable") { printf "status=unavailable reason=%s\n", reason; exit }
+		secs = t1 - t0
+		cpu = (hz > 0 && cpus > 0) ? secs * cpus - (idle1 - idle0) / hz : -1
+		if (cpu < 0 && hz > 0) cpu = 0
+		printf "status=%s frames=%d bytes=%.0f seconds=%.4f cpu_s=%.4f cpus=%d", st, frames, bytes, secs, cpu, cpus
+		printf " completions=%d copied=%d errors=%d lat_p50_us=%s lat_p99_us=%s", completions, copied, errors, p50 + 0, p99 + 0
+		if (rframes != "") printf " recv_frames=%d recv_bytes=%.0f bad_len=%d", rframes, rbytes, badlen
+		if (peer != "") printf " peer_bytes=%.0f", peer
+		printf "\n"
+	}'
+}
+
+# run KIND METHOD SIZE REP QUEUES PROCS
+run() {
+	local kind="$1" method="$2" size="$3" rep="$4" queues="$5" procs="$6"
+	local dir="$WORK/$RUN" sink p pids=() args line txq0 port=$((5201 + RUN % 500))
+	RUN=$((RUN + 1))
+	say "progress $RUN/$TOTAL rep $rep $kind $method $size B queues $queues procs $procs"
+	mkdir -p "$dir"
+	if [[ $kind == raw ]]; then
+		peer "$BENCH" sink raw -i "$PEER_IFACE" -s "$size" --streams "$procs" \
+			--progress "$dir/progress" --idle "$SINK_IDLE" >"$dir/sink.out" 2>"$dir/sink.err" &
+	else
+		peer "$BENCH" sink tcp --port "$port" >"$dir/sink.out" 2>"$dir/sink.err" &
+	fi
+	sink=$!
+	if ! wait_for "$dir/sink.err" 'sink ready' "$sink" 100; then
+		line="status=failed reason=the sink did not start: $(tr '\n' ' ' <"$dir/sink.err")"
+	else
+		for ((p = 0; p < procs; p++)); do
+			if [[ $kind == raw ]]; then
+				args=(-i "$IFACE" -d "$PEER_MAC" --window "$WINDOW" --progress "$dir/progress" --stream "$p")
+				((procs == 1)) || args+=(--queue "$p" --cpu "$p")
+			else
+				args=(--peer "$PEER_IP" --port "$port")
+			fi
+			"$BENCH" send "$method" -s "$size" -t "$SECS" --start-file "$dir/start" "${args[@]}" \
+				>"$dir/send$p.out" 2>"$dir/send$p.err" &
+			pids+=($!)
+		done
+		for ((p = 0; p < procs; p++)); do
+			wait_for "$dir/send$p.err" 'ready' "${pids[p]}" 300 || true
+		done
+		txq0="$(txq_counters)"
+		touch "$dir/start"
+		for p in "${pids[@]}"; do
+			reap "$p" $((SECS + 90))
+		done
+		reap "$sink" $((SINK_IDLE + 30))
+		line="$(cat "$dir"/send*.out "$dir/sink.out" 2>/dev/null | combine)"
+		[[ $kind != raw ]] || line+="$(txq_deltas "$txq0" "$(txq_counters)")"
+		if [[ $line == status=failed* ]]; then
+			line+=" reason=$(cat "$dir"/send*.err "$dir/sink.err" | grep -v ready | tr '\n' ' ' | cut -c1-200)"
+		fi
+	fi
+	kill -KILL "$sink" 2>/dev/null
+	wait "$sink" 2>/dev/null
+	echo "BENCH run=$RUN rep=$rep kind=$kind queues=$queues procs=$procs method=$method size=$size $line"
+}
+
+count_words() { wc -w <<<"$1"; }
+
+mkdir -p "$WORK"
+PEER_MAC="$(ip -n "$PEER_NS" -o link show dev "$PEER_IFACE" |
+	sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')"
+say "guest $(uname -r), $(nproc) vCPUs, $IFACE -> $PEER_IFACE ($PEER_MAC) in netns $PEER_NS"
+say "$IFACE: $(ethtool -k "$IFACE" | grep -E '^(scatter-gather|tx-checksumming|tcp-segmentation-offload):' | tr '\n' ' ')"
+say "$IFACE: at most $(ethtool -l "$IFACE" 2>/dev/null | grep -m1 -A4 'maximums' | awk '/Combined/ { print $2 }') combined channels"
+echo "BENCH-ENV kernel=$(uname -r) vcpus=$(nproc) iommu=$(grep -q intel_iommu=on /proc/cmdline && echo strict || echo off) seconds=$SECS reps=$REPS window=$WINDOW"
+
+nraw=$(count_words "$RAW_METHODS") ntcp=$(count_words "$TCP_METHODS") nscale=0
+((SCALING)) && nscale=$(count_words "$SCALE_METHODS")
+TOTAL=$((REPS * (nraw * $(count_words "$RAW_SIZES") + ntcp * $(count_words "$TCP_SIZES") + nscale)))
+
+set_queues 1 || say "cannot set one queue pair (ethtool -L)"
+for ((rep = 1; rep <= REPS; rep++)); do
+	for size in $RAW_SIZES; do
+		mtu=1500
+		((size > 1514)) && mtu=9000
+		if ! set_mtu "$mtu"; then
+			for m in $RAW_METHODS; do
+				RUN=$((RUN + 1))
+				echo "BENCH run=$RUN rep=$rep kind=raw queues=1 procs=1 method=$m size=$size status=unavailable reason=MTU $mtu refused by the NICs"
+			done
+			continue
+		fi
+		for m in $RAW_METHODS; do
+			run raw "$m" "$size" "$rep" 1 1
+		done
+	done
+	set_mtu 1500
+	for size in $TCP_SIZES; do
+		for m in $TCP_METHODS; do
+			run tcp "$m" "$size" "$rep" 1 1
+		done
+	done
+done
+
+if ((SCALING && nscale)); then
+	if set_queues 2; then
+		say "$IFACE: $(ethtool -l "$IFACE" | grep -A4 'Current' | grep Combined | tr -s ' \t' ' ')"
+		for ((rep = 1; rep <= REPS; rep++)); do
+			for m in $SCALE_METHODS; do
+				run raw "$m" "$SCALE_SIZE" "$rep" 2 2
+			done
+		done
+	else
+		for ((rep = 1; rep <= REPS; rep++)); do
+			for m in $SCALE_METHODS; do
+				RUN=$((RUN + 1))
+				echo "BENCH run=$RUN rep=$rep kind=raw queues=2 procs=2 method=$m size=$SCALE_SIZE status=unavailable reason=ethtool -L combined 2 failed"
+			done
+		done
+	fi
+	set_queues 1
+fi
+say "done: $RUN runs"

@@ -1,0 +1,205 @@
+#!/bin/bash
+# Turn the BENCH lines of a `make bench` guest (DIR/runs.txt) into
+#   DIR/runs.csv     every run
+#   DIR/summary.csv  per cell: median, minimum and maximum
+#   DIR/ratios.csv   each zcnet cell against every other method of its case
+#   DIR/table.txt    the table (also printed), with the targets of the
+#                    benchmark and whether this run meets them
+#   DIR/chart.png    guest CPU seconds per GiB, median with min..max bars
+#
+#   bench-report.sh DIR
+#
+# Can be run again on an old results directory.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+dir="${1:?usage: $0 DIR}"
+[[ -s $dir/runs.txt ]] || die "no $dir/runs.txt"
+
+# runs.csv: one row per run, derived rates included
+awk '
+BEGIN {
+	OFS = ","
+	print "run,rep,kind,queues,procs,method,size,status,frames,bytes,seconds,cpu_s,gbit_s,mpps,cpu_s_per_gib,cpu_s_per_mframe,lat_p50_us,lat_p99_us,completions,copied,copied_share,recv_frames,lost_frames,peer_bytes,reason,tx_queue_kicks"
+}
+{
+	delete v
+	reason = ""
+	if (index($0, "reason=")) {
+		reason = substr($0, index($0, "reason=") + 7)
+		gsub(/"/, "", reason); gsub(/,/, ";", reason)
+	}
+	for (i = 2; i <= NF; i++) {
+		if (index($i, "reason=") == 1) break
+		eq = index($i, "=")
+		if (eq) v[substr($i, 1, eq - 1)] = substr($i, eq + 1)
+	}
+	txq = ""
+	for (i = 2; i <= NF; i++)
+		if ($i ~ /^txq[0-9]+=/) txq = txq (txq == "" ? "" : " ") substr($i, 4)
+	gbit = mpps = cgib = cmf = cs = lost = ""
+	if (v["status"] == "ok" && v["seconds"] > 0) {
+		gbit = sprintf("%.4f", v["bytes"] * 8 / v["seconds"] / 1e9)
+		if (v["kind"] == "raw") mpps = sprintf("%.5f", v["frames"] / v["seconds"] / 1e6)
+		if (v["bytes"] > 0) cgib = sprintf("%.3f", v["cpu_s"] / (v["bytes"] / 1073741824))
+		if (v["kind"] == "raw" && v["frames"] > 0) cmf = sprintf("%.3f", v["cpu_s"] / (v["frames"] / 1e6))
+		if (v["completions"] > 0) cs = sprintf("%.4f", v["copied"] / v["completions"])
+		if (v["recv_frames"] != "") lost = v["frames"] - v["recv_frames"]
+	}
+	print v["run"], v["rep"], v["kind"], v["queues"], v["procs"], v["method"], v["size"], v["status"],
+	      v["frames"], v["bytes"], v["seconds"], v["cpu_s"], gbit, mpps, cgib, cmf,
+	      v["lat_p50_us"], v["lat_p99_us"], v["completions"], v["copied"], cs,
+	      v["recv_frames"], lost, v["peer_bytes"], reason, txq
+}' "$dir/runs.txt" >"$dir/runs.csv"
+
+# summary.csv: per cell (kind, queues, procs, method, size), in the order
+# cells first appear
+awk -F, '
+function med(s,   a, n, i, j, t) {
+	n = split(s, a, " ")
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	lo = a[1]; hi = a[n]
+	if (n == 0) return ""
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+NR == 1 { next }
+{
+	key = $3 "," $4 "," $5 "," $6 "," $7
+	if (!(key in seen)) { seen[key] = 1; order[++ncells] = key }
+	runs[key]++
+	if ($8 == "ok") {
+		ok[key]++
+		gb[key] = gb[key] " " $13; mp[key] = mp[key] " " $14; cg[key] = cg[key] " " $15
+		cm[key] = cm[key] " " $16; p5[key] = p5[key] " " $17; p9[key] = p9[key] " " $18
+		cs[key] = cs[key] " " $21
+		if ($23 != "") { lost[key] += $23; sent[key] += $9 }
+	} else {
+		st[key] = $8; why[key] = $25
+	}
+}
+END {
+	OFS = ","
+	print "kind,queues,procs,method,size,runs,ok_runs,status,gbit_s,gbit_s_min,gbit_s_max,mpps,cpu_s_per_gib,cpu_s_per_gib_min,cpu_s_per_gib_max,cpu_s_per_mframe,lat_p50_us,lat_p99_us,copied_share,lost_frames,sent_frames,reason"
+	for (c = 1; c <= ncells; c++) {
+		k = order[c]
+		status = ok[k] == runs[k] ? "ok" : ok[k] ? "partial" : st[k]
+		if (!ok[k]) { print k, runs[k], 0, status, "", "", "", "", "", "", "", "", "", "", "", "", "", why[k]; continue }
+		g = med(gb[k]); glo = lo; ghi = hi
+		m = (mp[k] ~ /[0-9]/) ? med(mp[k]) : ""
+		x = med(cg[k]); xlo = lo; xhi = hi
+		f = (cm[k] ~ /[0-9]/) ? med(cm[k]) : ""
+		print k, runs[k], ok[k], status, g, glo, ghi, m, x, xlo, xhi, f, med(p5[k]), med(p9[k]),
+		      (cs[k] ~ /[0-9]/) ? med(cs[k]) : "", lost[k], sent[k], why[k]
+	}
+}' "$dir/runs.csv" >"$dir/summary.csv"
+
+# ratios.csv: zcnet's CPU per GiB (and rates) over each other method's
+awk -F, '
+NR == 1 { next }
+$8 == "ok" || $8 == "partial" { key = $1 "," $2 "," $3 "," $5; cpu[key, $4] = $13; gb[key, $4] = $9; mp[key, $4] = $12; m[key] = m[key] " " $4; if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
+END {
+	OFS = ","
+	print "kind,queues,procs,size,zcnet_method,other_method,cpu_s_per_gib_ratio,gbit_s_ratio,mpps_ratio"
+	for (i = 1; i <= n; i++) {
+		k = order[i]; c = split(m[k], ms, " ")
+		for (a = 1; a <= c; a++) {
+			if (ms[a] !~ /^zcnet-/) continue
+			for (b = 1; b <= c; b++) {
+				if (a == b) continue
+				z = ms[a]; o = ms[b]
+				rc = cpu[k, o] > 0 ? sprintf("%.3f", cpu[k, z] / cpu[k, o]) : ""
+				rg = gb[k, o] > 0 ? sprintf("%.3f", gb[k, z] / gb[k, o]) : ""
+				rm = mp[k, o] > 0 ? sprintf("%.3f", mp[k, z] / mp[k, o]) : ""
+				split(k, kk, ",")
+				print kk[1], kk[2], kk[3], kk[4], z, o, rc, rg, rm
+			}
+		}
+	}
+}' "$dir/summary.csv" >"$dir/ratios.csv"
+
+# The table and the targets
+{
+	cat "$dir/env.txt" 2>/dev/null || true
+	echo
+	echo "Medians of the repetitions; [min..max] over them. CPU: busy time of all"
+	echo "guest CPUs from /proc/stat over the transfer (sender, receiver, both NICs,"
+	echo "softirq included). Latency: submit to the completion the program sees."
+	echo "lost: frames completed by the sender but not counted by the sink."
+	echo
+	awk -F, '
+	NR == 1 { next }
+	{
+		kind = $1 == "raw" ? "raw " $5 " B" : "TCP " ($5 >= 1048576 ? $5 / 1048576 " MiB" : $5 / 1024 " KiB")
+		if ($2 > 1) kind = kind " " $2 "q/" $3 "p"
+		if ($8 == "unavailable" || $8 == "failed" || $7 == 0) {
+			printf "%-17s %-13s %s: %s\n", kind, $4, $8 == "" ? "failed" : $8, $22
+			next
+		}
+		if (!hdr++) printf "%-17s %-13s %-22s %-8s %-24s %-9s %-9s %-9s %-7s %s\n", "case", "method", "Gbit/s", "Mpps", "CPU s/GiB", "s/Mframe", "p50 us", "p99 us", "copied", "lost"
+		printf "%-17s %-13s %-22s %-8s %-24s %-9s %-9s %-9s %-7s %s\n", kind, $4,
+		       sprintf("%.3f [%.3f..%.3f]", $9, $10, $11), $12 == "" ? "-" : sprintf("%.4f", $12),
+		       sprintf("%.2f [%.2f..%.2f]", $13, $14, $15), $16 == "" ? "-" : sprintf("%.1f", $16),
+		       sprintf("%.1f", $17), sprintf("%.1f", $18),
+		       $19 == "" ? "-" : sprintf("%.0f%%", $19 * 100), $20 == "" ? "-" : $20 "/" $21 (($8 == "partial") ? " (" $7 "/" $6 " runs ok)" : "")
+	}' "$dir/summary.csv"
+	echo
+	echo "zcnet against the others, same case (CPU s/GiB ratio; below 1: zcnet cheaper):"
+	awk -F, 'NR > 1 { k = $1 " " $4 " B" ($2 > 1 ? " " $2 "q/" $3 "p" : "") " " $5; line[k] = line[k] sprintf(" %s %sx", $6, $7 == "" ? "?" : $7); if (!(k in s)) { s[k] = 1; o[++n] = k } }
+		END { for (i = 1; i <= n; i++) print "  " o[i] ":" line[o[i]]; if (!n) print "  (no zcnet row measured)" }' "$dir/ratios.csv"
+	echo
+	echo "Targets (guest CPU per GiB, same run):"
+	awk -F, '
+	NR == 1 { next }
+	$2 == 1 { key = $1 "," $5 "," $4; if ($7 > 0) { cpu[key] = $13; mpps[key] = $12 } else why[key] = $8 ": " $22 }
+	function r(kind, size, z, o) { return cpu[kind "," size "," o] > 0 ? cpu[kind "," size "," z] / cpu[kind "," size "," o] : -1 }
+	function check(name, kind, size, z, o, limit,   x) {
+		if (!((kind "," size "," z) in cpu)) { printf "  %-44s pending: %s %s\n", name, z, why[kind "," size "," z] ? why[kind "," size "," z] : "not measured"; return }
+		x = r(kind, size, z, o)
+		if (x < 0) { printf "  %-44s not measured (%s)\n", name, o; return }
+		printf "  %-44s %s (%.2fx)\n", name, x <= limit ? "met" : "NOT met", x
+	}
+	END {
+		check("raw 1500 B: zcnet <= 0.5x AF_PACKET sendto", "raw", 1500, "zcnet-raw", "afp-sendto", 0.5)
+		check("raw 1500 B: zcnet <= 0.8x TX_RING", "raw", 1500, "zcnet-raw", "afp-txring", 0.8)
+		check("raw 1500 B: zcnet <= 1.0x AF_XDP", "raw", 1500, "zcnet-raw", "af-xdp", 1.0)
+		z = "raw,64,zcnet-raw"; x = "raw,64,af-xdp"
+		if (!(z in cpu) || !(x in cpu)) printf "  %-44s not measured\n", "raw 64 B: Mpps >= AF_XDP at <= its CPU"
+		else printf "  %-44s %s (%.4f vs %.4f Mpps, CPU %.2fx)\n", "raw 64 B: Mpps >= AF_XDP at <= its CPU",
+			(mpps[z] >= mpps[x] && cpu[z] <= cpu[x]) ? "met" : "NOT met", mpps[z], mpps[x], cpu[z] / cpu[x]
+		check("TCP 64 KiB: zcnet <= 0.45x send", "tcp", 65536, "zcnet-sock", "tcp-send", 0.45)
+		check("TCP 64 KiB: zcnet <= 0.8x MSG_ZEROCOPY", "tcp", 65536, "zcnet-sock", "tcp-zerocopy", 0.8)
+		check("TCP 64 KiB: zcnet <= 0.8x io_uring SEND_ZC", "tcp", 65536, "zcnet-sock", "uring-sendzc", 0.8)
+		check("TCP 4 KiB: zcnet <= 1.0x send", "tcp", 4096, "zcnet-sock", "tcp-send", 1.0)
+	}' "$dir/summary.csv"
+} | tee "$dir/table.txt"
+
+# chart.png: CPU s/GiB per case, one bar per method
+command -v gnuplot >/dev/null || { say "no gnuplot: no chart"; exit 0; }
+awk -F, '
+NR == 1 { next }
+$2 == 1 {
+	c = $1 == "raw" ? "raw " $5 : "TCP " ($5 >= 1048576 ? $5 / 1048576 "M" : $5 / 1024 "K")
+	col = $4 ~ /^(afp-sendto|tcp-send)$/ ? 1 : $4 ~ /^(afp-txring|tcp-zerocopy)$/ ? 2 : $4 ~ /^(af-xdp|uring-sendzc)$/ ? 3 : 4
+	if (!(c in seen)) { seen[c] = 1; order[++n] = c }
+	v[c, col] = $7 > 0 ? $13 " " $14 " " $15 : "NaN NaN NaN"
+}
+END { for (i = 1; i <= n; i++) { printf "\"%s\"", order[i]; for (j = 1; j <= 4; j++) printf " %s", ((order[i], j) in v) ? v[order[i], j] : "NaN NaN NaN"; printf "\n" } }
+' "$dir/summary.csv" >"$dir/chart.dat"
+gnuplot <<EOF || say "gnuplot failed: no chart"
+set terminal pngcairo size 1100,600 noenhanced font ",10"
+set output "$dir/chart.png"
+set title "Guest CPU seconds per GiB sent (median, bars: min..max; log scale); lower is better"
+set style data histogram
+set style histogram errorbars gap 2 lw 1
+set style fill solid 0.8 border -1
+set key top right
+set ylabel "CPU s / GiB"
+set logscale y
+set yrange [10:*]
+set grid ytics mytics
+set datafile missing "NaN"
+plot "$dir/chart.dat" using 2:3:4:xtic(1) title "AF_PACKET sendto | TCP send", \
+     "" using 5:6:7 title "AF_PACKET TX_RING | MSG_ZEROCOPY", \
+     "" using 8:9:10 title "AF_XDP copy | io_uring SEND_ZC", \
+     "" using 11:12:13 title "zcnet raw | zcnet socket"
+EOF

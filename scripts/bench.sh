@@ -1,0 +1,141 @@
+#!/bin/bash
+# `make bench`: zcnet against the send paths people use today, measured
+# side by side in one guest boot on one path.
+#
+# As root: installs what is missing (scripts/deps.sh), builds zcnet.ko for
+# Debian's 6.12 cloud kernel, the tools and zcnet-bench (static), an
+# initramfs with them and scripts/bench-guest.sh, and boots the guest of
+# `make demo` (two virtio-net NICs on tap devices bridged in a private
+# namespace, strict emulated IOMMU, the peer NIC in a namespace of its own)
+# with MTU 9000 offered and two queue pairs per NIC. The guest runs the
+# matrix; this script prints the table and writes, under
+# build/bench/<timestamp>/, runs.csv (every run), summary.csv (median,
+# minimum and maximum per cell), ratios.csv (each zcnet row against every
+# other method of the same case), table.txt, chart.png and the guest logs.
+#
+# Environment: ZCNET_BENCH_SECONDS (3) of sending per run, ZCNET_BENCH_REPS
+# (5) repetitions of every cell, ZCNET_BENCH_SCALING (1; 0 skips the
+# two-queue runs), ZCNET_BENCH_KERNEL (default: the 6.12 kernel),
+# ZCNET_BENCH_IOMMU (on, strict; off), ZCNET_BENCH_METHODS (a subset),
+# ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+secs="${ZCNET_BENCH_SECONDS:-3}"
+reps="${ZCNET_BENCH_REPS:-5}"
+scaling="${ZCNET_BENCH_SCALING:-1}"
+iommu="${ZCNET_BENCH_IOMMU:-on}"
+[[ $secs =~ ^[1-9][0-9]?$ ]] || die "ZCNET_BENCH_SECONDS must be 1..99"
+[[ $reps =~ ^[1-9]$ ]] || die "ZCNET_BENCH_REPS must be 1..9"
+[[ $scaling == [01] ]] || die "ZCNET_BENCH_SCALING must be 0 or 1"
+[[ $iommu == @(on|off) ]] || die "ZCNET_BENCH_IOMMU must be on or off"
+for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES; do
+	[[ ${!v:-} =~ ^[a-z0-9\ -]*$ ]] || die "$v: words of a-z, 0-9 and -"
+done
+
+need_root
+cd "$ZCNET_ROOT"
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+say "packages"
+"$ZCNET_SCRIPTS/deps.sh"
+kver="${ZCNET_BENCH_KERNEL:-}"
+if [[ -z $kver ]]; then
+	mapfile -t kernels < <("$ZCNET_SCRIPTS/kernels.sh")
+	kver="${kernels[0]:-}"
+fi
+[[ -n $kver ]] || die "no kernel to boot"
+
+say "module for $kver"
+"$ZCNET_SCRIPTS/kmod-build.sh" "$kver"
+ko="$ZCNET_BUILD/kmod/$kver/zcnet.ko"
+
+say "tools and zcnet-bench (static)"
+make -C userspace STATIC=1 O="$ZCNET_BUILD/userspace-static" tools
+make -C userspace/bench STATIC=1 O="$ZCNET_BUILD/bench-static"
+stamp="$(date -u +%Y%m%d-%H%M%S)"
+out="$ZCNET_BUILD/bench/$stamp"
+stage="$ZCNET_BUILD/bench/.stage"
+rm -rf "$stage"
+mkdir -p "$out" "$stage/tools" "$stage/extra/demo"
+find "$ZCNET_BUILD/userspace-static" -maxdepth 1 -type f -perm -u+x ! -name '*.so*' \
+	-exec cp {} "$stage/tools/" \;
+cp "$ZCNET_BUILD/bench-static/zcnet-bench" "$stage/tools/"
+
+say "initramfs"
+"$ZCNET_SCRIPTS/initramfs.sh" "$kver" "$stage/initrd.cpio.gz" --ko "$ko" --tools "$stage/tools"
+install -m 0755 "$ZCNET_SCRIPTS/bench-guest.sh" "$stage/extra/demo/guest-bench.sh"
+initrd_append "$stage/extra" "$stage/initrd.cpio.gz"
+
+append="zcnet.demo=1 zcnet.demo_prog=/demo/guest-bench.sh"
+append+=" zcnet.env.ZCNET_BENCH_SECONDS=$secs zcnet.env.ZCNET_BENCH_REPS=$reps"
+append+=" zcnet.env.ZCNET_BENCH_SCALING=$scaling"
+for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES; do
+	[[ -z ${!v:-} ]] || append+=" zcnet.env.$v=${!v// /,}"
+done
+# Each run takes its seconds plus about four of setup and draining.
+guest_limit=$((reps * 30 * (secs + 5) + 300))
+append+=" zcnet.demo_timeout=$guest_limit"
+
+results="$out/guest/results.log"
+progress() { # the guest's progress as one line, on stderr
+	local seen=0 total line
+	while sleep 2; do
+		[[ -f $results ]] || continue
+		total="$(wc -l <"$results")"
+		((total > seen)) || continue
+		line="$(sed -n "$((seen + 1)),${total}p" "$results" | tr -d '\r' |
+			grep -E '^bench: progress ' | tail -n1 || true)"
+		seen="$total"
+		[[ -z $line ]] && continue
+		if [[ -t 2 ]]; then
+			printf '\r\033[K%s' "${line#bench: }" >&2
+		else
+			printf '%s\n' "${line#bench: }" >&2
+		fi
+	done
+}
+progress &
+follower=$!
+trap 'kill "$follower" 2>/dev/null || true' EXIT
+
+say "guest: $kver, IOMMU $iommu, $reps repetitions of ${secs}s per cell, results in $out"
+started=$SECONDS
+rc=0
+"$ZCNET_SCRIPTS/vm.sh" --kernel "$kver" --initrd "$stage/initrd.cpio.gz" --out "$out/guest" \
+	--iommu "$iommu" --nic virtio --mtu 9000 --queues 2 \
+	--timeout $((guest_limit + 180)) --append "$append" || rc=$?
+sleep 2.5
+kill "$follower" 2>/dev/null || true
+wait "$follower" 2>/dev/null || true
+trap - EXIT
+[[ -t 2 ]] && echo >&2
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+log="$(tr -d '\r' <"$results" 2>/dev/null || true)"
+grep '^BENCH ' <<<"$log" >"$out/runs.txt" || true
+[[ -s $out/runs.txt ]] || die "the guest reported no run (vm.sh status $rc; see $out/guest/)"
+problems=()
+((rc == 0)) || problems+=("the guest did not finish cleanly (vm.sh status $rc)")
+grep -q '^ZCNET-DONE$' <<<"$log" || problems+=("the guest did not finish (no ZCNET-DONE)")
+grep -q '^not ok [0-9]* kernel-log-clean' <<<"$log" &&
+	problems+=("the guest's kernel log has a warning or oops (see $out/guest/console.log)")
+grep -q 'killed after the' <<<"$log" && problems+=("the matrix was killed by its timeout")
+
+{
+	echo "date: $stamp (UTC)"
+	echo "host: $(nproc) CPUs, $(uname -r), $(qemu-system-x86_64 --version | head -n1)"
+	echo "host load average (1/5/15 min): before $load_before, after $load_after"
+	echo "guest: $(grep -m1 '^BENCH-ENV ' <<<"$log" | cut -d' ' -f2-)"
+	echo "guest NICs: virtio-net, tap backends with vnet headers in a bridge, MTU 9000 offered, 2 queue pairs (1 in use but for the scaling runs)"
+	echo "accelerator: QEMU TCG (-accel tcg -cpu max)"
+	echo "wall time of the guest: $((SECONDS - started)) s"
+} >"$out/env.txt"
+
+"$ZCNET_SCRIPTS/bench-report.sh" "$out"
+
+for p in "${problems[@]}"; do
+	echo "bench: $p"
+done
+say "results: $out"
+((${#problems[@]} == 0))

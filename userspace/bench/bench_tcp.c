@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * zcnet-bench: TCP senders with the socket API. A run ends when the sink
+ * has read everything: the sender shuts down writing and reads the 8-byte
+ * count the sink sends back before it closes, so every method pays for
+ * the whole transfer.
+ *
+ * tcp-send: blocking send() of one buffer; completion is the return.
+ * tcp-zerocopy: send(MSG_ZEROCOPY) from a pool of buffers. Each send that
+ * returns > 0 gets the next notification id; the error queue reports
+ * ranges of ids done, with SO_EE_CODE_ZEROCOPY_COPIED when the kernel
+ * copied. A buffer is reused, and its latency taken, when the id of its
+ * last send is done. ENOBUFS (over the optmem limit) means: reap first.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#ifndef SO_ZEROCOPY
+#define SO_ZEROCOPY	60
+#endif
+#ifndef MSG_ZEROCOPY
+#define MSG_ZEROCOPY	0x4000000
+#endif
+#ifndef SO_EE_ORIGIN_ZEROCOPY
+#define SO_EE_ORIGIN_ZEROCOPY	5
+#endif
+#ifndef SO_EE_CODE_ZEROCOPY_COPIED
+#define SO_EE_CODE_ZEROCOPY_COPIED	1
+#endif
+
+#define POOL_BYTES	(4u << 20)
+
+int tcp_connect(const struct bench_opts *o)
+{
+	struct sockaddr_in sin;
+	int fd, i;
+
+	if (!o->peer)
+		usage_error("--peer IPV4 is required for TCP");
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(o->port);
+	if (inet_pton(AF_INET, o->peer, &sin.sin_addr) != 1)
+		usage_error("bad IPv4 address '%s'", o->peer);
+	for (i = 0; i < 50; i++) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			break;
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+			return fd;
+		close(fd);
+		usleep(100000);
+	}
+	errmsg("connect to %s:%u: %s", o->peer, o->port, strerror(errno));
+	return -1;
+}
+
+int tcp_finish(int fd, struct bench_run *r)
+{
+	uint64_t count = 0;
+	size_t got = 0;
+	ssize_t n;
+
+	if (shutdown(fd, SHUT_WR))
+		errmsg("shutdown: %s", strerror(errno));
+	while (got < sizeof(count)) {
+		n = recv(fd, (char *)&count + got, sizeof(count) - got, 0);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got != sizeof(count)) {
+		errmsg("the sink sent no byte count");
+		return -1;
+	}
+	r->peer_bytes = count - r->pre_bytes;
+	r->peer_known = true;
+	return 0;
+}
+
+static uint32_t pool_count(const struct bench_opts *o)
+{
+	uint64_t n = POOL_BYTES / o->size;
+
+	if (o->inflight)
+		return o->inflight;
+	return n < 4 ? 4 : n > 256 ? 256 : (uint32_t)n;
+}
+
+int bench_tcp_send(const struct bench_opts *o, struct bench_run *r)
+{
+	char *buf = calloc(1, o->size);
+	double ts, te;
+	ssize_t n;
+	int fd;
+
+	fd = buf ? tcp_connect(o) : -1;
+	if (fd < 0) {
+		free(buf);
+		return -1;
+	}
+	bench_begin(o, r);
+	for (;;) {
+		ts = now_seconds();
+		if (bench_time_up(o, r, ts))
+			break;
+		n = send(fd, buf, o->size, MSG_NOSIGNAL);
+		te = now_seconds();
+		r->completions++;
+		if (n < 0) {
+			errmsg("send: %s", strerror(errno));
+			r->errors++;
+			break;
+		}
+		r->bytes += (uint64_t)n;
+		r->frames++;
+		lat_add(&r->lat, ts, te);
+	}
+	n = tcp_finish(fd, r);
+	bench_end(r);
+	free(buf);
+	return n ? -1 : 0;
+}
+
+struct zc_pool {
+	char *mem;
+	uint32_t count, nfree;
+	uint32_t *free;
+	uint32_t *last_id;	/* notification id of the buffer's last send */
+	double *ts;
+	uint32_t *busy;		/* buffers in id order: a FIFO */
+	uint32_t head, tail;
+	uint32_t next_id;	/* the id the next send gets */
+	uint32_t done_id;	/* ids below this are done */
+};
+
+/* Read the error queue; returns how many buffers it freed, -1 on error. */
+static int zc_reap(const struct bench_opts *o, int fd, struct zc_pool *p,
+		   struct bench_run *r)
+{
+	char control[128];
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	struct sock_extended_err *ee;
+	uint32_t b;
+	double now;
+	int freed = 0;
+
+	for (;;) {
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_control = control;
+		msg.msg_controllen = sizeof(control);
+		if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			errmsg("recvmsg(MSG_ERRQUEUE): %s", strerror(errno));
+			return -1;
+		}
+		now = now_seconds();
+		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			if (!((cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR) ||
+			      (cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR)))
+				continue;
+			ee = (struct sock_extended_err *)CMSG_DATA(cm);
+			if (ee->ee_origin != SO_EE_ORIGIN_ZEROCOPY || ee->ee_errno) {
+				r->errors++;
+				continue;
+			}
+			r->completions += ee->ee_data - ee->ee_info + 1;
+			if (ee->ee_code & SO_EE_CODE_ZEROCOPY_COPIED)
+				r->copied += ee->ee_data - ee->ee_info + 1;
+			if ((int32_t)(ee->ee_data + 1 - p->done_id) > 0)
+				p->done_id = ee->ee_data + 1;
+		}
+		while (p->tail != p->head) {
+			b = p->busy[p->tail % p->count];
+			if ((int32_t)(p->last_id[b] - p->done_id) >= 0)
+				break;
+			lat_add(&r->lat, p->ts[b], now);
+			p->free[p->nfree++] = b;
+			p->tail++;
+			freed++;
+		}
+	}
+	(void)o;
+	return freed;
+}
+
+static int zc_wait(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = 0 };
+
+	return poll(&pfd, 1, 100);
+}
+
+/* Send buffer b whole; each call that sends bytes uses a notification id. */
+static int zc_send(const struct bench_opts *o, int fd, struct zc_pool *p,
+		   uint32_t b, struct bench_run *r)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	p->ts[b] = now_seconds();
+	while (off < o->size) {
+		n = send(fd, p->mem + (size_t)b * o->size + off, o->size - off,
+			 MSG_ZEROCOPY | MSG_NOSIGNAL);
+		if (n < 0 && errno == ENOBUFS) {
+			if (zc_reap(o, fd, p, r) < 0)
+				return -1;
+			zc_wait(fd);
+			continue;
+		}
+		if (n < 0) {
+			errmsg("send(MSG_ZEROCOPY): %s", strerror(errno));
+			return -1;
+		}
+		off += (size_t)n;
+		p->next_id++;
+	}
+	p->last_id[b] = p->next_id - 1;
+	p->busy[p->head++ % p->count] = b;
+	r->frames++;
+	r->bytes += o->size;
+	return 0;
+}
+
+int bench_tcp_zerocopy(const struct bench_opts *o, struct bench_run *r)
+{
+	struct zc_pool p = { 0 };
+	int fd, one = 1, rc = -1, idle, got;
+	uint32_t i;
+
+	p.count = pool_count(o);
+	p.mem = aligned_alloc(4096, ((size_t)p.count * o->size + 4095) & ~(size_t)4095);
+	p.free = calloc(p.count, sizeof(*p.free));
+	p.last_id = calloc(p.count, sizeof(*p.last_id));
+	p.busy = calloc(p.count, sizeof(*p.busy));
+	p.ts = calloc(p.count, sizeof(*p.ts));
+	fd = -1;
+	if (!p.mem || !p.free || !p.last_id || !p.busy || !p.ts)
+		goto out;
+	memset(p.mem, 0, (size_t)p.count * o->size);
+	for (i = 0; i < p.count; i++)
+		p.free[p.nfree++] = p.count - 1 - i;
+	fd = tcp_connect(o);
+	if (fd < 0)
+		goto out;
+	if (setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one))) {
+		bench_unavailable(r, "SO_ZEROCOPY: %s", strerror(errno));
+		goto out;
+	}
+	bench_begin(o, r);
+	for (;;) {
+		if (zc_reap(o, fd, &p, r) < 0)
+			goto out;
+		if (bench_time_up(o, r, now_seconds()))
+			break;
+		if (!p.nfree) {
+			zc_wait(fd);
+			continue;
+		}
+		if (zc_send(o, fd, &p, p.free[--p.nfree], r))
+			goto out;
+	}
+	for (idle = 0; p.nfree < p.count;) {
+		got = zc_reap(o, fd, &p, r);
+		if (got < 0)
+			goto out;
+		if (got) {
+			idle = 0;
+			continue;
+		}
+		if (++idle > 100) {
+			errmsg("no zero-copy notification for 10 s");
+			goto out;
+		}
+		zc_wait(fd);
+	}
+	rc = tcp_finish(fd, r);
+	fd = -1;
+	bench_end(r);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(p.mem);
+	free(p.free);
+	free(p.last_id);
+	free(p.busy);
+	free(p.ts);
+	return r->unavailable[0] ? 0 : rc;
+}

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * zcnet-bench: AF_XDP through libxdp in copy mode (XDP_COPY), TX only, with
+ * no XDP program (XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD). On a driver that
+ * takes skbs without a linear part (virtio-net) the kernel attaches the
+ * umem pages as fragments, so this is the generic zero-copy transmit. A
+ * frame longer than one 4 KiB chunk is sent as several descriptors
+ * (XDP_USE_SG, kernels 6.6 and later). Completion: the frame's last chunk
+ * on the completion ring. The completion ring has no poll event, so the
+ * loop sleeps briefly when it has nothing else to do.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <xdp/xsk.h>
+
+#include "bench.h"
+
+#ifndef XDP_USE_SG
+#define XDP_USE_SG	(1 << 4)
+#endif
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD	(1 << 0)
+#endif
+
+#define XSK_CHUNK	4096
+#define XSK_FRAMES	256
+#define XSK_IDLE_NS	20000
+
+struct xsk_tx {
+	struct xsk_umem *umem;
+	struct xsk_socket *xsk;
+	struct xsk_ring_prod fq, tx;
+	struct xsk_ring_cons cq;
+	uint8_t *area;
+	size_t area_len;
+	uint32_t cpf;		/* chunks per frame */
+	uint32_t nframes;
+	uint32_t *free;
+	uint32_t nfree;
+	double *ts;
+};
+
+static int xsk_open(const struct bench_opts *o, struct raw_tx *t,
+		    struct xsk_tx *x, struct bench_run *r)
+{
+	struct xsk_umem_config ucfg = {
+		.fill_size = XSK_RING_PROD__DEFAULT_NUM_DESCS,
+		.comp_size = 0,
+		.frame_size = XSK_CHUNK,
+		.frame_headroom = 0,
+		.flags = 0,
+	};
+	struct xsk_socket_config scfg = {
+		.rx_size = 0,
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.xdp_flags = 0,
+		.bind_flags = XDP_COPY,
+	};
+	uint32_t ring = 1, i;
+	int err;
+
+	x->cpf = (uint32_t)((o->size + XSK_CHUNK - 1) / XSK_CHUNK);
+	x->nframes = o->inflight ? o->inflight : XSK_FRAMES;
+	while (ring < x->nframes * x->cpf)
+		ring <<= 1;
+	ucfg.comp_size = ring;
+	scfg.tx_size = ring;
+	if (x->cpf > 1)
+		scfg.bind_flags |= XDP_USE_SG;
+	x->area_len = (size_t)x->nframes * x->cpf * XSK_CHUNK;
+	x->area = mmap(NULL, x->area_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (x->area == MAP_FAILED) {
+		x->area = NULL;
+		errmsg("umem: %s", strerror(errno));
+		return -1;
+	}
+	err = xsk_umem__create(&x->umem, x->area, x->area_len, &x->fq, &x->cq,
+			       &ucfg);
+	if (err) {
+		bench_unavailable(r, "xsk_umem__create: %s", strerror(-err));
+		return -1;
+	}
+	err = xsk_socket__create(&x->xsk, t->ifc.name,
+				 o->queue == UINT32_MAX ? 0 : o->queue,
+				 x->umem, NULL, &x->tx, &scfg);
+	if (err) {
+		bench_unavailable(r, "xsk_socket__create (XDP_COPY%s) on %s: %s",
+				  x->cpf > 1 ? " | XDP_USE_SG" : "",
+				  t->ifc.name, strerror(-err));
+		return -1;
+	}
+	x->free = calloc(x->nframes, sizeof(*x->free));
+	x->ts = calloc(x->nframes, sizeof(*x->ts));
+	if (!x->free || !x->ts)
+		return -1;
+	for (i = 0; i < x->nframes; i++) {
+		x->free[i] = x->nframes - 1 - i;
+		raw_frame_init(t, x->area + (size_t)i * x->cpf * XSK_CHUNK);
+	}
+	x->nfree = x->nframes;
+	return 0;
+}
+
+static void xsk_close(struct xsk_tx *x)
+{
+	if (x->xsk)
+		xsk_socket__delete(x->xsk);
+	if (x->umem)
+		xsk_umem__delete(x->umem);
+	if (x->area)
+		munmap(x->area, x->area_len);
+	free(x->free);
+	free(x->ts);
+}
+
+static uint32_t xsk_post(struct raw_tx *t, struct xsk_tx *x, uint32_t n,
+			 double now)
+{
+	uint32_t idx = 0, i, k, frame, len, left;
+
+	if (!n || xsk_ring_prod__reserve(&x->tx, n * x->cpf, &idx) !=
+	    n * x->cpf)
+		return 0;
+	for (i = 0; i < n; i++) {
+		frame = x->free[--x->nfree];
+		raw_frame_seq(t, x->area + (size_t)frame * x->cpf * XSK_CHUNK,
+			      t->next++);
+		x->ts[frame] = now;
+		left = (uint32_t)t->o->size;
+		for (k = 0; k < x->cpf; k++) {
+			struct xdp_desc *d = xsk_ring_prod__tx_desc(&x->tx, idx++);
+
+			len = left > XSK_CHUNK ? XSK_CHUNK : left;
+			left -= len;
+			d->addr = ((uint64_t)frame * x->cpf + k) * XSK_CHUNK;
+			d->len = len;
+			d->options = k + 1 < x->cpf ? XDP_PKT_CONTD : 0;
+		}
+	}
+	xsk_ring_prod__submit(&x->tx, n * x->cpf);
+	return n;
+}
+
+static uint32_t xsk_reap(const struct bench_opts *o, struct xsk_tx *x,
+			 struct bench_run *r, double now)
+{
+	uint32_t idx, n, i, chunk;
+	uint64_t addr;
+
+	n = xsk_ring_cons__peek(&x->cq, x->nframes * x->cpf, &idx);
+	for (i = 0; i < n; i++) {
+		addr = *xsk_ring_cons__comp_addr(&x->cq, idx + i);
+		chunk = (uint32_t)(addr / XSK_CHUNK);
+		if (chunk % x->cpf != x->cpf - 1)
+			continue;
+		x->free[x->nfree++] = chunk / x->cpf;
+		r->completions++;
+		r->frames++;
+		r->bytes += o->size;
+		lat_add(&r->lat, x->ts[chunk / x->cpf], now);
+	}
+	if (n)
+		xsk_ring_cons__release(&x->cq, n);
+	return n;
+}
+
+static uint32_t tx_pending(const struct xsk_tx *x)
+{
+	return *x->tx.producer - __atomic_load_n(x->tx.consumer,
+						 __ATOMIC_ACQUIRE);
+}
+
+int bench_xsk(const struct bench_opts *o, struct bench_run *r)
+{
+	struct timespec idle = { 0, XSK_IDLE_NS };
+	struct xsk_tx x = { 0 };
+	struct raw_tx t;
+	bool stop = false;
+	uint32_t n;
+	double now;
+	int rc = -1;
+
+	if (raw_open(o, &t))
+		return -1;
+	if (xsk_open(o, &t, &x, r))
+		goto out;
+	bench_begin(o, r);
+	for (;;) {
+		now = now_seconds();
+		stop = stop || bench_time_up(o, r, now);
+		xsk_reap(o, &x, r, now);
+		if (stop && x.nfree == x.nframes)
+			break;
+		n = stop ? 0 : xsk_post(&t, &x, raw_allowed(&t, x.nfree), now);
+		if (tx_pending(&x)) {
+			if (sendto(xsk_socket__fd(x.xsk), NULL, 0, MSG_DONTWAIT,
+				   NULL, 0) < 0 && errno != EAGAIN &&
+			    errno != EBUSY && errno != ENOBUFS) {
+				errmsg("AF_XDP kick: %s", strerror(errno));
+				r->errors++;
+				break;
+			}
+			if (n)
+				continue;
+		}
+		if (t.gated && !stop)
+			raw_wait(&t);
+		else
+			nanosleep(&idle, NULL);
+	}
+	bench_end(r);
+	rc = 0;
+out:
+	xsk_close(&x);
+	raw_close(&t);
+	return r->unavailable[0] ? 0 : rc;
+}
