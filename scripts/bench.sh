@@ -42,16 +42,8 @@ load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 say "packages"
 "$ZCNET_SCRIPTS/deps.sh"
-kver="${ZCNET_BENCH_KERNEL:-}"
-if [[ -z $kver ]]; then
-	mapfile -t kernels < <("$ZCNET_SCRIPTS/kernels.sh")
-	kver="${kernels[0]:-}"
-fi
-[[ -n $kver ]] || die "no kernel to boot"
-
-say "module for $kver"
-"$ZCNET_SCRIPTS/kmod-build.sh" "$kver"
-ko="$ZCNET_BUILD/kmod/$kver/zcnet.ko"
+kver="" ko=""
+guest_kernel_module "${ZCNET_BENCH_KERNEL:-}"
 
 say "tools and zcnet-bench (static)"
 make -C userspace STATIC=1 O="$ZCNET_BUILD/userspace-static" tools

@@ -31,3 +31,19 @@ initrd_append() {
 	(cd "$1" && find . -print0 | LC_ALL=C sort -z |
 		cpio --null --create --format=newc --owner=0:0 --quiet) | gzip -6 >>"$2"
 }
+
+# The kernel a demo or benchmark boots: KVER if given, else the first of
+# scripts/kernels.sh. Builds zcnet.ko for it; sets kver and ko.
+guest_kernel_module() { # [KVER]
+	local kernels
+	kver="${1:-}"
+	if [[ -z $kver ]]; then
+		mapfile -t kernels < <("$ZCNET_SCRIPTS/kernels.sh")
+		kver="${kernels[0]:-}"
+	fi
+	[[ -n $kver ]] || die "no kernel to boot"
+	say "module for $kver"
+	"$ZCNET_SCRIPTS/kmod-build.sh" "$kver"
+	# shellcheck disable=SC2034 # for the caller
+	ko="$ZCNET_BUILD/kmod/$kver/zcnet.ko"
+}

@@ -77,21 +77,7 @@ static __u64 sk_env(const char *name, __u64 def)
 /* A "kB" line of /proc/meminfo; -1 when absent. */
 static long sk_meminfo_kb(const char *key)
 {
-	char line[256];
-	size_t klen = strlen(key);
-	long val = -1;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, klen)) {
-			val = strtol(line + klen, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
+	return zc_proc_kb("/proc/meminfo", key);
 }
 
 static int sk_fill_push(struct zc_ring *r, __u16 region, __u64 offset)

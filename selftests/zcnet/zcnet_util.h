@@ -139,13 +139,13 @@ static inline void *zc_alloc_pages(size_t npages)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* A "kB" line of /proc/self/status, e.g. "VmPin:"; -1 when absent. */
-static inline long zc_status_kb(const char *key)
+/* A "kB" line of a /proc file, e.g. "VmPin:"; -1 when absent. */
+static inline long zc_proc_kb(const char *path, const char *key)
 {
 	char line[256];
 	size_t klen = strlen(key);
 	long val = -1;
-	FILE *f = fopen("/proc/self/status", "re");
+	FILE *f = fopen(path, "re");
 
 	if (!f)
 		return -1;
@@ -157,6 +157,11 @@ static inline long zc_status_kb(const char *key)
 	}
 	fclose(f);
 	return val;
+}
+
+static inline long zc_status_kb(const char *key)
+{
+	return zc_proc_kb("/proc/self/status", key);
 }
 
 /* Write a small string to a file (sysctl); 0 or -errno. */
