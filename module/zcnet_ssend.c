@@ -108,11 +108,10 @@ static size_t zcnet_ssend_bvecs(struct zcnet_sock *s, struct zcnet_txbuf *t,
 
 /*
  * One sendmsg() from the head of the queue, at most ZCNET_SOCK_BVECS
- * pages. On a stream, descriptors that follow each other and are all
- * copied, or all zero copy, go in one call: that saves the per-call cost
- * of small writes, and lets TCP fill its segments across descriptors. A
- * zero-copy call carries the head's ubuf_info, as MSG_ZEROCOPY would one
- * of its own; the others ride on it (zcnet_ssend_took()).
+ * pages. Zero copy sends what is left of one buffer with the descriptor's
+ * own ubuf_info, as MSG_ZEROCOPY would with one of its own. Copied
+ * descriptors of a stream that follow each other go in one call, which
+ * saves the per-call cost that makes small writes expensive.
  */
 static int zcnet_ssend_one(struct zcnet_sock *s, struct zcnet_txbuf *t)
 {
@@ -124,9 +123,9 @@ static int zcnet_ssend_one(struct zcnet_sock *s, struct zcnet_txbuf *t)
 	bytes = part = zcnet_ssend_bvecs(s, t, &n);
 	if (t->sent + part < t->len && !s->stream)
 		return -EMSGSIZE;
-	if (s->stream) {
+	if (s->stream && t->copy_mode) {
 		list_for_each_entry_continue(last, &s->queue, node) {
-			if (last->copy_mode != t->copy_mode || last->rejected ||
+			if (!last->copy_mode || last->rejected ||
 			    n == ZCNET_SOCK_BVECS)
 				break;
 			part = zcnet_ssend_bvecs(s, last, &n);
@@ -148,31 +147,12 @@ static int zcnet_ssend_one(struct zcnet_sock *s, struct zcnet_txbuf *t)
 	return sock_sendmsg(s->sock, &msg);
 }
 
-/*
- * The socket took bytes from the head of the queue on. In a zero-copy call
- * the pages of every descriptor after the head went out under the head's
- * ubuf_info: each of them that gave bytes takes a reference on itself that
- * the head drops when it is released (zcnet_ssend_release()). That
- * happens here, before the head's own reference goes.
- */
+/* The socket took bytes from the head of the queue on. */
 static void zcnet_ssend_took(struct zcnet_sock *s, size_t bytes)
 {
-	struct zcnet_txbuf *head, *t;
-	size_t left;
+	struct zcnet_txbuf *t;
 	u32 n;
 
-	head = list_first_entry(&s->queue, struct zcnet_txbuf, node);
-	left = bytes - min_t(size_t, bytes, head->len - head->sent);
-	t = head;
-	if (!head->copy_mode) {
-		list_for_each_entry_continue(t, &s->queue, node) {
-			if (!left)
-				break;
-			refcount_inc(&t->ubuf.refcnt);
-			list_add_tail(&t->ride, &head->riders);
-			left -= min_t(size_t, left, t->len - t->sent);
-		}
-	}
 	while (bytes) {
 		t = list_first_entry(&s->queue, struct zcnet_txbuf, node);
 		n = min_t(size_t, bytes, t->len - t->sent);
@@ -258,37 +238,6 @@ void zcnet_ssend_cancel(struct zcnet_sock *s)
 			zcnet_ssend_end(s, t, t->sent ? t->sent : -ECANCELED);
 	}
 	mutex_unlock(&s->lock);
-}
-
-/*
- * t's last reference went: what rode on its ubuf_info is released too and
- * shares its zero-copy and copied reports. A released rider may have had
- * riders of its own, so this walks a list instead of recursing. Any
- * context.
- */
-void zcnet_ssend_release(struct zcnet_txbuf *t)
-{
-	struct zcnet_txbuf *r, *tmp;
-	LIST_HEAD(todo);
-	bool copied, zc;
-
-	list_add(&t->ride, &todo);
-	while ((t = list_first_entry_or_null(&todo, struct zcnet_txbuf,
-					     ride))) {
-		list_del(&t->ride);
-		copied = READ_ONCE(t->copied);
-		zc = READ_ONCE(t->zc_used);
-		list_for_each_entry_safe(r, tmp, &t->riders, ride) {
-			list_del(&r->ride);
-			if (copied)
-				WRITE_ONCE(r->copied, true);
-			if (zc)
-				WRITE_ONCE(r->zc_used, true);
-			if (refcount_dec_and_test(&r->ubuf.refcnt))
-				list_add_tail(&r->ride, &todo);
-		}
-		zcnet_ssend_done(t);
-	}
 }
 
 /*

@@ -76,7 +76,7 @@ static void zcnet_txbuf_complete(struct sk_buff *skb, struct ubuf_info *uarg,
 		WRITE_ONCE(t->zc_used, true);
 	if (refcount_dec_and_test(&uarg->refcnt)) {
 		if (t->sock)
-			zcnet_ssend_release(t);
+			zcnet_ssend_done(t);
 		else
 			zcnet_txbuf_post(t);
 	}
@@ -98,7 +98,6 @@ struct zcnet_txbuf *zcnet_txbuf_alloc(struct zcnet_ctx *ctx,
 	zcnet_ubuf_set_ops(&t->ubuf, zcnet_txbuf_ops);
 	t->ubuf.flags = SKBFL_ZEROCOPY_FRAG | SKBFL_DONT_ORPHAN;
 	refcount_set(&t->ubuf.refcnt, 1);
-	INIT_LIST_HEAD(&t->riders);
 	kref_get(&ctx->ref);
 	t->ctx = ctx;
 	t->region = r;

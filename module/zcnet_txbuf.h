@@ -23,8 +23,6 @@ struct zcnet_txbuf {
 	struct sk_buff *skb;		/* raw: while not yet handed over */
 	struct zcnet_sock *sock;	/* socket sends only */
 	struct list_head order;		/* sock->order */
-	struct list_head riders;	/* sent under this one's ubuf_info */
-	struct list_head ride;		/* on the head's riders */
 	u64 cookie;
 	u64 offset;
 	u32 len;
