@@ -62,6 +62,23 @@ struct bench_run {
 	char unavailable[256];	/* set: this method cannot run here */
 };
 
+/*
+ * zcnet's buffers in flight: cookie i < count names buffer i, taken at
+ * ts[i]; a completed one goes back on free.
+ */
+struct bench_zbufs {
+	uint32_t *free;
+	uint32_t nfree;
+	const double *ts;
+	uint32_t count;
+};
+
+struct zcnet_ring;
+/* Takes what the CQ holds into r; returns how many. */
+uint32_t bench_zcnet_reap(struct zcnet_ring *cq, uint64_t size,
+			  struct bench_zbufs *b, struct bench_run *r,
+			  double now);
+
 /* A send method: 0 when the run worked, -1 on failure (reported). */
 typedef int (*bench_method_fn)(const struct bench_opts *o,
 			       struct bench_run *r);

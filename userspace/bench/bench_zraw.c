@@ -126,29 +126,11 @@ static uint32_t zraw_post(struct raw_tx *t, struct zraw *z, uint32_t want,
 static uint32_t zraw_reap(const struct bench_opts *o, struct zraw *z,
 			  struct bench_run *r, double now)
 {
-	uint32_t n, i, idx;
+	struct bench_zbufs b = { .free = z->free, .nfree = z->nfree,
+				 .ts = z->ts, .count = z->ring };
+	uint32_t n = bench_zcnet_reap(z->cq, o->size, &b, r, now);
 
-	n = zcnet_ring_peek(z->cq, zcnet_ring_entries(z->cq), &idx);
-	for (i = 0; i < n; i++) {
-		const struct zcnet_cq_entry *c = zcnet_ring_cq_entry(z->cq,
-								      idx + i);
-
-		r->completions++;
-		if (c->flags & ZCNET_CQE_COPIED)
-			r->copied++;
-		if (c->result == (int32_t)o->size) {
-			r->frames++;
-			r->bytes += o->size;
-		} else {
-			r->errors++;
-		}
-		if (c->cookie < z->ring) {
-			lat_add(&r->lat, z->ts[c->cookie], now);
-			z->free[z->nfree++] = (uint32_t)c->cookie;
-		}
-	}
-	if (n)
-		zcnet_ring_release(z->cq, n);
+	z->nfree = b.nfree;
 	return n;
 }
 

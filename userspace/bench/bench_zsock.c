@@ -121,30 +121,11 @@ static uint32_t zsock_post(const struct bench_opts *o, struct zsock *z)
 static uint32_t zsock_reap(const struct bench_opts *o, struct zsock *z,
 			   struct bench_run *r)
 {
-	uint32_t n, i, idx;
-	double now = now_seconds();
+	struct bench_zbufs b = { .free = z->free, .nfree = z->nfree,
+				 .ts = z->ts, .count = z->count };
+	uint32_t n = bench_zcnet_reap(z->cq, o->size, &b, r, now_seconds());
 
-	n = zcnet_ring_peek(z->cq, zcnet_ring_entries(z->cq), &idx);
-	for (i = 0; i < n; i++) {
-		const struct zcnet_cq_entry *c = zcnet_ring_cq_entry(z->cq,
-								      idx + i);
-
-		r->completions++;
-		if (c->flags & ZCNET_CQE_COPIED)
-			r->copied++;
-		if (c->result >= 0)
-			r->bytes += (uint64_t)c->result;
-		if (c->result == (int32_t)o->size)
-			r->frames++;
-		else
-			r->errors++;
-		if (c->cookie < z->count) {
-			lat_add(&r->lat, z->ts[c->cookie], now);
-			z->free[z->nfree++] = (uint32_t)c->cookie;
-		}
-	}
-	if (n)
-		zcnet_ring_release(z->cq, n);
+	z->nfree = b.nfree;
 	return n;
 }
 
