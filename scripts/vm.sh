@@ -13,8 +13,8 @@
 # Writes DIR/console.log (serial 0, kernel console), DIR/results.log
 # (serial 1, test output) and DIR/qemu.log. Exits 124 if the guest was
 # killed after --timeout seconds (default 600); one that writes nothing to
-# the results port within ZCNET_BOOT_LIMIT seconds (120) is booted again,
-# at most three times in all. ZCNET_QEMU_ACCEL=kvm uses KVM
+# the results port within ZCNET_BOOT_LIMIT seconds (120), or stops before
+# writing anything, is booted again, at most three times in all. ZCNET_QEMU_ACCEL=kvm uses KVM
 # instead of TCG where the host has a working one.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -98,14 +98,16 @@ qemu+=(-serial "file:$out/console.log" -serial "file:$out/results.log")
 printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
 echo >>"$out/qemu.cmd"
 
-# A TCG guest very rarely freezes during early boot. Whatever /init does
-# starts with a line on the results port, so a guest that has written
-# nothing there after BOOT_LIMIT seconds never reached /init: boot it again.
-# Once the guest has written anything, nothing is retried.
+# A TCG guest very rarely freezes or panics during early boot (a stray
+# interrupt before the kernel is ready for it). Whatever /init does starts
+# with a line on the results port, so a guest that has written nothing
+# there after BOOT_LIMIT seconds, or stopped without writing anything,
+# never reached /init: boot it again. Once the guest has written anything,
+# nothing is retried.
 BOOT_LIMIT="${ZCNET_BOOT_LIMIT:-120}"
 BOOT_ATTEMPTS=3
 boot() {
-	local pid t=0
+	local pid t=0 rc
 
 	ZCNET_HOST_NETNS="$(readlink /proc/self/ns/net)" ZCNET_TAP_MTU="$mtu" \
 		ZCNET_TAP_QUEUES="$queues" \
@@ -122,7 +124,10 @@ boot() {
 		sleep 1
 		t=$((t + 1))
 	done
-	wait "$pid"
+	wait "$pid" || rc=$?
+	# it stopped (a panic in early boot) before /init wrote anything
+	[[ -s $out/results.log ]] || return 200
+	return "${rc:-0}"
 }
 
 for ((attempt = 1; ; attempt++)); do
@@ -134,10 +139,10 @@ for ((attempt = 1; ; attempt++)); do
 	((rc == 200)) || break
 	mv "$out/console.log" "$out/console.noboot-$attempt.log"
 	if ((attempt == BOOT_ATTEMPTS)); then
-		say "guest wrote nothing within ${BOOT_LIMIT}s of booting, $attempt times"
+		say "guest never reached /init (silent for ${BOOT_LIMIT}s or stopped), $attempt times"
 		exit 124
 	fi
-	say "guest wrote nothing within ${BOOT_LIMIT}s of booting; booting it again"
+	say "guest never reached /init (silent for ${BOOT_LIMIT}s or stopped); booting it again"
 done
 if ((rc == 124 || rc == 137)); then
 	say "guest killed after ${timeout}s timeout"
