@@ -17,7 +17,9 @@
 # ZCNET_BENCH_SECONDS (3) per run, ZCNET_BENCH_REPS (5),
 # ZCNET_BENCH_SCALING (1: also two queues and two senders),
 # ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES, ZCNET_BENCH_METHODS (a
-# subset of the methods, for quick looks).
+# subset of the methods, for quick looks), ZCNET_BENCH_PROFILE (METHOD:SIZE
+# cells run once more after the matrix under `perf record -a -g`; their
+# reports are the lines "PROFILE METHOD SIZE self|children|folded ...").
 set -uo pipefail
 
 IFACE="${ZCNET_IFACE:?}"
@@ -30,8 +32,10 @@ REPS="${ZCNET_BENCH_REPS:-5}"
 SCALING="${ZCNET_BENCH_SCALING:-1}"
 RAW_SIZES="${ZCNET_BENCH_RAW_SIZES:-64 1500 9000}"
 TCP_SIZES="${ZCNET_BENCH_TCP_SIZES:-4096 65536 1048576}"
-RAW_SIZES="${RAW_SIZES//,/ }" TCP_SIZES="${TCP_SIZES//,/ }" # from the kernel command line
+PROFILE="${ZCNET_BENCH_PROFILE:-}"
+RAW_SIZES="${RAW_SIZES//,/ }" TCP_SIZES="${TCP_SIZES//,/ }" PROFILE="${PROFILE//,/ }" # from the kernel command line
 RAW_METHODS="afp-sendto afp-txring af-xdp zcnet-raw"
+ALL_RAW_METHODS="$RAW_METHODS"
 TCP_METHODS="tcp-send tcp-zerocopy uring-sendzc zcnet-sock"
 SCALE_METHODS="afp-sendto zcnet-raw"
 SCALE_SIZE=1500
@@ -49,6 +53,8 @@ WINDOW=512
 SINK_IDLE=1
 WORK=/run/zcnet-bench
 RUN=0
+RUN_TAG=BENCH
+PERF_DATA=""
 
 say() { echo "bench: $*"; }
 peer() { ip netns exec "$PEER_NS" "$@"; }
@@ -64,18 +70,21 @@ wait_for() {
 	done
 }
 
-# reap PID LIMIT: wait up to LIMIT seconds, then kill
+# reap PID LIMIT: wait up to LIMIT seconds, then kill. Blocks in wait(): a
+# polling loop here would run programs during the measured span, and their
+# CPU time would be counted against the method measured.
 reap() {
-	local t=0
-	while kill -0 "$1" 2>/dev/null; do
-		if ((t >= $2 * 10)); then
-			kill -KILL "$1" 2>/dev/null
-			break
-		fi
-		sleep 0.1
-		t=$((t + 1))
-	done
+	local dog
+	(
+		sleep "$2" &
+		trap 'kill $! 2>/dev/null; exit 0' TERM
+		wait $!
+		kill -KILL "$1" 2>/dev/null
+	) &
+	dog=$!
 	wait "$1" 2>/dev/null
+	kill -TERM "$dog" 2>/dev/null
+	wait "$dog" 2>/dev/null
 }
 
 set_mtu() { # MTU: both NICs
@@ -182,6 +191,11 @@ run() {
 		done
 		txq0="$(txq_counters)"
 		touch "$dir/start"
+		if [[ -n $PERF_DATA ]]; then
+			perf record -q -a -g -e cpu-clock -F 499 -o "$PERF_DATA" -- sleep "$SECS" \
+				>"$dir/perf.out" 2>&1 &
+			pids+=($!)
+		fi
 		for p in "${pids[@]}"; do
 			reap "$p" $((SECS + 90))
 		done
@@ -194,7 +208,7 @@ run() {
 	fi
 	kill -KILL "$sink" 2>/dev/null
 	wait "$sink" 2>/dev/null
-	echo "BENCH run=$RUN rep=$rep kind=$kind queues=$queues procs=$procs method=$method size=$size $line"
+	echo "$RUN_TAG run=$RUN rep=$rep kind=$kind queues=$queues procs=$procs method=$method size=$size $line"
 }
 
 count_words() { wc -w <<<"$1"; }
@@ -210,6 +224,7 @@ echo "BENCH-ENV kernel=$(uname -r) vcpus=$(nproc) iommu=$(grep -q intel_iommu=on
 nraw=$(count_words "$RAW_METHODS") ntcp=$(count_words "$TCP_METHODS") nscale=0
 ((SCALING)) && nscale=$(count_words "$SCALE_METHODS")
 TOTAL=$((REPS * (nraw * $(count_words "$RAW_SIZES") + ntcp * $(count_words "$TCP_SIZES") + nscale)))
+TOTAL=$((TOTAL + $(count_words "$PROFILE")))
 
 set_queues 1 || say "cannot set one queue pair (ethtool -L)"
 for ((rep = 1; rep <= REPS; rep++)); do
@@ -252,5 +267,44 @@ if ((SCALING && nscale)); then
 		done
 	fi
 	set_queues 1
+fi
+# profile METHOD SIZE: one more run under perf; the report's top symbols,
+# by their own samples and with their callees
+profile() {
+	local m="$1" size="$2" kind=tcp mtu=1500 sort
+	[[ " $ALL_RAW_METHODS " == *" $m "* ]] && kind=raw
+	[[ $kind == raw ]] && ((size > 1514)) && mtu=9000
+	set_mtu "$mtu" || { say "profile $m $size: MTU $mtu refused"; return; }
+	PERF_DATA="$WORK/perf-$m-$size.data" RUN_TAG=PROFILE-RUN
+	run "$kind" "$m" "$size" 0 1 1
+	PERF_DATA="" RUN_TAG=BENCH
+	if [[ ! -s $WORK/perf-$m-$size.data ]]; then
+		say "profile $m $size: perf recorded nothing: $(tr '\n' ' ' <"$WORK/$((RUN - 1))/perf.out")"
+		return
+	fi
+	for sort in self children; do
+		perf report -i "$WORK/perf-$m-$size.data" --stdio --sort sym -g none \
+			--percent-limit 0.7 "--$([[ $sort == self ]] && echo no-)children" 2>/dev/null |
+			grep -v -e '^#' -e '^$' | head -n 45 | sed "s/^/PROFILE $m $size $sort /"
+	done
+	# every sampled call chain with its count and, as its root, the
+	# program (comm) it ran in: for flame graphs and sums
+	perf report -i "$WORK/perf-$m-$size.data" --stdio --no-children --sort comm,sym \
+		-g folded,0,caller,count 2>/dev/null |
+		awk -v p="PROFILE $m $size folded" '
+			/^#/ || NF == 0 { next }
+			$1 ~ /%$/ { comm = $2; next }
+			$1 ~ /^[0-9]+$/ { gsub(/ /, "_", comm); print p, $1, comm ";" $2 }'
+	rm -f "$WORK/perf-$m-$size.data"
+}
+
+if [[ -n $PROFILE ]]; then
+	command -v perf >/dev/null || say "no perf in this guest: no profiles"
+	echo 0 >/proc/sys/kernel/kptr_restrict
+	echo -1 >/proc/sys/kernel/perf_event_paranoid
+	for cell in $PROFILE; do
+		command -v perf >/dev/null && profile "${cell%%:*}" "${cell#*:}"
+	done
+	set_mtu 1500
 fi
 say "done: $RUN runs"

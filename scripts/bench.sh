@@ -20,7 +20,11 @@
 # (5) repetitions of every cell, ZCNET_BENCH_SCALING (1; 0 skips the
 # two-queue runs), ZCNET_BENCH_KERNEL (default: the 6.12 kernel),
 # ZCNET_BENCH_IOMMU (off; on: strict), ZCNET_BENCH_METHODS (a subset),
-# ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES.
+# ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES, ZCNET_BENCH_PROFILE (cells
+# to profile after the matrix, as METHOD:SIZE words: one more run of each
+# under `perf record -a -g` in the guest, written to profile.txt and, as
+# folded call chains, to perf-METHOD-SIZE.folded; these runs are not in
+# the table).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -35,13 +39,17 @@ iommu="${ZCNET_BENCH_IOMMU:-off}"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES; do
 	[[ ${!v:-} =~ ^[a-z0-9\ -]*$ ]] || die "$v: words of a-z, 0-9 and -"
 done
+profile="${ZCNET_BENCH_PROFILE:-}"
+[[ $profile =~ ^([a-z0-9-]+:[0-9]+\ ?)*$ ]] || die "ZCNET_BENCH_PROFILE: words METHOD:SIZE"
 
 need_root
 cd "$ZCNET_ROOT"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 say "packages"
-"$ZCNET_SCRIPTS/deps.sh"
+deps=()
+[[ -z $profile ]] || deps+=(linux-perf)
+"$ZCNET_SCRIPTS/deps.sh" "${deps[@]}"
 kver="" ko=""
 guest_kernel_module "${ZCNET_BENCH_KERNEL:-}"
 
@@ -58,18 +66,20 @@ find "$ZCNET_BUILD/userspace-static" -maxdepth 1 -type f -perm -u+x ! -name '*.s
 cp "$ZCNET_BUILD/bench-static/zcnet-bench" "$stage/tools/"
 
 say "initramfs"
-"$ZCNET_SCRIPTS/initramfs.sh" "$kver" "$stage/initrd.cpio.gz" --ko "$ko" --tools "$stage/tools"
+"$ZCNET_SCRIPTS/initramfs.sh" "$kver" "$stage/initrd.cpio.gz" --ko "$ko" --tools "$stage/tools" \
+	--perf "$([[ -n $profile ]] && echo yes || echo no)"
 install -m 0755 "$ZCNET_SCRIPTS/bench-guest.sh" "$stage/extra/demo/guest-bench.sh"
 initrd_append "$stage/extra" "$stage/initrd.cpio.gz"
 
 append="zcnet.demo=1 zcnet.demo_prog=/demo/guest-bench.sh"
 append+=" zcnet.env.ZCNET_BENCH_SECONDS=$secs zcnet.env.ZCNET_BENCH_REPS=$reps"
 append+=" zcnet.env.ZCNET_BENCH_SCALING=$scaling"
-for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES; do
+for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_PROFILE; do
 	[[ -z ${!v:-} ]] || append+=" zcnet.env.$v=${!v// /,}"
 done
-# Each run takes its seconds plus about four of setup and draining.
-guest_limit=$((reps * 30 * (secs + 5) + 300))
+# Each run takes its seconds plus about four of setup and draining; a
+# profile adds perf's report.
+guest_limit=$((reps * 30 * (secs + 5) + $(wc -w <<<"$profile") * (secs + 120) + 300))
 append+=" zcnet.demo_timeout=$guest_limit"
 
 results="$out/guest/results.log"
@@ -109,6 +119,13 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 log="$(tr -d '\r' <"$results" 2>/dev/null || true)"
 grep '^BENCH ' <<<"$log" >"$out/runs.txt" || true
+if [[ -n $profile ]]; then
+	sed -n 's/^PROFILE //p' <<<"$log" | grep -v '^[^ ]* [^ ]* folded ' >"$out/profile.txt" || true
+	for cell in $profile; do
+		sed -n "s/^PROFILE ${cell%%:*} ${cell#*:} folded //p" <<<"$log" \
+			>"$out/perf-${cell%%:*}-${cell#*:}.folded"
+	done
+fi
 [[ -s $out/runs.txt ]] || die "the guest reported no run (vm.sh status $rc; see $out/guest/)"
 problems=()
 ((rc == 0)) || problems+=("the guest did not finish cleanly (vm.sh status $rc)")
@@ -132,5 +149,6 @@ grep -q 'killed after the' <<<"$log" && problems+=("the matrix was killed by its
 for p in "${problems[@]}"; do
 	echo "bench: $p"
 done
+[[ -z $profile ]] || say "profiles: $out/profile.txt"
 say "results: $out"
 ((${#problems[@]} == 0))

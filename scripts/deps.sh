@@ -1,6 +1,8 @@
 #!/bin/bash
 # Install the Debian packages that `make check`, `make demo` and `make bench`
 # need, if any are missing, and print the kernel versions the check will use.
+# Arguments name further packages to install the same way (e.g. linux-perf
+# for `make bench` with profiles).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -14,6 +16,7 @@ PACKAGES=(
 	flex bison bc libelf-dev libssl-dev	# the debug kernel
 	liburing-dev libxdp-dev libbpf-dev zlib1g-dev libzstd-dev	# make bench
 	gnuplot-nox
+	"$@"
 )
 
 installed() {

@@ -2,7 +2,7 @@
 # Build the test guest's initramfs for one installed kernel.
 #
 #   initramfs.sh KVER OUT.cpio.gz [--ko FILE] [--tests DIR] [--tools DIR]
-#                [--modules-root DIR]
+#                [--modules-root DIR] [--perf yes]
 #
 # --modules-root takes the kernel's modules from DIR/lib/modules/KVER (a
 # kernel that is not installed, such as the debug kernel); drivers built
@@ -15,15 +15,16 @@
 #    order), cached in
 #    build/cache/guest-base-KVER-<hash>.cpio.gz;
 #  - the parts of this run: /init (scripts/guest/init.sh), --ko as
-#    /lib/zcnet/zcnet.ko, --tests DIR as /tests, --tools DIR as /usr/local/bin.
+#    /lib/zcnet/zcnet.ko, --tests DIR as /tests, --tools DIR as /usr/local/bin,
+#    and with --perf yes the host's perf with its libraries (profiling).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
-usage() { die "usage: $0 KVER OUT.cpio.gz [--ko FILE] [--tests DIR] [--tools DIR] [--modules-root DIR]"; }
+usage() { die "usage: $0 KVER OUT.cpio.gz [--ko FILE] [--tests DIR] [--tools DIR] [--modules-root DIR] [--perf yes]"; }
 (($# >= 2)) || usage
 kver="$1" out="$2"
 shift 2
-ko="" tests="" tools="" modroot=""
+ko="" tests="" tools="" modroot="" perf=""
 while (($#)); do
 	(($# >= 2)) || usage
 	case "$1" in
@@ -31,6 +32,7 @@ while (($#)); do
 	--tests) tests="$2" ;;
 	--tools) tools="$2" ;;
 	--modules-root) modroot="$(cd "$2" && pwd)" ;;
+	--perf) perf="$2" ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -165,6 +167,10 @@ if [[ -n $ko ]]; then
 fi
 [[ -z $tests ]] || cp -a "$tests/." "$stage/tests/"
 [[ -z $tools ]] || cp -a "$tools/." "$stage/usr/local/bin/"
+if [[ $perf == yes ]]; then
+	command -v perf >/dev/null || die "--perf: no perf here (package linux-perf)"
+	copy_with_libs "$(command -v perf)" "$stage/usr/bin/perf"
+fi
 pack "$stage" "$work/run.cpio.gz"
 
 mkdir -p "$(dirname "$out")"

@@ -15,7 +15,9 @@
 # killed after --timeout seconds (default 600); one that writes nothing to
 # the results port within ZCNET_BOOT_LIMIT seconds (120), or stops before
 # writing anything, is booted again, at most three times in all. ZCNET_QEMU_ACCEL=kvm uses KVM
-# instead of TCG where the host has a working one.
+# instead of TCG where the host has a working one. ZCNET_VIRTIO_OPTS adds
+# properties to both virtio-net devices, for experiments: for instance
+# ",indirect_desc=off" (see README, Performance).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -82,6 +84,9 @@ if ((queues > 1)); then
 	virtio_opts+=",mq=on,vectors=$((2 * queues + 2))"
 fi
 ((mtu == 1500)) || virtio_opts+=",host_mtu=$mtu"
+[[ ${ZCNET_VIRTIO_OPTS:-} =~ ^(,[a-z_-]+=[a-z0-9]+)*$ ]] ||
+	die "ZCNET_VIRTIO_OPTS: ,property=value pairs, such as ,indirect_desc=off"
+virtio_opts+="${ZCNET_VIRTIO_OPTS:-}"
 for i in 0 1; do
 	mac="52:54:00:12:34:0$((i + 1))"
 	qemu+=(-netdev "tap,id=n$i,ifname=tap$i,script=no,downscript=no,vhost=off,vnet_hdr=on$netdev_opts")
