@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <linux/bvec.h>
 #include <linux/highmem.h>
 #include <linux/nospec.h>
 #include <linux/overflow.h>
@@ -206,4 +207,48 @@ void zcnet_region_copy(const struct zcnet_region *r, u64 offset, void *dst,
 		offset += n;
 		len -= n;
 	}
+}
+
+/* Whether page continues bv in memory, inside the same folio. */
+static bool zcnet_region_follows(const struct bio_vec *bv, struct page *page)
+{
+	u32 end = bv->bv_offset + bv->bv_len;
+
+	return !offset_in_page(end) &&
+	       page_folio(page) == page_folio(bv->bv_page) &&
+	       page - bv->bv_page == end >> PAGE_SHIFT;
+}
+
+/*
+ * Describes len bytes at offset as bvecs from bv[*n] on, at most max in
+ * all, and returns how many bytes they cover. Pages that follow each other
+ * inside one folio (a huge page) share a bvec, so the stack takes them in
+ * one go and in one fragment. A new bvec starts at the first byte, so
+ * separate calls never merge.
+ */
+size_t zcnet_region_bvecs(const struct zcnet_region *r, u64 offset, u32 len,
+			  struct bio_vec *bv, unsigned int *n, unsigned int max)
+{
+	struct bio_vec *last = NULL;
+	struct page *page;
+	size_t bytes = 0;
+	u32 part, poff;
+
+	while (len) {
+		page = r->pin.pages[offset >> PAGE_SHIFT];
+		poff = offset_in_page(offset);
+		part = min_t(u32, len, PAGE_SIZE - poff);
+		if (last && !poff && zcnet_region_follows(last, page)) {
+			last->bv_len += part;
+		} else {
+			if (*n == max)
+				break;
+			last = &bv[(*n)++];
+			bvec_set_page(last, page, part, poff);
+		}
+		offset += part;
+		len -= part;
+		bytes += part;
+	}
+	return bytes;
 }

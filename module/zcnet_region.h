@@ -8,6 +8,7 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
+struct bio_vec;
 struct mm_struct;
 struct page;
 struct user_struct;
@@ -55,5 +56,7 @@ struct zcnet_region *zcnet_region_get(struct zcnet_ctx *ctx, u32 id);
 void zcnet_region_put(struct zcnet_region *r);
 void zcnet_region_copy(const struct zcnet_region *r, u64 offset, void *dst,
 		       u32 len);
+size_t zcnet_region_bvecs(const struct zcnet_region *r, u64 offset, u32 len,
+			  struct bio_vec *bv, unsigned int *n, unsigned int max);
 
 #endif /* _ZCNET_REGION_H */

@@ -84,49 +84,13 @@ static void zcnet_ssend_end(struct zcnet_sock *s, struct zcnet_txbuf *t,
 	zcnet_txbuf_put(t);
 }
 
-/* Whether page continues bv in memory, inside the same folio. */
-static bool zcnet_ssend_follows(const struct bio_vec *bv, struct page *page)
-{
-	u32 end = bv->bv_offset + bv->bv_len;
-
-	return !offset_in_page(end) &&
-	       page_folio(page) == page_folio(bv->bv_page) &&
-	       page - bv->bv_page == end >> PAGE_SHIFT;
-}
-
-/*
- * Appends what is left of t's buffer to s->bvec, as far as it has room.
- * Pages that follow each other inside one folio (a huge page) share a
- * bvec, so the stack takes them in one go and in one fragment.
- */
+/* Appends what is left of t's buffer to s->bvec, as far as it has room. */
 static size_t zcnet_ssend_bvecs(struct zcnet_sock *s, struct zcnet_txbuf *t,
 				unsigned int *n)
 {
-	struct page **pages = t->region->pin.pages;
-	u64 off = t->offset + t->sent;
-	u32 left = t->len - t->sent;
-	struct bio_vec *bv = NULL;
-	struct page *page;
-	size_t bytes = 0;
-	u32 len, poff;
-
-	while (left) {
-		page = pages[off >> PAGE_SHIFT];
-		poff = offset_in_page(off);
-		len = min_t(u32, left, PAGE_SIZE - poff);
-		if (bv && !poff && zcnet_ssend_follows(bv, page)) {
-			bv->bv_len += len;
-		} else {
-			if (*n == ZCNET_SOCK_BVECS)
-				break;
-			bv = &s->bvec[(*n)++];
-			bvec_set_page(bv, page, len, poff);
-		}
-		off += len;
-		left -= len;
-		bytes += len;
-	}
-	return bytes;
+	return zcnet_region_bvecs(t->region, t->offset + t->sent,
+				  t->len - t->sent, s->bvec, n,
+				  ZCNET_SOCK_BVECS);
 }
 
 /*
