@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <kunit/test.h>
+#include <linux/bvec.h>
 #include <linux/highmem.h>
 #include <linux/kernel.h>
 #include <linux/rcupdate.h>
@@ -174,6 +175,76 @@ static void zcnet_region_copy_test(struct kunit *test)
 		__free_page(pages[j]);
 }
 
+/*
+ * Region pages as a huge page would give them: four pages of one folio,
+ * then a page of its own. They become one bvec for the folio's run and
+ * one for the lone page; a run starting inside a page keeps its offset;
+ * a full bvec array stops the bytes short.
+ */
+static void zcnet_region_bvecs_test(struct kunit *test)
+{
+	struct zcnet_ctx *ctx = test->priv;
+	struct page *pages[5], *folio, *lone;
+	struct zcnet_region *r;
+	struct bio_vec bv[4];
+	unsigned int n;
+	size_t bytes;
+	int i;
+
+	folio = alloc_pages(GFP_KERNEL | __GFP_COMP, 2);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	lone = alloc_page(GFP_KERNEL);
+	if (!lone)
+		__free_pages(folio, 2);
+	KUNIT_ASSERT_NOT_NULL(test, lone);
+	for (i = 0; i < 4; i++)
+		pages[i] = folio + i;
+	pages[4] = lone;
+	r = zcnet_kunit_region(test, ctx, 2, 5 * PAGE_SIZE);
+	r->pin.pages = pages;
+
+	n = 0;
+	bytes = zcnet_region_bvecs(r, 0, 5 * PAGE_SIZE, bv, &n, 4);
+	KUNIT_EXPECT_EQ(test, bytes, 5 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, n, 2);
+	KUNIT_EXPECT_PTR_EQ(test, bv[0].bv_page, folio);
+	KUNIT_EXPECT_EQ(test, bv[0].bv_offset, 0);
+	KUNIT_EXPECT_EQ(test, bv[0].bv_len, 4 * PAGE_SIZE);
+	KUNIT_EXPECT_PTR_EQ(test, bv[1].bv_page, lone);
+	KUNIT_EXPECT_EQ(test, bv[1].bv_len, PAGE_SIZE);
+
+	/* from inside the second page to inside the lone one */
+	n = 0;
+	bytes = zcnet_region_bvecs(r, PAGE_SIZE + 100, 3 * PAGE_SIZE, bv, &n,
+				   4);
+	KUNIT_EXPECT_EQ(test, bytes, 3 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, n, 2);
+	KUNIT_EXPECT_PTR_EQ(test, bv[0].bv_page, folio + 1);
+	KUNIT_EXPECT_EQ(test, bv[0].bv_offset, 100);
+	KUNIT_EXPECT_EQ(test, bv[0].bv_len, 3 * PAGE_SIZE - 100);
+	KUNIT_EXPECT_EQ(test, bv[1].bv_offset, 0);
+	KUNIT_EXPECT_EQ(test, bv[1].bv_len, 100);
+
+	/* a second call appends and never extends the first one's bvec */
+	n = 0;
+	zcnet_region_bvecs(r, 0, PAGE_SIZE, bv, &n, 4);
+	bytes = zcnet_region_bvecs(r, PAGE_SIZE, PAGE_SIZE, bv, &n, 4);
+	KUNIT_EXPECT_EQ(test, bytes, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, n, 2);
+
+	/* room for one bvec: the folio's run, not the lone page */
+	n = 0;
+	bytes = zcnet_region_bvecs(r, 0, 5 * PAGE_SIZE, bv, &n, 1);
+	KUNIT_EXPECT_EQ(test, bytes, 4 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, n, 1);
+	bytes = zcnet_region_bvecs(r, 0, PAGE_SIZE, bv, &n, 1);
+	KUNIT_EXPECT_EQ(test, bytes, 0);
+
+	r->pin.pages = NULL;	/* not pinned: the context must not unpin them */
+	__free_pages(folio, 2);
+	__free_page(lone);
+}
+
 static struct kunit_case zcnet_region_test_cases[] = {
 	KUNIT_CASE(zcnet_region_lookup_range_test),
 	KUNIT_CASE(zcnet_region_lookup_full_test),
@@ -181,6 +252,7 @@ static struct kunit_case zcnet_region_test_cases[] = {
 	KUNIT_CASE(zcnet_region_unregister_test),
 	KUNIT_CASE(zcnet_region_release_all_test),
 	KUNIT_CASE(zcnet_region_copy_test),
+	KUNIT_CASE(zcnet_region_bvecs_test),
 	{}
 };
 
