@@ -132,7 +132,10 @@ void raw_wait(struct raw_tx *t);
 
 /* bench_tcp.c: a connected TCP socket to the sink, and its end */
 int tcp_connect(const struct bench_opts *o);
-/* Shut down writing, read the sink's byte count, close. */
-int tcp_finish(int fd, struct bench_run *r);
+/*
+ * Shut down writing, read the sink's byte count, close *fd and set it to
+ * -1, end the run (bench_end()).
+ */
+int tcp_finish(int *fd, struct bench_run *r);
 
 #endif

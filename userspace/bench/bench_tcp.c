@@ -69,21 +69,23 @@ int tcp_connect(const struct bench_opts *o)
 	return -1;
 }
 
-int tcp_finish(int fd, struct bench_run *r)
+int tcp_finish(int *fd, struct bench_run *r)
 {
 	uint64_t count = 0;
 	size_t got = 0;
 	ssize_t n;
 
-	if (shutdown(fd, SHUT_WR))
+	if (shutdown(*fd, SHUT_WR))
 		errmsg("shutdown: %s", strerror(errno));
 	while (got < sizeof(count)) {
-		n = recv(fd, (char *)&count + got, sizeof(count) - got, 0);
+		n = recv(*fd, (char *)&count + got, sizeof(count) - got, 0);
 		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
-	close(fd);
+	close(*fd);
+	*fd = -1;
+	bench_end(r);
 	if (got != sizeof(count)) {
 		errmsg("the sink sent no byte count");
 		return -1;
@@ -131,8 +133,7 @@ int bench_tcp_send(const struct bench_opts *o, struct bench_run *r)
 		r->frames++;
 		lat_add(&r->lat, ts, te);
 	}
-	n = tcp_finish(fd, r);
-	bench_end(r);
+	n = tcp_finish(&fd, r);
 	free(buf);
 	return n ? -1 : 0;
 }
@@ -291,9 +292,7 @@ int bench_tcp_zerocopy(const struct bench_opts *o, struct bench_run *r)
 		}
 		zc_wait(fd);
 	}
-	rc = tcp_finish(fd, r);
-	fd = -1;
-	bench_end(r);
+	rc = tcp_finish(&fd, r);
 out:
 	if (fd >= 0)
 		close(fd);

@@ -220,9 +220,7 @@ int bench_uring_zc(const struct bench_opts *o, struct bench_run *r)
 	while (u.pending)
 		if (uring_reap(o, &u, r, true))
 			goto out;
-	rc = tcp_finish(fd, r);
-	fd = -1;
-	bench_end(r);
+	rc = tcp_finish(&fd, r);
 out:
 	if (fd >= 0)
 		close(fd);

@@ -172,9 +172,7 @@ int bench_zcnet_sock(const struct bench_opts *o, struct bench_run *r)
 				       NULL) == -ETIMEDOUT)
 			zcnet_kick(z.ctx, 0);
 	}
-	rc = tcp_finish(fd, r);
-	fd = -1;
-	bench_end(r);
+	rc = tcp_finish(&fd, r);
 out:
 	if (fd >= 0)
 		close(fd);
