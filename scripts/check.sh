@@ -95,6 +95,7 @@ elif step debug-kernel "$ZCNET_SCRIPTS/debug-kernel.sh"; then
 fi
 
 step checkpatch "$ZCNET_SCRIPTS/style.sh" || true
+step bench-scripts "$ZCNET_SCRIPTS/bench-selftest.sh" || true
 
 # c. dkms: builds for the supported kernels, refuses others
 for kver in "${kernels[@]}"; do

@@ -49,6 +49,8 @@ done
 [[ $nic == virtio || $nic == vmxnet3 ]] || usage
 [[ $mtu =~ ^[1-9][0-9]{2,4}$ ]] || usage
 [[ $queues =~ ^[1-8]$ ]] || usage
+[[ ${ZCNET_VIRTIO_OPTS:-} =~ ^(,[a-z_-]+=[a-z0-9]+)*$ ]] ||
+	die "ZCNET_VIRTIO_OPTS: ,property=value pairs, such as ,indirect_desc=off"
 need_root # taps and a bridge, in a namespace of our own
 
 image="$kernel"
@@ -84,8 +86,6 @@ if ((queues > 1)); then
 	virtio_opts+=",mq=on,vectors=$((2 * queues + 2))"
 fi
 ((mtu == 1500)) || virtio_opts+=",host_mtu=$mtu"
-[[ ${ZCNET_VIRTIO_OPTS:-} =~ ^(,[a-z_-]+=[a-z0-9]+)*$ ]] ||
-	die "ZCNET_VIRTIO_OPTS: ,property=value pairs, such as ,indirect_desc=off"
 virtio_opts+="${ZCNET_VIRTIO_OPTS:-}"
 for i in 0 1; do
 	mac="52:54:00:12:34:0$((i + 1))"

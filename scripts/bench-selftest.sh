@@ -1,0 +1,86 @@
+#!/bin/bash
+# Host-side checks of the benchmark's scripts, for `make check` (nothing
+# boots): the environment knobs refuse bad values before doing anything,
+# and scripts/bench-profile.sh splits sampled call chains the way its
+# header says.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+# expect_refusal WHAT TEXT COMMAND...: COMMAND must fail and say TEXT
+expect_refusal() {
+	local what="$1" text="$2" out rc=0
+	shift 2
+	out="$("$@" 2>&1)" || rc=$?
+	if ((rc == 0)) || [[ $out != *"$text"* ]]; then
+		echo "FAIL $what: status $rc, said: $out"
+		failures=$((failures + 1))
+	else
+		echo "ok $what"
+	fi
+}
+
+for bad in "zcnet-raw" "zcnet-raw:" ":1500" "zcnet-raw:1500;reboot" "ZCNET:1500"; do
+	expect_refusal "ZCNET_BENCH_PROFILE='$bad'" "ZCNET_BENCH_PROFILE: words METHOD:SIZE" \
+		env ZCNET_BENCH_PROFILE="$bad" "$ZCNET_SCRIPTS/bench.sh"
+done
+for bad in "indirect_desc=off" ",indirect_desc" ",a=b c" ",x=\$(id)"; do
+	expect_refusal "ZCNET_VIRTIO_OPTS='$bad'" "ZCNET_VIRTIO_OPTS: ,property=value pairs" \
+		env ZCNET_VIRTIO_OPTS="$bad" "$ZCNET_SCRIPTS/vm.sh" \
+		--kernel none --initrd none --out "$work/vm"
+done
+
+# One profiled run of 1000 frames at perf's 499 Hz: 499 samples are one
+# second, 1000 us per frame.
+dir="$work/profile"
+mkdir -p "$dir/guest"
+echo "PROFILE-RUN run=2 rep=0 kind=raw method=zcnet-raw size=1500 status=ok frames=1000" \
+	>"$dir/guest/results.log"
+cat >"$dir/perf-zcnet-raw-1500.folded" <<'EOF'
+4990 swapper;common_startup_64;cpu_startup_entry;do_idle;default_idle;pv_native_safe_halt
+499 zcnet-bench;__ioctl;entry_SYSCALL_64_after_hwframe;do_syscall_64;__x64_sys_ioctl;zcnet_ioc_kick;zcnet_xmit_prepare
+998 zcnet-bench;__ioctl;do_syscall_64;__x64_sys_ioctl;zcnet_ioc_kick;__local_bh_enable_ip;do_softirq.part.0;handle_softirqs;net_rx_action;virtnet_poll
+499 zcnet-bench;__recvmmsg;do_syscall_64;__x64_sys_recvmmsg;packet_recvmsg
+499 ksoftirqd/1;ret_from_fork_asm;ret_from_fork;kthread;run_ksoftirqd;handle_softirqs;net_rx_action;virtnet_poll
+499 kworker/0:1;ret_from_fork_asm;ret_from_fork;kthread;worker_thread;zcnet_xmit_retry_work
+499 zcnet-bench;asm_common_interrupt;common_interrupt;vp_interrupt
+499 zcnet-bench;lat_add
+499 sleep;execve;do_execveat_common.isra.0
+EOF
+"$ZCNET_SCRIPTS/bench-profile.sh" "$dir" >"$work/summary.txt"
+# compared with runs of blanks squeezed to one and no indentation
+sed 's/^ *//; s/  */ /g' "$work/summary.txt" >"$work/squeezed.txt"
+want=(
+	"zcnet-raw 1500 B: 1000 frames, 9000.0 us of busy CPU each"
+	"sender 1000.00 us"
+	"1000.00 zcnet_xmit_prepare"
+	"receiver 1000.00 us"
+	"softirq 3000.00 us"
+	"3000.00 virtnet_poll"
+	"irq 1000.00 us"
+	"kthreads 1000.00 us"
+	"1000.00 zcnet_xmit_retry_work"
+	"user 1000.00 us"
+	"1000.00 lat_add"
+	"harness 1000.00 us"
+	"1000.00 program:sleep"
+)
+missing=0
+for line in "${want[@]}"; do
+	if grep -qxF -- "$line" "$work/squeezed.txt"; then
+		echo "ok bench-profile: $line"
+	else
+		echo "FAIL bench-profile: no line '$line'"
+		missing=$((missing + 1))
+	fi
+done
+if ((missing)); then
+	cat "$work/summary.txt"
+	failures=$((failures + missing))
+fi
+
+((failures == 0)) || die "$failures checks of the benchmark scripts failed"
+say "all checks of the benchmark scripts passed"
