@@ -10,11 +10,12 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 failures=0
 
-# expect_refusal WHAT TEXT COMMAND...: COMMAND must fail and say TEXT
+# expect_refusal WHAT TEXT COMMAND...: COMMAND must fail and say TEXT.
+# Bounded in time: a value let through would start the real thing.
 expect_refusal() {
 	local what="$1" text="$2" out rc=0
 	shift 2
-	out="$("$@" 2>&1)" || rc=$?
+	out="$(timeout -s KILL 30 "$@" 2>&1)" || rc=$?
 	if ((rc == 0)) || [[ $out != *"$text"* ]]; then
 		echo "FAIL $what: status $rc, said: $out"
 		failures=$((failures + 1))
