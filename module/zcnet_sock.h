@@ -23,6 +23,10 @@ struct zcnet_txbuf;
 /* Pages one sendmsg() call takes at most; longer buffers take several. */
 #define ZCNET_SOCK_BVECS	64
 
+/* A zero-copy group of a stream (zcnet_ssend.c) holds at most this much. */
+#define ZCNET_SOCK_GROUP_BYTES	(512u << 10)
+#define ZCNET_SOCK_GROUP_DESCS	64
+
 /*
  * An attached socket. The context's slot holds one reference and so does
  * every descriptor queued or in flight on it; the socket's file is held
@@ -49,6 +53,9 @@ struct zcnet_sock {
 	spinlock_t in_lock;
 	struct list_head incoming;	/* queued by kicks, not yet in queue */
 	bool blocked;			/* waiting for room; under lock */
+	struct zcnet_txbuf *group;	/* open zero-copy group; under lock */
+	u32 group_bytes;
+	u32 group_descs;
 	struct work_struct work;
 	struct wait_queue_entry wait;	/* on the socket's wait queue */
 

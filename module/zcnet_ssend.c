@@ -94,11 +94,67 @@ static size_t zcnet_ssend_bvecs(struct zcnet_sock *s, struct zcnet_txbuf *t,
 }
 
 /*
+ * Zero-copy groups of a stream. TCP appends a write to its last unsent skb
+ * only when both carry the same ubuf_info. With one per descriptor, every
+ * write would end in a short skb of its own: about two packets on the wire
+ * per 64 KiB write instead of one. So zero-copy descriptors that follow
+ * each other share the ubuf_info of the first, the group's head, as
+ * MSG_ZEROCOPY extends one notification over consecutive sends.
+ *
+ * References: the head holds one on itself while the group is open and
+ * one on each rider. The stack drops the head's last one when it has let
+ * go of every skb of the group; the head then passes its zero-copy and
+ * copied reports to its riders and drops theirs (zcnet_ssend_done()). A
+ * group closes before a descriptor that would take it past its limits,
+ * when the queue runs empty, and at detach; every member has then been
+ * taken by the socket or ended, so no completion waits on a send that
+ * will not happen. A member the socket took only in part resumes in its
+ * group. Descriptors copied on purpose complete on their own and do not
+ * close it.
+ */
+static void zcnet_ssend_group_close(struct zcnet_sock *s)
+{
+	struct zcnet_txbuf *head = s->group;
+
+	if (head) {
+		s->group = NULL;
+		zcnet_txbuf_put(head);
+	}
+}
+
+static struct ubuf_info *zcnet_ssend_group(struct zcnet_sock *s,
+					   struct zcnet_txbuf *t)
+{
+	struct zcnet_txbuf *head = s->group;
+
+	if (t->group)
+		return &t->group->ubuf;
+	if (head && (s->group_descs == ZCNET_SOCK_GROUP_DESCS ||
+		     t->len > ZCNET_SOCK_GROUP_BYTES - s->group_bytes)) {
+		zcnet_ssend_group_close(s);
+		head = NULL;
+	}
+	refcount_inc(&t->ubuf.refcnt);
+	if (head) {
+		list_add_tail(&t->ride, &head->riders);
+	} else {
+		head = t;
+		s->group = t;
+		s->group_bytes = 0;
+		s->group_descs = 0;
+	}
+	t->group = head;
+	s->group_bytes += min(t->len, ZCNET_SOCK_GROUP_BYTES);
+	s->group_descs++;
+	return &head->ubuf;
+}
+
+/*
  * One sendmsg() from the head of the queue, at most ZCNET_SOCK_BVECS
- * bvecs. Zero copy sends what is left of one buffer with the descriptor's
- * own ubuf_info, as MSG_ZEROCOPY would with one of its own. Copied
- * descriptors of a stream that follow each other go in one call, which
- * saves the per-call cost that makes small writes expensive.
+ * bvecs. Zero copy sends what is left of one buffer with its group's
+ * ubuf_info on a stream, its own on a datagram socket. Copied descriptors
+ * of a stream that follow each other go in one call, which saves the
+ * per-call cost that makes small writes expensive.
  */
 static int zcnet_ssend_one(struct zcnet_sock *s, struct zcnet_txbuf *t)
 {
@@ -124,7 +180,7 @@ static int zcnet_ssend_one(struct zcnet_sock *s, struct zcnet_txbuf *t)
 		msg.msg_flags |= MSG_MORE;
 	if (!t->copy_mode) {
 		msg.msg_flags |= MSG_ZEROCOPY;
-		msg.msg_ubuf = &t->ubuf;
+		msg.msg_ubuf = s->stream ? zcnet_ssend_group(s, t) : &t->ubuf;
 	}
 	if (s->addrlen) {
 		msg.msg_name = &s->addr;
@@ -168,8 +224,10 @@ void zcnet_ssend_push(struct zcnet_sock *s)
 		zcnet_ssend_splice(s);
 		t = list_first_entry_or_null(&s->queue, struct zcnet_txbuf,
 					     node);
-		if (!t)
+		if (!t) {
+			zcnet_ssend_group_close(s);
 			break;
+		}
 		if (!s->err && s->stream && READ_ONCE(s->broken))
 			s->err = -ENOMEM;
 		if (t->rejected) {
@@ -224,22 +282,34 @@ void zcnet_ssend_cancel(struct zcnet_sock *s)
 		else
 			zcnet_ssend_end(s, t, t->sent ? t->sent : -ECANCELED);
 	}
+	zcnet_ssend_group_close(s);
 	mutex_unlock(&s->lock);
 }
 
 /*
- * The stack released the buffer. Completions of a slot are posted in the
- * order the descriptors were queued: one released early waits, marked
- * done, for those before it. Posting under order_lock keeps two CPUs from
- * reordering what each took off the list. Any context.
+ * The stack released the buffer. A group's head releases its riders
+ * first, which have no riders of their own. Completions of a slot are
+ * posted in the order the descriptors were queued: one released early
+ * waits, marked done, for those before it. Posting under order_lock keeps
+ * two CPUs from reordering what each took off the list. Any context.
  */
 void zcnet_ssend_done(struct zcnet_txbuf *t)
 {
 	struct zcnet_sock *s = t->sock;
 	struct zcnet_txbuf *pos, *tmp;
+	bool copied = READ_ONCE(t->copied);
+	bool zc = READ_ONCE(t->zc_used);
 	unsigned long flags;
 
 	kref_get(&s->ref);
+	list_for_each_entry_safe(pos, tmp, &t->riders, ride) {
+		list_del(&pos->ride);
+		if (copied)
+			WRITE_ONCE(pos->copied, true);
+		if (zc)
+			WRITE_ONCE(pos->zc_used, true);
+		zcnet_txbuf_put(pos);
+	}
 	spin_lock_irqsave(&s->order_lock, flags);
 	t->done = true;
 	list_for_each_entry_safe(pos, tmp, &s->order, order) {

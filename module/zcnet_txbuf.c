@@ -98,6 +98,7 @@ struct zcnet_txbuf *zcnet_txbuf_alloc(struct zcnet_ctx *ctx,
 	zcnet_ubuf_set_ops(&t->ubuf, zcnet_txbuf_ops);
 	t->ubuf.flags = SKBFL_ZEROCOPY_FRAG | SKBFL_DONT_ORPHAN;
 	refcount_set(&t->ubuf.refcnt, 1);
+	INIT_LIST_HEAD(&t->riders);
 	kref_get(&ctx->ref);
 	t->ctx = ctx;
 	t->region = r;

@@ -23,6 +23,9 @@ struct zcnet_txbuf {
 	struct sk_buff *skb;		/* raw: while not yet handed over */
 	struct zcnet_sock *sock;	/* socket sends only */
 	struct list_head order;		/* sock->order */
+	struct zcnet_txbuf *group;	/* stream zero copy: the group's head */
+	struct list_head riders;	/* head: the others of its group */
+	struct list_head ride;		/* on the head's riders */
 	u64 cookie;
 	u64 offset;
 	u32 len;

@@ -106,6 +106,11 @@ txq_deltas() {
 		for (i = 1; i <= n; i++) { split(x[i], p, "="); split(y[i], q, "="); printf " %s=%d", p[1], q[2] - p[2] } }'
 }
 
+# packets (GSO packets count once) the sender's NIC sent and the peer's took
+nic_packets() {
+	echo "$(cat "/sys/class/net/$IFACE/statistics/tx_packets") $(peer cat "/sys/class/net/$PEER_IFACE/statistics/rx_packets")"
+}
+
 set_queues() { # N: combined channels of both NICs
 	ethtool -L "$IFACE" combined "$1" && peer ethtool -L "$PEER_IFACE" combined "$1"
 }
@@ -161,7 +166,7 @@ combine() {
 # run KIND METHOD SIZE REP QUEUES PROCS
 run() {
 	local kind="$1" method="$2" size="$3" rep="$4" queues="$5" procs="$6"
-	local dir="$WORK/$RUN" sink p pids=() args line txq0 port=$((5201 + RUN % 500))
+	local dir="$WORK/$RUN" sink p pids=() args line txq0 pk0 pk1 pkts="" port=$((5201 + RUN % 500))
 	RUN=$((RUN + 1))
 	say "progress $RUN/$TOTAL rep $rep $kind $method $size B queues $queues procs $procs"
 	mkdir -p "$dir"
@@ -190,6 +195,7 @@ run() {
 			wait_for "$dir/send$p.err" 'ready' "${pids[p]}" 300 || true
 		done
 		txq0="$(txq_counters)"
+		read -ra pk0 <<<"$(nic_packets)"
 		touch "$dir/start"
 		if [[ -n $PERF_DATA ]]; then
 			perf record -q -a -g -e cpu-clock -F 499 -o "$PERF_DATA" -- sleep "$SECS" \
@@ -200,6 +206,8 @@ run() {
 			reap "$p" $((SECS + 90))
 		done
 		reap "$sink" $((SINK_IDLE + 30))
+		read -ra pk1 <<<"$(nic_packets)"
+		pkts="nic_tx_packets=$((pk1[0] - pk0[0])) peer_rx_packets=$((pk1[1] - pk0[1])) "
 		line="$(cat "$dir"/send*.out "$dir/sink.out" 2>/dev/null | combine)"
 		[[ $kind != raw ]] || line+="$(txq_deltas "$txq0" "$(txq_counters)")"
 		if [[ $line == status=failed* ]]; then
@@ -208,7 +216,7 @@ run() {
 	fi
 	kill -KILL "$sink" 2>/dev/null
 	wait "$sink" 2>/dev/null
-	echo "$RUN_TAG run=$RUN rep=$rep kind=$kind queues=$queues procs=$procs method=$method size=$size $line"
+	echo "$RUN_TAG run=$RUN rep=$rep kind=$kind queues=$queues procs=$procs method=$method size=$size $pkts$line"
 }
 
 count_words() { wc -w <<<"$1"; }

@@ -20,7 +20,7 @@ dir="${1:?usage: $0 DIR}"
 awk '
 BEGIN {
 	OFS = ","
-	print "run,rep,kind,queues,procs,method,size,status,frames,bytes,seconds,cpu_s,gbit_s,mpps,cpu_s_per_gib,cpu_s_per_mframe,lat_p50_us,lat_p99_us,completions,copied,copied_share,recv_frames,lost_frames,peer_bytes,reason,tx_queue_kicks"
+	print "run,rep,kind,queues,procs,method,size,status,frames,bytes,seconds,cpu_s,gbit_s,mpps,cpu_s_per_gib,cpu_s_per_mframe,lat_p50_us,lat_p99_us,completions,copied,copied_share,recv_frames,lost_frames,peer_bytes,reason,tx_queue_kicks,nic_tx_packets,peer_rx_packets"
 }
 {
 	delete v
@@ -49,7 +49,8 @@ BEGIN {
 	print v["run"], v["rep"], v["kind"], v["queues"], v["procs"], v["method"], v["size"], v["status"],
 	      v["frames"], v["bytes"], v["seconds"], v["cpu_s"], gbit, mpps, cgib, cmf,
 	      v["lat_p50_us"], v["lat_p99_us"], v["completions"], v["copied"], cs,
-	      v["recv_frames"], lost, v["peer_bytes"], reason, txq
+	      v["recv_frames"], lost, v["peer_bytes"], reason, txq,
+	      v["nic_tx_packets"], v["peer_rx_packets"]
 }' "$dir/runs.txt" >"$dir/runs.csv"
 
 # summary.csv: per cell (kind, queues, procs, method, size), in the order

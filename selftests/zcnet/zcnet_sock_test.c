@@ -9,7 +9,7 @@
  */
 #include <pthread.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h>
 
 /* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
 #pragma GCC diagnostic push
@@ -634,6 +634,65 @@ TEST_F_TIMEOUT(sock, tcp_mixed_sizes, 120)
 	shutdown(tx, SHUT_WR);
 	sink_join(&k);
 	EXPECT_EQ(total, k.bytes);
+	EXPECT_EQ(0U, k.bad);
+	close(tx);
+}
+
+static __u32 tcp_data_segs_out(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return 0;
+	return ti.tcpi_data_segs_out;
+}
+
+/*
+ * Zero-copy writes that follow each other on a stream share their group's
+ * ubuf_info, so TCP fills one skb across them: 16 writes of 1000 bytes
+ * with ZCNET_TX_MORE but the last leave as one segment on loopback (MSS
+ * 64 KiB), not as 16. Each write still completes once, in order.
+ */
+TEST_F(sock, tcp_zc_writes_share_segments)
+{
+	const unsigned int n = 16, len = 1000;
+	struct sink k = sink_new(false, false);
+	struct zcnet_cq_entry e;
+	unsigned int i, done = 0, order = 0, bad = 0, copied = 0;
+	__u32 segs;
+	int tx;
+
+	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
+	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &(__u32){ 0 }));
+	segs = tcp_data_segs_out(tx);
+	pat_fill(self->mem, 0, n * len);
+	for (i = 0; i < n; i++) {
+		struct zcnet_tx_desc d = sdesc(self->id, i * len, len, 0, i);
+
+		if (i < n - 1)
+			d.flags |= ZCNET_TX_MORE;
+		ASSERT_EQ(0, zc_tx_push(&self->c.tx, &d));
+	}
+	ASSERT_EQ(n, zc_kick(self->c.fd, 0));
+	while (done < n && zc_cq_collect(&self->c, &e, 1, WAIT_MS) == 1) {
+		order += e.cookie != done;
+		bad += e.result != (__s32)len;
+		copied += !!(e.flags & ZCNET_CQE_COPIED);
+		done++;
+	}
+	EXPECT_EQ(n, done);
+	EXPECT_EQ(0U, order);
+	EXPECT_EQ(0U, bad);
+	EXPECT_EQ(n, copied);
+	segs = tcp_data_segs_out(tx) - segs;
+	TH_LOG("%u writes left as %u segments", n, segs);
+	EXPECT_LE(1U, segs);
+	EXPECT_GE(2U, segs);
+	shutdown(tx, SHUT_WR);
+	sink_join(&k);
+	EXPECT_EQ((uint64_t)n * len, k.bytes);
 	EXPECT_EQ(0U, k.bad);
 	close(tx);
 }
