@@ -146,9 +146,13 @@ grep -q 'killed after the' <<<"$log" && problems+=("the matrix was killed by its
 
 "$ZCNET_SCRIPTS/bench-report.sh" "$out"
 
+if [[ -n $profile ]]; then
+	"$ZCNET_SCRIPTS/bench-profile.sh" "$out" >/dev/null ||
+		problems+=("bench-profile.sh could not summarise the profiles")
+	say "profiles: $out/profile.txt, $out/profile-summary.txt"
+fi
 for p in "${problems[@]}"; do
 	echo "bench: $p"
 done
-[[ -z $profile ]] || say "profiles: $out/profile.txt"
 say "results: $out"
 ((${#problems[@]} == 0))
