@@ -187,12 +187,16 @@ out_fput:
 	return err;
 }
 
-/* Takes the slot's reference; descriptors in flight keep theirs. */
+/*
+ * Takes the slot's reference; descriptors in flight keep theirs. The work
+ * item holds no reference: it is cancelled after zcnet_ssend_cancel(), as
+ * a push that ran before may have queued it, and none after will.
+ */
 static void zcnet_sock_close(struct zcnet_sock *s)
 {
 	remove_wait_queue(&s->sock->wq.wait, &s->wait);
-	cancel_work_sync(&s->work);
 	zcnet_ssend_cancel(s);
+	cancel_work_sync(&s->work);
 	fput(s->file);
 	zcnet_sock_put(s);
 }

@@ -84,6 +84,6 @@ int zcnet_ssend_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 		      struct zcnet_region *r, int err, s32 *result);
 void zcnet_ssend_push(struct zcnet_sock *s);
 void zcnet_ssend_cancel(struct zcnet_sock *s);
-void zcnet_ssend_done(struct zcnet_txbuf *t);
+void zcnet_ssend_release(struct zcnet_txbuf *t);
 
 #endif /* _ZCNET_SOCK_H */

@@ -97,29 +97,34 @@ static size_t zcnet_ssend_bvecs(struct zcnet_sock *s, struct zcnet_txbuf *t,
  * Zero-copy groups of a stream. TCP appends a write to its last unsent skb
  * only when both carry the same ubuf_info. With one per descriptor, every
  * write would end in a short skb of its own: about two packets on the wire
- * per 64 KiB write instead of one. So zero-copy descriptors that follow
- * each other share the ubuf_info of the first, the group's head, as
+ * per 64 KiB write instead of one. So zero-copy descriptors sent one after
+ * another share the ubuf_info of the first, the group's head, much as
  * MSG_ZEROCOPY extends one notification over consecutive sends.
  *
  * References: the head holds one on itself while the group is open and
  * one on each rider. The stack drops the head's last one when it has let
  * go of every skb of the group; the head then passes its zero-copy and
- * copied reports to its riders and drops theirs (zcnet_ssend_done()). A
- * group closes before a descriptor that would take it past its limits,
- * when the queue runs empty, and at detach; every member has then been
- * taken by the socket or ended, so no completion waits on a send that
- * will not happen. A member the socket took only in part resumes in its
- * group. Descriptors copied on purpose complete on their own and do not
- * close it.
+ * copied reports to its riders and drops theirs (zcnet_ssend_release()).
+ *
+ * A group closes when it is full, before a copied descriptor, when the
+ * queue runs empty, when the socket has no room, and at detach, so that no
+ * completion waits for bytes that have not been sent. When it closes, the
+ * queue's head may be a member the socket took only in part: it stays a
+ * rider of the closed group for what it sent, and what it sends later goes
+ * under a group of its own, which it heads. A head can so be a rider of
+ * the group before; releases walk that chain as a list.
  */
 static void zcnet_ssend_group_close(struct zcnet_sock *s)
 {
-	struct zcnet_txbuf *head = s->group;
+	struct zcnet_txbuf *head = s->group, *t;
 
-	if (head) {
-		s->group = NULL;
-		zcnet_txbuf_put(head);
-	}
+	if (!head)
+		return;
+	t = list_first_entry_or_null(&s->queue, struct zcnet_txbuf, node);
+	if (t && t->group == head)
+		t->group = NULL;
+	s->group = NULL;
+	zcnet_txbuf_put(head);
 }
 
 static struct ubuf_info *zcnet_ssend_group(struct zcnet_sock *s,
@@ -129,7 +134,7 @@ static struct ubuf_info *zcnet_ssend_group(struct zcnet_sock *s,
 
 	if (t->group)
 		return &t->group->ubuf;
-	if (head && (s->group_descs == ZCNET_SOCK_GROUP_DESCS ||
+	if (head && (t->rode || s->group_descs == ZCNET_SOCK_GROUP_DESCS ||
 		     t->len > ZCNET_SOCK_GROUP_BYTES - s->group_bytes)) {
 		zcnet_ssend_group_close(s);
 		head = NULL;
@@ -137,6 +142,7 @@ static struct ubuf_info *zcnet_ssend_group(struct zcnet_sock *s,
 	refcount_inc(&t->ubuf.refcnt);
 	if (head) {
 		list_add_tail(&t->ride, &head->riders);
+		t->rode = true;
 	} else {
 		head = t;
 		s->group = t;
@@ -167,6 +173,7 @@ static int zcnet_ssend_one(struct zcnet_sock *s, struct zcnet_txbuf *t)
 	if (t->sent + part < t->len && !s->stream)
 		return -EMSGSIZE;
 	if (s->stream && t->copy_mode) {
+		zcnet_ssend_group_close(s);
 		list_for_each_entry_continue(last, &s->queue, node) {
 			if (!last->copy_mode || last->rejected ||
 			    n == ZCNET_SOCK_BVECS)
@@ -243,8 +250,10 @@ void zcnet_ssend_push(struct zcnet_sock *s)
 		WRITE_ONCE(s->blocked, true);
 		smp_mb(); /* blocked before the socket's room is checked */
 		ret = zcnet_ssend_one(s, t);
-		if (ret == -EAGAIN)
+		if (ret == -EAGAIN) {
+			zcnet_ssend_group_close(s);
 			goto out;
+		}
 		/* The kicker has a signal pending: the work item goes on. */
 		if (ret == -ERESTARTSYS || ret == -EINTR) {
 			queue_work(zcnet_wq, &s->work);
@@ -287,29 +296,18 @@ void zcnet_ssend_cancel(struct zcnet_sock *s)
 }
 
 /*
- * The stack released the buffer. A group's head releases its riders
- * first, which have no riders of their own. Completions of a slot are
- * posted in the order the descriptors were queued: one released early
- * waits, marked done, for those before it. Posting under order_lock keeps
- * two CPUs from reordering what each took off the list. Any context.
+ * Completions of a slot are posted in the order the descriptors were
+ * queued: one released early waits, marked done, for those before it.
+ * Posting under order_lock keeps two CPUs from reordering what each took
+ * off the list.
  */
-void zcnet_ssend_done(struct zcnet_txbuf *t)
+static void zcnet_ssend_done(struct zcnet_txbuf *t)
 {
 	struct zcnet_sock *s = t->sock;
 	struct zcnet_txbuf *pos, *tmp;
-	bool copied = READ_ONCE(t->copied);
-	bool zc = READ_ONCE(t->zc_used);
 	unsigned long flags;
 
 	kref_get(&s->ref);
-	list_for_each_entry_safe(pos, tmp, &t->riders, ride) {
-		list_del(&pos->ride);
-		if (copied)
-			WRITE_ONCE(pos->copied, true);
-		if (zc)
-			WRITE_ONCE(pos->zc_used, true);
-		zcnet_txbuf_put(pos);
-	}
 	spin_lock_irqsave(&s->order_lock, flags);
 	t->done = true;
 	list_for_each_entry_safe(pos, tmp, &s->order, order) {
@@ -320,4 +318,34 @@ void zcnet_ssend_done(struct zcnet_txbuf *t)
 	}
 	spin_unlock_irqrestore(&s->order_lock, flags);
 	zcnet_sock_put(s);
+}
+
+/*
+ * t's last reference went: what rode on its ubuf_info goes too, with its
+ * zero-copy and copied reports. A rider may head a group of its own, so
+ * this walks a list instead of recursing. Any context.
+ */
+void zcnet_ssend_release(struct zcnet_txbuf *t)
+{
+	struct zcnet_txbuf *r, *tmp;
+	LIST_HEAD(todo);
+	bool copied, zc;
+
+	list_add(&t->ride, &todo);
+	while ((t = list_first_entry_or_null(&todo, struct zcnet_txbuf,
+					     ride))) {
+		list_del(&t->ride);
+		copied = READ_ONCE(t->copied);
+		zc = READ_ONCE(t->zc_used);
+		list_for_each_entry_safe(r, tmp, &t->riders, ride) {
+			list_del(&r->ride);
+			if (copied)
+				WRITE_ONCE(r->copied, true);
+			if (zc)
+				WRITE_ONCE(r->zc_used, true);
+			if (refcount_dec_and_test(&r->ubuf.refcnt))
+				list_add_tail(&r->ride, &todo);
+		}
+		zcnet_ssend_done(t);
+	}
 }

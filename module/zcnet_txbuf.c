@@ -76,7 +76,7 @@ static void zcnet_txbuf_complete(struct sk_buff *skb, struct ubuf_info *uarg,
 		WRITE_ONCE(t->zc_used, true);
 	if (refcount_dec_and_test(&uarg->refcnt)) {
 		if (t->sock)
-			zcnet_ssend_done(t);
+			zcnet_ssend_release(t);
 		else
 			zcnet_txbuf_post(t);
 	}

@@ -38,6 +38,7 @@ struct zcnet_txbuf {
 	bool rejected;			/* socket: result set at submit */
 	bool zc_used;			/* an skb held the pages to the end */
 	bool done;			/* waits for earlier ones of its slot */
+	bool rode;			/* joined a group as a rider */
 };
 
 int zcnet_txbuf_init(void);

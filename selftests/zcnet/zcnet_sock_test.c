@@ -774,6 +774,56 @@ TEST_F_TIMEOUT(sock, full_sndbuf_resumes, 120)
  * fails, every later one fails too, nothing completes twice, and closing
  * the context unpins everything.
  */
+/*
+ * A peer that stops reading: the bytes it has taken are acknowledged, and
+ * their descriptors complete although the socket has no room for the
+ * rest. The 448 KiB are less than one zero-copy group may hold, so this
+ * fails if a group stays open while the socket is full.
+ */
+TEST_F_TIMEOUT(sock, stalled_peer_acked_complete, 120)
+{
+	struct sink k = sink_new(false, true);
+	struct stream s = { .len = 8 << 10, .n = 56, .tcp = true };
+	struct zcnet_tx_desc d;
+	struct zcnet_cq_entry e;
+	unsigned int popped = 0, i;
+	int tx;
+
+	k.rcvbuf = 128 << 10;
+	ASSERT_EQ(0, loop_tcp(&k, 32 << 10, &tx));
+	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &s.slot));
+	for (i = 0; i < s.n; i++) {
+		pat_fill(self->mem + (size_t)i * s.len, (uint64_t)i * s.len,
+			 s.len);
+		d = sdesc(self->id, (size_t)i * s.len, s.len, s.slot, i);
+		ASSERT_EQ(0, zc_tx_push(&self->c.tx, &d));
+	}
+	EXPECT_EQ((long)s.n, zc_kick(self->c.fd, 0));
+	zc_sleep_ms(500);
+	while (!zc_cq_pop(&self->c.cq, &e)) {
+		EXPECT_EQ(popped, e.cookie);
+		EXPECT_EQ((__s32)s.len, e.result);
+		popped++;
+	}
+	TH_LOG("%u of %llu writes completed while the peer did not read",
+	       popped, (unsigned long long)s.n);
+	EXPECT_LE(1U, popped);
+	EXPECT_GT(s.n, popped);
+	sink_go(&k);
+	s.submitted = s.n;
+	s.completed = popped;
+	s.ok = popped;
+	stream_run(&self->c, self->mem, self->id, &s);
+	EXPECT_FALSE(s.timed_out);
+	EXPECT_EQ(s.n, s.ok);
+	EXPECT_EQ(0U, s.out_of_order);
+	shutdown(tx, SHUT_WR);
+	sink_join(&k);
+	EXPECT_EQ(s.n * s.len, k.bytes);
+	EXPECT_EQ(0U, k.bad);
+	close(tx);
+}
+
 TEST_F_TIMEOUT(sock, peer_reset, 120)
 {
 	struct sink k = sink_new(false, false);
