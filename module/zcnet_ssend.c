@@ -76,6 +76,7 @@ static void zcnet_ssend_end(struct zcnet_sock *s, struct zcnet_txbuf *t,
 	struct zcnet_counters *c = &s->ctx->stats;
 
 	list_del(&t->node);
+	t->group = NULL;
 	t->result = result;
 	if (result >= 0) {
 		zcnet_stat_inc(c, ZCNET_STAT_tx_frames);

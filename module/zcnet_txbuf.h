@@ -13,7 +13,9 @@ struct zcnet_sock;
  * skbs carry, and what the completion needs. Its references: one per skb
  * (dropped by the stack when it frees the skb, or by skb_copy_ubufs() when
  * it copies) and the sender's, held until the driver or the socket has
- * taken all of the buffer.
+ * taken all of the buffer. A member of a stream's zero-copy group is also
+ * held by the group's head, and the head by itself while the group is
+ * open (zcnet_ssend.c).
  */
 struct zcnet_txbuf {
 	struct ubuf_info ubuf;
@@ -25,7 +27,7 @@ struct zcnet_txbuf {
 	struct list_head order;		/* sock->order */
 	struct zcnet_txbuf *group;	/* stream zero copy: the group's head */
 	struct list_head riders;	/* head: the others of its group */
-	struct list_head ride;		/* on the head's riders */
+	struct list_head ride;		/* head's riders, then release's list */
 	u64 cookie;
 	u64 offset;
 	u32 len;

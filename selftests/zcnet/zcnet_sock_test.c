@@ -770,11 +770,6 @@ TEST_F_TIMEOUT(sock, full_sndbuf_resumes, 120)
 }
 
 /*
- * The peer resets the connection mid-stream: the descriptor in the way
- * fails, every later one fails too, nothing completes twice, and closing
- * the context unpins everything.
- */
-/*
  * A peer that stops reading: the bytes it has taken are acknowledged, and
  * their descriptors complete although the socket has no room for the
  * rest. The 448 KiB are less than one zero-copy group may hold, so this
@@ -824,6 +819,11 @@ TEST_F_TIMEOUT(sock, stalled_peer_acked_complete, 120)
 	close(tx);
 }
 
+/*
+ * The peer resets the connection mid-stream: the descriptor in the way
+ * fails, every later one fails too, nothing completes twice, and closing
+ * the context unpins everything.
+ */
 TEST_F_TIMEOUT(sock, peer_reset, 120)
 {
 	struct sink k = sink_new(false, false);

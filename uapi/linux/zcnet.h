@@ -231,14 +231,15 @@ struct zcnet_kick {
  *   works as MSG_MORE. A bounded run of zero-copy descriptors sent one
  *   after another shares one notification, as consecutive MSG_ZEROCOPY
  *   sends do, so that TCP fills its segments across them: they complete
- *   together, and ZCNET_CQE_COPIED on one that succeeds is on all that
- *   succeed. The run ends, at the latest, when the socket is out of room
- *   or nothing more is queued. A full send buffer never blocks the kick;
- *   the rest goes out when the socket has room again (sock_resumes counts
- *   it). Once a descriptor fails or is rejected, later ones on that slot
- *   complete with -EPIPE. A socket error (ECONNRESET) is reported in the
- *   completion of the descriptor that met it, and so no longer pending on
- *   the socket.
+ *   together, and ZCNET_CQE_COPIED is the run's, on all of its members
+ *   that succeed when the stack copied any of its data (a descriptor split
+ *   over two runs carries the flags of both). The run ends, at the latest,
+ *   when the socket is out of room or nothing more is queued. A full send
+ *   buffer never blocks the kick; the rest goes out when the socket has
+ *   room again (sock_resumes counts it). Once a descriptor fails or is
+ *   rejected, later ones on that slot complete with -EPIPE. A socket error
+ *   (ECONNRESET) is reported in the completion of the descriptor that met
+ *   it, and so no longer pending on the socket.
  *   UDP: each descriptor is one datagram; ZCNET_TX_MORE is -EINVAL.
  * Completions of one slot arrive in ring order. No socket attached in the
  * slot: -ENOTCONN. Slot detached or context closed before the socket took
