@@ -7,6 +7,7 @@
 
 #include "zcnet_bind.h"
 #include "zcnet_ctx.h"
+#include "zcnet_dma.h"
 #include "zcnet_rx.h"
 #include "zcnet_xmit.h"
 
@@ -47,6 +48,9 @@ static int zcnet_tx_bind(struct zcnet_ctx *ctx, struct net_device *dev,
 		ctx->tx_queue = queue != ZCNET_QUEUE_ANY ? queue :
 				hash_ptr(ctx, 16) % dev->real_num_tx_queues;
 		ctx->tx_dev = dev;
+		if (!ctx->tx_copy_threshold_set)
+			WRITE_ONCE(ctx->tx_copy_threshold,
+				   zcnet_dma_tx_copy_threshold(dev));
 	}
 	mutex_unlock(&ctx->tx_lock);
 	return err;

@@ -57,7 +57,8 @@ struct zcnet_ctx *zcnet_ctx_alloc(void)
 	tasklet_setup(&ctx->cq_tasklet, zcnet_cq_tasklet);
 	tasklet_setup(&ctx->rx_tasklet, zcnet_rx_tasklet);
 	spin_lock_init(&ctx->rx_lock);
-	ctx->tx_copy_threshold = READ_ONCE(zcnet_tx_copy_threshold);
+	ctx->tx_copy_threshold = min(READ_ONCE(zcnet_tx_copy_threshold),
+				     ZCNET_COPY_THRESHOLD_MAX);
 	ctx->sock_copy_threshold = min(READ_ONCE(zcnet_sock_copy_threshold),
 				       ZCNET_SOCK_COPY_THRESHOLD_MAX);
 	atomic_inc(&zcnet_live_contexts);

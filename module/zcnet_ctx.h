@@ -46,7 +46,8 @@ struct zcnet_ctx {
 	netdevice_tracker tx_dev_tracker;
 	struct list_head bound_node;	/* zcnet_bound_list, under RTNL */
 	u16 tx_queue;
-	u32 tx_copy_threshold;
+	u32 tx_copy_threshold;		/* under tx_lock; READ_ONCE */
+	bool tx_copy_threshold_set;	/* by the program; under tx_lock */
 	struct list_head tx_pending;	/* built, not yet handed over */
 	u32 tx_npending;
 	struct delayed_work tx_retry;
@@ -74,10 +75,12 @@ struct zcnet_ctx {
 	struct work_struct free_work;
 };
 
+#define ZCNET_COPY_THRESHOLD_MAX	65535
 #define ZCNET_SOCK_COPY_THRESHOLD_MAX	SZ_1M
 
 extern atomic_t zcnet_live_contexts;
 extern unsigned int zcnet_tx_copy_threshold;
+extern unsigned int zcnet_tx_copy_threshold_strict;
 extern unsigned int zcnet_sock_copy_threshold;
 extern struct workqueue_struct *zcnet_wq;
 

@@ -15,7 +15,6 @@
 			 ZCNET_FEAT_EVENTFD | ZCNET_FEAT_TX_NOP | \
 			 ZCNET_FEAT_TX_RAW | ZCNET_FEAT_RX | \
 			 ZCNET_FEAT_TX_SOCK)
-#define ZCNET_COPY_THRESHOLD_MAX	65535
 
 #define ZCNET_COPY_IN(k, uarg, usize, VER0) \
 	zcnet_abi_copy_in(&(k), sizeof(k), VER0, uarg, usize)
@@ -170,22 +169,33 @@ static long zcnet_ioc_unbind(struct zcnet_ctx *ctx, void __user *uarg)
 	return err ? err : zcnet_unbind(ctx, &u);
 }
 
-static long zcnet_ioc_param(struct zcnet_ctx *ctx, void __user *uarg)
+static int zcnet_param_in(struct zcnet_param *p, void __user *uarg)
 {
-	struct zcnet_param p;
 	u32 usize;
 	int err;
 
-	err = ZCNET_COPY_IN(p, uarg, &usize, ZCNET_PARAM_SIZE_VER0);
+	err = ZCNET_COPY_IN(*p, uarg, &usize, ZCNET_PARAM_SIZE_VER0);
 	if (err)
 		return err;
-	if (p.flags || p.reserved)
-		return -EINVAL;
+	return p->flags || p->reserved ? -EINVAL : 0;
+}
+
+static long zcnet_ioc_param(struct zcnet_ctx *ctx, void __user *uarg)
+{
+	struct zcnet_param p;
+	int err;
+
+	err = zcnet_param_in(&p, uarg);
+	if (err)
+		return err;
 	switch (p.param) {
 	case ZCNET_PARAM_TX_COPY_THRESHOLD:
 		if (p.value > ZCNET_COPY_THRESHOLD_MAX)
 			return -EINVAL;
+		mutex_lock(&ctx->tx_lock);
 		WRITE_ONCE(ctx->tx_copy_threshold, p.value);
+		ctx->tx_copy_threshold_set = true;
+		mutex_unlock(&ctx->tx_lock);
 		return 0;
 	case ZCNET_PARAM_SOCK_COPY_THRESHOLD:
 		if (p.value > ZCNET_SOCK_COPY_THRESHOLD_MAX)
@@ -194,6 +204,30 @@ static long zcnet_ioc_param(struct zcnet_ctx *ctx, void __user *uarg)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+static long zcnet_ioc_get_param(struct zcnet_ctx *ctx, void __user *uarg)
+{
+	struct zcnet_param p;
+	int err;
+
+	err = zcnet_param_in(&p, uarg);
+	if (err)
+		return err;
+	switch (p.param) {
+	case ZCNET_PARAM_TX_COPY_THRESHOLD:
+		p.value = READ_ONCE(ctx->tx_copy_threshold);
+		break;
+	case ZCNET_PARAM_SOCK_COPY_THRESHOLD:
+		p.value = READ_ONCE(ctx->sock_copy_threshold);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (put_user(p.value, (u64 __user *)(uarg +
+					     offsetof(struct zcnet_param, value))))
+		return -EFAULT;
+	return 0;
 }
 
 static long zcnet_ioc_sock_attach(struct zcnet_ctx *ctx, void __user *uarg)
@@ -240,6 +274,7 @@ static const struct zcnet_ioctl_desc {
 	[_IOC_NR(ZCNET_IOC_SOCK_ATTACH)] = { ZCNET_IOC_SOCK_ATTACH, zcnet_ioc_sock_attach },
 	[_IOC_NR(ZCNET_IOC_SOCK_DETACH)] = { ZCNET_IOC_SOCK_DETACH, zcnet_ioc_sock_detach },
 	[_IOC_NR(ZCNET_IOC_SET_PARAM)] = { ZCNET_IOC_SET_PARAM, zcnet_ioc_param },
+	[_IOC_NR(ZCNET_IOC_GET_PARAM)] = { ZCNET_IOC_GET_PARAM, zcnet_ioc_get_param },
 };
 
 /* Matches type, number and direction; the size field in the struct rules. */

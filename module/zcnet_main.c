@@ -16,6 +16,12 @@ module_param_named(tx_copy_threshold, zcnet_tx_copy_threshold, uint, 0644);
 MODULE_PARM_DESC(tx_copy_threshold,
 		 "Raw frames up to this many bytes are copied (default 256)");
 
+unsigned int zcnet_tx_copy_threshold_strict = 4096;
+module_param_named(tx_copy_threshold_strict, zcnet_tx_copy_threshold_strict,
+		   uint, 0644);
+MODULE_PARM_DESC(tx_copy_threshold_strict,
+		 "The same on a device behind a strict IOMMU (default 4096)");
+
 unsigned int zcnet_sock_copy_threshold = 8192;
 module_param_named(sock_copy_threshold, zcnet_sock_copy_threshold, uint,
 		   0644);

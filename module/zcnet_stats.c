@@ -86,4 +86,8 @@ void zcnet_stats_show_fdinfo(struct seq_file *m, struct zcnet_ctx *ctx)
 	for (i = 0; i < ARRAY_SIZE(zcnet_stat_fields); i++)
 		seq_printf(m, "%s:\t%llu\n", zcnet_stat_fields[i].name,
 			   *zcnet_stat_field(&st, i));
+	seq_printf(m, "tx_copy_threshold:\t%u\n",
+		   READ_ONCE(ctx->tx_copy_threshold));
+	seq_printf(m, "sock_copy_threshold:\t%u\n",
+		   READ_ONCE(ctx->sock_copy_threshold));
 }

@@ -155,7 +155,7 @@ TEST_F(dev, unknown_ioctls_enotty)
 		const char *what;
 		unsigned long cmd;
 	} cmds[] = {
-		{ "next free number", _IOWR(ZCNET_IOC_MAGIC, 0x0d, struct zcnet_info) },
+		{ "next free number", _IOWR(ZCNET_IOC_MAGIC, 0x0e, struct zcnet_info) },
 		{ "number 0x3f", _IOW(ZCNET_IOC_MAGIC, 0x3f, struct zcnet_kick) },
 		{ "number 0xff", _IO(ZCNET_IOC_MAGIC, 0xff) },
 		{ "foreign magic 0xb8", _IOWR(0xb8, 0x00, struct zcnet_info) },
@@ -171,6 +171,8 @@ TEST_F(dev, unknown_ioctls_enotty)
 		{ "GET_STATS as _IOR", _IOR(ZCNET_IOC_MAGIC, 0x06, struct zcnet_stats) },
 		{ "KICK as _IO", _IO(ZCNET_IOC_MAGIC, 0x07) },
 		{ "KICK as _IOWR", _IOWR(ZCNET_IOC_MAGIC, 0x07, struct zcnet_kick) },
+		{ "SET_PARAM as _IOWR", _IOWR(ZCNET_IOC_MAGIC, 0x0c, struct zcnet_param) },
+		{ "GET_PARAM as _IOW", _IOW(ZCNET_IOC_MAGIC, 0x0d, struct zcnet_param) },
 	};
 	/* a buffer that would be a valid argument if the cmd were accepted */
 	__u32 buf[BUF_LEN / 4];
@@ -770,6 +772,17 @@ FIXTURE_VARIANT_ADD(ext, unbind) {
 
 FIXTURE_VARIANT_ADD(ext, set_param) {
 	.cmd = ZCNET_IOC_SET_PARAM,
+	.ver0 = ZCNET_PARAM_SIZE_VER0,
+	.ksize = sizeof(struct zcnet_param),
+	.prepare = prep_rings,
+	.fill = fill_param,
+	.reserved_off = { offsetof(struct zcnet_param, reserved), -1 },
+	.reserved_len = { 4, 0 },
+	.feature = ZCNET_FEAT_TX_RAW,
+};
+
+FIXTURE_VARIANT_ADD(ext, get_param) {
+	.cmd = ZCNET_IOC_GET_PARAM,
 	.ver0 = ZCNET_PARAM_SIZE_VER0,
 	.ksize = sizeof(struct zcnet_param),
 	.prepare = prep_rings,

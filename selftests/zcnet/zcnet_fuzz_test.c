@@ -201,6 +201,7 @@ static const int *fz_allowed(unsigned long cmd)
 	case ZCNET_IOC_GET_INFO:
 	case ZCNET_IOC_GET_STATS:
 	case ZCNET_IOC_SET_PARAM:
+	case ZCNET_IOC_GET_PARAM:
 		return fz_e_plain;
 	case ZCNET_IOC_SETUP:
 		return fz_e_setup;
@@ -811,7 +812,8 @@ static void fz_misc(struct fz_slot *s)
 	case 3:
 		a.p.param = fz_chance(80) ? 0 : (__u32)fz_r();
 		a.p.value = fz_val(fz_below(2000));
-		fz_ioctl(s->fd, ZCNET_IOC_SET_PARAM, fz_arg(&a, sizeof(a), sizeof(a.p)));
+		fz_ioctl(s->fd, fz_chance(70) ? ZCNET_IOC_SET_PARAM : ZCNET_IOC_GET_PARAM,
+			 fz_arg(&a, sizeof(a), sizeof(a.p)));
 		break;
 	case 4:
 		switch (fz_below(4)) {

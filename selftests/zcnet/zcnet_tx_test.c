@@ -485,13 +485,121 @@ TEST_F(bind, set_param_bad_args_einval)
 	EXPECT_EQ(0, zc_ioctl(self->fd, ZCNET_IOC_SET_PARAM, &p));
 }
 
-TEST_F(bind, default_copy_threshold_is_module_param)
+TEST_F(bind, get_param_bad_args_einval)
 {
-	long v = zc_default_copy_threshold();
+	const __u32 params[] = { 2, 3, 0x80000000u, 0xffffffffu };
+	struct zcnet_param p = { .size = sizeof(p) };
+	__u64 v;
+	size_t i;
 
-	ASSERT_LE(0, v) TH_LOG("/sys/module/%s/parameters/tx_copy_threshold: %s",
-			       ZC_MODULE_NAME, strerror((int)-v));
-	EXPECT_GE(65535, v);
+	for (i = 0; i < ARRAY_SIZE(params); i++) {
+		EXPECT_EQ(-EINVAL, zc_get_param(self->fd, params[i], &v))
+			TH_LOG("param %u", params[i]);
+	}
+	p.flags = 1;
+	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCNET_IOC_GET_PARAM, &p));
+	p.flags = 0;
+	p.reserved = 1;
+	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCNET_IOC_GET_PARAM, &p));
+	p.reserved = 0;
+	p.size = ZCNET_PARAM_SIZE_VER0 - 1;
+	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCNET_IOC_GET_PARAM, &p));
+	/* value is output only */
+	p.size = sizeof(p);
+	p.value = ~0ULL;
+	EXPECT_EQ(0, zc_ioctl(self->fd, ZCNET_IOC_GET_PARAM, &p));
+	EXPECT_GE(65535ULL, p.value);
+	EXPECT_EQ(-EFAULT, zc_ioctl(self->fd, ZCNET_IOC_GET_PARAM, NULL));
+}
+
+/* What SET_PARAM sets, GET_PARAM reads back, for both thresholds. */
+TEST_F(bind, get_param_reads_what_was_set)
+{
+	const __u64 vals[] = { 0, 1, 1514, 65535 };
+	__u64 v;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(vals); i++) {
+		ASSERT_EQ(0, zc_set_param(self->fd,
+					  ZCNET_PARAM_TX_COPY_THRESHOLD,
+					  vals[i]));
+		ASSERT_EQ(0, zc_get_param(self->fd,
+					  ZCNET_PARAM_TX_COPY_THRESHOLD, &v));
+		EXPECT_EQ(vals[i], v);
+		ASSERT_EQ(0, zc_set_param(self->fd,
+					  ZCNET_PARAM_SOCK_COPY_THRESHOLD,
+					  vals[i] * 16));
+		ASSERT_EQ(0, zc_get_param(self->fd,
+					  ZCNET_PARAM_SOCK_COPY_THRESHOLD, &v));
+		EXPECT_EQ(vals[i] * 16, v);
+	}
+	/* a rejected value leaves the old one */
+	EXPECT_EQ(-EINVAL, zc_set_param(self->fd, ZCNET_PARAM_TX_COPY_THRESHOLD,
+					65536));
+	ASSERT_EQ(0, zc_get_param(self->fd, ZCNET_PARAM_TX_COPY_THRESHOLD, &v));
+	EXPECT_EQ(65535U, v);
+}
+
+static bool cmdline_has(const char *word)
+{
+	char buf[4096] = { 0 }, pat[128];
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf + 1, sizeof(buf) - 2);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[0] = ' ';
+	snprintf(pat, sizeof(pat), " %s", word);
+	return strstr(buf, pat) != NULL;
+}
+
+/*
+ * Until the program sets it, the raw copy threshold is the module's
+ * tx_copy_threshold, or when binding to a device behind a strict IOMMU
+ * (told from sysfs) the larger tx_copy_threshold_strict; once set, it
+ * stays across binds. The guests boot virtio-net behind a strict IOMMU
+ * with iommu.strict=1, so there sysfs must say so.
+ */
+TEST_F(bind, default_copy_threshold_follows_iommu)
+{
+	long def = zc_module_param("tx_copy_threshold");
+	long strict = zc_module_param("tx_copy_threshold_strict");
+	char drv[64] = "";
+	int is_strict;
+	__u64 v, want;
+
+	ASSERT_LE(0, def) TH_LOG("tx_copy_threshold: %s", strerror((int)-def));
+	ASSERT_LE(0, strict) TH_LOG("tx_copy_threshold_strict: %s",
+				    strerror((int)-strict));
+	is_strict = zc_netif_dma_strict(self->env.iface);
+	ASSERT_LE(0, is_strict) TH_LOG("sysfs of %s: %s", self->env.iface,
+				       strerror(-is_strict));
+	zc_netif_driver(self->env.iface, drv, sizeof(drv));
+	if (cmdline_has("iommu.strict=1") && cmdline_has("intel_iommu=on") &&
+	    !strcmp(drv, "virtio_net"))
+		ASSERT_EQ(1, is_strict);
+	TH_LOG("%s (%s): %s IOMMU", self->env.iface, drv,
+	       is_strict ? "strict" : "no strict");
+
+	ASSERT_EQ(0, zc_get_param(self->fd, ZCNET_PARAM_TX_COPY_THRESHOLD, &v));
+	EXPECT_EQ((__u64)(def < 65535 ? def : 65535), v);
+	want = (__u64)(is_strict && strict > def ? strict : def);
+	if (want > 65535)
+		want = 65535;
+	ASSERT_EQ(0, zc_bind(self->fd, ZCNET_BIND_TX, self->nif.ifindex,
+			     ZCNET_QUEUE_ANY));
+	ASSERT_EQ(0, zc_get_param(self->fd, ZCNET_PARAM_TX_COPY_THRESHOLD, &v));
+	EXPECT_EQ(want, v);
+	ASSERT_EQ(0, zc_unbind(self->fd, ZCNET_BIND_TX));
+	ASSERT_EQ(0, zc_set_param(self->fd, ZCNET_PARAM_TX_COPY_THRESHOLD, 77));
+	ASSERT_EQ(0, zc_bind(self->fd, ZCNET_BIND_TX, self->nif.ifindex,
+			     ZCNET_QUEUE_ANY));
+	ASSERT_EQ(0, zc_get_param(self->fd, ZCNET_PARAM_TX_COPY_THRESHOLD, &v));
+	EXPECT_EQ(77U, v);
 }
 
 /* ------------------------------------------------------------------ */
@@ -509,7 +617,7 @@ struct txs {
 	size_t mem_len;
 	__u32 id;
 	__u32 max_len;		/* MTU + Ethernet header */
-	long def_threshold;	/* module default, or -errno */
+	long def_threshold;	/* in force after bind, or -errno */
 	unsigned int drv_copy;	/* the driver copies frames up to this long */
 };
 
@@ -543,6 +651,7 @@ static void txs_reopen(struct __test_metadata *_metadata, struct txs *t,
 static const char *txs_setup(struct __test_metadata *_metadata, struct txs *t)
 {
 	const char *why;
+	__u64 v;
 
 	txs_init(t);
 	why = tx_skip_reason(&t->env);
@@ -560,9 +669,12 @@ static const char *txs_setup(struct __test_metadata *_metadata, struct txs *t)
 	t->mem_len = TX_PAGES * zc_page_size();
 	t->mem = zc_alloc_pages(TX_PAGES);
 	ASSERT_NE(NULL, t->mem);
-	t->def_threshold = zc_default_copy_threshold();
 	t->drv_copy = zc_driver_copy_len(t->env.iface);
 	txs_ctx_open(_metadata, t, 256, 256);
+	t->def_threshold = zc_get_param(t->c.fd, ZCNET_PARAM_TX_COPY_THRESHOLD,
+					&v);
+	if (!t->def_threshold)
+		t->def_threshold = (long)v;
 	return NULL;
 }
 
@@ -1620,7 +1732,7 @@ TEST_F(thr, copied_at_or_below)
 	n = 10;
 	if (v == THR_DEFAULT) {
 		v = t->def_threshold;
-		ASSERT_LE(0, v) TH_LOG("module parameter tx_copy_threshold: %s",
+		ASSERT_LE(0, v) TH_LOG("ZCNET_IOC_GET_PARAM: %s",
 				       strerror((int)-v));
 	} else {
 		if (v == THR_MAX_LEN)

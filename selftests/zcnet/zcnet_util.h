@@ -685,6 +685,17 @@ static inline long zc_set_param(int fd, __u32 param, __u64 value)
 	return zc_ioctl(fd, ZCNET_IOC_SET_PARAM, &p);
 }
 
+/* ZCNET_IOC_GET_PARAM: 0 with *value the value in force, or -errno */
+static inline long zc_get_param(int fd, __u32 param, __u64 *value)
+{
+	struct zcnet_param p = { .size = sizeof(p), .param = param };
+	long ret = zc_ioctl(fd, ZCNET_IOC_GET_PARAM, &p);
+
+	if (!ret)
+		*value = p.value;
+	return ret;
+}
+
 /* A raw-frame descriptor: one link-layer frame at region/offset. */
 static inline struct zcnet_tx_desc zc_raw(__u16 region, __u64 offset,
 					  __u32 len, __u64 cookie)
@@ -1745,11 +1756,62 @@ static inline int zc_run(const char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-/* The module's default copy threshold (module parameter), or -errno. */
-static inline long zc_default_copy_threshold(void)
+/* A module parameter of zcnet, or -errno. */
+static inline long zc_module_param(const char *name)
 {
-	return zc_read_file_long("/sys/module/" ZC_MODULE_NAME
-				 "/parameters/tx_copy_threshold");
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s",
+		 ZC_MODULE_NAME, name);
+	return zc_read_file_long(path);
+}
+
+/*
+ * 1 if sysfs shows the DMA of device NAME (root netns) going through a
+ * strict IOMMU domain, 0 if not, -errno if it cannot tell. The domain is
+ * that of the device's iommu_group, type "DMA" (a lazy one is "DMA-FQ");
+ * a virtio device maps through its transport, the parent, and only when
+ * it negotiated VIRTIO_F_ACCESS_PLATFORM (bit 33 of its features file).
+ */
+static inline int zc_netif_dma_strict(const char *name)
+{
+	char path[160], link[256], buf[96] = { 0 };
+	const char *dev = "device";
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device/subsystem",
+		 name);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return errno == ENOENT ? 0 : -errno;
+	link[n] = '\0';
+	if (!strcmp(strrchr(link, '/') ? strrchr(link, '/') + 1 : link,
+		    "virtio")) {
+		snprintf(path, sizeof(path),
+			 "/sys/class/net/%s/device/features", name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n < 0)
+			return -errno;
+		if (n <= 33 || buf[33] != '1')
+			return 0;
+		dev = "device/..";
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s/iommu_group/type",
+		 name, dev);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	memset(buf, 0, sizeof(buf));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	return !strcmp(buf, "DMA\n");
 }
 
 #endif /* ZCNET_UTIL_H */

@@ -367,11 +367,18 @@ struct zcnet_sock_detach {
 #define ZCNET_SOCK_DETACH_SIZE_VER0	16
 
 /*
+ * Parameters of a context: ZCNET_IOC_SET_PARAM sets one, ZCNET_IOC_GET_PARAM
+ * reads the value in force into value (ignored on input). Unknown param,
+ * flags or reserved: EINVAL.
+ *
  * ZCNET_PARAM_TX_COPY_THRESHOLD: raw frames of at most this many bytes are
  * copied, which is cheaper than zero copy for short frames, and complete
- * with ZCNET_CQE_COPIED. 0 copies only link-layer headers. At most 65535;
- * the default is the module parameter tx_copy_threshold. Unknown param,
- * flags or reserved: EINVAL.
+ * with ZCNET_CQE_COPIED. 0 copies only link-layer headers. At most 65535.
+ * Until a program sets it, the kernel picks it when the context binds for
+ * TX: the module parameter tx_copy_threshold (256), or, when the device's
+ * DMA goes through a strict IOMMU domain (every unmap waits for an IOTLB
+ * invalidation, which costs more than copying a page), the larger of it
+ * and tx_copy_threshold_strict (4096). Once set, it stays across binds.
  */
 #define ZCNET_PARAM_TX_COPY_THRESHOLD	0
 /*
@@ -379,7 +386,7 @@ struct zcnet_sock_detach {
  * bytes are copied into the socket, which is cheaper than zero copy for
  * small writes, and complete as soon as the socket took them, with
  * ZCNET_CQE_COPIED. 0 copies nothing. At most 1 MiB; the default is the
- * module parameter sock_copy_threshold.
+ * module parameter sock_copy_threshold (8192).
  */
 #define ZCNET_PARAM_SOCK_COPY_THRESHOLD	1
 
@@ -498,5 +505,6 @@ struct zcnet_rx_desc {
 #define ZCNET_IOC_SOCK_ATTACH	_IOWR(ZCNET_IOC_MAGIC, 0x0a, struct zcnet_sock_attach)
 #define ZCNET_IOC_SOCK_DETACH	_IOW(ZCNET_IOC_MAGIC, 0x0b, struct zcnet_sock_detach)
 #define ZCNET_IOC_SET_PARAM	_IOW(ZCNET_IOC_MAGIC, 0x0c, struct zcnet_param)
+#define ZCNET_IOC_GET_PARAM	_IOWR(ZCNET_IOC_MAGIC, 0x0d, struct zcnet_param)
 
 #endif /* _UAPI_LINUX_ZCNET_H */

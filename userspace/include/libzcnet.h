@@ -434,6 +434,13 @@ int zcnet_kick(struct zcnet_ctx *ctx, __u32 budget);
 int zcnet_set_param(struct zcnet_ctx *ctx, __u32 param, __u64 value);
 
 /*
+ * ZCNET_IOC_GET_PARAM: the value of param in force, which the kernel may
+ * have picked for the bound device (ZCNET_PARAM_TX_COPY_THRESHOLD). Returns
+ * 0 with *value set, or -errno (-ENOTTY from a module older than the call).
+ */
+int zcnet_get_param(struct zcnet_ctx *ctx, __u32 param, __u64 *value);
+
+/*
  * ZCNET_IOC_BIND with the flags, ifindex, queue, rx_match, rx_ethertype
  * and rx_port of *bind (its size and reserved fields are ignored). Returns
  * 0 or -errno (-EOPNOTSUPP if the build has no raw-frame support).

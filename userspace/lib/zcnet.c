@@ -554,6 +554,21 @@ int zcnet_set_param(struct zcnet_ctx *ctx, __u32 param, __u64 value)
 	return err < 0 ? err : 0;
 }
 
+int zcnet_get_param(struct zcnet_ctx *ctx, __u32 param, __u64 *value)
+{
+	struct zcnet_param p;
+	int err;
+
+	memset(&p, 0, sizeof(p));
+	p.size = sizeof(p);
+	p.param = param;
+	err = zcnet_ioctl(ctx, ZCNET_IOC_GET_PARAM, &p);
+	if (err < 0)
+		return err;
+	*value = p.value;
+	return 0;
+}
+
 int zcnet_bind(struct zcnet_ctx *ctx, const struct zcnet_bind *bind)
 {
 	struct zcnet_bind b;

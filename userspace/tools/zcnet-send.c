@@ -51,6 +51,7 @@ struct options {
 	uint32_t queue;
 	uint32_t ring;
 	int64_t copy_threshold;		/* -1: the module's default */
+	int64_t threshold_used;		/* in force after bind; -1 unknown */
 	uint64_t slot_size;		/* 0: pick one */
 	unsigned int pattern;
 	bool json;
@@ -107,7 +108,8 @@ static void usage(FILE *out)
 "                           and at least SIZE (default: the next power of\n"
 "                           two up to 4096, so frames stay in one page)\n"
 "      --copy-threshold N   frames of at most N bytes are copied (0..65535;\n"
-"                           default: the module's tx_copy_threshold)\n"
+"                           default: the module's, tx_copy_threshold, or\n"
+"                           tx_copy_threshold_strict behind a strict IOMMU)\n"
 "      --pattern seq|zero   payload: per-frame pattern (default) or zeros\n"
 "                           (zeros skip rewriting the payload)\n"
 "  -j, --json               print one JSON object instead of text\n"
@@ -174,6 +176,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	o->queue = ZCNET_QUEUE_ANY;
 	o->ring = DEFAULT_RING;
 	o->copy_threshold = -1;
+	o->threshold_used = -1;
 	o->pattern = ZCNET_PATTERN_SEQ;
 	o->stall = DEFAULT_STALL;
 
@@ -583,11 +586,13 @@ static void print_report(const struct options *o, const struct iface *ifc,
 			printf("\"queue\": \"any\", ");
 		else
 			printf("\"queue\": %u, ", o->queue);
-		if (o->copy_threshold < 0)
-			printf("\"copy_threshold\": \"default\", ");
+		if (o->threshold_used < 0)
+			printf("\"copy_threshold\": null, ");
 		else
 			printf("\"copy_threshold\": %lld, ",
-			       (long long)o->copy_threshold);
+			       (long long)o->threshold_used);
+		printf("\"copy_threshold_default\": %s, ",
+		       o->copy_threshold < 0 ? "true" : "false");
 		printf("\"frames\": %llu, \"bytes\": %llu, \"submitted\": %llu, "
 		       "\"completions\": %llu, \"seconds\": %.6f, ",
 		       (unsigned long long)r->ok_frames,
@@ -657,10 +662,12 @@ static void print_report(const struct options *o, const struct iface *ifc,
 		printf("any");
 	else
 		printf("%u", o->queue);
-	if (o->copy_threshold < 0)
-		printf(", copy threshold: module default\n");
+	if (o->threshold_used < 0)
+		printf(", copy threshold: not known");
 	else
-		printf(", copy threshold %lld\n", (long long)o->copy_threshold);
+		printf(", copy threshold %lld", (long long)o->threshold_used);
+	printf(o->copy_threshold < 0 ? " (the module's for this device)\n" :
+	       " (--copy-threshold)\n");
 	printf("  frames          %llu sent (%llu submitted, %llu "
 	       "completions)\n", (unsigned long long)r->ok_frames,
 	       (unsigned long long)r->submitted,
@@ -805,6 +812,7 @@ int main(int argc, char **argv)
 	char ns[256];
 	int err, rc = EXIT_FAILED;
 	uint32_t i;
+	__u64 v;
 	bool ok;
 
 	util_prog = PROG;
@@ -886,6 +894,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (!zcnet_get_param(s.ctx, ZCNET_PARAM_TX_COPY_THRESHOLD, &v))
+		o.threshold_used = (int64_t)v;
 
 	s.slot_size = pick_slot_size(&o);
 	err = zcnet_mem_alloc(&mem, s.slot_size * o.ring,
