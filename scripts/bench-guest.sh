@@ -34,7 +34,7 @@ RAW_SIZES="${ZCNET_BENCH_RAW_SIZES:-64 1500 9000}"
 TCP_SIZES="${ZCNET_BENCH_TCP_SIZES:-4096 65536 1048576}"
 PROFILE="${ZCNET_BENCH_PROFILE:-}"
 RAW_SIZES="${RAW_SIZES//,/ }" TCP_SIZES="${TCP_SIZES//,/ }" PROFILE="${PROFILE//,/ }" # from the kernel command line
-RAW_METHODS="afp-sendto afp-txring af-xdp zcnet-raw"
+RAW_METHODS="afp-sendto afp-txring af-xdp zcnet-raw zcnet-raw-zc"
 ALL_RAW_METHODS="$RAW_METHODS"
 TCP_METHODS="tcp-send tcp-zerocopy uring-sendzc zcnet-sock"
 SCALE_METHODS="afp-sendto zcnet-raw"
@@ -227,7 +227,15 @@ PEER_MAC="$(ip -n "$PEER_NS" -o link show dev "$PEER_IFACE" |
 say "guest $(uname -r), $(nproc) vCPUs, $IFACE -> $PEER_IFACE ($PEER_MAC) in netns $PEER_NS"
 say "$IFACE: $(ethtool -k "$IFACE" | grep -E '^(scatter-gather|tx-checksumming|tcp-segmentation-offload):' | tr '\n' ' ')"
 say "$IFACE: at most $(ethtool -l "$IFACE" 2>/dev/null | grep -m1 -A4 'maximums' | awk '/Combined/ { print $2 }') combined channels"
-echo "BENCH-ENV kernel=$(uname -r) vcpus=$(nproc) iommu=$(grep -q intel_iommu=on /proc/cmdline && echo strict || echo off) seconds=$SECS reps=$REPS window=$WINDOW"
+MODPARAMS="${ZCNET_BENCH_MODPARAMS:-}"
+for p in ${MODPARAMS//,/ }; do
+	if echo "${p#*=}" >"/sys/module/zcnet/parameters/${p%%=*}" 2>/dev/null; then
+		say "zcnet module parameter $p"
+	else
+		say "cannot set zcnet module parameter $p"
+	fi
+done
+echo "BENCH-ENV kernel=$(uname -r) vcpus=$(nproc) iommu=$(grep -q intel_iommu=on /proc/cmdline && echo strict || echo off) seconds=$SECS reps=$REPS window=$WINDOW modparams=${ZCNET_BENCH_MODPARAMS:-none}"
 
 nraw=$(count_words "$RAW_METHODS") ntcp=$(count_words "$TCP_METHODS") nscale=0
 ((SCALING)) && nscale=$(count_words "$SCALE_METHODS")

@@ -28,6 +28,10 @@ for bad in "zcnet-raw" "zcnet-raw:" ":1500" "zcnet-raw:1500;reboot" "ZCNET:1500"
 	expect_refusal "ZCNET_BENCH_PROFILE='$bad'" "ZCNET_BENCH_PROFILE: words METHOD:SIZE" \
 		env ZCNET_BENCH_PROFILE="$bad" "$ZCNET_SCRIPTS/bench.sh"
 done
+for bad in "tx_copy_threshold_strict" "a=b" "x=1;reboot" "X=1" "a=1,b=2"; do
+	expect_refusal "ZCNET_BENCH_MODPARAMS='$bad'" "ZCNET_BENCH_MODPARAMS: words NAME=NUMBER" \
+		env ZCNET_BENCH_MODPARAMS="$bad" "$ZCNET_SCRIPTS/bench.sh"
+done
 for bad in "indirect_desc=off" ",indirect_desc" ",a=b c" ",x=\$(id)"; do
 	expect_refusal "ZCNET_VIRTIO_OPTS='$bad'" "ZCNET_VIRTIO_OPTS: ,property=value pairs" \
 		env ZCNET_VIRTIO_OPTS="$bad" "$ZCNET_SCRIPTS/vm.sh" \

@@ -24,7 +24,9 @@
 # to profile after the matrix, as METHOD:SIZE words: one more run of each
 # under `perf record -a -g` in the guest, written to profile.txt and, as
 # folded call chains, to perf-METHOD-SIZE.folded; these runs are not in
-# the table).
+# the table), ZCNET_BENCH_MODPARAMS (zcnet module parameters set in the
+# guest before the runs, NAME=NUMBER words, for experiments such as
+# tx_copy_threshold_strict=65535).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -41,6 +43,8 @@ for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES; do
 done
 profile="${ZCNET_BENCH_PROFILE:-}"
 [[ $profile =~ ^([a-z0-9-]+:[0-9]+\ ?)*$ ]] || die "ZCNET_BENCH_PROFILE: words METHOD:SIZE"
+[[ ${ZCNET_BENCH_MODPARAMS:-} =~ ^([a-z_]+=[0-9]+\ ?)*$ ]] ||
+	die "ZCNET_BENCH_MODPARAMS: words NAME=NUMBER"
 
 need_root
 cd "$ZCNET_ROOT"
@@ -74,7 +78,8 @@ initrd_append "$stage/extra" "$stage/initrd.cpio.gz"
 append="zcnet.demo=1 zcnet.demo_prog=/demo/guest-bench.sh"
 append+=" zcnet.env.ZCNET_BENCH_SECONDS=$secs zcnet.env.ZCNET_BENCH_REPS=$reps"
 append+=" zcnet.env.ZCNET_BENCH_SCALING=$scaling"
-for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_PROFILE; do
+for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_PROFILE \
+	ZCNET_BENCH_MODPARAMS; do
 	[[ -z ${!v:-} ]] || append+=" zcnet.env.$v=${!v// /,}"
 done
 # Each run takes its seconds plus about four of setup and draining; a

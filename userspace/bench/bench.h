@@ -87,6 +87,7 @@ int bench_afp_sendto(const struct bench_opts *o, struct bench_run *r);
 int bench_afp_txring(const struct bench_opts *o, struct bench_run *r);
 int bench_xsk(const struct bench_opts *o, struct bench_run *r);
 int bench_zcnet_raw(const struct bench_opts *o, struct bench_run *r);
+int bench_zcnet_raw_zc(const struct bench_opts *o, struct bench_run *r);
 int bench_tcp_send(const struct bench_opts *o, struct bench_run *r);
 int bench_tcp_zerocopy(const struct bench_opts *o, struct bench_run *r);
 int bench_uring_zc(const struct bench_opts *o, struct bench_run *r);

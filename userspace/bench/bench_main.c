@@ -30,6 +30,7 @@ static const struct {
 	{ "afp-txring", bench_afp_txring, true },
 	{ "af-xdp", bench_xsk, true },
 	{ "zcnet-raw", bench_zcnet_raw, true },
+	{ "zcnet-raw-zc", bench_zcnet_raw_zc, true },
 	{ "tcp-send", bench_tcp_send, false },
 	{ "tcp-zerocopy", bench_tcp_zerocopy, false },
 	{ "uring-sendzc", bench_uring_zc, false },

@@ -31,7 +31,7 @@ struct zraw {
 };
 
 static int zraw_open(const struct bench_opts *o, struct raw_tx *t,
-		     struct zraw *z, struct bench_run *r)
+		     struct zraw *z, struct bench_run *r, bool zero_copy)
 {
 	struct zcnet_bind bind;
 	uint32_t i;
@@ -63,6 +63,13 @@ static int zraw_open(const struct bench_opts *o, struct raw_tx *t,
 	if (err) {
 		errmsg("zcnet_bind(%s): %s", t->ifc.name, strerror(-err));
 		return -1;
+	}
+	if (zero_copy) {
+		err = zcnet_set_param(z->ctx, ZCNET_PARAM_TX_COPY_THRESHOLD, 0);
+		if (err) {
+			errmsg("copy threshold 0: %s", strerror(-err));
+			return -1;
+		}
 	}
 	z->slot = 64;
 	while (z->slot < o->size && z->slot < 4096)
@@ -134,7 +141,8 @@ static uint32_t zraw_reap(const struct bench_opts *o, struct zraw *z,
 	return n;
 }
 
-int bench_zcnet_raw(const struct bench_opts *o, struct bench_run *r)
+static int zraw_run(const struct bench_opts *o, struct bench_run *r,
+		    bool zero_copy)
 {
 	struct zraw z = { 0 };
 	struct raw_tx t;
@@ -145,7 +153,7 @@ int bench_zcnet_raw(const struct bench_opts *o, struct bench_run *r)
 
 	if (raw_open(o, &t))
 		return -1;
-	if (zraw_open(o, &t, &z, r))
+	if (zraw_open(o, &t, &z, r, zero_copy))
 		goto out;
 	bench_begin(o, r);
 	for (;;) {
@@ -177,4 +185,16 @@ out:
 	zraw_close(&z);
 	raw_close(&t);
 	return r->unavailable[0] ? 0 : rc;
+}
+
+/* At the copy threshold the module picks for the device. */
+int bench_zcnet_raw(const struct bench_opts *o, struct bench_run *r)
+{
+	return zraw_run(o, r, false);
+}
+
+/* Every frame in zero copy (threshold 0), whatever the device. */
+int bench_zcnet_raw_zc(const struct bench_opts *o, struct bench_run *r)
+{
+	return zraw_run(o, r, true);
 }
