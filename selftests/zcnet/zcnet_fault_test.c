@@ -317,6 +317,9 @@ static void fi_round(unsigned char *mem, int ifindex, bool inject_setup)
 	fi_inject(false);
 	if (!fi_result(FI_BIND, ret, bind_ok))
 		goto out;
+	ret = zc_keep_zero_copy(c.fd);
+	if (ret)
+		fi_fail("copy threshold: %s", strerror((int)-ret));
 
 	for (i = 0; i < FI_FRAMES; i++) {
 		struct zcnet_tx_desc d = zc_raw((__u16)id, (__u64)i * 2048,

@@ -82,6 +82,8 @@ static long ctx_bound(FIXTURE_DATA(race) *self, struct zc_ctx *c, __u32 *id)
 	if (!ret)
 		ret = zc_bind(c->fd, ZCNET_BIND_TX, (__u32)self->nif.ifindex,
 			      ZCNET_QUEUE_ANY);
+	if (!ret)
+		ret = zc_keep_zero_copy(c->fd);
 	return ret;
 }
 
@@ -385,6 +387,7 @@ static void fork_write_send(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, zc_reg(self->c.fd, mem, len, &id));
 	ASSERT_EQ(0, zc_bind(self->c.fd, ZCNET_BIND_TX, (__u32)self->nif.ifindex,
 			     ZCNET_QUEUE_ANY));
+	ASSERT_EQ(0, zc_keep_zero_copy(self->c.fd));
 	pid = zc_fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {

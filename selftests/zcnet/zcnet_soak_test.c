@@ -134,6 +134,8 @@ static long sk_side_open(struct sk_side *s, const char *iface)
 		return ret;
 	b.ifindex = (__u32)s->nif.ifindex;
 	ret = zc_ioctl(s->c.fd, ZCNET_IOC_BIND, &b);
+	if (!ret)
+		ret = zc_keep_zero_copy(s->c.fd);
 	if (ret)
 		return ret;
 	for (i = 0; i < SK_RXBUF; i++)

@@ -617,7 +617,9 @@ struct txs {
 	size_t mem_len;
 	__u32 id;
 	__u32 max_len;		/* MTU + Ethernet header */
-	long def_threshold;	/* in force after bind, or -errno */
+	long def_threshold;	/* what the kernel picked at bind, or -errno */
+	long thr;		/* in force: the module's tx_copy_threshold */
+	bool kernel_pick;	/* txs_ctx_open() keeps the kernel's pick */
 	unsigned int drv_copy;	/* the driver copies frames up to this long */
 };
 
@@ -637,6 +639,8 @@ static void txs_ctx_open(struct __test_metadata *_metadata, struct txs *t,
 	ASSERT_EQ(0, zc_set_eventfd(t->c.fd, ZCNET_EVENTFD_CQ, t->efd));
 	ASSERT_EQ(0, zc_bind(t->c.fd, ZCNET_BIND_TX, t->nif.ifindex,
 			     ZCNET_QUEUE_ANY));
+	if (!t->kernel_pick)
+		ASSERT_EQ(0, zc_keep_zero_copy(t->c.fd));
 }
 
 static void txs_reopen(struct __test_metadata *_metadata, struct txs *t,
@@ -670,11 +674,17 @@ static const char *txs_setup(struct __test_metadata *_metadata, struct txs *t)
 	t->mem = zc_alloc_pages(TX_PAGES);
 	ASSERT_NE(NULL, t->mem);
 	t->drv_copy = zc_driver_copy_len(t->env.iface);
+	t->kernel_pick = true;
 	txs_ctx_open(_metadata, t, 256, 256);
 	t->def_threshold = zc_get_param(t->c.fd, ZCNET_PARAM_TX_COPY_THRESHOLD,
 					&v);
 	if (!t->def_threshold)
 		t->def_threshold = (long)v;
+	ASSERT_EQ(0, zc_keep_zero_copy(t->c.fd));
+	t->kernel_pick = false;
+	t->thr = zc_get_param(t->c.fd, ZCNET_PARAM_TX_COPY_THRESHOLD, &v);
+	if (!t->thr)
+		t->thr = (long)v;
 	return NULL;
 }
 
@@ -792,7 +802,7 @@ TEST_F(tx, frames_min_to_max_arrive)
 	frames_init(t, f, ARRAY_SIZE(lens), 0);
 	for (i = 0; i < ARRAY_SIZE(lens); i++) {
 		f[i].len = lens[i];
-		f[i].copied = copied_for(t, t->def_threshold, lens[i]);
+		f[i].copied = copied_for(t, t->thr, lens[i]);
 		bytes += lens[i];
 		copied += f[i].copied == 1;
 	}
@@ -804,7 +814,7 @@ TEST_F(tx, frames_min_to_max_arrive)
 	EXPECT_EQ(ARRAY_SIZE(lens), st.tx_frames);
 	EXPECT_EQ(bytes, st.tx_bytes);
 	EXPECT_EQ(ARRAY_SIZE(lens), st.tx_zerocopy + st.tx_copied);
-	if (t->def_threshold >= 0) {
+	if (t->thr >= 0) {
 		EXPECT_EQ(copied, st.tx_copied);
 	}
 	EXPECT_EQ(0U, st.tx_rejected);
@@ -918,7 +928,7 @@ TEST_F(tx, many_frames_in_one_batch)
 	frames_init(t, f, n, 0);
 	for (i = 0; i < n; i++) {
 		f[i].len = ZC_ETH_ZLEN + (i * 37) % (t->max_len - ZC_ETH_ZLEN + 1);
-		f[i].copied = copied_for(t, t->def_threshold, f[i].len);
+		f[i].copied = copied_for(t, t->thr, f[i].len);
 		bytes += f[i].len;
 	}
 	batch_init(t, &b, f, n);
@@ -1686,14 +1696,14 @@ FIXTURE(thr) {
 	struct txs t;
 };
 
-#define THR_DEFAULT	-1L	/* the module's, not set */
+#define THR_DEFAULT	-1L	/* the kernel's pick, not set */
 #define THR_MAX_LEN	-2L	/* MTU + header */
 
 FIXTURE_VARIANT(thr) {
 	long value;
 };
 
-FIXTURE_VARIANT_ADD(thr, module_default) { .value = THR_DEFAULT };
+FIXTURE_VARIANT_ADD(thr, kernel_default) { .value = THR_DEFAULT };
 FIXTURE_VARIANT_ADD(thr, t0) { .value = 0 };
 FIXTURE_VARIANT_ADD(thr, t59) { .value = 59 };
 FIXTURE_VARIANT_ADD(thr, t60) { .value = 60 };
@@ -1731,6 +1741,9 @@ TEST_F(thr, copied_at_or_below)
 
 	n = 10;
 	if (v == THR_DEFAULT) {
+		/* a fresh context at the threshold the kernel picked */
+		t->kernel_pick = true;
+		txs_reopen(_metadata, t, 256, 256);
 		v = t->def_threshold;
 		ASSERT_LE(0, v) TH_LOG("ZCNET_IOC_GET_PARAM: %s",
 				       strerror((int)-v));

@@ -61,6 +61,7 @@ static void ctx_open(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, zc_reg(c->fd, self->mem, self->mem_len, id));
 	ASSERT_EQ(0, zc_bind(c->fd, ZCNET_BIND_TX, self->nif.ifindex,
 			     ZCNET_QUEUE_ANY));
+	ASSERT_EQ(0, zc_keep_zero_copy(c->fd));
 }
 
 FIXTURE_SETUP(dev)

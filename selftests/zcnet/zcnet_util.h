@@ -1767,6 +1767,24 @@ static inline long zc_module_param(const char *name)
 }
 
 /*
+ * Sets fd's raw copy threshold to the module's tx_copy_threshold, what the
+ * kernel picks for a device without a strict IOMMU. Tests of frames the
+ * driver holds (in flight, unbind, removal, unload) call it after binding
+ * so that in the guests whose NIC sits behind a strict IOMMU, where the
+ * kernel would copy every frame of up to tx_copy_threshold_strict bytes,
+ * their long frames still go out as zero-copy page fragments. 0 or -errno.
+ */
+static inline long zc_keep_zero_copy(int fd)
+{
+	long v = zc_module_param("tx_copy_threshold");
+
+	if (v < 0)
+		return v;
+	return zc_set_param(fd, ZCNET_PARAM_TX_COPY_THRESHOLD,
+			    (__u64)(v < 65535 ? v : 65535));
+}
+
+/*
  * 1 if sysfs shows the DMA of device NAME (root netns) going through a
  * strict IOMMU domain, 0 if not, -errno if it cannot tell. The domain is
  * that of the device's iommu_group, type "DMA" (a lazy one is "DMA-FQ");

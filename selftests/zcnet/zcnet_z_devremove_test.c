@@ -199,6 +199,7 @@ FIXTURE_SETUP(pci)
 	ASSERT_EQ(0, zc_reg(self->c.fd, self->mem, self->mem_len, &self->id));
 	ASSERT_EQ(0, zc_bind(self->c.fd, ZCNET_BIND_TX, self->nif.ifindex,
 			     ZCNET_QUEUE_ANY));
+	ASSERT_EQ(0, zc_keep_zero_copy(self->c.fd));
 }
 
 /* In the parent: the NIC comes back even if the test process died. */
@@ -313,6 +314,7 @@ TEST_F_TIMEOUT(pci, hot_remove_mid_stream, 110)
 	}
 	ASSERT_EQ(0, zc_bind(c.fd, ZCNET_BIND_TX, (__u32)back.ifindex,
 			     ZCNET_QUEUE_ANY));
+	ASSERT_EQ(0, zc_keep_zero_copy(c.fd));
 	memset(f, 0, sizeof(f));
 	for (i = 0; i < 16; i++) {
 		f[i].offset = i * ZC_SLOT;

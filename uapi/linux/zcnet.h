@@ -374,11 +374,12 @@ struct zcnet_sock_detach {
  * ZCNET_PARAM_TX_COPY_THRESHOLD: raw frames of at most this many bytes are
  * copied, which is cheaper than zero copy for short frames, and complete
  * with ZCNET_CQE_COPIED. 0 copies only link-layer headers. At most 65535.
- * Until a program sets it, the kernel picks it when the context binds for
- * TX: the module parameter tx_copy_threshold (256), or, when the device's
- * DMA goes through a strict IOMMU domain (every unmap waits for an IOTLB
- * invalidation, which costs more than copying a page), the larger of it
- * and tx_copy_threshold_strict (4096). Once set, it stays across binds.
+ * Until a program sets it, it is the module parameter tx_copy_threshold
+ * (256), and the kernel picks it again at every TX bind: the same, or,
+ * when the device's DMA goes through a strict IOMMU domain (every unmap
+ * waits for an IOTLB invalidation, which costs more than copying a page),
+ * the larger of it and tx_copy_threshold_strict (4096). It stays after
+ * unbind. Once the program sets it, it stays across binds.
  */
 #define ZCNET_PARAM_TX_COPY_THRESHOLD	0
 /*

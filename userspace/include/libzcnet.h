@@ -55,7 +55,7 @@ extern "C" {
 #endif
 
 #define LIBZCNET_VERSION_MAJOR	1
-#define LIBZCNET_VERSION_MINOR	0
+#define LIBZCNET_VERSION_MINOR	1	/* 1: zcnet_get_param() */
 
 /* The device node zcnet_open() opens. */
 #define LIBZCNET_DEVICE_PATH	"/dev/" ZCNET_DEVICE_NAME

@@ -559,6 +559,8 @@ int zcnet_get_param(struct zcnet_ctx *ctx, __u32 param, __u64 *value)
 	struct zcnet_param p;
 	int err;
 
+	if (!value)
+		return -EINVAL;
 	memset(&p, 0, sizeof(p));
 	p.size = sizeof(p);
 	p.param = param;

@@ -108,8 +108,9 @@ static void usage(FILE *out)
 "                           and at least SIZE (default: the next power of\n"
 "                           two up to 4096, so frames stay in one page)\n"
 "      --copy-threshold N   frames of at most N bytes are copied (0..65535;\n"
-"                           default: the module's, tx_copy_threshold, or\n"
-"                           tx_copy_threshold_strict behind a strict IOMMU)\n"
+"                           default: the module's tx_copy_threshold, or the\n"
+"                           larger of it and tx_copy_threshold_strict on a\n"
+"                           device behind a strict IOMMU)\n"
 "      --pattern seq|zero   payload: per-frame pattern (default) or zeros\n"
 "                           (zeros skip rewriting the payload)\n"
 "  -j, --json               print one JSON object instead of text\n"
@@ -896,6 +897,8 @@ int main(int argc, char **argv)
 	}
 	if (!zcnet_get_param(s.ctx, ZCNET_PARAM_TX_COPY_THRESHOLD, &v))
 		o.threshold_used = (int64_t)v;
+	else
+		o.threshold_used = o.copy_threshold;
 
 	s.slot_size = pick_slot_size(&o);
 	err = zcnet_mem_alloc(&mem, s.slot_size * o.ring,
