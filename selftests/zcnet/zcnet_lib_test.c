@@ -395,4 +395,28 @@ TEST_F(zcnet_lib, sock_attach_to)
 	EXPECT_EQ(-ENOENT, zcnet_sock_detach(self->ctx, slot));
 }
 
+/* zcnet_get_param() reads back what zcnet_set_param() set. */
+TEST_F(zcnet_lib, get_param)
+{
+	__u64 v = 12345;
+
+	if (!zcnet_has_feature(self->ctx, ZCNET_FEAT_TX_RAW))
+		SKIP(return, "this build has no raw transmit parameters");
+	ASSERT_EQ(0, zcnet_set_param(self->ctx, ZCNET_PARAM_TX_COPY_THRESHOLD,
+				     1234));
+	ASSERT_EQ(0, zcnet_get_param(self->ctx, ZCNET_PARAM_TX_COPY_THRESHOLD,
+				     &v));
+	EXPECT_EQ(1234ULL, v);
+	ASSERT_EQ(0, zcnet_set_param(self->ctx,
+				     ZCNET_PARAM_SOCK_COPY_THRESHOLD, 777));
+	ASSERT_EQ(0, zcnet_get_param(self->ctx,
+				     ZCNET_PARAM_SOCK_COPY_THRESHOLD, &v));
+	EXPECT_EQ(777ULL, v);
+	v = 5;
+	EXPECT_EQ(-EINVAL, zcnet_get_param(self->ctx, 99, &v));
+	EXPECT_EQ(5ULL, v);
+	EXPECT_EQ(-EINVAL, zcnet_get_param(self->ctx,
+					   ZCNET_PARAM_TX_COPY_THRESHOLD, NULL));
+}
+
 TEST_HARNESS_MAIN
