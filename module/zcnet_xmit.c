@@ -16,7 +16,7 @@ static u32 zcnet_xmit_linear(struct zcnet_ctx *ctx, struct net_device *dev,
 {
 	u64 frag_off = d->offset + head;
 
-	if (d->len <= min(READ_ONCE(ctx->tx_copy_threshold), 65535U) ||
+	if (d->len <= READ_ONCE(ctx->tx_copy_threshold) ||
 	    head >= d->len || !(dev->features & NETIF_F_SG) ||
 	    DIV_ROUND_UP(offset_in_page(frag_off) + d->len - head, PAGE_SIZE) >
 	    MAX_SKB_FRAGS)

@@ -177,17 +177,30 @@ static inline int zc_write_file(const char *path, const char *val)
 	return ret;
 }
 
-static inline long zc_read_file_long(const char *path)
+/* The start of a small file, NUL-terminated: its length, or -errno. */
+static inline ssize_t zc_read_file(const char *path, char *buf, size_t size)
 {
-	char buf[64] = { 0 };
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
 	close(fd);
-	if (n <= 0)
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+static inline long zc_read_file_long(const char *path)
+{
+	char buf[64];
+	ssize_t n = zc_read_file(path, buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	if (!n)
 		return -EIO;
 	return strtol(buf, NULL, 10);
 }
@@ -1793,10 +1806,9 @@ static inline long zc_keep_zero_copy(int fd)
  */
 static inline int zc_netif_dma_strict(const char *name)
 {
-	char path[160], link[256], buf[96] = { 0 };
+	char path[160], link[256], buf[96];
 	const char *dev = "device";
 	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s/device/subsystem",
 		 name);
@@ -1808,27 +1820,18 @@ static inline int zc_netif_dma_strict(const char *name)
 		    "virtio")) {
 		snprintf(path, sizeof(path),
 			 "/sys/class/net/%s/device/features", name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
+		n = zc_read_file(path, buf, sizeof(buf));
 		if (n < 0)
-			return -errno;
+			return (int)n;
 		if (n <= 33 || buf[33] != '1')
 			return 0;
 		dev = "device/..";
 	}
 	snprintf(path, sizeof(path), "/sys/class/net/%s/%s/iommu_group/type",
 		 name, dev);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	memset(buf, 0, sizeof(buf));
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	n = zc_read_file(path, buf, sizeof(buf));
 	if (n < 0)
-		return -errno;
+		return n == -ENOENT ? 0 : (int)n;
 	return !strcmp(buf, "DMA\n");
 }
 
