@@ -10,6 +10,9 @@
 #include <linux/eventfd.h>
 #include <linux/mm.h>
 #include <linux/skbuff.h>
+#ifdef ZCNET_NET_GSO_H
+#include <net/gso.h>		/* 6.4 moved the GSO helpers here */
+#endif
 
 /* 6.8 dropped the count argument. */
 static inline void zcnet_eventfd_signal(struct eventfd_ctx *ev)

@@ -7,6 +7,7 @@
 #include "zcnet_bind.h"
 #include "zcnet_ctx.h"
 #include "zcnet_dev.h"
+#include "zcnet_fault.h"
 #include "zcnet_txbuf.h"
 
 struct workqueue_struct *zcnet_wq;
@@ -44,6 +45,7 @@ static int __init zcnet_init(void)
 	err = zcnet_dev_register();
 	if (err)
 		goto err_bind;
+	zcnet_fault_init();
 	return 0;
 
 err_bind:
@@ -59,6 +61,7 @@ static void __exit zcnet_exit(void)
 {
 	zcnet_dev_unregister();
 	zcnet_ctx_drain();
+	zcnet_fault_exit();
 	zcnet_bind_exit();
 	synchronize_net();
 	rcu_barrier();

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <linux/highmem.h>
+#include <linux/if_vlan.h>
 #include <linux/ipv6.h>
 #include <net/checksum.h>
 #include <linux/netdevice.h>
@@ -10,6 +11,7 @@
 
 #include "zcnet_ctx.h"
 #include "zcnet_event.h"
+#include "zcnet_fault.h"
 #include "zcnet_region.h"
 #include "zcnet_rx.h"
 
@@ -153,7 +155,22 @@ static void zcnet_rx_csum(const struct zcnet_region *r, u64 offset,
 	zcnet_rx_write(r, offset + at, &sum, sizeof(sum));
 }
 
-/* Copies the frame, link-layer header included, into the next buffer. */
+/*
+ * The longest frame the device can have received off the wire: its MTU and
+ * link-layer header, and a VLAN tag when one is still in the frame.
+ */
+static u32 zcnet_rx_max_len(const struct sk_buff *skb)
+{
+	const struct net_device *dev = skb->dev;
+	u32 max = READ_ONCE(dev->mtu) + dev->hard_header_len;
+
+	return eth_type_vlan(skb->protocol) ? max + VLAN_HLEN : max;
+}
+
+/*
+ * Copies one wire frame, link-layer header included, into the next buffer.
+ * Caller holds rx_lock, so the frames of one packet take buffers in order.
+ */
 static void zcnet_rx_deliver(struct zcnet_ctx *ctx, struct sk_buff *skb)
 {
 	struct zcnet_ring *rx = ctx->rings[ZCNET_RING_RX];
@@ -164,7 +181,11 @@ static void zcnet_rx_deliver(struct zcnet_ctx *ctx, struct sk_buff *skb)
 	struct zcnet_region *r;
 	u32 room, len;
 
-	spin_lock(&ctx->rx_lock);
+	lockdep_assert_held(&ctx->rx_lock);
+	if (frame_len > zcnet_rx_max_len(skb)) {
+		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_drop_size);
+		return;
+	}
 	if (zcnet_ring_prod_free(rx, &room)) {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_ring_errors);
 		room = 0;
@@ -172,7 +193,6 @@ static void zcnet_rx_deliver(struct zcnet_ctx *ctx, struct sk_buff *skb)
 	r = room ? zcnet_rx_next_buf(ctx, &f) : NULL;
 	len = r ? min(frame_len, f.len) : 0;
 	if (!r || zcnet_rx_copy(r, f.offset, skb, mac_off, len)) {
-		spin_unlock(&ctx->rx_lock);
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_drop_nobuf);
 		return;
 	}
@@ -189,27 +209,71 @@ static void zcnet_rx_deliver(struct zcnet_ctx *ctx, struct sk_buff *skb)
 	d->reserved = 0;
 	WRITE_ONCE(rx->cached_prod, rx->cached_prod + 1);
 	zcnet_ring_prod_submit(rx);
-	spin_unlock(&ctx->rx_lock);
 
 	zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_frames);
 	zcnet_stat_add(&ctx->stats, ZCNET_STAT_rx_bytes, frame_len);
 	if (len < frame_len)
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_truncated);
-	tasklet_schedule(&ctx->rx_tasklet);
+}
+
+/*
+ * GRO, and a host that hands virtio-net a GSO packet, make one skb of many
+ * wire frames. It is split back into them, as openvswitch splits on its
+ * receive path: data back at the link-layer header, a writable copy of the
+ * headers, and segments whose checksums are left partial for the copy to
+ * finish. A packet that cannot be split is dropped whole, never delivered
+ * in part. Returns the frames as a list, or NULL.
+ */
+static struct sk_buff *zcnet_rx_split(struct zcnet_ctx *ctx,
+				      struct sk_buff *skb)
+{
+	struct sk_buff *segs = ERR_PTR(-EINVAL);
+
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb)
+		goto drop;
+	if (skb->ip_summed != CHECKSUM_NONE && skb_mac_header_was_set(skb) &&
+	    !zcnet_fault_rx_split() && !skb_cow_head(skb, 0)) {
+		__skb_push(skb, skb->data - skb_mac_header(skb));
+		segs = __skb_gso_segment(skb, NETIF_F_SG | NETIF_F_HW_CSUM,
+					 false);
+	}
+	if (!segs)		/* a single segment: already one frame */
+		return skb;
+	if (IS_ERR(segs)) {
+		kfree_skb(skb);
+		goto drop;
+	}
+	consume_skb(skb);
+	return segs;
+drop:
+	zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_drop_split);
+	return NULL;
 }
 
 /* Softirq, RCU read side. Takes the frames the context asked for. */
 static rx_handler_result_t zcnet_rx_handler(struct sk_buff **pskb)
 {
-	struct sk_buff *skb = *pskb;
+	struct sk_buff *skb = *pskb, *next;
 	struct zcnet_ctx *ctx = rcu_dereference(skb->dev->rx_handler_data);
 
 	if (!zcnet_rx_match(ctx, skb)) {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_filter_miss);
 		return RX_HANDLER_PASS;
 	}
-	zcnet_rx_deliver(ctx, skb);
-	consume_skb(skb);
+	if (skb_is_gso(skb))
+		skb = zcnet_rx_split(ctx, skb);
+	else
+		skb_mark_not_on_list(skb);
+	spin_lock(&ctx->rx_lock);
+	for (; skb; skb = next) {
+		next = skb->next;
+		skb_mark_not_on_list(skb);
+		zcnet_rx_deliver(ctx, skb);
+		consume_skb(skb);
+	}
+	spin_unlock(&ctx->rx_lock);
+	tasklet_schedule(&ctx->rx_tasklet);
 	return RX_HANDLER_CONSUMED;
 }
 

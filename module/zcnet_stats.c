@@ -39,6 +39,7 @@ static const struct zcnet_stat_field zcnet_stat_fields[] = {
 	[ZCNET_STAT_sock_copied_bytes] = ZCNET_FIELD(sock_copied_bytes),
 	[ZCNET_STAT_sock_resumes] = ZCNET_FIELD(sock_resumes),
 	[ZCNET_STAT_sock_errors] = ZCNET_FIELD(sock_errors),
+	[ZCNET_STAT_rx_drop_split] = ZCNET_FIELD(rx_drop_split),
 	ZCNET_FIELD(regions),
 	ZCNET_FIELD(pinned_pages),
 	ZCNET_FIELD(inflight),

@@ -35,6 +35,7 @@ enum zcnet_stat {
 	ZCNET_STAT_sock_copied_bytes,
 	ZCNET_STAT_sock_resumes,
 	ZCNET_STAT_sock_errors,
+	ZCNET_STAT_rx_drop_split,
 	ZCNET_STAT_NR
 };
 

@@ -581,7 +581,7 @@ static const struct zc_stat_field zc_stat_fields[] = {
 	ZC_STAT(sock_copied_bytes), ZC_STAT(sock_resumes),
 	ZC_STAT(sock_errors), ZC_STAT(regions), ZC_STAT(pinned_pages),
 	ZC_STAT(inflight), ZC_STAT(module_pinned_pages),
-	ZC_STAT(module_contexts),
+	ZC_STAT(module_contexts), ZC_STAT(rx_drop_split),
 };
 #undef ZC_STAT
 #define ZC_NR_STAT_FIELDS (sizeof(zc_stat_fields) / sizeof(zc_stat_fields[0]))

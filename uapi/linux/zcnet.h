@@ -291,15 +291,27 @@ struct zcnet_kick {
  * Unknown rx_match, or a field the match does not use being non-zero:
  * EINVAL.
  *
+ * Each RX entry is one frame as it was on the wire. GRO, and a virtio
+ * host's GSO packets, give the kernel one packet that stands for several
+ * frames (TCP segments, UDP datagrams); it is split back into them, each
+ * delivered as its own entry, in order, with its own length and checksum.
+ * A packet that cannot be split (memory is short, or the packet is
+ * malformed: no link-layer header, no checksum state) is dropped whole and
+ * counted in rx_drop_split: never delivered in part. So frame_len is at
+ * most the device's MTU plus its link-layer header (plus 4 for a VLAN tag
+ * still in the frame); a longer frame is dropped and counted in
+ * rx_drop_size.
+ *
  * Each matching frame, link-layer header included, is copied once into the
  * next buffer from the FILL ring and described on the RX ring with
  * ZCNET_RX_COPIED. A checksum the sender left to offload is finished in the
- * copy. A VLAN tag the NIC stripped is not put back into the frame. A frame longer than its buffer is truncated to the
- * buffer and flagged ZCNET_RX_TRUNCATED. A fill descriptor with flags set,
- * len 0, or outside its region is consumed and skipped (rx_fill_rejected).
- * With no fill buffer, or no room on the RX ring, the frame is dropped and
- * counted (rx_drop_nobuf); receive never waits for user space. The RX
- * eventfd is signalled at most once per softirq batch.
+ * copy. A VLAN tag the NIC stripped is not put back into the frame. A frame
+ * longer than its buffer is truncated to the buffer and flagged
+ * ZCNET_RX_TRUNCATED. A fill descriptor with flags set, len 0, or outside
+ * its region is consumed and skipped (rx_fill_rejected). With no fill
+ * buffer, or no room on the RX ring, the frame is dropped and counted
+ * (rx_drop_nobuf); receive never waits for user space. The RX eventfd is
+ * signalled at most once per softirq batch.
  */
 #define ZCNET_RX_MATCH_ALL	0	/* every frame */
 #define ZCNET_RX_MATCH_ETHERTYPE 1	/* rx_ethertype */
@@ -402,7 +414,8 @@ struct zcnet_param {
 
 /*
  * Counters of one context. The module_* fields are module-wide. The same
- * values appear in /proc/PID/fdinfo/FD of a zcnet fd.
+ * values appear in /proc/PID/fdinfo/FD of a zcnet fd. Fields are only ever
+ * appended: a program built with an older struct gets its prefix.
  */
 struct zcnet_stats {
 	__u32 size;
@@ -423,7 +436,7 @@ struct zcnet_stats {
 	__u64 rx_frames;
 	__u64 rx_bytes;
 	__u64 rx_drop_nobuf;
-	__u64 rx_drop_size;
+	__u64 rx_drop_size;		/* longer than MTU + header (+ tag) */
 	__u64 rx_truncated;
 	__u64 rx_filter_miss;
 	__u64 rx_fill_rejected;
@@ -437,8 +450,10 @@ struct zcnet_stats {
 	__u64 inflight;			/* descriptors awaiting completion */
 	__u64 module_pinned_pages;	/* pinned by all contexts */
 	__u64 module_contexts;		/* contexts alive, including closing */
+	__u64 rx_drop_split;		/* GRO/GSO packets dropped whole */
 };
 #define ZCNET_STATS_SIZE_VER0	248
+#define ZCNET_STATS_SIZE_VER1	256	/* rx_drop_split */
 
 /* Ring entries. Reserved fields must be 0. */
 #define ZCNET_TX_NOP		(1U << 0)	/* validate, send nothing */

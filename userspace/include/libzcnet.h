@@ -55,7 +55,20 @@ extern "C" {
 #endif
 
 #define LIBZCNET_VERSION_MAJOR	1
-#define LIBZCNET_VERSION_MINOR	1	/* 1: zcnet_get_param() */
+/*
+ * The minor version counts the symbol version nodes of libzcnet.so.1
+ * (lib/libzcnet.map), which programs record the calls they use under:
+ *   LIBZCNET_1.0  the first release
+ *   LIBZCNET_1.1  zcnet_get_param()
+ *   LIBZCNET_1.2  new versions of zcnet_get_stats(), zcnet_fdinfo_read(),
+ *                 zcnet_fdinfo_read_path(), zcnet_stats_count() and
+ *                 zcnet_stats_value() for the 256-byte struct zcnet_stats
+ *                 (ZCNET_STATS_SIZE_VER1, rx_drop_split). Programs linked
+ *                 against an older library keep the LIBZCNET_1.0 ones,
+ *                 which touch only the 248 bytes (ZCNET_STATS_SIZE_VER0)
+ *                 and 30 counters of the struct they were built with.
+ */
+#define LIBZCNET_VERSION_MINOR	2
 
 /* The device node zcnet_open() opens. */
 #define LIBZCNET_DEVICE_PATH	"/dev/" ZCNET_DEVICE_NAME
@@ -472,7 +485,19 @@ int zcnet_sock_detach(struct zcnet_ctx *ctx, __u32 slot);
 
 /* ------------------------------------------------------------------------
  * Statistics
+ *
+ * These calls work on the struct zcnet_stats of the <linux/zcnet.h> the
+ * program is compiled with. The struct only grows at its end; each time it
+ * does, the calls below that fill it or index its counters get a new
+ * symbol version (see LIBZCNET_VERSION_MINOR), so that a program keeps the
+ * struct size and counter count it was linked with. A program linked now
+ * gets the LIBZCNET_1.2 versions, which fill ZCNET_STATS_SIZE_VER1 bytes:
+ * the <linux/zcnet.h> it is compiled with must be the one installed with
+ * this header, which the typedef below checks (an array of -1 elements
+ * does not compile).
  */
+typedef char libzcnet_needs_the_linux_zcnet_h_of_its_release[
+	sizeof(struct zcnet_stats) == ZCNET_STATS_SIZE_VER1 ? 1 : -1];
 
 /*
  * ZCNET_IOC_GET_STATS into *stats (zeroed first). Counters the kernel does

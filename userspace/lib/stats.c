@@ -53,6 +53,7 @@ static const struct zcnet_stat_field zcnet_fields[] = {
 	ZCNET_FIELD(inflight),
 	ZCNET_FIELD(module_pinned_pages),
 	ZCNET_FIELD(module_contexts),
+	ZCNET_FIELD(rx_drop_split),
 };
 
 #define ZCNET_NR_FIELDS (sizeof(zcnet_fields) / sizeof(zcnet_fields[0]))
@@ -62,24 +63,70 @@ _Static_assert(ZCNET_NR_FIELDS * sizeof(__u64) ==
 	       sizeof(struct zcnet_stats) - offsetof(struct zcnet_stats, tx_kicks),
 	       "zcnet_fields does not list every counter of struct zcnet_stats");
 
-unsigned int zcnet_stats_count(void)
+/*
+ * The counters of the 248-byte struct (ZCNET_STATS_SIZE_VER0) that programs
+ * linked against LIBZCNET_1.0 and 1.1 have: the LIBZCNET_1.0 versions of
+ * the calls below read and write only those.
+ */
+#define ZCNET_NR_FIELDS_VER0						\
+	((ZCNET_STATS_SIZE_VER0 - offsetof(struct zcnet_stats, tx_kicks)) / \
+	 sizeof(__u64))
+
+_Static_assert(offsetof(struct zcnet_stats, rx_drop_split) ==
+	       ZCNET_STATS_SIZE_VER0, "rx_drop_split is the first new counter");
+
+/*
+ * zcnet_stats_count, zcnet_stats_value, zcnet_fdinfo_read and
+ * zcnet_fdinfo_read_path have two versions (ZCNET_SYMVER, libzcnet.map):
+ * LIBZCNET_1.0 for the first ZCNET_NR_FIELDS_VER0 counters in a 248-byte
+ * struct, LIBZCNET_1.2 (the default) for the struct of <linux/zcnet.h>.
+ *
+ * zcnet_stats_name() and zcnet_stats_index() keep their one LIBZCNET_1.0
+ * version: they take no struct zcnet_stats, so they cannot reach past an
+ * old program's one. Such a program gets its counter count from
+ * zcnet_stats_count@LIBZCNET_1.0 and has no reason to ask for a higher
+ * index; should it get one anyway (zcnet_stats_index("rx_drop_split")),
+ * zcnet_stats_value@LIBZCNET_1.0 returns 0 for it.
+ */
+
+static __u64 zcnet_stats_value_n(const struct zcnet_stats *stats,
+				 unsigned int i, unsigned int nr)
+{
+	__u64 v;
+
+	if (!stats || i >= nr)
+		return 0;
+	memcpy(&v, (const char *)stats + zcnet_fields[i].offset, sizeof(v));
+	return v;
+}
+
+unsigned int zcnet_stats_count_v1_0(void)
+{
+	return ZCNET_NR_FIELDS_VER0;
+}
+ZCNET_SYMVER(zcnet_stats_count_v1_0, "zcnet_stats_count@LIBZCNET_1.0");
+
+unsigned int zcnet_stats_count_v1_2(void)
 {
 	return ZCNET_NR_FIELDS;
 }
+ZCNET_SYMVER(zcnet_stats_count_v1_2, "zcnet_stats_count@@LIBZCNET_1.2");
+
+__u64 zcnet_stats_value_v1_0(const struct zcnet_stats *stats, unsigned int i)
+{
+	return zcnet_stats_value_n(stats, i, ZCNET_NR_FIELDS_VER0);
+}
+ZCNET_SYMVER(zcnet_stats_value_v1_0, "zcnet_stats_value@LIBZCNET_1.0");
+
+__u64 zcnet_stats_value_v1_2(const struct zcnet_stats *stats, unsigned int i)
+{
+	return zcnet_stats_value_n(stats, i, ZCNET_NR_FIELDS);
+}
+ZCNET_SYMVER(zcnet_stats_value_v1_2, "zcnet_stats_value@@LIBZCNET_1.2");
 
 const char *zcnet_stats_name(unsigned int i)
 {
 	return i < ZCNET_NR_FIELDS ? zcnet_fields[i].name : NULL;
-}
-
-__u64 zcnet_stats_value(const struct zcnet_stats *stats, unsigned int i)
-{
-	__u64 v;
-
-	if (!stats || i >= ZCNET_NR_FIELDS)
-		return 0;
-	memcpy(&v, (const char *)stats + zcnet_fields[i].offset, sizeof(v));
-	return v;
 }
 
 static int zcnet_stats_index_n(const char *name, size_t len)
@@ -101,10 +148,12 @@ int zcnet_stats_index(const char *name)
 }
 
 /*
- * Parse one "name:<blanks>value" line into *stats. Returns 1 if it set a
- * counter, 0 if the line is not a counter line.
+ * Parse one "name:<blanks>value" line into *stats, which holds the first
+ * nr counters. Returns 1 if it set a counter, 0 if the line is not a line
+ * of one of them.
  */
-static int zcnet_parse_line(const char *line, struct zcnet_stats *stats)
+static int zcnet_parse_line(const char *line, struct zcnet_stats *stats,
+			    unsigned int nr)
 {
 	const char *colon, *name, *end, *p;
 	unsigned long long value;
@@ -121,7 +170,7 @@ static int zcnet_parse_line(const char *line, struct zcnet_stats *stats)
 	while (end > name && isblank((unsigned char)end[-1]))
 		end--;
 	i = zcnet_stats_index_n(name, (size_t)(end - name));
-	if (i < 0)
+	if (i < 0 || (unsigned int)i >= nr)
 		return 0;
 
 	p = colon + 1;
@@ -143,7 +192,13 @@ static int zcnet_parse_line(const char *line, struct zcnet_stats *stats)
 	return 1;
 }
 
-int zcnet_fdinfo_read_path(const char *path, struct zcnet_stats *stats)
+/*
+ * Read an fdinfo file into the first size bytes of *stats, which hold the
+ * first nr counters.
+ */
+static int zcnet_fdinfo_read_path_n(const char *path,
+				    struct zcnet_stats *stats, __u32 size,
+				    unsigned int nr)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -153,15 +208,15 @@ int zcnet_fdinfo_read_path(const char *path, struct zcnet_stats *stats)
 
 	if (!path || !stats)
 		return -EINVAL;
-	memset(stats, 0, sizeof(*stats));
-	stats->size = sizeof(*stats);
+	memset(stats, 0, size);
+	stats->size = size;
 
 	f = fopen(path, "re");
 	if (!f)
 		return zcnet_neg_errno();
 	errno = 0;
 	while (getline(&line, &cap, f) >= 0)
-		found += (unsigned int)zcnet_parse_line(line, stats);
+		found += (unsigned int)zcnet_parse_line(line, stats, nr);
 	if (ferror(f))
 		err = errno ? -errno : -EIO;
 	free(line);
@@ -171,12 +226,43 @@ int zcnet_fdinfo_read_path(const char *path, struct zcnet_stats *stats)
 	return found ? 0 : -ENODATA;
 }
 
-int zcnet_fdinfo_read(pid_t pid, int fd, struct zcnet_stats *stats)
+static int zcnet_fdinfo_read_n(pid_t pid, int fd, struct zcnet_stats *stats,
+			       __u32 size, unsigned int nr)
 {
 	char path[64];
 
 	if (pid <= 0 || fd < 0)
 		return -EINVAL;
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
-	return zcnet_fdinfo_read_path(path, stats);
+	return zcnet_fdinfo_read_path_n(path, stats, size, nr);
 }
+
+int zcnet_fdinfo_read_path_v1_0(const char *path, struct zcnet_stats *stats)
+{
+	return zcnet_fdinfo_read_path_n(path, stats, ZCNET_STATS_SIZE_VER0,
+					ZCNET_NR_FIELDS_VER0);
+}
+ZCNET_SYMVER(zcnet_fdinfo_read_path_v1_0,
+	     "zcnet_fdinfo_read_path@LIBZCNET_1.0");
+
+int zcnet_fdinfo_read_path_v1_2(const char *path, struct zcnet_stats *stats)
+{
+	return zcnet_fdinfo_read_path_n(path, stats, sizeof(*stats),
+					ZCNET_NR_FIELDS);
+}
+ZCNET_SYMVER(zcnet_fdinfo_read_path_v1_2,
+	     "zcnet_fdinfo_read_path@@LIBZCNET_1.2");
+
+int zcnet_fdinfo_read_v1_0(pid_t pid, int fd, struct zcnet_stats *stats)
+{
+	return zcnet_fdinfo_read_n(pid, fd, stats, ZCNET_STATS_SIZE_VER0,
+				   ZCNET_NR_FIELDS_VER0);
+}
+ZCNET_SYMVER(zcnet_fdinfo_read_v1_0, "zcnet_fdinfo_read@LIBZCNET_1.0");
+
+int zcnet_fdinfo_read_v1_2(pid_t pid, int fd, struct zcnet_stats *stats)
+{
+	return zcnet_fdinfo_read_n(pid, fd, stats, sizeof(*stats),
+				   ZCNET_NR_FIELDS);
+}
+ZCNET_SYMVER(zcnet_fdinfo_read_v1_2, "zcnet_fdinfo_read@@LIBZCNET_1.2");

@@ -638,14 +638,49 @@ int zcnet_sock_detach(struct zcnet_ctx *ctx, __u32 slot)
 	return err < 0 ? err : 0;
 }
 
-int zcnet_get_stats(struct zcnet_ctx *ctx, struct zcnet_stats *stats)
+/*
+ * ZCNET_IOC_GET_STATS with the first size bytes of *stats: zeroed, size
+ * field set to size. The kernel fills at most size bytes.
+ */
+static int zcnet_get_stats_size(struct zcnet_ctx *ctx,
+				struct zcnet_stats *stats, __u32 size,
+				unsigned long req)
 {
 	int err;
 
 	if (!stats)
 		return -EINVAL;
-	memset(stats, 0, sizeof(*stats));
-	stats->size = sizeof(*stats);
-	err = zcnet_ioctl(ctx, ZCNET_IOC_GET_STATS, stats);
+	memset(stats, 0, size);
+	stats->size = size;
+	err = zcnet_ioctl(ctx, req, stats);
 	return err < 0 ? err : 0;
 }
+
+/*
+ * LIBZCNET_1.0: programs linked before rx_drop_split have a 248-byte
+ * struct zcnet_stats (ZCNET_STATS_SIZE_VER0). Touch no byte past it, and
+ * send the request number the 1.0 and 1.1 libraries sent, with 248 in its
+ * size bits. The kernel goes by the size field, not by those bits, but
+ * this way the old call stays exactly what it was.
+ */
+#define ZCNET_IOC_GET_STATS_VER0					\
+	_IOC(_IOC_READ | _IOC_WRITE, ZCNET_IOC_MAGIC,			\
+	     _IOC_NR(ZCNET_IOC_GET_STATS), ZCNET_STATS_SIZE_VER0)
+
+_Static_assert(_IOC_DIR(ZCNET_IOC_GET_STATS) == (_IOC_READ | _IOC_WRITE),
+	       "GET_STATS direction");
+
+int zcnet_get_stats_v1_0(struct zcnet_ctx *ctx, struct zcnet_stats *stats)
+{
+	return zcnet_get_stats_size(ctx, stats, ZCNET_STATS_SIZE_VER0,
+				    ZCNET_IOC_GET_STATS_VER0);
+}
+ZCNET_SYMVER(zcnet_get_stats_v1_0, "zcnet_get_stats@LIBZCNET_1.0");
+
+/* LIBZCNET_1.2, the default: the whole struct of <linux/zcnet.h>. */
+int zcnet_get_stats_v1_2(struct zcnet_ctx *ctx, struct zcnet_stats *stats)
+{
+	return zcnet_get_stats_size(ctx, stats, sizeof(*stats),
+				    ZCNET_IOC_GET_STATS);
+}
+ZCNET_SYMVER(zcnet_get_stats_v1_2, "zcnet_get_stats@@LIBZCNET_1.2");

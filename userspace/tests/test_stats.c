@@ -37,10 +37,12 @@ static void test_names(void)
 	struct zcnet_stats st;
 	unsigned int i;
 
-	CHECK_EQ(zcnet_stats_count(), 30);
+	CHECK_EQ(zcnet_stats_count(), 31);
 	CHECK(strcmp(zcnet_stats_name(0), "tx_kicks") == 0);
 	CHECK(strcmp(zcnet_stats_name(29), "module_contexts") == 0);
-	CHECK(zcnet_stats_name(30) == NULL);
+	CHECK(strcmp(zcnet_stats_name(30), "rx_drop_split") == 0);
+	CHECK(zcnet_stats_name(31) == NULL);
+	CHECK_EQ(zcnet_stats_index("rx_drop_split"), 30);
 	CHECK_EQ(zcnet_stats_index("tx_nops"), 2);
 	CHECK_EQ(zcnet_stats_index("flags"), -ENOENT);
 	CHECK_EQ(zcnet_stats_index("size"), -ENOENT);
@@ -61,7 +63,8 @@ static void test_names(void)
 	}
 	CHECK_EQ(st.tx_nops, 1002);
 	CHECK_EQ(st.module_contexts, 1029);
-	CHECK_EQ(zcnet_stats_value(&st, 30), 0);
+	CHECK_EQ(st.rx_drop_split, 1030);
+	CHECK_EQ(zcnet_stats_value(&st, 31), 0);
 	CHECK_EQ(zcnet_stats_value(NULL, 0), 0);
 }
 
@@ -92,6 +95,7 @@ static void test_fdinfo(void)
 	for (i = 0; i < zcnet_stats_count(); i++)
 		CHECK_EQ(zcnet_stats_value(&st, i), 7 * i + 1);
 	CHECK_EQ(st.tx_nops, 15);
+	CHECK_EQ(st.rx_drop_split, 7 * 30 + 1);
 
 	/* Only some counters; odd spacing; malformed values are ignored. */
 	p = write_file("partial",

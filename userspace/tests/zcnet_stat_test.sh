@@ -59,6 +59,7 @@ printf 'pos:\t0\nflags:\t02\nmnt_id:\t1\nino:\t5\n' >"$P/4343/fdinfo/0"
 	printf 'pos:\t0\nflags:\t02100002\nmnt_id:\t15\nino:\t77\n'
 	printf 'tx_kicks:\t1\ntx_descs:\t64\ntx_nops:\t64\ncq_posted:\t64\n'
 	printf 'cq_signals:\t1\nregions:\t1\nmodule_contexts:\t2\n'
+	printf 'rx_drop_split:\t3\n'
 } >"$P/4242/fdinfo/3"
 printf 'tx_nops:\t5\n' >"$P/4242/fdinfo/7"
 
@@ -68,12 +69,17 @@ has "$T/out" 'pid 4242 fd 7 (fake "prog")'
 grep -q '^  tx_nops  *64$' "$T/out" || fail "no tx_nops 64 line"
 grep -q '^  module_contexts  *2$' "$T/out" || fail "no module_contexts line"
 grep -q '^  rx_frames  *0$' "$T/out" || fail "no rx_frames 0 line"
+grep -q '^  rx_drop_split  *3$' "$T/out" || fail "no rx_drop_split 3 line"
+# The newest counter comes last: line 31 of the first context's 31.
+grep '^  ' "$T/out" | sed -n 31p | grep -q '^  rx_drop_split ' ||
+	fail "rx_drop_split is not the last counter"
 [ "$(grep -c '^pid ' "$T/out")" -eq 2 ] || fail "expected 2 contexts"
-[ "$(grep -c '^  ' "$T/out")" -eq 60 ] || fail "expected 60 counter lines"
+[ "$(grep -c '^  ' "$T/out")" -eq 62 ] || fail "expected 62 counter lines"
 grep -q 'pid 4343' "$T/out" && fail "pid 4343 has no zcnet fd"
 
 expect 0 "$STAT" --proc-root "$P" -j
 has "$T/out" '"tx_nops": 64'
+has "$T/out" '"module_contexts": 2, "rx_drop_split": 3}'
 has "$T/out" '"comm": "fake \"prog\""'
 [ "$(wc -l <"$T/out")" -eq 2 ] || fail "expected 2 JSON lines"
 if command -v python3 >/dev/null 2>&1; then
@@ -83,7 +89,10 @@ objs = [json.loads(l) for l in open(sys.argv[1])]
 assert [o["fd"] for o in objs] == [3, 7], objs
 assert objs[0]["pid"] == 4242 and objs[0]["stats"]["tx_nops"] == 64
 assert objs[1]["stats"]["tx_nops"] == 5
-assert len(objs[0]["stats"]) == 30
+assert len(objs[0]["stats"]) == 31
+assert list(objs[0]["stats"])[-1] == "rx_drop_split"
+assert objs[0]["stats"]["rx_drop_split"] == 3
+assert objs[1]["stats"]["rx_drop_split"] == 0
 ' "$T/out" || fail "JSON output does not parse as expected"
 fi
 

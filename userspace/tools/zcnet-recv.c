@@ -588,13 +588,15 @@ static void print_report(const struct options *o, const struct iface *ifc,
 		if (st->stats_valid)
 			printf("\"rx_frames\": %llu, \"rx_bytes\": %llu, "
 			       "\"rx_drop_nobuf\": %llu, \"rx_drop_size\": %llu, "
+			       "\"rx_drop_split\": %llu, "
 			       "\"rx_truncated\": %llu, \"rx_filter_miss\": %llu, "
 			       "\"rx_fill_rejected\": %llu, \"rx_signals\": %llu, "
 			       "\"ring_errors\": %llu, ",
 			       ST(rx_frames), ST(rx_bytes), ST(rx_drop_nobuf),
-			       ST(rx_drop_size), ST(rx_truncated),
-			       ST(rx_filter_miss), ST(rx_fill_rejected),
-			       ST(rx_signals), ST(ring_errors));
+			       ST(rx_drop_size), ST(rx_drop_split),
+			       ST(rx_truncated), ST(rx_filter_miss),
+			       ST(rx_fill_rejected), ST(rx_signals),
+			       ST(ring_errors));
 		printf("\"stopped_by\": \"%s\", \"ok\": %s}\n", why,
 		       ok ? "true" : "false");
 		return;
@@ -632,8 +634,9 @@ static void print_report(const struct options *o, const struct iface *ifc,
 		       "rx_signals %llu\n", ST(rx_frames), ST(rx_bytes),
 		       ST(rx_signals));
 		printf("                  rx_drop_nobuf %llu, rx_drop_size %llu, "
-		       "rx_truncated %llu\n", ST(rx_drop_nobuf),
-		       ST(rx_drop_size), ST(rx_truncated));
+		       "rx_drop_split %llu, rx_truncated %llu\n",
+		       ST(rx_drop_nobuf), ST(rx_drop_size), ST(rx_drop_split),
+		       ST(rx_truncated));
 		printf("                  rx_filter_miss %llu, rx_fill_rejected "
 		       "%llu, ring_errors %llu\n", ST(rx_filter_miss),
 		       ST(rx_fill_rejected), ST(ring_errors));
