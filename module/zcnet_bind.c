@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <linux/capability.h>
+#include <linux/fs.h>
 #include <linux/hash.h>
 #include <linux/netdevice.h>
 #include <linux/nsproxy.h>
@@ -56,7 +58,29 @@ static int zcnet_tx_bind(struct zcnet_ctx *ctx, struct net_device *dev,
 	return err;
 }
 
-int zcnet_bind(struct zcnet_ctx *ctx, const struct zcnet_bind *b)
+/*
+ * Receive takes frames away from the stack, as a bridge or bond port does,
+ * so it needs CAP_NET_ADMIN; raw transmit needs CAP_NET_RAW, as a packet
+ * socket. Both the caller and the file's opener must hold them in the user
+ * namespace that owns the device's network namespace, as sk_ns_capable()
+ * asks of a socket: a privileged process that is handed the fd cannot be
+ * made to bind for one that is not.
+ */
+static bool zcnet_bind_capable(struct file *file, struct net *net, u32 flags)
+{
+	if ((flags & ZCNET_BIND_RX) &&
+	    (!file_ns_capable(file, net->user_ns, CAP_NET_ADMIN) ||
+	     !ns_capable(net->user_ns, CAP_NET_ADMIN)))
+		return false;
+	if ((flags & ZCNET_BIND_TX) &&
+	    (!file_ns_capable(file, net->user_ns, CAP_NET_RAW) ||
+	     !ns_capable(net->user_ns, CAP_NET_RAW)))
+		return false;
+	return true;
+}
+
+int zcnet_bind(struct zcnet_ctx *ctx, struct file *file,
+	       const struct zcnet_bind *b)
 {
 	struct net *net = current->nsproxy->net_ns;
 	struct net_device *dev;
@@ -68,7 +92,7 @@ int zcnet_bind(struct zcnet_ctx *ctx, const struct zcnet_bind *b)
 	if (!(b->flags & ZCNET_BIND_RX) &&
 	    (b->rx_match || b->rx_ethertype || b->rx_port))
 		return -EINVAL;
-	if (!ns_capable(net->user_ns, CAP_NET_RAW))
+	if (!zcnet_bind_capable(file, net, b->flags))
 		return -EPERM;
 
 	rtnl_lock();

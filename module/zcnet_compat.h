@@ -36,6 +36,17 @@ static inline long zcnet_pin_user_pages(unsigned long start,
 #endif
 }
 
+/* 6.3 made vm_flags read-only outside the helpers. */
+static inline void zcnet_vm_flags_set(struct vm_area_struct *vma,
+				      vm_flags_t flags)
+{
+#ifdef ZCNET_VM_FLAGS_SET
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
 /*
  * 6.10 moved the zero-copy completion callback into struct ubuf_info_ops.
  * ZCNET_UBUF_OPS(name, fn) defines what zcnet_ubuf_set_ops() installs.

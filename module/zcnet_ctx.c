@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <linux/cred.h>
 #include <linux/eventfd.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 
@@ -26,6 +29,8 @@ static void zcnet_ctx_free_work(struct work_struct *work)
 		zcnet_ring_free(ctx->rings[i]);
 	mutex_destroy(&ctx->tx_lock);
 	mutex_destroy(&ctx->lock);
+	put_cred(ctx->cred);
+	mem_cgroup_put(ctx->memcg);
 	kfree(ctx);
 	if (atomic_dec_and_test(&zcnet_live_contexts))
 		wake_up_var(&zcnet_live_contexts);
@@ -38,7 +43,7 @@ static void zcnet_ctx_kref_release(struct kref *ref)
 	queue_work(zcnet_wq, &ctx->free_work);
 }
 
-struct zcnet_ctx *zcnet_ctx_alloc(void)
+struct zcnet_ctx *zcnet_ctx_alloc(const struct cred *cred)
 {
 	struct zcnet_ctx *ctx;
 
@@ -46,6 +51,8 @@ struct zcnet_ctx *zcnet_ctx_alloc(void)
 	if (!ctx)
 		return NULL;
 	kref_init(&ctx->ref);
+	ctx->cred = get_cred(cred);
+	ctx->memcg = get_mem_cgroup_from_mm(current->mm);
 	mutex_init(&ctx->lock);
 	mutex_init(&ctx->tx_lock);
 	spin_lock_init(&ctx->cq_lock);
@@ -63,6 +70,25 @@ struct zcnet_ctx *zcnet_ctx_alloc(void)
 				       ZCNET_SOCK_COPY_THRESHOLD_MAX);
 	atomic_inc(&zcnet_live_contexts);
 	return ctx;
+}
+
+/*
+ * Work the kernel does for a context by itself (retries after a busy device
+ * queue, sends resumed when a socket has room) runs on a kworker. It takes
+ * on the identity of the process that opened the context, as io_uring's
+ * workers take the submitter's: security modules and audit see its
+ * credentials, and what it allocates is charged to its memory cgroup.
+ */
+void zcnet_ctx_as_owner(struct zcnet_ctx *ctx, struct zcnet_ctx_saved *saved)
+{
+	saved->cred = override_creds(ctx->cred);
+	saved->memcg = set_active_memcg(ctx->memcg);
+}
+
+void zcnet_ctx_as_self(const struct zcnet_ctx_saved *saved)
+{
+	set_active_memcg(saved->memcg);
+	revert_creds(saved->cred);
 }
 
 /* Safe from any context: the last reference frees on zcnet_wq. */

@@ -16,7 +16,9 @@
 #include "zcnet_ring.h"
 #include "zcnet_stats.h"
 
+struct cred;
 struct eventfd_ctx;
+struct mem_cgroup;
 struct zcnet_region;
 struct zcnet_sock;
 struct zcnet_txbuf;
@@ -31,6 +33,8 @@ struct zcnet_txbuf;
  */
 struct zcnet_ctx {
 	struct kref ref;
+	const struct cred *cred;	/* the opener's, for work the kernel */
+	struct mem_cgroup *memcg;	/* does by itself (zcnet_ctx_as_owner) */
 	struct mutex lock;		/* setup, regions, eventfds */
 	struct mutex tx_lock;		/* TX ring consumer */
 	spinlock_t cq_lock;		/* CQ producer, reservations */
@@ -84,7 +88,15 @@ extern unsigned int zcnet_tx_copy_threshold_strict;
 extern unsigned int zcnet_sock_copy_threshold;
 extern struct workqueue_struct *zcnet_wq;
 
-struct zcnet_ctx *zcnet_ctx_alloc(void);
+/* What zcnet_ctx_as_owner() replaced, for zcnet_ctx_as_self(). */
+struct zcnet_ctx_saved {
+	const struct cred *cred;
+	struct mem_cgroup *memcg;
+};
+
+struct zcnet_ctx *zcnet_ctx_alloc(const struct cred *cred);
+void zcnet_ctx_as_owner(struct zcnet_ctx *ctx, struct zcnet_ctx_saved *saved);
+void zcnet_ctx_as_self(const struct zcnet_ctx_saved *saved);
 void zcnet_ctx_put(struct zcnet_ctx *ctx);
 void zcnet_ctx_release(struct zcnet_ctx *ctx);
 int zcnet_ctx_setup(struct zcnet_ctx *ctx, const struct zcnet_setup *s);

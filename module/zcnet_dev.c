@@ -4,7 +4,6 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/poll.h>
-#include <linux/vmalloc.h>
 
 #include "zcnet_ctx.h"
 #include "zcnet_dev.h"
@@ -12,7 +11,7 @@
 
 static int zcnet_open(struct inode *inode, struct file *file)
 {
-	struct zcnet_ctx *ctx = zcnet_ctx_alloc();
+	struct zcnet_ctx *ctx = zcnet_ctx_alloc(file->f_cred);
 
 	if (!ctx)
 		return -ENOMEM;
@@ -42,9 +41,7 @@ static int zcnet_mmap(struct file *file, struct vm_area_struct *vma)
 	}
 	if (i == ZCNET_RING_NR)
 		return -EINVAL;
-	if (vma->vm_end - vma->vm_start > ring->len)
-		return -EINVAL;
-	return remap_vmalloc_range(vma, ring->hdr, 0);
+	return zcnet_ring_mmap(ring, vma);
 }
 
 static __poll_t zcnet_poll(struct file *file, poll_table *wait)

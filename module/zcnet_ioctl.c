@@ -21,7 +21,8 @@
 #define ZCNET_COPY_IN_HDR(k, uarg, usize, VER0) \
 	zcnet_abi_copy_in_hdr(&(k), VER0, uarg, usize)
 
-static long zcnet_ioc_info(struct zcnet_ctx *ctx, void __user *uarg)
+static long zcnet_ioc_info(struct file *file, struct zcnet_ctx *ctx,
+				void __user *uarg)
 {
 	struct zcnet_info info = {};
 	u32 usize;
@@ -48,7 +49,8 @@ static long zcnet_ioc_info(struct zcnet_ctx *ctx, void __user *uarg)
 	return zcnet_abi_copy_out(uarg, usize, &info, sizeof(info));
 }
 
-static long zcnet_ioc_setup(struct zcnet_ctx *ctx, void __user *uarg)
+static long zcnet_ioc_setup(struct file *file, struct zcnet_ctx *ctx,
+				void __user *uarg)
 {
 	struct zcnet_setup s;
 	u32 usize;
@@ -58,7 +60,8 @@ static long zcnet_ioc_setup(struct zcnet_ctx *ctx, void __user *uarg)
 	return err ? err : zcnet_ctx_setup(ctx, &s);
 }
 
-static long zcnet_ioc_offsets(struct zcnet_ctx *ctx, void __user *uarg)
+static long zcnet_ioc_offsets(struct file *file, struct zcnet_ctx *ctx,
+				void __user *uarg)
 {
 	struct zcnet_offsets off = {};
 	struct zcnet_ring_offset *ro[ZCNET_RING_NR] = {
@@ -83,7 +86,8 @@ static long zcnet_ioc_offsets(struct zcnet_ctx *ctx, void __user *uarg)
 	return zcnet_abi_copy_out(uarg, usize, &off, sizeof(off));
 }
 
-static long zcnet_ioc_reg(struct zcnet_ctx *ctx, void __user *uarg)
+static long zcnet_ioc_reg(struct file *file, struct zcnet_ctx *ctx,
+				void __user *uarg)
 {
 	struct zcnet_region_reg reg;
 	u32 usize;
@@ -96,7 +100,8 @@ static long zcnet_ioc_reg(struct zcnet_ctx *ctx, void __user *uarg)
 				     offsetof(struct zcnet_region_reg, id));
 }
 
-static long zcnet_ioc_unreg(struct zcnet_ctx *ctx, void __user *uarg)
+static long zcnet_ioc_unreg(struct file *file, struct zcnet_ctx *ctx,
+				void __user *uarg)
 {
 	struct zcnet_region_unreg u;
 	u32 usize;
@@ -110,7 +115,8 @@ static long zcnet_ioc_unreg(struct zcnet_ctx *ctx, void __user *uarg)
 	return zcnet_region_unregister(ctx, u.id);
 }
 
-static long zcnet_ioc_eventfd(struct zcnet_ctx *ctx, void __user *uarg)
+static long zcnet_ioc_eventfd(struct file *file, struct zcnet_ctx *ctx,
+				void __user *uarg)
 {
 	struct zcnet_eventfd ev;
 	u32 usize;
@@ -120,7 +126,8 @@ static long zcnet_ioc_eventfd(struct zcnet_ctx *ctx, void __user *uarg)
 	return err ? err : zcnet_event_set(ctx, &ev);
 }
 
-static long zcnet_ioc_stats(struct zcnet_ctx *ctx, void __user *uarg)
+static long zcnet_ioc_stats(struct file *file, struct zcnet_ctx *ctx,
+				void __user *uarg)
 {
 	struct zcnet_stats st = {};
 	u32 usize;
@@ -135,7 +142,8 @@ static long zcnet_ioc_stats(struct zcnet_ctx *ctx, void __user *uarg)
 	return zcnet_abi_copy_out(uarg, usize, &st, sizeof(st));
 }
 
-static long zcnet_ioc_kick(struct zcnet_ctx *ctx, void __user *uarg)
+static long zcnet_ioc_kick(struct file *file, struct zcnet_ctx *ctx,
+				void __user *uarg)
 {
 	struct zcnet_kick k;
 	u32 usize;
@@ -149,17 +157,19 @@ static long zcnet_ioc_kick(struct zcnet_ctx *ctx, void __user *uarg)
 	return zcnet_tx_kick(ctx, k.budget);
 }
 
-static long zcnet_ioc_bind(struct zcnet_ctx *ctx, void __user *uarg)
+static long zcnet_ioc_bind(struct file *file, struct zcnet_ctx *ctx,
+				void __user *uarg)
 {
 	struct zcnet_bind b;
 	u32 usize;
 	int err;
 
 	err = ZCNET_COPY_IN(b, uarg, &usize, ZCNET_BIND_SIZE_VER0);
-	return err ? err : zcnet_bind(ctx, &b);
+	return err ? err : zcnet_bind(ctx, file, &b);
 }
 
-static long zcnet_ioc_unbind(struct zcnet_ctx *ctx, void __user *uarg)
+static long zcnet_ioc_unbind(struct file *file, struct zcnet_ctx *ctx,
+				void __user *uarg)
 {
 	struct zcnet_unbind u;
 	u32 usize;
@@ -180,7 +190,8 @@ static int zcnet_param_in(struct zcnet_param *p, void __user *uarg)
 	return p->flags || p->reserved ? -EINVAL : 0;
 }
 
-static long zcnet_ioc_param(struct zcnet_ctx *ctx, void __user *uarg)
+static long zcnet_ioc_param(struct file *file, struct zcnet_ctx *ctx,
+				void __user *uarg)
 {
 	struct zcnet_param p;
 	int err;
@@ -206,7 +217,8 @@ static long zcnet_ioc_param(struct zcnet_ctx *ctx, void __user *uarg)
 	return -EINVAL;
 }
 
-static long zcnet_ioc_get_param(struct zcnet_ctx *ctx, void __user *uarg)
+static long zcnet_ioc_get_param(struct file *file, struct zcnet_ctx *ctx,
+				void __user *uarg)
 {
 	struct zcnet_param p;
 	int err;
@@ -230,7 +242,8 @@ static long zcnet_ioc_get_param(struct zcnet_ctx *ctx, void __user *uarg)
 	return 0;
 }
 
-static long zcnet_ioc_sock_attach(struct zcnet_ctx *ctx, void __user *uarg)
+static long zcnet_ioc_sock_attach(struct file *file, struct zcnet_ctx *ctx,
+				void __user *uarg)
 {
 	struct zcnet_sock_attach a;
 	u32 usize;
@@ -243,7 +256,8 @@ static long zcnet_ioc_sock_attach(struct zcnet_ctx *ctx, void __user *uarg)
 				 offsetof(struct zcnet_sock_attach, slot));
 }
 
-static long zcnet_ioc_sock_detach(struct zcnet_ctx *ctx, void __user *uarg)
+static long zcnet_ioc_sock_detach(struct file *file, struct zcnet_ctx *ctx,
+				void __user *uarg)
 {
 	struct zcnet_sock_detach dt;
 	u32 usize;
@@ -259,7 +273,8 @@ static long zcnet_ioc_sock_detach(struct zcnet_ctx *ctx, void __user *uarg)
 
 static const struct zcnet_ioctl_desc {
 	unsigned int cmd;
-	long (*fn)(struct zcnet_ctx *ctx, void __user *uarg);
+	long (*fn)(struct file *file, struct zcnet_ctx *ctx,
+		   void __user *uarg);
 } zcnet_ioctls[] = {
 	[_IOC_NR(ZCNET_IOC_GET_INFO)] = { ZCNET_IOC_GET_INFO, zcnet_ioc_info },
 	[_IOC_NR(ZCNET_IOC_SETUP)] = { ZCNET_IOC_SETUP, zcnet_ioc_setup },
@@ -289,5 +304,5 @@ long zcnet_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	d = &zcnet_ioctls[array_index_nospec(nr, ARRAY_SIZE(zcnet_ioctls))];
 	if (!d->fn || ((cmd ^ d->cmd) & ~ignore))
 		return -ENOTTY;
-	return d->fn(file->private_data, (void __user *)arg);
+	return d->fn(file, file->private_data, (void __user *)arg);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <kunit/test.h>
+#include <linux/cred.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 
@@ -19,7 +20,7 @@ struct zcnet_ctx *zcnet_kunit_ctx(struct kunit *test, u32 tx_entries,
 	struct zcnet_ctx *ctx;
 	int err;
 
-	ctx = zcnet_ctx_alloc();
+	ctx = zcnet_ctx_alloc(current_cred());
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	err = zcnet_ctx_setup(ctx, &s);
 	if (err)

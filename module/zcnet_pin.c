@@ -112,8 +112,10 @@ int zcnet_pin_range(u64 addr, unsigned long nr_pages, struct zcnet_pin *pin)
 	int err;
 
 	memset(pin, 0, sizeof(*pin));
+	/* Sized by the program: ENOMEM, not the OOM killer, past memory.max. */
 	pin->pages = kvmalloc_array(nr_pages, sizeof(*pin->pages),
-				    GFP_KERNEL_ACCOUNT);
+				    GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+				    __GFP_NOWARN);
 	if (!pin->pages)
 		return -ENOMEM;
 	err = zcnet_charge(pin, nr_pages);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <linux/bits.h>
 #include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -57,7 +58,7 @@ struct zcnet_ring *zcnet_ring_alloc(enum zcnet_ring_id id, u32 entries)
 {
 	struct zcnet_ring *ring;
 
-	ring = kzalloc(sizeof(*ring), GFP_KERNEL_ACCOUNT);
+	ring = kzalloc(sizeof(*ring), GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 	if (!ring)
 		return NULL;
 	ring->entries = entries;
@@ -66,7 +67,14 @@ struct zcnet_ring *zcnet_ring_alloc(enum zcnet_ring_id id, u32 entries)
 	ring->len = PAGE_ALIGN(zcnet_ring_desc_offset() +
 			       (size_t)entries * ring->entry_size);
 	ring->mmap_offset = zcnet_ring_mmap_offset(id);
-	ring->hdr = vmalloc_user(ring->len);
+	/*
+	 * Ring memory lives as long as the context and any mapping of it, so
+	 * it is charged to the memory cgroup of the task that sets the rings
+	 * up, as io_uring charges its rings. Beyond the cgroup's limit the
+	 * setup fails with ENOMEM rather than calling the OOM killer.
+	 */
+	ring->hdr = __vmalloc(ring->len, GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+			      __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 	if (!ring->hdr) {
 		kfree(ring);
 		return NULL;
@@ -81,6 +89,29 @@ void zcnet_ring_free(struct zcnet_ring *ring)
 		return;
 	vfree(ring->hdr);
 	kfree(ring);
+}
+
+/*
+ * Maps the ring's pages, from the first, into a VMA no longer than it, as
+ * remap_vmalloc_range() would for vmalloc_user() memory, which cannot be
+ * charged to a memory cgroup.
+ */
+int zcnet_ring_mmap(struct zcnet_ring *ring, struct vm_area_struct *vma)
+{
+	unsigned long addr;
+	void *kaddr = ring->hdr;
+	int err;
+
+	if (vma->vm_end - vma->vm_start > ring->len)
+		return -EINVAL;
+	zcnet_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE) {
+		err = vm_insert_page(vma, addr, vmalloc_to_page(kaddr));
+		if (err)
+			return err;
+		kaddr += PAGE_SIZE;
+	}
+	return 0;
 }
 
 void zcnet_ring_offsets(const struct zcnet_ring *ring,

@@ -6,6 +6,8 @@
 #include <linux/types.h>
 #include <linux/zcnet.h>
 
+struct vm_area_struct;
+
 enum zcnet_ring_id {
 	ZCNET_RING_TX,
 	ZCNET_RING_CQ,
@@ -22,7 +24,7 @@ struct zcnet_ring_hdr {
 };
 
 struct zcnet_ring {
-	struct zcnet_ring_hdr *hdr;	/* vmalloc_user(), mapped by the user */
+	struct zcnet_ring_hdr *hdr;	/* vmalloc'ed, mapped by the user */
 	void *desc;
 	u32 entries;
 	u32 mask;
@@ -37,6 +39,7 @@ struct zcnet_ring {
 bool zcnet_ring_entries_valid(u32 entries);
 struct zcnet_ring *zcnet_ring_alloc(enum zcnet_ring_id id, u32 entries);
 void zcnet_ring_free(struct zcnet_ring *ring);
+int zcnet_ring_mmap(struct zcnet_ring *ring, struct vm_area_struct *vma);
 void zcnet_ring_offsets(const struct zcnet_ring *ring,
 			struct zcnet_ring_offset *off);
 u64 zcnet_ring_mmap_offset(enum zcnet_ring_id id);

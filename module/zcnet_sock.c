@@ -43,11 +43,15 @@ static int zcnet_sock_wake(struct wait_queue_entry *wait, unsigned int mode,
 	return 0;
 }
 
+/* Resumes as the context's owner (zcnet_ctx_as_owner()). */
 static void zcnet_sock_work(struct work_struct *work)
 {
 	struct zcnet_sock *s = container_of(work, struct zcnet_sock, work);
+	struct zcnet_ctx_saved saved;
 
+	zcnet_ctx_as_owner(s->ctx, &saved);
 	zcnet_ssend_push(s);
+	zcnet_ctx_as_self(&saved);
 }
 
 static int zcnet_sock_check(struct socket *sock)

@@ -123,7 +123,7 @@ void zcnet_txbuf_put(struct zcnet_txbuf *t)
 
 int zcnet_txbuf_init(void)
 {
-	zcnet_txbuf_cache = KMEM_CACHE(zcnet_txbuf, 0);
+	zcnet_txbuf_cache = KMEM_CACHE(zcnet_txbuf, SLAB_ACCOUNT);
 	return zcnet_txbuf_cache ? 0 : -ENOMEM;
 }
 

@@ -36,7 +36,11 @@
  *     RX    kernel -> user  struct zcnet_rx_desc   received frames
  *   Sizes are powers of two in [ZCNET_RING_MIN_ENTRIES,
  *   ZCNET_RING_MAX_ENTRIES]. TX and CQ are set up together, as are FILL and
- *   RX; a pair may be left out by giving both sizes as 0.
+ *   RX; a pair may be left out by giving both sizes as 0. Ring memory, like
+ *   all of a context's long-lived kernel memory, is charged to the memory
+ *   cgroup of the task that allocates it (ZCNET_IOC_SETUP): beyond its
+ *   memory.max, ENOMEM. A ring mapping keeps the context alive after its
+ *   fd is closed, and stays charged until the last mapping goes.
  *
  *   Each ring is one mapping holding a producer index, a consumer index, a
  *   flags word and the entries, each group on its own cache line. Their byte
@@ -249,7 +253,12 @@ struct zcnet_kick {
 
 /*
  * Bind raw-frame TX and/or RX to a device of the caller's network namespace.
- * Needs CAP_NET_RAW in the user namespace that owns it (else EPERM). No
+ * ZCNET_BIND_TX needs CAP_NET_RAW, as a packet socket does. ZCNET_BIND_RX
+ * takes frames away from the stack, as a bridge or bond port does, and so
+ * needs CAP_NET_ADMIN. Both the calling task and the process that opened
+ * the file must hold the capability in the user namespace that owns the
+ * network namespace (else EPERM), as for a socket (sk_ns_capable()): an fd
+ * opened without it and handed to a privileged process binds nothing. No
  * such device: ENODEV. Device not up: ENETDOWN. queue not ZCNET_QUEUE_ANY
  * and not below the device's TX queue count: EINVAL. Already bound: EBUSY.
  * rx_* fields without ZCNET_BIND_RX: EINVAL. ZCNET_BIND_TX | ZCNET_BIND_RX

@@ -662,7 +662,8 @@ static int report_bind_error(int err, const char *iface,
 		       "macvlan or another zcnet context)", iface);
 		return EXIT_FAILED;
 	case -EPERM:
-		errmsg("bind: receiving on %s needs CAP_NET_RAW", iface);
+		errmsg("bind: receiving on %s needs CAP_NET_ADMIN, in this "
+		       "process and in the one that opened /dev/zcnet", iface);
 		return EXIT_FAILED;
 	case -ENETDOWN:
 		errmsg("bind: interface %s is down", iface);
