@@ -13,6 +13,7 @@
 #include "zcnet_region.h"
 #include "zcnet_rx.h"
 #include "zcnet_sock.h"
+#include "zcnet_tx.h"
 #include "zcnet_xmit.h"
 
 atomic_t zcnet_live_contexts = ATOMIC_INIT(0);
@@ -60,7 +61,7 @@ struct zcnet_ctx *zcnet_ctx_alloc(const struct cred *cred)
 	INIT_WORK(&ctx->free_work, zcnet_ctx_free_work);
 	INIT_LIST_HEAD(&ctx->bound_node);
 	INIT_LIST_HEAD(&ctx->tx_pending);
-	INIT_DELAYED_WORK(&ctx->tx_retry, zcnet_xmit_retry_work);
+	INIT_DELAYED_WORK(&ctx->tx_retry, zcnet_tx_retry_work);
 	tasklet_setup(&ctx->cq_tasklet, zcnet_cq_tasklet);
 	tasklet_setup(&ctx->rx_tasklet, zcnet_rx_tasklet);
 	spin_lock_init(&ctx->rx_lock);

@@ -52,6 +52,7 @@ struct zcnet_ctx {
 	u16 tx_queue;
 	u32 tx_copy_threshold;		/* under tx_lock; READ_ONCE */
 	bool tx_copy_threshold_set;	/* by the program; under tx_lock */
+	u32 tx_asked;			/* TX consumer the last kick asked for */
 	struct list_head tx_pending;	/* built, not yet handed over */
 	u32 tx_npending;
 	struct delayed_work tx_retry;

@@ -13,6 +13,8 @@
 
 /* Splitting a received GRO/GSO packet into its frames (softirq). */
 static DECLARE_FAULT_ATTR(zcnet_fail_rx_split);
+/* A TX descriptor's state, at submit (process context). */
+static DECLARE_FAULT_ATTR(zcnet_fail_txbuf);
 
 static struct dentry *zcnet_fault_dir;
 
@@ -21,12 +23,19 @@ bool zcnet_fault_rx_split(void)
 	return should_fail(&zcnet_fail_rx_split, 1);
 }
 
+bool zcnet_fault_txbuf(void)
+{
+	return should_fail(&zcnet_fail_txbuf, 1);
+}
+
 /* Best effort: without the files, nothing fails. */
 void zcnet_fault_init(void)
 {
 	zcnet_fault_dir = debugfs_create_dir("zcnet", NULL);
 	fault_create_debugfs_attr("fail_rx_split", zcnet_fault_dir,
 				  &zcnet_fail_rx_split);
+	fault_create_debugfs_attr("fail_txbuf", zcnet_fault_dir,
+				  &zcnet_fail_txbuf);
 }
 
 void zcnet_fault_exit(void)

@@ -136,6 +136,39 @@ static int zcnet_sock_slot(struct zcnet_ctx *ctx, struct zcnet_sock *s)
 	return slot;
 }
 
+/*
+ * Takes the slot's reference; descriptors in flight keep theirs. The work
+ * item holds no reference: it is cancelled after zcnet_ssend_cancel(), as
+ * a push that ran before may have queued it, and none after will.
+ */
+static void zcnet_sock_close(struct zcnet_sock *s)
+{
+	remove_wait_queue(&s->sock->wq.wait, &s->wait);
+	zcnet_ssend_cancel(s);
+	cancel_work_sync(&s->work);
+	fput(s->file);
+	zcnet_sock_put(s);
+}
+
+/* Empties slot if it holds only (or, with only NULL, anything). */
+static int zcnet_sock_unslot(struct zcnet_ctx *ctx, u32 slot,
+			     struct zcnet_sock *only)
+{
+	struct zcnet_sock *s;
+
+	mutex_lock(&ctx->tx_lock);
+	s = zcnet_sock_lookup(ctx, slot);
+	if (s && only && s != only)
+		s = NULL;
+	if (s)
+		ctx->socks[array_index_nospec(slot, ZCNET_MAX_SOCKETS)] = NULL;
+	mutex_unlock(&ctx->tx_lock);
+	if (!s)
+		return -ENOENT;
+	zcnet_sock_close(s);
+	return 0;
+}
+
 int zcnet_sock_attach(struct zcnet_ctx *ctx, const struct zcnet_sock_attach *a,
 		      u32 __user *uslot)
 {
@@ -172,18 +205,24 @@ int zcnet_sock_attach(struct zcnet_ctx *ctx, const struct zcnet_sock_attach *a,
 	if (slot >= 0) {
 		add_wait_queue(&sock->wq.wait, &s->wait);
 		ctx->socks[slot] = s;
+		kref_get(&s->ref);
 	}
 	mutex_unlock(&ctx->tx_lock);
 	if (slot < 0) {
 		err = slot;
 		goto out_free;
 	}
-	/* Not under tx_lock: a fault here may wait for a long time. */
-	if (put_user((u32)slot, uslot)) {
-		zcnet_sock_detach(ctx, slot);
-		return -EFAULT;
-	}
-	return 0;
+	/*
+	 * Not under tx_lock: a fault here may wait for a long time, and
+	 * another thread may detach the slot and attach another socket
+	 * meanwhile. Undo only this call's attach; the reference held
+	 * meanwhile keeps s from being freed and its address reused.
+	 */
+	err = put_user((u32)slot, uslot) ? -EFAULT : 0;
+	if (err)
+		zcnet_sock_unslot(ctx, slot, s);
+	zcnet_sock_put(s);
+	return err;
 out_free:
 	zcnet_sock_put(s);
 out_fput:
@@ -191,33 +230,9 @@ out_fput:
 	return err;
 }
 
-/*
- * Takes the slot's reference; descriptors in flight keep theirs. The work
- * item holds no reference: it is cancelled after zcnet_ssend_cancel(), as
- * a push that ran before may have queued it, and none after will.
- */
-static void zcnet_sock_close(struct zcnet_sock *s)
-{
-	remove_wait_queue(&s->sock->wq.wait, &s->wait);
-	zcnet_ssend_cancel(s);
-	cancel_work_sync(&s->work);
-	fput(s->file);
-	zcnet_sock_put(s);
-}
-
 int zcnet_sock_detach(struct zcnet_ctx *ctx, u32 slot)
 {
-	struct zcnet_sock *s;
-
-	mutex_lock(&ctx->tx_lock);
-	s = zcnet_sock_lookup(ctx, slot);
-	if (s)
-		ctx->socks[array_index_nospec(slot, ZCNET_MAX_SOCKETS)] = NULL;
-	mutex_unlock(&ctx->tx_lock);
-	if (!s)
-		return -ENOENT;
-	zcnet_sock_close(s);
-	return 0;
+	return zcnet_sock_unslot(ctx, slot, NULL);
 }
 
 void zcnet_sock_detach_all(struct zcnet_ctx *ctx)

@@ -43,7 +43,6 @@ struct zcnet_sock {
 	struct socket *sock;
 	bool stream;
 	bool detached;			/* under lock */
-	bool broken;			/* a desc could not be queued */
 	int err;			/* stream broken: later descs fail */
 	struct sockaddr_storage addr;
 	int addrlen;			/* 0: the connected peer */

@@ -12,8 +12,11 @@
  * Queues a socket descriptor on its slot; err is what checking it found.
  * A rejected one is queued too, so that its completion keeps the slot's
  * order and a stream breaks at it. Takes over the region reference.
- * Returns 0 when the descriptor completes later, or an error for the
- * caller to complete it with now. zcnet_sock_push() sends.
+ * Returns 1 when the descriptor completes later, 0 when *result is its
+ * completion now (no socket in the slot), or -ENOMEM when its state cannot
+ * be allocated: it is then not consumed, so that nothing completes ahead
+ * of what the slot already holds and the stream keeps no hole.
+ * zcnet_sock_push() sends.
  */
 int zcnet_ssend_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 		      struct zcnet_region *r, int err, s32 *result)
@@ -28,7 +31,7 @@ int zcnet_ssend_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 			zcnet_region_put(r);
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
 		*result = err ? err : -ENOTCONN;
-		return *result;
+		return 0;
 	}
 	if (!err && (d->flags & ZCNET_TX_MORE) && !s->stream)
 		err = -EINVAL;
@@ -36,9 +39,7 @@ int zcnet_ssend_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 	if (!t) {
 		if (r)
 			zcnet_region_put(r);
-		WRITE_ONCE(s->broken, true);
-		*result = -ENOMEM;
-		return *result;
+		return -ENOMEM;
 	}
 	kref_get(&s->ref);
 	t->sock = s;
@@ -58,7 +59,7 @@ int zcnet_ssend_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 	list_add_tail(&t->node, &s->incoming);
 	spin_unlock(&s->in_lock);
 	ctx->sock_push |= BIT(d->sock);
-	return 0;
+	return 1;
 }
 
 /* What kicks queued since, behind what is queued; under s->lock. */
@@ -236,8 +237,6 @@ void zcnet_ssend_push(struct zcnet_sock *s)
 			zcnet_ssend_group_close(s);
 			break;
 		}
-		if (!s->err && s->stream && READ_ONCE(s->broken))
-			s->err = -ENOMEM;
 		if (t->rejected) {
 			if (s->stream && !s->err)
 				s->err = t->result;

@@ -29,6 +29,8 @@ int zcnet_tx_desc_check(const struct zcnet_tx_desc *d)
 {
 	if (d->flags & ~ZCNET_TX_FLAGS || d->reserved0 || d->reserved1)
 		return -EINVAL;
+	if (d->len > ZCNET_TX_LEN_MAX)
+		return -EINVAL;
 	if ((d->flags & ZCNET_TX_NOP) && d->flags != ZCNET_TX_NOP)
 		return -EINVAL;
 	if ((d->flags & ZCNET_TX_MORE) && !(d->flags & ZCNET_TX_SOCK))
@@ -38,9 +40,13 @@ int zcnet_tx_desc_check(const struct zcnet_tx_desc *d)
 	return 0;
 }
 
-/* Returns true when the frame completes later; else *result is final. */
-static bool zcnet_tx_one(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
-			 s32 *result)
+/*
+ * Returns 1 when the descriptor completes later, 0 when *result is its
+ * completion now, or -ENOMEM when it cannot be taken now and stays on the
+ * ring.
+ */
+static int zcnet_tx_one(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
+			s32 *result)
 {
 	struct zcnet_region *r = NULL;
 	int err;
@@ -52,9 +58,9 @@ static bool zcnet_tx_one(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 	}
 	/* The slot's stream breaks and keeps its order even when rejected. */
 	if (d->flags & ZCNET_TX_SOCK)
-		return !zcnet_ssend_queue(ctx, d, r, err, result);
+		return zcnet_ssend_queue(ctx, d, r, err, result);
 	if (!err && !(d->flags & ZCNET_TX_NOP))
-		return !zcnet_xmit_prepare(ctx, d, r, result);
+		return zcnet_xmit_prepare(ctx, d, r, result);
 	if (r)
 		zcnet_region_put(r);
 	if (!err) {
@@ -64,36 +70,49 @@ static bool zcnet_tx_one(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
 		*result = err;
 	}
-	return false;
+	return 0;
 }
 
 /*
  * Consumes what the TX ring holds, bounded by budget, by free CQ slots and
- * by a busy device queue. Frames a busy queue refused go first, later.
+ * by a busy device queue. Frames a busy queue refused go first, later. A
+ * kick records how far it asked to go, so that the retry work finishes
+ * that much and no more; a smaller kick meanwhile takes nothing back. The
+ * indices are checked before anything else, so a corrupt one is reported
+ * whether or not the device is busy.
  */
-int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget)
+static int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget, bool kick)
 {
 	struct zcnet_ring *tx = ctx->rings[ZCNET_RING_TX];
 	struct zcnet_tx_desc d;
 	bool busy = false;
 	u32 avail, n, i;
+	int ret = 0;
 	s32 result;
-	int err;
 
 	lockdep_assert_held(&ctx->tx_lock);
+	if (zcnet_ring_cons_peek(tx, budget ? budget : U32_MAX, &avail)) {
+		if (kick)
+			zcnet_stat_inc(&ctx->stats, ZCNET_STAT_ring_errors);
+		/* Frames consumed before still go out. */
+		zcnet_xmit_flush(ctx);
+		return -EINVAL;
+	}
+	if (kick && (s32)(tx->cached_cons + avail - ctx->tx_asked) > 0)
+		ctx->tx_asked = tx->cached_cons + avail;
 	if (zcnet_xmit_flush(ctx))
 		return 0;
-	err = zcnet_ring_cons_peek(tx, budget ? budget : U32_MAX, &avail);
-	if (!err)
-		err = zcnet_cq_reserve(ctx, avail, &n);
-	if (err) {
+	if (zcnet_cq_reserve(ctx, avail, &n)) {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_ring_errors);
-		return err;
+		return -EINVAL;
 	}
 	zcnet_cq_batch_begin(ctx);
 	for (i = 0; i < n && !busy; i++) {
 		zcnet_tx_desc_read(zcnet_ring_slot(tx, tx->cached_cons + i), &d);
-		if (!zcnet_tx_one(ctx, &d, &result))
+		ret = zcnet_tx_one(ctx, &d, &result);
+		if (ret < 0)
+			break;
+		if (!ret)
 			zcnet_cq_post(ctx, d.cookie, result, 0);
 		if (ctx->tx_npending >= ZCNET_XMIT_BATCH)
 			busy = zcnet_xmit_flush(ctx);
@@ -106,6 +125,8 @@ int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget)
 	zcnet_stat_add(&ctx->stats, ZCNET_STAT_tx_descs, i);
 	if (i)
 		wake_up_interruptible_poll(&ctx->wq, EPOLLOUT | EPOLLWRNORM);
+	if (!i && ret < 0)
+		return ret;
 	return i;
 }
 
@@ -117,11 +138,38 @@ int zcnet_tx_kick(struct zcnet_ctx *ctx, u32 budget)
 	if (!zcnet_ctx_ring(ctx, ZCNET_RING_TX))
 		return -ENXIO;
 	mutex_lock(&ctx->tx_lock);
-	ret = zcnet_tx_consume(ctx, budget);
+	ret = zcnet_tx_consume(ctx, budget, true);
 	zcnet_sock_take_pushes(ctx, &b);
 	mutex_unlock(&ctx->tx_lock);
 	zcnet_sock_push(ctx, &b);
 	if (ret >= 0)
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_kicks);
 	return ret;
+}
+
+/*
+ * After a busy device queue: sends the frames it held back, then consumes
+ * the rest of what the last kick asked for, never beyond. It runs as the
+ * context's owner (zcnet_ctx_as_owner()).
+ */
+void zcnet_tx_retry_work(struct work_struct *work)
+{
+	struct zcnet_ctx *ctx = container_of(to_delayed_work(work),
+					     struct zcnet_ctx, tx_retry);
+	struct zcnet_ring *tx = ctx->rings[ZCNET_RING_TX];
+	struct zcnet_sock_batch b;
+	struct zcnet_ctx_saved saved;
+	u32 left;
+
+	zcnet_ctx_as_owner(ctx, &saved);
+	mutex_lock(&ctx->tx_lock);
+	left = ctx->tx_asked - tx->cached_cons;
+	if (left && left <= tx->entries)
+		zcnet_tx_consume(ctx, left, false);
+	else
+		zcnet_xmit_flush(ctx);
+	zcnet_sock_take_pushes(ctx, &b);
+	mutex_unlock(&ctx->tx_lock);
+	zcnet_sock_push(ctx, &b);
+	zcnet_ctx_as_self(&saved);
 }

@@ -4,6 +4,7 @@
 
 #include "zcnet_cq.h"
 #include "zcnet_ctx.h"
+#include "zcnet_fault.h"
 #include "zcnet_region.h"
 #include "zcnet_sock.h"
 #include "zcnet_txbuf.h"
@@ -14,13 +15,13 @@ static enum zcnet_stat zcnet_txbuf_stat(struct zcnet_txbuf *t, u32 flags)
 {
 	struct zcnet_counters *c = &t->ctx->stats;
 
+	if (t->rejected)
+		return ZCNET_STAT_NR;
 	if (!t->sock) {
 		if (t->result < 0)
 			return ZCNET_STAT_tx_dev_errors;
 		return flags ? ZCNET_STAT_tx_copied : ZCNET_STAT_tx_zerocopy;
 	}
-	if (t->rejected)
-		return ZCNET_STAT_NR;
 	if (t->result < 0)
 		return ZCNET_STAT_sock_errors;
 	zcnet_stat_add(c, flags ? ZCNET_STAT_sock_copied_bytes :
@@ -92,6 +93,8 @@ struct zcnet_txbuf *zcnet_txbuf_alloc(struct zcnet_ctx *ctx,
 {
 	struct zcnet_txbuf *t;
 
+	if (zcnet_fault_txbuf())
+		return NULL;
 	t = kmem_cache_zalloc(zcnet_txbuf_cache, GFP_KERNEL);
 	if (!t)
 		return NULL;

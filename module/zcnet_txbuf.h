@@ -37,7 +37,7 @@ struct zcnet_txbuf {
 	bool tapped;
 	bool more;
 	bool copy_mode;			/* socket: copied on purpose */
-	bool rejected;			/* socket: result set at submit */
+	bool rejected;			/* result set at submit */
 	bool zc_used;			/* an skb held the pages to the end */
 	bool done;			/* waits for earlier ones of its slot */
 	bool rode;			/* joined a group as a rider */

@@ -1,14 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 
 #include "zcnet_ctx.h"
 #include "zcnet_region.h"
-#include "zcnet_tx.h"
-#include "zcnet_sock.h"
 #include "zcnet_txbuf.h"
 #include "zcnet_xmit.h"
+
+/*
+ * An Ethernet frame may carry an 802.1Q or 802.1ad tag on top of the MTU;
+ * AF_PACKET allows it for 802.1Q.
+ */
+static u32 zcnet_xmit_vlan_room(const struct net_device *dev)
+{
+	return dev->type == ARPHRD_ETHER ? VLAN_HLEN : 0;
+}
 
 /* Bytes that go into the skb's linear part; the rest become page frags. */
 static u32 zcnet_xmit_linear(struct zcnet_ctx *ctx, struct net_device *dev,
@@ -190,45 +199,58 @@ bool zcnet_xmit_flush(struct zcnet_ctx *ctx)
 
 /*
  * Builds the skb for a checked descriptor and queues it on tx_pending.
- * Takes over the region reference. Returns 0 when the frame completes
- * later, or an error for the caller to complete the descriptor with now.
+ * Takes over the region reference. Returns 1 when the frame completes
+ * later, 0 when *result is its completion now, or -ENOMEM when its state
+ * cannot be allocated and it stays on the ring.
  */
 int zcnet_xmit_prepare(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 		       struct zcnet_region *r, s32 *result)
 {
 	struct net_device *dev = ctx->tx_dev;
 	struct zcnet_txbuf *t;
-	u32 head = 0;
+	u32 head = 0, max = 0;
 
 	lockdep_assert_held(&ctx->tx_lock);
-	if (dev)
+	if (dev) {
 		head = READ_ONCE(dev->hard_header_len);
+		max = READ_ONCE(dev->mtu) + head;
+	}
 	if (!dev)
 		*result = -ENXIO;
-	else if (d->len < head || d->len > READ_ONCE(dev->mtu) + head)
+	else if (d->len < head || d->len > max + zcnet_xmit_vlan_room(dev))
 		*result = -EINVAL;
 	else
 		*result = 0;
 	if (*result) {
 		zcnet_region_put(r);
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
-		return *result;
+		return 0;
 	}
 	t = zcnet_txbuf_alloc(ctx, r, d->cookie, d->len);
 	if (!t) {
 		zcnet_region_put(r);
-		*result = -ENOMEM;
-		return *result;
+		return -ENOMEM;
 	}
 	t->skb = zcnet_xmit_build(ctx, dev, d, t, head);
 	if (!t->skb) {
 		t->result = -ENOMEM;
 		zcnet_txbuf_put(t);
-		return 0;
+		return 1;
+	}
+	/* The kernel's copy of the header says whether the tag is there. */
+	if (d->len > max && !eth_type_vlan(t->skb->protocol)) {
+		kfree_skb(t->skb);
+		t->skb = NULL;
+		t->result = -EINVAL;
+		t->rejected = true;
+		t->copied = false;
+		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
+		zcnet_txbuf_put(t);
+		return 1;
 	}
 	list_add_tail(&t->node, &ctx->tx_pending);
 	ctx->tx_npending++;
-	return 0;
+	return 1;
 }
 
 /* The device is going away or the context unbinds. */
@@ -236,18 +258,4 @@ void zcnet_xmit_drop_pending(struct zcnet_ctx *ctx, int err)
 {
 	lockdep_assert_held(&ctx->tx_lock);
 	zcnet_xmit_drop(ctx, err);
-}
-
-void zcnet_xmit_retry_work(struct work_struct *work)
-{
-	struct zcnet_ctx *ctx = container_of(to_delayed_work(work),
-					     struct zcnet_ctx, tx_retry);
-	struct zcnet_sock_batch b;
-
-	mutex_lock(&ctx->tx_lock);
-	if (!list_empty(&ctx->tx_pending))
-		zcnet_tx_consume(ctx, 0);
-	zcnet_sock_take_pushes(ctx, &b);
-	mutex_unlock(&ctx->tx_lock);
-	zcnet_sock_push(ctx, &b);
 }

@@ -4,7 +4,6 @@
 
 #include <linux/types.h>
 
-struct work_struct;
 struct zcnet_ctx;
 struct zcnet_region;
 struct zcnet_tx_desc;
@@ -16,6 +15,5 @@ int zcnet_xmit_prepare(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 		       struct zcnet_region *r, s32 *result);
 bool zcnet_xmit_flush(struct zcnet_ctx *ctx);
 void zcnet_xmit_drop_pending(struct zcnet_ctx *ctx, int err);
-void zcnet_xmit_retry_work(struct work_struct *work);
 
 #endif /* _ZCNET_XMIT_H */

@@ -208,11 +208,29 @@ struct zcnet_eventfd {
 /*
  * Consume TX descriptors. The ioctl returns how many it consumed: all that
  * are available, bounded by free CQ slots, by budget (0: no bound) and by a
- * busy device queue. A descriptor breaking a rule completes with -EINVAL
- * (unknown flag, reserved or sock field non-zero, len 0, region not
- * registered, buffer outside its region, NOP with other flags, MORE
- * without SOCK). A raw descriptor with no device bound completes with
- * -ENXIO, a socket descriptor with no socket in its slot with -ENOTCONN.
+ * busy device queue. The ring's indices are checked first: a corrupt
+ * producer index is EINVAL whatever else holds the kick back. A descriptor
+ * breaking a rule completes with -EINVAL (unknown flag, reserved or sock
+ * field non-zero, len 0 or above ZCNET_TX_LEN_MAX, region not registered,
+ * buffer outside its region, NOP with other flags, MORE without SOCK). A
+ * raw descriptor with no device bound completes with -ENXIO, a socket
+ * descriptor with no socket in its slot with -ENOTCONN.
+ *
+ * A descriptor whose kernel state cannot be allocated is not consumed: the
+ * kick stops before it and returns how many it consumed, or ENOMEM if
+ * none. It stays on the ring for a later kick, so a socket slot's
+ * completions keep their order and its stream has no hole.
+ *
+ * When a busy device queue stops a kick, the kernel finishes by itself
+ * what that kick asked for (the descriptors that were on the ring when it
+ * ran, within its budget) as the queue drains, and never consumes
+ * descriptors produced after the kick: those wait for the next one. It
+ * stops short when the ring's indices turn corrupt or state cannot be
+ * allocated (the frames it had already consumed still go out). Sends
+ * the kernel carries on by itself (after a busy queue, or on a socket that
+ * was full) run with the credentials of the process that opened the
+ * context, so security modules and audit see its owner, and what they
+ * allocate is charged to that process's memory cgroup.
  */
 struct zcnet_kick {
 	__u32 size;
@@ -267,8 +285,13 @@ struct zcnet_kick {
  *
  * Raw TX: each descriptor is one link-layer frame, header included, at
  * least the device's hard_header_len and at most MTU + hard_header_len
- * bytes long (else the descriptor completes with -EINVAL). The kernel
- * copies the link-layer header (or the whole frame, up to the
+ * bytes long, or 4 more on Ethernet when the frame's ethertype is an
+ * 802.1Q (0x8100) or 802.1ad (0x88a8) tag (AF_PACKET allows the same for
+ * 802.1Q); else the descriptor completes with -EINVAL. A descriptor whose
+ * kernel state cannot be allocated is not consumed, as for sockets (see
+ * ZCNET_IOC_KICK); a frame whose skb cannot be allocated completes with
+ * -ENOMEM. The kernel copies the link-layer header (or the whole frame, up
+ * to the
  * ZCNET_PARAM_TX_COPY_THRESHOLD) into the skb and hands the rest to the
  * driver as page fragments of the registered pages. Frames are shown to
  * packet taps (tcpdump), which makes the stack copy them: such completions
@@ -469,9 +492,15 @@ struct zcnet_stats {
 #define ZCNET_TX_SOCK		(1U << 1)	/* send on socket slot 'sock' */
 #define ZCNET_TX_MORE		(1U << 2)	/* TCP: more data follows */
 
+/*
+ * The longest buffer a TX descriptor may name: its completion's result, an
+ * __s32, must carry the length.
+ */
+#define ZCNET_TX_LEN_MAX	0x7fffffffU
+
 struct zcnet_tx_desc {
 	__u64 offset;			/* into the region */
-	__u32 len;			/* bytes, non-zero */
+	__u32 len;			/* bytes, 1 to ZCNET_TX_LEN_MAX */
 	__u16 region;
 	__u16 flags;			/* ZCNET_TX_* */
 	__u64 cookie;			/* returned in the completion */
