@@ -71,31 +71,7 @@ static const char *skip_reason(struct zc_env *env)
 	return NULL;
 }
 
-/* ---- rings ---- */
-
-static int fill_push(struct zc_ring *r, const struct zcnet_fill_desc *d)
-{
-	__u32 prod = zc_load_relaxed(r->producer);
-	__u32 cons = zc_load_acquire(r->consumer);
-
-	if (prod - cons >= r->entries)
-		return -ENOSPC;
-	memcpy(zc_ring_slot(r, prod), d, sizeof(*d));
-	zc_store_release(r->producer, prod + 1);
-	return 0;
-}
-
-static int rx_pop(struct zc_ring *r, struct zcnet_rx_desc *e)
-{
-	__u32 cons = zc_load_relaxed(r->consumer);
-	__u32 prod = zc_load_acquire(r->producer);
-
-	if (prod == cons)
-		return -EAGAIN;
-	memcpy(e, zc_ring_slot(r, cons), sizeof(*e));
-	zc_store_release(r->consumer, cons + 1);
-	return 0;
-}
+/* ---- binding ---- */
 
 static long bind_rx(int fd, __u32 flags, int ifindex, __u32 match,
 		    __u16 ethertype, __u16 port)
@@ -127,7 +103,7 @@ static int post(FIXTURE_DATA(rx) *self, unsigned int i, __u32 len)
 		.len = len,
 		.region = (__u16)self->id,
 	};
-	int ret = fill_push(&self->c.fill, &d);
+	int ret = zc_fill_push(&self->c.fill, &d);
 
 	if (!ret) {
 		self->posted[i] = true;
@@ -165,7 +141,7 @@ static unsigned int rx_wait(FIXTURE_DATA(rx) *self, struct zcnet_rx_desc *out,
 		struct pollfd p = { .fd = self->c.fd, .events = POLLIN };
 		uint64_t now;
 
-		if (!rx_pop(&self->c.rx, &out[got])) {
+		if (!zc_rx_pop(&self->c.rx, &out[got])) {
 			got++;
 			continue;
 		}
@@ -866,7 +842,7 @@ TEST_F(rx, bad_fill_descs_skipped)
 		ASSERT_EQ(0, post(self, 10 + i, RX_BUF));
 		if (d.region != 63)
 			d.region = (__u16)self->id;
-		ASSERT_EQ(0, fill_push(&self->c.fill, &d));
+		ASSERT_EQ(0, zc_fill_push(&self->c.fill, &d));
 	}
 	ASSERT_EQ(0, post(self, 10 + nbad, RX_BUF));
 	ASSERT_EQ(0, bind_test(self));
@@ -920,7 +896,7 @@ TEST_F(rx, eventfd_and_poll)
 	EXPECT_TRUE(p.revents & POLLIN);
 	EXPECT_FALSE(p.revents & POLLERR);
 	EXPECT_EQ(1U, zc_cq_ready(&self->c.rx));
-	ASSERT_EQ(0, rx_pop(&self->c.rx, &e));
+	ASSERT_EQ(0, zc_rx_pop(&self->c.rx, &e));
 	check_frame(self, &e, run, 0, 100, msg, sizeof(msg), &np);
 	EXPECT_EQ(0, np) TH_LOG("%s", msg);
 	/* consumed: no POLLIN */
@@ -937,7 +913,7 @@ TEST_F(rx, eventfd_and_poll)
 	p = (struct pollfd){ .fd = efd, .events = POLLIN };
 	ASSERT_EQ(1, poll(&p, 1, RX_WAIT_MS));
 	EXPECT_LT(0, zc_efd_read(efd));
-	ASSERT_EQ(0, rx_pop(&self->c.rx, &e));
+	ASSERT_EQ(0, zc_rx_pop(&self->c.rx, &e));
 	check_frame(self, &e, run, 1, 100, msg, sizeof(msg), &np);
 	EXPECT_EQ(0, np) TH_LOG("%s", msg);
 	ASSERT_EQ(0, zc_get_stats(self->c.fd, &st));
@@ -1329,7 +1305,7 @@ TEST_F(rx, link_down_up_while_receiving)
 
 		ASSERT_EQ(0, send_frame(self, run, seq++, 500));
 		/* whatever arrives must be one of them, whole */
-		while (!rx_pop(&self->c.rx, &x)) {
+		while (!zc_rx_pop(&self->c.rx, &x)) {
 			unsigned char *f = self->mem + x.offset;
 			__u32 r = 0, s = 0;
 

@@ -294,19 +294,6 @@ static int rs_post(struct rs *s, __u64 offset)
 	return 0;
 }
 
-static int rs_pop(struct rs *s, struct zcnet_rx_desc *e)
-{
-	struct zc_ring *r = &s->c.rx;
-	__u32 cons = zc_load_relaxed(r->consumer);
-	__u32 prod = zc_load_acquire(r->producer);
-
-	if (prod == cons)
-		return -EAGAIN;
-	memcpy(e, zc_ring_slot(r, cons), sizeof(*e));
-	zc_store_release(r->consumer, cons + 1);
-	return 0;
-}
-
 /* Sleep in poll() on the context until the RX ring has entries or ms. */
 static void rs_wait(struct rs *s, unsigned int ms)
 {
@@ -998,7 +985,7 @@ static void rs_tcp_collect(struct rs *s, struct rs_tcp *t,
 	while (!done(s, t) && !s->np) {
 		const unsigned char *p;
 
-		if (rs_pop(s, &e)) {
+		if (zc_rx_pop(&s->c.rx, &e)) {
 			if (zc_now_ms() >= end)
 				break;
 			rs_wait(s, 100);
@@ -1242,7 +1229,7 @@ static void rs_udp_collect(struct rs *s, struct rs_udp *u, __u32 train,
 	while (u->ngot[train] < RS_DGRAMS && !s->np) {
 		const unsigned char *p;
 
-		if (rs_pop(s, &e)) {
+		if (zc_rx_pop(&s->c.rx, &e)) {
 			if (zc_now_ms() >= end)
 				break;
 			rs_wait(s, 100);
@@ -1263,7 +1250,7 @@ static void rs_udp_drain(struct rs *s, struct rs_udp *u)
 {
 	struct zcnet_rx_desc e;
 
-	while (!rs_pop(s, &e)) {
+	while (!zc_rx_pop(&s->c.rx, &e)) {
 		const unsigned char *p = rs_entry(s, &e);
 
 		if (!p)

@@ -93,17 +93,6 @@ static int sk_fill_push(struct zc_ring *r, __u16 region, __u64 offset)
 	return 0;
 }
 
-static int sk_rx_pop(struct zc_ring *r, struct zcnet_rx_desc *e)
-{
-	__u32 cons = zc_load_relaxed(r->consumer);
-
-	if (zc_load_acquire(r->producer) == cons)
-		return -EAGAIN;
-	memcpy(e, zc_ring_slot(r, cons), sizeof(*e));
-	zc_store_release(r->consumer, cons + 1);
-	return 0;
-}
-
 /* Open, set up, register and bind one side in the current netns. */
 static long sk_side_open(struct sk_side *s, const char *iface)
 {
@@ -201,7 +190,7 @@ static void sk_reap_rx(struct sk_side *r, const struct sk_side *s)
 {
 	struct zcnet_rx_desc e;
 
-	while (!sk_rx_pop(&r->c.rx, &e)) {
+	while (!zc_rx_pop(&r->c.rx, &e)) {
 		__u64 rel = e.offset - (__u64)SK_SLOTS * ZC_SLOT;
 		const unsigned char *p;
 		__u32 run, seq;

@@ -226,36 +226,6 @@ static int tcp_connect(const char *ip, unsigned short port, int sndbuf)
 /* the sending end                                                     */
 /* ------------------------------------------------------------------ */
 
-static long sock_attach(int fd, int sfd, __u64 addr, __u32 *slot)
-{
-	struct zcnet_sock_attach a = {
-		.size = sizeof(a), .fd = sfd, .addr = addr,
-	};
-	long ret = zc_ioctl(fd, ZCNET_IOC_SOCK_ATTACH, &a);
-
-	if (!ret && slot)
-		*slot = a.slot;
-	return ret;
-}
-
-static long sock_detach(int fd, __u32 slot)
-{
-	struct zcnet_sock_detach d = { .size = sizeof(d), .slot = slot };
-
-	return zc_ioctl(fd, ZCNET_IOC_SOCK_DETACH, &d);
-}
-
-static struct zcnet_tx_desc sdesc(__u32 id, __u64 off, __u32 len,
-				  __u32 slot, __u64 cookie)
-{
-	struct zcnet_tx_desc d = {
-		.offset = off, .len = len, .region = (__u16)id,
-		.flags = ZCNET_TX_SOCK, .sock = (__u16)slot, .cookie = cookie,
-	};
-
-	return d;
-}
-
 /*
  * A stream of n descriptors of len bytes each through one slot, the
  * buffers cycling through the region (a buffer is rewritten only after
@@ -294,7 +264,7 @@ static void stream_run(struct zc_ctx *c, unsigned char *mem, __u32 id,
 		       s->submitted - s->completed < nbuf) {
 			uint64_t i = s->submitted;
 			__u64 off = (i % nbuf) * s->len;
-			struct zcnet_tx_desc d = sdesc(id, off, s->len,
+			struct zcnet_tx_desc d = zc_sock_desc(id, off, s->len,
 						       s->slot, i);
 
 			pat_fill(mem + off, s->tcp ? i * s->len : 0, s->len);
@@ -418,48 +388,48 @@ TEST_F(sock, attach_errors)
 	__u32 slot;
 	int tx;
 
-	EXPECT_EQ(-EBADF, sock_attach(self->c.fd, -1, 0, NULL));
+	EXPECT_EQ(-EBADF, zc_sock_attach(self->c.fd, -1, 0, NULL));
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
 	close(p[1]);
-	EXPECT_EQ(-EBADF, sock_attach(self->c.fd, p[1], 0, NULL));
-	EXPECT_EQ(-ENOTSOCK, sock_attach(self->c.fd, p[0], 0, NULL));
+	EXPECT_EQ(-EBADF, zc_sock_attach(self->c.fd, p[1], 0, NULL));
+	EXPECT_EQ(-ENOTSOCK, zc_sock_attach(self->c.fd, p[0], 0, NULL));
 	close(p[0]);
 	efd = eventfd(0, EFD_CLOEXEC);
-	EXPECT_EQ(-ENOTSOCK, sock_attach(self->c.fd, efd, 0, NULL));
-	EXPECT_EQ(-ENOTSOCK, sock_attach(self->c.fd, self->c.fd, 0, NULL));
+	EXPECT_EQ(-ENOTSOCK, zc_sock_attach(self->c.fd, efd, 0, NULL));
+	EXPECT_EQ(-ENOTSOCK, zc_sock_attach(self->c.fd, self->c.fd, 0, NULL));
 	close(efd);
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p));
-	EXPECT_EQ(-EOPNOTSUPP, sock_attach(self->c.fd, p[0], 0, NULL));
+	EXPECT_EQ(-EOPNOTSUPP, zc_sock_attach(self->c.fd, p[0], 0, NULL));
 	close(p[0]);
 	close(p[1]);
 	s = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP);
 	ASSERT_LE(0, s);
-	EXPECT_EQ(-EOPNOTSUPP, sock_attach(self->c.fd, s, 0, NULL));
+	EXPECT_EQ(-EOPNOTSUPP, zc_sock_attach(self->c.fd, s, 0, NULL));
 	close(s);
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDPLITE);
 	if (s >= 0) {
-		EXPECT_EQ(-EOPNOTSUPP, sock_attach(self->c.fd, s, 0, NULL));
+		EXPECT_EQ(-EOPNOTSUPP, zc_sock_attach(self->c.fd, s, 0, NULL));
 		close(s);
 	}
 
 	/* TCP: not connected, listening */
 	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, s);
-	EXPECT_EQ(-ENOTCONN, sock_attach(self->c.fd, s, 0, NULL));
+	EXPECT_EQ(-ENOTCONN, zc_sock_attach(self->c.fd, s, 0, NULL));
 	l = sink_socket(NULL, "127.0.0.1", false, &(unsigned short){ 0 });
 	ASSERT_LE(0, l);
-	EXPECT_EQ(-ENOTCONN, sock_attach(self->c.fd, l, 0, NULL));
+	EXPECT_EQ(-ENOTCONN, zc_sock_attach(self->c.fd, l, 0, NULL));
 	close(l);
 	close(s);
 
 	/* UDP: neither connected nor given an address; wrong families */
 	u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, u);
-	EXPECT_EQ(-EDESTADDRREQ, sock_attach(self->c.fd, u, 0, NULL));
-	EXPECT_EQ(-EAFNOSUPPORT, sock_attach(self->c.fd, u,
+	EXPECT_EQ(-EDESTADDRREQ, zc_sock_attach(self->c.fd, u, 0, NULL));
+	EXPECT_EQ(-EAFNOSUPPORT, zc_sock_attach(self->c.fd, u,
 					     (uintptr_t)&a6, NULL));
-	EXPECT_EQ(-EFAULT, sock_attach(self->c.fd, u, 8, NULL));
+	EXPECT_EQ(-EFAULT, zc_sock_attach(self->c.fd, u, 8, NULL));
 	att.fd = u;
 	att.flags = 1;
 	EXPECT_EQ(-EINVAL, zc_ioctl(self->c.fd, ZCNET_IOC_SOCK_ATTACH, &att));
@@ -468,23 +438,23 @@ TEST_F(sock, attach_errors)
 
 	/* up to ZCNET_MAX_SOCKETS slots, lowest free first */
 	for (int i = 0; i < ZCNET_MAX_SOCKETS; i++) {
-		ASSERT_EQ(0, sock_attach(self->c.fd, u, (uintptr_t)&a4, &slot));
+		ASSERT_EQ(0, zc_sock_attach(self->c.fd, u, (uintptr_t)&a4, &slot));
 		EXPECT_EQ((__u32)i, slot);
 	}
-	EXPECT_EQ(-ENOSPC, sock_attach(self->c.fd, u, (uintptr_t)&a4, NULL));
-	EXPECT_EQ(0, sock_detach(self->c.fd, 5));
-	ASSERT_EQ(0, sock_attach(self->c.fd, u, (uintptr_t)&a4, &slot));
+	EXPECT_EQ(-ENOSPC, zc_sock_attach(self->c.fd, u, (uintptr_t)&a4, NULL));
+	EXPECT_EQ(0, zc_sock_detach(self->c.fd, 5));
+	ASSERT_EQ(0, zc_sock_attach(self->c.fd, u, (uintptr_t)&a4, &slot));
 	EXPECT_EQ(5U, slot);
 	for (int i = 0; i < ZCNET_MAX_SOCKETS; i++)
-		EXPECT_EQ(0, sock_detach(self->c.fd, i));
+		EXPECT_EQ(0, zc_sock_detach(self->c.fd, i));
 	close(u);
 
 	/* TCP: one slot per socket; no address */
 	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
-	EXPECT_EQ(-EINVAL, sock_attach(self->c.fd, tx, (uintptr_t)&a4, NULL));
-	EXPECT_EQ(0, sock_attach(self->c.fd, tx, 0, &slot));
-	EXPECT_EQ(-EBUSY, sock_attach(self->c.fd, tx, 0, NULL));
-	EXPECT_EQ(0, sock_detach(self->c.fd, slot));
+	EXPECT_EQ(-EINVAL, zc_sock_attach(self->c.fd, tx, (uintptr_t)&a4, NULL));
+	EXPECT_EQ(0, zc_sock_attach(self->c.fd, tx, 0, &slot));
+	EXPECT_EQ(-EBUSY, zc_sock_attach(self->c.fd, tx, 0, NULL));
+	EXPECT_EQ(0, zc_sock_detach(self->c.fd, slot));
 	close(tx);
 	sink_join(&k);
 }
@@ -493,9 +463,9 @@ TEST_F(sock, detach_errors)
 {
 	struct zcnet_sock_detach d = { .size = sizeof(d) };
 
-	EXPECT_EQ(-ENOENT, sock_detach(self->c.fd, 0));
-	EXPECT_EQ(-ENOENT, sock_detach(self->c.fd, ZCNET_MAX_SOCKETS));
-	EXPECT_EQ(-ENOENT, sock_detach(self->c.fd, ~0U));
+	EXPECT_EQ(-ENOENT, zc_sock_detach(self->c.fd, 0));
+	EXPECT_EQ(-ENOENT, zc_sock_detach(self->c.fd, ZCNET_MAX_SOCKETS));
+	EXPECT_EQ(-ENOENT, zc_sock_detach(self->c.fd, ~0U));
 	d.reserved = 1;
 	EXPECT_EQ(-EINVAL, zc_ioctl(self->c.fd, ZCNET_IOC_SOCK_DETACH, &d));
 	d.reserved = 0;
@@ -526,7 +496,7 @@ TEST_F(sock, ktls_refused)
 		SKIP(return, "no kernel TLS here (TCP_ULP tls: %s)",
 		     strerror(errno));
 	}
-	EXPECT_EQ(-EOPNOTSUPP, sock_attach(self->c.fd, tx, 0, NULL));
+	EXPECT_EQ(-EOPNOTSUPP, zc_sock_attach(self->c.fd, tx, 0, NULL));
 	close(tx);
 	sink_join(&k);
 }
@@ -540,7 +510,7 @@ TEST_F_TIMEOUT(sock, tcp_loopback_copied, 120)
 	int tx;
 
 	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
-	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &s.slot));
+	ASSERT_EQ(0, zc_sock_attach(self->c.fd, tx, 0, &s.slot));
 	stream_run(&self->c, self->mem, self->id, &s);
 	EXPECT_FALSE(s.timed_out);
 	EXPECT_EQ(s.n, s.completed);
@@ -570,7 +540,7 @@ TEST_F(sock, tcp_small_copied)
 	ASSERT_EQ(0, zc_set_param(self->c.fd, ZCNET_PARAM_SOCK_COPY_THRESHOLD,
 				  1000));
 	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
-	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &s.slot));
+	ASSERT_EQ(0, zc_sock_attach(self->c.fd, tx, 0, &s.slot));
 	stream_run(&self->c, self->mem, self->id, &s);
 	EXPECT_EQ(s.n, s.ok);
 	EXPECT_EQ(s.n, s.copied);
@@ -604,7 +574,7 @@ TEST_F_TIMEOUT(sock, tcp_mixed_sizes, 120)
 	ASSERT_EQ(0, zc_set_param(self->c.fd, ZCNET_PARAM_SOCK_COPY_THRESHOLD,
 				  4096));
 	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
-	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &(__u32){ 0 }));
+	ASSERT_EQ(0, zc_sock_attach(self->c.fd, tx, 0, &(__u32){ 0 }));
 	for (i = 0; i < n; i++) {
 		__u32 len = sizes[i % nsizes];
 		struct zcnet_tx_desc d;
@@ -613,7 +583,7 @@ TEST_F_TIMEOUT(sock, tcp_mixed_sizes, 120)
 		if (off + len > MEM_LEN)
 			break;
 		pat_fill(self->mem + off, pos, len);
-		d = sdesc(self->id, off, len, 0, i);
+		d = zc_sock_desc(self->id, off, len, 0, i);
 		while (zc_tx_push(&self->c.tx, &d)) {
 			ASSERT_LE(0, zc_kick(self->c.fd, 0));
 			zc_sleep_ms(1);
@@ -665,11 +635,11 @@ TEST_F(sock, tcp_zc_writes_share_segments)
 	int tx;
 
 	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
-	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &(__u32){ 0 }));
+	ASSERT_EQ(0, zc_sock_attach(self->c.fd, tx, 0, &(__u32){ 0 }));
 	segs = tcp_data_segs_out(tx);
 	pat_fill(self->mem, 0, n * len);
 	for (i = 0; i < n; i++) {
-		struct zcnet_tx_desc d = sdesc(self->id, i * len, len, 0, i);
+		struct zcnet_tx_desc d = zc_sock_desc(self->id, i * len, len, 0, i);
 
 		if (i < n - 1)
 			d.flags |= ZCNET_TX_MORE;
@@ -705,13 +675,13 @@ TEST_F(sock, close_fd_in_flight)
 	int tx;
 
 	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
-	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &s.slot));
+	ASSERT_EQ(0, zc_sock_attach(self->c.fd, tx, 0, &s.slot));
 	close(tx);
 	stream_run(&self->c, self->mem, self->id, &s);
 	EXPECT_EQ(s.n, s.ok);
 	EXPECT_EQ(0U, s.out_of_order);
 	/* detaching drops the last reference: the sink sees EOF */
-	EXPECT_EQ(0, sock_detach(self->c.fd, s.slot));
+	EXPECT_EQ(0, zc_sock_detach(self->c.fd, s.slot));
 	sink_join(&k);
 	EXPECT_EQ(s.n * s.len, k.bytes);
 	EXPECT_EQ(0U, k.bad);
@@ -734,11 +704,11 @@ TEST_F_TIMEOUT(sock, full_sndbuf_resumes, 120)
 
 	k.rcvbuf = 64 << 10;
 	ASSERT_EQ(0, loop_tcp(&k, 64 << 10, &tx));
-	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &s.slot));
+	ASSERT_EQ(0, zc_sock_attach(self->c.fd, tx, 0, &s.slot));
 	for (i = 0; i < 16; i++) {
 		pat_fill(self->mem + (size_t)i * s.len, (uint64_t)i * s.len,
 			 s.len);
-		d = sdesc(self->id, (size_t)i * s.len, s.len, s.slot, i);
+		d = zc_sock_desc(self->id, (size_t)i * s.len, s.len, s.slot, i);
 		ASSERT_EQ(0, zc_tx_push(&self->c.tx, &d));
 	}
 	ret = zc_kick(self->c.fd, 0);
@@ -786,11 +756,11 @@ TEST_F_TIMEOUT(sock, stalled_peer_acked_complete, 120)
 
 	k.rcvbuf = 128 << 10;
 	ASSERT_EQ(0, loop_tcp(&k, 32 << 10, &tx));
-	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &s.slot));
+	ASSERT_EQ(0, zc_sock_attach(self->c.fd, tx, 0, &s.slot));
 	for (i = 0; i < s.n; i++) {
 		pat_fill(self->mem + (size_t)i * s.len, (uint64_t)i * s.len,
 			 s.len);
-		d = sdesc(self->id, (size_t)i * s.len, s.len, s.slot, i);
+		d = zc_sock_desc(self->id, (size_t)i * s.len, s.len, s.slot, i);
 		ASSERT_EQ(0, zc_tx_push(&self->c.tx, &d));
 	}
 	EXPECT_EQ((long)s.n, zc_kick(self->c.fd, 0));
@@ -832,7 +802,7 @@ TEST_F_TIMEOUT(sock, peer_reset, 120)
 
 	k.reset_after = 1 << 20;
 	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
-	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &s.slot));
+	ASSERT_EQ(0, zc_sock_attach(self->c.fd, tx, 0, &s.slot));
 	stream_run(&self->c, self->mem, self->id, &s);
 	sink_join(&k);
 	EXPECT_FALSE(s.timed_out);
@@ -870,14 +840,14 @@ TEST_F(sock, detach_cancels_queued)
 
 	k.rcvbuf = 64 << 10;
 	ASSERT_EQ(0, loop_tcp(&k, 64 << 10, &tx));
-	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &slot));
+	ASSERT_EQ(0, zc_sock_attach(self->c.fd, tx, 0, &slot));
 	for (i = 0; i < 32; i++) {
 		pat_fill(self->mem + (size_t)i * len, (uint64_t)i * len, len);
-		d = sdesc(self->id, (size_t)i * len, len, slot, i);
+		d = zc_sock_desc(self->id, (size_t)i * len, len, slot, i);
 		ASSERT_EQ(0, zc_tx_push(&self->c.tx, &d));
 	}
 	ASSERT_EQ(32, zc_kick(self->c.fd, 0));
-	ASSERT_EQ(0, sock_detach(self->c.fd, slot));
+	ASSERT_EQ(0, zc_sock_detach(self->c.fd, slot));
 	sink_go(&k);
 	got = zc_cq_collect(&self->c, e, 32, WAIT_MS);
 	EXPECT_EQ(32U, got);
@@ -918,10 +888,10 @@ TEST_F(sock, rejected_breaks_stream)
 	int tx;
 
 	ASSERT_EQ(0, loop_tcp(&k, 0, &tx));
-	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &slot));
+	ASSERT_EQ(0, zc_sock_attach(self->c.fd, tx, 0, &slot));
 	for (i = 0; i < 8; i++) {
 		pat_fill(self->mem + (size_t)i * len, (uint64_t)i * len, len);
-		d = sdesc(self->id, (size_t)i * len, len, slot, i);
+		d = zc_sock_desc(self->id, (size_t)i * len, len, slot, i);
 		if (i == 3)
 			d.offset = MEM_LEN;
 		ASSERT_EQ(0, zc_tx_push(&self->c.tx, &d));
@@ -978,14 +948,14 @@ static void udp_sizes(struct __test_metadata *_metadata,
 	ASSERT_LE(0, u);
 	ASSERT_LE(0, v);
 	ASSERT_EQ(0, connect(u, (struct sockaddr *)&a, sizeof(a)));
-	ASSERT_EQ(0, sock_attach(self->c.fd, u, 0, &slot[0]));
-	ASSERT_EQ(0, sock_attach(self->c.fd, v, (uintptr_t)&a, &slot[1]));
+	ASSERT_EQ(0, zc_sock_attach(self->c.fd, u, 0, &slot[0]));
+	ASSERT_EQ(0, zc_sock_attach(self->c.fd, v, (uintptr_t)&a, &slot[1]));
 	pat_fill(self->mem, 0, 65508);
 	for (i = 0; i < 2 * n; i++) {
 		__u32 len = sizes[i % n];
 
 		for (try = 0; try < 3; try++) {
-			struct zcnet_tx_desc d = sdesc(self->id, 0, len,
+			struct zcnet_tx_desc d = zc_sock_desc(self->id, 0, len,
 						       slot[i / n], cookie);
 			uint64_t end;
 
@@ -1086,7 +1056,7 @@ TEST_F_TIMEOUT(sock, tcp_nic_256m_zero_copy, 300)
 	ASSERT_EQ(0, sink_start(&k));
 	tx = tcp_connect(self->peer_ip, port, 0);
 	ASSERT_LE(0, tx);
-	ASSERT_EQ(0, sock_attach(self->c.fd, tx, 0, &s.slot));
+	ASSERT_EQ(0, zc_sock_attach(self->c.fd, tx, 0, &s.slot));
 	stream_run(&self->c, self->mem, self->id, &s);
 	EXPECT_FALSE(s.timed_out);
 	EXPECT_EQ(s.n, s.completed);

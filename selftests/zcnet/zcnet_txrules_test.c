@@ -1120,34 +1120,6 @@ static inline unsigned char pat(uint64_t p)
 	return (unsigned char)(p * 131 + (p >> 12) * 7 + (p >> 20));
 }
 
-static long sock_attach(int fd, int sfd, __u32 *slot)
-{
-	struct zcnet_sock_attach a = { .size = sizeof(a), .fd = sfd };
-	long ret = zc_ioctl(fd, ZCNET_IOC_SOCK_ATTACH, &a);
-
-	if (!ret && slot)
-		*slot = a.slot;
-	return ret;
-}
-
-static long sock_detach(int fd, __u32 slot)
-{
-	struct zcnet_sock_detach d = { .size = sizeof(d), .slot = slot };
-
-	return zc_ioctl(fd, ZCNET_IOC_SOCK_DETACH, &d);
-}
-
-static struct zcnet_tx_desc sdesc(__u32 id, __u64 off, __u32 len,
-				  __u32 slot, __u64 cookie)
-{
-	struct zcnet_tx_desc d = {
-		.offset = off, .len = len, .region = (__u16)id,
-		.flags = ZCNET_TX_SOCK, .sock = (__u16)slot, .cookie = cookie,
-	};
-
-	return d;
-}
-
 /* A listening TCP socket on 127.0.0.1; its port in *port. fd or -errno */
 static int tcp_listener(unsigned short *port)
 {
@@ -1304,7 +1276,7 @@ TEST_F(uffd, attach_fault_undoes_only_its_own_socket)
 	struct zc_ctx c;
 	pthread_t thr;
 	bool exact = false;
-	__u32 id, slot = ~0U, slot2;
+	__u32 id, slot = ~0U, slot2 = ~0U;
 	unsigned int i;
 	int ret;
 
@@ -1367,8 +1339,8 @@ TEST_F(uffd, attach_fault_undoes_only_its_own_socket)
 	EXPECT_EQ(0, __atomic_load_n(&call.done, __ATOMIC_ACQUIRE));
 
 	/* A has attached X in slot 0 and waits: replace it by Y */
-	EXPECT_EQ(0, sock_detach(c.fd, 0));
-	EXPECT_EQ(0, sock_attach(c.fd, y, &slot));
+	EXPECT_EQ(0, zc_sock_detach(c.fd, 0));
+	EXPECT_EQ(0, zc_sock_attach(c.fd, y, 0, &slot));
 	EXPECT_EQ(0U, slot);
 
 	/* the write A retries now fails */
@@ -1392,7 +1364,7 @@ TEST_F(uffd, attach_fault_undoes_only_its_own_socket)
 	EXPECT_EQ(0xdeadbeefU, arg->slot);
 
 	/* Y is in slot 0: what the slot sends goes to Y, nothing to X */
-	d = sdesc(id, 0, sizeof(buf), 0, 77);
+	d = zc_sock_desc(id, 0, sizeof(buf), 0, 77);
 	ASSERT_EQ(0, zc_tx_push(&c.tx, &d));
 	EXPECT_EQ(1, zc_kick(c.fd, 0));
 	ASSERT_EQ(1U, zc_cq_collect(&c, &e, 1, WAIT_MS));
@@ -1404,13 +1376,13 @@ TEST_F(uffd, attach_fault_undoes_only_its_own_socket)
 	}
 	EXPECT_EQ(-1, recv(xa, buf, sizeof(buf), MSG_DONTWAIT));
 	/* Y cannot be attached twice; X can be attached again */
-	EXPECT_EQ(-EBUSY, sock_attach(c.fd, y, NULL));
-	EXPECT_EQ(0, sock_attach(c.fd, x, &slot2));
+	EXPECT_EQ(-EBUSY, zc_sock_attach(c.fd, y, 0, NULL));
+	EXPECT_EQ(0, zc_sock_attach(c.fd, x, 0, &slot2));
 	EXPECT_EQ(1U, slot2);
-	EXPECT_EQ(0, sock_detach(c.fd, 1));
+	EXPECT_EQ(0, zc_sock_detach(c.fd, 1));
 	/* slot 0 holds one socket */
-	EXPECT_EQ(0, sock_detach(c.fd, 0));
-	EXPECT_EQ(-ENOENT, sock_detach(c.fd, 0));
+	EXPECT_EQ(0, zc_sock_detach(c.fd, 0));
+	EXPECT_EQ(-ENOENT, zc_sock_detach(c.fd, 0));
 
 	close(uffd);
 	zc_ctx_close(&c);
@@ -1567,11 +1539,11 @@ TEST_F(failtx, alloc_failure_leaves_descriptor_on_ring)
 	ASSERT_EQ(0, tcp_pair(l, port, &x, &xa));
 	k.fd = xa;
 	ASSERT_EQ(0, pthread_create(&thr, NULL, ft_sink_main, &k));
-	ASSERT_EQ(0, sock_attach(c.fd, x, &slot));
+	ASSERT_EQ(0, zc_sock_attach(c.fd, x, 0, &slot));
 
 	start = zc_load_acquire(c.tx.consumer);
 	for (i = 0; i < FT_K; i++) {
-		struct zcnet_tx_desc d = sdesc(id, i * FT_L, FT_L, slot, i);
+		struct zcnet_tx_desc d = zc_sock_desc(id, i * FT_L, FT_L, slot, i);
 
 		ASSERT_EQ(0, zc_tx_push(&c.tx, &d));
 	}
@@ -1618,7 +1590,7 @@ TEST_F(failtx, alloc_failure_leaves_descriptor_on_ring)
 	EXPECT_EQ(FT_K, st.tx_descs);
 	EXPECT_EQ(0U, st.inflight);
 
-	EXPECT_EQ(0, sock_detach(c.fd, slot));
+	EXPECT_EQ(0, zc_sock_detach(c.fd, slot));
 	shutdown(x, SHUT_WR);
 	pthread_join(thr, NULL);
 	EXPECT_EQ(0, k.err);

@@ -495,6 +495,33 @@ static inline int zc_cq_pop(struct zc_ring *cq, struct zcnet_cq_entry *e)
 	return 0;
 }
 
+/* Producer side of the FILL ring: 0, or -ENOSPC when full. */
+static inline int zc_fill_push(struct zc_ring *r,
+			       const struct zcnet_fill_desc *d)
+{
+	__u32 prod = zc_load_relaxed(r->producer);
+	__u32 cons = zc_load_acquire(r->consumer);
+
+	if (prod - cons >= r->entries)
+		return -ENOSPC;
+	memcpy(zc_ring_slot(r, prod), d, sizeof(*d));
+	zc_store_release(r->producer, prod + 1);
+	return 0;
+}
+
+/* Consumer side of the RX ring: 0, or -EAGAIN when empty. */
+static inline int zc_rx_pop(struct zc_ring *r, struct zcnet_rx_desc *e)
+{
+	__u32 cons = zc_load_relaxed(r->consumer);
+	__u32 prod = zc_load_acquire(r->producer);
+
+	if (prod == cons)
+		return -EAGAIN;
+	memcpy(e, zc_ring_slot(r, cons), sizeof(*e));
+	zc_store_release(r->consumer, cons + 1);
+	return 0;
+}
+
 /* Entries the kernel has produced and the user not yet consumed. */
 static inline __u32 zc_cq_ready(const struct zc_ring *cq)
 {
@@ -718,6 +745,39 @@ static inline struct zcnet_tx_desc zc_raw(__u16 region, __u64 offset,
 		.len = len,
 		.region = region,
 		.cookie = cookie,
+	};
+
+	return d;
+}
+
+/* SOCK_ATTACH: fd sfd, UDP destination addr (or 0); the slot in *slot. */
+static inline long zc_sock_attach(int fd, int sfd, __u64 addr, __u32 *slot)
+{
+	struct zcnet_sock_attach a = {
+		.size = sizeof(a), .fd = sfd, .addr = addr,
+	};
+	long ret = zc_ioctl(fd, ZCNET_IOC_SOCK_ATTACH, &a);
+
+	if (!ret && slot)
+		*slot = a.slot;
+	return ret;
+}
+
+static inline long zc_sock_detach(int fd, __u32 slot)
+{
+	struct zcnet_sock_detach d = { .size = sizeof(d), .slot = slot };
+
+	return zc_ioctl(fd, ZCNET_IOC_SOCK_DETACH, &d);
+}
+
+/* A socket descriptor: len bytes at region/offset to socket slot. */
+static inline struct zcnet_tx_desc zc_sock_desc(__u32 region, __u64 offset,
+						__u32 len, __u32 slot,
+						__u64 cookie)
+{
+	struct zcnet_tx_desc d = {
+		.offset = offset, .len = len, .region = (__u16)region,
+		.flags = ZCNET_TX_SOCK, .sock = (__u16)slot, .cookie = cookie,
 	};
 
 	return d;
