@@ -11,6 +11,7 @@
 #include "zcnet_ctx.h"
 #include "zcnet_dma.h"
 #include "zcnet_rx.h"
+#include "zcnet_tx.h"
 #include "zcnet_xmit.h"
 
 #define ZCNET_BIND_ALL	(ZCNET_BIND_TX | ZCNET_BIND_RX)
@@ -32,6 +33,7 @@ static void zcnet_tx_unbind(struct zcnet_ctx *ctx, int err)
 	ASSERT_RTNL();
 	mutex_lock(&ctx->tx_lock);
 	zcnet_xmit_drop_pending(ctx, err);
+	zcnet_tx_forget(ctx);
 	netdev_put(ctx->tx_dev, &ctx->tx_dev_tracker);
 	ctx->tx_dev = NULL;
 	mutex_unlock(&ctx->tx_lock);

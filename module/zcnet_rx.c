@@ -41,6 +41,9 @@ static bool zcnet_rx_udp_to(const struct sk_buff *skb, __be16 port)
 	} else {
 		return false;
 	}
+	/* UFO: on the wire these are IP fragments, which do not match. */
+	if (skb_is_gso(skb) && (skb_shinfo(skb)->gso_type & SKB_GSO_UDP))
+		return false;
 	uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
 	return uh && uh->dest == port;
 }
@@ -138,6 +141,7 @@ static void zcnet_rx_write(const struct zcnet_region *r, u64 offset,
  * A frame whose checksum the sender left to offload (CHECKSUM_PARTIAL, as
  * virtio delivers frames from a guest on the same host) gets it finished in
  * the copy, as skb_checksum_help() would: user space sees a valid packet.
+ * An SCTP CRC32c (csum_not_inet) is left as the sender put it.
  */
 static void zcnet_rx_csum(const struct zcnet_region *r, u64 offset,
 			  const struct sk_buff *skb, int mac_off, u32 len)
@@ -146,7 +150,7 @@ static void zcnet_rx_csum(const struct zcnet_region *r, u64 offset,
 	u32 at = start - mac_off + skb->csum_offset;
 	__sum16 sum;
 
-	if (start < 0 || start > skb->len ||
+	if (skb->csum_not_inet || start < 0 || start > skb->len ||
 	    (u64)at + sizeof(sum) > len)
 		return;
 	sum = csum_fold(skb_checksum(skb, start, skb->len - start, 0));
@@ -157,19 +161,25 @@ static void zcnet_rx_csum(const struct zcnet_region *r, u64 offset,
 
 /*
  * The longest frame the device can have received off the wire: its MTU and
- * link-layer header, and a VLAN tag when one is still in the frame.
+ * link-layer header, and a VLAN tag when one is still in the frame, and
+ * the FCS when the device keeps it (rx-fcs).
  */
 static u32 zcnet_rx_max_len(const struct sk_buff *skb)
 {
 	const struct net_device *dev = skb->dev;
 	u32 max = READ_ONCE(dev->mtu) + dev->hard_header_len;
 
-	return eth_type_vlan(skb->protocol) ? max + VLAN_HLEN : max;
+	if (eth_type_vlan(skb->protocol))
+		max += VLAN_HLEN;
+	if (READ_ONCE(dev->features) & NETIF_F_RXFCS)
+		max += ETH_FCS_LEN;
+	return max;
 }
 
 /*
  * Copies one wire frame, link-layer header included, into the next buffer.
  * Caller holds rx_lock, so the frames of one packet take buffers in order.
+ * The frame is at most zcnet_rx_max_len() long.
  */
 static void zcnet_rx_deliver(struct zcnet_ctx *ctx, struct sk_buff *skb)
 {
@@ -182,10 +192,6 @@ static void zcnet_rx_deliver(struct zcnet_ctx *ctx, struct sk_buff *skb)
 	u32 room, len;
 
 	lockdep_assert_held(&ctx->rx_lock);
-	if (frame_len > zcnet_rx_max_len(skb)) {
-		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_drop_size);
-		return;
-	}
 	if (zcnet_ring_prod_free(rx, &room)) {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_ring_errors);
 		room = 0;
@@ -233,7 +239,8 @@ static struct sk_buff *zcnet_rx_split(struct zcnet_ctx *ctx,
 	if (!skb)
 		goto drop;
 	if (skb->ip_summed != CHECKSUM_NONE && skb_mac_header_was_set(skb) &&
-	    !zcnet_fault_rx_split() && !skb_cow_head(skb, 0)) {
+	    skb_mac_offset(skb) <= 0 && !zcnet_fault_rx_split() &&
+	    !skb_cow_head(skb, 0)) {
 		__skb_push(skb, skb->data - skb_mac_header(skb));
 		segs = __skb_gso_segment(skb, NETIF_F_SG | NETIF_F_HW_CSUM,
 					 false);
@@ -251,6 +258,32 @@ drop:
 	return NULL;
 }
 
+/*
+ * A frame longer than the wire allows is dropped, and with it every frame
+ * of its packet (a host's gso_size above our MTU), so that none of the
+ * packet is delivered in part. Frees the list when it returns false.
+ */
+static bool zcnet_rx_fits(struct zcnet_ctx *ctx, struct sk_buff *skb)
+{
+	struct sk_buff *seg, *next;
+	int mac_off;
+
+	for (seg = skb; seg; seg = seg->next) {
+		mac_off = skb_mac_header_was_set(seg) ? skb_mac_offset(seg) : 0;
+		if (seg->len - mac_off > zcnet_rx_max_len(seg))
+			break;
+	}
+	if (!seg)
+		return true;
+	zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_drop_size);
+	for (seg = skb; seg; seg = next) {
+		next = seg->next;
+		skb_mark_not_on_list(seg);
+		kfree_skb(seg);
+	}
+	return false;
+}
+
 /* Softirq, RCU read side. Takes the frames the context asked for. */
 static rx_handler_result_t zcnet_rx_handler(struct sk_buff **pskb)
 {
@@ -263,8 +296,8 @@ static rx_handler_result_t zcnet_rx_handler(struct sk_buff **pskb)
 	}
 	if (skb_is_gso(skb))
 		skb = zcnet_rx_split(ctx, skb);
-	else
-		skb_mark_not_on_list(skb);
+	if (!skb || !zcnet_rx_fits(ctx, skb))
+		return RX_HANDLER_CONSUMED;
 	spin_lock(&ctx->rx_lock);
 	for (; skb; skb = next) {
 		next = skb->next;

@@ -76,10 +76,13 @@ static int zcnet_tx_one(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 /*
  * Consumes what the TX ring holds, bounded by budget, by free CQ slots and
  * by a busy device queue. Frames a busy queue refused go first, later. A
- * kick records how far it asked to go, so that the retry work finishes
- * that much and no more; a smaller kick meanwhile takes nothing back. The
- * indices are checked before anything else, so a corrupt one is reported
- * whether or not the device is busy.
+ * kick records how far it asked to go, within the CQ slots free then, so
+ * that the retry work finishes that much and no more; a smaller kick
+ * meanwhile takes nothing back. Only the kick's own completions can fill
+ * those slots before the retry runs, and their slots are reserved, so the
+ * retry finds room for the rest unless another kick took it. The indices
+ * are checked before anything else, so a corrupt one is reported whether
+ * or not the device is busy.
  */
 static int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget, bool kick)
 {
@@ -98,13 +101,15 @@ static int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget, bool kick)
 		zcnet_xmit_flush(ctx);
 		return -EINVAL;
 	}
-	if (kick && (s32)(tx->cached_cons + avail - ctx->tx_asked) > 0)
-		ctx->tx_asked = tx->cached_cons + avail;
-	if (zcnet_xmit_flush(ctx))
-		return 0;
 	if (zcnet_cq_reserve(ctx, avail, &n)) {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_ring_errors);
 		return -EINVAL;
+	}
+	if (kick && (s32)(tx->cached_cons + n - ctx->tx_asked) > 0)
+		ctx->tx_asked = tx->cached_cons + n;
+	if (zcnet_xmit_flush(ctx)) {
+		zcnet_cq_unreserve(ctx, n);
+		return 0;
 	}
 	zcnet_cq_batch_begin(ctx);
 	for (i = 0; i < n && !busy; i++) {
@@ -128,6 +133,16 @@ static int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget, bool kick)
 	if (!i && ret < 0)
 		return ret;
 	return i;
+}
+
+/* TX unbinds: what kicks asked for waits for the next kick. */
+void zcnet_tx_forget(struct zcnet_ctx *ctx)
+{
+	struct zcnet_ring *tx = zcnet_ctx_ring(ctx, ZCNET_RING_TX);
+
+	lockdep_assert_held(&ctx->tx_lock);
+	if (tx)
+		ctx->tx_asked = tx->cached_cons;
 }
 
 int zcnet_tx_kick(struct zcnet_ctx *ctx, u32 budget)

@@ -10,6 +10,7 @@ struct zcnet_tx_desc;
 
 int zcnet_tx_desc_check(const struct zcnet_tx_desc *d);
 int zcnet_tx_kick(struct zcnet_ctx *ctx, u32 budget);
+void zcnet_tx_forget(struct zcnet_ctx *ctx);
 void zcnet_tx_retry_work(struct work_struct *work);
 
 #endif /* _ZCNET_TX_H */

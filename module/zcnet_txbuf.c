@@ -95,7 +95,9 @@ struct zcnet_txbuf *zcnet_txbuf_alloc(struct zcnet_ctx *ctx,
 
 	if (zcnet_fault_txbuf())
 		return NULL;
-	t = kmem_cache_zalloc(zcnet_txbuf_cache, GFP_KERNEL);
+	/* At memory.max: ENOMEM, and the descriptor stays on the ring. */
+	t = kmem_cache_zalloc(zcnet_txbuf_cache,
+			      GFP_KERNEL | __GFP_RETRY_MAYFAIL);
 	if (!t)
 		return NULL;
 	zcnet_ubuf_set_ops(&t->ubuf, zcnet_txbuf_ops);

@@ -750,10 +750,11 @@ FIXTURE_TEARDOWN_PARENT(busy)
 
 /*
  * Shrink the device's TX ring, run on the CPU of its TX interrupt, set up
- * a context bound to TX queue 0 with BUSY_SLOTS frames of max_len bytes.
+ * a context with a CQ of cq entries bound to TX queue 0, with BUSY_SLOTS
+ * frames of max_len bytes.
  */
 static void busy_prepare(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(busy) *self)
+			 FIXTURE_DATA(busy) *self, __u32 cq)
 {
 	struct ethtool_ringparam r;
 	char what[96] = "";
@@ -805,7 +806,7 @@ static void busy_prepare(struct __test_metadata *_metadata,
 	for (i = 0; i < BUSY_SLOTS; i++)
 		zc_frame_fill(self->mem + i * ZC_SLOT, self->max_len,
 			      self->peer.mac, self->nif.mac, 0, i);
-	ASSERT_EQ(0, zc_ctx_open(&self->c, BUSY_TX, BUSY_CQ, 0, 0));
+	ASSERT_EQ(0, zc_ctx_open(&self->c, BUSY_TX, cq, 0, 0));
 	ASSERT_EQ(0, zc_reg(self->c.fd, self->mem, self->mem_len, &self->id));
 	ASSERT_EQ(0, zc_bind(self->c.fd, ZCNET_BIND_TX, self->nif.ifindex, 0));
 }
@@ -939,7 +940,7 @@ TEST_F(busy, corrupt_index_fails_while_frames_held_back)
 	char msg[MSG_LEN];
 	long k, kc, probe;
 
-	busy_prepare(_metadata, self);
+	busy_prepare(_metadata, self, BUSY_CQ);
 	for (r = 0; r < rounds; r++) {
 		__u32 run = zc_new_run();
 
@@ -1024,7 +1025,7 @@ TEST_F_TIMEOUT(busy, retry_finishes_the_kick_and_no_more, 90)
 	ASSERT_NE(NULL, count);
 	ASSERT_NE(NULL, res);
 	ASSERT_LE(n + m, BUSY_TX);
-	busy_prepare(_metadata, self);
+	busy_prepare(_metadata, self, BUSY_CQ);
 	ASSERT_EQ(0, zc_get_stats(self->c.fd, &st0));
 	for (a = 0; a < attempts && !valid; a++) {
 		ASSERT_EQ(0, wait_inflight_zero(self->c.fd, WAIT_MS));
@@ -1106,6 +1107,156 @@ TEST_F_TIMEOUT(busy, retry_finishes_the_kick_and_no_more, 90)
 	TH_LOG("the kick took %ld of %u, %u consumed when the NOPs came, tx_busy +%llu",
 	       k, n, c1 - start,
 	       (unsigned long long)(st.tx_busy - st0.tx_busy));
+	free(count);
+	free(res);
+}
+
+/*
+ * Push n frames and kick once until the kick is stopped by a full device
+ * queue with frames of it still to send (up to three tries); the run and
+ * the consumer index before the kick go to *run and *start, the kick's
+ * result to *k. Returns whether that happened.
+ */
+static bool busy_kick(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(busy) *self, unsigned int n, __u32 *run,
+		      __u32 *start, long *k)
+{
+	unsigned int a, other = 0;
+	unsigned int *count = calloc(n, sizeof(*count));
+	__s32 *res = calloc(n, sizeof(*res));
+	struct zcnet_stats st0, st1;
+	bool busy = false;
+
+	if (!count || !res) {
+		free(count);
+		free(res);
+		return false;
+	}
+	for (a = 0; a < 3 && !busy; a++) {
+		if (wait_inflight_zero(self->c.fd, WAIT_MS) ||
+		    zc_get_stats(self->c.fd, &st0))
+			break;
+		*run = zc_new_run();
+		*start = zc_load_acquire(self->c.tx.consumer);
+		push_frames(_metadata, self, *run, n);
+		*k = zc_kick(self->c.fd, 0);
+		if (*k < 0 || zc_get_stats(self->c.fd, &st1))
+			break;
+		/* held back: consumed, not yet handed to the device */
+		busy = st1.tx_busy > st0.tx_busy &&
+		       st1.tx_descs - st0.tx_descs >
+		       st1.tx_frames - st0.tx_frames;
+		if (busy)
+			break;
+		TH_LOG("try %u: the kick took %ld of %u without a full queue",
+		       a, *k, n);
+		memset(count, 0, n * sizeof(*count));
+		collect_run(&self->c, *run, n, count, res, 0, n, true,
+			    WAIT_MS, &other);
+	}
+	free(count);
+	free(res);
+	return busy;
+}
+
+/*
+ * The CQ has fewer free slots than the ring holds descriptors: a kick
+ * stopped by a full device queue asked for no more than the CQ could take
+ * then, and the kernel finishes exactly that by itself, even as the
+ * program drains the CQ and slots come free; the rest waits for a kick.
+ * The old kernel's retry consumed as long as it found CQ slots, so a
+ * program draining its CQ saw the whole ring go without a kick.
+ */
+#define BUSY_SMALL_CQ	64U
+
+TEST_F_TIMEOUT(busy, retry_bounded_by_the_cq_slots_of_the_kick, 90)
+{
+	const unsigned int n = 448;
+	unsigned int *count = calloc(n, sizeof(*count));
+	__s32 *res = calloc(n, sizeof(*res));
+	unsigned int got, other = 0;
+	__u32 run = 0, start = 0, cons;
+	char msg[MSG_LEN];
+	long k = 0;
+
+	ASSERT_NE(NULL, count);
+	ASSERT_NE(NULL, res);
+	busy_prepare(_metadata, self, BUSY_SMALL_CQ);
+	if (!busy_kick(_metadata, self, n, &run, &start, &k))
+		SKIP(return, "the device queue of %s never held frames back (TX ring %u)",
+		     self->env.iface, self->dev_ring);
+	EXPECT_GE(BUSY_SMALL_CQ, (unsigned long)k);
+	/* no kick: the CQ is drained as completions come */
+	got = collect_run(&self->c, run, n, count, res, 0, BUSY_SMALL_CQ,
+			  false, WAIT_MS, &other);
+	EXPECT_EQ(BUSY_SMALL_CQ, got);
+	if (check_run(count, res, 0, BUSY_SMALL_CQ, (__s32)self->max_len,
+		      msg, sizeof(msg)))
+		EXPECT_EQ(0, 1) TH_LOG("the kick's frames: %s", msg);
+	zc_sleep_ms(200);
+	cons = zc_load_acquire(self->c.tx.consumer);
+	EXPECT_EQ(BUSY_SMALL_CQ, cons - start)
+		TH_LOG("consumer %u past the start with the CQ drained; the kick had CQ slots for %u",
+		       cons - start, BUSY_SMALL_CQ);
+	EXPECT_EQ(0U, zc_cq_ready(&self->c.cq));
+	/* kicks take the rest */
+	collect_run(&self->c, run, n, count, res, 0, n, true, WAIT_MS,
+		    &other);
+	if (check_run(count, res, 0, n, (__s32)self->max_len, msg,
+		      sizeof(msg)))
+		EXPECT_EQ(0, 1) TH_LOG("all frames: %s", msg);
+	EXPECT_EQ(0U, other);
+	TH_LOG("the kick took %ld of %u with %u CQ slots", k, n,
+	       BUSY_SMALL_CQ);
+	free(count);
+	free(res);
+}
+
+/*
+ * TX unbinds while the kernel still has frames of a kick to send: those it
+ * consumed complete (sent, or -ECANCELED when held back), and what the
+ * kick asked for but the kernel had not consumed stays on the ring. The
+ * old kernel's retry went on after the unbind and completed the rest with
+ * -ENXIO, without a kick.
+ */
+TEST_F(busy, unbind_leaves_the_unconsumed_on_the_ring)
+{
+	const unsigned int n = 448;
+	unsigned int *count = calloc(n, sizeof(*count));
+	__s32 *res = calloc(n, sizeof(*res));
+	unsigned int i, done, other = 0, sent = 0, cancelled = 0, bad = 0;
+	__u32 run = 0, start = 0, cons, cons2;
+	long k = 0;
+
+	ASSERT_NE(NULL, count);
+	ASSERT_NE(NULL, res);
+	busy_prepare(_metadata, self, BUSY_CQ);
+	if (!busy_kick(_metadata, self, n, &run, &start, &k))
+		SKIP(return, "the device queue of %s never held frames back (TX ring %u)",
+		     self->env.iface, self->dev_ring);
+	ASSERT_EQ(0, zc_unbind(self->c.fd, ZCNET_BIND_TX));
+	cons = zc_load_acquire(self->c.tx.consumer);
+	done = cons - start;
+	EXPECT_GT(n, done) TH_LOG("the retry consumed everything before the unbind");
+	collect_run(&self->c, run, n, count, res, 0, done, false, WAIT_MS,
+		    &other);
+	zc_sleep_ms(200);
+	cons2 = zc_load_acquire(self->c.tx.consumer);
+	EXPECT_EQ(cons, cons2)
+		TH_LOG("%u descriptors consumed after the unbind", cons2 - cons);
+	for (i = 0; i < n; i++) {
+		if (i < done && count[i] == 1 && res[i] == (__s32)self->max_len)
+			sent++;
+		else if (i < done && count[i] == 1 && res[i] == -ECANCELED)
+			cancelled++;
+		else if (i < done || count[i])
+			bad++;
+	}
+	EXPECT_EQ(0U, bad) TH_LOG("completions other than sent or -ECANCELED, or of descriptors never consumed");
+	EXPECT_EQ(n - done, zc_tx_pending(&self->c.tx));
+	EXPECT_EQ(0U, other);
+	TH_LOG("the kick took %ld of %u; at the unbind %u consumed: %u sent, %u cancelled",
+	       k, n, done, sent, cancelled);
 	free(count);
 	free(res);
 }

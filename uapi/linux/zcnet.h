@@ -223,10 +223,12 @@ struct zcnet_eventfd {
  *
  * When a busy device queue stops a kick, the kernel finishes by itself
  * what that kick asked for (the descriptors that were on the ring when it
- * ran, within its budget) as the queue drains, and never consumes
- * descriptors produced after the kick: those wait for the next one. It
- * stops short when the ring's indices turn corrupt or state cannot be
- * allocated (the frames it had already consumed still go out). Sends
+ * ran, within its budget and the CQ slots free then) as the queue drains,
+ * and never consumes descriptors produced after the kick: those wait for
+ * the next one. It stops short when the ring's indices turn corrupt, when
+ * state cannot be allocated, when TX is unbound, or when another kick
+ * took the CQ slots meanwhile (the frames it had already consumed still
+ * go out). Sends
  * the kernel carries on by itself (after a busy queue, or on a socket that
  * was full) run with the credentials of the process that opened the
  * context, so security modules and audit see its owner, and what they
@@ -319,7 +321,9 @@ struct zcnet_kick {
  *   ZCNET_RX_MATCH_ALL        every frame (rx_ethertype, rx_port: 0)
  *   ZCNET_RX_MATCH_ETHERTYPE  frames whose ethertype is rx_ethertype
  *   ZCNET_RX_MATCH_UDP        unfragmented IPv4 and IPv6 (no extension
- *                             headers) UDP datagrams to port rx_port
+ *                             headers) UDP datagrams to port rx_port (a
+ *                             host's UFO packet, IP fragments on the
+ *                             wire, does not match)
  * Unknown rx_match, or a field the match does not use being non-zero:
  * EINVAL.
  *
@@ -329,15 +333,16 @@ struct zcnet_kick {
  * delivered as its own entry, in order, with its own length and checksum.
  * A packet that cannot be split (memory is short, or the packet is
  * malformed: no link-layer header, no checksum state) is dropped whole and
- * counted in rx_drop_split: never delivered in part. So frame_len is at
- * most the device's MTU plus its link-layer header (plus 4 for a VLAN tag
- * still in the frame); a longer frame is dropped and counted in
- * rx_drop_size.
+ * counted in rx_drop_split, never delivered in part. frame_len is at most
+ * the device's MTU plus its link-layer header (plus 4 for a VLAN tag still
+ * in the frame, and 4 with rx-fcs); a packet with a longer frame is
+ * dropped whole and counted in rx_drop_size. Once split, each frame takes
+ * its own buffer: one that finds none is dropped as any frame is.
  *
  * Each matching frame, link-layer header included, is copied once into the
  * next buffer from the FILL ring and described on the RX ring with
  * ZCNET_RX_COPIED. A checksum the sender left to offload is finished in the
- * copy. A VLAN tag the NIC stripped is not put back into the frame. A frame
+ * copy (not an SCTP CRC32c, which is left as it came). A VLAN tag the NIC stripped is not put back into the frame. A frame
  * longer than its buffer is truncated to the buffer and flagged
  * ZCNET_RX_TRUNCATED. A fill descriptor with flags set, len 0, or outside
  * its region is consumed and skipped (rx_fill_rejected). With no fill
@@ -363,7 +368,9 @@ struct zcnet_bind {
 
 /*
  * Frames already handed to the device still complete; a frame held back by
- * a busy queue completes with -ECANCELED. Not bound: ENOTCONN.
+ * a busy queue completes with -ECANCELED; descriptors a kick asked for but
+ * the kernel had not consumed yet stay on the ring for the next kick. Not
+ * bound: ENOTCONN.
  */
 struct zcnet_unbind {
 	__u32 size;
