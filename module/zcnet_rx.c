@@ -141,16 +141,16 @@ static void zcnet_rx_write(const struct zcnet_region *r, u64 offset,
  * A frame whose checksum the sender left to offload (CHECKSUM_PARTIAL, as
  * virtio delivers frames from a guest on the same host) gets it finished in
  * the copy, as skb_checksum_help() would: user space sees a valid packet.
- * An SCTP CRC32c (csum_not_inet) is left as the sender put it.
+ * An SCTP CRC32c is left as the sender put it.
  */
 static void zcnet_rx_csum(const struct zcnet_region *r, u64 offset,
-			  const struct sk_buff *skb, int mac_off, u32 len)
+			  struct sk_buff *skb, int mac_off, u32 len)
 {
 	int start = skb_checksum_start_offset(skb);
 	u32 at = start - mac_off + skb->csum_offset;
 	__sum16 sum;
 
-	if (skb->csum_not_inet || start < 0 || start > skb->len ||
+	if (skb_csum_is_sctp(skb) || start < 0 || start > skb->len ||
 	    (u64)at + sizeof(sum) > len)
 		return;
 	sum = csum_fold(skb_checksum(skb, start, skb->len - start, 0));
