@@ -77,8 +77,9 @@ struct zcnet_ctx *zcnet_ctx_alloc(const struct cred *cred)
  * Work the kernel does for a context by itself (retries after a busy device
  * queue, sends resumed when a socket has room) runs on a kworker. It takes
  * on the identity of the process that opened the context, as io_uring's
- * workers take the submitter's: security modules and audit see its
- * credentials, and what it allocates is charged to its memory cgroup.
+ * SQPOLL thread takes its ring creator's: security modules and audit see
+ * its credentials, and what it allocates is charged to the memory cgroup
+ * it was in at open.
  */
 void zcnet_ctx_as_owner(struct zcnet_ctx *ctx, struct zcnet_ctx_saved *saved)
 {

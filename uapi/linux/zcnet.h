@@ -232,7 +232,8 @@ struct zcnet_eventfd {
  * the kernel carries on by itself (after a busy queue, or on a socket that
  * was full) run with the credentials of the process that opened the
  * context, so security modules and audit see its owner, and what they
- * allocate is charged to that process's memory cgroup.
+ * allocate is charged to the memory cgroup that process was in when it
+ * opened the context.
  */
 struct zcnet_kick {
 	__u32 size;
