@@ -176,6 +176,12 @@ static u32 zcnet_rx_max_len(const struct sk_buff *skb)
 	return max;
 }
 
+/* Where the frame starts relative to skb->data: its link-layer header. */
+static int zcnet_rx_mac_off(const struct sk_buff *skb)
+{
+	return skb_mac_header_was_set(skb) ? skb_mac_offset(skb) : 0;
+}
+
 /*
  * Copies one wire frame, link-layer header included, into the next buffer.
  * Caller holds rx_lock, so the frames of one packet take buffers in order.
@@ -184,7 +190,7 @@ static u32 zcnet_rx_max_len(const struct sk_buff *skb)
 static void zcnet_rx_deliver(struct zcnet_ctx *ctx, struct sk_buff *skb)
 {
 	struct zcnet_ring *rx = ctx->rings[ZCNET_RING_RX];
-	int mac_off = skb_mac_header_was_set(skb) ? skb_mac_offset(skb) : 0;
+	int mac_off = zcnet_rx_mac_off(skb);
 	u32 frame_len = skb->len - mac_off;
 	struct zcnet_fill_desc f;
 	struct zcnet_rx_desc *d;
@@ -266,13 +272,10 @@ drop:
 static bool zcnet_rx_fits(struct zcnet_ctx *ctx, struct sk_buff *skb)
 {
 	struct sk_buff *seg, *next;
-	int mac_off;
 
-	for (seg = skb; seg; seg = seg->next) {
-		mac_off = skb_mac_header_was_set(seg) ? skb_mac_offset(seg) : 0;
-		if (seg->len - mac_off > zcnet_rx_max_len(seg))
+	for (seg = skb; seg; seg = seg->next)
+		if (seg->len - zcnet_rx_mac_off(seg) > zcnet_rx_max_len(seg))
 			break;
-	}
 	if (!seg)
 		return true;
 	zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_drop_size);

@@ -84,13 +84,8 @@ static int sk_fill_push(struct zc_ring *r, __u16 region, __u64 offset)
 {
 	struct zcnet_fill_desc d = { .offset = offset, .len = ZC_SLOT,
 				     .region = region };
-	__u32 prod = zc_load_relaxed(r->producer);
 
-	if (prod - zc_load_acquire(r->consumer) >= r->entries)
-		return -ENOSPC;
-	memcpy(zc_ring_slot(r, prod), &d, sizeof(d));
-	zc_store_release(r->producer, prod + 1);
-	return 0;
+	return zc_fill_push(r, &d);
 }
 
 /* Open, set up, register and bind one side in the current netns. */

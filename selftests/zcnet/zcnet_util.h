@@ -469,57 +469,55 @@ static inline void *zc_ring_slot(const struct zc_ring *r, __u32 idx)
 	return r->desc + (size_t)(idx & r->mask) * r->entry_size;
 }
 
-/* Producer side of the TX (or FILL) ring: 0, or -ENOSPC when full. */
-static inline int zc_tx_push(struct zc_ring *tx, const struct zcnet_tx_desc *d)
-{
-	__u32 prod = zc_load_relaxed(tx->producer);
-	__u32 cons = zc_load_acquire(tx->consumer);
-
-	if (prod - cons >= tx->entries)
-		return -ENOSPC;
-	memcpy(zc_ring_slot(tx, prod), d, sizeof(*d));
-	zc_store_release(tx->producer, prod + 1);
-	return 0;
-}
-
-/* Consumer side of the CQ (or RX) ring: 0, or -EAGAIN when empty. */
-static inline int zc_cq_pop(struct zc_ring *cq, struct zcnet_cq_entry *e)
-{
-	__u32 cons = zc_load_relaxed(cq->consumer);
-	__u32 prod = zc_load_acquire(cq->producer);
-
-	if (prod == cons)
-		return -EAGAIN;
-	memcpy(e, zc_ring_slot(cq, cons), sizeof(*e));
-	zc_store_release(cq->consumer, cons + 1);
-	return 0;
-}
-
-/* Producer side of the FILL ring: 0, or -ENOSPC when full. */
-static inline int zc_fill_push(struct zc_ring *r,
-			       const struct zcnet_fill_desc *d)
+/*
+ * The user's side of the ring protocol (uapi/linux/zcnet.h): produce one
+ * entry of size bytes from src, 0 or -ENOSPC when full; consume one into
+ * dst, 0 or -EAGAIN when empty.
+ */
+static inline int zc_ring_push(struct zc_ring *r, const void *src,
+			       size_t size)
 {
 	__u32 prod = zc_load_relaxed(r->producer);
 	__u32 cons = zc_load_acquire(r->consumer);
 
 	if (prod - cons >= r->entries)
 		return -ENOSPC;
-	memcpy(zc_ring_slot(r, prod), d, sizeof(*d));
+	memcpy(zc_ring_slot(r, prod), src, size);
 	zc_store_release(r->producer, prod + 1);
 	return 0;
 }
 
-/* Consumer side of the RX ring: 0, or -EAGAIN when empty. */
-static inline int zc_rx_pop(struct zc_ring *r, struct zcnet_rx_desc *e)
+static inline int zc_ring_pop(struct zc_ring *r, void *dst, size_t size)
 {
 	__u32 cons = zc_load_relaxed(r->consumer);
 	__u32 prod = zc_load_acquire(r->producer);
 
 	if (prod == cons)
 		return -EAGAIN;
-	memcpy(e, zc_ring_slot(r, cons), sizeof(*e));
+	memcpy(dst, zc_ring_slot(r, cons), size);
 	zc_store_release(r->consumer, cons + 1);
 	return 0;
+}
+
+static inline int zc_tx_push(struct zc_ring *tx, const struct zcnet_tx_desc *d)
+{
+	return zc_ring_push(tx, d, sizeof(*d));
+}
+
+static inline int zc_cq_pop(struct zc_ring *cq, struct zcnet_cq_entry *e)
+{
+	return zc_ring_pop(cq, e, sizeof(*e));
+}
+
+static inline int zc_fill_push(struct zc_ring *r,
+			       const struct zcnet_fill_desc *d)
+{
+	return zc_ring_push(r, d, sizeof(*d));
+}
+
+static inline int zc_rx_pop(struct zc_ring *r, struct zcnet_rx_desc *e)
+{
+	return zc_ring_pop(r, e, sizeof(*e));
 }
 
 /* Entries the kernel has produced and the user not yet consumed. */
