@@ -11,8 +11,8 @@
 #include "zcnet_ctx.h"
 #include "zcnet_dma.h"
 #include "zcnet_rx.h"
-#include "zcnet_tx.h"
-#include "zcnet_xmit.h"
+#include "zcnet_tx_kick.h"
+#include "zcnet_tx_raw.h"
 
 #define ZCNET_BIND_ALL	(ZCNET_BIND_TX | ZCNET_BIND_RX)
 

@@ -6,7 +6,7 @@
 #include "zcnet_ctx.h"
 #include "zcnet_kunit.h"
 #include "zcnet_region.h"
-#include "zcnet_tx.h"
+#include "zcnet_tx_kick.h"
 
 #define CQ_ENTRIES	8
 

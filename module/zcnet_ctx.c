@@ -12,9 +12,9 @@
 #include "zcnet_event.h"
 #include "zcnet_region.h"
 #include "zcnet_rx.h"
-#include "zcnet_sock.h"
-#include "zcnet_tx.h"
-#include "zcnet_xmit.h"
+#include "zcnet_sock_slot.h"
+#include "zcnet_tx_kick.h"
+#include "zcnet_tx_raw.h"
 
 atomic_t zcnet_live_contexts = ATOMIC_INIT(0);
 

@@ -28,8 +28,8 @@ struct zcnet_txbuf;
  * descriptor in flight, so a context outlives its file until the last
  * completion. Locks, outermost first: RTNL (binding), lock (control
  * ioctls), tx_lock (the TX consumer, the bound device, the socket slots),
- * a socket's own (see zcnet_sock.h), cq_lock (the CQ producer, taken from
- * any context).
+ * a socket's own (see zcnet_sock_slot.h), cq_lock (the CQ producer, taken
+ * from any context).
  */
 struct zcnet_ctx {
 	struct kref ref;

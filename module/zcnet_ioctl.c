@@ -8,8 +8,8 @@
 #include "zcnet_event.h"
 #include "zcnet_ioctl.h"
 #include "zcnet_region.h"
-#include "zcnet_sock.h"
-#include "zcnet_tx.h"
+#include "zcnet_sock_slot.h"
+#include "zcnet_tx_kick.h"
 
 #define ZCNET_FEATURES	(ZCNET_FEAT_RINGS | ZCNET_FEAT_REGIONS | \
 			 ZCNET_FEAT_EVENTFD | ZCNET_FEAT_TX_NOP | \

@@ -8,7 +8,7 @@
 #include "zcnet_ctx.h"
 #include "zcnet_dev.h"
 #include "zcnet_fault.h"
-#include "zcnet_txbuf.h"
+#include "zcnet_tx_buf.h"
 
 struct workqueue_struct *zcnet_wq;
 

@@ -5,8 +5,8 @@
 
 #include "zcnet_ctx.h"
 #include "zcnet_region.h"
-#include "zcnet_sock.h"
-#include "zcnet_txbuf.h"
+#include "zcnet_sock_slot.h"
+#include "zcnet_tx_buf.h"
 
 /*
  * Queues a socket descriptor on its slot; err is what checking it found.

@@ -12,7 +12,7 @@
 
 #include "zcnet_cq.h"
 #include "zcnet_ctx.h"
-#include "zcnet_sock.h"
+#include "zcnet_sock_slot.h"
 
 static void zcnet_sock_free(struct kref *ref)
 {

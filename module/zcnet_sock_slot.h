@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef _ZCNET_SOCK_H
-#define _ZCNET_SOCK_H
+#ifndef _ZCNET_SOCK_SLOT_H
+#define _ZCNET_SOCK_SLOT_H
 
 #include <linux/bvec.h>
 #include <linux/kref.h>
@@ -23,7 +23,7 @@ struct zcnet_txbuf;
 /* Pages one sendmsg() call takes at most; longer buffers take several. */
 #define ZCNET_SOCK_BVECS	64
 
-/* A zero-copy group of a stream (zcnet_ssend.c) holds at most this much. */
+/* A stream's zero-copy group (zcnet_sock_send.c) holds at most this much. */
 #define ZCNET_SOCK_GROUP_BYTES	(512u << 10)
 #define ZCNET_SOCK_GROUP_DESCS	64
 
@@ -85,4 +85,4 @@ void zcnet_ssend_push(struct zcnet_sock *s);
 void zcnet_ssend_cancel(struct zcnet_sock *s);
 void zcnet_ssend_release(struct zcnet_txbuf *t);
 
-#endif /* _ZCNET_SOCK_H */
+#endif /* _ZCNET_SOCK_SLOT_H */

@@ -6,8 +6,8 @@
 #include "zcnet_ctx.h"
 #include "zcnet_fault.h"
 #include "zcnet_region.h"
-#include "zcnet_sock.h"
-#include "zcnet_txbuf.h"
+#include "zcnet_sock_slot.h"
+#include "zcnet_tx_buf.h"
 
 static struct kmem_cache *zcnet_txbuf_cache;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef _ZCNET_TXBUF_H
-#define _ZCNET_TXBUF_H
+#ifndef _ZCNET_TX_BUF_H
+#define _ZCNET_TX_BUF_H
 
 #include <linux/skbuff.h>
 
@@ -15,7 +15,7 @@ struct zcnet_sock;
  * it copies) and the sender's, held until the driver or the socket has
  * taken all of the buffer. A member of a stream's zero-copy group is also
  * held by the group's head, and the head by itself while the group is
- * open (zcnet_ssend.c).
+ * open (zcnet_sock_send.c).
  */
 struct zcnet_txbuf {
 	struct ubuf_info ubuf;
@@ -52,4 +52,4 @@ void zcnet_txbuf_attach(struct zcnet_txbuf *t, struct sk_buff *skb);
 void zcnet_txbuf_put(struct zcnet_txbuf *t);
 void zcnet_txbuf_post(struct zcnet_txbuf *t);
 
-#endif /* _ZCNET_TXBUF_H */
+#endif /* _ZCNET_TX_BUF_H */

@@ -6,7 +6,7 @@
 #include "zcnet_ctx.h"
 #include "zcnet_kunit.h"
 #include "zcnet_region.h"
-#include "zcnet_txbuf.h"
+#include "zcnet_tx_buf.h"
 
 #define REGION_ID	9
 #define FRAME_LEN	1500

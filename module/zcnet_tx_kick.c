@@ -4,9 +4,9 @@
 #include "zcnet_cq.h"
 #include "zcnet_ctx.h"
 #include "zcnet_region.h"
-#include "zcnet_sock.h"
-#include "zcnet_tx.h"
-#include "zcnet_xmit.h"
+#include "zcnet_sock_slot.h"
+#include "zcnet_tx_kick.h"
+#include "zcnet_tx_raw.h"
 
 #define ZCNET_TX_FLAGS	(ZCNET_TX_NOP | ZCNET_TX_SOCK | ZCNET_TX_MORE)
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef _ZCNET_TX_H
-#define _ZCNET_TX_H
+#ifndef _ZCNET_TX_KICK_H
+#define _ZCNET_TX_KICK_H
 
 #include <linux/types.h>
 
@@ -13,4 +13,4 @@ int zcnet_tx_kick(struct zcnet_ctx *ctx, u32 budget);
 void zcnet_tx_forget(struct zcnet_ctx *ctx);
 void zcnet_tx_retry_work(struct work_struct *work);
 
-#endif /* _ZCNET_TX_H */
+#endif /* _ZCNET_TX_KICK_H */

@@ -7,7 +7,7 @@
 #include "zcnet_ctx.h"
 #include "zcnet_kunit.h"
 #include "zcnet_region.h"
-#include "zcnet_tx.h"
+#include "zcnet_tx_kick.h"
 
 struct zcnet_tx_desc_case {
 	const char *what;

@@ -7,8 +7,8 @@
 
 #include "zcnet_ctx.h"
 #include "zcnet_region.h"
-#include "zcnet_txbuf.h"
-#include "zcnet_xmit.h"
+#include "zcnet_tx_buf.h"
+#include "zcnet_tx_raw.h"
 
 /*
  * An Ethernet frame may carry an 802.1Q or 802.1ad tag on top of the MTU;

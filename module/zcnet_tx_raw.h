@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef _ZCNET_XMIT_H
-#define _ZCNET_XMIT_H
+#ifndef _ZCNET_TX_RAW_H
+#define _ZCNET_TX_RAW_H
 
 #include <linux/types.h>
 
@@ -16,4 +16,4 @@ int zcnet_xmit_prepare(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 bool zcnet_xmit_flush(struct zcnet_ctx *ctx);
 void zcnet_xmit_drop_pending(struct zcnet_ctx *ctx, int err);
 
-#endif /* _ZCNET_XMIT_H */
+#endif /* _ZCNET_TX_RAW_H */
