@@ -32,7 +32,7 @@ static void zcnet_tx_unbind(struct zcnet_ctx *ctx, int err)
 {
 	ASSERT_RTNL();
 	mutex_lock(&ctx->tx_lock);
-	zcnet_xmit_drop_pending(ctx, err);
+	zcnet_tx_raw_drop_pending(ctx, err);
 	zcnet_tx_forget(ctx);
 	netdev_put(ctx->tx_dev, &ctx->tx_dev_tracker);
 	ctx->tx_dev = NULL;

@@ -21,7 +21,7 @@ struct eventfd_ctx;
 struct mem_cgroup;
 struct zcnet_region;
 struct zcnet_sock;
-struct zcnet_txbuf;
+struct zcnet_tx_buf;
 
 /*
  * One open /dev/zcnet. The file holds one reference, and so does every

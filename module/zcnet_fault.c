@@ -23,7 +23,7 @@ bool zcnet_fault_rx_split(void)
 	return should_fail(&zcnet_fail_rx_split, 1);
 }
 
-bool zcnet_fault_txbuf(void)
+bool zcnet_fault_tx_buf(void)
 {
 	return should_fail(&zcnet_fail_txbuf, 1);
 }

@@ -9,12 +9,12 @@
 void zcnet_fault_init(void);
 void zcnet_fault_exit(void);
 bool zcnet_fault_rx_split(void);
-bool zcnet_fault_txbuf(void);
+bool zcnet_fault_tx_buf(void);
 #else
 static inline void zcnet_fault_init(void) {}
 static inline void zcnet_fault_exit(void) {}
 static inline bool zcnet_fault_rx_split(void) { return false; }
-static inline bool zcnet_fault_txbuf(void) { return false; }
+static inline bool zcnet_fault_tx_buf(void) { return false; }
 #endif
 
 #endif /* _ZCNET_FAULT_H */

@@ -36,7 +36,7 @@ static int __init zcnet_init(void)
 	zcnet_wq = alloc_workqueue("zcnet", WQ_UNBOUND, 0);
 	if (!zcnet_wq)
 		return -ENOMEM;
-	err = zcnet_txbuf_init();
+	err = zcnet_tx_buf_init();
 	if (err)
 		goto err_wq;
 	err = zcnet_bind_init();
@@ -51,7 +51,7 @@ static int __init zcnet_init(void)
 err_bind:
 	zcnet_bind_exit();
 err_txbuf:
-	zcnet_txbuf_exit();
+	zcnet_tx_buf_exit();
 err_wq:
 	destroy_workqueue(zcnet_wq);
 	return err;
@@ -66,7 +66,7 @@ static void __exit zcnet_exit(void)
 	synchronize_net();
 	rcu_barrier();
 	destroy_workqueue(zcnet_wq);
-	zcnet_txbuf_exit();
+	zcnet_tx_buf_exit();
 }
 
 module_init(zcnet_init);

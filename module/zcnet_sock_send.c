@@ -5,6 +5,7 @@
 
 #include "zcnet_ctx.h"
 #include "zcnet_region.h"
+#include "zcnet_sock_send.h"
 #include "zcnet_sock_slot.h"
 #include "zcnet_tx_buf.h"
 
@@ -18,11 +19,11 @@
  * of what the slot already holds and the stream keeps no hole.
  * zcnet_sock_push() sends.
  */
-int zcnet_ssend_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
-		      struct zcnet_region *r, int err, s32 *result)
+int zcnet_sock_send_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
+			  struct zcnet_region *r, int err, s32 *result)
 {
 	struct zcnet_sock *s = zcnet_sock_lookup(ctx, d->sock);
-	struct zcnet_txbuf *t;
+	struct zcnet_tx_buf *t;
 	unsigned long flags;
 
 	lockdep_assert_held(&ctx->tx_lock);
@@ -35,7 +36,7 @@ int zcnet_ssend_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 	}
 	if (!err && (d->flags & ZCNET_TX_MORE) && !s->stream)
 		err = -EINVAL;
-	t = zcnet_txbuf_alloc(ctx, r, d->cookie, d->len);
+	t = zcnet_tx_buf_alloc(ctx, r, d->cookie, d->len);
 	if (!t) {
 		if (r)
 			zcnet_region_put(r);
@@ -63,7 +64,7 @@ int zcnet_ssend_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 }
 
 /* What kicks queued since, behind what is queued; under s->lock. */
-static void zcnet_ssend_splice(struct zcnet_sock *s)
+static void zcnet_sock_send_splice(struct zcnet_sock *s)
 {
 	spin_lock(&s->in_lock);
 	list_splice_tail_init(&s->incoming, &s->queue);
@@ -71,8 +72,8 @@ static void zcnet_ssend_splice(struct zcnet_sock *s)
 }
 
 /* The socket has taken the whole buffer, or never will. */
-static void zcnet_ssend_end(struct zcnet_sock *s, struct zcnet_txbuf *t,
-			    s32 result)
+static void zcnet_sock_send_end(struct zcnet_sock *s, struct zcnet_tx_buf *t,
+				s32 result)
 {
 	struct zcnet_counters *c = &s->ctx->stats;
 
@@ -83,12 +84,12 @@ static void zcnet_ssend_end(struct zcnet_sock *s, struct zcnet_txbuf *t,
 		zcnet_stat_inc(c, ZCNET_STAT_tx_frames);
 		zcnet_stat_add(c, ZCNET_STAT_tx_bytes, result);
 	}
-	zcnet_txbuf_put(t);
+	zcnet_tx_buf_put(t);
 }
 
 /* Appends what is left of t's buffer to s->bvec, as far as it has room. */
-static size_t zcnet_ssend_bvecs(struct zcnet_sock *s, struct zcnet_txbuf *t,
-				unsigned int *n)
+static size_t zcnet_sock_send_bvecs(struct zcnet_sock *s,
+				    struct zcnet_tx_buf *t, unsigned int *n)
 {
 	return zcnet_region_bvecs(t->region, t->offset + t->sent,
 				  t->len - t->sent, s->bvec, n,
@@ -106,7 +107,7 @@ static size_t zcnet_ssend_bvecs(struct zcnet_sock *s, struct zcnet_txbuf *t,
  * References: the head holds one on itself while the group is open and
  * one on each rider. The stack drops the head's last one when it has let
  * go of every skb of the group; the head then passes its zero-copy and
- * copied reports to its riders and drops theirs (zcnet_ssend_release()).
+ * copied reports to its riders and drops theirs (zcnet_sock_send_release()).
  *
  * A group closes when it is full, before a copied descriptor, when the
  * queue runs empty, when the socket has no room, and at detach, so that no
@@ -116,29 +117,29 @@ static size_t zcnet_ssend_bvecs(struct zcnet_sock *s, struct zcnet_txbuf *t,
  * under a group of its own, which it heads. A head can so be a rider of
  * the group before; releases walk that chain as a list.
  */
-static void zcnet_ssend_group_close(struct zcnet_sock *s)
+static void zcnet_sock_send_group_close(struct zcnet_sock *s)
 {
-	struct zcnet_txbuf *head = s->group, *t;
+	struct zcnet_tx_buf *head = s->group, *t;
 
 	if (!head)
 		return;
-	t = list_first_entry_or_null(&s->queue, struct zcnet_txbuf, node);
+	t = list_first_entry_or_null(&s->queue, struct zcnet_tx_buf, node);
 	if (t && t->group == head)
 		t->group = NULL;
 	s->group = NULL;
-	zcnet_txbuf_put(head);
+	zcnet_tx_buf_put(head);
 }
 
-static struct ubuf_info *zcnet_ssend_group(struct zcnet_sock *s,
-					   struct zcnet_txbuf *t)
+static struct ubuf_info *zcnet_sock_send_group(struct zcnet_sock *s,
+					       struct zcnet_tx_buf *t)
 {
-	struct zcnet_txbuf *head = s->group;
+	struct zcnet_tx_buf *head = s->group;
 
 	if (t->group)
 		return &t->group->ubuf;
 	if (head && (t->rode || s->group_descs == ZCNET_SOCK_GROUP_DESCS ||
 		     t->len > ZCNET_SOCK_GROUP_BYTES - s->group_bytes)) {
-		zcnet_ssend_group_close(s);
+		zcnet_sock_send_group_close(s);
 		head = NULL;
 	}
 	refcount_inc(&t->ubuf.refcnt);
@@ -164,23 +165,23 @@ static struct ubuf_info *zcnet_ssend_group(struct zcnet_sock *s,
  * of a stream that follow each other go in one call, which saves the
  * per-call cost that makes small writes expensive.
  */
-static int zcnet_ssend_one(struct zcnet_sock *s, struct zcnet_txbuf *t)
+static int zcnet_sock_send_one(struct zcnet_sock *s, struct zcnet_tx_buf *t)
 {
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
-	struct zcnet_txbuf *last = t;
+	struct zcnet_tx_buf *last = t;
 	unsigned int n = 0;
 	size_t bytes, part;
 
-	bytes = part = zcnet_ssend_bvecs(s, t, &n);
+	bytes = part = zcnet_sock_send_bvecs(s, t, &n);
 	if (t->sent + part < t->len && !s->stream)
 		return -EMSGSIZE;
 	if (s->stream && t->copy_mode) {
-		zcnet_ssend_group_close(s);
+		zcnet_sock_send_group_close(s);
 		list_for_each_entry_continue(last, &s->queue, node) {
 			if (!last->copy_mode || last->rejected ||
 			    n == ZCNET_SOCK_BVECS)
 				break;
-			part = zcnet_ssend_bvecs(s, last, &n);
+			part = zcnet_sock_send_bvecs(s, last, &n);
 			bytes += part;
 		}
 		last = list_prev_entry(last, node);
@@ -189,7 +190,8 @@ static int zcnet_ssend_one(struct zcnet_sock *s, struct zcnet_txbuf *t)
 		msg.msg_flags |= MSG_MORE;
 	if (!t->copy_mode) {
 		msg.msg_flags |= MSG_ZEROCOPY;
-		msg.msg_ubuf = s->stream ? zcnet_ssend_group(s, t) : &t->ubuf;
+		msg.msg_ubuf = s->stream ? zcnet_sock_send_group(s, t) :
+					   &t->ubuf;
 	}
 	if (s->addrlen) {
 		msg.msg_name = &s->addr;
@@ -200,18 +202,18 @@ static int zcnet_ssend_one(struct zcnet_sock *s, struct zcnet_txbuf *t)
 }
 
 /* The socket took bytes from the head of the queue on. */
-static void zcnet_ssend_took(struct zcnet_sock *s, size_t bytes)
+static void zcnet_sock_send_took(struct zcnet_sock *s, size_t bytes)
 {
-	struct zcnet_txbuf *t;
+	struct zcnet_tx_buf *t;
 	u32 n;
 
 	while (bytes) {
-		t = list_first_entry(&s->queue, struct zcnet_txbuf, node);
+		t = list_first_entry(&s->queue, struct zcnet_tx_buf, node);
 		n = min_t(size_t, bytes, t->len - t->sent);
 		t->sent += n;
 		bytes -= n;
 		if (t->sent == t->len)
-			zcnet_ssend_end(s, t, t->len);
+			zcnet_sock_send_end(s, t, t->len);
 	}
 }
 
@@ -221,37 +223,37 @@ static void zcnet_ssend_took(struct zcnet_sock *s, size_t bytes)
  * sendmsg() fails for want of room finds it set and queues the work;
  * at worst the work finds nothing to do.
  */
-void zcnet_ssend_push(struct zcnet_sock *s)
+void zcnet_sock_send_push(struct zcnet_sock *s)
 {
-	struct zcnet_txbuf *t;
+	struct zcnet_tx_buf *t;
 	int ret;
 
 	mutex_lock(&s->lock);
 	if (s->blocked && !list_empty(&s->queue))
 		zcnet_stat_inc(&s->ctx->stats, ZCNET_STAT_sock_resumes);
 	while (!s->detached) {
-		zcnet_ssend_splice(s);
-		t = list_first_entry_or_null(&s->queue, struct zcnet_txbuf,
+		zcnet_sock_send_splice(s);
+		t = list_first_entry_or_null(&s->queue, struct zcnet_tx_buf,
 					     node);
 		if (!t) {
-			zcnet_ssend_group_close(s);
+			zcnet_sock_send_group_close(s);
 			break;
 		}
 		if (t->rejected) {
 			if (s->stream && !s->err)
 				s->err = t->result;
-			zcnet_ssend_end(s, t, t->result);
+			zcnet_sock_send_end(s, t, t->result);
 			continue;
 		}
 		if (s->err) {
-			zcnet_ssend_end(s, t, -EPIPE);
+			zcnet_sock_send_end(s, t, -EPIPE);
 			continue;
 		}
 		WRITE_ONCE(s->blocked, true);
 		smp_mb(); /* blocked before the socket's room is checked */
-		ret = zcnet_ssend_one(s, t);
+		ret = zcnet_sock_send_one(s, t);
 		if (ret == -EAGAIN) {
-			zcnet_ssend_group_close(s);
+			zcnet_sock_send_group_close(s);
 			goto out;
 		}
 		/* The kicker has a signal pending: the work item goes on. */
@@ -264,10 +266,10 @@ void zcnet_ssend_push(struct zcnet_sock *s)
 		if (ret < 0) {
 			if (s->stream)
 				s->err = ret;
-			zcnet_ssend_end(s, t, ret);
+			zcnet_sock_send_end(s, t, ret);
 			continue;
 		}
-		zcnet_ssend_took(s, ret);
+		zcnet_sock_send_took(s, ret);
 	}
 	WRITE_ONCE(s->blocked, false);
 out:
@@ -278,20 +280,21 @@ out:
  * Detach: what the socket has not taken completes with -ECANCELED, a
  * descriptor it took part of with that short count.
  */
-void zcnet_ssend_cancel(struct zcnet_sock *s)
+void zcnet_sock_send_cancel(struct zcnet_sock *s)
 {
-	struct zcnet_txbuf *t, *tmp;
+	struct zcnet_tx_buf *t, *tmp;
 
 	mutex_lock(&s->lock);
 	s->detached = true;
-	zcnet_ssend_splice(s);
+	zcnet_sock_send_splice(s);
 	list_for_each_entry_safe(t, tmp, &s->queue, node) {
 		if (t->rejected)
-			zcnet_ssend_end(s, t, t->result);
+			zcnet_sock_send_end(s, t, t->result);
 		else
-			zcnet_ssend_end(s, t, t->sent ? t->sent : -ECANCELED);
+			zcnet_sock_send_end(s, t,
+					    t->sent ? t->sent : -ECANCELED);
 	}
-	zcnet_ssend_group_close(s);
+	zcnet_sock_send_group_close(s);
 	mutex_unlock(&s->lock);
 }
 
@@ -301,10 +304,10 @@ void zcnet_ssend_cancel(struct zcnet_sock *s)
  * Posting under order_lock keeps two CPUs from reordering what each took
  * off the list.
  */
-static void zcnet_ssend_done(struct zcnet_txbuf *t)
+static void zcnet_sock_send_done(struct zcnet_tx_buf *t)
 {
 	struct zcnet_sock *s = t->sock;
-	struct zcnet_txbuf *pos, *tmp;
+	struct zcnet_tx_buf *pos, *tmp;
 	unsigned long flags;
 
 	kref_get(&s->ref);
@@ -314,7 +317,7 @@ static void zcnet_ssend_done(struct zcnet_txbuf *t)
 		if (!pos->done)
 			break;
 		list_del(&pos->order);
-		zcnet_txbuf_post(pos);
+		zcnet_tx_buf_post(pos);
 	}
 	spin_unlock_irqrestore(&s->order_lock, flags);
 	zcnet_sock_put(s);
@@ -325,14 +328,14 @@ static void zcnet_ssend_done(struct zcnet_txbuf *t)
  * zero-copy and copied reports. A rider may head a group of its own, so
  * this walks a list instead of recursing. Any context.
  */
-void zcnet_ssend_release(struct zcnet_txbuf *t)
+void zcnet_sock_send_release(struct zcnet_tx_buf *t)
 {
-	struct zcnet_txbuf *r, *tmp;
+	struct zcnet_tx_buf *r, *tmp;
 	LIST_HEAD(todo);
 	bool copied, zc;
 
 	list_add(&t->ride, &todo);
-	while ((t = list_first_entry_or_null(&todo, struct zcnet_txbuf,
+	while ((t = list_first_entry_or_null(&todo, struct zcnet_tx_buf,
 					     ride))) {
 		list_del(&t->ride);
 		copied = READ_ONCE(t->copied);
@@ -346,6 +349,6 @@ void zcnet_ssend_release(struct zcnet_txbuf *t)
 			if (refcount_dec_and_test(&r->ubuf.refcnt))
 				list_add_tail(&r->ride, &todo);
 		}
-		zcnet_ssend_done(t);
+		zcnet_sock_send_done(t);
 	}
 }

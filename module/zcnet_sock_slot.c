@@ -12,6 +12,7 @@
 
 #include "zcnet_cq.h"
 #include "zcnet_ctx.h"
+#include "zcnet_sock_send.h"
 #include "zcnet_sock_slot.h"
 
 static void zcnet_sock_free(struct kref *ref)
@@ -37,7 +38,7 @@ static int zcnet_sock_wake(struct wait_queue_entry *wait, unsigned int mode,
 
 	if (mask && !(mask & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 		return 0;
-	/* blocked is set before each send attempt: see zcnet_ssend_push(). */
+	/* blocked is set before each attempt: see zcnet_sock_send_push(). */
 	if (READ_ONCE(s->blocked))
 		queue_work(zcnet_wq, &s->work);
 	return 0;
@@ -50,7 +51,7 @@ static void zcnet_sock_work(struct work_struct *work)
 	struct zcnet_ctx_saved saved;
 
 	zcnet_ctx_as_owner(s->ctx, &saved);
-	zcnet_ssend_push(s);
+	zcnet_sock_send_push(s);
 	zcnet_ctx_as_self(&saved);
 }
 
@@ -138,13 +139,13 @@ static int zcnet_sock_slot(struct zcnet_ctx *ctx, struct zcnet_sock *s)
 
 /*
  * Takes the slot's reference; descriptors in flight keep theirs. The work
- * item holds no reference: it is cancelled after zcnet_ssend_cancel(), as
+ * item holds no reference: it is cancelled after zcnet_sock_send_cancel(), as
  * a push that ran before may have queued it, and none after will.
  */
 static void zcnet_sock_close(struct zcnet_sock *s)
 {
 	remove_wait_queue(&s->sock->wq.wait, &s->wait);
-	zcnet_ssend_cancel(s);
+	zcnet_sock_send_cancel(s);
 	cancel_work_sync(&s->work);
 	fput(s->file);
 	zcnet_sock_put(s);
@@ -270,7 +271,7 @@ void zcnet_sock_take_pushes(struct zcnet_ctx *ctx, struct zcnet_sock_batch *b)
 	}
 }
 
-/* A slot detached meanwhile sends nothing (zcnet_ssend_push). */
+/* A slot detached meanwhile sends nothing (zcnet_sock_send_push). */
 void zcnet_sock_push(struct zcnet_ctx *ctx, struct zcnet_sock_batch *b)
 {
 	unsigned int i;
@@ -279,7 +280,7 @@ void zcnet_sock_push(struct zcnet_ctx *ctx, struct zcnet_sock_batch *b)
 		return;
 	zcnet_cq_batch_begin(ctx);
 	for (i = 0; i < b->n; i++) {
-		zcnet_ssend_push(b->s[i]);
+		zcnet_sock_send_push(b->s[i]);
 		zcnet_sock_put(b->s[i]);
 	}
 	zcnet_cq_batch_end(ctx);

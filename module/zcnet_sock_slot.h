@@ -15,10 +15,8 @@
 struct file;
 struct socket;
 struct zcnet_ctx;
-struct zcnet_region;
 struct zcnet_sock_attach;
-struct zcnet_tx_desc;
-struct zcnet_txbuf;
+struct zcnet_tx_buf;
 
 /* Pages one sendmsg() call takes at most; longer buffers take several. */
 #define ZCNET_SOCK_BVECS	64
@@ -52,7 +50,7 @@ struct zcnet_sock {
 	spinlock_t in_lock;
 	struct list_head incoming;	/* queued by kicks, not yet in queue */
 	bool blocked;			/* waiting for room; under lock */
-	struct zcnet_txbuf *group;	/* open zero-copy group; under lock */
+	struct zcnet_tx_buf *group;	/* open zero-copy group; under lock */
 	u32 group_bytes;
 	u32 group_descs;
 	struct work_struct work;
@@ -78,11 +76,5 @@ void zcnet_sock_take_pushes(struct zcnet_ctx *ctx, struct zcnet_sock_batch *b);
 void zcnet_sock_push(struct zcnet_ctx *ctx, struct zcnet_sock_batch *b);
 struct zcnet_sock *zcnet_sock_lookup(struct zcnet_ctx *ctx, u32 slot);
 void zcnet_sock_put(struct zcnet_sock *s);
-
-int zcnet_ssend_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
-		      struct zcnet_region *r, int err, s32 *result);
-void zcnet_ssend_push(struct zcnet_sock *s);
-void zcnet_ssend_cancel(struct zcnet_sock *s);
-void zcnet_ssend_release(struct zcnet_txbuf *t);
 
 #endif /* _ZCNET_SOCK_SLOT_H */

@@ -6,12 +6,13 @@
 #include "zcnet_ctx.h"
 #include "zcnet_fault.h"
 #include "zcnet_region.h"
+#include "zcnet_sock_send.h"
 #include "zcnet_sock_slot.h"
 #include "zcnet_tx_buf.h"
 
-static struct kmem_cache *zcnet_txbuf_cache;
+static struct kmem_cache *zcnet_tx_buf_cache;
 
-static enum zcnet_stat zcnet_txbuf_stat(struct zcnet_txbuf *t, u32 flags)
+static enum zcnet_stat zcnet_tx_buf_stat(struct zcnet_tx_buf *t, u32 flags)
 {
 	struct zcnet_counters *c = &t->ctx->stats;
 
@@ -34,7 +35,7 @@ static enum zcnet_stat zcnet_txbuf_stat(struct zcnet_txbuf *t, u32 flags)
  * the in-flight count go first: a user who has seen the completion may
  * unregister the region.
  */
-void zcnet_txbuf_post(struct zcnet_txbuf *t)
+void zcnet_tx_buf_post(struct zcnet_tx_buf *t)
 {
 	struct zcnet_ctx *ctx = t->ctx;
 	struct zcnet_sock *sock = t->sock;
@@ -46,12 +47,12 @@ void zcnet_txbuf_post(struct zcnet_txbuf *t)
 
 	copied = READ_ONCE(t->copied) || (sock && !READ_ONCE(t->zc_used));
 	flags = copied && (result >= 0 || !sock) ? ZCNET_CQE_COPIED : 0;
-	s = zcnet_txbuf_stat(t, flags);
+	s = zcnet_tx_buf_stat(t, flags);
 	if (s != ZCNET_STAT_NR)
 		zcnet_stat_inc(&ctx->stats, s);
 	if (t->region)
 		zcnet_region_put(t->region);
-	kmem_cache_free(zcnet_txbuf_cache, t);
+	kmem_cache_free(zcnet_tx_buf_cache, t);
 	if (sock)
 		zcnet_sock_put(sock);
 	atomic_dec(&ctx->inflight);
@@ -64,10 +65,10 @@ void zcnet_txbuf_post(struct zcnet_txbuf *t)
  * it copied the data (taps, local delivery), with skb NULL from
  * net_zcopy_put(). Softirq or process context; must not sleep.
  */
-static void zcnet_txbuf_complete(struct sk_buff *skb, struct ubuf_info *uarg,
-				 bool success)
+static void zcnet_tx_buf_complete(struct sk_buff *skb, struct ubuf_info *uarg,
+				  bool success)
 {
-	struct zcnet_txbuf *t = container_of(uarg, struct zcnet_txbuf, ubuf);
+	struct zcnet_tx_buf *t = container_of(uarg, struct zcnet_tx_buf, ubuf);
 
 	/* Module exit's synchronize_net() waits for this section. */
 	rcu_read_lock();
@@ -77,30 +78,30 @@ static void zcnet_txbuf_complete(struct sk_buff *skb, struct ubuf_info *uarg,
 		WRITE_ONCE(t->zc_used, true);
 	if (refcount_dec_and_test(&uarg->refcnt)) {
 		if (t->sock)
-			zcnet_ssend_release(t);
+			zcnet_sock_send_release(t);
 		else
-			zcnet_txbuf_post(t);
+			zcnet_tx_buf_post(t);
 	}
 	rcu_read_unlock();
 }
 
-ZCNET_UBUF_OPS(zcnet_txbuf_ops, zcnet_txbuf_complete);
+ZCNET_UBUF_OPS(zcnet_tx_buf_ops, zcnet_tx_buf_complete);
 
 /* Takes over the caller's region reference. */
-struct zcnet_txbuf *zcnet_txbuf_alloc(struct zcnet_ctx *ctx,
-				      struct zcnet_region *r, u64 cookie,
+struct zcnet_tx_buf *zcnet_tx_buf_alloc(struct zcnet_ctx *ctx,
+					struct zcnet_region *r, u64 cookie,
 				      u32 len)
 {
-	struct zcnet_txbuf *t;
+	struct zcnet_tx_buf *t;
 
-	if (zcnet_fault_txbuf())
+	if (zcnet_fault_tx_buf())
 		return NULL;
 	/* At memory.max: ENOMEM, and the descriptor stays on the ring. */
-	t = kmem_cache_zalloc(zcnet_txbuf_cache,
+	t = kmem_cache_zalloc(zcnet_tx_buf_cache,
 			      GFP_KERNEL | __GFP_RETRY_MAYFAIL);
 	if (!t)
 		return NULL;
-	zcnet_ubuf_set_ops(&t->ubuf, zcnet_txbuf_ops);
+	zcnet_ubuf_set_ops(&t->ubuf, zcnet_tx_buf_ops);
 	t->ubuf.flags = SKBFL_ZEROCOPY_FRAG | SKBFL_DONT_ORPHAN;
 	refcount_set(&t->ubuf.refcnt, 1);
 	INIT_LIST_HEAD(&t->riders);
@@ -114,25 +115,25 @@ struct zcnet_txbuf *zcnet_txbuf_alloc(struct zcnet_ctx *ctx,
 }
 
 /* The skb's reference: completion waits until the stack lets go. */
-void zcnet_txbuf_attach(struct zcnet_txbuf *t, struct sk_buff *skb)
+void zcnet_tx_buf_attach(struct zcnet_tx_buf *t, struct sk_buff *skb)
 {
 	refcount_inc(&t->ubuf.refcnt);
 	skb_zcopy_init(skb, &t->ubuf);
 }
 
 /* Drops the sender's reference. */
-void zcnet_txbuf_put(struct zcnet_txbuf *t)
+void zcnet_tx_buf_put(struct zcnet_tx_buf *t)
 {
-	zcnet_txbuf_complete(NULL, &t->ubuf, true);
+	zcnet_tx_buf_complete(NULL, &t->ubuf, true);
 }
 
-int zcnet_txbuf_init(void)
+int zcnet_tx_buf_init(void)
 {
-	zcnet_txbuf_cache = KMEM_CACHE(zcnet_txbuf, SLAB_ACCOUNT);
-	return zcnet_txbuf_cache ? 0 : -ENOMEM;
+	zcnet_tx_buf_cache = KMEM_CACHE(zcnet_tx_buf, SLAB_ACCOUNT);
+	return zcnet_tx_buf_cache ? 0 : -ENOMEM;
 }
 
-void zcnet_txbuf_exit(void)
+void zcnet_tx_buf_exit(void)
 {
-	kmem_cache_destroy(zcnet_txbuf_cache);
+	kmem_cache_destroy(zcnet_tx_buf_cache);
 }

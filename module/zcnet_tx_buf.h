@@ -17,7 +17,7 @@ struct zcnet_sock;
  * held by the group's head, and the head by itself while the group is
  * open (zcnet_sock_send.c).
  */
-struct zcnet_txbuf {
+struct zcnet_tx_buf {
 	struct ubuf_info ubuf;
 	struct list_head node;		/* ctx->tx_pending or sock->queue */
 	struct zcnet_ctx *ctx;
@@ -25,7 +25,7 @@ struct zcnet_txbuf {
 	struct sk_buff *skb;		/* raw: while not yet handed over */
 	struct zcnet_sock *sock;	/* socket sends only */
 	struct list_head order;		/* sock->order */
-	struct zcnet_txbuf *group;	/* stream zero copy: the group's head */
+	struct zcnet_tx_buf *group;	/* stream zero copy: the group's head */
 	struct list_head riders;	/* head: the others of its group */
 	struct list_head ride;		/* head's riders, then release's list */
 	u64 cookie;
@@ -43,13 +43,13 @@ struct zcnet_txbuf {
 	bool rode;			/* joined a group as a rider */
 };
 
-int zcnet_txbuf_init(void);
-void zcnet_txbuf_exit(void);
-struct zcnet_txbuf *zcnet_txbuf_alloc(struct zcnet_ctx *ctx,
-				      struct zcnet_region *r, u64 cookie,
+int zcnet_tx_buf_init(void);
+void zcnet_tx_buf_exit(void);
+struct zcnet_tx_buf *zcnet_tx_buf_alloc(struct zcnet_ctx *ctx,
+					struct zcnet_region *r, u64 cookie,
 				      u32 len);
-void zcnet_txbuf_attach(struct zcnet_txbuf *t, struct sk_buff *skb);
-void zcnet_txbuf_put(struct zcnet_txbuf *t);
-void zcnet_txbuf_post(struct zcnet_txbuf *t);
+void zcnet_tx_buf_attach(struct zcnet_tx_buf *t, struct sk_buff *skb);
+void zcnet_tx_buf_put(struct zcnet_tx_buf *t);
+void zcnet_tx_buf_post(struct zcnet_tx_buf *t);
 
 #endif /* _ZCNET_TX_BUF_H */

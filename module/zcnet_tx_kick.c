@@ -4,6 +4,7 @@
 #include "zcnet_cq.h"
 #include "zcnet_ctx.h"
 #include "zcnet_region.h"
+#include "zcnet_sock_send.h"
 #include "zcnet_sock_slot.h"
 #include "zcnet_tx_kick.h"
 #include "zcnet_tx_raw.h"
@@ -58,9 +59,9 @@ static int zcnet_tx_one(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 	}
 	/* The slot's stream breaks and keeps its order even when rejected. */
 	if (d->flags & ZCNET_TX_SOCK)
-		return zcnet_ssend_queue(ctx, d, r, err, result);
+		return zcnet_sock_send_queue(ctx, d, r, err, result);
 	if (!err && !(d->flags & ZCNET_TX_NOP))
-		return zcnet_xmit_prepare(ctx, d, r, result);
+		return zcnet_tx_raw_prepare(ctx, d, r, result);
 	if (r)
 		zcnet_region_put(r);
 	if (!err) {
@@ -98,7 +99,7 @@ static int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget, bool kick)
 		if (kick)
 			zcnet_stat_inc(&ctx->stats, ZCNET_STAT_ring_errors);
 		/* Frames consumed before still go out. */
-		zcnet_xmit_flush(ctx);
+		zcnet_tx_raw_flush(ctx);
 		return -EINVAL;
 	}
 	if (zcnet_cq_reserve(ctx, avail, &n)) {
@@ -107,7 +108,7 @@ static int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget, bool kick)
 	}
 	if (kick && (s32)(tx->cached_cons + n - ctx->tx_asked) > 0)
 		ctx->tx_asked = tx->cached_cons + n;
-	if (zcnet_xmit_flush(ctx)) {
+	if (zcnet_tx_raw_flush(ctx)) {
 		zcnet_cq_unreserve(ctx, n);
 		return 0;
 	}
@@ -119,11 +120,11 @@ static int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget, bool kick)
 			break;
 		if (!ret)
 			zcnet_cq_post(ctx, d.cookie, result, 0);
-		if (ctx->tx_npending >= ZCNET_XMIT_BATCH)
-			busy = zcnet_xmit_flush(ctx);
+		if (ctx->tx_npending >= ZCNET_TX_RAW_BATCH)
+			busy = zcnet_tx_raw_flush(ctx);
 	}
 	if (!busy)
-		zcnet_xmit_flush(ctx);
+		zcnet_tx_raw_flush(ctx);
 	zcnet_cq_unreserve(ctx, n - i);
 	zcnet_ring_cons_release(tx, i);
 	zcnet_cq_batch_end(ctx);
@@ -182,7 +183,7 @@ void zcnet_tx_retry_work(struct work_struct *work)
 	if (left && left <= tx->entries)
 		zcnet_tx_consume(ctx, left, false);
 	else
-		zcnet_xmit_flush(ctx);
+		zcnet_tx_raw_flush(ctx);
 	zcnet_sock_take_pushes(ctx, &b);
 	mutex_unlock(&ctx->tx_lock);
 	zcnet_sock_push(ctx, &b);

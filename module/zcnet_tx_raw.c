@@ -14,14 +14,14 @@
  * An Ethernet frame may carry an 802.1Q or 802.1ad tag on top of the MTU;
  * AF_PACKET allows it for 802.1Q.
  */
-static u32 zcnet_xmit_vlan_room(const struct net_device *dev)
+static u32 zcnet_tx_raw_vlan_room(const struct net_device *dev)
 {
 	return dev->type == ARPHRD_ETHER ? VLAN_HLEN : 0;
 }
 
 /* Bytes that go into the skb's linear part; the rest become page frags. */
-static u32 zcnet_xmit_linear(struct zcnet_ctx *ctx, struct net_device *dev,
-			     const struct zcnet_tx_desc *d, u32 head)
+static u32 zcnet_tx_raw_linear(struct zcnet_ctx *ctx, struct net_device *dev,
+			       const struct zcnet_tx_desc *d, u32 head)
 {
 	u64 frag_off = d->offset + head;
 
@@ -33,8 +33,8 @@ static u32 zcnet_xmit_linear(struct zcnet_ctx *ctx, struct net_device *dev,
 	return head;
 }
 
-static void zcnet_xmit_add_frags(struct sk_buff *skb,
-				 const struct zcnet_region *r, u64 offset,
+static void zcnet_tx_raw_add_frags(struct sk_buff *skb,
+				   const struct zcnet_region *r, u64 offset,
 				 u32 len)
 {
 	struct page *page;
@@ -58,12 +58,12 @@ static void zcnet_xmit_add_frags(struct sk_buff *skb,
  * The device's header sizes can change under us (tunnels, bridge ports), so
  * the caller reads them once and the skb is built from that one snapshot.
  */
-static struct sk_buff *zcnet_xmit_build(struct zcnet_ctx *ctx,
-					struct net_device *dev,
+static struct sk_buff *zcnet_tx_raw_build(struct zcnet_ctx *ctx,
+					  struct net_device *dev,
 					const struct zcnet_tx_desc *d,
-					struct zcnet_txbuf *t, u32 head)
+					struct zcnet_tx_buf *t, u32 head)
 {
-	u32 linear = zcnet_xmit_linear(ctx, dev, d, head);
+	u32 linear = zcnet_tx_raw_linear(ctx, dev, d, head);
 	int hlen = LL_RESERVED_SPACE(dev);
 	int tlen = READ_ONCE(dev->needed_tailroom);
 	struct sk_buff *skb;
@@ -81,9 +81,9 @@ static struct sk_buff *zcnet_xmit_build(struct zcnet_ctx *ctx,
 		t->copied = true;
 		return skb;
 	}
-	zcnet_xmit_add_frags(skb, t->region, d->offset + linear,
-			     d->len - linear);
-	zcnet_txbuf_attach(t, skb);
+	zcnet_tx_raw_add_frags(skb, t->region, d->offset + linear,
+			       d->len - linear);
+	zcnet_tx_buf_attach(t, skb);
 	/* What validate_xmit_skb() would do: no SG for this frame, copy it. */
 	if (!(netif_skb_features(skb) & NETIF_F_SG)) {
 		t->copied = true;
@@ -95,8 +95,8 @@ static struct sk_buff *zcnet_xmit_build(struct zcnet_ctx *ctx,
 	return skb;
 }
 
-static void zcnet_xmit_sent(struct zcnet_ctx *ctx, struct zcnet_txbuf *t,
-			    unsigned int len, int rc)
+static void zcnet_tx_raw_sent(struct zcnet_ctx *ctx, struct zcnet_tx_buf *t,
+			      unsigned int len, int rc)
 {
 	if (rc == NETDEV_TX_OK || rc == NET_XMIT_CN) {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_frames);
@@ -104,27 +104,27 @@ static void zcnet_xmit_sent(struct zcnet_ctx *ctx, struct zcnet_txbuf *t,
 	} else if (t->result >= 0) {
 		t->result = -ENOBUFS;
 	}
-	zcnet_txbuf_put(t);
+	zcnet_tx_buf_put(t);
 }
 
-static void zcnet_xmit_drop(struct zcnet_ctx *ctx, int err)
+static void zcnet_tx_raw_drop(struct zcnet_ctx *ctx, int err)
 {
-	struct zcnet_txbuf *t, *tmp;
+	struct zcnet_tx_buf *t, *tmp;
 
 	list_for_each_entry_safe(t, tmp, &ctx->tx_pending, node) {
 		list_del(&t->node);
 		t->result = err;
 		kfree_skb(t->skb);
 		t->skb = NULL;
-		zcnet_txbuf_put(t);
+		zcnet_tx_buf_put(t);
 	}
 	ctx->tx_npending = 0;
 }
 
 /* Taps see each frame once, before the driver does, as dev_queue_xmit. */
-static void zcnet_xmit_taps(struct zcnet_ctx *ctx, struct net_device *dev)
+static void zcnet_tx_raw_taps(struct zcnet_ctx *ctx, struct net_device *dev)
 {
-	struct zcnet_txbuf *t;
+	struct zcnet_tx_buf *t;
 
 	if (!dev_nit_active(dev))
 		return;
@@ -143,11 +143,11 @@ static void zcnet_xmit_taps(struct zcnet_ctx *ctx, struct net_device *dev)
  * the device once per batch. Returns true while a busy queue holds some
  * back; the retry work sends them later.
  */
-bool zcnet_xmit_flush(struct zcnet_ctx *ctx)
+bool zcnet_tx_raw_flush(struct zcnet_ctx *ctx)
 {
 	struct net_device *dev = ctx->tx_dev;
 	struct netdev_queue *txq;
-	struct zcnet_txbuf *t;
+	struct zcnet_tx_buf *t;
 	unsigned int len;
 	bool busy = false;
 	u16 queue;
@@ -157,10 +157,10 @@ bool zcnet_xmit_flush(struct zcnet_ctx *ctx)
 	if (list_empty(&ctx->tx_pending))
 		return false;
 	if (!netif_running(dev) || !netif_carrier_ok(dev)) {
-		zcnet_xmit_drop(ctx, -ENETDOWN);
+		zcnet_tx_raw_drop(ctx, -ENETDOWN);
 		return false;
 	}
-	zcnet_xmit_taps(ctx, dev);
+	zcnet_tx_raw_taps(ctx, dev);
 	queue = ctx->tx_queue;
 	if (queue >= READ_ONCE(dev->real_num_tx_queues))
 		queue = 0;
@@ -173,7 +173,8 @@ bool zcnet_xmit_flush(struct zcnet_ctx *ctx)
 			busy = true;
 			break;
 		}
-		t = list_first_entry(&ctx->tx_pending, struct zcnet_txbuf, node);
+		t = list_first_entry(&ctx->tx_pending, struct zcnet_tx_buf,
+				     node);
 		len = t->skb->len;
 		skb_set_queue_mapping(t->skb, queue);
 		rc = netdev_start_xmit(t->skb, dev, txq,
@@ -185,7 +186,7 @@ bool zcnet_xmit_flush(struct zcnet_ctx *ctx)
 		list_del(&t->node);
 		ctx->tx_npending--;
 		t->skb = NULL;
-		zcnet_xmit_sent(ctx, t, len, rc);
+		zcnet_tx_raw_sent(ctx, t, len, rc);
 	}
 	HARD_TX_UNLOCK(dev, txq);
 	local_bh_enable();
@@ -203,11 +204,11 @@ bool zcnet_xmit_flush(struct zcnet_ctx *ctx)
  * later, 0 when *result is its completion now, or -ENOMEM when its state
  * cannot be allocated and it stays on the ring.
  */
-int zcnet_xmit_prepare(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
-		       struct zcnet_region *r, s32 *result)
+int zcnet_tx_raw_prepare(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
+			 struct zcnet_region *r, s32 *result)
 {
 	struct net_device *dev = ctx->tx_dev;
-	struct zcnet_txbuf *t;
+	struct zcnet_tx_buf *t;
 	u32 head = 0, max = 0;
 
 	lockdep_assert_held(&ctx->tx_lock);
@@ -217,7 +218,7 @@ int zcnet_xmit_prepare(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 	}
 	if (!dev)
 		*result = -ENXIO;
-	else if (d->len < head || d->len > max + zcnet_xmit_vlan_room(dev))
+	else if (d->len < head || d->len > max + zcnet_tx_raw_vlan_room(dev))
 		*result = -EINVAL;
 	else
 		*result = 0;
@@ -226,15 +227,15 @@ int zcnet_xmit_prepare(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
 		return 0;
 	}
-	t = zcnet_txbuf_alloc(ctx, r, d->cookie, d->len);
+	t = zcnet_tx_buf_alloc(ctx, r, d->cookie, d->len);
 	if (!t) {
 		zcnet_region_put(r);
 		return -ENOMEM;
 	}
-	t->skb = zcnet_xmit_build(ctx, dev, d, t, head);
+	t->skb = zcnet_tx_raw_build(ctx, dev, d, t, head);
 	if (!t->skb) {
 		t->result = -ENOMEM;
-		zcnet_txbuf_put(t);
+		zcnet_tx_buf_put(t);
 		return 1;
 	}
 	/* The kernel's copy of the header says whether the tag is there. */
@@ -245,7 +246,7 @@ int zcnet_xmit_prepare(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 		t->rejected = true;
 		t->copied = false;
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
-		zcnet_txbuf_put(t);
+		zcnet_tx_buf_put(t);
 		return 1;
 	}
 	list_add_tail(&t->node, &ctx->tx_pending);
@@ -254,8 +255,8 @@ int zcnet_xmit_prepare(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 }
 
 /* The device is going away or the context unbinds. */
-void zcnet_xmit_drop_pending(struct zcnet_ctx *ctx, int err)
+void zcnet_tx_raw_drop_pending(struct zcnet_ctx *ctx, int err)
 {
 	lockdep_assert_held(&ctx->tx_lock);
-	zcnet_xmit_drop(ctx, err);
+	zcnet_tx_raw_drop(ctx, err);
 }

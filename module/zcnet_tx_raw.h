@@ -9,11 +9,11 @@ struct zcnet_region;
 struct zcnet_tx_desc;
 
 /* Frames handed to the driver under one queue lock. */
-#define ZCNET_XMIT_BATCH	64
+#define ZCNET_TX_RAW_BATCH	64
 
-int zcnet_xmit_prepare(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
-		       struct zcnet_region *r, s32 *result);
-bool zcnet_xmit_flush(struct zcnet_ctx *ctx);
-void zcnet_xmit_drop_pending(struct zcnet_ctx *ctx, int err);
+int zcnet_tx_raw_prepare(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
+			 struct zcnet_region *r, s32 *result);
+bool zcnet_tx_raw_flush(struct zcnet_ctx *ctx);
+void zcnet_tx_raw_drop_pending(struct zcnet_ctx *ctx, int err);
 
 #endif /* _ZCNET_TX_RAW_H */
