@@ -49,17 +49,34 @@ static inline void zcnet_vm_flags_set(struct vm_area_struct *vma,
 
 /*
  * 6.10 moved the zero-copy completion callback into struct ubuf_info_ops.
- * ZCNET_UBUF_OPS(name, fn) defines what zcnet_ubuf_set_ops() installs.
+ * A struct zcnet_ubuf_ops, set up with ZCNET_UBUF_OPS_INIT(fn), is what
+ * zcnet_ubuf_set_ops() installs on either.
  */
 #ifdef ZCNET_UBUF_INFO_OPS
-#define ZCNET_UBUF_OPS(name, fn) \
-	static const struct ubuf_info_ops name = { .complete = (fn) }
-#define zcnet_ubuf_set_ops(uarg, name) ((uarg)->ops = &(name))
+struct zcnet_ubuf_ops {
+	struct ubuf_info_ops ops;
+};
+
+#define ZCNET_UBUF_OPS_INIT(fn)	{ .ops = { .complete = (fn) } }
+
+static inline void zcnet_ubuf_set_ops(struct ubuf_info *uarg,
+				      const struct zcnet_ubuf_ops *ops)
+{
+	uarg->ops = &ops->ops;
+}
 #else
-#define ZCNET_UBUF_OPS(name, fn) \
-	static void (*const name)(struct sk_buff *, struct ubuf_info *, \
-				  bool) = (fn)
-#define zcnet_ubuf_set_ops(uarg, name) ((uarg)->callback = (name))
+struct zcnet_ubuf_ops {
+	void (*complete)(struct sk_buff *skb, struct ubuf_info *uarg,
+			 bool success);
+};
+
+#define ZCNET_UBUF_OPS_INIT(fn)	{ .complete = (fn) }
+
+static inline void zcnet_ubuf_set_ops(struct ubuf_info *uarg,
+				      const struct zcnet_ubuf_ops *ops)
+{
+	uarg->callback = ops->complete;
+}
 #endif
 
 #endif /* _ZCNET_COMPAT_H */

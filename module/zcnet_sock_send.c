@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <linux/net.h>
+#include <linux/rcupdate.h>
 #include <linux/socket.h>
 #include <linux/uio.h>
 
@@ -8,6 +9,12 @@
 #include "zcnet_sock_send.h"
 #include "zcnet_sock_slot.h"
 #include "zcnet_tx_buf.h"
+
+static void zcnet_sock_send_complete(struct sk_buff *skb,
+				     struct ubuf_info *uarg, bool success);
+
+static const struct zcnet_ubuf_ops zcnet_sock_send_ops =
+	ZCNET_UBUF_OPS_INIT(zcnet_sock_send_complete);
 
 /*
  * Queues a socket descriptor on its slot; err is what checking it found.
@@ -36,7 +43,7 @@ int zcnet_sock_send_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 	}
 	if (!err && (d->flags & ZCNET_TX_MORE) && !s->stream)
 		err = -EINVAL;
-	t = zcnet_tx_buf_alloc(ctx, r, d->cookie, d->len);
+	t = zcnet_tx_buf_alloc(ctx, r, d->cookie, d->len, &zcnet_sock_send_ops);
 	if (!t) {
 		if (r)
 			zcnet_region_put(r);
@@ -299,6 +306,35 @@ void zcnet_sock_send_cancel(struct zcnet_sock *s)
 }
 
 /*
+ * A send's completion: copied unless an skb held its pages to the end (the
+ * socket may have sent none, or copied them), and counted as a socket's.
+ * The descriptor's socket reference goes last.
+ */
+static void zcnet_sock_send_post(struct zcnet_tx_buf *t)
+{
+	struct zcnet_counters *c = &t->ctx->stats;
+	struct zcnet_sock *sock = t->sock;
+	s32 result = t->result;
+	bool copied;
+	u32 flags;
+
+	copied = READ_ONCE(t->copied) || !READ_ONCE(t->zc_used);
+	flags = copied && result >= 0 ? ZCNET_CQE_COPIED : 0;
+	if (result < 0) {
+		/* A rejected one was counted at submit. */
+		if (!t->rejected)
+			zcnet_stat_inc(c, ZCNET_STAT_sock_errors);
+	} else {
+		zcnet_stat_add(c, flags ? ZCNET_STAT_sock_copied_bytes :
+			       ZCNET_STAT_sock_zc_bytes, result);
+		zcnet_stat_inc(c, flags ? ZCNET_STAT_tx_copied :
+			       ZCNET_STAT_tx_zerocopy);
+	}
+	zcnet_tx_buf_post(t, flags);
+	zcnet_sock_put(sock);
+}
+
+/*
  * Completions of a slot are posted in the order the descriptors were
  * queued: one released early waits, marked done, for those before it.
  * Posting under order_lock keeps two CPUs from reordering what each took
@@ -317,7 +353,7 @@ static void zcnet_sock_send_done(struct zcnet_tx_buf *t)
 		if (!pos->done)
 			break;
 		list_del(&pos->order);
-		zcnet_tx_buf_post(pos);
+		zcnet_sock_send_post(pos);
 	}
 	spin_unlock_irqrestore(&s->order_lock, flags);
 	zcnet_sock_put(s);
@@ -328,7 +364,7 @@ static void zcnet_sock_send_done(struct zcnet_tx_buf *t)
  * zero-copy and copied reports. A rider may head a group of its own, so
  * this walks a list instead of recursing. Any context.
  */
-void zcnet_sock_send_release(struct zcnet_tx_buf *t)
+static void zcnet_sock_send_release(struct zcnet_tx_buf *t)
 {
 	struct zcnet_tx_buf *r, *tmp;
 	LIST_HEAD(todo);
@@ -351,4 +387,20 @@ void zcnet_sock_send_release(struct zcnet_tx_buf *t)
 		}
 		zcnet_sock_send_done(t);
 	}
+}
+
+/*
+ * The socket sends' completion ops. A group's head is released with its
+ * riders (zcnet_sock_send_release()). Any context; must not sleep.
+ */
+static void zcnet_sock_send_complete(struct sk_buff *skb,
+				     struct ubuf_info *uarg, bool success)
+{
+	struct zcnet_tx_buf *t = container_of(uarg, struct zcnet_tx_buf, ubuf);
+
+	/* Module exit's synchronize_net() waits for this section. */
+	rcu_read_lock();
+	if (zcnet_tx_buf_unref(t, skb, success))
+		zcnet_sock_send_release(t);
+	rcu_read_unlock();
 }

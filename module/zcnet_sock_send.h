@@ -7,13 +7,11 @@
 struct zcnet_ctx;
 struct zcnet_region;
 struct zcnet_sock;
-struct zcnet_tx_buf;
 struct zcnet_tx_desc;
 
 int zcnet_sock_send_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 			  struct zcnet_region *r, int err, s32 *result);
 void zcnet_sock_send_push(struct zcnet_sock *s);
 void zcnet_sock_send_cancel(struct zcnet_sock *s);
-void zcnet_sock_send_release(struct zcnet_tx_buf *t);
 
 #endif /* _ZCNET_SOCK_SEND_H */

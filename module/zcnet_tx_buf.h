@@ -15,7 +15,8 @@ struct zcnet_sock;
  * it copies) and the sender's, held until the driver or the socket has
  * taken all of the buffer. A member of a stream's zero-copy group is also
  * held by the group's head, and the head by itself while the group is
- * open (zcnet_sock_send.c).
+ * open (zcnet_sock_send.c). The last reference goes through the sender's
+ * completion ops (zcnet_tx_raw.c or zcnet_sock_send.c), which post it.
  */
 struct zcnet_tx_buf {
 	struct ubuf_info ubuf;
@@ -47,9 +48,12 @@ int zcnet_tx_buf_init(void);
 void zcnet_tx_buf_exit(void);
 struct zcnet_tx_buf *zcnet_tx_buf_alloc(struct zcnet_ctx *ctx,
 					struct zcnet_region *r, u64 cookie,
-				      u32 len);
+					u32 len,
+					const struct zcnet_ubuf_ops *ops);
 void zcnet_tx_buf_attach(struct zcnet_tx_buf *t, struct sk_buff *skb);
 void zcnet_tx_buf_put(struct zcnet_tx_buf *t);
-void zcnet_tx_buf_post(struct zcnet_tx_buf *t);
+bool zcnet_tx_buf_unref(struct zcnet_tx_buf *t, struct sk_buff *skb,
+			bool success);
+void zcnet_tx_buf_post(struct zcnet_tx_buf *t, u32 flags);
 
 #endif /* _ZCNET_TX_BUF_H */

@@ -7,6 +7,7 @@
 #include "zcnet_kunit.h"
 #include "zcnet_region.h"
 #include "zcnet_tx_buf.h"
+#include "zcnet_tx_raw.h"
 
 #define REGION_ID	9
 #define FRAME_LEN	1500
@@ -48,7 +49,8 @@ static struct zcnet_tx_buf *zcnet_tx_buf_test_frame(struct kunit *test,
 	KUNIT_ASSERT_EQ(test, got, 1);
 	r = zcnet_region_get(t->ctx, REGION_ID);
 	KUNIT_ASSERT_PTR_EQ(test, r, t->region);
-	buf = zcnet_tx_buf_alloc(t->ctx, r, cookie, FRAME_LEN);
+	buf = zcnet_tx_buf_alloc(t->ctx, r, cookie, FRAME_LEN,
+				 &zcnet_tx_raw_ops);
 	if (!buf) {
 		zcnet_region_put(r);
 		zcnet_cq_unreserve(t->ctx, 1);

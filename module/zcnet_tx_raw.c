@@ -3,12 +3,42 @@
 #include <linux/if_arp.h>
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
+#include <linux/rcupdate.h>
 #include <linux/skbuff.h>
 
 #include "zcnet_ctx.h"
 #include "zcnet_region.h"
 #include "zcnet_tx_buf.h"
 #include "zcnet_tx_raw.h"
+
+/*
+ * A raw frame's last reference went: its completion says whether the stack
+ * or the driver copied it, and counts it. Any context; must not sleep.
+ */
+static void zcnet_tx_raw_complete(struct sk_buff *skb,
+				  struct ubuf_info *uarg, bool success)
+{
+	struct zcnet_tx_buf *t = container_of(uarg, struct zcnet_tx_buf, ubuf);
+	enum zcnet_stat s;
+	u32 flags;
+
+	/* Module exit's synchronize_net() waits for this section. */
+	rcu_read_lock();
+	if (zcnet_tx_buf_unref(t, skb, success)) {
+		flags = READ_ONCE(t->copied) ? ZCNET_CQE_COPIED : 0;
+		if (t->result < 0)
+			s = ZCNET_STAT_tx_dev_errors;
+		else
+			s = flags ? ZCNET_STAT_tx_copied : ZCNET_STAT_tx_zerocopy;
+		if (!t->rejected)
+			zcnet_stat_inc(&t->ctx->stats, s);
+		zcnet_tx_buf_post(t, flags);
+	}
+	rcu_read_unlock();
+}
+
+const struct zcnet_ubuf_ops zcnet_tx_raw_ops =
+	ZCNET_UBUF_OPS_INIT(zcnet_tx_raw_complete);
 
 /*
  * An Ethernet frame may carry an 802.1Q or 802.1ad tag on top of the MTU;
@@ -227,7 +257,7 @@ int zcnet_tx_raw_prepare(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
 		return 0;
 	}
-	t = zcnet_tx_buf_alloc(ctx, r, d->cookie, d->len);
+	t = zcnet_tx_buf_alloc(ctx, r, d->cookie, d->len, &zcnet_tx_raw_ops);
 	if (!t) {
 		zcnet_region_put(r);
 		return -ENOMEM;

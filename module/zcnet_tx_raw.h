@@ -8,6 +8,8 @@ struct zcnet_ctx;
 struct zcnet_region;
 struct zcnet_tx_desc;
 
+extern const struct zcnet_ubuf_ops zcnet_tx_raw_ops;
+
 /* Frames handed to the driver under one queue lock. */
 #define ZCNET_TX_RAW_BATCH	64
 
