@@ -19,7 +19,7 @@
 /* Contexts bound to a device, so that unregistering it unbinds them. */
 static LIST_HEAD(zcnet_bound_list);
 
-static void zcnet_bound_update(struct zcnet_ctx *ctx)
+static void zcnet_bound_update(struct zcnet_kctx *ctx)
 {
 	ASSERT_RTNL();
 	if (!ctx->tx_dev && !ctx->rx_dev)
@@ -28,7 +28,7 @@ static void zcnet_bound_update(struct zcnet_ctx *ctx)
 		list_add(&ctx->bound_node, &zcnet_bound_list);
 }
 
-static void zcnet_tx_unbind(struct zcnet_ctx *ctx, int err)
+static void zcnet_tx_unbind(struct zcnet_kctx *ctx, int err)
 {
 	ASSERT_RTNL();
 	mutex_lock(&ctx->tx_lock);
@@ -39,7 +39,7 @@ static void zcnet_tx_unbind(struct zcnet_ctx *ctx, int err)
 	mutex_unlock(&ctx->tx_lock);
 }
 
-static int zcnet_tx_bind(struct zcnet_ctx *ctx, struct net_device *dev,
+static int zcnet_tx_bind(struct zcnet_kctx *ctx, struct net_device *dev,
 			 u32 queue)
 {
 	int err = 0;
@@ -81,8 +81,8 @@ static bool zcnet_bind_capable(struct file *file, struct net *net, u32 flags)
 	return true;
 }
 
-int zcnet_bind(struct zcnet_ctx *ctx, struct file *file,
-	       const struct zcnet_bind *b)
+int zcnet_bind_add(struct zcnet_kctx *ctx, struct file *file,
+		   const struct zcnet_bind *b)
 {
 	struct net *net = current->nsproxy->net_ns;
 	struct net_device *dev;
@@ -119,7 +119,7 @@ int zcnet_bind(struct zcnet_ctx *ctx, struct file *file,
 	return err;
 }
 
-int zcnet_unbind(struct zcnet_ctx *ctx, const struct zcnet_unbind *u)
+int zcnet_bind_remove(struct zcnet_kctx *ctx, const struct zcnet_unbind *u)
 {
 	int err = 0;
 
@@ -141,7 +141,7 @@ out:
 	return err;
 }
 
-void zcnet_unbind_all(struct zcnet_ctx *ctx)
+void zcnet_bind_remove_all(struct zcnet_kctx *ctx)
 {
 	rtnl_lock();
 	if (ctx->tx_dev)
@@ -157,7 +157,7 @@ static int zcnet_netdev_event(struct notifier_block *nb, unsigned long event,
 			      void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
-	struct zcnet_ctx *ctx, *tmp;
+	struct zcnet_kctx *ctx, *tmp;
 
 	if (event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;

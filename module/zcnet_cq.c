@@ -10,15 +10,15 @@
  * when it completes, so the CQ can never overflow: free slots minus slots
  * already promised bound how many descriptors may be consumed.
  */
-int zcnet_cq_reserve(struct zcnet_ctx *ctx, u32 want, u32 *got)
+int zcnet_cq_reserve(struct zcnet_kctx *ctx, u32 want, u32 *got)
 {
-	struct zcnet_ring *cq = ctx->rings[ZCNET_RING_CQ];
+	struct zcnet_kring *cq = ctx->rings[ZCNET_RING_CQ];
 	unsigned long flags;
 	u32 free;
 	int err;
 
 	spin_lock_irqsave(&ctx->cq_lock, flags);
-	err = zcnet_ring_prod_free(cq, &free);
+	err = zcnet_kring_prod_free(cq, &free);
 	if (!err) {
 		free = free > ctx->cq_reserved ? free - ctx->cq_reserved : 0;
 		*got = min(want, free);
@@ -29,7 +29,7 @@ int zcnet_cq_reserve(struct zcnet_ctx *ctx, u32 want, u32 *got)
 }
 
 /* Returns reserved slots that no descriptor was consumed for. */
-void zcnet_cq_unreserve(struct zcnet_ctx *ctx, u32 n)
+void zcnet_cq_unreserve(struct zcnet_kctx *ctx, u32 n)
 {
 	unsigned long flags;
 
@@ -38,14 +38,14 @@ void zcnet_cq_unreserve(struct zcnet_ctx *ctx, u32 n)
 	spin_unlock_irqrestore(&ctx->cq_lock, flags);
 }
 
-static void zcnet_cq_fill(struct zcnet_ctx *ctx, u64 cookie, s32 result,
+static void zcnet_cq_fill(struct zcnet_kctx *ctx, u64 cookie, s32 result,
 			  u32 flags)
 {
-	struct zcnet_ring *cq = ctx->rings[ZCNET_RING_CQ];
+	struct zcnet_kring *cq = ctx->rings[ZCNET_RING_CQ];
 	struct zcnet_cq_entry *cqe;
 
 	lockdep_assert_held(&ctx->cq_lock);
-	cqe = zcnet_ring_slot(cq, cq->cached_prod);
+	cqe = zcnet_kring_slot(cq, cq->cached_prod);
 	cqe->cookie = cookie;
 	cqe->result = result;
 	cqe->flags = flags;
@@ -54,7 +54,7 @@ static void zcnet_cq_fill(struct zcnet_ctx *ctx, u64 cookie, s32 result,
 }
 
 /* Fills one reserved slot; visible to the user after zcnet_cq_flush(). */
-void zcnet_cq_post(struct zcnet_ctx *ctx, u64 cookie, s32 result, u32 flags)
+void zcnet_cq_post(struct zcnet_kctx *ctx, u64 cookie, s32 result, u32 flags)
 {
 	unsigned long irqflags;
 
@@ -69,7 +69,7 @@ void zcnet_cq_post(struct zcnet_ctx *ctx, u64 cookie, s32 result, u32 flags)
  * while a kick runs are flushed by that kick; the others by the tasklet, so
  * a burst freed in one softirq run costs one signal.
  */
-void zcnet_cq_post_async(struct zcnet_ctx *ctx, u64 cookie, s32 result,
+void zcnet_cq_post_async(struct zcnet_kctx *ctx, u64 cookie, s32 result,
 			 u32 flags)
 {
 	unsigned long irqflags;
@@ -84,7 +84,7 @@ void zcnet_cq_post_async(struct zcnet_ctx *ctx, u64 cookie, s32 result,
 		tasklet_schedule(&ctx->cq_tasklet);
 }
 
-void zcnet_cq_batch_begin(struct zcnet_ctx *ctx)
+void zcnet_cq_batch_begin(struct zcnet_kctx *ctx)
 {
 	unsigned long flags;
 
@@ -93,7 +93,7 @@ void zcnet_cq_batch_begin(struct zcnet_ctx *ctx)
 	spin_unlock_irqrestore(&ctx->cq_lock, flags);
 }
 
-void zcnet_cq_batch_end(struct zcnet_ctx *ctx)
+void zcnet_cq_batch_end(struct zcnet_kctx *ctx)
 {
 	unsigned long flags;
 
@@ -105,20 +105,20 @@ void zcnet_cq_batch_end(struct zcnet_ctx *ctx)
 
 void zcnet_cq_tasklet(struct tasklet_struct *t)
 {
-	struct zcnet_ctx *ctx = from_tasklet(ctx, t, cq_tasklet);
+	struct zcnet_kctx *ctx = from_tasklet(ctx, t, cq_tasklet);
 
 	zcnet_cq_flush(ctx);
 }
 
 /* Publishes posted entries; one signal per flush, only if the CQ moved. */
-void zcnet_cq_flush(struct zcnet_ctx *ctx)
+void zcnet_cq_flush(struct zcnet_kctx *ctx)
 {
-	struct zcnet_ring *cq = ctx->rings[ZCNET_RING_CQ];
+	struct zcnet_kring *cq = ctx->rings[ZCNET_RING_CQ];
 	unsigned long flags;
 	bool signal;
 
 	spin_lock_irqsave(&ctx->cq_lock, flags);
-	zcnet_ring_prod_submit(cq);
+	zcnet_kring_prod_submit(cq);
 	signal = ctx->cq_signalled != cq->cached_prod;
 	ctx->cq_signalled = cq->cached_prod;
 	spin_unlock_irqrestore(&ctx->cq_lock, flags);

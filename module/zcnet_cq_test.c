@@ -21,9 +21,9 @@ static void zcnet_cq_test_exit(struct kunit *test)
 	zcnet_kunit_ctx_done(test->priv);
 }
 
-static struct zcnet_ring *zcnet_cq_test_ring(struct kunit *test)
+static struct zcnet_kring *zcnet_cq_test_ring(struct kunit *test)
 {
-	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_kctx *ctx = test->priv;
 
 	return ctx->rings[ZCNET_RING_CQ];
 }
@@ -31,11 +31,11 @@ static struct zcnet_ring *zcnet_cq_test_ring(struct kunit *test)
 /* The CQ as if the kernel had produced up to prod and the user consumed to cons. */
 static void zcnet_cq_test_state(struct kunit *test, u32 prod, u32 cons)
 {
-	struct zcnet_ring *cq = zcnet_cq_test_ring(test);
-	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_kring *cq = zcnet_cq_test_ring(test);
+	struct zcnet_kctx *ctx = test->priv;
 
 	cq->cached_prod = prod;
-	zcnet_ring_prod_submit(cq);
+	zcnet_kring_prod_submit(cq);
 	ctx->cq_signalled = prod;
 	cq->hdr->consumer = cons;
 }
@@ -53,7 +53,7 @@ static void zcnet_cq_test_expect(struct kunit *test, u32 idx, u64 cookie,
 {
 	const struct zcnet_cq_entry *cqe;
 
-	cqe = zcnet_ring_slot(zcnet_cq_test_ring(test), idx);
+	cqe = zcnet_kring_slot(zcnet_cq_test_ring(test), idx);
 	KUNIT_EXPECT_EQ_MSG(test, cqe->cookie, cookie, "entry %u", idx);
 	KUNIT_EXPECT_EQ_MSG(test, cqe->result, result, "entry %u", idx);
 	KUNIT_EXPECT_EQ_MSG(test, cqe->flags, flags, "entry %u", idx);
@@ -62,7 +62,7 @@ static void zcnet_cq_test_expect(struct kunit *test, u32 idx, u64 cookie,
 /* Reservations never promise more slots than the user has freed. */
 static void zcnet_cq_reserve_test(struct kunit *test)
 {
-	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_kctx *ctx = test->priv;
 
 	KUNIT_EXPECT_EQ(test, zcnet_cq_test_reserve(test, 3), 3);
 	KUNIT_EXPECT_EQ(test, zcnet_cq_test_reserve(test, 10), CQ_ENTRIES - 3);
@@ -77,8 +77,8 @@ static void zcnet_cq_reserve_test(struct kunit *test)
 /* One free slot: one reservation, one entry, then full until the user consumes. */
 static void zcnet_cq_nearly_full_test(struct kunit *test)
 {
-	struct zcnet_ring *cq = zcnet_cq_test_ring(test);
-	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_kring *cq = zcnet_cq_test_ring(test);
+	struct zcnet_kctx *ctx = test->priv;
 
 	zcnet_cq_test_state(test, CQ_ENTRIES - 1, 0);
 	KUNIT_ASSERT_EQ(test, zcnet_cq_test_reserve(test, 4), 1);
@@ -108,7 +108,7 @@ static void zcnet_cq_nearly_full_test(struct kunit *test)
 /* Slots promised to descriptors in flight count as used. */
 static void zcnet_cq_promised_test(struct kunit *test)
 {
-	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_kctx *ctx = test->priv;
 
 	zcnet_cq_test_state(test, 4, 0);
 	KUNIT_EXPECT_EQ(test, zcnet_cq_test_reserve(test, 3), 3);
@@ -122,8 +122,8 @@ static void zcnet_cq_promised_test(struct kunit *test)
 /* Entries keep their order across the wrap of the free-running index. */
 static void zcnet_cq_wrap_test(struct kunit *test)
 {
-	struct zcnet_ring *cq = zcnet_cq_test_ring(test);
-	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_kring *cq = zcnet_cq_test_ring(test);
+	struct zcnet_kctx *ctx = test->priv;
 	u32 start = U32_MAX - 1;
 	int i;
 
@@ -143,7 +143,7 @@ static void zcnet_cq_wrap_test(struct kunit *test)
 static void zcnet_cq_corrupt_test(struct kunit *test)
 {
 	static const u32 cons[] = { 5, 100, 0x80000000, U32_MAX - 4 };
-	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_kctx *ctx = test->priv;
 	u32 got;
 	int i;
 
@@ -165,14 +165,14 @@ static void zcnet_cq_kick_nearly_full_test(struct kunit *test)
 {
 	struct zcnet_tx_desc d = { .region = 0, .len = 42,
 				   .flags = ZCNET_TX_NOP };
-	struct zcnet_ctx *ctx = test->priv;
-	struct zcnet_ring *tx = ctx->rings[ZCNET_RING_TX];
+	struct zcnet_kctx *ctx = test->priv;
+	struct zcnet_kring *tx = ctx->rings[ZCNET_RING_TX];
 	int i;
 
 	zcnet_kunit_region(test, ctx, 0, PAGE_SIZE);
 	for (i = 0; i < CQ_ENTRIES; i++) {
 		d.cookie = i;
-		*(struct zcnet_tx_desc *)zcnet_ring_slot(tx, i) = d;
+		*(struct zcnet_tx_desc *)zcnet_kring_slot(tx, i) = d;
 	}
 	tx->hdr->producer = CQ_ENTRIES;
 	zcnet_cq_test_state(test, CQ_ENTRIES - 3, 0);

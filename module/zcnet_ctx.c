@@ -18,16 +18,17 @@
 
 atomic_t zcnet_live_contexts = ATOMIC_INIT(0);
 
-static void zcnet_ctx_free_work(struct work_struct *work)
+static void zcnet_kctx_free_work(struct work_struct *work)
 {
-	struct zcnet_ctx *ctx = container_of(work, struct zcnet_ctx, free_work);
+	struct zcnet_kctx *ctx = container_of(work, struct zcnet_kctx,
+					      free_work);
 	int i;
 
 	tasklet_kill(&ctx->cq_tasklet);
 	tasklet_kill(&ctx->rx_tasklet);
 	zcnet_event_detach_all(ctx);
 	for (i = 0; i < ZCNET_RING_NR; i++)
-		zcnet_ring_free(ctx->rings[i]);
+		zcnet_kring_free(ctx->rings[i]);
 	mutex_destroy(&ctx->tx_lock);
 	mutex_destroy(&ctx->lock);
 	put_cred(ctx->cred);
@@ -37,16 +38,16 @@ static void zcnet_ctx_free_work(struct work_struct *work)
 		wake_up_var(&zcnet_live_contexts);
 }
 
-static void zcnet_ctx_kref_release(struct kref *ref)
+static void zcnet_kctx_kref_release(struct kref *ref)
 {
-	struct zcnet_ctx *ctx = container_of(ref, struct zcnet_ctx, ref);
+	struct zcnet_kctx *ctx = container_of(ref, struct zcnet_kctx, ref);
 
 	queue_work(zcnet_wq, &ctx->free_work);
 }
 
-struct zcnet_ctx *zcnet_ctx_alloc(const struct cred *cred)
+struct zcnet_kctx *zcnet_kctx_alloc(const struct cred *cred)
 {
-	struct zcnet_ctx *ctx;
+	struct zcnet_kctx *ctx;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
@@ -58,7 +59,7 @@ struct zcnet_ctx *zcnet_ctx_alloc(const struct cred *cred)
 	mutex_init(&ctx->tx_lock);
 	spin_lock_init(&ctx->cq_lock);
 	init_waitqueue_head(&ctx->wq);
-	INIT_WORK(&ctx->free_work, zcnet_ctx_free_work);
+	INIT_WORK(&ctx->free_work, zcnet_kctx_free_work);
 	INIT_LIST_HEAD(&ctx->bound_node);
 	INIT_LIST_HEAD(&ctx->tx_pending);
 	INIT_DELAYED_WORK(&ctx->tx_retry, zcnet_tx_retry_work);
@@ -81,36 +82,37 @@ struct zcnet_ctx *zcnet_ctx_alloc(const struct cred *cred)
  * its credentials, and what it allocates is charged to the memory cgroup
  * it was in at open.
  */
-void zcnet_ctx_as_owner(struct zcnet_ctx *ctx, struct zcnet_ctx_saved *saved)
+void zcnet_kctx_as_owner(struct zcnet_kctx *ctx,
+			 struct zcnet_kctx_saved *saved)
 {
 	saved->cred = override_creds(ctx->cred);
 	saved->memcg = set_active_memcg(ctx->memcg);
 }
 
-void zcnet_ctx_as_self(const struct zcnet_ctx_saved *saved)
+void zcnet_kctx_as_self(const struct zcnet_kctx_saved *saved)
 {
 	set_active_memcg(saved->memcg);
 	revert_creds(saved->cred);
 }
 
 /* Safe from any context: the last reference frees on zcnet_wq. */
-void zcnet_ctx_put(struct zcnet_ctx *ctx)
+void zcnet_kctx_put(struct zcnet_kctx *ctx)
 {
-	kref_put(&ctx->ref, zcnet_ctx_kref_release);
+	kref_put(&ctx->ref, zcnet_kctx_kref_release);
 }
 
 /* The file is closing. In-flight descriptors keep their references. */
-void zcnet_ctx_release(struct zcnet_ctx *ctx)
+void zcnet_kctx_release(struct zcnet_kctx *ctx)
 {
-	zcnet_unbind_all(ctx);
+	zcnet_bind_remove_all(ctx);
 	cancel_delayed_work_sync(&ctx->tx_retry);
-	zcnet_sock_detach_all(ctx);
+	zcnet_sock_remove_all(ctx);
 	zcnet_region_release_all(ctx);
-	zcnet_ctx_put(ctx);
+	zcnet_kctx_put(ctx);
 }
 
 /* Waits until every context, open or closing, has been freed. */
-void zcnet_ctx_drain(void)
+void zcnet_kctx_drain(void)
 {
 	wait_var_event(&zcnet_live_contexts,
 		       !atomic_read(&zcnet_live_contexts));
@@ -120,10 +122,10 @@ static bool zcnet_setup_pair_valid(u32 a, u32 b)
 {
 	if (!a && !b)
 		return true;
-	return zcnet_ring_entries_valid(a) && zcnet_ring_entries_valid(b);
+	return zcnet_kring_entries_valid(a) && zcnet_kring_entries_valid(b);
 }
 
-int zcnet_ctx_setup(struct zcnet_ctx *ctx, const struct zcnet_setup *s)
+int zcnet_kctx_setup(struct zcnet_kctx *ctx, const struct zcnet_setup *s)
 {
 	const u32 entries[ZCNET_RING_NR] = {
 		[ZCNET_RING_TX] = s->tx_entries,
@@ -131,7 +133,7 @@ int zcnet_ctx_setup(struct zcnet_ctx *ctx, const struct zcnet_setup *s)
 		[ZCNET_RING_FILL] = s->fill_entries,
 		[ZCNET_RING_RX] = s->rx_entries,
 	};
-	struct zcnet_ring *rings[ZCNET_RING_NR] = {};
+	struct zcnet_kring *rings[ZCNET_RING_NR] = {};
 	int i, err = 0;
 
 	if (s->flags || s->reserved[0] || s->reserved[1])
@@ -149,31 +151,32 @@ int zcnet_ctx_setup(struct zcnet_ctx *ctx, const struct zcnet_setup *s)
 	for (i = 0; i < ZCNET_RING_NR; i++) {
 		if (!entries[i])
 			continue;
-		rings[i] = zcnet_ring_alloc(i, entries[i]);
+		rings[i] = zcnet_kring_alloc(i, entries[i]);
 		if (!rings[i]) {
 			err = -ENOMEM;
 			goto out;
 		}
 	}
 	memcpy(ctx->rings, rings, sizeof(rings));
-	/* Pairs with the acquire in zcnet_ctx_ring(): rings before ready. */
+	/* Pairs with the acquire in zcnet_kctx_ring(): rings before ready. */
 	smp_store_release(&ctx->ready, true);
 out:
 	mutex_unlock(&ctx->lock);
 	if (err)
 		for (i = 0; i < ZCNET_RING_NR; i++)
-			zcnet_ring_free(rings[i]);
+			zcnet_kring_free(rings[i]);
 	return err;
 }
 
-bool zcnet_ctx_ready(struct zcnet_ctx *ctx)
+bool zcnet_kctx_ready(struct zcnet_kctx *ctx)
 {
-	/* Pairs with the release in zcnet_ctx_setup(). */
+	/* Pairs with the release in zcnet_kctx_setup(). */
 	return smp_load_acquire(&ctx->ready);
 }
 
 /* A ring that was set up, or NULL. Rings never change once set up. */
-struct zcnet_ring *zcnet_ctx_ring(struct zcnet_ctx *ctx, enum zcnet_ring_id id)
+struct zcnet_kring *zcnet_kctx_ring(struct zcnet_kctx *ctx,
+				    enum zcnet_kring_id id)
 {
-	return zcnet_ctx_ready(ctx) ? ctx->rings[id] : NULL;
+	return zcnet_kctx_ready(ctx) ? ctx->rings[id] : NULL;
 }

@@ -31,16 +31,16 @@ struct zcnet_tx_buf;
  * a socket's own (see zcnet_sock_slot.h), cq_lock (the CQ producer, taken
  * from any context).
  */
-struct zcnet_ctx {
+struct zcnet_kctx {
 	struct kref ref;
 	const struct cred *cred;	/* the opener's, for work the kernel */
-	struct mem_cgroup *memcg;	/* does by itself (zcnet_ctx_as_owner) */
+	struct mem_cgroup *memcg;	/* does by itself (zcnet_kctx_as_owner) */
 	struct mutex lock;		/* setup, regions, eventfds */
 	struct mutex tx_lock;		/* TX ring consumer */
 	spinlock_t cq_lock;		/* CQ producer, reservations */
 
 	bool ready;			/* rings set up; smp_store_release */
-	struct zcnet_ring *rings[ZCNET_RING_NR];
+	struct zcnet_kring *rings[ZCNET_RING_NR];
 	u32 cq_reserved;		/* CQ slots promised to consumed descs */
 	u32 cq_signalled;		/* CQ producer at the last signal */
 	bool cq_batching;		/* a kick flushes what completes now */
@@ -89,20 +89,22 @@ extern unsigned int zcnet_tx_copy_threshold_strict;
 extern unsigned int zcnet_sock_copy_threshold;
 extern struct workqueue_struct *zcnet_wq;
 
-/* What zcnet_ctx_as_owner() replaced, for zcnet_ctx_as_self(). */
-struct zcnet_ctx_saved {
+/* What zcnet_kctx_as_owner() replaced, for zcnet_kctx_as_self(). */
+struct zcnet_kctx_saved {
 	const struct cred *cred;
 	struct mem_cgroup *memcg;
 };
 
-struct zcnet_ctx *zcnet_ctx_alloc(const struct cred *cred);
-void zcnet_ctx_as_owner(struct zcnet_ctx *ctx, struct zcnet_ctx_saved *saved);
-void zcnet_ctx_as_self(const struct zcnet_ctx_saved *saved);
-void zcnet_ctx_put(struct zcnet_ctx *ctx);
-void zcnet_ctx_release(struct zcnet_ctx *ctx);
-int zcnet_ctx_setup(struct zcnet_ctx *ctx, const struct zcnet_setup *s);
-bool zcnet_ctx_ready(struct zcnet_ctx *ctx);
-struct zcnet_ring *zcnet_ctx_ring(struct zcnet_ctx *ctx, enum zcnet_ring_id id);
-void zcnet_ctx_drain(void);
+struct zcnet_kctx *zcnet_kctx_alloc(const struct cred *cred);
+void zcnet_kctx_as_owner(struct zcnet_kctx *ctx,
+			 struct zcnet_kctx_saved *saved);
+void zcnet_kctx_as_self(const struct zcnet_kctx_saved *saved);
+void zcnet_kctx_put(struct zcnet_kctx *ctx);
+void zcnet_kctx_release(struct zcnet_kctx *ctx);
+int zcnet_kctx_setup(struct zcnet_kctx *ctx, const struct zcnet_setup *s);
+bool zcnet_kctx_ready(struct zcnet_kctx *ctx);
+struct zcnet_kring *zcnet_kctx_ring(struct zcnet_kctx *ctx,
+				    enum zcnet_kring_id id);
+void zcnet_kctx_drain(void);
 
 #endif /* _ZCNET_CTX_H */

@@ -9,9 +9,9 @@
 #include "zcnet_dev.h"
 #include "zcnet_ioctl.h"
 
-static int zcnet_open(struct inode *inode, struct file *file)
+static int zcnet_dev_open(struct inode *inode, struct file *file)
 {
-	struct zcnet_ctx *ctx = zcnet_ctx_alloc(file->f_cred);
+	struct zcnet_kctx *ctx = zcnet_kctx_alloc(file->f_cred);
 
 	if (!ctx)
 		return -ENOMEM;
@@ -19,57 +19,57 @@ static int zcnet_open(struct inode *inode, struct file *file)
 	return stream_open(inode, file);
 }
 
-static int zcnet_release(struct inode *inode, struct file *file)
+static int zcnet_dev_release(struct inode *inode, struct file *file)
 {
-	zcnet_ctx_release(file->private_data);
+	zcnet_kctx_release(file->private_data);
 	return 0;
 }
 
-static int zcnet_mmap(struct file *file, struct vm_area_struct *vma)
+static int zcnet_dev_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct zcnet_ctx *ctx = file->private_data;
+	struct zcnet_kctx *ctx = file->private_data;
 	u64 offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
-	struct zcnet_ring *ring;
+	struct zcnet_kring *ring;
 	int i;
 
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 	for (i = 0; i < ZCNET_RING_NR; i++) {
-		ring = zcnet_ctx_ring(ctx, i);
+		ring = zcnet_kctx_ring(ctx, i);
 		if (ring && ring->mmap_offset == offset)
 			break;
 	}
 	if (i == ZCNET_RING_NR)
 		return -EINVAL;
-	return zcnet_ring_mmap(ring, vma);
+	return zcnet_kring_mmap(ring, vma);
 }
 
-static __poll_t zcnet_poll(struct file *file, poll_table *wait)
+static __poll_t zcnet_dev_poll(struct file *file, poll_table *wait)
 {
-	struct zcnet_ctx *ctx = file->private_data;
-	struct zcnet_ring *ring;
+	struct zcnet_kctx *ctx = file->private_data;
+	struct zcnet_kring *ring;
 	__poll_t mask = 0;
 	u32 n;
 
 	poll_wait(file, &ctx->wq, wait);
 
-	ring = zcnet_ctx_ring(ctx, ZCNET_RING_TX);
+	ring = zcnet_kctx_ring(ctx, ZCNET_RING_TX);
 	if (ring) {
-		if (zcnet_ring_user_room(ring, &n))
+		if (zcnet_kring_user_room(ring, &n))
 			mask |= EPOLLERR;
 		else if (n)
 			mask |= EPOLLOUT | EPOLLWRNORM;
 	}
-	ring = zcnet_ctx_ring(ctx, ZCNET_RING_CQ);
+	ring = zcnet_kctx_ring(ctx, ZCNET_RING_CQ);
 	if (ring) {
-		if (zcnet_ring_user_pending(ring, &n))
+		if (zcnet_kring_user_pending(ring, &n))
 			mask |= EPOLLERR;
 		else if (n)
 			mask |= EPOLLIN | EPOLLRDNORM;
 	}
-	ring = zcnet_ctx_ring(ctx, ZCNET_RING_RX);
+	ring = zcnet_kctx_ring(ctx, ZCNET_RING_RX);
 	if (ring) {
-		if (zcnet_ring_user_pending(ring, &n))
+		if (zcnet_kring_user_pending(ring, &n))
 			mask |= EPOLLERR;
 		else if (n)
 			mask |= EPOLLIN | EPOLLRDNORM;
@@ -77,34 +77,34 @@ static __poll_t zcnet_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
-static void zcnet_show_fdinfo(struct seq_file *m, struct file *file)
+static void zcnet_dev_show_fdinfo(struct seq_file *m, struct file *file)
 {
 	zcnet_stats_show_fdinfo(m, file->private_data);
 }
 
-static const struct file_operations zcnet_fops = {
+static const struct file_operations zcnet_dev_fops = {
 	.owner = THIS_MODULE,
-	.open = zcnet_open,
-	.release = zcnet_release,
-	.unlocked_ioctl = zcnet_ioctl,
+	.open = zcnet_dev_open,
+	.release = zcnet_dev_release,
+	.unlocked_ioctl = zcnet_ioctl_dispatch,
 	.compat_ioctl = compat_ptr_ioctl,
-	.mmap = zcnet_mmap,
-	.poll = zcnet_poll,
-	.show_fdinfo = zcnet_show_fdinfo,
+	.mmap = zcnet_dev_mmap,
+	.poll = zcnet_dev_poll,
+	.show_fdinfo = zcnet_dev_show_fdinfo,
 };
 
-static struct miscdevice zcnet_misc = {
+static struct miscdevice zcnet_dev_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = ZCNET_DEVICE_NAME,
-	.fops = &zcnet_fops,
+	.fops = &zcnet_dev_fops,
 };
 
 int zcnet_dev_register(void)
 {
-	return misc_register(&zcnet_misc);
+	return misc_register(&zcnet_dev_misc);
 }
 
 void zcnet_dev_unregister(void)
 {
-	misc_deregister(&zcnet_misc);
+	misc_deregister(&zcnet_dev_misc);
 }

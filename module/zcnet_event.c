@@ -5,7 +5,7 @@
 #include "zcnet_ctx.h"
 #include "zcnet_event.h"
 
-int zcnet_event_set(struct zcnet_ctx *ctx, const struct zcnet_eventfd *ev)
+int zcnet_event_set(struct zcnet_kctx *ctx, const struct zcnet_eventfd *ev)
 {
 	struct eventfd_ctx *new = NULL, *old;
 
@@ -31,7 +31,7 @@ int zcnet_event_set(struct zcnet_ctx *ctx, const struct zcnet_eventfd *ev)
 }
 
 /* Any context. True if an eventfd was attached and signalled. */
-bool zcnet_event_signal(struct zcnet_ctx *ctx, unsigned int which)
+bool zcnet_event_signal(struct zcnet_kctx *ctx, unsigned int which)
 {
 	struct eventfd_ctx *ev;
 
@@ -44,7 +44,7 @@ bool zcnet_event_signal(struct zcnet_ctx *ctx, unsigned int which)
 }
 
 /* The context is being freed: no signaller is left. */
-void zcnet_event_detach_all(struct zcnet_ctx *ctx)
+void zcnet_event_detach_all(struct zcnet_kctx *ctx)
 {
 	struct eventfd_ctx *ev;
 	int i;

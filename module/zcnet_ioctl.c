@@ -21,7 +21,7 @@
 #define ZCNET_COPY_IN_HDR(k, uarg, usize, VER0) \
 	zcnet_abi_copy_in_hdr(&(k), VER0, uarg, usize)
 
-static long zcnet_ioc_info(struct file *file, struct zcnet_ctx *ctx,
+static long zcnet_ioc_info(struct file *file, struct zcnet_kctx *ctx,
 				void __user *uarg)
 {
 	struct zcnet_info info = {};
@@ -49,7 +49,7 @@ static long zcnet_ioc_info(struct file *file, struct zcnet_ctx *ctx,
 	return zcnet_abi_copy_out(uarg, usize, &info, sizeof(info));
 }
 
-static long zcnet_ioc_setup(struct file *file, struct zcnet_ctx *ctx,
+static long zcnet_ioc_setup(struct file *file, struct zcnet_kctx *ctx,
 				void __user *uarg)
 {
 	struct zcnet_setup s;
@@ -57,17 +57,17 @@ static long zcnet_ioc_setup(struct file *file, struct zcnet_ctx *ctx,
 	int err;
 
 	err = ZCNET_COPY_IN(s, uarg, &usize, ZCNET_SETUP_SIZE_VER0);
-	return err ? err : zcnet_ctx_setup(ctx, &s);
+	return err ? err : zcnet_kctx_setup(ctx, &s);
 }
 
-static long zcnet_ioc_offsets(struct file *file, struct zcnet_ctx *ctx,
+static long zcnet_ioc_offsets(struct file *file, struct zcnet_kctx *ctx,
 				void __user *uarg)
 {
 	struct zcnet_offsets off = {};
 	struct zcnet_ring_offset *ro[ZCNET_RING_NR] = {
 		&off.tx, &off.cq, &off.fill, &off.rx,
 	};
-	struct zcnet_ring *ring;
+	struct zcnet_kring *ring;
 	u32 usize;
 	int i, err;
 
@@ -76,17 +76,17 @@ static long zcnet_ioc_offsets(struct file *file, struct zcnet_ctx *ctx,
 		return err;
 	if (off.flags)
 		return -EINVAL;
-	if (!zcnet_ctx_ready(ctx))
+	if (!zcnet_kctx_ready(ctx))
 		return -ENXIO;
 	for (i = 0; i < ZCNET_RING_NR; i++) {
-		ring = zcnet_ctx_ring(ctx, i);
+		ring = zcnet_kctx_ring(ctx, i);
 		if (ring)
-			zcnet_ring_offsets(ring, ro[i]);
+			zcnet_kring_offsets(ring, ro[i]);
 	}
 	return zcnet_abi_copy_out(uarg, usize, &off, sizeof(off));
 }
 
-static long zcnet_ioc_reg(struct file *file, struct zcnet_ctx *ctx,
+static long zcnet_ioc_reg(struct file *file, struct zcnet_kctx *ctx,
 				void __user *uarg)
 {
 	struct zcnet_region_reg reg;
@@ -96,11 +96,11 @@ static long zcnet_ioc_reg(struct file *file, struct zcnet_ctx *ctx,
 	err = ZCNET_COPY_IN(reg, uarg, &usize, ZCNET_REGION_REG_SIZE_VER0);
 	if (err)
 		return err;
-	return zcnet_region_register(ctx, &reg, uarg +
-				     offsetof(struct zcnet_region_reg, id));
+	return zcnet_region_add(ctx, &reg, uarg +
+				offsetof(struct zcnet_region_reg, id));
 }
 
-static long zcnet_ioc_unreg(struct file *file, struct zcnet_ctx *ctx,
+static long zcnet_ioc_unreg(struct file *file, struct zcnet_kctx *ctx,
 				void __user *uarg)
 {
 	struct zcnet_region_unreg u;
@@ -112,10 +112,10 @@ static long zcnet_ioc_unreg(struct file *file, struct zcnet_ctx *ctx,
 		return err;
 	if (u.flags || u.reserved)
 		return -EINVAL;
-	return zcnet_region_unregister(ctx, u.id);
+	return zcnet_region_remove(ctx, u.id);
 }
 
-static long zcnet_ioc_eventfd(struct file *file, struct zcnet_ctx *ctx,
+static long zcnet_ioc_eventfd(struct file *file, struct zcnet_kctx *ctx,
 				void __user *uarg)
 {
 	struct zcnet_eventfd ev;
@@ -126,7 +126,7 @@ static long zcnet_ioc_eventfd(struct file *file, struct zcnet_ctx *ctx,
 	return err ? err : zcnet_event_set(ctx, &ev);
 }
 
-static long zcnet_ioc_stats(struct file *file, struct zcnet_ctx *ctx,
+static long zcnet_ioc_stats(struct file *file, struct zcnet_kctx *ctx,
 				void __user *uarg)
 {
 	struct zcnet_stats st = {};
@@ -142,7 +142,7 @@ static long zcnet_ioc_stats(struct file *file, struct zcnet_ctx *ctx,
 	return zcnet_abi_copy_out(uarg, usize, &st, sizeof(st));
 }
 
-static long zcnet_ioc_kick(struct file *file, struct zcnet_ctx *ctx,
+static long zcnet_ioc_kick(struct file *file, struct zcnet_kctx *ctx,
 				void __user *uarg)
 {
 	struct zcnet_kick k;
@@ -157,7 +157,7 @@ static long zcnet_ioc_kick(struct file *file, struct zcnet_ctx *ctx,
 	return zcnet_tx_kick(ctx, k.budget);
 }
 
-static long zcnet_ioc_bind(struct file *file, struct zcnet_ctx *ctx,
+static long zcnet_ioc_bind(struct file *file, struct zcnet_kctx *ctx,
 				void __user *uarg)
 {
 	struct zcnet_bind b;
@@ -165,10 +165,10 @@ static long zcnet_ioc_bind(struct file *file, struct zcnet_ctx *ctx,
 	int err;
 
 	err = ZCNET_COPY_IN(b, uarg, &usize, ZCNET_BIND_SIZE_VER0);
-	return err ? err : zcnet_bind(ctx, file, &b);
+	return err ? err : zcnet_bind_add(ctx, file, &b);
 }
 
-static long zcnet_ioc_unbind(struct file *file, struct zcnet_ctx *ctx,
+static long zcnet_ioc_unbind(struct file *file, struct zcnet_kctx *ctx,
 				void __user *uarg)
 {
 	struct zcnet_unbind u;
@@ -176,7 +176,7 @@ static long zcnet_ioc_unbind(struct file *file, struct zcnet_ctx *ctx,
 	int err;
 
 	err = ZCNET_COPY_IN(u, uarg, &usize, ZCNET_UNBIND_SIZE_VER0);
-	return err ? err : zcnet_unbind(ctx, &u);
+	return err ? err : zcnet_bind_remove(ctx, &u);
 }
 
 static int zcnet_param_in(struct zcnet_param *p, void __user *uarg)
@@ -190,7 +190,7 @@ static int zcnet_param_in(struct zcnet_param *p, void __user *uarg)
 	return p->flags || p->reserved ? -EINVAL : 0;
 }
 
-static long zcnet_ioc_param(struct file *file, struct zcnet_ctx *ctx,
+static long zcnet_ioc_param(struct file *file, struct zcnet_kctx *ctx,
 				void __user *uarg)
 {
 	struct zcnet_param p;
@@ -217,7 +217,7 @@ static long zcnet_ioc_param(struct file *file, struct zcnet_ctx *ctx,
 	return -EINVAL;
 }
 
-static long zcnet_ioc_get_param(struct file *file, struct zcnet_ctx *ctx,
+static long zcnet_ioc_get_param(struct file *file, struct zcnet_kctx *ctx,
 				void __user *uarg)
 {
 	struct zcnet_param p;
@@ -242,7 +242,7 @@ static long zcnet_ioc_get_param(struct file *file, struct zcnet_ctx *ctx,
 	return 0;
 }
 
-static long zcnet_ioc_sock_attach(struct file *file, struct zcnet_ctx *ctx,
+static long zcnet_ioc_sock_attach(struct file *file, struct zcnet_kctx *ctx,
 				void __user *uarg)
 {
 	struct zcnet_sock_attach a;
@@ -252,11 +252,11 @@ static long zcnet_ioc_sock_attach(struct file *file, struct zcnet_ctx *ctx,
 	err = ZCNET_COPY_IN(a, uarg, &usize, ZCNET_SOCK_ATTACH_SIZE_VER0);
 	if (err)
 		return err;
-	return zcnet_sock_attach(ctx, &a, uarg +
-				 offsetof(struct zcnet_sock_attach, slot));
+	return zcnet_sock_add(ctx, &a, uarg +
+			      offsetof(struct zcnet_sock_attach, slot));
 }
 
-static long zcnet_ioc_sock_detach(struct file *file, struct zcnet_ctx *ctx,
+static long zcnet_ioc_sock_detach(struct file *file, struct zcnet_kctx *ctx,
 				void __user *uarg)
 {
 	struct zcnet_sock_detach dt;
@@ -268,12 +268,12 @@ static long zcnet_ioc_sock_detach(struct file *file, struct zcnet_ctx *ctx,
 		return err;
 	if (dt.flags || dt.reserved)
 		return -EINVAL;
-	return zcnet_sock_detach(ctx, dt.slot);
+	return zcnet_sock_remove(ctx, dt.slot);
 }
 
 static const struct zcnet_ioctl_desc {
 	unsigned int cmd;
-	long (*fn)(struct file *file, struct zcnet_ctx *ctx,
+	long (*fn)(struct file *file, struct zcnet_kctx *ctx,
 		   void __user *uarg);
 } zcnet_ioctls[] = {
 	[_IOC_NR(ZCNET_IOC_GET_INFO)] = { ZCNET_IOC_GET_INFO, zcnet_ioc_info },
@@ -293,7 +293,8 @@ static const struct zcnet_ioctl_desc {
 };
 
 /* Matches type, number and direction; the size field in the struct rules. */
-long zcnet_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+long zcnet_ioctl_dispatch(struct file *file, unsigned int cmd,
+			  unsigned long arg)
 {
 	const unsigned int ignore = _IOC_SIZEMASK << _IOC_SIZESHIFT;
 	const struct zcnet_ioctl_desc *d;

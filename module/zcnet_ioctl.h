@@ -4,6 +4,7 @@
 
 struct file;
 
-long zcnet_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+long zcnet_ioctl_dispatch(struct file *file, unsigned int cmd,
+			  unsigned long arg);
 
 #endif /* _ZCNET_IOCTL_H */

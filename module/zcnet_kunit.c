@@ -9,32 +9,32 @@
 #include "zcnet_region.h"
 
 /* A context as ZCNET_IOC_SETUP leaves it, TX and CQ only; fails the test if not. */
-struct zcnet_ctx *zcnet_kunit_ctx(struct kunit *test, u32 tx_entries,
-				  u32 cq_entries)
+struct zcnet_kctx *zcnet_kunit_ctx(struct kunit *test, u32 tx_entries,
+				   u32 cq_entries)
 {
 	const struct zcnet_setup s = {
 		.size = sizeof(s),
 		.tx_entries = tx_entries,
 		.cq_entries = cq_entries,
 	};
-	struct zcnet_ctx *ctx;
+	struct zcnet_kctx *ctx;
 	int err;
 
-	ctx = zcnet_ctx_alloc(current_cred());
+	ctx = zcnet_kctx_alloc(current_cred());
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	err = zcnet_ctx_setup(ctx, &s);
+	err = zcnet_kctx_setup(ctx, &s);
 	if (err)
-		zcnet_ctx_release(ctx);
-	KUNIT_ASSERT_EQ_MSG(test, err, 0, "zcnet_ctx_setup(%u, %u)", tx_entries,
-			    cq_entries);
+		zcnet_kctx_release(ctx);
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "zcnet_kctx_setup(%u, %u)",
+			    tx_entries, cq_entries);
 	return ctx;
 }
 
 /* As closing the file would: regions go, the context when nothing is in flight. */
-void zcnet_kunit_ctx_done(struct zcnet_ctx *ctx)
+void zcnet_kunit_ctx_done(struct zcnet_kctx *ctx)
 {
 	if (ctx)
-		zcnet_ctx_release(ctx);
+		zcnet_kctx_release(ctx);
 }
 
 static void zcnet_kunit_region_free_work(struct work_struct *work)
@@ -47,7 +47,7 @@ static void zcnet_kunit_region_free_work(struct work_struct *work)
  * leaves it: enough for every path that does not touch the pages.
  */
 struct zcnet_region *zcnet_kunit_region(struct kunit *test,
-					struct zcnet_ctx *ctx, u32 id, u64 len)
+					struct zcnet_kctx *ctx, u32 id, u64 len)
 {
 	struct zcnet_region *r;
 
@@ -66,7 +66,7 @@ struct zcnet_region *zcnet_kunit_region(struct kunit *test,
 	return r;
 }
 
-u64 zcnet_kunit_stat(struct zcnet_ctx *ctx, unsigned int stat)
+u64 zcnet_kunit_stat(struct zcnet_kctx *ctx, unsigned int stat)
 {
 	return atomic64_read(&ctx->stats.v[stat]);
 }

@@ -60,7 +60,7 @@ err_wq:
 static void __exit zcnet_exit(void)
 {
 	zcnet_dev_unregister();
-	zcnet_ctx_drain();
+	zcnet_kctx_drain();
 	zcnet_fault_exit();
 	zcnet_bind_exit();
 	synchronize_net();

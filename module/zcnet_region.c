@@ -21,7 +21,7 @@ static void zcnet_region_free_work(struct work_struct *work)
 	zcnet_region_free(container_of(work, struct zcnet_region, free_work));
 }
 
-static bool zcnet_region_overlaps(struct zcnet_ctx *ctx, u64 addr, u64 end)
+static bool zcnet_region_overlaps(struct zcnet_kctx *ctx, u64 addr, u64 end)
 {
 	struct zcnet_region *r;
 	int i;
@@ -35,7 +35,7 @@ static bool zcnet_region_overlaps(struct zcnet_ctx *ctx, u64 addr, u64 end)
 	return false;
 }
 
-static int zcnet_region_free_slot(struct zcnet_ctx *ctx)
+static int zcnet_region_free_slot(struct zcnet_kctx *ctx)
 {
 	int i;
 
@@ -46,8 +46,8 @@ static int zcnet_region_free_slot(struct zcnet_ctx *ctx)
 }
 
 /* Writes the new id to *uid before the region becomes usable. */
-int zcnet_region_register(struct zcnet_ctx *ctx,
-			  const struct zcnet_region_reg *reg, u32 __user *uid)
+int zcnet_region_add(struct zcnet_kctx *ctx,
+		     const struct zcnet_region_reg *reg, u32 __user *uid)
 {
 	struct zcnet_region *r;
 	u64 end;
@@ -102,7 +102,7 @@ out_unlock:
 	return err;
 }
 
-int zcnet_region_unregister(struct zcnet_ctx *ctx, u32 id)
+int zcnet_region_remove(struct zcnet_kctx *ctx, u32 id)
 {
 	struct zcnet_region *r;
 
@@ -129,7 +129,7 @@ int zcnet_region_unregister(struct zcnet_ctx *ctx, u32 id)
 }
 
 /* The file is closing: drop the table's references. */
-void zcnet_region_release_all(struct zcnet_ctx *ctx)
+void zcnet_region_release_all(struct zcnet_kctx *ctx)
 {
 	struct zcnet_region *gone[ZCNET_MAX_REGIONS];
 	int i, n = 0;
@@ -164,7 +164,7 @@ int zcnet_buf_check(u64 region_len, u64 offset, u32 len)
 }
 
 /* The region with this id, or NULL; valid until rcu_read_unlock(). */
-struct zcnet_region *zcnet_region_lookup(struct zcnet_ctx *ctx, u32 id)
+struct zcnet_region *zcnet_region_lookup(struct zcnet_kctx *ctx, u32 id)
 {
 	if (id >= ZCNET_MAX_REGIONS)
 		return NULL;
@@ -173,7 +173,7 @@ struct zcnet_region *zcnet_region_lookup(struct zcnet_ctx *ctx, u32 id)
 }
 
 /* A reference for a descriptor in flight, or NULL. Any context. */
-struct zcnet_region *zcnet_region_get(struct zcnet_ctx *ctx, u32 id)
+struct zcnet_region *zcnet_region_get(struct zcnet_kctx *ctx, u32 id)
 {
 	struct zcnet_region *r;
 

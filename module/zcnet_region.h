@@ -12,7 +12,7 @@ struct bio_vec;
 struct mm_struct;
 struct page;
 struct user_struct;
-struct zcnet_ctx;
+struct zcnet_kctx;
 struct zcnet_region_reg;
 
 /* 4 GiB; the limit reported as zcnet_info.max_region_len. */
@@ -46,13 +46,13 @@ extern atomic_long_t zcnet_pinned_pages;
 int zcnet_pin_range(u64 addr, unsigned long nr_pages, struct zcnet_pin *pin);
 void zcnet_pin_release(struct zcnet_pin *pin);
 
-int zcnet_region_register(struct zcnet_ctx *ctx,
-			  const struct zcnet_region_reg *reg, u32 __user *uid);
-int zcnet_region_unregister(struct zcnet_ctx *ctx, u32 id);
-void zcnet_region_release_all(struct zcnet_ctx *ctx);
+int zcnet_region_add(struct zcnet_kctx *ctx,
+		     const struct zcnet_region_reg *reg, u32 __user *uid);
+int zcnet_region_remove(struct zcnet_kctx *ctx, u32 id);
+void zcnet_region_release_all(struct zcnet_kctx *ctx);
 int zcnet_buf_check(u64 region_len, u64 offset, u32 len);
-struct zcnet_region *zcnet_region_lookup(struct zcnet_ctx *ctx, u32 id);
-struct zcnet_region *zcnet_region_get(struct zcnet_ctx *ctx, u32 id);
+struct zcnet_region *zcnet_region_lookup(struct zcnet_kctx *ctx, u32 id);
+struct zcnet_region *zcnet_region_get(struct zcnet_kctx *ctx, u32 id);
 void zcnet_region_put(struct zcnet_region *r);
 void zcnet_region_copy(const struct zcnet_region *r, u64 offset, void *dst,
 		       u32 len);

@@ -20,7 +20,7 @@ static void zcnet_region_test_exit(struct kunit *test)
 	zcnet_kunit_ctx_done(test->priv);
 }
 
-static struct zcnet_region *zcnet_region_test_lookup(struct zcnet_ctx *ctx,
+static struct zcnet_region *zcnet_region_test_lookup(struct zcnet_kctx *ctx,
 						     u32 id)
 {
 	struct zcnet_region *r;
@@ -36,7 +36,7 @@ static void zcnet_region_lookup_range_test(struct kunit *test)
 {
 	static const u32 ids[] = { ZCNET_MAX_REGIONS, ZCNET_MAX_REGIONS + 1,
 				   U16_MAX, 0x80000000, U32_MAX };
-	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_kctx *ctx = test->priv;
 	int i;
 
 	zcnet_kunit_region(test, ctx, ZCNET_MAX_REGIONS - 1, PAGE_SIZE);
@@ -54,7 +54,7 @@ static void zcnet_region_lookup_range_test(struct kunit *test)
 static void zcnet_region_lookup_full_test(struct kunit *test)
 {
 	struct zcnet_region *r[ZCNET_MAX_REGIONS];
-	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_kctx *ctx = test->priv;
 	int i;
 
 	for (i = 0; i < ZCNET_MAX_REGIONS; i++)
@@ -68,7 +68,7 @@ static void zcnet_region_lookup_full_test(struct kunit *test)
 /* get takes a reference, put drops it; a dying region is not handed out. */
 static void zcnet_region_get_put_test(struct kunit *test)
 {
-	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_kctx *ctx = test->priv;
 	struct zcnet_region *r;
 
 	r = zcnet_kunit_region(test, ctx, 5, PAGE_SIZE);
@@ -88,29 +88,29 @@ static void zcnet_region_get_put_test(struct kunit *test)
 /* Unregistering waits for no one: it fails while a descriptor holds the region. */
 static void zcnet_region_unregister_test(struct kunit *test)
 {
-	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_kctx *ctx = test->priv;
 	struct zcnet_region *r;
 
-	KUNIT_EXPECT_EQ(test, zcnet_region_unregister(ctx, 2), -ENOENT);
-	KUNIT_EXPECT_EQ(test, zcnet_region_unregister(ctx, ZCNET_MAX_REGIONS),
+	KUNIT_EXPECT_EQ(test, zcnet_region_remove(ctx, 2), -ENOENT);
+	KUNIT_EXPECT_EQ(test, zcnet_region_remove(ctx, ZCNET_MAX_REGIONS),
 			-ENOENT);
-	KUNIT_EXPECT_EQ(test, zcnet_region_unregister(ctx, U32_MAX), -ENOENT);
+	KUNIT_EXPECT_EQ(test, zcnet_region_remove(ctx, U32_MAX), -ENOENT);
 
 	r = zcnet_kunit_region(test, ctx, 2, PAGE_SIZE);
 	KUNIT_ASSERT_PTR_EQ(test, zcnet_region_get(ctx, 2), r);
-	KUNIT_EXPECT_EQ(test, zcnet_region_unregister(ctx, 2), -EBUSY);
+	KUNIT_EXPECT_EQ(test, zcnet_region_remove(ctx, 2), -EBUSY);
 	KUNIT_EXPECT_PTR_EQ(test, zcnet_region_test_lookup(ctx, 2), r);
 	KUNIT_EXPECT_EQ(test, refcount_read(&r->ref), 2);
 	zcnet_region_put(r);
-	KUNIT_EXPECT_EQ(test, zcnet_region_unregister(ctx, 2), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_region_remove(ctx, 2), 0);
 	KUNIT_EXPECT_NULL(test, zcnet_region_test_lookup(ctx, 2));
-	KUNIT_EXPECT_EQ(test, zcnet_region_unregister(ctx, 2), -ENOENT);
+	KUNIT_EXPECT_EQ(test, zcnet_region_remove(ctx, 2), -ENOENT);
 }
 
 /* Closing empties the table; a region in flight lives until its last put. */
 static void zcnet_region_release_all_test(struct kunit *test)
 {
-	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_kctx *ctx = test->priv;
 	struct zcnet_region *busy;
 	int i;
 
@@ -137,7 +137,7 @@ static void zcnet_region_copy_test(struct kunit *test)
 		{ 5, 2 * PAGE_SIZE + 1 }, { 3 * PAGE_SIZE - 1, 1 },
 		{ 0, 3 * PAGE_SIZE },
 	};
-	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_kctx *ctx = test->priv;
 	struct page *pages[3];
 	struct zcnet_region *r;
 	u8 *buf, *want;
@@ -183,7 +183,7 @@ static void zcnet_region_copy_test(struct kunit *test)
  */
 static void zcnet_region_bvecs_test(struct kunit *test)
 {
-	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_kctx *ctx = test->priv;
 	struct page *pages[5], *folio, *lone;
 	struct zcnet_region *r;
 	struct bio_vec bv[4];

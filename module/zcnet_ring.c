@@ -31,42 +31,42 @@
 
 #define ZCNET_RING_MMAP_STRIDE	BIT_ULL(28)
 
-static const u32 zcnet_ring_entry_size[ZCNET_RING_NR] = {
+static const u32 zcnet_kring_entry_size[ZCNET_RING_NR] = {
 	[ZCNET_RING_TX] = sizeof(struct zcnet_tx_desc),
 	[ZCNET_RING_CQ] = sizeof(struct zcnet_cq_entry),
 	[ZCNET_RING_FILL] = sizeof(struct zcnet_fill_desc),
 	[ZCNET_RING_RX] = sizeof(struct zcnet_rx_desc),
 };
 
-bool zcnet_ring_entries_valid(u32 entries)
+bool zcnet_kring_entries_valid(u32 entries)
 {
 	return is_power_of_2(entries) && entries >= ZCNET_RING_MIN_ENTRIES &&
 	       entries <= ZCNET_RING_MAX_ENTRIES;
 }
 
-u64 zcnet_ring_mmap_offset(enum zcnet_ring_id id)
+u64 zcnet_kring_mmap_offset(enum zcnet_kring_id id)
 {
 	return (u64)id * ZCNET_RING_MMAP_STRIDE;
 }
 
-static size_t zcnet_ring_desc_offset(void)
+static size_t zcnet_kring_desc_offset(void)
 {
-	return ALIGN(sizeof(struct zcnet_ring_hdr), SMP_CACHE_BYTES);
+	return ALIGN(sizeof(struct zcnet_kring_hdr), SMP_CACHE_BYTES);
 }
 
-struct zcnet_ring *zcnet_ring_alloc(enum zcnet_ring_id id, u32 entries)
+struct zcnet_kring *zcnet_kring_alloc(enum zcnet_kring_id id, u32 entries)
 {
-	struct zcnet_ring *ring;
+	struct zcnet_kring *ring;
 
 	ring = kzalloc(sizeof(*ring), GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 	if (!ring)
 		return NULL;
 	ring->entries = entries;
 	ring->mask = entries - 1;
-	ring->entry_size = zcnet_ring_entry_size[id];
-	ring->len = PAGE_ALIGN(zcnet_ring_desc_offset() +
+	ring->entry_size = zcnet_kring_entry_size[id];
+	ring->len = PAGE_ALIGN(zcnet_kring_desc_offset() +
 			       (size_t)entries * ring->entry_size);
-	ring->mmap_offset = zcnet_ring_mmap_offset(id);
+	ring->mmap_offset = zcnet_kring_mmap_offset(id);
 	/*
 	 * Ring memory lives as long as the context and any mapping of it, so
 	 * it is charged to the memory cgroup of the task that sets the rings
@@ -79,11 +79,11 @@ struct zcnet_ring *zcnet_ring_alloc(enum zcnet_ring_id id, u32 entries)
 		kfree(ring);
 		return NULL;
 	}
-	ring->desc = (void *)ring->hdr + zcnet_ring_desc_offset();
+	ring->desc = (void *)ring->hdr + zcnet_kring_desc_offset();
 	return ring;
 }
 
-void zcnet_ring_free(struct zcnet_ring *ring)
+void zcnet_kring_free(struct zcnet_kring *ring)
 {
 	if (!ring)
 		return;
@@ -96,7 +96,7 @@ void zcnet_ring_free(struct zcnet_ring *ring)
  * remap_vmalloc_range() would for vmalloc_user() memory, which cannot be
  * charged to a memory cgroup.
  */
-int zcnet_ring_mmap(struct zcnet_ring *ring, struct vm_area_struct *vma)
+int zcnet_kring_mmap(struct zcnet_kring *ring, struct vm_area_struct *vma)
 {
 	unsigned long addr;
 	void *kaddr = ring->hdr;
@@ -114,21 +114,21 @@ int zcnet_ring_mmap(struct zcnet_ring *ring, struct vm_area_struct *vma)
 	return 0;
 }
 
-void zcnet_ring_offsets(const struct zcnet_ring *ring,
-			struct zcnet_ring_offset *off)
+void zcnet_kring_offsets(const struct zcnet_kring *ring,
+			 struct zcnet_ring_offset *off)
 {
 	off->mmap_offset = ring->mmap_offset;
 	off->mmap_len = ring->len;
-	off->producer = offsetof(struct zcnet_ring_hdr, producer);
-	off->consumer = offsetof(struct zcnet_ring_hdr, consumer);
-	off->flags = offsetof(struct zcnet_ring_hdr, flags);
-	off->desc = zcnet_ring_desc_offset();
+	off->producer = offsetof(struct zcnet_kring_hdr, producer);
+	off->consumer = offsetof(struct zcnet_kring_hdr, consumer);
+	off->flags = offsetof(struct zcnet_kring_hdr, flags);
+	off->desc = zcnet_kring_desc_offset();
 	off->entries = ring->entries;
 	off->entry_size = ring->entry_size;
 }
 
 /* Kernel consumes (TX, FILL): how many entries are ready, at most max. */
-int zcnet_ring_cons_peek(struct zcnet_ring *ring, u32 max, u32 *n)
+int zcnet_kring_cons_peek(struct zcnet_kring *ring, u32 max, u32 *n)
 {
 	u32 avail = smp_load_acquire(&ring->hdr->producer) - ring->cached_cons; /* (B) */
 
@@ -138,14 +138,14 @@ int zcnet_ring_cons_peek(struct zcnet_ring *ring, u32 max, u32 *n)
 	return 0;
 }
 
-void zcnet_ring_cons_release(struct zcnet_ring *ring, u32 n)
+void zcnet_kring_cons_release(struct zcnet_kring *ring, u32 n)
 {
 	WRITE_ONCE(ring->cached_cons, ring->cached_cons + n);
 	smp_store_release(&ring->hdr->consumer, ring->cached_cons); /* (D) */
 }
 
 /* Kernel produces (CQ, RX): how many slots the user has freed. */
-int zcnet_ring_prod_free(struct zcnet_ring *ring, u32 *free)
+int zcnet_kring_prod_free(struct zcnet_kring *ring, u32 *free)
 {
 	u32 used = ring->cached_prod - smp_load_acquire(&ring->hdr->consumer); /* (C) */
 
@@ -155,14 +155,14 @@ int zcnet_ring_prod_free(struct zcnet_ring *ring, u32 *free)
 	return 0;
 }
 
-void zcnet_ring_prod_submit(struct zcnet_ring *ring)
+void zcnet_kring_prod_submit(struct zcnet_kring *ring)
 {
 	WRITE_ONCE(ring->published_prod, ring->cached_prod);
 	smp_store_release(&ring->hdr->producer, ring->cached_prod); /* (A) */
 }
 
 /* For poll: entries the kernel published that the user has not consumed. */
-int zcnet_ring_user_pending(const struct zcnet_ring *ring, u32 *n)
+int zcnet_kring_user_pending(const struct zcnet_kring *ring, u32 *n)
 {
 	u32 used = READ_ONCE(ring->published_prod) -
 		   READ_ONCE(ring->hdr->consumer);
@@ -174,7 +174,7 @@ int zcnet_ring_user_pending(const struct zcnet_ring *ring, u32 *n)
 }
 
 /* For poll: free slots the user may still produce into. */
-int zcnet_ring_user_room(const struct zcnet_ring *ring, u32 *n)
+int zcnet_kring_user_room(const struct zcnet_kring *ring, u32 *n)
 {
 	u32 used = READ_ONCE(ring->hdr->producer) - READ_ONCE(ring->cached_cons);
 

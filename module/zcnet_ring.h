@@ -8,7 +8,7 @@
 
 struct vm_area_struct;
 
-enum zcnet_ring_id {
+enum zcnet_kring_id {
 	ZCNET_RING_TX,
 	ZCNET_RING_CQ,
 	ZCNET_RING_FILL,
@@ -17,14 +17,14 @@ enum zcnet_ring_id {
 };
 
 /* The shared part. Only zcnet_ring.c knows this layout; users get offsets. */
-struct zcnet_ring_hdr {
+struct zcnet_kring_hdr {
 	u32 producer ____cacheline_aligned_in_smp;
 	u32 consumer ____cacheline_aligned_in_smp;
 	u32 flags ____cacheline_aligned_in_smp;
 };
 
-struct zcnet_ring {
-	struct zcnet_ring_hdr *hdr;	/* vmalloc'ed, mapped by the user */
+struct zcnet_kring {
+	struct zcnet_kring_hdr *hdr;	/* vmalloc'ed, mapped by the user */
 	void *desc;
 	u32 entries;
 	u32 mask;
@@ -36,22 +36,22 @@ struct zcnet_ring {
 	u64 mmap_offset;
 };
 
-bool zcnet_ring_entries_valid(u32 entries);
-struct zcnet_ring *zcnet_ring_alloc(enum zcnet_ring_id id, u32 entries);
-void zcnet_ring_free(struct zcnet_ring *ring);
-int zcnet_ring_mmap(struct zcnet_ring *ring, struct vm_area_struct *vma);
-void zcnet_ring_offsets(const struct zcnet_ring *ring,
-			struct zcnet_ring_offset *off);
-u64 zcnet_ring_mmap_offset(enum zcnet_ring_id id);
+bool zcnet_kring_entries_valid(u32 entries);
+struct zcnet_kring *zcnet_kring_alloc(enum zcnet_kring_id id, u32 entries);
+void zcnet_kring_free(struct zcnet_kring *ring);
+int zcnet_kring_mmap(struct zcnet_kring *ring, struct vm_area_struct *vma);
+void zcnet_kring_offsets(const struct zcnet_kring *ring,
+			 struct zcnet_ring_offset *off);
+u64 zcnet_kring_mmap_offset(enum zcnet_kring_id id);
 
-int zcnet_ring_cons_peek(struct zcnet_ring *ring, u32 max, u32 *n);
-void zcnet_ring_cons_release(struct zcnet_ring *ring, u32 n);
-int zcnet_ring_prod_free(struct zcnet_ring *ring, u32 *free);
-void zcnet_ring_prod_submit(struct zcnet_ring *ring);
-int zcnet_ring_user_pending(const struct zcnet_ring *ring, u32 *n);
-int zcnet_ring_user_room(const struct zcnet_ring *ring, u32 *n);
+int zcnet_kring_cons_peek(struct zcnet_kring *ring, u32 max, u32 *n);
+void zcnet_kring_cons_release(struct zcnet_kring *ring, u32 n);
+int zcnet_kring_prod_free(struct zcnet_kring *ring, u32 *free);
+void zcnet_kring_prod_submit(struct zcnet_kring *ring);
+int zcnet_kring_user_pending(const struct zcnet_kring *ring, u32 *n);
+int zcnet_kring_user_room(const struct zcnet_kring *ring, u32 *n);
 
-static inline void *zcnet_ring_slot(const struct zcnet_ring *ring, u32 idx)
+static inline void *zcnet_kring_slot(const struct zcnet_kring *ring, u32 idx)
 {
 	return ring->desc + (size_t)(idx & ring->mask) * ring->entry_size;
 }

@@ -9,17 +9,17 @@
 
 static int zcnet_ring_test_init(struct kunit *test)
 {
-	test->priv = zcnet_ring_alloc(ZCNET_RING_TX, RING_ENTRIES);
+	test->priv = zcnet_kring_alloc(ZCNET_RING_TX, RING_ENTRIES);
 	return test->priv ? 0 : -ENOMEM;
 }
 
 static void zcnet_ring_test_exit(struct kunit *test)
 {
-	zcnet_ring_free(test->priv);
+	zcnet_kring_free(test->priv);
 }
 
 /* Sets both copies of the consumer, as if the kernel had consumed up to idx. */
-static void zcnet_ring_test_consumed(struct zcnet_ring *ring, u32 idx)
+static void zcnet_ring_test_consumed(struct zcnet_kring *ring, u32 idx)
 {
 	ring->cached_cons = idx;
 	ring->hdr->consumer = idx;
@@ -39,17 +39,17 @@ static void zcnet_ring_entries_valid_test(struct kunit *test)
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
-		KUNIT_EXPECT_EQ_MSG(test, zcnet_ring_entries_valid(cases[i].entries),
+		KUNIT_EXPECT_EQ_MSG(test, zcnet_kring_entries_valid(cases[i].entries),
 				    cases[i].valid, "entries %u", cases[i].entries);
 }
 
 /* Indices and flags on cache lines of their own, entries after them. */
 static void zcnet_ring_layout_test(struct kunit *test)
 {
-	struct zcnet_ring *ring = test->priv;
+	struct zcnet_kring *ring = test->priv;
 	struct zcnet_ring_offset off;
 
-	zcnet_ring_offsets(ring, &off);
+	zcnet_kring_offsets(ring, &off);
 	KUNIT_EXPECT_EQ(test, off.entries, RING_ENTRIES);
 	KUNIT_EXPECT_EQ(test, off.entry_size, sizeof(struct zcnet_tx_desc));
 	KUNIT_EXPECT_GE(test, off.consumer, off.producer + SMP_CACHE_BYTES);
@@ -60,7 +60,7 @@ static void zcnet_ring_layout_test(struct kunit *test)
 	KUNIT_EXPECT_GE(test, off.mmap_len,
 			off.desc + (u64)off.entries * off.entry_size);
 	KUNIT_EXPECT_EQ(test, off.mmap_offset,
-			zcnet_ring_mmap_offset(ZCNET_RING_TX));
+			zcnet_kring_mmap_offset(ZCNET_RING_TX));
 }
 
 static void zcnet_ring_mmap_offsets_test(struct kunit *test)
@@ -68,10 +68,11 @@ static void zcnet_ring_mmap_offsets_test(struct kunit *test)
 	int i, j;
 
 	for (i = 0; i < ZCNET_RING_NR; i++) {
-		KUNIT_EXPECT_EQ(test, zcnet_ring_mmap_offset(i) % PAGE_SIZE, 0);
+		KUNIT_EXPECT_EQ(test, zcnet_kring_mmap_offset(i) % PAGE_SIZE,
+				0);
 		for (j = i + 1; j < ZCNET_RING_NR; j++)
-			KUNIT_EXPECT_NE(test, zcnet_ring_mmap_offset(i),
-					zcnet_ring_mmap_offset(j));
+			KUNIT_EXPECT_NE(test, zcnet_kring_mmap_offset(i),
+					zcnet_kring_mmap_offset(j));
 	}
 }
 
@@ -80,13 +81,13 @@ static void zcnet_ring_slot_mask_test(struct kunit *test)
 {
 	static const u32 idx[] = { 0, 1, 7, 8, 9, 15, 0x7fffffff, U32_MAX - 1,
 				   U32_MAX };
-	struct zcnet_ring *ring = test->priv;
+	struct zcnet_kring *ring = test->priv;
 	void *end = ring->desc + RING_ENTRIES * ring->entry_size;
 	void *slot;
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(idx); i++) {
-		slot = zcnet_ring_slot(ring, idx[i]);
+		slot = zcnet_kring_slot(ring, idx[i]);
 		KUNIT_EXPECT_PTR_EQ(test, slot, ring->desc +
 				    (idx[i] % RING_ENTRIES) * ring->entry_size);
 		KUNIT_EXPECT_TRUE(test, slot >= ring->desc && slot < end);
@@ -95,61 +96,61 @@ static void zcnet_ring_slot_mask_test(struct kunit *test)
 
 static void zcnet_ring_cons_empty_test(struct kunit *test)
 {
-	struct zcnet_ring *ring = test->priv;
+	struct zcnet_kring *ring = test->priv;
 	u32 n = 99;
 
-	KUNIT_EXPECT_EQ(test, zcnet_ring_cons_peek(ring, U32_MAX, &n), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_kring_cons_peek(ring, U32_MAX, &n), 0);
 	KUNIT_EXPECT_EQ(test, n, 0);
-	zcnet_ring_cons_release(ring, 0);
+	zcnet_kring_cons_release(ring, 0);
 	KUNIT_EXPECT_EQ(test, ring->hdr->consumer, 0);
 }
 
 static void zcnet_ring_cons_partial_test(struct kunit *test)
 {
-	struct zcnet_ring *ring = test->priv;
+	struct zcnet_kring *ring = test->priv;
 	u32 n;
 
 	ring->hdr->producer = 5;
-	KUNIT_EXPECT_EQ(test, zcnet_ring_cons_peek(ring, U32_MAX, &n), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_kring_cons_peek(ring, U32_MAX, &n), 0);
 	KUNIT_EXPECT_EQ(test, n, 5);
-	KUNIT_EXPECT_EQ(test, zcnet_ring_cons_peek(ring, 3, &n), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_kring_cons_peek(ring, 3, &n), 0);
 	KUNIT_EXPECT_EQ(test, n, 3);
-	zcnet_ring_cons_release(ring, n);
+	zcnet_kring_cons_release(ring, n);
 	KUNIT_EXPECT_EQ(test, ring->cached_cons, 3);
 	KUNIT_EXPECT_EQ(test, ring->hdr->consumer, 3);
-	KUNIT_EXPECT_EQ(test, zcnet_ring_cons_peek(ring, U32_MAX, &n), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_kring_cons_peek(ring, U32_MAX, &n), 0);
 	KUNIT_EXPECT_EQ(test, n, 2);
 }
 
 static void zcnet_ring_cons_full_test(struct kunit *test)
 {
-	struct zcnet_ring *ring = test->priv;
+	struct zcnet_kring *ring = test->priv;
 	u32 n, room;
 
 	ring->hdr->producer = RING_ENTRIES;
-	KUNIT_EXPECT_EQ(test, zcnet_ring_cons_peek(ring, U32_MAX, &n), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_kring_cons_peek(ring, U32_MAX, &n), 0);
 	KUNIT_EXPECT_EQ(test, n, RING_ENTRIES);
-	KUNIT_EXPECT_EQ(test, zcnet_ring_user_room(ring, &room), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_kring_user_room(ring, &room), 0);
 	KUNIT_EXPECT_EQ(test, room, 0);
-	zcnet_ring_cons_release(ring, n);
-	KUNIT_EXPECT_EQ(test, zcnet_ring_user_room(ring, &room), 0);
+	zcnet_kring_cons_release(ring, n);
+	KUNIT_EXPECT_EQ(test, zcnet_kring_user_room(ring, &room), 0);
 	KUNIT_EXPECT_EQ(test, room, RING_ENTRIES);
 }
 
 /* Free-running indices wrap through 0 without losing or inventing entries. */
 static void zcnet_ring_cons_wrap_test(struct kunit *test)
 {
-	struct zcnet_ring *ring = test->priv;
+	struct zcnet_kring *ring = test->priv;
 	u32 start = U32_MAX - 2;
 	u32 n;
 
 	zcnet_ring_test_consumed(ring, start);
 	ring->hdr->producer = start + RING_ENTRIES;
-	KUNIT_EXPECT_EQ(test, zcnet_ring_cons_peek(ring, U32_MAX, &n), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_kring_cons_peek(ring, U32_MAX, &n), 0);
 	KUNIT_EXPECT_EQ(test, n, RING_ENTRIES);
-	zcnet_ring_cons_release(ring, 4);
+	zcnet_kring_cons_release(ring, 4);
 	KUNIT_EXPECT_EQ(test, ring->hdr->consumer, 1);
-	KUNIT_EXPECT_EQ(test, zcnet_ring_cons_peek(ring, U32_MAX, &n), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_kring_cons_peek(ring, U32_MAX, &n), 0);
 	KUNIT_EXPECT_EQ(test, n, RING_ENTRIES - 4);
 }
 
@@ -158,7 +159,7 @@ static void zcnet_ring_cons_corrupt_test(struct kunit *test)
 {
 	static const s64 delta[] = { RING_ENTRIES + 1, 2 * RING_ENTRIES,
 				     0x80000000LL, -1, -RING_ENTRIES };
-	struct zcnet_ring *ring = test->priv;
+	struct zcnet_kring *ring = test->priv;
 	u32 start = 100, room;
 	int i;
 
@@ -167,41 +168,41 @@ static void zcnet_ring_cons_corrupt_test(struct kunit *test)
 
 		zcnet_ring_test_consumed(ring, start);
 		ring->hdr->producer = start + (u32)delta[i];
-		KUNIT_EXPECT_EQ_MSG(test, zcnet_ring_cons_peek(ring, U32_MAX, &n),
+		KUNIT_EXPECT_EQ_MSG(test, zcnet_kring_cons_peek(ring, U32_MAX, &n),
 				    -EINVAL, "producer at consumer%+lld", delta[i]);
 		KUNIT_EXPECT_EQ(test, n, 77);
 		KUNIT_EXPECT_EQ(test, ring->cached_cons, start);
 		KUNIT_EXPECT_EQ(test, ring->hdr->consumer, start);
-		KUNIT_EXPECT_EQ(test, zcnet_ring_user_room(ring, &room), -EINVAL);
+		KUNIT_EXPECT_EQ(test, zcnet_kring_user_room(ring, &room), -EINVAL);
 	}
 }
 
 static void zcnet_ring_prod_free_test(struct kunit *test)
 {
-	struct zcnet_ring *ring = test->priv;
+	struct zcnet_kring *ring = test->priv;
 	u32 free;
 
-	KUNIT_EXPECT_EQ(test, zcnet_ring_prod_free(ring, &free), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_kring_prod_free(ring, &free), 0);
 	KUNIT_EXPECT_EQ(test, free, RING_ENTRIES);
 	ring->cached_prod = RING_ENTRIES;
-	KUNIT_EXPECT_EQ(test, zcnet_ring_prod_free(ring, &free), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_kring_prod_free(ring, &free), 0);
 	KUNIT_EXPECT_EQ(test, free, 0);
 	ring->hdr->consumer = 3;
-	KUNIT_EXPECT_EQ(test, zcnet_ring_prod_free(ring, &free), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_kring_prod_free(ring, &free), 0);
 	KUNIT_EXPECT_EQ(test, free, 3);
 }
 
 static void zcnet_ring_prod_wrap_test(struct kunit *test)
 {
-	struct zcnet_ring *ring = test->priv;
+	struct zcnet_kring *ring = test->priv;
 	u32 free;
 
 	ring->cached_prod = 2;
 	ring->hdr->consumer = U32_MAX - 5;
-	KUNIT_EXPECT_EQ(test, zcnet_ring_prod_free(ring, &free), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_kring_prod_free(ring, &free), 0);
 	KUNIT_EXPECT_EQ(test, free, 0);
 	ring->hdr->consumer = U32_MAX - 1;
-	KUNIT_EXPECT_EQ(test, zcnet_ring_prod_free(ring, &free), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_kring_prod_free(ring, &free), 0);
 	KUNIT_EXPECT_EQ(test, free, RING_ENTRIES - 4);
 }
 
@@ -210,19 +211,19 @@ static void zcnet_ring_prod_corrupt_test(struct kunit *test)
 {
 	static const s64 delta[] = { 1, RING_ENTRIES, 0x7fffffffLL,
 				     -RING_ENTRIES - 1, -0x80000000LL };
-	struct zcnet_ring *ring = test->priv;
+	struct zcnet_kring *ring = test->priv;
 	u32 free, pending;
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(delta); i++) {
 		ring->cached_prod = 40;
-		zcnet_ring_prod_submit(ring);
+		zcnet_kring_prod_submit(ring);
 		free = 77;
 		ring->hdr->consumer = 40 + (u32)delta[i];
-		KUNIT_EXPECT_EQ_MSG(test, zcnet_ring_prod_free(ring, &free),
+		KUNIT_EXPECT_EQ_MSG(test, zcnet_kring_prod_free(ring, &free),
 				    -EINVAL, "consumer at producer%+lld", delta[i]);
 		KUNIT_EXPECT_EQ(test, free, 77);
-		KUNIT_EXPECT_EQ(test, zcnet_ring_user_pending(ring, &pending),
+		KUNIT_EXPECT_EQ(test, zcnet_kring_user_pending(ring, &pending),
 				-EINVAL);
 		KUNIT_EXPECT_EQ(test, ring->hdr->producer, 40);
 	}
@@ -231,20 +232,20 @@ static void zcnet_ring_prod_corrupt_test(struct kunit *test)
 /* Only submit makes produced entries visible, and poll counts those. */
 static void zcnet_ring_prod_submit_test(struct kunit *test)
 {
-	struct zcnet_ring *ring = test->priv;
+	struct zcnet_kring *ring = test->priv;
 	u32 pending;
 
 	ring->cached_prod = 3;
 	KUNIT_EXPECT_EQ(test, ring->hdr->producer, 0);
-	KUNIT_EXPECT_EQ(test, zcnet_ring_user_pending(ring, &pending), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_kring_user_pending(ring, &pending), 0);
 	KUNIT_EXPECT_EQ(test, pending, 0);
-	zcnet_ring_prod_submit(ring);
+	zcnet_kring_prod_submit(ring);
 	KUNIT_EXPECT_EQ(test, ring->hdr->producer, 3);
 	KUNIT_EXPECT_EQ(test, ring->published_prod, 3);
-	KUNIT_EXPECT_EQ(test, zcnet_ring_user_pending(ring, &pending), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_kring_user_pending(ring, &pending), 0);
 	KUNIT_EXPECT_EQ(test, pending, 3);
 	ring->hdr->consumer = 3;
-	KUNIT_EXPECT_EQ(test, zcnet_ring_user_pending(ring, &pending), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_kring_user_pending(ring, &pending), 0);
 	KUNIT_EXPECT_EQ(test, pending, 0);
 }
 

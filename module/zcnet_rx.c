@@ -48,7 +48,7 @@ static bool zcnet_rx_udp_to(const struct sk_buff *skb, __be16 port)
 	return uh && uh->dest == port;
 }
 
-static bool zcnet_rx_match(const struct zcnet_ctx *ctx,
+static bool zcnet_rx_match(const struct zcnet_kctx *ctx,
 			   const struct sk_buff *skb)
 {
 	switch (ctx->rx_match) {
@@ -73,23 +73,23 @@ static void zcnet_fill_desc_read(const struct zcnet_fill_desc *slot,
 }
 
 /* The next usable fill buffer, skipping rejected ones; RCU read side. */
-static struct zcnet_region *zcnet_rx_next_buf(struct zcnet_ctx *ctx,
+static struct zcnet_region *zcnet_rx_next_buf(struct zcnet_kctx *ctx,
 					      struct zcnet_fill_desc *f)
 {
-	struct zcnet_ring *fill = ctx->rings[ZCNET_RING_FILL];
+	struct zcnet_kring *fill = ctx->rings[ZCNET_RING_FILL];
 	struct zcnet_region *r;
 	int tries;
 	u32 n;
 
 	for (tries = 0; tries < ZCNET_RX_FILL_TRIES; tries++) {
-		if (zcnet_ring_cons_peek(fill, 1, &n)) {
+		if (zcnet_kring_cons_peek(fill, 1, &n)) {
 			zcnet_stat_inc(&ctx->stats, ZCNET_STAT_ring_errors);
 			return NULL;
 		}
 		if (!n)
 			return NULL;
-		zcnet_fill_desc_read(zcnet_ring_slot(fill, fill->cached_cons), f);
-		zcnet_ring_cons_release(fill, 1);
+		zcnet_fill_desc_read(zcnet_kring_slot(fill, fill->cached_cons), f);
+		zcnet_kring_cons_release(fill, 1);
 		r = zcnet_region_lookup(ctx, f->region);
 		if (!f->flags && r && !zcnet_buf_check(r->len, f->offset, f->len))
 			return r;
@@ -187,9 +187,9 @@ static int zcnet_rx_mac_off(const struct sk_buff *skb)
  * Caller holds rx_lock, so the frames of one packet take buffers in order.
  * The frame is at most zcnet_rx_max_len() long.
  */
-static void zcnet_rx_deliver(struct zcnet_ctx *ctx, struct sk_buff *skb)
+static void zcnet_rx_deliver(struct zcnet_kctx *ctx, struct sk_buff *skb)
 {
-	struct zcnet_ring *rx = ctx->rings[ZCNET_RING_RX];
+	struct zcnet_kring *rx = ctx->rings[ZCNET_RING_RX];
 	int mac_off = zcnet_rx_mac_off(skb);
 	u32 frame_len = skb->len - mac_off;
 	struct zcnet_fill_desc f;
@@ -198,7 +198,7 @@ static void zcnet_rx_deliver(struct zcnet_ctx *ctx, struct sk_buff *skb)
 	u32 room, len;
 
 	lockdep_assert_held(&ctx->rx_lock);
-	if (zcnet_ring_prod_free(rx, &room)) {
+	if (zcnet_kring_prod_free(rx, &room)) {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_ring_errors);
 		room = 0;
 	}
@@ -210,7 +210,7 @@ static void zcnet_rx_deliver(struct zcnet_ctx *ctx, struct sk_buff *skb)
 	}
 	if (skb->ip_summed == CHECKSUM_PARTIAL)
 		zcnet_rx_csum(r, f.offset, skb, mac_off, len);
-	d = zcnet_ring_slot(rx, rx->cached_prod);
+	d = zcnet_kring_slot(rx, rx->cached_prod);
 	d->offset = f.offset;
 	d->buf_len = f.len;
 	d->region = f.region;
@@ -220,7 +220,7 @@ static void zcnet_rx_deliver(struct zcnet_ctx *ctx, struct sk_buff *skb)
 	d->frame_len = frame_len;
 	d->reserved = 0;
 	WRITE_ONCE(rx->cached_prod, rx->cached_prod + 1);
-	zcnet_ring_prod_submit(rx);
+	zcnet_kring_prod_submit(rx);
 
 	zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_frames);
 	zcnet_stat_add(&ctx->stats, ZCNET_STAT_rx_bytes, frame_len);
@@ -236,7 +236,7 @@ static void zcnet_rx_deliver(struct zcnet_ctx *ctx, struct sk_buff *skb)
  * finish. A packet that cannot be split is dropped whole, never delivered
  * in part. Returns the frames as a list, or NULL.
  */
-static struct sk_buff *zcnet_rx_split(struct zcnet_ctx *ctx,
+static struct sk_buff *zcnet_rx_split(struct zcnet_kctx *ctx,
 				      struct sk_buff *skb)
 {
 	struct sk_buff *segs = ERR_PTR(-EINVAL);
@@ -269,7 +269,7 @@ drop:
  * of its packet (a host's gso_size above our MTU), so that none of the
  * packet is delivered in part. Frees the list when it returns false.
  */
-static bool zcnet_rx_fits(struct zcnet_ctx *ctx, struct sk_buff *skb)
+static bool zcnet_rx_fits(struct zcnet_kctx *ctx, struct sk_buff *skb)
 {
 	struct sk_buff *seg, *next;
 
@@ -291,7 +291,7 @@ static bool zcnet_rx_fits(struct zcnet_ctx *ctx, struct sk_buff *skb)
 static rx_handler_result_t zcnet_rx_handler(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb, *next;
-	struct zcnet_ctx *ctx = rcu_dereference(skb->dev->rx_handler_data);
+	struct zcnet_kctx *ctx = rcu_dereference(skb->dev->rx_handler_data);
 
 	if (!zcnet_rx_match(ctx, skb)) {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_filter_miss);
@@ -316,7 +316,7 @@ static rx_handler_result_t zcnet_rx_handler(struct sk_buff **pskb)
 /* One RX eventfd signal per softirq batch, if the RX ring moved. */
 void zcnet_rx_tasklet(struct tasklet_struct *t)
 {
-	struct zcnet_ctx *ctx = from_tasklet(ctx, t, rx_tasklet);
+	struct zcnet_kctx *ctx = from_tasklet(ctx, t, rx_tasklet);
 	u32 prod = READ_ONCE(ctx->rings[ZCNET_RING_RX]->published_prod);
 
 	if (prod == ctx->rx_signalled)
@@ -327,7 +327,7 @@ void zcnet_rx_tasklet(struct tasklet_struct *t)
 	wake_up_interruptible_poll(&ctx->wq, EPOLLIN | EPOLLRDNORM);
 }
 
-static int zcnet_rx_steering(struct zcnet_ctx *ctx, const struct zcnet_bind *b)
+static int zcnet_rx_steering(struct zcnet_kctx *ctx, const struct zcnet_bind *b)
 {
 	switch (b->rx_match) {
 	case ZCNET_RX_MATCH_ALL:
@@ -352,14 +352,14 @@ static int zcnet_rx_steering(struct zcnet_ctx *ctx, const struct zcnet_bind *b)
 }
 
 /* RTNL held. */
-int zcnet_rx_bind(struct zcnet_ctx *ctx, struct net_device *dev,
+int zcnet_rx_bind(struct zcnet_kctx *ctx, struct net_device *dev,
 		  const struct zcnet_bind *b)
 {
 	int err;
 
 	ASSERT_RTNL();
-	if (!zcnet_ctx_ring(ctx, ZCNET_RING_FILL) ||
-	    !zcnet_ctx_ring(ctx, ZCNET_RING_RX))
+	if (!zcnet_kctx_ring(ctx, ZCNET_RING_FILL) ||
+	    !zcnet_kctx_ring(ctx, ZCNET_RING_RX))
 		return -ENXIO;
 	if (ctx->rx_dev)
 		return -EBUSY;
@@ -375,7 +375,7 @@ int zcnet_rx_bind(struct zcnet_ctx *ctx, struct net_device *dev,
 }
 
 /* RTNL held. No handler runs once this returns. */
-void zcnet_rx_unbind(struct zcnet_ctx *ctx)
+void zcnet_rx_unbind(struct zcnet_kctx *ctx)
 {
 	ASSERT_RTNL();
 	netdev_rx_handler_unregister(ctx->rx_dev);

@@ -26,7 +26,7 @@ static const struct zcnet_ubuf_ops zcnet_sock_send_ops =
  * of what the slot already holds and the stream keeps no hole.
  * zcnet_sock_push() sends.
  */
-int zcnet_sock_send_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
+int zcnet_sock_send_queue(struct zcnet_kctx *ctx, const struct zcnet_tx_desc *d,
 			  struct zcnet_region *r, int err, s32 *result)
 {
 	struct zcnet_sock *s = zcnet_sock_lookup(ctx, d->sock);

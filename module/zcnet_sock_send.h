@@ -4,12 +4,12 @@
 
 #include <linux/types.h>
 
-struct zcnet_ctx;
+struct zcnet_kctx;
 struct zcnet_region;
 struct zcnet_sock;
 struct zcnet_tx_desc;
 
-int zcnet_sock_send_queue(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
+int zcnet_sock_send_queue(struct zcnet_kctx *ctx, const struct zcnet_tx_desc *d,
 			  struct zcnet_region *r, int err, s32 *result);
 void zcnet_sock_send_push(struct zcnet_sock *s);
 void zcnet_sock_send_cancel(struct zcnet_sock *s);

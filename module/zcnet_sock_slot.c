@@ -44,15 +44,15 @@ static int zcnet_sock_wake(struct wait_queue_entry *wait, unsigned int mode,
 	return 0;
 }
 
-/* Resumes as the context's owner (zcnet_ctx_as_owner()). */
+/* Resumes as the context's owner (zcnet_kctx_as_owner()). */
 static void zcnet_sock_work(struct work_struct *work)
 {
 	struct zcnet_sock *s = container_of(work, struct zcnet_sock, work);
-	struct zcnet_ctx_saved saved;
+	struct zcnet_kctx_saved saved;
 
-	zcnet_ctx_as_owner(s->ctx, &saved);
+	zcnet_kctx_as_owner(s->ctx, &saved);
 	zcnet_sock_send_push(s);
-	zcnet_ctx_as_self(&saved);
+	zcnet_kctx_as_self(&saved);
 }
 
 static int zcnet_sock_check(struct socket *sock)
@@ -97,7 +97,7 @@ static int zcnet_sock_set_addr(struct zcnet_sock *s, u64 uaddr)
 	return 0;
 }
 
-static struct zcnet_sock *zcnet_sock_new(struct zcnet_ctx *ctx,
+static struct zcnet_sock *zcnet_sock_new(struct zcnet_kctx *ctx,
 					 struct file *file,
 					 struct socket *sock)
 {
@@ -123,7 +123,7 @@ static struct zcnet_sock *zcnet_sock_new(struct zcnet_ctx *ctx,
 }
 
 /* A free slot, -ENOSPC, or -EBUSY for a stream socket already attached. */
-static int zcnet_sock_slot(struct zcnet_ctx *ctx, struct zcnet_sock *s)
+static int zcnet_sock_slot(struct zcnet_kctx *ctx, struct zcnet_sock *s)
 {
 	int i, slot = -ENOSPC;
 
@@ -152,7 +152,7 @@ static void zcnet_sock_close(struct zcnet_sock *s)
 }
 
 /* Empties slot if it holds only (or, with only NULL, anything). */
-static int zcnet_sock_unslot(struct zcnet_ctx *ctx, u32 slot,
+static int zcnet_sock_unslot(struct zcnet_kctx *ctx, u32 slot,
 			     struct zcnet_sock *only)
 {
 	struct zcnet_sock *s;
@@ -170,8 +170,8 @@ static int zcnet_sock_unslot(struct zcnet_ctx *ctx, u32 slot,
 	return 0;
 }
 
-int zcnet_sock_attach(struct zcnet_ctx *ctx, const struct zcnet_sock_attach *a,
-		      u32 __user *uslot)
+int zcnet_sock_add(struct zcnet_kctx *ctx, const struct zcnet_sock_attach *a,
+		   u32 __user *uslot)
 {
 	struct zcnet_sock *s;
 	struct socket *sock;
@@ -231,12 +231,12 @@ out_fput:
 	return err;
 }
 
-int zcnet_sock_detach(struct zcnet_ctx *ctx, u32 slot)
+int zcnet_sock_remove(struct zcnet_kctx *ctx, u32 slot)
 {
 	return zcnet_sock_unslot(ctx, slot, NULL);
 }
 
-void zcnet_sock_detach_all(struct zcnet_ctx *ctx)
+void zcnet_sock_remove_all(struct zcnet_kctx *ctx)
 {
 	struct zcnet_sock *gone[ZCNET_MAX_SOCKETS];
 	int i;
@@ -255,7 +255,7 @@ void zcnet_sock_detach_all(struct zcnet_ctx *ctx)
  * the socket's lock, so it happens after ctx->tx_lock is dropped: the
  * device notifier takes tx_lock under RTNL.
  */
-void zcnet_sock_take_pushes(struct zcnet_ctx *ctx, struct zcnet_sock_batch *b)
+void zcnet_sock_take_pushes(struct zcnet_kctx *ctx, struct zcnet_sock_batch *b)
 {
 	unsigned long mask = ctx->sock_push;
 	int i;
@@ -272,7 +272,7 @@ void zcnet_sock_take_pushes(struct zcnet_ctx *ctx, struct zcnet_sock_batch *b)
 }
 
 /* A slot detached meanwhile sends nothing (zcnet_sock_send_push). */
-void zcnet_sock_push(struct zcnet_ctx *ctx, struct zcnet_sock_batch *b)
+void zcnet_sock_push(struct zcnet_kctx *ctx, struct zcnet_sock_batch *b)
 {
 	unsigned int i;
 
@@ -287,7 +287,7 @@ void zcnet_sock_push(struct zcnet_ctx *ctx, struct zcnet_sock_batch *b)
 }
 
 /* The socket in a slot, or NULL. Caller holds ctx->tx_lock. */
-struct zcnet_sock *zcnet_sock_lookup(struct zcnet_ctx *ctx, u32 slot)
+struct zcnet_sock *zcnet_sock_lookup(struct zcnet_kctx *ctx, u32 slot)
 {
 	lockdep_assert_held(&ctx->tx_lock);
 	if (slot >= ZCNET_MAX_SOCKETS)

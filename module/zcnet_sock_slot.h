@@ -14,7 +14,7 @@
 
 struct file;
 struct socket;
-struct zcnet_ctx;
+struct zcnet_kctx;
 struct zcnet_sock_attach;
 struct zcnet_tx_buf;
 
@@ -36,7 +36,7 @@ struct zcnet_tx_buf;
  */
 struct zcnet_sock {
 	struct kref ref;
-	struct zcnet_ctx *ctx;
+	struct zcnet_kctx *ctx;
 	struct file *file;
 	struct socket *sock;
 	bool stream;
@@ -68,13 +68,13 @@ struct zcnet_sock_batch {
 	unsigned int n;
 };
 
-int zcnet_sock_attach(struct zcnet_ctx *ctx, const struct zcnet_sock_attach *a,
-		      u32 __user *uslot);
-int zcnet_sock_detach(struct zcnet_ctx *ctx, u32 slot);
-void zcnet_sock_detach_all(struct zcnet_ctx *ctx);
-void zcnet_sock_take_pushes(struct zcnet_ctx *ctx, struct zcnet_sock_batch *b);
-void zcnet_sock_push(struct zcnet_ctx *ctx, struct zcnet_sock_batch *b);
-struct zcnet_sock *zcnet_sock_lookup(struct zcnet_ctx *ctx, u32 slot);
+int zcnet_sock_add(struct zcnet_kctx *ctx, const struct zcnet_sock_attach *a,
+		   u32 __user *uslot);
+int zcnet_sock_remove(struct zcnet_kctx *ctx, u32 slot);
+void zcnet_sock_remove_all(struct zcnet_kctx *ctx);
+void zcnet_sock_take_pushes(struct zcnet_kctx *ctx, struct zcnet_sock_batch *b);
+void zcnet_sock_push(struct zcnet_kctx *ctx, struct zcnet_sock_batch *b);
+struct zcnet_sock *zcnet_sock_lookup(struct zcnet_kctx *ctx, u32 slot);
 void zcnet_sock_put(struct zcnet_sock *s);
 
 #endif /* _ZCNET_SOCK_SLOT_H */

@@ -5,60 +5,60 @@
 #include "zcnet_region.h"
 #include "zcnet_stats.h"
 
-struct zcnet_stat_field {
+struct zcnet_stat_desc {
 	const char *name;
 	size_t off;
 };
 
-#define ZCNET_FIELD(name) { #name, offsetof(struct zcnet_stats, name) }
+#define ZCNET_STAT_DESC(name) { #name, offsetof(struct zcnet_stats, name) }
 
 /* Every field of struct zcnet_stats; counters at their enum index. */
-static const struct zcnet_stat_field zcnet_stat_fields[] = {
-	[ZCNET_STAT_tx_kicks] = ZCNET_FIELD(tx_kicks),
-	[ZCNET_STAT_tx_descs] = ZCNET_FIELD(tx_descs),
-	[ZCNET_STAT_tx_nops] = ZCNET_FIELD(tx_nops),
-	[ZCNET_STAT_tx_frames] = ZCNET_FIELD(tx_frames),
-	[ZCNET_STAT_tx_bytes] = ZCNET_FIELD(tx_bytes),
-	[ZCNET_STAT_tx_zerocopy] = ZCNET_FIELD(tx_zerocopy),
-	[ZCNET_STAT_tx_copied] = ZCNET_FIELD(tx_copied),
-	[ZCNET_STAT_tx_rejected] = ZCNET_FIELD(tx_rejected),
-	[ZCNET_STAT_tx_busy] = ZCNET_FIELD(tx_busy),
-	[ZCNET_STAT_tx_dev_errors] = ZCNET_FIELD(tx_dev_errors),
-	[ZCNET_STAT_cq_posted] = ZCNET_FIELD(cq_posted),
-	[ZCNET_STAT_cq_signals] = ZCNET_FIELD(cq_signals),
-	[ZCNET_STAT_ring_errors] = ZCNET_FIELD(ring_errors),
-	[ZCNET_STAT_rx_frames] = ZCNET_FIELD(rx_frames),
-	[ZCNET_STAT_rx_bytes] = ZCNET_FIELD(rx_bytes),
-	[ZCNET_STAT_rx_drop_nobuf] = ZCNET_FIELD(rx_drop_nobuf),
-	[ZCNET_STAT_rx_drop_size] = ZCNET_FIELD(rx_drop_size),
-	[ZCNET_STAT_rx_truncated] = ZCNET_FIELD(rx_truncated),
-	[ZCNET_STAT_rx_filter_miss] = ZCNET_FIELD(rx_filter_miss),
-	[ZCNET_STAT_rx_fill_rejected] = ZCNET_FIELD(rx_fill_rejected),
-	[ZCNET_STAT_rx_signals] = ZCNET_FIELD(rx_signals),
-	[ZCNET_STAT_sock_zc_bytes] = ZCNET_FIELD(sock_zc_bytes),
-	[ZCNET_STAT_sock_copied_bytes] = ZCNET_FIELD(sock_copied_bytes),
-	[ZCNET_STAT_sock_resumes] = ZCNET_FIELD(sock_resumes),
-	[ZCNET_STAT_sock_errors] = ZCNET_FIELD(sock_errors),
-	[ZCNET_STAT_rx_drop_split] = ZCNET_FIELD(rx_drop_split),
-	ZCNET_FIELD(regions),
-	ZCNET_FIELD(pinned_pages),
-	ZCNET_FIELD(inflight),
-	ZCNET_FIELD(module_pinned_pages),
-	ZCNET_FIELD(module_contexts),
+static const struct zcnet_stat_desc zcnet_stat_descs[] = {
+	[ZCNET_STAT_tx_kicks] = ZCNET_STAT_DESC(tx_kicks),
+	[ZCNET_STAT_tx_descs] = ZCNET_STAT_DESC(tx_descs),
+	[ZCNET_STAT_tx_nops] = ZCNET_STAT_DESC(tx_nops),
+	[ZCNET_STAT_tx_frames] = ZCNET_STAT_DESC(tx_frames),
+	[ZCNET_STAT_tx_bytes] = ZCNET_STAT_DESC(tx_bytes),
+	[ZCNET_STAT_tx_zerocopy] = ZCNET_STAT_DESC(tx_zerocopy),
+	[ZCNET_STAT_tx_copied] = ZCNET_STAT_DESC(tx_copied),
+	[ZCNET_STAT_tx_rejected] = ZCNET_STAT_DESC(tx_rejected),
+	[ZCNET_STAT_tx_busy] = ZCNET_STAT_DESC(tx_busy),
+	[ZCNET_STAT_tx_dev_errors] = ZCNET_STAT_DESC(tx_dev_errors),
+	[ZCNET_STAT_cq_posted] = ZCNET_STAT_DESC(cq_posted),
+	[ZCNET_STAT_cq_signals] = ZCNET_STAT_DESC(cq_signals),
+	[ZCNET_STAT_ring_errors] = ZCNET_STAT_DESC(ring_errors),
+	[ZCNET_STAT_rx_frames] = ZCNET_STAT_DESC(rx_frames),
+	[ZCNET_STAT_rx_bytes] = ZCNET_STAT_DESC(rx_bytes),
+	[ZCNET_STAT_rx_drop_nobuf] = ZCNET_STAT_DESC(rx_drop_nobuf),
+	[ZCNET_STAT_rx_drop_size] = ZCNET_STAT_DESC(rx_drop_size),
+	[ZCNET_STAT_rx_truncated] = ZCNET_STAT_DESC(rx_truncated),
+	[ZCNET_STAT_rx_filter_miss] = ZCNET_STAT_DESC(rx_filter_miss),
+	[ZCNET_STAT_rx_fill_rejected] = ZCNET_STAT_DESC(rx_fill_rejected),
+	[ZCNET_STAT_rx_signals] = ZCNET_STAT_DESC(rx_signals),
+	[ZCNET_STAT_sock_zc_bytes] = ZCNET_STAT_DESC(sock_zc_bytes),
+	[ZCNET_STAT_sock_copied_bytes] = ZCNET_STAT_DESC(sock_copied_bytes),
+	[ZCNET_STAT_sock_resumes] = ZCNET_STAT_DESC(sock_resumes),
+	[ZCNET_STAT_sock_errors] = ZCNET_STAT_DESC(sock_errors),
+	[ZCNET_STAT_rx_drop_split] = ZCNET_STAT_DESC(rx_drop_split),
+	ZCNET_STAT_DESC(regions),
+	ZCNET_STAT_DESC(pinned_pages),
+	ZCNET_STAT_DESC(inflight),
+	ZCNET_STAT_DESC(module_pinned_pages),
+	ZCNET_STAT_DESC(module_contexts),
 };
 
-static u64 *zcnet_stat_field(struct zcnet_stats *st, int i)
+static u64 *zcnet_stat_ptr(struct zcnet_stats *st, int i)
 {
-	return (void *)st + zcnet_stat_fields[i].off;
+	return (void *)st + zcnet_stat_descs[i].off;
 }
 
-void zcnet_stats_fill(struct zcnet_ctx *ctx, struct zcnet_stats *st)
+void zcnet_stats_fill(struct zcnet_kctx *ctx, struct zcnet_stats *st)
 {
 	struct zcnet_region *r;
 	int i;
 
 	for (i = 0; i < ZCNET_STAT_NR; i++)
-		*zcnet_stat_field(st, i) = atomic64_read(&ctx->stats.v[i]);
+		*zcnet_stat_ptr(st, i) = atomic64_read(&ctx->stats.v[i]);
 	st->regions = 0;
 	st->pinned_pages = 0;
 	rcu_read_lock();
@@ -75,18 +75,18 @@ void zcnet_stats_fill(struct zcnet_ctx *ctx, struct zcnet_stats *st)
 	st->module_contexts = atomic_read(&zcnet_live_contexts);
 }
 
-void zcnet_stats_show_fdinfo(struct seq_file *m, struct zcnet_ctx *ctx)
+void zcnet_stats_show_fdinfo(struct seq_file *m, struct zcnet_kctx *ctx)
 {
 	struct zcnet_stats st = {};
 	int i;
 
-	BUILD_BUG_ON(ARRAY_SIZE(zcnet_stat_fields) * sizeof(u64) !=
+	BUILD_BUG_ON(ARRAY_SIZE(zcnet_stat_descs) * sizeof(u64) !=
 		     sizeof(st) - offsetof(struct zcnet_stats, tx_kicks));
 	zcnet_stats_fill(ctx, &st);
 	seq_printf(m, "abi_version:\t%u\n", ZCNET_ABI_VERSION);
-	for (i = 0; i < ARRAY_SIZE(zcnet_stat_fields); i++)
-		seq_printf(m, "%s:\t%llu\n", zcnet_stat_fields[i].name,
-			   *zcnet_stat_field(&st, i));
+	for (i = 0; i < ARRAY_SIZE(zcnet_stat_descs); i++)
+		seq_printf(m, "%s:\t%llu\n", zcnet_stat_descs[i].name,
+			   *zcnet_stat_ptr(&st, i));
 	seq_printf(m, "tx_copy_threshold:\t%u\n",
 		   READ_ONCE(ctx->tx_copy_threshold));
 	seq_printf(m, "sock_copy_threshold:\t%u\n",

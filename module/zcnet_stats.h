@@ -6,7 +6,7 @@
 #include <linux/zcnet.h>
 
 struct seq_file;
-struct zcnet_ctx;
+struct zcnet_kctx;
 
 /* Counters kept per context. Values computed on read are not listed. */
 enum zcnet_stat {
@@ -54,7 +54,7 @@ static inline void zcnet_stat_inc(struct zcnet_counters *c, enum zcnet_stat s)
 	atomic64_inc(&c->v[s]);
 }
 
-void zcnet_stats_fill(struct zcnet_ctx *ctx, struct zcnet_stats *st);
-void zcnet_stats_show_fdinfo(struct seq_file *m, struct zcnet_ctx *ctx);
+void zcnet_stats_fill(struct zcnet_kctx *ctx, struct zcnet_stats *st);
+void zcnet_stats_show_fdinfo(struct seq_file *m, struct zcnet_kctx *ctx);
 
 #endif /* _ZCNET_STATS_H */

@@ -16,7 +16,7 @@ static struct kmem_cache *zcnet_tx_buf_cache;
  */
 void zcnet_tx_buf_post(struct zcnet_tx_buf *t, u32 flags)
 {
-	struct zcnet_ctx *ctx = t->ctx;
+	struct zcnet_kctx *ctx = t->ctx;
 	u64 cookie = t->cookie;
 	s32 result = t->result;
 
@@ -25,7 +25,7 @@ void zcnet_tx_buf_post(struct zcnet_tx_buf *t, u32 flags)
 	kmem_cache_free(zcnet_tx_buf_cache, t);
 	atomic_dec(&ctx->inflight);
 	zcnet_cq_post_async(ctx, cookie, result, flags);
-	zcnet_ctx_put(ctx);
+	zcnet_kctx_put(ctx);
 }
 
 /*
@@ -47,7 +47,7 @@ bool zcnet_tx_buf_unref(struct zcnet_tx_buf *t, struct sk_buff *skb,
 }
 
 /* Takes over the caller's region reference. */
-struct zcnet_tx_buf *zcnet_tx_buf_alloc(struct zcnet_ctx *ctx,
+struct zcnet_tx_buf *zcnet_tx_buf_alloc(struct zcnet_kctx *ctx,
 					struct zcnet_region *r, u64 cookie,
 					u32 len,
 					const struct zcnet_ubuf_ops *ops)

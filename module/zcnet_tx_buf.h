@@ -4,7 +4,7 @@
 
 #include <linux/skbuff.h>
 
-struct zcnet_ctx;
+struct zcnet_kctx;
 struct zcnet_region;
 struct zcnet_sock;
 
@@ -21,7 +21,7 @@ struct zcnet_sock;
 struct zcnet_tx_buf {
 	struct ubuf_info ubuf;
 	struct list_head node;		/* ctx->tx_pending or sock->queue */
-	struct zcnet_ctx *ctx;
+	struct zcnet_kctx *ctx;
 	struct zcnet_region *region;
 	struct sk_buff *skb;		/* raw: while not yet handed over */
 	struct zcnet_sock *sock;	/* socket sends only */
@@ -46,7 +46,7 @@ struct zcnet_tx_buf {
 
 int zcnet_tx_buf_init(void);
 void zcnet_tx_buf_exit(void);
-struct zcnet_tx_buf *zcnet_tx_buf_alloc(struct zcnet_ctx *ctx,
+struct zcnet_tx_buf *zcnet_tx_buf_alloc(struct zcnet_kctx *ctx,
 					struct zcnet_region *r, u64 cookie,
 					u32 len,
 					const struct zcnet_ubuf_ops *ops);

@@ -13,7 +13,7 @@
 #define FRAME_LEN	1500
 
 struct zcnet_tx_buf_test {
-	struct zcnet_ctx *ctx;
+	struct zcnet_kctx *ctx;
 	struct zcnet_region *region;
 };
 
@@ -91,7 +91,7 @@ static void zcnet_tx_buf_test_done(struct kunit *test, u64 cookie, s32 result,
 	const struct zcnet_cq_entry *cqe;
 
 	KUNIT_EXPECT_EQ(test, t->ctx->rings[ZCNET_RING_CQ]->cached_prod, 1);
-	cqe = zcnet_ring_slot(t->ctx->rings[ZCNET_RING_CQ], 0);
+	cqe = zcnet_kring_slot(t->ctx->rings[ZCNET_RING_CQ], 0);
 	KUNIT_EXPECT_EQ(test, cqe->cookie, cookie);
 	KUNIT_EXPECT_EQ(test, cqe->result, result);
 	KUNIT_EXPECT_EQ(test, cqe->flags, flags);
@@ -176,10 +176,10 @@ static void zcnet_tx_buf_region_free_test(struct kunit *test)
 	struct zcnet_tx_buf_test *t = test->priv;
 	struct zcnet_tx_buf *buf = zcnet_tx_buf_test_frame(test, 15);
 
-	KUNIT_EXPECT_EQ(test, zcnet_region_unregister(t->ctx, REGION_ID), -EBUSY);
+	KUNIT_EXPECT_EQ(test, zcnet_region_remove(t->ctx, REGION_ID), -EBUSY);
 	zcnet_tx_buf_put(buf);
 	zcnet_tx_buf_test_done(test, 15, FRAME_LEN, 0);
-	KUNIT_EXPECT_EQ(test, zcnet_region_unregister(t->ctx, REGION_ID), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_region_remove(t->ctx, REGION_ID), 0);
 }
 
 static struct kunit_case zcnet_tx_buf_test_cases[] = {

@@ -46,7 +46,7 @@ int zcnet_tx_desc_check(const struct zcnet_tx_desc *d)
  * completion now, or -ENOMEM when it cannot be taken now and stays on the
  * ring.
  */
-static int zcnet_tx_one(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
+static int zcnet_tx_one(struct zcnet_kctx *ctx, const struct zcnet_tx_desc *d,
 			s32 *result)
 {
 	struct zcnet_region *r = NULL;
@@ -85,9 +85,9 @@ static int zcnet_tx_one(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
  * are checked before anything else, so a corrupt one is reported whether
  * or not the device is busy.
  */
-static int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget, bool kick)
+static int zcnet_tx_consume(struct zcnet_kctx *ctx, u32 budget, bool kick)
 {
-	struct zcnet_ring *tx = ctx->rings[ZCNET_RING_TX];
+	struct zcnet_kring *tx = ctx->rings[ZCNET_RING_TX];
 	struct zcnet_tx_desc d;
 	bool busy = false;
 	u32 avail, n, i;
@@ -95,7 +95,7 @@ static int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget, bool kick)
 	s32 result;
 
 	lockdep_assert_held(&ctx->tx_lock);
-	if (zcnet_ring_cons_peek(tx, budget ? budget : U32_MAX, &avail)) {
+	if (zcnet_kring_cons_peek(tx, budget ? budget : U32_MAX, &avail)) {
 		if (kick)
 			zcnet_stat_inc(&ctx->stats, ZCNET_STAT_ring_errors);
 		/* Frames consumed before still go out. */
@@ -114,7 +114,7 @@ static int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget, bool kick)
 	}
 	zcnet_cq_batch_begin(ctx);
 	for (i = 0; i < n && !busy; i++) {
-		zcnet_tx_desc_read(zcnet_ring_slot(tx, tx->cached_cons + i), &d);
+		zcnet_tx_desc_read(zcnet_kring_slot(tx, tx->cached_cons + i), &d);
 		ret = zcnet_tx_one(ctx, &d, &result);
 		if (ret < 0)
 			break;
@@ -126,7 +126,7 @@ static int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget, bool kick)
 	if (!busy)
 		zcnet_tx_raw_flush(ctx);
 	zcnet_cq_unreserve(ctx, n - i);
-	zcnet_ring_cons_release(tx, i);
+	zcnet_kring_cons_release(tx, i);
 	zcnet_cq_batch_end(ctx);
 	zcnet_stat_add(&ctx->stats, ZCNET_STAT_tx_descs, i);
 	if (i)
@@ -137,21 +137,21 @@ static int zcnet_tx_consume(struct zcnet_ctx *ctx, u32 budget, bool kick)
 }
 
 /* TX unbinds: what kicks asked for waits for the next kick. */
-void zcnet_tx_forget(struct zcnet_ctx *ctx)
+void zcnet_tx_forget(struct zcnet_kctx *ctx)
 {
-	struct zcnet_ring *tx = zcnet_ctx_ring(ctx, ZCNET_RING_TX);
+	struct zcnet_kring *tx = zcnet_kctx_ring(ctx, ZCNET_RING_TX);
 
 	lockdep_assert_held(&ctx->tx_lock);
 	if (tx)
 		ctx->tx_asked = tx->cached_cons;
 }
 
-int zcnet_tx_kick(struct zcnet_ctx *ctx, u32 budget)
+int zcnet_tx_kick(struct zcnet_kctx *ctx, u32 budget)
 {
 	struct zcnet_sock_batch b;
 	int ret;
 
-	if (!zcnet_ctx_ring(ctx, ZCNET_RING_TX))
+	if (!zcnet_kctx_ring(ctx, ZCNET_RING_TX))
 		return -ENXIO;
 	mutex_lock(&ctx->tx_lock);
 	ret = zcnet_tx_consume(ctx, budget, true);
@@ -166,18 +166,18 @@ int zcnet_tx_kick(struct zcnet_ctx *ctx, u32 budget)
 /*
  * After a busy device queue: sends the frames it held back, then consumes
  * the rest of what the last kick asked for, never beyond. It runs as the
- * context's owner (zcnet_ctx_as_owner()).
+ * context's owner (zcnet_kctx_as_owner()).
  */
 void zcnet_tx_retry_work(struct work_struct *work)
 {
-	struct zcnet_ctx *ctx = container_of(to_delayed_work(work),
-					     struct zcnet_ctx, tx_retry);
-	struct zcnet_ring *tx = ctx->rings[ZCNET_RING_TX];
+	struct zcnet_kctx *ctx = container_of(to_delayed_work(work),
+					      struct zcnet_kctx, tx_retry);
+	struct zcnet_kring *tx = ctx->rings[ZCNET_RING_TX];
 	struct zcnet_sock_batch b;
-	struct zcnet_ctx_saved saved;
+	struct zcnet_kctx_saved saved;
 	u32 left;
 
-	zcnet_ctx_as_owner(ctx, &saved);
+	zcnet_kctx_as_owner(ctx, &saved);
 	mutex_lock(&ctx->tx_lock);
 	left = ctx->tx_asked - tx->cached_cons;
 	if (left && left <= tx->entries)
@@ -187,5 +187,5 @@ void zcnet_tx_retry_work(struct work_struct *work)
 	zcnet_sock_take_pushes(ctx, &b);
 	mutex_unlock(&ctx->tx_lock);
 	zcnet_sock_push(ctx, &b);
-	zcnet_ctx_as_self(&saved);
+	zcnet_kctx_as_self(&saved);
 }

@@ -125,20 +125,20 @@ static void zcnet_tx_test_exit(struct kunit *test)
 	zcnet_kunit_ctx_done(test->priv);
 }
 
-static void zcnet_tx_test_produce(struct zcnet_ctx *ctx,
+static void zcnet_tx_test_produce(struct zcnet_kctx *ctx,
 				  const struct zcnet_tx_desc *d)
 {
-	struct zcnet_ring *tx = ctx->rings[ZCNET_RING_TX];
+	struct zcnet_kring *tx = ctx->rings[ZCNET_RING_TX];
 	u32 prod = tx->hdr->producer;
 
-	*(struct zcnet_tx_desc *)zcnet_ring_slot(tx, prod) = *d;
+	*(struct zcnet_tx_desc *)zcnet_kring_slot(tx, prod) = *d;
 	tx->hdr->producer = prod + 1;
 }
 
-static const struct zcnet_cq_entry *zcnet_tx_test_cqe(struct zcnet_ctx *ctx,
+static const struct zcnet_cq_entry *zcnet_tx_test_cqe(struct zcnet_kctx *ctx,
 						       u32 idx)
 {
-	return zcnet_ring_slot(ctx->rings[ZCNET_RING_CQ], idx);
+	return zcnet_kring_slot(ctx->rings[ZCNET_RING_CQ], idx);
 }
 
 /*
@@ -166,7 +166,7 @@ static void zcnet_tx_kick_validates_test(struct kunit *test)
 		    .flags = ZCNET_TX_NOP }, 1 },
 		{ { .region = REGION_ID, .len = 60 }, -ENXIO },	/* not bound */
 	};
-	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_kctx *ctx = test->priv;
 	const struct zcnet_cq_entry *cqe;
 	struct zcnet_region *r;
 	struct zcnet_tx_desc d;
@@ -205,7 +205,7 @@ static void zcnet_tx_kick_budget_test(struct kunit *test)
 {
 	struct zcnet_tx_desc d = { .region = REGION_ID, .len = 8,
 				   .flags = ZCNET_TX_NOP };
-	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_kctx *ctx = test->priv;
 	int i;
 
 	for (i = 0; i < 5; i++)
@@ -220,7 +220,7 @@ static void zcnet_tx_kick_budget_test(struct kunit *test)
 /* Corrupt TX producer: the kick fails, nothing is consumed or completed. */
 static void zcnet_tx_kick_corrupt_test(struct kunit *test)
 {
-	struct zcnet_ctx *ctx = test->priv;
+	struct zcnet_kctx *ctx = test->priv;
 
 	ctx->rings[ZCNET_RING_TX]->hdr->producer = TX_ENTRIES + 1;
 	KUNIT_EXPECT_EQ(test, zcnet_tx_kick(ctx, 0), -EINVAL);

@@ -50,7 +50,7 @@ static u32 zcnet_tx_raw_vlan_room(const struct net_device *dev)
 }
 
 /* Bytes that go into the skb's linear part; the rest become page frags. */
-static u32 zcnet_tx_raw_linear(struct zcnet_ctx *ctx, struct net_device *dev,
+static u32 zcnet_tx_raw_linear(struct zcnet_kctx *ctx, struct net_device *dev,
 			       const struct zcnet_tx_desc *d, u32 head)
 {
 	u64 frag_off = d->offset + head;
@@ -88,7 +88,7 @@ static void zcnet_tx_raw_add_frags(struct sk_buff *skb,
  * The device's header sizes can change under us (tunnels, bridge ports), so
  * the caller reads them once and the skb is built from that one snapshot.
  */
-static struct sk_buff *zcnet_tx_raw_build(struct zcnet_ctx *ctx,
+static struct sk_buff *zcnet_tx_raw_build(struct zcnet_kctx *ctx,
 					  struct net_device *dev,
 					const struct zcnet_tx_desc *d,
 					struct zcnet_tx_buf *t, u32 head)
@@ -125,7 +125,7 @@ static struct sk_buff *zcnet_tx_raw_build(struct zcnet_ctx *ctx,
 	return skb;
 }
 
-static void zcnet_tx_raw_sent(struct zcnet_ctx *ctx, struct zcnet_tx_buf *t,
+static void zcnet_tx_raw_sent(struct zcnet_kctx *ctx, struct zcnet_tx_buf *t,
 			      unsigned int len, int rc)
 {
 	if (rc == NETDEV_TX_OK || rc == NET_XMIT_CN) {
@@ -137,7 +137,7 @@ static void zcnet_tx_raw_sent(struct zcnet_ctx *ctx, struct zcnet_tx_buf *t,
 	zcnet_tx_buf_put(t);
 }
 
-static void zcnet_tx_raw_drop(struct zcnet_ctx *ctx, int err)
+static void zcnet_tx_raw_drop(struct zcnet_kctx *ctx, int err)
 {
 	struct zcnet_tx_buf *t, *tmp;
 
@@ -152,7 +152,7 @@ static void zcnet_tx_raw_drop(struct zcnet_ctx *ctx, int err)
 }
 
 /* Taps see each frame once, before the driver does, as dev_queue_xmit. */
-static void zcnet_tx_raw_taps(struct zcnet_ctx *ctx, struct net_device *dev)
+static void zcnet_tx_raw_taps(struct zcnet_kctx *ctx, struct net_device *dev)
 {
 	struct zcnet_tx_buf *t;
 
@@ -173,7 +173,7 @@ static void zcnet_tx_raw_taps(struct zcnet_ctx *ctx, struct net_device *dev)
  * the device once per batch. Returns true while a busy queue holds some
  * back; the retry work sends them later.
  */
-bool zcnet_tx_raw_flush(struct zcnet_ctx *ctx)
+bool zcnet_tx_raw_flush(struct zcnet_kctx *ctx)
 {
 	struct net_device *dev = ctx->tx_dev;
 	struct netdev_queue *txq;
@@ -234,7 +234,7 @@ bool zcnet_tx_raw_flush(struct zcnet_ctx *ctx)
  * later, 0 when *result is its completion now, or -ENOMEM when its state
  * cannot be allocated and it stays on the ring.
  */
-int zcnet_tx_raw_prepare(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
+int zcnet_tx_raw_prepare(struct zcnet_kctx *ctx, const struct zcnet_tx_desc *d,
 			 struct zcnet_region *r, s32 *result)
 {
 	struct net_device *dev = ctx->tx_dev;
@@ -285,7 +285,7 @@ int zcnet_tx_raw_prepare(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
 }
 
 /* The device is going away or the context unbinds. */
-void zcnet_tx_raw_drop_pending(struct zcnet_ctx *ctx, int err)
+void zcnet_tx_raw_drop_pending(struct zcnet_kctx *ctx, int err)
 {
 	lockdep_assert_held(&ctx->tx_lock);
 	zcnet_tx_raw_drop(ctx, err);

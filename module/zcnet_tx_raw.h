@@ -4,7 +4,7 @@
 
 #include <linux/types.h>
 
-struct zcnet_ctx;
+struct zcnet_kctx;
 struct zcnet_region;
 struct zcnet_tx_desc;
 
@@ -13,9 +13,9 @@ extern const struct zcnet_ubuf_ops zcnet_tx_raw_ops;
 /* Frames handed to the driver under one queue lock. */
 #define ZCNET_TX_RAW_BATCH	64
 
-int zcnet_tx_raw_prepare(struct zcnet_ctx *ctx, const struct zcnet_tx_desc *d,
+int zcnet_tx_raw_prepare(struct zcnet_kctx *ctx, const struct zcnet_tx_desc *d,
 			 struct zcnet_region *r, s32 *result);
-bool zcnet_tx_raw_flush(struct zcnet_ctx *ctx);
-void zcnet_tx_raw_drop_pending(struct zcnet_ctx *ctx, int err);
+bool zcnet_tx_raw_flush(struct zcnet_kctx *ctx);
+void zcnet_tx_raw_drop_pending(struct zcnet_kctx *ctx, int err);
 
 #endif /* _ZCNET_TX_RAW_H */
