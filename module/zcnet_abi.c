@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Copying the versioned ioctl arguments in and out, by their size word. */
 #include <linux/minmax.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Binding a context to devices for TX and RX; what unbinds it. */
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/hash.h>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The completion queue: slot reservations, posting and signalling. */
 #include <linux/poll.h>
 
 #include "zcnet_cq.h"

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* KUnit: completion queue reservations and posting. */
 #include <kunit/test.h>
 #include <linux/kernel.h>
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The context behind one open /dev/zcnet: its life, setup and rings. */
 #include <linux/cred.h>
 #include <linux/eventfd.h>
 #include <linux/memcontrol.h>

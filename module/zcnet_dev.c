@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The /dev/zcnet misc device and its file operations. */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>

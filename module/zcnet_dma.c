@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* How a NIC maps DMA, and the copy threshold that follows from it. */
 #include <linux/device.h>
 #include <linux/iommu.h>
 #include <linux/netdevice.h>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* A context's eventfds and their signals. */
 #include <linux/eventfd.h>
 #include <linux/rcupdate.h>
 

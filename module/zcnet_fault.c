@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * Fault injection points, where the kernel's own failslab and
- * fail_page_alloc cannot reach: /sys/kernel/debug/zcnet/fail_* are
- * fault_attr directories (Documentation/fault-injection). Built only on
- * kernels with CONFIG_FAULT_INJECTION_DEBUG_FS.
- */
+/* Fault injection points for the tests, under debugfs zcnet/. */
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/fault-inject.h>
 
 #include "zcnet_fault.h"
+
+/*
+ * Where the kernel's own failslab and fail_page_alloc cannot reach:
+ * /sys/kernel/debug/zcnet/fail_* are fault_attr directories
+ * (Documentation/fault-injection). Built only on kernels with
+ * CONFIG_FAULT_INJECTION_DEBUG_FS.
+ */
 
 /* Splitting a received GRO/GSO packet into its frames (softirq). */
 static DECLARE_FAULT_ATTR(zcnet_fail_rx_split);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The ioctl calls: argument copying and dispatch to the objects. */
 #include <linux/fs.h>
 #include <linux/nospec.h>
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Contexts and regions for the KUnit suites, set up without a file. */
 #include <kunit/test.h>
 #include <linux/cred.h>
 #include <linux/rcupdate.h>

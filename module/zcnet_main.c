@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Module load and unload, and the module parameters. */
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>

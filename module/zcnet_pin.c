@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Pinning a region's user pages and charging them to the user. */
 #include <linux/hugetlb_inline.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>

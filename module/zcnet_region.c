@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* A context's registered memory regions: add, look up, remove. */
 #include <linux/bvec.h>
 #include <linux/highmem.h>
 #include <linux/nospec.h>

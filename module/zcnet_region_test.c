@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* KUnit: region lookup, references, copies and release. */
 #include <kunit/test.h>
 #include <linux/bvec.h>
 #include <linux/highmem.h>

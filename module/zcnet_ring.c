@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The shared rings: layout, mapping, and the kernel side of each index. */
 #include <linux/bits.h>
 #include <linux/log2.h>
 #include <linux/mm.h>

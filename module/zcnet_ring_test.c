@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* KUnit: ring layout and producer and consumer indices. */
 #include <kunit/test.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Receive: frames a bound device delivers, copied into FILL buffers. */
 #include <linux/highmem.h>
 #include <linux/if_vlan.h>
 #include <linux/ipv6.h>

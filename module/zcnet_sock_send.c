@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Socket sends: a slot's queue, zero-copy groups and their completion. */
 #include <linux/net.h>
 #include <linux/rcupdate.h>
 #include <linux/socket.h>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Attached sockets: a context's slots, attach and detach, the pushes. */
 #include <linux/file.h>
 #include <linux/in.h>
 #include <linux/in6.h>

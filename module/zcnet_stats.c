@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* A context's counters, for ZCNET_IOC_GET_STATS and fdinfo. */
 #include <linux/seq_file.h>
 
 #include "zcnet_ctx.h"

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Transmit buffers: the state and references of a descriptor in flight. */
 #include <linux/slab.h>
 
 #include "zcnet_cq.h"

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* KUnit: transmit buffer references and raw frame completions. */
 #include <kunit/test.h>
 #include <linux/skbuff.h>
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The TX ring consumer: descriptor checks, kicks and the busy retry. */
 #include <linux/poll.h>
 
 #include "zcnet_cq.h"

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* KUnit: TX descriptor and buffer checks. */
 #include <kunit/test.h>
 #include <linux/kernel.h>
 #include <linux/limits.h>

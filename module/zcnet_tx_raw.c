@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Raw frame transmit: skbs built on region pages, handed to the driver. */
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 #include <linux/if_vlan.h>
