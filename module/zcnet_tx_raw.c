@@ -66,7 +66,7 @@ static u32 zcnet_tx_raw_linear(struct zcnet_kctx *ctx, struct net_device *dev,
 
 static void zcnet_tx_raw_add_frags(struct sk_buff *skb,
 				   const struct zcnet_region *r, u64 offset,
-				 u32 len)
+				   u32 len)
 {
 	struct page *page;
 	int i = 0;
@@ -91,8 +91,8 @@ static void zcnet_tx_raw_add_frags(struct sk_buff *skb,
  */
 static struct sk_buff *zcnet_tx_raw_build(struct zcnet_kctx *ctx,
 					  struct net_device *dev,
-					const struct zcnet_tx_desc *d,
-					struct zcnet_tx_buf *t, u32 head)
+					  const struct zcnet_tx_desc *d,
+					  struct zcnet_tx_buf *t, u32 head)
 {
 	u32 linear = zcnet_tx_raw_linear(ctx, dev, d, head);
 	int hlen = LL_RESERVED_SPACE(dev);
