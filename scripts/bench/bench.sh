@@ -4,7 +4,7 @@
 #
 # As root: installs what is missing (scripts/deps.sh), builds zcnet.ko for
 # Debian's 6.12 cloud kernel, the tools and zcnet-bench (static), an
-# initramfs with them and scripts/bench-guest.sh, and boots the guest of
+# initramfs with them and scripts/bench/guest.sh, and boots the guest of
 # `make demo` (two virtio-net NICs on tap devices bridged in a private
 # namespace, the peer NIC in a namespace of its own) with MTU 9000 offered
 # and two queue pairs per NIC. By default without the emulated IOMMU: the
@@ -28,7 +28,7 @@
 # guest before the runs, NAME=NUMBER words, for experiments such as
 # tx_copy_threshold_strict=65535).
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../common.sh"
 
 secs="${ZCNET_BENCH_SECONDS:-3}"
 reps="${ZCNET_BENCH_REPS:-5}"
@@ -70,9 +70,9 @@ find "$ZCNET_BUILD/userspace-static" -maxdepth 1 -type f -perm -u+x ! -name '*.s
 cp "$ZCNET_BUILD/bench-static/zcnet-bench" "$stage/tools/"
 
 say "initramfs"
-"$ZCNET_SCRIPTS/initramfs.sh" "$kver" "$stage/initrd.cpio.gz" --ko "$ko" --tools "$stage/tools" \
+"$ZCNET_SCRIPTS/qemu/initramfs.sh" "$kver" "$stage/initrd.cpio.gz" --ko "$ko" --tools "$stage/tools" \
 	--perf "$([[ -n $profile ]] && echo yes || echo no)"
-install -m 0755 "$ZCNET_SCRIPTS/bench-guest.sh" "$stage/extra/demo/guest-bench.sh"
+install -m 0755 "$ZCNET_SCRIPTS/bench/guest.sh" "$stage/extra/demo/guest-bench.sh"
 initrd_append "$stage/extra" "$stage/initrd.cpio.gz"
 
 append="zcnet.demo=1 zcnet.demo_prog=/demo/guest-bench.sh"
@@ -112,7 +112,7 @@ trap 'kill "$follower" 2>/dev/null || true' EXIT
 say "guest: $kver, IOMMU $iommu, $reps repetitions of ${secs}s per cell, results in $out"
 started=$SECONDS
 rc=0
-"$ZCNET_SCRIPTS/vm.sh" --kernel "$kver" --initrd "$stage/initrd.cpio.gz" --out "$out/guest" \
+"$ZCNET_SCRIPTS/qemu/vm.sh" --kernel "$kver" --initrd "$stage/initrd.cpio.gz" --out "$out/guest" \
 	--iommu "$iommu" --nic virtio --mtu 9000 --queues 2 \
 	--timeout $((guest_limit + 180)) --append "$append" || rc=$?
 sleep 2.5
@@ -149,11 +149,11 @@ grep -q 'killed after the' <<<"$log" && problems+=("the matrix was killed by its
 	echo "wall time of the guest: $((SECONDS - started)) s"
 } >"$out/env.txt"
 
-"$ZCNET_SCRIPTS/bench-report.sh" "$out"
+"$ZCNET_SCRIPTS/bench/report.sh" "$out"
 
 if [[ -n $profile ]]; then
-	"$ZCNET_SCRIPTS/bench-profile.sh" "$out" >/dev/null ||
-		problems+=("bench-profile.sh could not summarise the profiles")
+	"$ZCNET_SCRIPTS/bench/profile.sh" "$out" >/dev/null ||
+		problems+=("scripts/bench/profile.sh could not summarise the profiles")
 	say "profiles: $out/profile.txt, $out/profile-summary.txt"
 fi
 for p in "${problems[@]}"; do

@@ -7,11 +7,11 @@
 #                    benchmark and whether this run meets them
 #   DIR/chart.png    guest CPU seconds per GiB, median with min..max bars
 #
-#   bench-report.sh DIR
+#   report.sh DIR
 #
 # Can be run again on an old results directory.
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../common.sh"
 
 dir="${1:?usage: $0 DIR}"
 [[ -s $dir/runs.txt ]] || die "no $dir/runs.txt"

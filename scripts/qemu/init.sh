@@ -1,5 +1,5 @@
 #!/bin/bash
-# /init of the zcnet test guest (see scripts/initramfs.sh, scripts/vm.sh).
+# /init of the zcnet test guest (see scripts/qemu/initramfs.sh, scripts/qemu/vm.sh).
 #
 # Brings up two NICs (found by MAC): the first stays in the root namespace,
 # the second moves into namespace "peer". Loads the extra modules the tests

@@ -3,7 +3,7 @@
 #
 #   tap2sum.sh DIR [LABEL]
 #
-# Reads DIR/results.log (program blocks written by scripts/guest/init.sh) and
+# Reads DIR/results.log (program blocks written by scripts/qemu/init.sh) and
 # DIR/console.log. Counts every top-level TAP "ok"/"not ok" line:
 # "# SKIP" is skipped, "# XFAIL" and "# TODO" pass. These count as failures
 # too: a program that exits non-zero without a failing test line, a program

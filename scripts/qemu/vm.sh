@@ -19,7 +19,7 @@
 # properties to both virtio-net devices, for experiments: for instance
 # ",indirect_desc=off" (see README, Performance).
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../common.sh"
 
 usage() {
 	die "usage: $0 --kernel KVER|BZIMAGE --initrd FILE --out DIR [--iommu on|off] [--nic virtio|vmxnet3] [--timeout S] [--test-timeout S] [--append ARGS] [--mtu N] [--queues N]"
@@ -117,7 +117,7 @@ boot() {
 	ZCNET_HOST_NETNS="$(readlink /proc/self/ns/net)" ZCNET_TAP_MTU="$mtu" \
 		ZCNET_TAP_QUEUES="$queues" \
 		timeout --kill-after=10 "$timeout" \
-		unshare --net -- "$ZCNET_SCRIPTS/netns-bridge.sh" "${qemu[@]}" \
+		unshare --net -- "$ZCNET_SCRIPTS/qemu/netns-bridge.sh" "${qemu[@]}" \
 		</dev/null >"$out/qemu.log" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null && [[ ! -s $out/results.log ]]; do
