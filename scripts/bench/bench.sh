@@ -64,7 +64,7 @@ stamp="$(date -u +%Y%m%d-%H%M%S)"
 out="$ZCNET_BUILD/bench/$stamp"
 stage="$ZCNET_BUILD/bench/.stage"
 rm -rf "$stage"
-mkdir -p "$out" "$stage/tools" "$stage/extra/demo"
+mkdir -p "$out" "$stage/tools" "$stage/extra/bench"
 find "$ZCNET_BUILD/userspace-static" -maxdepth 1 -type f -perm -u+x ! -name '*.so*' \
 	-exec cp {} "$stage/tools/" \;
 cp "$ZCNET_BUILD/bench-static/zcnet-bench" "$stage/tools/"
@@ -72,11 +72,10 @@ cp "$ZCNET_BUILD/bench-static/zcnet-bench" "$stage/tools/"
 say "initramfs"
 "$ZCNET_SCRIPTS/qemu/initramfs.sh" "$kver" "$stage/initrd.cpio.gz" --ko "$ko" --tools "$stage/tools" \
 	--perf "$([[ -n $profile ]] && echo yes || echo no)"
-install -m 0755 "$ZCNET_SCRIPTS/bench/guest.sh" "$stage/extra/demo/guest-bench.sh"
+install -m 0755 "$ZCNET_SCRIPTS/bench/guest.sh" "$stage/extra/bench/guest-bench.sh"
 initrd_append "$stage/extra" "$stage/initrd.cpio.gz"
 
-append="zcnet.demo=1 zcnet.demo_prog=/demo/guest-bench.sh"
-append+=" zcnet.env.ZCNET_BENCH_SECONDS=$secs zcnet.env.ZCNET_BENCH_REPS=$reps"
+append="zcnet.env.ZCNET_BENCH_SECONDS=$secs zcnet.env.ZCNET_BENCH_REPS=$reps"
 append+=" zcnet.env.ZCNET_BENCH_SCALING=$scaling"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS; do
@@ -85,7 +84,6 @@ done
 # Each run takes its seconds plus about four of setup and draining; a
 # profile adds perf's report.
 guest_limit=$((reps * 30 * (secs + 5) + $(wc -w <<<"$profile") * (secs + 120) + 300))
-append+=" zcnet.demo_timeout=$guest_limit"
 
 results="$out/guest/results.log"
 progress() { # the guest's progress as one line, on stderr
@@ -114,6 +112,7 @@ started=$SECONDS
 rc=0
 "$ZCNET_SCRIPTS/qemu/vm.sh" --kernel "$kver" --initrd "$stage/initrd.cpio.gz" --out "$out/guest" \
 	--iommu "$iommu" --nic virtio --mtu 9000 --queues 2 \
+	--run /bench/guest-bench.sh --run-timeout "$guest_limit" \
 	--timeout $((guest_limit + 180)) --append "$append" || rc=$?
 sleep 2.5
 kill "$follower" 2>/dev/null || true

@@ -5,8 +5,8 @@
 # As root: installs what is missing (scripts/deps.sh), builds zcnet.ko for
 # Debian's 6.12 cloud kernel, the tools (static), an initramfs with both and
 # scripts/demo/guest.sh, and boots one guest with scripts/qemu/vm.sh (IOMMU on,
-# virtio-net on tap devices, the topology of `make check`) in demo mode
-# (zcnet.demo=1). The guest streams at least 1 GiB of 1500-byte frames from
+# virtio-net on tap devices, the topology of `make check`) that runs it
+# (zcnet.run=/demo/guest-demo.sh). The guest streams at least 1 GiB of 1500-byte frames from
 # its first NIC to the second four times: with zcnet-send in zero copy, with
 # zcnet-send at the copy threshold the module picks for the device, with
 # zcnet-afp send (AF_PACKET), each to zcnet-afp recv, and with zcnet-send to
@@ -77,7 +77,8 @@ say "guest: $kver, IOMMU $iommu, demo of $bytes bytes per transfer, timeout ${ti
 rc=0
 "$ZCNET_SCRIPTS/qemu/vm.sh" --kernel "$kver" --initrd "$out/initrd.cpio.gz" --out "$out/guest" \
 	--iommu "$iommu" --nic virtio --timeout "$timeout" \
-	--append "zcnet.demo=1 zcnet.demo_bytes=$bytes zcnet.demo_timeout=$((timeout - 120))" || rc=$?
+	--run /demo/guest-demo.sh --run-timeout $((timeout - 120)) \
+	--append "zcnet.env.ZCNET_DEMO_BYTES=$bytes" || rc=$?
 sleep 2.5 # the follower's last round
 kill "$follower" 2>/dev/null || true
 wait "$follower" 2>/dev/null || true

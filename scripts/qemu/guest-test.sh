@@ -7,7 +7,8 @@
 #                 [--slow N]
 #
 # Puts build/kmod/KVER/zcnet.ko, build/selftests/ and build/guest-tools/
-# (each if present) into an initramfs, boots it with scripts/qemu/vm.sh and prints
+# (each if present) into an initramfs, boots it with scripts/qemu/vm.sh to run
+# the tests' runner (scripts/qemu/run-tests.sh) and prints
 # scripts/qemu/tap2sum.sh's lines, labelled KVER (plus NIC and IOMMU when not the
 # default virtio with IOMMU on; last: "TOTAL passed=N failed=N skipped=N");
 # exits as tap2sum does. Everything lands in build/guest/KVER-NIC-iommuON|OFF/.
@@ -64,8 +65,8 @@ mkdir -p "$out"
 "$ZCNET_SCRIPTS/qemu/initramfs.sh" "${args[@]}"
 
 "$ZCNET_SCRIPTS/qemu/vm.sh" --kernel "$image" --initrd "$out/initrd.cpio.gz" --out "$out" \
-	--iommu "$iommu" --nic "$nic" --timeout "$vm_timeout" \
-	--test-timeout "$test_timeout" ${append:+--append "$append"} || true
+	--iommu "$iommu" --nic "$nic" --timeout "$vm_timeout" --run /lib/zcnet/run-tests \
+	--append "zcnet.env.ZCNET_TEST_TIMEOUT=$test_timeout${append:+ $append}" || true
 
 label="$kver"
 [[ $nic == virtio && $iommu == on ]] || label+=" $nic iommu-$iommu"
