@@ -12,9 +12,11 @@
 # invalidations (about 20 us of guest CPU per DMA unmap) do not swamp what
 # is measured; ZCNET_BENCH_IOMMU=on adds it in strict mode, as make demo.
 # The guest runs the matrix; this script prints the table and writes, under
-# build/bench/<timestamp>/, runs.csv (every run), summary.csv (median,
-# minimum and maximum per cell), ratios.csv (each zcnet row against every
-# other method of the same case), table.txt, chart.png and the guest logs.
+# build/bench/<timestamp>/, env.txt (what the run ran on), runs.csv (every
+# run), summary.csv (median, minimum and maximum per cell), ratios.csv (each
+# zcnet row against every other method of the same case), table.txt,
+# chart.png and the guest logs, and the run's page
+# Documentation/perf/YYYY-MM-DD-HHMM-KERNEL.md (scripts/bench/report.sh).
 #
 # Environment: ZCNET_BENCH_SECONDS (3) of sending per run, ZCNET_BENCH_REPS
 # (5) repetitions of every cell, ZCNET_BENCH_SCALING (1; 0 skips the
@@ -60,7 +62,8 @@ guest_kernel_module "${ZCNET_BENCH_KERNEL:-}"
 say "tools and zcnet-bench (static)"
 make -C userspace STATIC=1 O="$ZCNET_BUILD/userspace-static" tools
 make -C userspace/bench STATIC=1 O="$ZCNET_BUILD/bench-static"
-stamp="$(date -u +%Y%m%d-%H%M%S)"
+start_time="$(date +%s)"
+stamp="$(date -u -d "@$start_time" +%Y%m%d-%H%M%S)"
 out="$ZCNET_BUILD/bench/$stamp"
 stage="$ZCNET_BUILD/bench/.stage"
 rm -rf "$stage"
@@ -138,13 +141,27 @@ grep -q '^not ok [0-9]* kernel-log-clean' <<<"$log" &&
 	problems+=("the guest's kernel log has a warning or oops (see $out/guest/console.log)")
 grep -q 'killed after the' <<<"$log" && problems+=("the matrix was killed by its timeout")
 
+# What the run ran on; scripts/bench/report.sh puts it at the head of the
+# table and of the run's page under Documentation/perf/
+qemu_cmd="$(cat "$out/guest/qemu.cmd" 2>/dev/null || true)"
+nic="virtio-net, tap backends with vnet headers in a bridge, MTU 9000 offered, 2 queue pairs (1 in use but for the scaling runs)"
+[[ $iommu == off ]] || nic+=", behind the emulated Intel IOMMU in strict mode"
+settings="$reps repetitions of ${secs}s per cell, scaling runs $( ((scaling)) && echo on || echo off)"
+for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_PROFILE \
+	ZCNET_BENCH_MODPARAMS ZCNET_VIRTIO_OPTS; do
+	[[ -z ${!v:-} ]] || settings+=", $v=${!v}"
+done
 {
-	echo "date: $stamp (UTC)"
-	echo "host: $(nproc) CPUs, $(uname -r), $(qemu-system-x86_64 --version | head -n1)"
-	echo "host load average (1/5/15 min): before $load_before, after $load_after"
+	echo "date: $(date -u -d "@$start_time" '+%Y-%m-%d %H:%M') UTC"
+	echo "git commit: $(git -C "$ZCNET_ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
+	echo "kernel: $kver"
 	echo "guest: $(grep -m1 '^BENCH-ENV ' <<<"$log" | cut -d' ' -f2-)"
-	echo "guest NICs: virtio-net, tap backends with vnet headers in a bridge, MTU 9000 offered, 2 queue pairs (1 in use but for the scaling runs)"
-	echo "accelerator: QEMU TCG (-accel tcg -cpu max)"
+	echo "QEMU: $(qemu-system-x86_64 --version | head -n1)"
+	echo "accelerator: $(grep -oE -- '-accel [^ ]+ -cpu [^ ]+' <<<"$qemu_cmd" || echo unknown), icount $(grep -oE -- '-icount [^ ]+' <<<"$qemu_cmd" || echo off)"
+	echo "NIC: $nic"
+	echo "host: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs, kernel $(uname -r)"
+	echo "host load average (1/5/15 min): before $load_before, after $load_after"
+	echo "settings: $settings"
 	echo "wall time of the guest: $((SECONDS - started)) s"
 } >"$out/env.txt"
 
