@@ -1,4 +1,4 @@
-# Helpers shared by the scripts in this directory. Source it, don't run it.
+# Helpers shared by the scripts here and in qemu/, bench/ and demo/. Source it, don't run it.
 # shellcheck shell=bash
 
 ZCNET_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
