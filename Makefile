@@ -75,10 +75,10 @@ check:
 	scripts/check.sh
 
 demo:
-	scripts/demo.sh
+	scripts/demo/demo.sh
 
 bench:
-	scripts/bench.sh
+	scripts/bench/bench.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

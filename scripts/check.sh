@@ -2,17 +2,17 @@
 # `make check`: install what is missing, build everything, and test it in
 # QEMU guests booting Debian's 6.12 and 6.1 cloud kernels, with virtio-net
 # NICs behind an IOMMU and again with vmxnet3 NICs, and a debug kernel
-# (KUnit, KASAN, lockdep, kmemleak; scripts/debug-kernel.sh) with
+# (KUnit, KASAN, lockdep, kmemleak; scripts/qemu/debug-kernel.sh) with
 # virtio-net behind the IOMMU. Each step is a
 # named result (PASS/FAIL/SKIP); every TAP test line from the guests counts
 # too. The last line is "N passed, N failed[, N skipped]"; exits non-zero if
 # anything failed.
 #
 # Environment: ZCNET_KERNELS="KVER..." limits the kernels (default: both from
-# scripts/kernels.sh); ZCNET_DEBUG_LANE=0 leaves the debug kernel out;
+# scripts/qemu/kernels.sh); ZCNET_DEBUG_LANE=0 leaves the debug kernel out;
 # ZCNET_VM_TIMEOUT overrides each guest's timeout.
 # Logs and everything built go under build/ (build/logs/ for the steps).
-# The debug kernel is cached outside the checkout (scripts/debug-kernel.sh).
+# The debug kernel is cached outside the checkout (scripts/qemu/debug-kernel.sh).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -67,7 +67,7 @@ fi
 if [[ -n ${ZCNET_KERNELS:-} ]]; then
 	read -r -a kernels <<<"$ZCNET_KERNELS"
 else
-	mapfile -t kernels < <("$ZCNET_SCRIPTS/kernels.sh")
+	mapfile -t kernels < <("$ZCNET_SCRIPTS/qemu/kernels.sh")
 fi
 say "kernels: ${kernels[*]}"
 
@@ -83,7 +83,7 @@ done
 debug_kernel="" debug_kver=""
 if [[ ${ZCNET_DEBUG_LANE:-1} == 0 ]]; then
 	result SKIP debug-kernel "ZCNET_DEBUG_LANE=0"
-elif step debug-kernel "$ZCNET_SCRIPTS/debug-kernel.sh"; then
+elif step debug-kernel "$ZCNET_SCRIPTS/qemu/debug-kernel.sh"; then
 	grep -E '^==> (using the cached|built the) debug kernel' "$logs/debug-kernel.log" >&2 || true
 	debug_kernel="$(tail -n1 "$logs/debug-kernel.log")"
 	debug_kver="$(cat "$debug_kernel/release")"
@@ -95,7 +95,7 @@ elif step debug-kernel "$ZCNET_SCRIPTS/debug-kernel.sh"; then
 fi
 
 step checkpatch "$ZCNET_SCRIPTS/style.sh" || true
-step bench-scripts "$ZCNET_SCRIPTS/bench-selftest.sh" || true
+step bench-scripts "$ZCNET_SCRIPTS/bench/selftest.sh" || true
 
 # c. dkms: builds for the supported kernels, refuses others
 for kver in "${kernels[@]}"; do
@@ -143,7 +143,7 @@ guest() { # KVER NAME [guest-test.sh options]
 	shift 2
 	say "guest $kver ($name)"
 	log="$logs/guest-$kver${*:+-${name// /-}}.log"
-	"$ZCNET_SCRIPTS/guest-test.sh" "$kver" "$@" >"$log" 2>&1 || true
+	"$ZCNET_SCRIPTS/qemu/guest-test.sh" "$kver" "$@" >"$log" 2>&1 || true
 	grep -E '^(FAIL|SKIP) ' "$log" || true
 	totals="$(grep '^TOTAL ' "$log" | tail -n1 || true)"
 	if [[ $totals =~ passed=([0-9]+)\ failed=([0-9]+)\ skipped=([0-9]+) ]]; then

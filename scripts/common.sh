@@ -1,4 +1,4 @@
-# Helpers shared by the scripts in this directory. Source it, don't run it.
+# Helpers shared by the scripts here and in qemu/, bench/ and demo/. Source it, don't run it.
 # shellcheck shell=bash
 
 ZCNET_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -33,12 +33,12 @@ initrd_append() {
 }
 
 # The kernel a demo or benchmark boots: KVER if given, else the first of
-# scripts/kernels.sh. Builds zcnet.ko for it; sets kver and ko.
+# scripts/qemu/kernels.sh. Builds zcnet.ko for it; sets kver and ko.
 guest_kernel_module() { # [KVER]
 	local kernels
 	kver="${1:-}"
 	if [[ -z $kver ]]; then
-		mapfile -t kernels < <("$ZCNET_SCRIPTS/kernels.sh")
+		mapfile -t kernels < <("$ZCNET_SCRIPTS/qemu/kernels.sh")
 		kver="${kernels[0]:-}"
 	fi
 	[[ -n $kver ]] || die "no kernel to boot"

@@ -38,5 +38,5 @@ else
 	say "all ${#PACKAGES[@]} packages present"
 fi
 
-mapfile -t kernels < <("$ZCNET_SCRIPTS/kernels.sh")
+mapfile -t kernels < <("$ZCNET_SCRIPTS/qemu/kernels.sh")
 say "kernels: ${kernels[*]}"

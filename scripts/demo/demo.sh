@@ -4,24 +4,24 @@
 #
 # As root: installs what is missing (scripts/deps.sh), builds zcnet.ko for
 # Debian's 6.12 cloud kernel, the tools (static), an initramfs with both and
-# scripts/demo-guest.sh, and boots one guest with scripts/vm.sh (IOMMU on,
-# virtio-net on tap devices, the topology of `make check`) in demo mode
-# (zcnet.demo=1). The guest streams at least 1 GiB of 1500-byte frames from
+# scripts/demo/guest.sh, and boots one guest with scripts/qemu/vm.sh (IOMMU on,
+# virtio-net on tap devices, the topology of `make check`) that runs it
+# (zcnet.run=/demo/guest-demo.sh). The guest streams at least 1 GiB of 1500-byte frames from
 # its first NIC to the second four times: with zcnet-send in zero copy, with
 # zcnet-send at the copy threshold the module picks for the device, with
 # zcnet-afp send (AF_PACKET), each to zcnet-afp recv, and with zcnet-send to
-# zcnet-recv; the receivers verify every frame (scripts/demo-guest.sh).
+# zcnet-recv; the receivers verify every frame (scripts/demo/guest.sh).
 # Prints the guest's side-by-side summary and whether all four transfers
 # verified; exits non-zero if any did not.
 #
 # Environment: ZCNET_DEMO_BYTES (default 1073741824) bytes per transfer,
-# ZCNET_DEMO_KERNEL (default: the 6.12 kernel from scripts/kernels.sh),
+# ZCNET_DEMO_KERNEL (default: the 6.12 kernel from scripts/qemu/kernels.sh),
 # ZCNET_DEMO_TIMEOUT (seconds for the whole guest, default from the size),
 # ZCNET_DEMO_IOMMU (on, the default, in strict mode; off to see the cost
 # without DMA translation).
 # Everything lands in build/demo/.
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../common.sh"
 
 bytes="${ZCNET_DEMO_BYTES:-1073741824}"
 iommu="${ZCNET_DEMO_IOMMU:-on}"
@@ -51,9 +51,9 @@ for tool in zcnet-send zcnet-afp zcnet-stat; do
 done
 
 say "initramfs"
-"$ZCNET_SCRIPTS/initramfs.sh" "$kver" "$out/initrd.cpio.gz" --ko "$ko" --tools "$out/tools"
+"$ZCNET_SCRIPTS/qemu/initramfs.sh" "$kver" "$out/initrd.cpio.gz" --ko "$ko" --tools "$out/tools"
 # The demo script rides in one more archive appended to the image.
-install -m 0755 "$ZCNET_SCRIPTS/demo-guest.sh" "$out/extra/demo/guest-demo.sh"
+install -m 0755 "$ZCNET_SCRIPTS/demo/guest.sh" "$out/extra/demo/guest-demo.sh"
 initrd_append "$out/extra" "$out/initrd.cpio.gz"
 
 # Show the guest's "demo:" lines while it runs.
@@ -75,9 +75,10 @@ trap 'kill "$follower" 2>/dev/null || true' EXIT
 
 say "guest: $kver, IOMMU $iommu, demo of $bytes bytes per transfer, timeout ${timeout}s"
 rc=0
-"$ZCNET_SCRIPTS/vm.sh" --kernel "$kver" --initrd "$out/initrd.cpio.gz" --out "$out/guest" \
+"$ZCNET_SCRIPTS/qemu/vm.sh" --kernel "$kver" --initrd "$out/initrd.cpio.gz" --out "$out/guest" \
 	--iommu "$iommu" --nic virtio --timeout "$timeout" \
-	--append "zcnet.demo=1 zcnet.demo_bytes=$bytes zcnet.demo_timeout=$((timeout - 120))" || rc=$?
+	--run /demo/guest-demo.sh --run-timeout $((timeout - 120)) \
+	--append "zcnet.env.ZCNET_DEMO_BYTES=$bytes" || rc=$?
 sleep 2.5 # the follower's last round
 kill "$follower" 2>/dev/null || true
 wait "$follower" 2>/dev/null || true

@@ -1,7 +1,8 @@
 #!/bin/bash
-# The `make bench` matrix, run inside the guest by /init (zcnet.demo=1
-# zcnet.demo_prog=/demo/guest-bench.sh). Its output goes to the results
-# serial port; scripts/bench.sh turns it into the table, CSV and chart.
+# The `make bench` matrix, run inside the guest by /init as
+# /bench/guest-bench.sh (zcnet.run=/bench/guest-bench.sh). Its output goes
+# to the results serial port; scripts/bench/bench.sh turns it into the
+# table, CSV and chart.
 #
 # Every run is one zcnet-bench sender (or two, for scaling) in the root
 # namespace against one zcnet-bench sink on the peer NIC in namespace
@@ -48,7 +49,7 @@ if [[ -n $ZCNET_BENCH_METHODS ]]; then
 	SCALE_METHODS="$(pick "$SCALE_METHODS")"
 fi
 # Raw frames have no flow control: each sender stays at most WINDOW frames
-# ahead of the sink (see scripts/demo-guest.sh for why).
+# ahead of the sink (see scripts/demo/guest.sh for why).
 WINDOW=512
 SINK_IDLE=1
 WORK=/run/zcnet-bench

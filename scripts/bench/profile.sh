@@ -14,9 +14,9 @@
 #   harness    other programs: the shell running the matrix, perf itself
 # and, under each, the functions that take the most, inclusive.
 #
-#   bench-profile.sh DIR
+#   profile.sh DIR
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../common.sh"
 
 dir="${1:?usage: $0 DIR}"
 shopt -s nullglob

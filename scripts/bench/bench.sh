@@ -4,7 +4,7 @@
 #
 # As root: installs what is missing (scripts/deps.sh), builds zcnet.ko for
 # Debian's 6.12 cloud kernel, the tools and zcnet-bench (static), an
-# initramfs with them and scripts/bench-guest.sh, and boots the guest of
+# initramfs with them and scripts/bench/guest.sh, and boots the guest of
 # `make demo` (two virtio-net NICs on tap devices bridged in a private
 # namespace, the peer NIC in a namespace of its own) with MTU 9000 offered
 # and two queue pairs per NIC. By default without the emulated IOMMU: the
@@ -12,9 +12,11 @@
 # invalidations (about 20 us of guest CPU per DMA unmap) do not swamp what
 # is measured; ZCNET_BENCH_IOMMU=on adds it in strict mode, as make demo.
 # The guest runs the matrix; this script prints the table and writes, under
-# build/bench/<timestamp>/, runs.csv (every run), summary.csv (median,
-# minimum and maximum per cell), ratios.csv (each zcnet row against every
-# other method of the same case), table.txt, chart.png and the guest logs.
+# build/bench/<timestamp>/, env.txt (what the run ran on), runs.csv (every
+# run), summary.csv (median, minimum and maximum per cell), ratios.csv (each
+# zcnet row against every other method of the same case), table.txt,
+# chart.png and the guest logs, and the run's page
+# Documentation/perf/YYYY-MM-DD-HHMM-KERNEL.md (scripts/bench/report.sh).
 #
 # Environment: ZCNET_BENCH_SECONDS (3) of sending per run, ZCNET_BENCH_REPS
 # (5) repetitions of every cell, ZCNET_BENCH_SCALING (1; 0 skips the
@@ -28,7 +30,7 @@
 # guest before the runs, NAME=NUMBER words, for experiments such as
 # tx_copy_threshold_strict=65535).
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../common.sh"
 
 secs="${ZCNET_BENCH_SECONDS:-3}"
 reps="${ZCNET_BENCH_REPS:-5}"
@@ -60,23 +62,23 @@ guest_kernel_module "${ZCNET_BENCH_KERNEL:-}"
 say "tools and zcnet-bench (static)"
 make -C userspace STATIC=1 O="$ZCNET_BUILD/userspace-static" tools
 make -C userspace/bench STATIC=1 O="$ZCNET_BUILD/bench-static"
-stamp="$(date -u +%Y%m%d-%H%M%S)"
+start_time="$(date +%s)"
+stamp="$(date -u -d "@$start_time" +%Y%m%d-%H%M%S)"
 out="$ZCNET_BUILD/bench/$stamp"
 stage="$ZCNET_BUILD/bench/.stage"
 rm -rf "$stage"
-mkdir -p "$out" "$stage/tools" "$stage/extra/demo"
+mkdir -p "$out" "$stage/tools" "$stage/extra/bench"
 find "$ZCNET_BUILD/userspace-static" -maxdepth 1 -type f -perm -u+x ! -name '*.so*' \
 	-exec cp {} "$stage/tools/" \;
 cp "$ZCNET_BUILD/bench-static/zcnet-bench" "$stage/tools/"
 
 say "initramfs"
-"$ZCNET_SCRIPTS/initramfs.sh" "$kver" "$stage/initrd.cpio.gz" --ko "$ko" --tools "$stage/tools" \
+"$ZCNET_SCRIPTS/qemu/initramfs.sh" "$kver" "$stage/initrd.cpio.gz" --ko "$ko" --tools "$stage/tools" \
 	--perf "$([[ -n $profile ]] && echo yes || echo no)"
-install -m 0755 "$ZCNET_SCRIPTS/bench-guest.sh" "$stage/extra/demo/guest-bench.sh"
+install -m 0755 "$ZCNET_SCRIPTS/bench/guest.sh" "$stage/extra/bench/guest-bench.sh"
 initrd_append "$stage/extra" "$stage/initrd.cpio.gz"
 
-append="zcnet.demo=1 zcnet.demo_prog=/demo/guest-bench.sh"
-append+=" zcnet.env.ZCNET_BENCH_SECONDS=$secs zcnet.env.ZCNET_BENCH_REPS=$reps"
+append="zcnet.env.ZCNET_BENCH_SECONDS=$secs zcnet.env.ZCNET_BENCH_REPS=$reps"
 append+=" zcnet.env.ZCNET_BENCH_SCALING=$scaling"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS; do
@@ -85,7 +87,6 @@ done
 # Each run takes its seconds plus about four of setup and draining; a
 # profile adds perf's report.
 guest_limit=$((reps * 30 * (secs + 5) + $(wc -w <<<"$profile") * (secs + 120) + 300))
-append+=" zcnet.demo_timeout=$guest_limit"
 
 results="$out/guest/results.log"
 progress() { # the guest's progress as one line, on stderr
@@ -112,8 +113,9 @@ trap 'kill "$follower" 2>/dev/null || true' EXIT
 say "guest: $kver, IOMMU $iommu, $reps repetitions of ${secs}s per cell, results in $out"
 started=$SECONDS
 rc=0
-"$ZCNET_SCRIPTS/vm.sh" --kernel "$kver" --initrd "$stage/initrd.cpio.gz" --out "$out/guest" \
+"$ZCNET_SCRIPTS/qemu/vm.sh" --kernel "$kver" --initrd "$stage/initrd.cpio.gz" --out "$out/guest" \
 	--iommu "$iommu" --nic virtio --mtu 9000 --queues 2 \
+	--run /bench/guest-bench.sh --run-timeout "$guest_limit" \
 	--timeout $((guest_limit + 180)) --append "$append" || rc=$?
 sleep 2.5
 kill "$follower" 2>/dev/null || true
@@ -139,21 +141,35 @@ grep -q '^not ok [0-9]* kernel-log-clean' <<<"$log" &&
 	problems+=("the guest's kernel log has a warning or oops (see $out/guest/console.log)")
 grep -q 'killed after the' <<<"$log" && problems+=("the matrix was killed by its timeout")
 
+# What the run ran on; scripts/bench/report.sh puts it at the head of the
+# table and of the run's page under Documentation/perf/
+qemu_cmd="$(cat "$out/guest/qemu.cmd" 2>/dev/null || true)"
+nic="virtio-net, tap backends with vnet headers in a bridge, MTU 9000 offered, 2 queue pairs (1 in use but for the scaling runs)"
+[[ $iommu == off ]] || nic+=", behind the emulated Intel IOMMU in strict mode"
+settings="$reps repetitions of ${secs}s per cell, scaling runs $( ((scaling)) && echo on || echo off)"
+for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_PROFILE \
+	ZCNET_BENCH_MODPARAMS ZCNET_VIRTIO_OPTS; do
+	[[ -z ${!v:-} ]] || settings+=", $v=${!v}"
+done
 {
-	echo "date: $stamp (UTC)"
-	echo "host: $(nproc) CPUs, $(uname -r), $(qemu-system-x86_64 --version | head -n1)"
-	echo "host load average (1/5/15 min): before $load_before, after $load_after"
+	echo "date: $(date -u -d "@$start_time" '+%Y-%m-%d %H:%M') UTC"
+	echo "git commit: $(git -C "$ZCNET_ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
+	echo "kernel: $kver"
 	echo "guest: $(grep -m1 '^BENCH-ENV ' <<<"$log" | cut -d' ' -f2-)"
-	echo "guest NICs: virtio-net, tap backends with vnet headers in a bridge, MTU 9000 offered, 2 queue pairs (1 in use but for the scaling runs)"
-	echo "accelerator: QEMU TCG (-accel tcg -cpu max)"
+	echo "QEMU: $(qemu-system-x86_64 --version | head -n1)"
+	echo "accelerator: $(grep -oE -- '-accel [^ ]+ -cpu [^ ]+' <<<"$qemu_cmd" || echo unknown), icount $(grep -oE -- '-icount [^ ]+' <<<"$qemu_cmd" || echo off)"
+	echo "NIC: $nic"
+	echo "host: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs, kernel $(uname -r)"
+	echo "host load average (1/5/15 min): before $load_before, after $load_after"
+	echo "settings: $settings"
 	echo "wall time of the guest: $((SECONDS - started)) s"
 } >"$out/env.txt"
 
-"$ZCNET_SCRIPTS/bench-report.sh" "$out"
+"$ZCNET_SCRIPTS/bench/report.sh" "$out"
 
 if [[ -n $profile ]]; then
-	"$ZCNET_SCRIPTS/bench-profile.sh" "$out" >/dev/null ||
-		problems+=("bench-profile.sh could not summarise the profiles")
+	"$ZCNET_SCRIPTS/bench/profile.sh" "$out" >/dev/null ||
+		problems+=("scripts/bench/profile.sh could not summarise the profiles")
 	say "profiles: $out/profile.txt, $out/profile-summary.txt"
 fi
 for p in "${problems[@]}"; do

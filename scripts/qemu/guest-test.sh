@@ -7,8 +7,9 @@
 #                 [--slow N]
 #
 # Puts build/kmod/KVER/zcnet.ko, build/selftests/ and build/guest-tools/
-# (each if present) into an initramfs, boots it with scripts/vm.sh and prints
-# scripts/tap2sum.sh's lines, labelled KVER (plus NIC and IOMMU when not the
+# (each if present) into an initramfs, boots it with scripts/qemu/vm.sh to run
+# the tests' runner (scripts/qemu/run-tests.sh) and prints
+# scripts/qemu/tap2sum.sh's lines, labelled KVER (plus NIC and IOMMU when not the
 # default virtio with IOMMU on; last: "TOTAL passed=N failed=N skipped=N");
 # exits as tap2sum does. Everything lands in build/guest/KVER-NIC-iommuON|OFF/.
 # The per-test timeout comes from selftests/zcnet/settings (timeout=N),
@@ -16,10 +17,10 @@
 # whole guest's timeout.
 #
 # A kernel that is not installed (the debug kernel) is booted from --image,
-# with its modules from --modules-root (see scripts/initramfs.sh); --append
+# with its modules from --modules-root (see scripts/qemu/initramfs.sh); --append
 # adds to the kernel command line.
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../common.sh"
 
 (($# >= 1)) || die "usage: $0 KVER [--iommu on|off] [--nic virtio|vmxnet3] [--image BZIMAGE --modules-root DIR] [--append ARGS] [--slow N]"
 kver="$1"
@@ -61,12 +62,12 @@ fi
 [[ -z $modroot ]] || args+=(--modules-root "$modroot")
 rm -rf "$out"
 mkdir -p "$out"
-"$ZCNET_SCRIPTS/initramfs.sh" "${args[@]}"
+"$ZCNET_SCRIPTS/qemu/initramfs.sh" "${args[@]}"
 
-"$ZCNET_SCRIPTS/vm.sh" --kernel "$image" --initrd "$out/initrd.cpio.gz" --out "$out" \
-	--iommu "$iommu" --nic "$nic" --timeout "$vm_timeout" \
-	--test-timeout "$test_timeout" ${append:+--append "$append"} || true
+"$ZCNET_SCRIPTS/qemu/vm.sh" --kernel "$image" --initrd "$out/initrd.cpio.gz" --out "$out" \
+	--iommu "$iommu" --nic "$nic" --timeout "$vm_timeout" --run /lib/zcnet/run-tests \
+	--append "zcnet.env.ZCNET_TEST_TIMEOUT=$test_timeout${append:+ $append}" || true
 
 label="$kver"
 [[ $nic == virtio && $iommu == on ]] || label+=" $nic iommu-$iommu"
-"$ZCNET_SCRIPTS/tap2sum.sh" "$out" "$label" | tee "$out/summary.txt"
+"$ZCNET_SCRIPTS/qemu/tap2sum.sh" "$out" "$label" | tee "$out/summary.txt"

@@ -3,8 +3,9 @@
 #
 #   tap2sum.sh DIR [LABEL]
 #
-# Reads DIR/results.log (program blocks written by scripts/guest/init.sh) and
-# DIR/console.log. Counts every top-level TAP "ok"/"not ok" line:
+# Reads DIR/results.log (program blocks written by scripts/qemu/init.sh and
+# scripts/qemu/run-tests.sh) and DIR/console.log. Counts every top-level
+# TAP "ok"/"not ok" line:
 # "# SKIP" is skipped, "# XFAIL" and "# TODO" pass. These count as failures
 # too: a program that exits non-zero without a failing test line, a program
 # with fewer test lines than its plan, a program killed by the guest's
@@ -59,7 +60,7 @@ function end_block(rc) {
 /^ZCNET-DONE$/ { done = 1; next }
 prog == "" { next }
 /^1\.\.[0-9]+/ { plan = substr($1, 4) + 0; next }
-/^# zcnet-init: .* killed after/ { timedout = $0; sub(/^# zcnet-init: [^ ]* /, "", timedout); next }
+/^# (zcnet-init|run-tests): .* killed after/ { timedout = $0; sub(/^# [a-z-]*: [^ ]* /, "", timedout); next }
 /^Bail out!/ { nfail++; fail(prog ": " $0); next }
 /^(not )?ok [0-9]+/ {
 	ntests++

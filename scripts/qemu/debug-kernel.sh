@@ -4,7 +4,7 @@
 #   debug-kernel.sh
 #
 # Builds Debian's linux-source-6.12 with x86_64_defconfig, then
-# kernel/configs/kvm_guest.config, then scripts/debug-kernel.config merged
+# kernel/configs/kvm_guest.config, then scripts/qemu/debug-kernel.config merged
 # over it (KUnit, KASAN, lockdep, kmemleak, fault injection; the NIC drivers
 # built in). Everything lands in a cache directory keyed by the source
 # package's version, the fragment and the compiler, under ZCNET_KERNEL_CACHE
@@ -16,11 +16,11 @@
 #   DIR/release    its `uname -r`
 # Prints DIR on stdout; the build log is DIR/build.log.
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../common.sh"
 
 (($# == 0)) || die "usage: $0"
 cache_root="${ZCNET_KERNEL_CACHE:-/var/cache/zcnet}"
-fragment="$ZCNET_SCRIPTS/debug-kernel.config"
+fragment="$ZCNET_SCRIPTS/qemu/debug-kernel.config"
 tarball="${KSRC_TARBALL:-/usr/src/linux-source-6.12.tar.xz}"
 [[ -f $tarball ]] || die "$tarball missing (package linux-source-6.12)"
 command -v gcc >/dev/null || die "gcc missing"
@@ -69,7 +69,7 @@ while read -r line; do
 	say "config: '$line' did not stick: $(grep -E "^(# )?${BASH_REMATCH[1]}[= ]" "$obj/.config" || echo absent)"
 	bad=1
 done <"$fragment"
-((bad == 0)) || die "scripts/debug-kernel.config does not apply to $version"
+((bad == 0)) || die "scripts/qemu/debug-kernel.config does not apply to $version"
 
 say "building the debug kernel ($(nproc) jobs, nice; about 11 minutes on two idle cores), log: $log"
 start=$SECONDS

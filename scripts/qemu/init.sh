@@ -1,26 +1,25 @@
 #!/bin/bash
-# /init of the zcnet test guest (see scripts/initramfs.sh, scripts/vm.sh).
+# /init of the zcnet test guest (see scripts/qemu/initramfs.sh, scripts/qemu/vm.sh).
 #
 # Brings up two NICs (found by MAC): the first stays in the root namespace,
 # the second moves into namespace "peer". Loads the extra modules the tests
-# need (dummy, without devices). Loads zcnet, runs every /tests/*_test
-# in sorted order and writes all results to /dev/ttyS1, each program's output
-# between "ZCNET-BEGIN <prog>" and "ZCNET-END <prog> rc=<rc>", then
-# "ZCNET-DONE", and powers off. The guest's own checks are reported as the
-# pseudo-programs guest-topology and guest-kernel-log.
+# need (dummy, without devices) and zcnet, then runs the one program that
+# zcnet.run=PATH on the kernel command line names (the tests' runner
+# /lib/zcnet/run-tests, the demo or the benchmark), in /tmp, with its output
+# on /dev/ttyS1 and this environment: ZCNET_KO, ZCNET_IFACE,
+# ZCNET_PEER_NS, ZCNET_PEER_IFACE, ZCNET_PEER_IP, ZCNET_LOCAL_IP,
+# ZCNET_TOOLS, and NAME=VALUE for each zcnet.env.NAME=VALUE. With
+# zcnet.run_timeout=S it is killed after S seconds. A program that is
+# missing, fails or is killed is reported as a block
+# "ZCNET-BEGIN <prog>" ... "ZCNET-END <prog> rc=<rc>" of its own. The
+# guest's own checks are reported as the pseudo-programs guest-topology and
+# guest-kernel-log; then "ZCNET-DONE", and the guest powers off.
 #
 # On a kernel with KUnit, the KUnit suites that loading zcnet ran are
 # reported as the pseudo-programs kunit-<suite>, one TAP line per case. On
 # a kernel with kmemleak, what it suspected at boot is cleared before zcnet
-# loads; after the tests zcnet is unloaded and a scan that finds anything
+# loads; after the program zcnet is unloaded and a scan that finds anything
 # fails the pseudo-program guest-kmemleak.
-#
-# With zcnet.demo=1 on the kernel command line it runs /demo/guest-demo.sh
-# (with the tests' environment, plus ZCNET_DEMO_BYTES from zcnet.demo_bytes=)
-# instead of the tests, under a timeout of zcnet.demo_timeout= seconds;
-# zcnet.demo_prog=PATH runs another program of the image instead (`make
-# bench` runs its matrix so), and each zcnet.env.NAME=VALUE is exported to
-# it as NAME=VALUE.
 #
 # No `set -e` on purpose: whatever fails, init must report it and power off.
 set -uo pipefail
@@ -32,11 +31,8 @@ LOCAL_IP=10.99.0.1
 PEER_IP=10.99.0.2
 PEER_NS=peer
 KO=/lib/zcnet/zcnet.ko
-TEST_TIMEOUT=120
-DEMO=0
-DEMO_PROG=/demo/guest-demo.sh
-DEMO_TIMEOUT=1800
-DEMO_BYTES=""
+RUN=""
+RUN_TIMEOUT=0
 KERNEL_LOG_BAD='WARNING:|BUG:|Oops|general protection|Call Trace|KASAN|kmemleak: .*(suspected|disabled|Cannot)|UBSAN|list_add corruption|refcount_t:'
 KUNIT=/sys/kernel/debug/kunit
 KMEMLEAK=/sys/kernel/debug/kmemleak
@@ -56,17 +52,13 @@ mount_all() {
 	mkdir -p /run/netns
 }
 
-# zcnet.test_timeout=N on the kernel command line overrides TEST_TIMEOUT.
 read_cmdline() {
 	local word words
 	read -r -a words </proc/cmdline
 	for word in "${words[@]}"; do
 		case "$word" in
-		zcnet.test_timeout=*) TEST_TIMEOUT="${word#*=}" ;;
-		zcnet.demo=1) DEMO=1 ;;
-		zcnet.demo_timeout=*) DEMO_TIMEOUT="${word#*=}" ;;
-		zcnet.demo_bytes=*) DEMO_BYTES="${word#*=}" ;;
-		zcnet.demo_prog=/*) DEMO_PROG="${word#*=}" ;;
+		zcnet.run=/*) RUN="${word#*=}" ;;
+		zcnet.run_timeout=[0-9]*) RUN_TIMEOUT="${word#*=}" ;;
 		zcnet.env.[A-Z]*=*)
 			word="${word#zcnet.env.}"
 			[[ ${word%%=*} =~ ^[A-Z][A-Z0-9_]*$ ]] && export "${word?}"
@@ -199,31 +191,42 @@ guest_topology() {
 	tap_end guest-topology
 }
 
-run_test() { # PROG [TIMEOUT]
-	local prog="$1" timeout="${2:-$TEST_TIMEOUT}" name start rc elapsed
-	name="$(basename "$prog")"
-	log "running $name"
-	echo "ZCNET-BEGIN $name" >&3
-	if [[ ! -d /sys/module/zcnet ]]; then # a test before unloaded it
-		echo "# zcnet-init: zcnet was not loaded, loading it again" >&3
-		insmod "$KO" >&3 2>&1
+# A block that fails: failed_block NAME RC MESSAGE
+failed_block() {
+	printf 'ZCNET-BEGIN %s\n# zcnet-init: %s\nZCNET-END %s rc=%s\n' "$1" "$3" "$1" "$2" >&3
+}
+
+run_program() {
+	local name start rc elapsed limit=()
+	if [[ -z $RUN ]]; then
+		failed_block zcnet-init 2 "no zcnet.run=PATH on the kernel command line"
+		return
 	fi
+	name="$(basename "$RUN")"
+	if [[ ! -f $RUN || ! -x $RUN ]]; then
+		failed_block "$name" 127 "$RUN is missing"
+		return
+	fi
+	((RUN_TIMEOUT > 0)) && limit=(timeout -k 10 "$RUN_TIMEOUT")
+	log "running $RUN${limit[*]:+, timeout ${RUN_TIMEOUT}s}"
 	start="$(date +%s)"
 	(
 		cd /tmp &&
 			ZCNET_KO="$KO" ZCNET_IFACE="$NIC0" ZCNET_PEER_NS="$PEER_NS" \
 				ZCNET_PEER_IFACE="$NIC1" ZCNET_PEER_IP="$PEER_IP" \
 				ZCNET_LOCAL_IP="$LOCAL_IP" ZCNET_TOOLS=/usr/local/bin \
-				exec timeout -k 10 "$timeout" "$prog"
+				exec "${limit[@]}" "$RUN"
 	) </dev/null >&3 2>&3
 	rc=$?
 	elapsed=$(($(date +%s) - start))
 	echo "# zcnet-init: $name took ${elapsed}s" >&3
-	if [[ $rc == @(124|137|143) ]] && ((elapsed >= timeout)); then
-		echo "# zcnet-init: $name killed after the ${timeout}s timeout" >&3
-	fi
-	echo "ZCNET-END $name rc=$rc" >&3
 	log "$name: rc=$rc in ${elapsed}s"
+	((rc == 0)) && return
+	if ((${#limit[@]})) && [[ $rc == @(124|137|143) ]] && ((elapsed >= RUN_TIMEOUT)); then
+		failed_block "$name" "$rc" "$name killed after the ${RUN_TIMEOUT}s timeout"
+	else
+		failed_block "$name" "$rc" "$name exited with status $rc"
+	fi
 }
 
 check_kernel_log() { ! dmesg | grep -E "$KERNEL_LOG_BAD"; }
@@ -305,7 +308,7 @@ mount_all
 read_cmdline
 exec 3>/dev/ttyS1
 stty -F /dev/ttyS1 raw -echo
-log "kernel $(uname -r), test timeout ${TEST_TIMEOUT}s"
+log "kernel $(uname -r), program ${RUN:-none}"
 
 load_nic_modules
 load_extra_modules
@@ -320,20 +323,7 @@ INSMOD_RC=$?
 guest_topology
 kunit_results
 
-if ((DEMO)); then
-	log "demo mode, timeout ${DEMO_TIMEOUT}s"
-	[[ -z $DEMO_BYTES ]] || export ZCNET_DEMO_BYTES="$DEMO_BYTES"
-	if [[ -x $DEMO_PROG ]]; then
-		run_test "$DEMO_PROG" "$DEMO_TIMEOUT"
-	else
-		printf 'ZCNET-BEGIN %s\n# zcnet-init: %s is missing\nZCNET-END %s rc=127\n' \
-			"$(basename "$DEMO_PROG")" "$DEMO_PROG" "$(basename "$DEMO_PROG")" >&3
-	fi
-else
-	for prog in /tests/*_test; do
-		[[ -f $prog && -x $prog ]] && run_test "$prog"
-	done
-fi
+run_program
 
 guest_kernel_log
 guest_kmemleak

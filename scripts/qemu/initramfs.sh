@@ -14,11 +14,12 @@
 #    libraries, the NIC driver modules and the dummy module with their load
 #    order), cached in
 #    build/cache/guest-base-KVER-<hash>.cpio.gz;
-#  - the parts of this run: /init (scripts/guest/init.sh), --ko as
+#  - the parts of this run: /init (scripts/qemu/init.sh), the tests' runner
+#    /lib/zcnet/run-tests (scripts/qemu/run-tests.sh), --ko as
 #    /lib/zcnet/zcnet.ko, --tests DIR as /tests, --tools DIR as /usr/local/bin,
 #    and with --perf yes the host's perf with its libraries (profiling).
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../common.sh"
 
 usage() { die "usage: $0 KVER OUT.cpio.gz [--ko FILE] [--tests DIR] [--tools DIR] [--modules-root DIR] [--perf yes]"; }
 (($# >= 2)) || usage
@@ -158,7 +159,8 @@ fi
 
 stage="$work/run"
 mkdir -p "$stage/tests" "$stage/usr/local/bin" "$stage/lib/zcnet"
-install -m 0755 "$ZCNET_SCRIPTS/guest/init.sh" "$stage/init"
+install -m 0755 "$ZCNET_SCRIPTS/qemu/init.sh" "$stage/init"
+install -m 0755 "$ZCNET_SCRIPTS/qemu/run-tests.sh" "$stage/lib/zcnet/run-tests"
 if [[ -n $ko ]]; then
 	[[ -f $ko ]] || die "no module at $ko"
 	vermagic="$(modinfo -F vermagic "$ko" | awk '{print $1}')"

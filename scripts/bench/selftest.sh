@@ -1,10 +1,10 @@
 #!/bin/bash
 # Host-side checks of the benchmark's scripts, for `make check` (nothing
 # boots): the environment knobs refuse bad values before doing anything,
-# and scripts/bench-profile.sh splits sampled call chains the way its
+# and scripts/bench/profile.sh splits sampled call chains the way its
 # header says.
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../common.sh"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -26,16 +26,16 @@ expect_refusal() {
 
 for bad in "zcnet-raw" "zcnet-raw:" ":1500" "zcnet-raw:1500;reboot" "ZCNET:1500"; do
 	expect_refusal "ZCNET_BENCH_PROFILE='$bad'" "ZCNET_BENCH_PROFILE: words METHOD:SIZE" \
-		env ZCNET_BENCH_PROFILE="$bad" "$ZCNET_SCRIPTS/bench.sh"
+		env ZCNET_BENCH_PROFILE="$bad" "$ZCNET_SCRIPTS/bench/bench.sh"
 done
 for bad in "tx_copy_threshold_strict" "a=b" "x=1;reboot" "X=1" "a=1,b=2"; do
 	expect_refusal "ZCNET_BENCH_MODPARAMS='$bad'" "ZCNET_BENCH_MODPARAMS: words NAME=NUMBER" \
-		env ZCNET_BENCH_MODPARAMS="$bad" "$ZCNET_SCRIPTS/bench.sh"
+		env ZCNET_BENCH_MODPARAMS="$bad" "$ZCNET_SCRIPTS/bench/bench.sh"
 done
 for bad in "indirect_desc=off" ",indirect_desc" ",a=b c" ",x=\$(id)"; do
 	expect_refusal "ZCNET_VIRTIO_OPTS='$bad'" "ZCNET_VIRTIO_OPTS: ,property=value pairs" \
-		env ZCNET_VIRTIO_OPTS="$bad" "$ZCNET_SCRIPTS/vm.sh" \
-		--kernel none --initrd none --out "$work/vm"
+		env ZCNET_VIRTIO_OPTS="$bad" "$ZCNET_SCRIPTS/qemu/vm.sh" \
+		--kernel none --initrd none --out "$work/vm" --run /none
 done
 
 # One profiled run of 1000 frames at perf's 499 Hz: 499 samples are one
@@ -55,7 +55,7 @@ cat >"$dir/perf-zcnet-raw-1500.folded" <<'EOF'
 499 zcnet-bench;lat_add
 499 sleep;execve;do_execveat_common.isra.0
 EOF
-"$ZCNET_SCRIPTS/bench-profile.sh" "$dir" >"$work/summary.txt"
+"$ZCNET_SCRIPTS/bench/profile.sh" "$dir" >"$work/summary.txt"
 # compared with runs of blanks squeezed to one and no indentation
 sed 's/^ *//; s/  */ /g' "$work/summary.txt" >"$work/squeezed.txt"
 want=(

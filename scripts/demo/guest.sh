@@ -1,6 +1,7 @@
 #!/bin/bash
-# The `make demo` transfer, run inside the guest by /init (zcnet.demo=1) as
-# /demo/guest-demo.sh. Its output goes to the results serial port.
+# The `make demo` transfer, run inside the guest by /init as
+# /demo/guest-demo.sh (zcnet.run=/demo/guest-demo.sh). Its output goes to
+# the results serial port.
 #
 # The same stream of test frames (1500 bytes, at least ZCNET_DEMO_BYTES,
 # default 1 GiB) crosses from the first NIC to the second one, which lives in
@@ -17,7 +18,7 @@
 # if all four transfers verified.
 #
 # Environment (set by /init): ZCNET_IFACE, ZCNET_PEER_NS, ZCNET_PEER_IFACE,
-# ZCNET_TOOLS; optional ZCNET_DEMO_BYTES.
+# ZCNET_TOOLS; optional ZCNET_DEMO_BYTES (zcnet.env.ZCNET_DEMO_BYTES=N).
 set -uo pipefail
 
 IFACE="${ZCNET_IFACE:?}"

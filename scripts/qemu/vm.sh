@@ -2,10 +2,14 @@
 # Boot a test guest under QEMU with two NICs joined by a bridge that lives in
 # a private network namespace, and wait until it powers off.
 #
-#   vm.sh --kernel KVER|BZIMAGE --initrd FILE --out DIR
-#         [--iommu on|off] [--nic virtio|vmxnet3] [--timeout S]
-#         [--test-timeout S] [--append ARGS] [--mtu N] [--queues N]
+#   vm.sh --kernel KVER|BZIMAGE --initrd FILE --out DIR --run PATH
+#         [--run-timeout S] [--iommu on|off] [--nic virtio|vmxnet3]
+#         [--timeout S] [--append ARGS] [--mtu N] [--queues N]
 #
+# The guest's /init (scripts/qemu/init.sh) runs the program PATH of the
+# image (zcnet.run=PATH), killed after --run-timeout seconds if given
+# (zcnet.run_timeout=S); --append adds to the kernel command line, for
+# instance zcnet.env.NAME=VALUE to give the program NAME=VALUE.
 # --mtu N offers MTU N to virtio-net NICs (host_mtu) and sets it on the
 # taps and the bridge; --queues N gives virtio-net NICs N queue pairs
 # (multiqueue taps, mq=on). Both are for the benchmarks; the defaults
@@ -19,13 +23,13 @@
 # properties to both virtio-net devices, for experiments: for instance
 # ",indirect_desc=off" (see README, Performance).
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../common.sh"
 
 usage() {
-	die "usage: $0 --kernel KVER|BZIMAGE --initrd FILE --out DIR [--iommu on|off] [--nic virtio|vmxnet3] [--timeout S] [--test-timeout S] [--append ARGS] [--mtu N] [--queues N]"
+	die "usage: $0 --kernel KVER|BZIMAGE --initrd FILE --out DIR --run PATH [--run-timeout S] [--iommu on|off] [--nic virtio|vmxnet3] [--timeout S] [--append ARGS] [--mtu N] [--queues N]"
 }
 
-kernel="" initrd="" out="" iommu=on nic=virtio timeout=600 test_timeout="" append=""
+kernel="" initrd="" out="" run="" run_timeout="" iommu=on nic=virtio timeout=600 append=""
 mtu=1500 queues=1
 while (($#)); do
 	(($# >= 2)) || usage
@@ -36,7 +40,8 @@ while (($#)); do
 	--iommu) iommu="$2" ;;
 	--nic) nic="$2" ;;
 	--timeout) timeout="$2" ;;
-	--test-timeout) test_timeout="$2" ;;
+	--run) run="$2" ;;
+	--run-timeout) run_timeout="$2" ;;
 	--append) append="$2" ;;
 	--mtu) mtu="$2" ;;
 	--queues) queues="$2" ;;
@@ -44,7 +49,8 @@ while (($#)); do
 	esac
 	shift 2
 done
-[[ -n $kernel && -n $initrd && -n $out ]] || usage
+[[ -n $kernel && -n $initrd && -n $out && $run == /* ]] || usage
+[[ -z $run_timeout || $run_timeout =~ ^[1-9][0-9]*$ ]] || usage
 [[ $iommu == on || $iommu == off ]] || usage
 [[ $nic == virtio || $nic == vmxnet3 ]] || usage
 [[ $mtu =~ ^[1-9][0-9]{2,4}$ ]] || usage
@@ -67,7 +73,8 @@ if [[ $iommu == on ]]; then
 	cmdline+=" intel_iommu=on iommu=strict iommu.strict=1"
 	nic_opts=",disable-legacy=on,iommu_platform=on,ats=on"
 fi
-[[ -z $test_timeout ]] || cmdline+=" zcnet.test_timeout=$test_timeout"
+cmdline+=" zcnet.run=$run"
+[[ -z $run_timeout ]] || cmdline+=" zcnet.run_timeout=$run_timeout"
 [[ -z $append ]] || cmdline+=" $append"
 
 if [[ ${ZCNET_QEMU_ACCEL:-tcg} == kvm ]]; then
@@ -117,7 +124,7 @@ boot() {
 	ZCNET_HOST_NETNS="$(readlink /proc/self/ns/net)" ZCNET_TAP_MTU="$mtu" \
 		ZCNET_TAP_QUEUES="$queues" \
 		timeout --kill-after=10 "$timeout" \
-		unshare --net -- "$ZCNET_SCRIPTS/netns-bridge.sh" "${qemu[@]}" \
+		unshare --net -- "$ZCNET_SCRIPTS/qemu/netns-bridge.sh" "${qemu[@]}" \
 		</dev/null >"$out/qemu.log" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null && [[ ! -s $out/results.log ]]; do
