@@ -6,13 +6,15 @@ KDIR ?= /lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
 DESTDIR ?=
 UDEVDIR ?= /lib/udev/rules.d
+MANDIR ?= $(PREFIX)/share/man
+MAN_PAGES := $(wildcard Documentation/man/*.[1-9])
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 DKMS_SRC := /usr/src/zcnet-$(VERSION)
 KSRC_FILES := Kbuild Makefile dkms.conf module uapi
 
 .PHONY: all module module-debug userspace install module-install \
-	userspace-install udev-install dkms-install dkms-remove style sparse \
-	check demo bench clean help
+	userspace-install udev-install man-install dkms-install dkms-remove \
+	style sparse check demo bench clean help
 
 all: module userspace
 
@@ -21,7 +23,8 @@ help:
 	@echo 'make check            everything, tested in QEMU guests (as root)'
 	@echo 'make demo             zero-copy transfer between two NICs in a guest'
 	@echo 'make bench            zcnet against AF_PACKET, AF_XDP, MSG_ZEROCOPY, io_uring (as root)'
-	@echo 'make install          module under updates/, library, header, pkg-config, tools, udev rule'
+	@echo 'make install          module under updates/, library, header, pkg-config, tools, udev rule, man pages'
+	@echo 'make man-install      the man pages only (MANDIR=)'
 	@echo 'make dkms-install     register, build and install the module with dkms'
 	@echo 'make style            checkpatch'
 	@echo 'make sparse           sparse (C=2)'
@@ -39,7 +42,7 @@ module-debug: | $(KDIR)
 userspace:
 	$(MAKE) -C userspace
 
-install: module-install userspace-install udev-install
+install: module-install userspace-install udev-install man-install
 
 module-install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
@@ -52,6 +55,11 @@ userspace-install:
 udev-install:
 	install -D -m 0644 udev/60-zcnet.rules $(DESTDIR)$(UDEVDIR)/60-zcnet.rules
 	$(if $(DESTDIR),,getent group zcnet >/dev/null || groupadd --system zcnet)
+
+man-install:
+	for m in $(MAN_PAGES); do \
+		install -D -m 0644 $$m "$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}" || exit; \
+	done
 
 dkms-install:
 	rm -rf $(DKMS_SRC)

@@ -96,6 +96,7 @@ fi
 
 step checkpatch "$ZCNET_SCRIPTS/style.sh" || true
 step bench-scripts "$ZCNET_SCRIPTS/bench/selftest.sh" || true
+step man-pages "$ZCNET_SCRIPTS/man-check.sh" || true
 
 # c. dkms: builds for the supported kernels, refuses others
 for kver in "${kernels[@]}"; do

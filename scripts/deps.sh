@@ -16,6 +16,7 @@ PACKAGES=(
 	flex bison bc libelf-dev libssl-dev	# the debug kernel
 	liburing-dev libxdp-dev libbpf-dev zlib1g-dev libzstd-dev	# make bench
 	gnuplot-nox
+	man-db groff-base	# scripts/man-check.sh
 	"$@"
 )
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # `make install` into a scratch DESTDIR for KVER, then check the tree and
-# build the README's example against the installed library through
-# pkg-config, shared and static.
+# build the API guide's example (userspace/examples/nop.c) against the
+# installed library through pkg-config, shared and static.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -20,6 +20,9 @@ expect=(
 	usr/include/libzcnet.h usr/include/linux/zcnet.h
 	usr/lib/pkgconfig/libzcnet.pc usr/bin/zcnet-stat
 	lib/udev/rules.d/60-zcnet.rules
+	usr/share/man/man7/zcnet.7 usr/share/man/man3/libzcnet.3
+	usr/share/man/man8/zcnet-send.8 usr/share/man/man8/zcnet-recv.8
+	usr/share/man/man8/zcnet-stat.8
 )
 for f in "${expect[@]}"; do
 	[[ -e $dest/$f ]] || die "make install did not install $f"

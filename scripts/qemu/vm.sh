@@ -21,7 +21,7 @@
 # writing anything, is booted again, at most three times in all. ZCNET_QEMU_ACCEL=kvm uses KVM
 # instead of TCG where the host has a working one. ZCNET_VIRTIO_OPTS adds
 # properties to both virtio-net devices, for experiments: for instance
-# ",indirect_desc=off" (see README, Performance).
+# ",indirect_desc=off" (see Documentation/performance.rst).
 set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The README's example: NOP descriptors and their completions. */
+/* The example of Documentation/userspace-api.rst: NOPs and their completions. */
 #include <libzcnet.h>
 #include <stdio.h>
 
