@@ -17,13 +17,7 @@
  * Environment: ZCNET_SOAK_SECONDS (default 20), ZCNET_SOAK_SEED.
  */
 
-/* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "../kselftest_harness.h"
-#pragma GCC diagnostic pop
-/* TEST_F() expands setjmp() wrappers into this file; this code has none */
-#pragma GCC diagnostic ignored "-Wclobbered"
 #include "zcnet_util.h"
 
 #define SK_SLOTS	64U		/* TX frame slots of ZC_SLOT bytes */
