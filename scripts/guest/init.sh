@@ -3,8 +3,9 @@
 #
 # Brings up two NICs (found by MAC): the first stays in the root namespace,
 # the second moves into namespace "peer". Loads the extra modules the tests
-# need (dummy, without devices). Loads zcnet, runs every /tests/*_test
-# in sorted order and writes all results to /dev/ttyS1, each program's output
+# need (dummy, without devices). Loads zcnet, runs the tests in the order
+# of /tests/kselftest-list.txt (the Makefile's; else every /tests/*_test in
+# sorted order) and writes all results to /dev/ttyS1, each program's output
 # between "ZCNET-BEGIN <prog>" and "ZCNET-END <prog> rc=<rc>", then
 # "ZCNET-DONE", and powers off. The guest's own checks are reported as the
 # pseudo-programs guest-topology and guest-kernel-log.
@@ -226,6 +227,20 @@ run_test() { # PROG [TIMEOUT]
 	log "$name: rc=$rc in ${elapsed}s"
 }
 
+# The test programs into PROGS, in the order the selftests' Makefile gives
+# them ("collection:program" lines, written by scripts/ksft.sh).
+test_programs() {
+	local line
+	PROGS=()
+	if [[ -f /tests/kselftest-list.txt ]]; then
+		while IFS= read -r line; do
+			[[ -n $line ]] && PROGS+=("/tests/${line#*:}")
+		done </tests/kselftest-list.txt
+	else
+		PROGS=(/tests/*_test)
+	fi
+}
+
 check_kernel_log() { ! dmesg | grep -E "$KERNEL_LOG_BAD"; }
 
 # One suite's debugfs results (KTAP: the suite is a subtest of a one-test
@@ -330,7 +345,8 @@ if ((DEMO)); then
 			"$(basename "$DEMO_PROG")" "$DEMO_PROG" "$(basename "$DEMO_PROG")" >&3
 	fi
 else
-	for prog in /tests/*_test; do
+	test_programs
+	for prog in "${PROGS[@]}"; do
 		[[ -f $prog && -x $prog ]] && run_test "$prog"
 	done
 fi

@@ -8,9 +8,9 @@
  * rescanned and the NIC put back as the harness named and addressed it
  * ($ZCNET_IFACE, $ZCNET_LOCAL_IP/24, up), and a new context sends on it.
  *
- * Destructive: named so that it runs after the other programs. Without
- * TX_RAW in GET_INFO's features, or outside the test guest (no $ZCNET_*
- * variables), it SKIPs.
+ * Destructive: the Makefile lists it last, so it runs after the other
+ * programs. Without TX_RAW in GET_INFO's features, or outside the test
+ * guest (no $ZCNET_* variables), it SKIPs.
  */
 #include <limits.h>
 #include <libgen.h>
