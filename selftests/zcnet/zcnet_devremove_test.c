@@ -40,18 +40,6 @@ FIXTURE(pci) {
 	bool removed;		/* the teardown rescans and restores */
 };
 
-static const char *skip_reason(struct zc_env *env)
-{
-	if (!zc_dev_present())
-		return ZC_DEV_PATH " missing: zcnet module not loaded";
-	if (!(zc_features() & ZCNET_FEAT_TX_RAW))
-		return "this build does not offer ZCNET_FEAT_TX_RAW";
-	if (zc_env_get(env))
-		return "ZCNET_IFACE, ZCNET_PEER_NS or ZCNET_PEER_IFACE not set "
-		       "(these tests run in the test guest)";
-	return NULL;
-}
-
 /*
  * The PCI function behind a NIC: its device directory, or the parent's
  * for a virtio device (virtioN sits below the PCI function).
@@ -172,7 +160,7 @@ FIXTURE_SETUP(pci)
 	self->peer_fd = -1;
 	self->mem = NULL;
 	self->removed = false;
-	why = skip_reason(&self->env);
+	why = zc_fixture_skip(ZCNET_FEAT_TX_RAW, &self->env);
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, zc_netif_get(self->env.iface, &self->nif));

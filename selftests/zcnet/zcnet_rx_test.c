@@ -53,18 +53,6 @@ FIXTURE(rx) {
 	mode_t old_mode;
 };
 
-static const char *skip_reason(struct zc_env *env)
-{
-	if (!zc_dev_present())
-		return ZC_DEV_PATH " missing: zcnet module not loaded";
-	if (!(zc_features() & ZCNET_FEAT_RX))
-		return "this build does not offer ZCNET_FEAT_RX";
-	if (zc_env_get(env))
-		return "ZCNET_IFACE, ZCNET_PEER_NS or ZCNET_PEER_IFACE not set "
-		       "(these tests run in the test guest)";
-	return NULL;
-}
-
 /* ---- binding ---- */
 
 static long bind_rx(int fd, __u32 flags, int ifindex, __u32 match,
@@ -279,7 +267,7 @@ FIXTURE_SETUP(rx)
 	self->frame = NULL;
 	self->link_changed = self->ip6_added = self->chmodded = false;
 	memset(self->posted, 0, sizeof(self->posted));
-	why = skip_reason(&self->env);
+	why = zc_fixture_skip(ZCNET_FEAT_RX, &self->env);
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, zc_netif_get(self->env.iface, &self->nif));

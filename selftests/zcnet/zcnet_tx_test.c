@@ -22,18 +22,6 @@
 #define TX_SLOTS(t)	((unsigned int)((t)->mem_len / ZC_SLOT))
 #define MSG_LEN		2048
 
-static const char *tx_skip_reason(struct zc_env *env)
-{
-	if (!zc_dev_present())
-		return ZC_DEV_PATH " missing: zcnet module not loaded";
-	if (!(zc_features() & ZCNET_FEAT_TX_RAW))
-		return "this build does not offer ZCNET_FEAT_TX_RAW";
-	if (zc_env_get(env))
-		return "ZCNET_IFACE, ZCNET_PEER_NS or ZCNET_PEER_IFACE not set "
-		       "(these tests run in the test guest)";
-	return NULL;
-}
-
 /* ------------------------------------------------------------------ */
 /* BIND, UNBIND, SET_PARAM                                             */
 /* ------------------------------------------------------------------ */
@@ -53,7 +41,7 @@ FIXTURE_SETUP(bind)
 
 	self->fd = -1;
 	self->chmodded = false;
-	why = tx_skip_reason(&self->env);
+	why = zc_fixture_skip(ZCNET_FEAT_TX_RAW, &self->env);
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, zc_netif_get(self->env.iface, &self->nif))
@@ -652,7 +640,7 @@ static const char *txs_setup(struct __test_metadata *_metadata, struct txs *t)
 	__u64 v;
 
 	txs_init(t);
-	why = tx_skip_reason(&t->env);
+	why = zc_fixture_skip(ZCNET_FEAT_TX_RAW, &t->env);
 	if (why)
 		return why;
 	ASSERT_EQ(0, zc_netif_get(t->env.iface, &t->nif))

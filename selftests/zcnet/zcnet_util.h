@@ -122,5 +122,6 @@ long zc_module_param(const char *name);
 #include "zcnet_ctx.h"
 #include "zcnet_net.h"
 #include "zcnet_frame.h"
+#include "zcnet_fixture.h"
 
 #endif /* ZCNET_UTIL_H */
