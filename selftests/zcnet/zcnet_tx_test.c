@@ -181,26 +181,6 @@ TEST_F(bind, reserved_einval)
 	EXPECT_EQ(0, bind_arg(self->fd, &b));
 }
 
-TEST_F(bind, rx_follows_feature)
-{
-	struct zcnet_bind b;
-
-	if (zc_features() & ZCNET_FEAT_RX)
-		SKIP(return, "this build offers ZCNET_FEAT_RX");
-	b = bind_tx(self->nif.ifindex);
-	b.flags = ZCNET_BIND_RX;
-	EXPECT_EQ(-EOPNOTSUPP, bind_arg(self->fd, &b));
-	b.flags = ZCNET_BIND_TX | ZCNET_BIND_RX;
-	EXPECT_EQ(-EOPNOTSUPP, bind_arg(self->fd, &b));
-	b.rx_match = ZCNET_RX_MATCH_ETHERTYPE;
-	b.rx_ethertype = ZC_ETH_P_TEST;
-	EXPECT_EQ(-EOPNOTSUPP, bind_arg(self->fd, &b));
-	/* nothing got bound */
-	EXPECT_EQ(-ENOTCONN, zc_unbind(self->fd, ZCNET_BIND_TX));
-	EXPECT_EQ(0, zc_bind(self->fd, ZCNET_BIND_TX, self->nif.ifindex,
-			     ZCNET_QUEUE_ANY));
-}
-
 TEST_F(bind, missing_device_enodev)
 {
 	char name[IF_NAMESIZE];
