@@ -739,15 +739,15 @@ FIXTURE(owner) {
 FIXTURE_SETUP(owner)
 {
 	char why[128], lsms[256];
+	const char *skip;
 	long id, err2 = 0;
 	int ret;
 
 	self->map_fd = self->prog_fd = self->link_fd = -1;
 	self->chmodded = false;
-	if (!zc_dev_present())
-		SKIP(return, ZC_DEV_PATH " missing: zcnet module not loaded");
-	if (!(zc_features() & ZCNET_FEAT_TX_SOCK))
-		SKIP(return, "this build does not offer ZCNET_FEAT_TX_SOCK");
+	skip = zc_fixture_skip(ZCNET_FEAT_TX_SOCK, NULL);
+	if (skip)
+		SKIP(return, "%s", skip);
 	id = btf_func_id(LSM_HOOK, why, sizeof(why));
 	if (id == -ENOENT)
 		SKIP(return, "no BPF LSM in this kernel: no %s (BTF)",

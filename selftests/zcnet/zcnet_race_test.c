@@ -76,15 +76,15 @@ static void race_fix_setup(struct __test_metadata *_metadata,
 	static const unsigned char bcast[ZC_ETH_ALEN] = {
 		0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	struct zcnet_stats st;
+	const char *why;
 	unsigned int i;
 	int fd;
 
 	self->c.fd = -1;
 	self->mem = NULL;
-	if (!zc_dev_present())
-		SKIP(return, ZC_DEV_PATH " missing: zcnet module not loaded");
-	if (!(zc_features() & ZCNET_FEAT_TX_RAW))
-		SKIP(return, "this build does not offer ZCNET_FEAT_TX_RAW");
+	why = zc_fixture_skip(ZCNET_FEAT_TX_RAW, NULL);
+	if (why)
+		SKIP(return, "%s", why);
 	if (nic) {
 		if (zc_env_get(&self->env))
 			SKIP(return, "ZCNET_IFACE not set (the NIC variant runs in the test guest)");
