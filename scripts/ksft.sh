@@ -6,7 +6,9 @@
 # SRCDIR (default: the repo's selftests/zcnet) is copied next to lib.mk in a
 # kselftest framework extracted from Debian's linux-source-6.12 tarball
 # (cached by scripts/ksrc.sh), then built with
-# `make OUTPUT=OUTDIR ZCNET_UAPI=<repo>/uapi VAR=VALUE...`.
+# `make OUTPUT=OUTDIR ZCNET_UAPI=<repo>/uapi VAR=VALUE...`. The run order
+# (`make emit_tests`, as kselftest's own install writes it) goes to
+# OUTDIR/kselftest-list.txt.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -38,3 +40,5 @@ mkdir -p "$outdir"
 outdir="$(cd "$outdir" && pwd)"
 say "building selftests from $srcdir into $outdir"
 make -C "$testdir" -j"$(nproc)" OUTPUT="$outdir" ZCNET_UAPI="$ZCNET_ROOT/uapi" "$@"
+make -s --no-print-directory -C "$testdir" OUTPUT="$outdir" ZCNET_UAPI="$ZCNET_ROOT/uapi" "$@" \
+	COLLECTION="$(basename "$srcdir")" emit_tests >"$outdir/kselftest-list.txt"

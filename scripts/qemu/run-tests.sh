@@ -3,7 +3,9 @@
 # (scripts/qemu/initramfs.sh); /init runs it when the kernel command line
 # says zcnet.run=/lib/zcnet/run-tests (scripts/qemu/guest-test.sh).
 #
-# Runs every /tests/*_test in sorted order, each in /tmp under a timeout of
+# Runs the tests in the order of /tests/kselftest-list.txt (the selftests'
+# Makefile's, written by scripts/ksft.sh; else every /tests/*_test in sorted
+# order), each in /tmp under a timeout of
 # ZCNET_TEST_TIMEOUT seconds (default 120; zcnet.env.ZCNET_TEST_TIMEOUT=N),
 # with the environment /init gave this runner, ZCNET_TEST_TIMEOUT left out.
 # Writes each program's output to stdout between "ZCNET-BEGIN <prog>" and
@@ -37,8 +39,24 @@ run_test() { # PROG
 	log "$name: rc=$rc in ${elapsed}s"
 }
 
+# The test programs into PROGS, in the order the selftests' Makefile gives
+# them ("collection:program" lines). No process substitution: the guest has
+# no /dev/fd.
+test_programs() {
+	local line
+	PROGS=()
+	if [[ -f /tests/kselftest-list.txt ]]; then
+		while IFS= read -r line; do
+			[[ -n $line ]] && PROGS+=("/tests/${line#*:}")
+		done </tests/kselftest-list.txt
+	else
+		PROGS=(/tests/*_test)
+	fi
+}
+
 log "test timeout ${TEST_TIMEOUT}s"
-for prog in /tests/*_test; do
+test_programs
+for prog in "${PROGS[@]}"; do
 	[[ -f $prog && -x $prog ]] && run_test "$prog"
 done
 exit 0

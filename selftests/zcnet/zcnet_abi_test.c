@@ -11,13 +11,7 @@
 #include <netinet/in.h>
 #include <net/if.h>
 
-/* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "../kselftest_harness.h"
-#pragma GCC diagnostic pop
-/* TEST_F() expands setjmp() wrappers into this file; this code has none */
-#pragma GCC diagnostic ignored "-Wclobbered"
 #include "zcnet_util.h"
 
 #define BUF_LEN (2 * 4096)
@@ -229,70 +223,6 @@ TEST_F(dev, ioctl_size_bits_ignored)
 					   sizes[i]), &kick))
 			TH_LOG("KICK with _IOC_SIZE %u", sizes[i]);
 	}
-}
-
-TEST_F(dev, unoffered_features_eopnotsupp)
-{
-	struct zcnet_info info;
-	struct zcnet_bind bind = {
-		.size = sizeof(bind),
-		.flags = ZCNET_BIND_TX,
-		.ifindex = 1,
-		.queue = ZCNET_QUEUE_ANY,
-		.rx_match = ZCNET_RX_MATCH_ALL,
-	};
-	struct zcnet_unbind unbind = {
-		.size = sizeof(unbind), .flags = ZCNET_BIND_TX,
-	};
-	struct zcnet_param param = {
-		.size = sizeof(param),
-		.param = ZCNET_PARAM_TX_COPY_THRESHOLD,
-		.value = 100,
-	};
-	struct zcnet_sock_attach att = { .size = sizeof(att) };
-	struct zcnet_sock_detach det = { .size = sizeof(det) };
-	bool tested = false;
-	int s;
-
-	ASSERT_EQ(0, zc_get_info(self->fd, &info));
-	ASSERT_EQ(0, zc_setup(self->fd, 8, 8, 8, 8));
-
-	if (!(info.features & (ZCNET_FEAT_TX_RAW | ZCNET_FEAT_RX))) {
-		EXPECT_EQ(-EOPNOTSUPP,
-			  zc_ioctl(self->fd, ZCNET_IOC_BIND, &bind));
-		EXPECT_EQ(-EOPNOTSUPP,
-			  zc_ioctl(self->fd, ZCNET_IOC_UNBIND, &unbind));
-		tested = true;
-	}
-	if (!(info.features & ZCNET_FEAT_TX_RAW)) {
-		/* the only parameter is a raw-transmit one */
-		EXPECT_EQ(-EOPNOTSUPP,
-			  zc_ioctl(self->fd, ZCNET_IOC_SET_PARAM, &param));
-		tested = true;
-	}
-	if ((info.features & ZCNET_FEAT_TX_RAW) &&
-	    !(info.features & ZCNET_FEAT_RX)) {
-		bind.flags = ZCNET_BIND_RX;
-		EXPECT_EQ(-EOPNOTSUPP,
-			  zc_ioctl(self->fd, ZCNET_IOC_BIND, &bind));
-		bind.flags = ZCNET_BIND_TX | ZCNET_BIND_RX;
-		EXPECT_EQ(-EOPNOTSUPP,
-			  zc_ioctl(self->fd, ZCNET_IOC_BIND, &bind));
-		tested = true;
-	}
-	if (!(info.features & ZCNET_FEAT_TX_SOCK)) {
-		s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		ASSERT_LE(0, s);
-		att.fd = s;
-		EXPECT_EQ(-EOPNOTSUPP,
-			  zc_ioctl(self->fd, ZCNET_IOC_SOCK_ATTACH, &att));
-		EXPECT_EQ(-EOPNOTSUPP,
-			  zc_ioctl(self->fd, ZCNET_IOC_SOCK_DETACH, &det));
-		close(s);
-		tested = true;
-	}
-	if (!tested)
-		SKIP(return, "this build offers TX_RAW, RX and TX_SOCK");
 }
 
 /* With ZCNET_FEAT_TX_RAW, BIND, UNBIND and SET_PARAM are there. */
@@ -532,12 +462,8 @@ struct ext_state {
 	__u32 ifindex;		/* $ZCNET_IFACE, for BIND */
 };
 
-FIXTURE(ext) {
-	struct ext_state st;
-	char *buf;		/* BUF_LEN bytes */
-};
-
-FIXTURE_VARIANT(ext) {
+/* One ioctl's struct and how to call it. */
+struct ext_op {
 	unsigned long cmd;
 	__u32 ver0;
 	__u32 ksize;
@@ -552,6 +478,12 @@ FIXTURE_VARIANT(ext) {
 	bool needs_iface;	/* binds $ZCNET_IFACE */
 	const __u32 *bad_flags;	/* flags that are EINVAL (NULL: any non-zero) */
 	int nbad_flags;
+};
+
+struct ext_fix {
+	const struct ext_op *op;
+	struct ext_state st;
+	char *buf;		/* BUF_LEN bytes */
 };
 
 static long prep_open(struct ext_state *s)
@@ -663,7 +595,7 @@ static void fill_kick(const struct ext_state *s, void *buf)
 	p->budget = 0;
 }
 
-FIXTURE_VARIANT_ADD(ext, get_info) {
+static const struct ext_op op_get_info = {
 	.cmd = ZCNET_IOC_GET_INFO,
 	.ver0 = ZCNET_INFO_SIZE_VER0,
 	.ksize = sizeof(struct zcnet_info),
@@ -673,7 +605,7 @@ FIXTURE_VARIANT_ADD(ext, get_info) {
 	.reserved_off = { -1, -1 },
 };
 
-FIXTURE_VARIANT_ADD(ext, setup) {
+static const struct ext_op op_setup = {
 	.cmd = ZCNET_IOC_SETUP,
 	.ver0 = ZCNET_SETUP_SIZE_VER0,
 	.ksize = sizeof(struct zcnet_setup),
@@ -684,7 +616,7 @@ FIXTURE_VARIANT_ADD(ext, setup) {
 	.reserved_len = { 8, 8 },
 };
 
-FIXTURE_VARIANT_ADD(ext, get_offsets) {
+static const struct ext_op op_get_offsets = {
 	.cmd = ZCNET_IOC_GET_OFFSETS,
 	.ver0 = ZCNET_OFFSETS_SIZE_VER0,
 	.ksize = sizeof(struct zcnet_offsets),
@@ -694,7 +626,7 @@ FIXTURE_VARIANT_ADD(ext, get_offsets) {
 	.reserved_off = { -1, -1 },
 };
 
-FIXTURE_VARIANT_ADD(ext, reg_region) {
+static const struct ext_op op_reg_region = {
 	.cmd = ZCNET_IOC_REG_REGION,
 	.ver0 = ZCNET_REGION_REG_SIZE_VER0,
 	.ksize = sizeof(struct zcnet_region_reg),
@@ -704,7 +636,7 @@ FIXTURE_VARIANT_ADD(ext, reg_region) {
 	.reserved_len = { 4, 0 },
 };
 
-FIXTURE_VARIANT_ADD(ext, unreg_region) {
+static const struct ext_op op_unreg_region = {
 	.cmd = ZCNET_IOC_UNREG_REGION,
 	.ver0 = ZCNET_REGION_UNREG_SIZE_VER0,
 	.ksize = sizeof(struct zcnet_region_unreg),
@@ -714,7 +646,7 @@ FIXTURE_VARIANT_ADD(ext, unreg_region) {
 	.reserved_len = { 4, 0 },
 };
 
-FIXTURE_VARIANT_ADD(ext, set_eventfd) {
+static const struct ext_op op_set_eventfd = {
 	.cmd = ZCNET_IOC_SET_EVENTFD,
 	.ver0 = ZCNET_EVENTFD_SIZE_VER0,
 	.ksize = sizeof(struct zcnet_eventfd),
@@ -723,7 +655,7 @@ FIXTURE_VARIANT_ADD(ext, set_eventfd) {
 	.reserved_off = { -1, -1 },
 };
 
-FIXTURE_VARIANT_ADD(ext, kick) {
+static const struct ext_op op_kick = {
 	.cmd = ZCNET_IOC_KICK,
 	.ver0 = ZCNET_KICK_SIZE_VER0,
 	.ksize = sizeof(struct zcnet_kick),
@@ -733,7 +665,7 @@ FIXTURE_VARIANT_ADD(ext, kick) {
 	.reserved_len = { 4, 0 },
 };
 
-FIXTURE_VARIANT_ADD(ext, get_stats) {
+static const struct ext_op op_get_stats = {
 	.cmd = ZCNET_IOC_GET_STATS,
 	.ver0 = ZCNET_STATS_SIZE_VER0,
 	.ksize = sizeof(struct zcnet_stats),
@@ -743,7 +675,7 @@ FIXTURE_VARIANT_ADD(ext, get_stats) {
 	.reserved_off = { -1, -1 },
 };
 
-FIXTURE_VARIANT_ADD(ext, bind) {
+static const struct ext_op op_bind = {
 	.cmd = ZCNET_IOC_BIND,
 	.ver0 = ZCNET_BIND_SIZE_VER0,
 	.ksize = sizeof(struct zcnet_bind),
@@ -758,7 +690,7 @@ FIXTURE_VARIANT_ADD(ext, bind) {
 	.nbad_flags = ARRAY_SIZE(bind_bad_flags),
 };
 
-FIXTURE_VARIANT_ADD(ext, unbind) {
+static const struct ext_op op_unbind = {
 	.cmd = ZCNET_IOC_UNBIND,
 	.ver0 = ZCNET_UNBIND_SIZE_VER0,
 	.ksize = sizeof(struct zcnet_unbind),
@@ -771,7 +703,7 @@ FIXTURE_VARIANT_ADD(ext, unbind) {
 	.nbad_flags = ARRAY_SIZE(bind_bad_flags),
 };
 
-FIXTURE_VARIANT_ADD(ext, set_param) {
+static const struct ext_op op_set_param = {
 	.cmd = ZCNET_IOC_SET_PARAM,
 	.ver0 = ZCNET_PARAM_SIZE_VER0,
 	.ksize = sizeof(struct zcnet_param),
@@ -782,7 +714,7 @@ FIXTURE_VARIANT_ADD(ext, set_param) {
 	.feature = ZCNET_FEAT_TX_RAW,
 };
 
-FIXTURE_VARIANT_ADD(ext, get_param) {
+static const struct ext_op op_get_param = {
 	.cmd = ZCNET_IOC_GET_PARAM,
 	.ver0 = ZCNET_PARAM_SIZE_VER0,
 	.ksize = sizeof(struct zcnet_param),
@@ -793,69 +725,127 @@ FIXTURE_VARIANT_ADD(ext, get_param) {
 	.feature = ZCNET_FEAT_TX_RAW,
 };
 
-FIXTURE_SETUP(ext)
+static void ext_fix_setup(struct __test_metadata *_metadata,
+			  struct ext_fix *f, const struct ext_op *op)
 {
 	int fd = open_or_skip(_metadata);
 	const char *iface = getenv("ZCNET_IFACE");
 	struct zcnet_info info;
 
+	f->op = op;
+	f->st.fd = -1;
 	if (fd < 0)
 		SKIP(return, "%s missing: zcnet module not loaded", ZC_DEV_PATH);
 	ASSERT_EQ(0, zc_get_info(fd, &info));
 	close(fd);
-	if ((info.features & variant->feature) != variant->feature)
+	if ((info.features & op->feature) != op->feature)
 		SKIP(return, "feature 0x%llx not offered",
-		     (unsigned long long)variant->feature);
-	self->st.ifindex = iface ? if_nametoindex(iface) : 0;
-	if (variant->needs_iface && !self->st.ifindex)
+		     (unsigned long long)op->feature);
+	f->st.ifindex = iface ? if_nametoindex(iface) : 0;
+	if (op->needs_iface && !f->st.ifindex)
 		SKIP(return, "ZCNET_IFACE not set (runs in the test guest)");
-	self->st.fd = -1;
-	self->st.mem = zc_alloc_pages(1);
-	ASSERT_NE(NULL, self->st.mem);
-	self->buf = mmap(NULL, BUF_LEN, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->buf);
-	ASSERT_EQ(0, variant->prepare(&self->st));
+	f->st.mem = zc_alloc_pages(1);
+	ASSERT_NE(NULL, f->st.mem);
+	f->buf = mmap(NULL, BUF_LEN, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, f->buf);
+	ASSERT_EQ(0, op->prepare(&f->st));
 }
 
-FIXTURE_TEARDOWN(ext)
+static void ext_fix_teardown(struct ext_fix *f)
 {
-	if (self->st.fd >= 0)
-		close(self->st.fd);
-	if (self->buf && self->buf != MAP_FAILED)
-		munmap(self->buf, BUF_LEN);
-	if (self->st.mem)
-		munmap(self->st.mem, zc_page_size());
+	if (f->st.fd >= 0)
+		close(f->st.fd);
+	if (f->buf && f->buf != MAP_FAILED)
+		munmap(f->buf, BUF_LEN);
+	if (f->st.mem)
+		munmap(f->st.mem, zc_page_size());
 }
+
+/*
+ * A fixture over some of the ioctls: EXT_OP(fixture, name) adds op_name as
+ * a variant. Each fixture lists only the ioctls its tests apply to.
+ */
+#define EXT_FIXTURE(name)						\
+	FIXTURE(name) { struct ext_fix f; };				\
+	FIXTURE_VARIANT(name) { const struct ext_op *op; };		\
+	FIXTURE_SETUP(name)						\
+	{								\
+		ext_fix_setup(_metadata, &self->f, variant->op);	\
+	}								\
+	FIXTURE_TEARDOWN(name) { ext_fix_teardown(&self->f); }
+#define EXT_OP(fixture, name) FIXTURE_VARIANT_ADD(fixture, name) { &op_##name }
+
+/* every ioctl */
+EXT_FIXTURE(ext);
+EXT_OP(ext, get_info);
+EXT_OP(ext, setup);
+EXT_OP(ext, get_offsets);
+EXT_OP(ext, reg_region);
+EXT_OP(ext, unreg_region);
+EXT_OP(ext, set_eventfd);
+EXT_OP(ext, kick);
+EXT_OP(ext, get_stats);
+EXT_OP(ext, bind);
+EXT_OP(ext, unbind);
+EXT_OP(ext, set_param);
+EXT_OP(ext, get_param);
+
+/* the structs the kernel fills (only their size and flags are read) */
+EXT_FIXTURE(ext_output);
+EXT_OP(ext_output, get_info);
+EXT_OP(ext_output, get_offsets);
+EXT_OP(ext_output, get_stats);
+
+/* the structs with reserved fields */
+EXT_FIXTURE(ext_reserved);
+EXT_OP(ext_reserved, setup);
+EXT_OP(ext_reserved, reg_region);
+EXT_OP(ext_reserved, unreg_region);
+EXT_OP(ext_reserved, kick);
+EXT_OP(ext_reserved, bind);
+EXT_OP(ext_reserved, set_param);
+EXT_OP(ext_reserved, get_param);
+
+/* the structs with more than size and flags */
+EXT_FIXTURE(ext_body);
+EXT_OP(ext_body, get_info);
+EXT_OP(ext_body, setup);
+EXT_OP(ext_body, get_offsets);
+EXT_OP(ext_body, reg_region);
+EXT_OP(ext_body, unreg_region);
+EXT_OP(ext_body, set_eventfd);
+EXT_OP(ext_body, kick);
+EXT_OP(ext_body, get_stats);
+EXT_OP(ext_body, bind);
+EXT_OP(ext_body, set_param);
+EXT_OP(ext_body, get_param);
 
 /* Build the valid argument in buf with the given size; flags 0. */
-static void ext_build(FIXTURE_DATA(ext) *self,
-		      const FIXTURE_VARIANT(ext) *variant, __u32 size)
+static void ext_build(struct ext_fix *f, __u32 size)
 {
-	memset(self->buf, 0, BUF_LEN);
-	variant->fill(&self->st, self->buf);
-	memcpy(self->buf, &size, sizeof(size));
+	memset(f->buf, 0, BUF_LEN);
+	f->op->fill(&f->st, f->buf);
+	memcpy(f->buf, &size, sizeof(size));
 }
 
-static long ext_call(FIXTURE_DATA(ext) *self,
-		     const FIXTURE_VARIANT(ext) *variant)
+static long ext_call(struct ext_fix *f)
 {
-	return zc_ioctl(self->st.fd, variant->cmd, self->buf);
+	return zc_ioctl(f->st.fd, f->op->cmd, f->buf);
 }
 
 /* The exact, valid call succeeds (used after a rejected call). */
-static long ext_valid_call(FIXTURE_DATA(ext) *self,
-			   const FIXTURE_VARIANT(ext) *variant)
+static long ext_valid_call(struct ext_fix *f)
 {
-	ext_build(self, variant, variant->ksize);
-	return ext_call(self, variant);
+	ext_build(f, f->op->ksize);
+	return ext_call(f);
 }
 
-static __u32 buf_size(FIXTURE_DATA(ext) *self)
+static __u32 buf_size(struct ext_fix *f)
 {
 	__u32 size;
 
-	memcpy(&size, self->buf, sizeof(size));
+	memcpy(&size, f->buf, sizeof(size));
 	return size;
 }
 
@@ -871,67 +861,81 @@ static size_t first_nonzero(const char *p, size_t from, size_t to)
 
 TEST_F(ext, size_exact_ok)
 {
-	ext_build(self, variant, variant->ksize);
-	ASSERT_LE(0, ext_call(self, variant));
-	if (variant->output) {
-		EXPECT_EQ(variant->ksize, buf_size(self));
+	struct ext_fix *f = &self->f;
+	const struct ext_op *op = f->op;
+
+	ext_build(f, op->ksize);
+	ASSERT_LE(0, ext_call(f));
+	if (op->output) {
+		EXPECT_EQ(op->ksize, buf_size(f));
 	}
 }
 
 TEST_F(ext, size_zero_einval)
 {
-	ext_build(self, variant, 0);
-	EXPECT_EQ(-EINVAL, ext_call(self, variant));
-	EXPECT_LE(0, ext_valid_call(self, variant));
+	struct ext_fix *f = &self->f;
+
+	ext_build(f, 0);
+	EXPECT_EQ(-EINVAL, ext_call(f));
+	EXPECT_LE(0, ext_valid_call(f));
 }
 
 TEST_F(ext, size_below_ver0_einval)
 {
-	const __u32 sizes[] = { variant->ver0 - 1, variant->ver0 / 2, 8, 4, 1 };
+	struct ext_fix *f = &self->f;
+	const struct ext_op *op = f->op;
+	const __u32 sizes[] = { op->ver0 - 1, op->ver0 / 2, 8, 4, 1 };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-		if (sizes[i] >= variant->ver0)	/* UNBIND's VER0 is 8 */
+		if (sizes[i] >= op->ver0)	/* UNBIND's VER0 is 8 */
 			continue;
-		ext_build(self, variant, sizes[i]);
-		EXPECT_EQ(-EINVAL, ext_call(self, variant))
+		ext_build(f, sizes[i]);
+		EXPECT_EQ(-EINVAL, ext_call(f))
 			TH_LOG("size %u", sizes[i]);
 	}
-	EXPECT_LE(0, ext_valid_call(self, variant));
+	EXPECT_LE(0, ext_valid_call(f));
 }
 
 TEST_F(ext, size_over_page_e2big)
 {
+	struct ext_fix *f = &self->f;
 	const __u32 sizes[] = { 4097, 8192, 0x10000, 0x7fffffff, 0xffffffff };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-		ext_build(self, variant, sizes[i]);
-		EXPECT_EQ(-E2BIG, ext_call(self, variant))
+		ext_build(f, sizes[i]);
+		EXPECT_EQ(-E2BIG, ext_call(f))
 			TH_LOG("size %u", sizes[i]);
 	}
-	EXPECT_LE(0, ext_valid_call(self, variant));
+	EXPECT_LE(0, ext_valid_call(f));
 }
 
 TEST_F(ext, size_larger_zero_tail_ok)
 {
-	ext_build(self, variant, variant->ksize + 8);
-	ASSERT_LE(0, ext_call(self, variant));
-	if (variant->output) {
-		EXPECT_EQ(variant->ksize, buf_size(self));
-		EXPECT_EQ(variant->ksize + 8,
-			  first_nonzero(self->buf, variant->ksize,
-					variant->ksize + 8));
+	struct ext_fix *f = &self->f;
+	const struct ext_op *op = f->op;
+
+	ext_build(f, op->ksize + 8);
+	ASSERT_LE(0, ext_call(f));
+	if (op->output) {
+		EXPECT_EQ(op->ksize, buf_size(f));
+		EXPECT_EQ(op->ksize + 8,
+			  first_nonzero(f->buf, op->ksize,
+					op->ksize + 8));
 	}
 }
 
 TEST_F(ext, size_page_zero_tail_ok)
 {
-	ext_build(self, variant, 4096);
-	ASSERT_LE(0, ext_call(self, variant));
-	if (variant->output) {
-		EXPECT_EQ(variant->ksize, buf_size(self));
-		EXPECT_EQ(4096U, first_nonzero(self->buf, variant->ksize, 4096));
+	struct ext_fix *f = &self->f;
+	const struct ext_op *op = f->op;
+
+	ext_build(f, 4096);
+	ASSERT_LE(0, ext_call(f));
+	if (op->output) {
+		EXPECT_EQ(op->ksize, buf_size(f));
+		EXPECT_EQ(4096U, first_nonzero(f->buf, op->ksize, 4096));
 	}
 }
 
@@ -942,104 +946,112 @@ TEST_F(ext, size_page_zero_tail_ok)
  */
 TEST_F(ext, size_larger_nonzero_tail)
 {
+	struct ext_fix *f = &self->f;
+	const struct ext_op *op = f->op;
 	const size_t where[] = { 0, 3, 7 };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(where); i++) {
-		ext_build(self, variant, variant->ksize + 8);
-		self->buf[variant->ksize + where[i]] = 0x5a;
-		if (!variant->output) {
-			EXPECT_EQ(-E2BIG, ext_call(self, variant))
+		ext_build(f, op->ksize + 8);
+		f->buf[op->ksize + where[i]] = 0x5a;
+		if (!op->output) {
+			EXPECT_EQ(-E2BIG, ext_call(f))
 				TH_LOG("tail byte %zu", where[i]);
 			continue;
 		}
-		ASSERT_EQ(0, ext_call(self, variant));
-		EXPECT_EQ(variant->ksize, buf_size(self));
-		EXPECT_EQ(variant->ksize + 8,
-			  first_nonzero(self->buf, variant->ksize,
-					variant->ksize + 8))
+		ASSERT_EQ(0, ext_call(f));
+		EXPECT_EQ(op->ksize, buf_size(f));
+		EXPECT_EQ(op->ksize + 8,
+			  first_nonzero(f->buf, op->ksize,
+					op->ksize + 8))
 			TH_LOG("tail byte %zu not zeroed", where[i]);
 	}
-	EXPECT_LE(0, ext_valid_call(self, variant));
+	EXPECT_LE(0, ext_valid_call(f));
 }
 
 TEST_F(ext, size_page_nonzero_last_byte)
 {
-	ext_build(self, variant, 4096);
-	self->buf[4095] = 1;
-	if (!variant->output) {
-		EXPECT_EQ(-E2BIG, ext_call(self, variant));
-		EXPECT_LE(0, ext_valid_call(self, variant));
+	struct ext_fix *f = &self->f;
+	const struct ext_op *op = f->op;
+
+	ext_build(f, 4096);
+	f->buf[4095] = 1;
+	if (!op->output) {
+		EXPECT_EQ(-E2BIG, ext_call(f));
+		EXPECT_LE(0, ext_valid_call(f));
 		return;
 	}
-	memset(self->buf + variant->ksize, 0xa5, 4096 - variant->ksize);
-	ASSERT_EQ(0, ext_call(self, variant));
-	EXPECT_EQ(variant->ksize, buf_size(self));
-	EXPECT_EQ(4096U, first_nonzero(self->buf, variant->ksize, 4096));
+	memset(f->buf + op->ksize, 0xa5, 4096 - op->ksize);
+	ASSERT_EQ(0, ext_call(f));
+	EXPECT_EQ(op->ksize, buf_size(f));
+	EXPECT_EQ(4096U, first_nonzero(f->buf, op->ksize, 4096));
 	/* nothing written past the size the caller gave */
-	EXPECT_EQ((size_t)BUF_LEN, first_nonzero(self->buf, 4096, BUF_LEN));
+	EXPECT_EQ((size_t)BUF_LEN, first_nonzero(f->buf, 4096, BUF_LEN));
 }
 
 TEST_F(ext, flags_nonzero_einval)
 {
+	struct ext_fix *f = &self->f;
+	const struct ext_op *op = f->op;
 	static const __u32 any[] = { 1, 2, 0x80000000, 0xffffffff };
-	const __u32 *flags = variant->bad_flags ? variant->bad_flags : any;
-	size_t i, n = variant->bad_flags ? (size_t)variant->nbad_flags :
+	const __u32 *flags = op->bad_flags ? op->bad_flags : any;
+	size_t i, n = op->bad_flags ? (size_t)op->nbad_flags :
 					   ARRAY_SIZE(any);
 
 	for (i = 0; i < n; i++) {
-		ext_build(self, variant, variant->ksize);
-		memcpy(self->buf + 4, &flags[i], sizeof(flags[i]));
-		EXPECT_EQ(-EINVAL, ext_call(self, variant))
+		ext_build(f, op->ksize);
+		memcpy(f->buf + 4, &flags[i], sizeof(flags[i]));
+		EXPECT_EQ(-EINVAL, ext_call(f))
 			TH_LOG("flags 0x%x", flags[i]);
 	}
-	EXPECT_LE(0, ext_valid_call(self, variant));
+	EXPECT_LE(0, ext_valid_call(f));
 }
 
-TEST_F(ext, reserved_nonzero_einval)
+TEST_F(ext_reserved, reserved_nonzero_einval)
 {
+	struct ext_fix *f = &self->f;
+	const struct ext_op *op = f->op;
 	int i, j;
 
-	if (variant->reserved_off[0] < 0)
-		SKIP(return, "struct has no reserved field");
 	for (i = 0; i < 2; i++) {
-		if (variant->reserved_off[i] < 0)
+		if (op->reserved_off[i] < 0)
 			continue;
 		/* lowest and highest byte of each reserved field */
 		for (j = 0; j < 2; j++) {
-			int at = variant->reserved_off[i] +
-				 (j ? variant->reserved_len[i] - 1 : 0);
+			int at = op->reserved_off[i] +
+				 (j ? op->reserved_len[i] - 1 : 0);
 
-			ext_build(self, variant, variant->ksize);
-			self->buf[at] = (char)0x80;
-			EXPECT_EQ(-EINVAL, ext_call(self, variant))
+			ext_build(f, op->ksize);
+			f->buf[at] = (char)0x80;
+			EXPECT_EQ(-EINVAL, ext_call(f))
 				TH_LOG("reserved byte at %d", at);
 		}
 	}
-	EXPECT_LE(0, ext_valid_call(self, variant));
+	EXPECT_LE(0, ext_valid_call(f));
 }
 
-TEST_F(ext, output_ignores_input_contents)
+TEST_F(ext_output, output_ignores_input_contents)
 {
-	if (!variant->output)
-		SKIP(return, "the kernel reads this struct");
-	ext_build(self, variant, variant->ksize);
-	memset(self->buf + 8, 0xff, variant->ksize - 8);
-	ASSERT_EQ(0, ext_call(self, variant));
-	EXPECT_EQ(variant->ksize, buf_size(self));
-	if (variant->cmd == ZCNET_IOC_GET_INFO) {
-		struct zcnet_info *info = (void *)self->buf;
+	struct ext_fix *f = &self->f;
+	const struct ext_op *op = f->op;
+
+	ext_build(f, op->ksize);
+	memset(f->buf + 8, 0xff, op->ksize - 8);
+	ASSERT_EQ(0, ext_call(f));
+	EXPECT_EQ(op->ksize, buf_size(f));
+	if (op->cmd == ZCNET_IOC_GET_INFO) {
+		struct zcnet_info *info = (void *)f->buf;
 
 		EXPECT_EQ((__u32)ZCNET_ABI_VERSION, info->abi_version);
 		EXPECT_EQ(0U, info->reserved);
-	} else if (variant->cmd == ZCNET_IOC_GET_OFFSETS) {
-		struct zcnet_offsets *off = (void *)self->buf;
+	} else if (op->cmd == ZCNET_IOC_GET_OFFSETS) {
+		struct zcnet_offsets *off = (void *)f->buf;
 
 		EXPECT_EQ(8U, off->tx.entries);
 		EXPECT_EQ(0U, off->fill.entries);
 		EXPECT_EQ(0U, off->rx.entries);
 	} else {
-		struct zcnet_stats *st = (void *)self->buf;
+		struct zcnet_stats *st = (void *)f->buf;
 
 		EXPECT_EQ(0U, st->tx_kicks);
 		EXPECT_EQ(0U, st->regions);
@@ -1048,28 +1060,31 @@ TEST_F(ext, output_ignores_input_contents)
 
 TEST_F(ext, null_arg_efault)
 {
-	EXPECT_EQ(-EFAULT, zc_ioctl(self->st.fd, variant->cmd, NULL));
-	EXPECT_LE(0, ext_valid_call(self, variant));
+	struct ext_fix *f = &self->f;
+	const struct ext_op *op = f->op;
+
+	EXPECT_EQ(-EFAULT, zc_ioctl(f->st.fd, op->cmd, NULL));
+	EXPECT_LE(0, ext_valid_call(f));
 }
 
-TEST_F(ext, arg_runs_into_unmapped_page_efault)
+TEST_F(ext_body, arg_runs_into_unmapped_page_efault)
 {
+	struct ext_fix *f = &self->f;
+	const struct ext_op *op = f->op;
 	size_t pg = zc_page_size();
 	char *two = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *arg;
 
-	if (variant->ksize <= 8)
-		SKIP(return, "the struct is only size and flags");
 	ASSERT_NE(MAP_FAILED, two);
 	ASSERT_EQ(0, munmap(two + pg, pg));
 	/* size and flags readable, the rest of the struct is not */
-	ext_build(self, variant, variant->ksize);
+	ext_build(f, op->ksize);
 	arg = two + pg - 8;
-	memcpy(arg, self->buf, 8);
-	EXPECT_EQ(-EFAULT, zc_ioctl(self->st.fd, variant->cmd, arg));
+	memcpy(arg, f->buf, 8);
+	EXPECT_EQ(-EFAULT, zc_ioctl(f->st.fd, op->cmd, arg));
 	munmap(two, pg);
-	EXPECT_LE(0, ext_valid_call(self, variant));
+	EXPECT_LE(0, ext_valid_call(f));
 }
 
 TEST_HARNESS_MAIN

@@ -26,14 +26,7 @@
 
 #include <libzcnet.h>
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "../kselftest_harness.h"
-#pragma GCC diagnostic pop
-/* The harness's setjmp() in TEST_F wrappers trips GCC's -Wclobbered. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wclobbered"
-#endif
 
 #define NR_ENTRIES	64U
 #define NOP_LEN		64U

@@ -5,7 +5,7 @@
  * When an attached socket's send buffer is full, the kick returns and the
  * rest of the slot's queue is sent later by a work item on a kworker, as
  * the socket gets room. That work must take on the credentials of the
- * process that opened the context (zcnet_ctx_as_owner()), as io_uring's
+ * process that opened the context (zcnet_kctx_as_owner()), as io_uring's
  * SQPOLL thread does, so that security modules and audit see the owner
  * and not the kworker's root. A BPF LSM program on socket_sendmsg, loaded
  * with raw bpf(2) calls (no libbpf: its BTF id comes from a small walk of
@@ -29,13 +29,7 @@
 #include <linux/bpf.h>
 #include <linux/btf.h>
 
-/* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "../kselftest_harness.h"
-#pragma GCC diagnostic pop
-/* TEST_F() expands setjmp() wrappers into this file; this code has none */
-#pragma GCC diagnostic ignored "-Wclobbered"
 #include "zcnet_util.h"
 
 #define OWNER_UID	4242
@@ -745,15 +739,15 @@ FIXTURE(owner) {
 FIXTURE_SETUP(owner)
 {
 	char why[128], lsms[256];
+	const char *skip;
 	long id, err2 = 0;
 	int ret;
 
 	self->map_fd = self->prog_fd = self->link_fd = -1;
 	self->chmodded = false;
-	if (!zc_dev_present())
-		SKIP(return, ZC_DEV_PATH " missing: zcnet module not loaded");
-	if (!(zc_features() & ZCNET_FEAT_TX_SOCK))
-		SKIP(return, "this build does not offer ZCNET_FEAT_TX_SOCK");
+	skip = zc_fixture_skip(ZCNET_FEAT_TX_SOCK, NULL);
+	if (skip)
+		SKIP(return, "%s", skip);
 	id = btf_func_id(LSM_HOOK, why, sizeof(why));
 	if (id == -ENOENT)
 		SKIP(return, "no BPF LSM in this kernel: no %s (BTF)",

@@ -27,13 +27,7 @@
 #include <linux/capability.h>
 #include <linux/magic.h>
 
-/* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "../kselftest_harness.h"
-#pragma GCC diagnostic pop
-/* TEST_F() expands setjmp() wrappers into this file; this code has none */
-#pragma GCC diagnostic ignored "-Wclobbered"
 #include "zcnet_util.h"
 
 #define CAPBIT(c)	(1ULL << (c))
@@ -324,15 +318,11 @@ FIXTURE(priv) {
 
 FIXTURE_SETUP(priv)
 {
-	__u64 feat;
+	const char *why = zc_fixture_skip(ZCNET_FEAT_TX_RAW | ZCNET_FEAT_RX,
+					  &self->env);
 
-	if (!zc_dev_present())
-		SKIP(return, ZC_DEV_PATH " missing: zcnet module not loaded");
-	feat = zc_features();
-	if (!(feat & ZCNET_FEAT_TX_RAW) || !(feat & ZCNET_FEAT_RX))
-		SKIP(return, "this build does not offer TX_RAW and RX");
-	if (zc_env_get(&self->env))
-		SKIP(return, "ZCNET_IFACE, ZCNET_PEER_NS or ZCNET_PEER_IFACE not set (these tests run in the test guest)");
+	if (why)
+		SKIP(return, "%s", why);
 	if (!caps_effective(CAPBIT(CAP_NET_RAW) | CAPBIT(CAP_NET_ADMIN)))
 		SKIP(return, "needs CAP_NET_RAW and CAP_NET_ADMIN to start from");
 	ASSERT_EQ(0, zc_netif_get(self->env.iface, &self->nif))

@@ -6,13 +6,7 @@
  */
 #include <stdbool.h>
 
-/* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "../kselftest_harness.h"
-#pragma GCC diagnostic pop
-/* TEST_F() expands setjmp() wrappers into this file; this code has none */
-#pragma GCC diagnostic ignored "-Wclobbered"
 #include "zcnet_util.h"
 
 #define LINE(x) ((x) / 64)
@@ -73,39 +67,54 @@ static bool is_ring_offset(const struct zcnet_offsets *o, __u64 off)
 /* valid setups                                                        */
 /* ------------------------------------------------------------------ */
 
-FIXTURE(rings) {
-	int fd;
-	struct zcnet_offsets off;
-};
-
-FIXTURE_VARIANT(rings) {
-	__u32 n[4];	/* tx, cq, fill, rx */
-};
-
-FIXTURE_VARIANT_ADD(rings, tx8_cq8) { .n = { 8, 8, 0, 0 } };
-FIXTURE_VARIANT_ADD(rings, tx16_cq64) { .n = { 16, 64, 0, 0 } };
-FIXTURE_VARIANT_ADD(rings, tx64_cq16) { .n = { 64, 16, 0, 0 } };
-FIXTURE_VARIANT_ADD(rings, fill8_rx8) { .n = { 0, 0, 8, 8 } };
-FIXTURE_VARIANT_ADD(rings, fill512_rx32) { .n = { 0, 0, 512, 32 } };
-FIXTURE_VARIANT_ADD(rings, all8) { .n = { 8, 8, 8, 8 } };
-FIXTURE_VARIANT_ADD(rings, mixed) { .n = { 256, 512, 128, 1024 } };
-FIXTURE_VARIANT_ADD(rings, all_max) { .n = { 32768, 32768, 32768, 32768 } };
-
-FIXTURE_SETUP(rings)
+static void rings_open(struct __test_metadata *_metadata, int *fd,
+			struct zcnet_offsets *off, const __u32 n[4])
 {
-	self->fd = open_or_skip(_metadata);
-	if (self->fd < 0)
+	*fd = open_or_skip(_metadata);
+	if (*fd < 0)
 		SKIP(return, "%s missing: zcnet module not loaded", ZC_DEV_PATH);
-	ASSERT_EQ(0, zc_setup(self->fd, variant->n[0], variant->n[1],
-			      variant->n[2], variant->n[3]));
-	ASSERT_EQ(0, zc_get_offsets(self->fd, &self->off));
+	ASSERT_EQ(0, zc_setup(*fd, n[0], n[1], n[2], n[3]));
+	ASSERT_EQ(0, zc_get_offsets(*fd, off));
 }
 
-FIXTURE_TEARDOWN(rings)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
+/* A context with the rings variant->n set up. */
+#define RINGS_FIXTURE(name)						\
+	FIXTURE(name) {							\
+		int fd;							\
+		struct zcnet_offsets off;				\
+	};								\
+	FIXTURE_VARIANT(name) {						\
+		__u32 n[4];	/* tx, cq, fill, rx */		\
+	};								\
+	FIXTURE_SETUP(name)						\
+	{								\
+		rings_open(_metadata, &self->fd, &self->off, variant->n); \
+	}								\
+	FIXTURE_TEARDOWN(name)						\
+	{								\
+		if (self->fd >= 0)					\
+			close(self->fd);				\
+	}
+#define RINGS(fixture, name, ...) \
+	FIXTURE_VARIANT_ADD(fixture, name) { .n = { __VA_ARGS__ } }
+
+RINGS_FIXTURE(rings);
+RINGS(rings, tx8_cq8, 8, 8, 0, 0);
+RINGS(rings, tx16_cq64, 16, 64, 0, 0);
+RINGS(rings, tx64_cq16, 64, 16, 0, 0);
+RINGS(rings, fill8_rx8, 0, 0, 8, 8);
+RINGS(rings, fill512_rx32, 0, 0, 512, 32);
+RINGS(rings, all8, 8, 8, 8, 8);
+RINGS(rings, mixed, 256, 512, 128, 1024);
+RINGS(rings, all_max, 32768, 32768, 32768, 32768);
+
+/* the setups above that leave a ring out */
+RINGS_FIXTURE(rings_partial);
+RINGS(rings_partial, tx8_cq8, 8, 8, 0, 0);
+RINGS(rings_partial, tx16_cq64, 16, 64, 0, 0);
+RINGS(rings_partial, tx64_cq16, 64, 16, 0, 0);
+RINGS(rings_partial, fill8_rx8, 0, 0, 8, 8);
+RINGS(rings_partial, fill512_rx32, 0, 0, 512, 32);
 
 TEST_F(rings, offsets_layout)
 {
@@ -273,7 +282,7 @@ TEST_F(rings, mmap_wrong_offset_einval)
 	}
 }
 
-TEST_F(rings, mmap_absent_ring_einval)
+TEST_F(rings_partial, mmap_absent_ring_einval)
 {
 	size_t pg = zc_page_size();
 	struct zcnet_offsets all;
@@ -297,8 +306,7 @@ TEST_F(rings, mmap_absent_ring_einval)
 			TH_LOG("%s was not set up", ring_name(i));
 		tested++;
 	}
-	if (!tested)
-		SKIP(return, "all four rings are set up");
+	ASSERT_LT(0, tested) TH_LOG("all four rings are set up");
 }
 
 TEST_F(rings, mappings_share_memory)

@@ -16,13 +16,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-/* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "../kselftest_harness.h"
-#pragma GCC diagnostic pop
-/* TEST_F() expands setjmp() wrappers into this file; this code has none */
-#pragma GCC diagnostic ignored "-Wclobbered"
 #include "zcnet_util.h"
 
 #define RX_BUF		2048U	/* one posted buffer; two per page */
@@ -58,18 +52,6 @@ FIXTURE(rx) {
 	bool chmodded;
 	mode_t old_mode;
 };
-
-static const char *skip_reason(struct zc_env *env)
-{
-	if (!zc_dev_present())
-		return ZC_DEV_PATH " missing: zcnet module not loaded";
-	if (!(zc_features() & ZCNET_FEAT_RX))
-		return "this build does not offer ZCNET_FEAT_RX";
-	if (zc_env_get(env))
-		return "ZCNET_IFACE, ZCNET_PEER_NS or ZCNET_PEER_IFACE not set "
-		       "(these tests run in the test guest)";
-	return NULL;
-}
 
 /* ---- binding ---- */
 
@@ -285,7 +267,7 @@ FIXTURE_SETUP(rx)
 	self->frame = NULL;
 	self->link_changed = self->ip6_added = self->chmodded = false;
 	memset(self->posted, 0, sizeof(self->posted));
-	why = skip_reason(&self->env);
+	why = zc_fixture_skip(ZCNET_FEAT_RX, &self->env);
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, zc_netif_get(self->env.iface, &self->nif));

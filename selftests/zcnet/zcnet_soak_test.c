@@ -17,13 +17,7 @@
  * Environment: ZCNET_SOAK_SECONDS (default 20), ZCNET_SOAK_SEED.
  */
 
-/* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "../kselftest_harness.h"
-#pragma GCC diagnostic pop
-/* TEST_F() expands setjmp() wrappers into this file; this code has none */
-#pragma GCC diagnostic ignored "-Wclobbered"
 #include "zcnet_util.h"
 
 #define SK_SLOTS	64U		/* TX frame slots of ZC_SLOT bytes */
@@ -281,19 +275,14 @@ FIXTURE(soak) {
 
 FIXTURE_SETUP(soak)
 {
-	__u64 feat = zc_features();
+	const char *why;
 
 	memset(&self->a, 0, sizeof(self->a));
 	memset(&self->b, 0, sizeof(self->b));
 	self->a.c.fd = self->b.c.fd = -1;
-	if (!zc_dev_present())
-		SKIP(return, ZC_DEV_PATH " missing: zcnet module not loaded");
-	if ((feat & (ZCNET_FEAT_TX_RAW | ZCNET_FEAT_RX)) !=
-	    (ZCNET_FEAT_TX_RAW | ZCNET_FEAT_RX))
-		SKIP(return, "this build does not offer both TX_RAW and RX");
-	if (zc_env_get(&self->env))
-		SKIP(return, "ZCNET_IFACE, ZCNET_PEER_NS or ZCNET_PEER_IFACE not set "
-		     "(the soak runs in the test guest)");
+	why = zc_fixture_skip(ZCNET_FEAT_TX_RAW | ZCNET_FEAT_RX, &self->env);
+	if (why)
+		SKIP(return, "%s", why);
 }
 
 FIXTURE_TEARDOWN(soak)

@@ -11,13 +11,7 @@
 #include <netinet/in.h>
 #include <linux/tcp.h>
 
-/* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "../kselftest_harness.h"
-#pragma GCC diagnostic pop
-/* TEST_F() expands setjmp() wrappers into this file; this code has none */
-#pragma GCC diagnostic ignored "-Wclobbered"
 #include "zcnet_util.h"
 
 #define MEM_LEN		(8U << 20)
@@ -321,12 +315,13 @@ FIXTURE(sock) {
 
 FIXTURE_SETUP(sock)
 {
+	const char *why;
+
 	self->c.fd = -1;
 	self->mem = NULL;
-	if (!zc_dev_present())
-		SKIP(return, ZC_DEV_PATH " missing: zcnet module not loaded");
-	if (!(zc_features() & ZCNET_FEAT_TX_SOCK))
-		SKIP(return, "this build does not offer ZCNET_FEAT_TX_SOCK");
+	why = zc_fixture_skip(ZCNET_FEAT_TX_SOCK, NULL);
+	if (why)
+		SKIP(return, "%s", why);
 	ASSERT_EQ(0, zc_ctx_open(&self->c, RING, RING * 2, 0, 0));
 	self->mem = zc_alloc_pages(MEM_LEN / zc_page_size());
 	ASSERT_NE(NULL, self->mem);

@@ -15,30 +15,12 @@
  */
 #include <sys/socket.h>
 
-/* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "../kselftest_harness.h"
-#pragma GCC diagnostic pop
-/* TEST_F() expands setjmp() wrappers into this file; this code has none */
-#pragma GCC diagnostic ignored "-Wclobbered"
 #include "zcnet_util.h"
 
 #define TX_PAGES	160U		/* 320 frame slots of ZC_SLOT bytes */
 #define TX_SLOTS(t)	((unsigned int)((t)->mem_len / ZC_SLOT))
 #define MSG_LEN		2048
-
-static const char *tx_skip_reason(struct zc_env *env)
-{
-	if (!zc_dev_present())
-		return ZC_DEV_PATH " missing: zcnet module not loaded";
-	if (!(zc_features() & ZCNET_FEAT_TX_RAW))
-		return "this build does not offer ZCNET_FEAT_TX_RAW";
-	if (zc_env_get(env))
-		return "ZCNET_IFACE, ZCNET_PEER_NS or ZCNET_PEER_IFACE not set "
-		       "(these tests run in the test guest)";
-	return NULL;
-}
 
 /* ------------------------------------------------------------------ */
 /* BIND, UNBIND, SET_PARAM                                             */
@@ -59,7 +41,7 @@ FIXTURE_SETUP(bind)
 
 	self->fd = -1;
 	self->chmodded = false;
-	why = tx_skip_reason(&self->env);
+	why = zc_fixture_skip(ZCNET_FEAT_TX_RAW, &self->env);
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, zc_netif_get(self->env.iface, &self->nif))
@@ -197,26 +179,6 @@ TEST_F(bind, reserved_einval)
 	EXPECT_EQ(-EINVAL, bind_arg(self->fd, &b));
 	b = bind_tx(self->nif.ifindex);
 	EXPECT_EQ(0, bind_arg(self->fd, &b));
-}
-
-TEST_F(bind, rx_follows_feature)
-{
-	struct zcnet_bind b;
-
-	if (zc_features() & ZCNET_FEAT_RX)
-		SKIP(return, "this build offers ZCNET_FEAT_RX");
-	b = bind_tx(self->nif.ifindex);
-	b.flags = ZCNET_BIND_RX;
-	EXPECT_EQ(-EOPNOTSUPP, bind_arg(self->fd, &b));
-	b.flags = ZCNET_BIND_TX | ZCNET_BIND_RX;
-	EXPECT_EQ(-EOPNOTSUPP, bind_arg(self->fd, &b));
-	b.rx_match = ZCNET_RX_MATCH_ETHERTYPE;
-	b.rx_ethertype = ZC_ETH_P_TEST;
-	EXPECT_EQ(-EOPNOTSUPP, bind_arg(self->fd, &b));
-	/* nothing got bound */
-	EXPECT_EQ(-ENOTCONN, zc_unbind(self->fd, ZCNET_BIND_TX));
-	EXPECT_EQ(0, zc_bind(self->fd, ZCNET_BIND_TX, self->nif.ifindex,
-			     ZCNET_QUEUE_ANY));
 }
 
 TEST_F(bind, missing_device_enodev)
@@ -658,7 +620,7 @@ static const char *txs_setup(struct __test_metadata *_metadata, struct txs *t)
 	__u64 v;
 
 	txs_init(t);
-	why = tx_skip_reason(&t->env);
+	why = zc_fixture_skip(ZCNET_FEAT_TX_RAW, &t->env);
 	if (why)
 		return why;
 	ASSERT_EQ(0, zc_netif_get(t->env.iface, &t->nif))

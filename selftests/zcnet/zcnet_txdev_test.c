@@ -11,13 +11,7 @@
  */
 #include <sys/socket.h>
 
-/* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "../kselftest_harness.h"
-#pragma GCC diagnostic pop
-/* TEST_F() expands setjmp() wrappers into this file; this code has none */
-#pragma GCC diagnostic ignored "-Wclobbered"
 #include "zcnet_util.h"
 
 #define DEV_PAGES	64U
@@ -42,18 +36,6 @@ FIXTURE(dev) {
 	unsigned int old_mtu;	/* non-zero: restore */
 };
 
-static const char *skip_reason(struct zc_env *env)
-{
-	if (!zc_dev_present())
-		return ZC_DEV_PATH " missing: zcnet module not loaded";
-	if (!(zc_features() & ZCNET_FEAT_TX_RAW))
-		return "this build does not offer ZCNET_FEAT_TX_RAW";
-	if (zc_env_get(env))
-		return "ZCNET_IFACE, ZCNET_PEER_NS or ZCNET_PEER_IFACE not set "
-		       "(these tests run in the test guest)";
-	return NULL;
-}
-
 static void ctx_open(struct __test_metadata *_metadata,
 		     FIXTURE_DATA(dev) *self, struct zc_ctx *c, __u32 *id)
 {
@@ -74,7 +56,7 @@ FIXTURE_SETUP(dev)
 	self->mem = NULL;
 	self->link_changed = self->sg_changed = false;
 	self->old_mtu = 0;
-	why = skip_reason(&self->env);
+	why = zc_fixture_skip(ZCNET_FEAT_TX_RAW, &self->env);
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, zc_netif_get(self->env.iface, &self->nif));

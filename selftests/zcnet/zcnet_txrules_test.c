@@ -33,13 +33,7 @@
 #include <netinet/in.h>
 #include <linux/userfaultfd.h>
 
-/* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "../kselftest_harness.h"
-#pragma GCC diagnostic pop
-/* TEST_F() expands setjmp() wrappers into this file; this code has none */
-#pragma GCC diagnostic ignored "-Wclobbered"
 #include "zcnet_util.h"
 
 #define MSG_LEN		2048
@@ -48,32 +42,6 @@
 #define ETH_P_8021Q_	0x8100
 #define ETH_P_8021AD_	0x88a8
 #define VLAN_HLEN_	4
-
-static const char *dev_skip_reason(__u64 feature, const char *name)
-{
-	static char why[128];
-
-	if (!zc_dev_present())
-		return ZC_DEV_PATH " missing: zcnet module not loaded";
-	if (!(zc_features() & feature)) {
-		snprintf(why, sizeof(why), "this build does not offer %s",
-			 name);
-		return why;
-	}
-	return NULL;
-}
-
-static const char *raw_skip_reason(struct zc_env *env)
-{
-	const char *why = dev_skip_reason(ZCNET_FEAT_TX_RAW,
-					  "ZCNET_FEAT_TX_RAW");
-
-	if (why)
-		return why;
-	if (zc_env_get(env))
-		return "ZCNET_IFACE, ZCNET_PEER_NS or ZCNET_PEER_IFACE not set (these tests run in the test guest)";
-	return NULL;
-}
 
 /* Wait until the context has nothing in flight; 0 or -ETIMEDOUT. */
 static int wait_inflight_zero(int fd, unsigned int ms)
@@ -105,8 +73,7 @@ FIXTURE(biglen) {
 
 FIXTURE_SETUP(biglen)
 {
-	const char *why = dev_skip_reason(ZCNET_FEAT_TX_NOP,
-					  "ZCNET_FEAT_TX_NOP");
+	const char *why = zc_fixture_skip(ZCNET_FEAT_TX_NOP, NULL);
 
 	self->old_nr_hugepages = -1;
 	if (why)
@@ -345,7 +312,7 @@ static int vlan_path_open(FIXTURE_DATA(tagged) *self)
 
 FIXTURE_SETUP(tagged)
 {
-	const char *why = raw_skip_reason(&self->env);
+	const char *why = zc_fixture_skip(ZCNET_FEAT_TX_RAW, &self->env);
 	struct packet_mreq mr = { 0 };
 	int one = 1;
 
@@ -774,7 +741,7 @@ static int tx_irq_cpu(const char *ifname, char *what, size_t size)
 
 FIXTURE_SETUP(busy)
 {
-	const char *why = raw_skip_reason(&self->env);
+	const char *why = zc_fixture_skip(ZCNET_FEAT_TX_RAW, &self->env);
 	int s;
 
 	memset(&self->c, 0, sizeof(self->c));
@@ -1455,8 +1422,7 @@ FIXTURE(uffd) {
 
 FIXTURE_SETUP(uffd)
 {
-	const char *why = dev_skip_reason(ZCNET_FEAT_TX_SOCK,
-					  "ZCNET_FEAT_TX_SOCK");
+	const char *why = zc_fixture_skip(ZCNET_FEAT_TX_SOCK, NULL);
 
 	if (why)
 		SKIP(return, "%s", why);
@@ -1651,8 +1617,7 @@ static int ft_set(FIXTURE_DATA(failtx) *self, const char *name,
 
 FIXTURE_SETUP(failtx)
 {
-	const char *why = dev_skip_reason(ZCNET_FEAT_TX_SOCK,
-					  "ZCNET_FEAT_TX_SOCK");
+	const char *why = zc_fixture_skip(ZCNET_FEAT_TX_SOCK, NULL);
 
 	self->nattr = 0;
 	if (why)

@@ -8,21 +8,15 @@
  * rescanned and the NIC put back as the harness named and addressed it
  * ($ZCNET_IFACE, $ZCNET_LOCAL_IP/24, up), and a new context sends on it.
  *
- * Destructive: named so that it runs after the other programs. Without
- * TX_RAW in GET_INFO's features, or outside the test guest (no $ZCNET_*
- * variables), it SKIPs.
+ * Destructive: the Makefile lists it last, so it runs after the other
+ * programs. Without TX_RAW in GET_INFO's features, or outside the test
+ * guest (no $ZCNET_* variables), it SKIPs.
  */
 #include <limits.h>
 #include <libgen.h>
 #include <sys/socket.h>
 
-/* the 6.12 harness trips -Wextra (unused parameter, setjmp clobber) */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "../kselftest_harness.h"
-#pragma GCC diagnostic pop
-/* TEST_F() expands setjmp() wrappers into this file; this code has none */
-#pragma GCC diagnostic ignored "-Wclobbered"
 #include "zcnet_util.h"
 
 #define PCI_PAGES	64U
@@ -45,18 +39,6 @@ FIXTURE(pci) {
 	pid_t owner;
 	bool removed;		/* the teardown rescans and restores */
 };
-
-static const char *skip_reason(struct zc_env *env)
-{
-	if (!zc_dev_present())
-		return ZC_DEV_PATH " missing: zcnet module not loaded";
-	if (!(zc_features() & ZCNET_FEAT_TX_RAW))
-		return "this build does not offer ZCNET_FEAT_TX_RAW";
-	if (zc_env_get(env))
-		return "ZCNET_IFACE, ZCNET_PEER_NS or ZCNET_PEER_IFACE not set "
-		       "(these tests run in the test guest)";
-	return NULL;
-}
 
 /*
  * The PCI function behind a NIC: its device directory, or the parent's
@@ -178,7 +160,7 @@ FIXTURE_SETUP(pci)
 	self->peer_fd = -1;
 	self->mem = NULL;
 	self->removed = false;
-	why = skip_reason(&self->env);
+	why = zc_fixture_skip(ZCNET_FEAT_TX_RAW, &self->env);
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, zc_netif_get(self->env.iface, &self->nif));
