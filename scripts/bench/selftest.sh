@@ -46,11 +46,11 @@ echo "PROFILE-RUN run=2 rep=0 kind=raw method=zcnet-raw size=1500 status=ok fram
 	>"$dir/guest/results.log"
 cat >"$dir/perf-zcnet-raw-1500.folded" <<'EOF'
 4990 swapper;common_startup_64;cpu_startup_entry;do_idle;default_idle;pv_native_safe_halt
-499 zcnet-bench;__ioctl;entry_SYSCALL_64_after_hwframe;do_syscall_64;__x64_sys_ioctl;zcnet_ioc_kick;zcnet_xmit_prepare
+499 zcnet-bench;__ioctl;entry_SYSCALL_64_after_hwframe;do_syscall_64;__x64_sys_ioctl;zcnet_ioc_kick;zcnet_tx_raw_prepare
 998 zcnet-bench;__ioctl;do_syscall_64;__x64_sys_ioctl;zcnet_ioc_kick;__local_bh_enable_ip;do_softirq.part.0;handle_softirqs;net_rx_action;virtnet_poll
 499 zcnet-bench;__recvmmsg;do_syscall_64;__x64_sys_recvmmsg;packet_recvmsg
 499 ksoftirqd/1;ret_from_fork_asm;ret_from_fork;kthread;run_ksoftirqd;handle_softirqs;net_rx_action;virtnet_poll
-499 kworker/0:1;ret_from_fork_asm;ret_from_fork;kthread;worker_thread;zcnet_xmit_retry_work
+499 kworker/0:1;ret_from_fork_asm;ret_from_fork;kthread;worker_thread;zcnet_tx_retry_work
 499 zcnet-bench;asm_common_interrupt;common_interrupt;vp_interrupt
 499 zcnet-bench;lat_add
 499 sleep;execve;do_execveat_common.isra.0
@@ -61,13 +61,13 @@ sed 's/^ *//; s/  */ /g' "$work/summary.txt" >"$work/squeezed.txt"
 want=(
 	"zcnet-raw 1500 B: 1000 frames, 9000.0 us of busy CPU each"
 	"sender 1000.00 us"
-	"1000.00 zcnet_xmit_prepare"
+	"1000.00 zcnet_tx_raw_prepare"
 	"receiver 1000.00 us"
 	"softirq 3000.00 us"
 	"3000.00 virtnet_poll"
 	"irq 1000.00 us"
 	"kthreads 1000.00 us"
-	"1000.00 zcnet_xmit_retry_work"
+	"1000.00 zcnet_tx_retry_work"
 	"user 1000.00 us"
 	"1000.00 lat_add"
 	"harness 1000.00 us"
