@@ -49,8 +49,8 @@ struct xsk_tx {
 	double *ts;
 };
 
-static int xsk_open(const struct bench_opts *o, struct raw_tx *t,
-		    struct xsk_tx *x, struct bench_run *r)
+static int xsk_open(struct tr_opts *o, struct tx_raw *t,
+		    struct xsk_tx *x, struct tr_result *r)
 {
 	struct xsk_umem_config ucfg = {
 		.fill_size = XSK_RING_PROD__DEFAULT_NUM_DESCS,
@@ -69,7 +69,7 @@ static int xsk_open(const struct bench_opts *o, struct raw_tx *t,
 	int err;
 
 	x->cpf = (uint32_t)((o->size + XSK_CHUNK - 1) / XSK_CHUNK);
-	x->nframes = o->inflight ? o->inflight : XSK_FRAMES;
+	x->nframes = o->ring ? o->ring : XSK_FRAMES;
 	while (ring < x->nframes * x->cpf)
 		ring <<= 1;
 	ucfg.comp_size = ring;
@@ -90,13 +90,13 @@ static int xsk_open(const struct bench_opts *o, struct raw_tx *t,
 		bench_unavailable(r, "xsk_umem__create: %s", strerror(-err));
 		return -1;
 	}
-	err = xsk_socket__create(&x->xsk, t->ifc.name,
+	err = xsk_socket__create(&x->xsk, t->o->ifc.name,
 				 o->queue == UINT32_MAX ? 0 : o->queue,
 				 x->umem, NULL, &x->tx, &scfg);
 	if (err) {
 		bench_unavailable(r, "xsk_socket__create (XDP_COPY%s) on %s: %s",
 				  x->cpf > 1 ? " | XDP_USE_SG" : "",
-				  t->ifc.name, strerror(-err));
+				  t->o->ifc.name, strerror(-err));
 		return -1;
 	}
 	x->free = calloc(x->nframes, sizeof(*x->free));
@@ -105,7 +105,8 @@ static int xsk_open(const struct bench_opts *o, struct raw_tx *t,
 		return -1;
 	for (i = 0; i < x->nframes; i++) {
 		x->free[i] = x->nframes - 1 - i;
-		raw_frame_init(t, x->area + (size_t)i * x->cpf * XSK_CHUNK);
+		tx_raw_frame(t, x->area + (size_t)i * x->cpf * XSK_CHUNK, 0,
+			     false);
 	}
 	x->nfree = x->nframes;
 	return 0;
@@ -123,7 +124,7 @@ static void xsk_close(struct xsk_tx *x)
 	free(x->ts);
 }
 
-static uint32_t xsk_post(struct raw_tx *t, struct xsk_tx *x, uint32_t n,
+static uint32_t xsk_post(struct tx_raw *t, struct xsk_tx *x, uint32_t n,
 			 double now)
 {
 	uint32_t idx = 0, i, k, frame, len, left;
@@ -133,8 +134,8 @@ static uint32_t xsk_post(struct raw_tx *t, struct xsk_tx *x, uint32_t n,
 		return 0;
 	for (i = 0; i < n; i++) {
 		frame = x->free[--x->nfree];
-		raw_frame_seq(t, x->area + (size_t)frame * x->cpf * XSK_CHUNK,
-			      t->next++);
+		tx_raw_frame(t, x->area + (size_t)frame * x->cpf * XSK_CHUNK,
+			     t->next++, true);
 		x->ts[frame] = now;
 		left = (uint32_t)t->o->size;
 		for (k = 0; k < x->cpf; k++) {
@@ -151,8 +152,8 @@ static uint32_t xsk_post(struct raw_tx *t, struct xsk_tx *x, uint32_t n,
 	return n;
 }
 
-static uint32_t xsk_reap(const struct bench_opts *o, struct xsk_tx *x,
-			 struct bench_run *r, double now)
+static uint32_t xsk_reap(struct tr_opts *o, struct xsk_tx *x,
+			 struct tr_result *r, double now)
 {
 	uint32_t idx, n, i, chunk;
 	uint64_t addr;
@@ -180,28 +181,28 @@ static uint32_t tx_pending(const struct xsk_tx *x)
 						 __ATOMIC_ACQUIRE);
 }
 
-int bench_xsk(const struct bench_opts *o, struct bench_run *r)
+int bench_xsk(struct tr_opts *o, struct tr_result *r)
 {
 	struct timespec idle = { 0, XSK_IDLE_NS };
 	struct xsk_tx x = { 0 };
-	struct raw_tx t;
+	struct tx_raw t;
 	bool stop = false;
 	uint32_t n;
 	double now;
 	int rc = -1;
 
-	if (raw_open(o, &t))
+	if (tx_raw_open(o, &t))
 		return -1;
 	if (xsk_open(o, &t, &x, r))
 		goto out;
-	bench_begin(o, r);
+	tr_begin(o, r);
 	for (;;) {
 		now = now_seconds();
-		stop = stop || bench_time_up(o, r, now);
+		stop = stop || tr_time_up(o, r, now);
 		xsk_reap(o, &x, r, now);
 		if (stop && x.nfree == x.nframes)
 			break;
-		n = stop ? 0 : xsk_post(&t, &x, raw_allowed(&t, x.nfree), now);
+		n = stop ? 0 : xsk_post(&t, &x, tx_raw_allowed(&t, r, x.nfree), now);
 		if (tx_pending(&x)) {
 			if (sendto(xsk_socket__fd(x.xsk), NULL, 0, MSG_DONTWAIT,
 				   NULL, 0) < 0 && errno != EAGAIN &&
@@ -214,14 +215,14 @@ int bench_xsk(const struct bench_opts *o, struct bench_run *r)
 				continue;
 		}
 		if (t.gated && !stop)
-			raw_wait(&t);
+			stop = !tx_raw_wait(&t, r);
 		else
 			nanosleep(&idle, NULL);
 	}
-	bench_end(r);
+	tr_end(r);
 	rc = 0;
 out:
 	xsk_close(&x);
-	raw_close(&t);
+	tx_raw_close(&t);
 	return r->unavailable[0] ? 0 : rc;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The test frame format of zcnet-send and zcnet-afp (see zcnet_frame.h). */
+/* The test frame format: fill and byte-exact verification (frame.h). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "zcnet_frame.h"
+#include "frame.h"
 
 #define GOLDEN	0x9e3779b97f4a7c15ULL
 

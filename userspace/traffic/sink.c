@@ -1,22 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * zcnet-recv --tcp-listen/--udp-listen: a plain socket sink for what
- * zcnet-send --tcp/--udp streams. TCP: one connection, every byte checked
- * against the stream and summed into the checksum the sender prints too.
- * UDP: every datagram checked on its own.
+ * The receiving ends of socket senders. zcnet-recv --tcp-listen and
+ * --udp-listen: TCP, one connection, every byte checked against the
+ * stream and summed into the checksum the sender prints too; UDP, every
+ * datagram checked on its own. zcnet-bench sink tcp and sink raw.
  */
+#include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
-#include <getopt.h>
+#include <linux/if_packet.h>
+#include <netinet/in.h>
 #include <poll.h>
-#include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "zcnet_sockmode.h"
-#include "zcnet_stream.h"
-#include "zcnet_util.h"
+#include "frame.h"
+#include "traffic.h"
 
 #define SINK_BUF	(256U << 10)
 #define DEFAULT_IDLE	10.0
@@ -40,95 +40,79 @@ struct kresult {
 	int err;
 };
 
-void sink_usage(FILE *out)
+static bool listen_addr(const char *arg, void *p)
 {
-	fprintf(out,
+	struct kopts *o = p;
+	char buf[80];
+
+	if (o->addr_arg)
+		usage_error("give one of --tcp-listen and --udp-listen, once");
+	o->addr_arg = arg;
+	/* a bare port listens on every address */
+	snprintf(buf, sizeof(buf), "%s%s", strchr(arg, ':') ? "" : ":", arg);
+	if (!parse_hostport(buf, &o->addr, &o->addr_len))
+		usage_error("bad address '%s' (want PORT, ADDR:PORT or "
+			    "[V6ADDR]:PORT)", arg);
+	return true;
+}
+
+static bool listen_udp(const char *arg, void *p)
+{
+	((struct kopts *)p)->udp = true;
+	return listen_addr(arg, p);
+}
+
+static const char sink_head[] =
 "Usage: zcnet-recv --tcp-listen [ADDR:]PORT | --udp-listen [ADDR:]PORT\n"
 "                  [-n DATAGRAMS] [--idle-timeout S] [--no-verify] [-j]\n"
 "Receive what 'zcnet-send --tcp/--udp' streams on a plain socket and\n"
-"check every byte.\n"
-"\n"
-"      --tcp-listen A       accept one TCP connection on A (PORT, ADDR:PORT\n"
-"                           or [V6ADDR]:PORT, numeric) and read it to EOF\n"
-"      --udp-listen A       receive datagrams on A\n"
-"  -n, --datagrams N        UDP: stop after N datagrams\n"
-"      --idle-timeout S     stop waiting after S seconds without data\n"
-"                           (default %g, counted from the start too)\n"
-"      --no-verify          only count (for --pattern zero senders)\n"
-"  -j, --json               print one JSON object instead of text\n"
-"  -h, --help               show this help\n"
-"\n"
-"TCP prints the checksum of the stream, the same one zcnet-send prints.\n"
+"check every byte.\n\n";
+
+static const char sink_tail[] =
+"\nTCP prints the checksum of the stream, the same one zcnet-send prints.\n"
 "It prints a line on stderr once it listens. Exit status: 0 when data\n"
 "arrived and every byte matched (and with -n, N datagrams arrived), 1\n"
-"otherwise, 2 on bad arguments.\n", DEFAULT_IDLE);
+"otherwise, 2 on bad arguments.\n";
+
+static struct kopts ko;
+static bool no_verify;
+static struct opt sink_opts[] = {
+	OFN("tcp-listen", 0, listen_addr, &ko, "A", "accept one TCP connection "
+	    "on A (PORT, ADDR:PORT\nor [V6ADDR]:PORT, numeric) and read it "
+	    "to EOF", NULL),
+	OFN("udp-listen", 0, listen_udp, &ko, "A", "receive datagrams on A",
+	    NULL),
+	ONUM("datagrams", 'n', ko.dgrams, 1, UINT64_C(1) << 40, "N",
+	     "UDP: stop after N datagrams", "datagram count"),
+	OSECS("idle-timeout", 0, ko.idle, "S", "stop waiting after S seconds "
+	      "without data\n(default 10, counted from the start too)",
+	      "idle timeout"),
+	OFLAG("no-verify", 0, no_verify, "only count (for --pattern zero "
+	      "senders)"),
+	OFLAG("json", 'j', ko.json, "print one JSON object instead of text"),
+	OEND
+};
+
+void sink_usage(FILE *f)
+{
+	fputs(sink_head, f);
+	opts_help(f, sink_opts);
+	fputs(sink_tail, f);
 }
 
-enum {
-	OPT_TCP = 256,
-	OPT_UDP,
-	OPT_IDLE,
-	OPT_NO_VERIFY,
-};
+static void sink_more(FILE *f)
+{
+	fputs(sink_tail + 1, f);
+}
 
 static void sink_parse(int argc, char **argv, struct kopts *o)
 {
-	static const struct option longopts[] = {
-		{ "tcp-listen", required_argument, NULL, OPT_TCP },
-		{ "udp-listen", required_argument, NULL, OPT_UDP },
-		{ "datagrams", required_argument, NULL, 'n' },
-		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
-		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char buf[80];
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	o->idle = DEFAULT_IDLE;
-	o->verify = true;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":n:jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_TCP:
-		case OPT_UDP:
-			if (o->addr_arg)
-				usage_error("give one of --tcp-listen and "
-					    "--udp-listen, once");
-			o->udp = c == OPT_UDP;
-			o->addr_arg = optarg;
-			/* a bare port listens on every address */
-			snprintf(buf, sizeof(buf), "%s%s",
-				 strchr(optarg, ':') ? "" : ":", optarg);
-			if (!parse_hostport(buf, &o->addr, &o->addr_len))
-				usage_error("bad address '%s' (want PORT, "
-					    "ADDR:PORT or [V6ADDR]:PORT)",
-					    optarg);
-			break;
-		case 'n':
-			if (!parse_u64(optarg, 1, UINT64_C(1) << 40, &o->dgrams))
-				usage_error("bad datagram count '%s'", optarg);
-			break;
-		case OPT_IDLE:
-			if (!parse_seconds(optarg, 1e6, &o->idle))
-				usage_error("bad idle timeout '%s'", optarg);
-			break;
-		case OPT_NO_VERIFY:
-			o->verify = false;
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case 'h':
-			sink_usage(stdout);
-			exit(0);
-		default:
-			bad_option(c, argv);
-		}
-	}
-	end_of_options(argc, argv, o->addr_arg);
+	ko.idle = DEFAULT_IDLE;
+	opts_parse(argc, argv, sink_opts, sink_head, sink_more);
+	ko.verify = !no_verify;
+	*o = ko;
+	if (!o->addr_arg)
+		usage_error("no address given (--tcp-listen or --udp-listen)");
 	if (o->dgrams && !o->udp)
 		usage_error("-n counts datagrams: it goes with --udp-listen");
 }
@@ -250,42 +234,33 @@ static void sink_udp(int s, const struct kopts *o, struct kresult *r,
 static void sink_report(const struct kopts *o, const struct kresult *r,
 			bool ok)
 {
-	double gbit = r->elapsed > 0 ? r->bytes * 8 / r->elapsed / 1e9 : 0;
-	char addr[80];
+	char addr[80], sum[20], title[128];
+	struct rep p;
 
 	format_hostport(&o->addr, addr, sizeof(addr));
-	if (o->json) {
-		printf("{\"mode\":\"%s\",\"listen\":\"%s\",\"bytes\":%llu,"
-		       "\"datagrams\":%llu,\"bad_bytes\":%llu,"
-		       "\"bad_datagrams\":%llu,\"seconds\":%.6f,"
-		       "\"gbit_s\":%.4f,\"checksum\":\"%016llx\",\"ok\":%s}\n",
-		       o->udp ? "udp" : "tcp", addr,
-		       (unsigned long long)r->bytes,
-		       (unsigned long long)r->dgrams,
-		       (unsigned long long)r->bad_bytes,
-		       (unsigned long long)r->bad_dgrams, r->elapsed, gbit,
-		       (unsigned long long)r->checksum, ok ? "true" : "false");
-		return;
-	}
-	printf("zcnet-recv: %s on %s\n", o->udp ? "UDP" : "TCP", addr);
-	printf("  received    %llu bytes in %.2f s: %.3f Gbit/s\n",
-	       (unsigned long long)r->bytes, r->elapsed, gbit);
-	if (o->udp)
-		printf("  datagrams   %llu, %llu bad, highest seq %llu\n",
-		       (unsigned long long)r->dgrams,
-		       (unsigned long long)r->bad_dgrams,
-		       (unsigned long long)r->max_seq);
-	else
-		printf("  checksum    %016llx\n",
-		       (unsigned long long)r->checksum);
-	if (o->verify)
-		printf("  verified    %s (%llu bytes differ)\n",
-		       r->bad_bytes ? "MISMATCH" : "every byte",
-		       (unsigned long long)r->bad_bytes);
+	snprintf(sum, sizeof(sum), "%016llx", (unsigned long long)r->checksum);
+	snprintf(title, sizeof(title), "zcnet-recv: %s on %s",
+		 o->udp ? "UDP" : "TCP", addr);
+	rep_begin(&p, o->json ? REP_JSON_TIGHT : REP_TEXT, title);
+	rep_str(&p, "mode", NULL, o->udp ? "udp" : "tcp");
+	rep_str(&p, "listen", NULL, addr);
+	rep_u64(&p, "bytes", "bytes", r->bytes);
+	rep_u64(&p, "datagrams", o->udp ? "datagrams" : NULL, r->dgrams);
+	rep_u64(&p, "bad_bytes", o->verify ? "bad bytes" : NULL, r->bad_bytes);
+	rep_u64(&p, "bad_datagrams", o->udp ? "bad datagrams" : NULL,
+		r->bad_dgrams);
+	rep_u64(&p, NULL, o->udp ? "highest seq" : NULL, r->max_seq);
+	rep_num(&p, "seconds", "seconds", "%.6f", r->elapsed);
+	rep_num(&p, "gbit_s", "Gbit/s", "%.4f", r->elapsed > 0 ?
+		(double)r->bytes * 8 / r->elapsed / 1e9 : 0);
+	rep_str(&p, "checksum", o->udp ? NULL : "checksum", sum);
+	rep_bool(&p, "ok", NULL, ok);
 	if (r->timed_out)
-		printf("  TIMED OUT after %g s without data\n", o->idle);
+		rep_text(&p, "  TIMED OUT after %g s without data\n", o->idle);
 	if (r->err)
-		printf("  error       %s\n", strerror(-r->err));
+		rep_text(&p, "  error           %s\n", strerror(-r->err));
+	rep_text(&p, "  result          %s\n", ok ? "OK" : "FAILED");
+	rep_end(&p);
 }
 
 int sink_main(int argc, char **argv)
@@ -316,4 +291,196 @@ int sink_main(int argc, char **argv)
 	     (!o.dgrams || r.dgrams == o.dgrams);
 	sink_report(&o, &r, ok);
 	return ok ? 0 : EXIT_FAILED;
+}
+
+/* ---- zcnet-bench ---- */
+
+#define SINK_BATCH	64
+#define SINK_SNAP	64
+#define SINK_FIRST_S	60.0
+#define SINK_TCP_BUF	(256u << 10)
+
+static int sink_raw_socket(const struct tr_opts *o)
+{
+	struct sockaddr_ll sll;
+	struct timeval tv = { 0, 100000 };
+	struct iface ifc;
+	int fd, rcvbuf = 8 << 20, err;
+
+	if (!o->iface)
+		usage_error("-i IFACE is required");
+	err = iface_lookup(o->iface, &ifc);
+	if (err) {
+		errmsg("no interface %s: %s", o->iface, strerror(-err));
+		return -1;
+	}
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC,
+		    htons(ZCNET_FRAME_ETHERTYPE));
+	if (fd < 0) {
+		errmsg("AF_PACKET socket: %s", strerror(errno));
+		return -1;
+	}
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_ifindex = (int)ifc.ifindex;
+	sll.sll_protocol = htons(ZCNET_FRAME_ETHERTYPE);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		errmsg("bind to %s: %s", o->iface, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool frame_ok(const uint8_t *p, size_t got)
+{
+	uint32_t magic;
+
+	if (got < ZCNET_FRAME_PAYLOAD_OFF)
+		return false;
+	memcpy(&magic, p + ZCNET_FRAME_OFF_MAGIC, sizeof(magic));
+	return ntohl(magic) == ZCNET_FRAME_MAGIC;
+}
+
+int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle)
+{
+	static uint8_t bufs[SINK_BATCH][SINK_SNAP];
+	struct {
+		uint64_t frames, bytes, next;
+		struct progress progress;
+	} st[BENCH_MAX_STREAMS];
+	struct mmsghdr msgs[SINK_BATCH];
+	struct iovec iov[SINK_BATCH];
+	volatile sig_atomic_t *stop;
+	uint64_t seq, n, bad = 0, other = 0, total = 0;
+	double start, last = 0, now;
+	char path[512];
+	uint32_t k, s;
+	int fd, got, i, err;
+
+	memset(st, 0, sizeof(st));
+	fd = sink_raw_socket(o);
+	if (fd < 0)
+		return -1;
+	for (k = 0; k < streams && o->progress; k++) {
+		snprintf(path, sizeof(path), "%s.%u", o->progress, k);
+		err = progress_create(path, &st[k].progress);
+		if (err) {
+			errmsg("progress file %s: %s", path, strerror(-err));
+			return -1;
+		}
+	}
+	stop = install_stop_signals();
+	fprintf(stderr, "zcnet-bench: sink ready\n");
+	start = now_seconds();
+	while (!*stop) {
+		for (i = 0; i < SINK_BATCH; i++) {
+			iov[i].iov_base = bufs[i];
+			iov[i].iov_len = SINK_SNAP;
+			memset(&msgs[i], 0, sizeof(msgs[i]));
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		got = recvmmsg(fd, msgs, SINK_BATCH, MSG_TRUNC | MSG_WAITFORONE,
+			       NULL);
+		now = now_seconds();
+		if (got <= 0) {
+			if (got < 0 && errno != EAGAIN && errno != EINTR) {
+				errmsg("recvmmsg: %s", strerror(errno));
+				break;
+			}
+			if (total ? now - last >= idle :
+				    now - start >= SINK_FIRST_S)
+				break;
+			continue;
+		}
+		last = now;
+		for (i = 0; i < got; i++) {
+			if (!frame_ok(bufs[i], msgs[i].msg_len)) {
+				other++;
+				continue;
+			}
+			memcpy(&seq, bufs[i] + ZCNET_FRAME_OFF_SEQ, sizeof(seq));
+			seq = be64toh(seq);
+			s = (uint32_t)(seq >> BENCH_STREAM_SHIFT);
+			n = seq & ((UINT64_C(1) << BENCH_STREAM_SHIFT) - 1);
+			if (s >= streams) {
+				other++;
+				continue;
+			}
+			total++;
+			st[s].frames++;
+			st[s].bytes += msgs[i].msg_len;
+			if (msgs[i].msg_len != o->size)
+				bad++;
+			if (n + 1 > st[s].next)
+				st[s].next = n + 1;
+		}
+		for (k = 0; k < streams && o->progress; k++)
+			progress_store(&st[k].progress, st[k].next);
+	}
+	printf("sink frames=%llu bad_len=%llu other=%llu",
+	       (unsigned long long)total, (unsigned long long)bad,
+	       (unsigned long long)other);
+	for (k = 0; k < streams; k++)
+		printf(" frames%u=%llu bytes%u=%llu", k,
+		       (unsigned long long)st[k].frames, k,
+		       (unsigned long long)st[k].bytes);
+	printf("\n");
+	for (k = 0; k < streams && o->progress; k++)
+		progress_close(&st[k].progress);
+	close(fd);
+	return 0;
+}
+
+int sink_bench_tcp(const struct tr_opts *o)
+{
+	struct sockaddr_in sin;
+	struct pollfd pfd;
+	uint64_t count = 0;
+	char *buf = malloc(SINK_TCP_BUF);
+	int lfd, fd, one = 1;
+	ssize_t n;
+
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (!buf || lfd < 0) {
+		errmsg("socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(o->port);
+	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    listen(lfd, 1)) {
+		errmsg("listen on port %u: %s", o->port, strerror(errno));
+		return -1;
+	}
+	fprintf(stderr, "zcnet-bench: sink ready\n");
+	pfd.fd = lfd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, (int)(SINK_FIRST_S * 1000)) != 1) {
+		errmsg("nobody connected");
+		return -1;
+	}
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0) {
+		errmsg("accept: %s", strerror(errno));
+		return -1;
+	}
+	while ((n = recv(fd, buf, SINK_TCP_BUF, 0)) > 0)
+		count += (uint64_t)n;
+	if (n < 0)
+		errmsg("recv: %s", strerror(errno));
+	if (send(fd, &count, sizeof(count), MSG_NOSIGNAL) != sizeof(count))
+		errmsg("sending the count: %s", strerror(errno));
+	printf("sink bytes=%llu\n", (unsigned long long)count);
+	close(fd);
+	close(lfd);
+	free(buf);
+	return n < 0 ? -1 : 0;
 }

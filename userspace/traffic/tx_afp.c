@@ -1,98 +1,146 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * zcnet-bench: AF_PACKET senders. afp-sendto sends one frame per send()
- * through the qdisc; its completion is the return of the call.
- * afp-txring writes frames into a TPACKET_V2 TX ring with
- * PACKET_QDISC_BYPASS, kicks once per batch (MSG_DONTWAIT) and sees a
- * frame complete when the kernel gives its slot back (TP_STATUS_AVAILABLE,
- * set when the driver frees the skb).
+ * AF_PACKET senders. send(): one frame per call through the qdisc, its
+ * completion the return of the call; ENOBUFS (queue full) is retried, and
+ * the run ends when the device released every frame (SIOCOUTQ 0).
+ * TX ring: frames in a TPACKET_V2 ring with PACKET_QDISC_BYPASS, a kick
+ * per batch (MSG_DONTWAIT); a frame completes when the kernel gives its
+ * slot back (TP_STATUS_AVAILABLE, set when the driver frees the skb).
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
-#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 #include <net/ethernet.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "bench.h"
-#include "zcnet_frame.h"
+#include "traffic.h"
 
 #define TXRING_ENTRIES	256
 #define TXRING_DATA_OFF	(TPACKET_ALIGN(sizeof(struct tpacket2_hdr)))
+#define DRAIN_TIMEOUT	10.0
 
-static int packet_socket(const struct raw_tx *t)
+/* An AF_PACKET socket bound to the device with protocol 0: it sends only. */
+static int packet_socket(const struct tr_opts *o)
 {
-	struct sockaddr_ll sll;
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_ifindex = (int)o->ifc.ifindex };
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 
 	if (fd < 0) {
-		errmsg("AF_PACKET socket: %s", strerror(errno));
+		errmsg(errno == EPERM || errno == EACCES ?
+		       "an AF_PACKET socket needs CAP_NET_RAW: %s" :
+		       "cannot create an AF_PACKET socket: %s", strerror(errno));
 		return -1;
 	}
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_ifindex = (int)t->ifc.ifindex;
-	sll.sll_protocol = htons(ZCNET_FRAME_ETHERTYPE);
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		errmsg("bind to %s: %s", t->ifc.name, strerror(errno));
+		errmsg("cannot bind an AF_PACKET socket to %s: %s",
+		       o->ifc.name, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	return fd;
 }
 
-int bench_afp_sendto(const struct bench_opts *o, struct bench_run *r)
+/* Wait until the device released every frame of the socket. */
+static bool drain_socket(int fd, double *waited)
 {
-	struct raw_tx t;
-	uint8_t *buf;
-	double ts, te;
-	ssize_t ret;
-	int fd, rc = -1;
+	double t0 = now_seconds();
+	int outq;
 
-	if (raw_open(o, &t))
-		return -1;
-	fd = packet_socket(&t);
-	buf = aligned_alloc(64, (o->size + 63) & ~(size_t)63);
-	if (fd < 0 || !buf)
-		goto out;
-	raw_frame_init(&t, buf);
-	bench_begin(o, r);
-	for (;;) {
+	while (ioctl(fd, SIOCOUTQ, &outq) == 0 && outq > 0) {
+		if (now_seconds() - t0 > DRAIN_TIMEOUT) {
+			*waited = now_seconds() - t0;
+			return false;
+		}
+		nanosleep(&(struct timespec){ 0, 200 * 1000 }, NULL);
+	}
+	*waited = now_seconds() - t0;
+	return true;
+}
+
+static void send_loop(struct tr_opts *o, struct tx_raw *t, int fd,
+		      uint8_t *buf, struct tr_result *r)
+{
+	double ts;
+	ssize_t n;
+
+	while (!r->error) {
 		ts = now_seconds();
-		if (bench_time_up(o, r, ts))
+		if (*o->stop) {
+			r->interrupted = true;
 			break;
-		if (!raw_allowed(&t, 1)) {
-			raw_wait(&t);
+		}
+		if (o->frames ? t->next >= o->frames : tr_time_up(o, r, ts))
+			break;
+		if (!tx_raw_allowed(t, r, 1)) {
+			if (!tx_raw_wait(t, r))
+				break;
 			continue;
 		}
-		raw_frame_seq(&t, buf, t.next);
-		ret = send(fd, buf, o->size, 0);
-		te = now_seconds();
+		tx_raw_frame(t, buf, t->next, true);
+		n = send(fd, buf, o->size, 0);
 		r->completions++;
-		if (ret == (ssize_t)o->size) {
-			t.next++;
+		if (n == (ssize_t)o->size) {
+			t->next++;
 			r->frames++;
 			r->bytes += o->size;
-			lat_add(&r->lat, ts, te);
-		} else {
+			if (o->bench)
+				lat_add(&r->lat, ts, now_seconds());
+		} else if (n >= 0) {
+			r->error = EMSGSIZE;
+		} else if (errno == ENOBUFS || errno == EAGAIN) {
+			/* queue full: the frame was not sent */
+			r->retries++;
 			r->errors++;
+			nanosleep(&(struct timespec){ 0, 50 * 1000 }, NULL);
+		} else if (errno != EINTR) {
+			r->error = errno;
 		}
 	}
-	bench_end(r);
-	rc = 0;
+}
+
+int tx_afp_send(struct tr_opts *o, struct tr_result *r)
+{
+	struct tx_raw t;
+	uint8_t *buf;
+	int fd, rc;
+
+	rc = tx_raw_open(o, &t);
+	if (rc)
+		return rc;
+	fd = packet_socket(o);
+	buf = aligned_alloc(64, (o->size + 63) & ~(size_t)63);
+	if (fd < 0 || !buf) {
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	tx_raw_frame(&t, buf, 0, false);
+	tr_begin(o, r);
+	send_loop(o, &t, fd, buf, r);
+	if (o->bench)
+		tr_end(r);
+	r->undrained = !drain_socket(fd, &r->drain_s);
+	if (!o->bench)
+		tr_end(r);
+	if (r->error == ENETDOWN)
+		errmsg("send on %s: interface is down", o->ifc.name);
+	else if (r->error == EMSGSIZE)
+		errmsg("send on %s: a %llu-byte frame is too large",
+		       o->ifc.name, (unsigned long long)o->size);
+	else if (r->error)
+		errmsg("send on %s failed: %s", o->ifc.name,
+		       strerror(r->error));
 out:
 	if (fd >= 0)
 		close(fd);
 	free(buf);
-	raw_close(&t);
+	tx_raw_close(&t);
 	return rc;
 }
 
@@ -109,7 +157,7 @@ static struct tpacket2_hdr *slot_hdr(const struct txring *q, uint64_t i)
 				       (size_t)(i % q->entries) * q->frame_size);
 }
 
-static int txring_setup(int fd, const struct bench_opts *o, struct txring *q)
+static int txring_setup(int fd, const struct tr_opts *o, struct txring *q)
 {
 	struct tpacket_req req;
 	int v = TPACKET_V2, one = 1;
@@ -118,7 +166,7 @@ static int txring_setup(int fd, const struct bench_opts *o, struct txring *q)
 	q->frame_size = 128;
 	while (q->frame_size < TXRING_DATA_OFF + o->size)
 		q->frame_size <<= 1;
-	q->entries = o->inflight ? o->inflight : TXRING_ENTRIES;
+	q->entries = o->ring ? o->ring : TXRING_ENTRIES;
 	block = q->frame_size < 4096 ? 4096 : q->frame_size;
 	if (q->entries < block / q->frame_size)
 		q->entries = block / q->frame_size;
@@ -152,30 +200,33 @@ static uint32_t slot_status(const struct tpacket2_hdr *h)
 	return __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
 }
 
-int bench_afp_txring(const struct bench_opts *o, struct bench_run *r)
+int tx_afp_txring(struct tr_opts *o, struct tr_result *r)
 {
 	struct txring q = { 0 };
-	struct raw_tx t;
+	struct tx_raw t;
 	struct pollfd pfd;
 	uint64_t head = 0, tail = 0, i;
 	uint32_t n, st;
 	bool stop = false;
 	double now;
-	int fd, rc = -1;
+	int fd, rc;
 
-	if (raw_open(o, &t))
-		return -1;
-	fd = packet_socket(&t);
+	rc = tx_raw_open(o, &t);
+	if (rc)
+		return rc;
+	rc = EXIT_FAILED;
+	fd = packet_socket(o);
 	if (fd < 0 || txring_setup(fd, o, &q))
 		goto out;
 	for (i = 0; i < q.entries; i++)
-		raw_frame_init(&t, (uint8_t *)slot_hdr(&q, i) + TXRING_DATA_OFF);
+		tx_raw_frame(&t, (uint8_t *)slot_hdr(&q, i) + TXRING_DATA_OFF,
+			     0, false);
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
-	bench_begin(o, r);
+	tr_begin(o, r);
 	for (;;) {
 		now = now_seconds();
-		stop = stop || bench_time_up(o, r, now);
+		stop = stop || tr_time_up(o, r, now);
 		while (tail < head) {
 			st = slot_status(slot_hdr(&q, tail));
 			if (st & (TP_STATUS_SEND_REQUEST | TP_STATUS_SENDING))
@@ -192,11 +243,13 @@ int bench_afp_txring(const struct bench_opts *o, struct bench_run *r)
 		}
 		if (stop && tail == head)
 			break;
-		n = stop ? 0 : raw_allowed(&t, q.entries - (uint32_t)(head - tail));
+		n = stop ? 0 : tx_raw_allowed(&t, r, q.entries -
+					      (uint32_t)(head - tail));
 		for (i = 0; i < n; i++, head++) {
 			struct tpacket2_hdr *h = slot_hdr(&q, head);
 
-			raw_frame_seq(&t, (uint8_t *)h + TXRING_DATA_OFF, t.next++);
+			tx_raw_frame(&t, (uint8_t *)h + TXRING_DATA_OFF,
+				     t.next++, true);
 			h->tp_len = (uint32_t)o->size;
 			q.ts[head % q.entries] = now;
 			__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST,
@@ -210,11 +263,11 @@ int bench_afp_txring(const struct bench_opts *o, struct bench_run *r)
 			continue;
 		}
 		if (t.gated && !stop)
-			raw_wait(&t);
+			stop = !tx_raw_wait(&t, r);
 		else if (tail < head)
 			poll(&pfd, 1, 10);
 	}
-	bench_end(r);
+	tr_end(r);
 	rc = 0;
 out:
 	if (q.map)
@@ -222,6 +275,6 @@ out:
 	free(q.ts);
 	if (fd >= 0)
 		close(fd);
-	raw_close(&t);
+	tx_raw_close(&t);
 	return rc;
 }

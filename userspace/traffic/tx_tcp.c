@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * zcnet-bench: TCP senders with the socket API. A run ends when the sink
+ * Plain TCP senders (zcnet-bench). A run ends when the sink
  * has read everything: the sender shuts down writing and reads the 8-byte
  * count the sink sends back before it closes, so every method pays for
  * the whole transfer.
@@ -27,7 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "traffic.h"
 
 #ifndef SO_ZEROCOPY
 #define SO_ZEROCOPY	60
@@ -44,7 +44,7 @@
 
 #define POOL_BYTES	(4u << 20)
 
-int tcp_connect(const struct bench_opts *o)
+int tcp_connect(const struct tr_opts *o)
 {
 	struct sockaddr_in sin;
 	int fd, i;
@@ -69,7 +69,7 @@ int tcp_connect(const struct bench_opts *o)
 	return -1;
 }
 
-int tcp_finish(int *fd, struct bench_run *r)
+int tcp_finish(int *fd, struct tr_result *r)
 {
 	uint64_t count = 0;
 	size_t got = 0;
@@ -85,7 +85,7 @@ int tcp_finish(int *fd, struct bench_run *r)
 	}
 	close(*fd);
 	*fd = -1;
-	bench_end(r);
+	tr_end(r);
 	if (got != sizeof(count)) {
 		errmsg("the sink sent no byte count");
 		return -1;
@@ -95,16 +95,16 @@ int tcp_finish(int *fd, struct bench_run *r)
 	return 0;
 }
 
-static uint32_t pool_count(const struct bench_opts *o)
+static uint32_t pool_count(const struct tr_opts *o)
 {
 	uint64_t n = POOL_BYTES / o->size;
 
-	if (o->inflight)
-		return o->inflight;
+	if (o->ring)
+		return o->ring;
 	return n < 4 ? 4 : n > 256 ? 256 : (uint32_t)n;
 }
 
-int bench_tcp_send(const struct bench_opts *o, struct bench_run *r)
+int tx_tcp_send( struct tr_opts *o, struct tr_result *r)
 {
 	char *buf = calloc(1, o->size);
 	double ts, te;
@@ -116,10 +116,10 @@ int bench_tcp_send(const struct bench_opts *o, struct bench_run *r)
 		free(buf);
 		return -1;
 	}
-	bench_begin(o, r);
+	tr_begin(o, r);
 	for (;;) {
 		ts = now_seconds();
-		if (bench_time_up(o, r, ts))
+		if (tr_time_up(o, r, ts))
 			break;
 		n = send(fd, buf, o->size, MSG_NOSIGNAL);
 		te = now_seconds();
@@ -151,8 +151,8 @@ struct zc_pool {
 };
 
 /* Read the error queue; returns how many buffers it freed, -1 on error. */
-static int zc_reap(const struct bench_opts *o, int fd, struct zc_pool *p,
-		   struct bench_run *r)
+static int zc_reap(const struct tr_opts *o, int fd, struct zc_pool *p,
+		   struct tr_result *r)
 {
 	char control[128];
 	struct msghdr msg;
@@ -210,8 +210,8 @@ static int zc_wait(int fd)
 }
 
 /* Send buffer b whole; each call that sends bytes uses a notification id. */
-static int zc_send(const struct bench_opts *o, int fd, struct zc_pool *p,
-		   uint32_t b, struct bench_run *r)
+static int zc_send(const struct tr_opts *o, int fd, struct zc_pool *p,
+		   uint32_t b, struct tr_result *r)
 {
 	size_t off = 0;
 	ssize_t n;
@@ -240,7 +240,7 @@ static int zc_send(const struct bench_opts *o, int fd, struct zc_pool *p,
 	return 0;
 }
 
-int bench_tcp_zerocopy(const struct bench_opts *o, struct bench_run *r)
+int tx_tcp_zerocopy( struct tr_opts *o, struct tr_result *r)
 {
 	struct zc_pool p = { 0 };
 	int fd, one = 1, rc = -1, idle, got;
@@ -262,14 +262,15 @@ int bench_tcp_zerocopy(const struct bench_opts *o, struct bench_run *r)
 	if (fd < 0)
 		goto out;
 	if (setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one))) {
-		bench_unavailable(r, "SO_ZEROCOPY: %s", strerror(errno));
+		snprintf(r->unavailable, sizeof(r->unavailable), "SO_ZEROCOPY: %s",
+			 strerror(errno));
 		goto out;
 	}
-	bench_begin(o, r);
+	tr_begin(o, r);
 	for (;;) {
 		if (zc_reap(o, fd, &p, r) < 0)
 			goto out;
-		if (bench_time_up(o, r, now_seconds()))
+		if (tr_time_up(o, r, now_seconds()))
 			break;
 		if (!p.nfree) {
 			zc_wait(fd);

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Helpers shared by zcnet-send and zcnet-afp (see zcnet_util.h). */
+/* Messages, parsing, interfaces, CPU time, signals and the progress file. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 
-#include <getopt.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -26,9 +25,11 @@
 #include <unistd.h>
 
 #include "libzcnet.h"
-#include "zcnet_util.h"
+#include "frame.h"
+#include "traffic.h"
 
 const char *util_prog = "zcnet";
+char util_last_error[256];
 
 void usage_error(const char *fmt, ...)
 {
@@ -46,11 +47,10 @@ void errmsg(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", util_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(util_last_error, sizeof(util_last_error), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s: %s\n", util_prog, util_last_error);
 }
 
 bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -157,6 +157,25 @@ int iface_lookup(const char *name, struct iface *ifc)
 out:
 	close(fd);
 	return err;
+}
+
+void iface_require(const char *name, struct iface *ifc)
+{
+	int err = iface_lookup(name, ifc);
+
+	if (err == -ENODEV || err == -EINVAL)
+		usage_error("no interface '%s' in this network namespace", name);
+	if (err) {
+		errmsg("cannot look up interface %s: %s", name, strerror(-err));
+		exit(EXIT_FAILED);
+	}
+}
+
+uint64_t iface_max_frame(const struct iface *ifc)
+{
+	uint64_t max = (uint64_t)ifc->mtu + ZCNET_FRAME_ETH_LEN;
+
+	return max < ZCNET_FRAME_MAX_LEN ? max : ZCNET_FRAME_MAX_LEN;
 }
 
 static bool same_netns(const char *path, const struct stat *self)
@@ -434,23 +453,6 @@ void progress_close(struct progress *p)
 	memset(p, 0, sizeof(*p));
 }
 
-void bad_option(int c, char **argv)
-{
-	if (c == ':')
-		usage_error("option '%s' needs a value", argv[optind - 1]);
-	if (optopt)
-		usage_error("unknown option '-%c'", optopt);
-	usage_error("unknown option '%s'", argv[optind - 1]);
-}
-
-void end_of_options(int argc, char **argv, const char *iface)
-{
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	if (!iface)
-		usage_error("no interface given (-i IFACE)");
-}
-
 int report_open_error(int err)
 {
 	switch (err) {
@@ -468,15 +470,4 @@ int report_open_error(int err)
 		       strerror(-err));
 	}
 	return EXIT_FAILED;
-}
-
-uint32_t parse_ring_entries(const char *s)
-{
-	uint64_t v;
-
-	if (!parse_u64(s, ZCNET_RING_MIN_ENTRIES, ZCNET_RING_MAX_ENTRIES, &v) ||
-	    (v & (v - 1)))
-		usage_error("bad ring size '%s' (a power of two in %d..%d)", s,
-			    ZCNET_RING_MIN_ENTRIES, ZCNET_RING_MAX_ENTRIES);
-	return (uint32_t)v;
 }
