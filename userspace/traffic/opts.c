@@ -82,7 +82,7 @@ void opts_help(FILE *f, const struct opt *t)
 		}
 		fputc('\n', f);
 	}
-	fprintf(f, "  -h, --help%*sshow this help\n", HELP_COL - 11, "");
+	fprintf(f, "  -h, --help%*sshow this help\n", HELP_COL - 12, "");
 }
 
 void opts_parse(int argc, char **argv, struct opt *t, const char *usage,

@@ -30,6 +30,7 @@ struct kopts {
 	double idle;
 	bool verify;
 	bool json;
+	bool reply;			/* send the byte count back (bench) */
 };
 
 struct kresult {
@@ -194,6 +195,9 @@ static void sink_tcp(int l, const struct kopts *o, struct kresult *r,
 	}
 	r->elapsed = t0 ? now_seconds() - t0 : 0;
 	r->checksum = stream_sum_final(&sum);
+	if (o->reply && send(c, &r->bytes, sizeof(r->bytes), MSG_NOSIGNAL) !=
+	    sizeof(r->bytes))
+		errmsg("sending the count: %s", strerror(errno));
 	close(c);
 	free(buf);
 }
@@ -298,7 +302,6 @@ int sink_main(int argc, char **argv)
 #define SINK_BATCH	64
 #define SINK_SNAP	64
 #define SINK_FIRST_S	60.0
-#define SINK_TCP_BUF	(256u << 10)
 
 static int sink_raw_socket(const struct tr_opts *o)
 {
@@ -439,48 +442,29 @@ int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle)
 
 int sink_bench_tcp(const struct tr_opts *o)
 {
-	struct sockaddr_in sin;
-	struct pollfd pfd;
-	uint64_t count = 0;
-	char *buf = malloc(SINK_TCP_BUF);
-	int lfd, fd, one = 1;
-	ssize_t n;
+	static volatile sig_atomic_t never;
+	struct kopts k = { .idle = SINK_FIRST_S, .reply = true };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&k.addr;
+	struct kresult r = { 0 };
+	int s;
 
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (!buf || lfd < 0) {
-		errmsg("socket: %s", strerror(errno));
-		return -1;
-	}
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(o->port);
-	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) ||
-	    listen(lfd, 1)) {
-		errmsg("listen on port %u: %s", o->port, strerror(errno));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(o->port);
+	k.addr_len = sizeof(*sin);
+	s = sink_socket(&k);
+	if (s < 0) {
+		errmsg("listen on port %u: %s", o->port, strerror(-s));
 		return -1;
 	}
 	fprintf(stderr, "zcnet-bench: sink ready\n");
-	pfd.fd = lfd;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, (int)(SINK_FIRST_S * 1000)) != 1) {
+	sink_tcp(s, &k, &r, &never);
+	close(s);
+	if (r.err)
+		errmsg("recv: %s", strerror(-r.err));
+	else if (r.timed_out && !r.bytes)
 		errmsg("nobody connected");
+	if (r.err || (r.timed_out && !r.bytes))
 		return -1;
-	}
-	fd = accept(lfd, NULL, NULL);
-	if (fd < 0) {
-		errmsg("accept: %s", strerror(errno));
-		return -1;
-	}
-	while ((n = recv(fd, buf, SINK_TCP_BUF, 0)) > 0)
-		count += (uint64_t)n;
-	if (n < 0)
-		errmsg("recv: %s", strerror(errno));
-	if (send(fd, &count, sizeof(count), MSG_NOSIGNAL) != sizeof(count))
-		errmsg("sending the count: %s", strerror(errno));
-	printf("sink bytes=%llu\n", (unsigned long long)count);
-	close(fd);
-	close(lfd);
-	free(buf);
-	return n < 0 ? -1 : 0;
+	printf("sink bytes=%llu\n", (unsigned long long)r.bytes);
+	return 0;
 }

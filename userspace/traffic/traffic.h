@@ -25,26 +25,21 @@
 
 /* ---- util.c ---- */
 
-/* The program name used in messages; set by each tool's main(). */
-extern const char *util_prog;
-/* The last errmsg() text (zcnet-bench's reason for "unavailable"). */
-extern char util_last_error[256];
+extern const char *util_prog;		/* set by main() for messages */
+extern char util_last_error[256];	/* the last errmsg() text */
 
 /* "PROG: message" on stderr, then exit(EXIT_USAGE) with a hint at -h. */
 void __attribute__((noreturn, format(printf, 1, 2)))
 usage_error(const char *fmt, ...);
-/* "PROG: message" on stderr. */
 void __attribute__((format(printf, 1, 2))) errmsg(const char *fmt, ...);
 /* Explains why zcnet_open() failed; returns EXIT_FAILED. */
 int report_open_error(int err);
 
-/* A decimal integer in [min, max] and nothing else. */
+/* A decimal integer in [min, max]; seconds (fractions too) in (0, max]. */
 bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-/* A decimal number of seconds (fractions allowed) in (0, max]. */
 bool parse_seconds(const char *s, double max, double *out);
-/* "aa:bb:cc:dd:ee:ff" (hex, case-insensitive). */
+/* "aa:bb:cc:dd:ee:ff"; format_mac() needs 18 bytes. */
 bool parse_mac(const char *s, uint8_t mac[6]);
-/* "aa:bb:cc:dd:ee:ff" into buf (at least 18 bytes). */
 void format_mac(const uint8_t mac[6], char *buf);
 
 struct iface {
@@ -61,9 +56,9 @@ struct iface {
 int iface_lookup(const char *name, struct iface *ifc);
 /* -i IFACE of a tool: a usage error when there is no such interface. */
 void iface_require(const char *name, struct iface *ifc);
-/* The largest frame IFACE takes: MTU + 14, at most what frame_len holds. */
+/* MTU + 14, at most what frame_len holds. */
 uint64_t iface_max_frame(const struct iface *ifc);
-/* The /run/netns name of the current network namespace, or "net:[INO]". */
+/* The /run/netns name of this network namespace, or "net:[INODE]". */
 void netns_name(char *buf, size_t size);
 
 /*
@@ -81,16 +76,13 @@ struct cpu_sample {
 };
 
 void cpu_sample(struct cpu_sample *s);
-/* Not idle between two samples, or -1 when they cannot be compared. */
+/* Busy and tick-sampled seconds between two samples, or -1. */
 double cpu_busy_seconds(const struct cpu_sample *a, const struct cpu_sample *b);
-/* The sum of the tick-sampled busy fields between two samples, or -1. */
 double cpu_sampled_seconds(const struct cpu_sample *a,
 			   const struct cpu_sample *b);
-/* CLOCK_MONOTONIC in seconds. */
-double now_seconds(void);
-/* The symbolic name of an errno value ("ENOBUFS"), or "E<number>". */
+double now_seconds(void);		/* CLOCK_MONOTONIC */
+/* "ENOBUFS", or "E<number>". */
 const char *errno_name(int err, char *buf, size_t size);
-/* A JSON string literal of s on f. */
 void json_string(FILE *f, const char *s);
 /* SIGINT and SIGTERM (without SA_RESTART) set the returned flag. */
 volatile sig_atomic_t *install_stop_signals(void);
@@ -109,8 +101,7 @@ struct progress {
 #define PROGRESS_MAGIC	0x5a434e5450524f47ULL	/* "ZCNTPROG" */
 
 int progress_create(const char *path, struct progress *p);
-/* -EINVAL if path is not a progress file. */
-int progress_open(const char *path, struct progress *p);
+int progress_open(const char *path, struct progress *p); /* -EINVAL: not one */
 void progress_store(struct progress *p, uint64_t value);
 uint64_t progress_load(const struct progress *p);
 /* Wait up to timeout_ms for the progress to reach need. */
@@ -149,20 +140,16 @@ struct opt {
 #define OEND { NULL, 0, OPT_FLAG, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, false }
 
 /*
- * Parse argv[optind..] with the table (-h prints usage text, then the
- * table's help, and exits 0). What does not parse is a usage error.
- * Returns the index of the first argument after the options.
+ * Parse argv[optind..] with the table; what does not parse is a usage
+ * error. -h prints usage, the table's help and more_help(), exits 0.
  */
 void opts_parse(int argc, char **argv, struct opt *t, const char *usage,
 		void (*more_help)(FILE *f));
 void opts_help(FILE *f, const struct opt *t);
-/* The entry of a long option name, to ask whether it was given. */
-struct opt *opts_find(struct opt *t, const char *name);
 bool opts_seen(struct opt *t, const char *name);
-/* No options in names may be given (with why as the reason). */
+/* None of the options in names may be given ("--NAME why"). */
 void opts_forbid(struct opt *t, const char *const names[], const char *why);
-/* --pattern seq|zero */
-bool opt_pattern(const char *s, void *p);
+bool opt_pattern(const char *s, void *p);	/* seq|zero */
 /* argv holds one of the long option names (as --NAME or --NAME=...). */
 bool argv_has(int argc, char **argv, const char *const names[]);
 
@@ -176,12 +163,12 @@ struct rep {
 	int n;			/* fields so far */
 };
 
-/* JSON: "{", text: the title line, key=value: the title word. */
+/* Text starts with the title line, key=value with the title word. */
 void rep_begin(struct rep *r, enum rep_style style, const char *title);
 void rep_end(struct rep *r);
 /*
  * One field: key for JSON and key=value, label for text (NULL: not in
- * text). rep_num prints JSON null for a NaN.
+ * that style). A NaN is JSON null.
  */
 void rep_u64(struct rep *r, const char *key, const char *label, uint64_t v);
 void rep_num(struct rep *r, const char *key, const char *label,
@@ -192,13 +179,10 @@ void rep_bool(struct rep *r, const char *key, const char *label, bool v);
 /* Already formatted (a JSON array or object, or "null"). */
 void rep_raw(struct rep *r, const char *key, const char *label,
 	     const char *v);
-/* A text-only line. */
 void rep_text(struct rep *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* ---- lat.c: completion latencies ---- */
-
-struct lat {
+struct lat {				/* lat.c: completion latencies */
 	uint32_t *ns;
 	size_t n, cap;
 };
@@ -262,21 +246,20 @@ struct tr_result {
 	char unavailable[256];	/* this method cannot run here */
 };
 
-/* After setup: wait for start_file, then start the clock and CPU. */
+/* tx_raw.c. After setup: wait for start_file, start clock and CPU. */
 void tr_begin(const struct tr_opts *o, struct tr_result *r);
 void tr_end(struct tr_result *r);
 bool tr_time_up(const struct tr_opts *o, const struct tr_result *r,
 		double now);
-/* Count one completion result (-errno or bytes) of an expected length. */
+/* Count a completion result (-errno or bytes) of an expected length. */
 void tr_count(struct tr_result *r, int64_t result, uint64_t len);
 uint64_t tr_error_total(const struct tr_result *r);
-/* The errors by name as a JSON object or text ("none" when none). */
+/* The errors by name: a JSON object, or text ("none"). */
 void tr_errors_str(const struct tr_result *r, bool json, char *buf,
 		   size_t size);
-/* The CPU and process fields every raw sender reports. */
 void tr_report_cpu(struct rep *p, const struct tr_result *r, double gib);
 
-/* Raw frames: device, frames and flow control, whatever the method. */
+/* Raw frames: device, frames and the window, whatever the method. */
 struct tx_raw {
 	const struct tr_opts *o;
 	struct progress progress;
@@ -290,21 +273,20 @@ int tx_raw_open(struct tr_opts *o, struct tx_raw *t);
 void tx_raw_close(struct tx_raw *t);
 /* Frame n into buf; filled: buf holds a frame of this run already. */
 void tx_raw_frame(struct tx_raw *t, void *buf, uint64_t n, bool filled);
-/* How many more frames may be posted now (flow control window). */
+/* How many of want frames the window lets go now. */
 uint32_t tx_raw_allowed(struct tx_raw *t, struct tr_result *r, uint32_t want);
 /* After tx_raw_allowed() gave 0: wait a little; false once stalled. */
 bool tx_raw_wait(struct tx_raw *t, struct tr_result *r);
 
-/* Senders; each returns 0 or an exit code (messages given). */
-int tx_zcnet(struct tr_opts *o, struct tr_result *r);	/* tx_zcnet.c */
-int tx_afp_send(struct tr_opts *o, struct tr_result *r);	/* tx_afp.c */
+/* The senders; 0 or an exit code (reported). */
+int tx_zcnet(struct tr_opts *o, struct tr_result *r);
+int tx_afp_send(struct tr_opts *o, struct tr_result *r);
 int tx_afp_txring(struct tr_opts *o, struct tr_result *r);
-int tx_sock(struct tr_opts *o, struct tr_result *r);	/* tx_sock.c */
-int tx_tcp_send(struct tr_opts *o, struct tr_result *r);	/* tx_tcp.c */
+int tx_sock(struct tr_opts *o, struct tr_result *r);
+int tx_tcp_send(struct tr_opts *o, struct tr_result *r);
 int tx_tcp_zerocopy(struct tr_opts *o, struct tr_result *r);
-/* A connected TCP socket to --peer, or -1. */
+/* zcnet-bench: connect to --peer; shut down, read the sink's count. */
 int tcp_connect(const struct tr_opts *o);
-/* Shut down writing, read the sink's count, close, end the run. */
 int tcp_finish(int *fd, struct tr_result *r);
 
 /* ---- receivers of test frames (rx_check.c, rx_zcnet.c, rx_afp.c) ---- */
@@ -331,15 +313,15 @@ struct rx_check {
 	unsigned int reported;
 };
 
-/* At most 10 bad frames are described on stderr. */
+/* Describes at most 10 bad frames on stderr. */
 void rx_report(struct rx_check *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Verify a test frame (frame number nr) and track its seq. */
+/* Verify test frame number nr and track its seq. */
 void rx_frame(struct rx_check *c, const uint8_t *data, size_t len,
 	      uint64_t nr);
 /* Seqs never seen in [0, max(max_seq + 1, expect)). */
 uint64_t rx_lost(const struct rx_check *c, uint64_t expect);
-/* Up to max runs of missing seqs: first seq and length; all runs. */
+/* The first max runs of missing seqs (seq, length); returns all runs. */
 uint64_t rx_missing(const struct rx_check *c, uint64_t expect,
 		    uint64_t *first, uint64_t *len, unsigned int *n,
 		    unsigned int max);
@@ -347,12 +329,9 @@ uint64_t rx_missing(const struct rx_check *c, uint64_t expect,
 int rx_zcnet(struct rx_opts *o);
 int rx_afp(struct rx_opts *o);
 
-/* ---- sink.c: the receiving ends of socket senders ---- */
-
-/* zcnet-recv --tcp-listen|--udp-listen; returns the exit status. */
+/* sink.c: zcnet-recv --tcp-listen|--udp-listen, zcnet-bench sinks */
 int sink_main(int argc, char **argv);
 void sink_usage(FILE *f);
-/* zcnet-bench sink raw and sink tcp. */
 int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle);
 int sink_bench_tcp(const struct tr_opts *o);
 
