@@ -1,8 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/*
- * zcnet-bench: options, the method table and the one-line report that
- * scripts/bench-guest.sh collects.
- */
+/* zcnet-bench: options, the method table and the one-line report. */
 #include <errno.h>
 #include <sched.h>
 #include <stdarg.h>

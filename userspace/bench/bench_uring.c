@@ -1,22 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* zcnet-bench uring-sendzc: io_uring SEND_ZC from registered buffers. */
 /*
- * zcnet-bench: io_uring SEND_ZC from registered buffers (liburing,
- * io_uring_prep_send_zc_fixed) with MSG_WAITALL. Each request gives a
+ * io_uring_prep_send_zc_fixed() with MSG_WAITALL. Each request gives a
  * result CQE (IORING_CQE_F_MORE when a notification follows) and then a
  * notification CQE (IORING_CQE_F_NOTIF) when the pages are free again:
  * the buffer is reused, and its latency taken, there. Where the kernel
  * knows IORING_RECVSEND_ZC_REPORT_USAGE (6.2 and later), the notification
- * says whether the data was copied.
- *
- * Buffers waiting only for their notification do not limit the pipeline;
- * send requests still waiting for their result do, at URING_SENDING: many
- * more on one socket all wake up whenever it becomes writable and retry,
- * and their bytes interleave.
+ * says whether the data was copied. Send requests still waiting for their
+ * result limit the pipeline at URING_SENDING: many more on one socket all
+ * wake up whenever it becomes writable, and their bytes interleave.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
 #include <errno.h>
 #include <liburing.h>
 #include <stdlib.h>

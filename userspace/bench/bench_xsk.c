@@ -1,18 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* zcnet-bench af-xdp: AF_XDP through libxdp in copy mode, TX only. */
 /*
- * zcnet-bench: AF_XDP through libxdp in copy mode (XDP_COPY), TX only, with
- * no XDP program (XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD). On a driver that
- * takes skbs without a linear part (virtio-net) the kernel attaches the
- * umem pages as fragments, so this is the generic zero-copy transmit. A
- * frame longer than one 4 KiB chunk is sent as several descriptors
- * (XDP_USE_SG, kernels 6.6 and later). Completion: the frame's last chunk
- * on the completion ring. The completion ring has no poll event, so the
- * loop sleeps briefly when it has nothing else to do.
+ * XDP_COPY with no XDP program (XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD). On a
+ * driver that takes skbs without a linear part (virtio-net) the kernel
+ * attaches the umem pages as fragments: the generic zero-copy transmit. A
+ * frame longer than one 4 KiB chunk is several descriptors (XDP_USE_SG,
+ * 6.6 and later). Completion: the frame's last chunk on the completion
+ * ring, which has no poll event, so the loop sleeps briefly when idle.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

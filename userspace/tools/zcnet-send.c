@@ -44,10 +44,10 @@ static struct opt raw_opts[] = {
 	OSECS("time", 't', o.seconds, "SECONDS", "send for SECONDS (default 10 "
 	      "when no -n)", "duration (seconds, > 0)"),
 	ONUM("queue", 'q', o.queue, 0, UINT32_MAX - 1, "QUEUE", "zcnet: device "
-	     "TX queue (default: any, picked by zcnet)", "queue"),
+	     "TX queue (default: any, picked\nby zcnet)", "queue"),
 	{ "ring", 'r', OPT_RING, &o.ring, 0, 0, 0, "ENTRIES", "zcnet: TX and "
 	  "completion ring entries, a power\nof two in 64..32768 (default "
-	  "256); one frame slot each", NULL, NULL, false },
+	  "256); one frame slot\neach", NULL, NULL, false },
 	ONUM("slot-size", 0, o.slot_size, 64, 1 << 20, "N", "zcnet: bytes "
 	     "between frame slots, a multiple of\n64 and at least SIZE "
 	     "(default: the next power of\ntwo up to 4096, so frames stay in "

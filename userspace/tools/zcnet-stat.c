@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* zcnet-stat: the counters of zcnet contexts, from /proc/PID/fdinfo/FD. */
 /*
- * zcnet-stat: print the counters of zcnet contexts.
- *
- * A zcnet context is an open file of the zcnet device. Its counters are
- * read from /proc/PID/fdinfo/FD, so any process that may read another's
- * fdinfo (the same user, or root) can see them.
+ * A zcnet context is an open file of the zcnet device; any process that
+ * may read another's fdinfo (the same user, or root) can see its counters.
  */
 #include <dirent.h>
 #include <errno.h>

@@ -1,9 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The test frame format: fill and byte-exact verification (frame.h). */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
 #include <endian.h>
 #include <errno.h>
 #include <string.h>

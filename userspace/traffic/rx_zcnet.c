@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* The zcnet receiver (ZCNET_BIND_RX), every test frame verified. */
 /*
- * The zcnet receiver (ZCNET_BIND_RX): one region of RING buffers, only the
- * FILL and RX rings, every buffer posted before the bind. Each RX entry
- * must name a posted buffer; its frame is verified and the buffer posted
- * again. Frames of other ethertypes are counted, not verified.
+ * One region of RING buffers, only the FILL and RX rings, every buffer
+ * posted before the bind. Each RX entry must name a posted buffer; its
+ * frame is verified and the buffer posted again. Frames of other
+ * ethertypes are counted, not verified.
  */
 #include <errno.h>
 #include <poll.h>
@@ -180,6 +181,12 @@ static const char *match_str(const struct rx_opts *o, char *buf, size_t size)
 	return buf;
 }
 
+/* The context's receive counters in the report. */
+static const char *const rx_stats[] = { "rx_frames", "rx_bytes",
+	"rx_drop_nobuf", "rx_drop_size", "rx_drop_split", "rx_truncated",
+	"rx_filter_miss", "rx_fill_rejected", "rx_signals", "ring_errors",
+	NULL };
+
 static void report(struct zrecv *z, const char *why, bool ok)
 {
 	const struct rx_opts *o = z->o;
@@ -221,20 +228,10 @@ static void report(struct zrecv *z, const char *why, bool ok)
 	rep_u64(&p, "bad_entries", "bad entries", z->bad_entries);
 	rep_u64(&p, "not_copied", "not copied", z->not_copied);
 	rep_u64(&p, "wakeups", "wakeups", z->wakeups);
-	if (z->stats_valid) {
-		rep_u64(&p, "rx_frames", "rx_frames", s->rx_frames);
-		rep_u64(&p, "rx_bytes", "rx_bytes", s->rx_bytes);
-		rep_u64(&p, "rx_drop_nobuf", "rx_drop_nobuf", s->rx_drop_nobuf);
-		rep_u64(&p, "rx_drop_size", "rx_drop_size", s->rx_drop_size);
-		rep_u64(&p, "rx_drop_split", "rx_drop_split", s->rx_drop_split);
-		rep_u64(&p, "rx_truncated", "rx_truncated", s->rx_truncated);
-		rep_u64(&p, "rx_filter_miss", "rx_filter_miss",
-			s->rx_filter_miss);
-		rep_u64(&p, "rx_fill_rejected", "rx_fill_rejected",
-			s->rx_fill_rejected);
-		rep_u64(&p, "rx_signals", "rx_signals", s->rx_signals);
-		rep_u64(&p, "ring_errors", "ring_errors", s->ring_errors);
-	}
+	for (const char *const *n = rx_stats; z->stats_valid && *n; n++)
+		for (unsigned int i = 0; i < zcnet_stats_count(); i++)
+			if (!strcmp(zcnet_stats_name(i), *n))
+				rep_u64(&p, *n, *n, zcnet_stats_value(s, i));
 	rep_str(&p, "stopped_by", "stopped by", why);
 	rep_bool(&p, "ok", NULL, ok);
 	rep_text(&p, "  result          %s\n", ok ? "OK" : "FAILED");

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* The receiving ends of socket senders and zcnet-bench's sinks. */
 /*
- * The receiving ends of socket senders. zcnet-recv --tcp-listen and
- * --udp-listen: TCP, one connection, every byte checked against the
- * stream and summed into the checksum the sender prints too; UDP, every
- * datagram checked on its own. zcnet-bench sink tcp and sink raw.
+ * zcnet-recv --tcp-listen: one connection, every byte checked against the
+ * stream and summed into the checksum the sender prints too; --udp-listen:
+ * every datagram checked on its own.
  */
 #include <arpa/inet.h>
 #include <endian.h>

@@ -47,9 +47,6 @@ struct iface {
 	unsigned int ifindex;
 	unsigned int mtu;
 	uint8_t mac[6];
-	bool up;		/* IFF_UP */
-	bool running;		/* IFF_RUNNING (carrier) */
-	bool ether;		/* ARPHRD_ETHER */
 };
 
 /* 0, -ENODEV, -EINVAL for a name that is too long, or another -errno. */

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* The AF_PACKET senders: send() and a TPACKET_V2 TX ring. */
 /*
- * AF_PACKET senders. send(): one frame per call through the qdisc, its
- * completion the return of the call; ENOBUFS (queue full) is retried, and
- * the run ends when the device released every frame (SIOCOUTQ 0).
- * TX ring: frames in a TPACKET_V2 ring with PACKET_QDISC_BYPASS, a kick
- * per batch (MSG_DONTWAIT); a frame completes when the kernel gives its
- * slot back (TP_STATUS_AVAILABLE, set when the driver frees the skb).
+ * send(): one frame per call through the qdisc, its completion the return;
+ * ENOBUFS (queue full) is retried, and the run ends when the device
+ * released every frame (SIOCOUTQ 0). TX ring: PACKET_QDISC_BYPASS, a kick
+ * per batch; a frame completes when the kernel gives its slot back
+ * (TP_STATUS_AVAILABLE, set when the driver frees the skb).
  */
 #include <errno.h>
 #include <linux/if_packet.h>

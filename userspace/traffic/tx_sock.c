@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* The zcnet socket sender: TCP or UDP writes from registered memory. */
 /*
- * The zcnet socket sender: writes from registered memory through a TCP or
- * UDP socket attached to a zcnet context (ZCNET_TX_SOCK descriptors). One
- * buffer per TX ring entry; buffer seq % N carries write seq and is
+ * The socket is attached to a zcnet context (ZCNET_TX_SOCK descriptors).
+ * One buffer per TX ring entry; buffer seq % N carries write seq and is
  * rewritten only after that write's completion. Completions of one socket
  * come in ring order, which is checked, as is every result.
  */

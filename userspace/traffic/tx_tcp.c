@@ -1,21 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* Plain TCP senders of zcnet-bench: send() and MSG_ZEROCOPY. */
 /*
- * Plain TCP senders (zcnet-bench). A run ends when the sink
- * has read everything: the sender shuts down writing and reads the 8-byte
- * count the sink sends back before it closes, so every method pays for
- * the whole transfer.
- *
- * tcp-send: blocking send() of one buffer; completion is the return.
- * tcp-zerocopy: send(MSG_ZEROCOPY) from a pool of buffers. Each send that
- * returns > 0 gets the next notification id; the error queue reports
- * ranges of ids done, with SO_EE_CODE_ZEROCOPY_COPIED when the kernel
- * copied. A buffer is reused, and its latency taken, when the id of its
- * last send is done. ENOBUFS (over the optmem limit) means: reap first.
+ * A run ends when the sink has read everything: the sender shuts down
+ * writing and reads the 8-byte count the sink sends back, so every method
+ * pays for the whole transfer. MSG_ZEROCOPY: each send that returns > 0
+ * gets the next notification id; the error queue reports ranges of ids
+ * done (SO_EE_CODE_ZEROCOPY_COPIED: copied). A buffer is reused, and its
+ * latency taken, when the id of its last send is done. ENOBUFS (over the
+ * optmem limit) means: reap first.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/errqueue.h>
@@ -104,7 +97,7 @@ static uint32_t pool_count(const struct tr_opts *o)
 	return n < 4 ? 4 : n > 256 ? 256 : (uint32_t)n;
 }
 
-int tx_tcp_send( struct tr_opts *o, struct tr_result *r)
+int tx_tcp_send(struct tr_opts *o, struct tr_result *r)
 {
 	char *buf = calloc(1, o->size);
 	double ts, te;
@@ -240,7 +233,7 @@ static int zc_send(const struct tr_opts *o, int fd, struct zc_pool *p,
 	return 0;
 }
 
-int tx_tcp_zerocopy( struct tr_opts *o, struct tr_result *r)
+int tx_tcp_zerocopy(struct tr_opts *o, struct tr_result *r)
 {
 	struct zc_pool p = { 0 };
 	int fd, one = 1, rc = -1, idle, got;

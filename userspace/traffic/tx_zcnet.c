@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* The zcnet raw-frame sender (ZCNET_BIND_TX), every completion checked. */
 /*
- * The zcnet raw-frame sender: one region holding a frame slot per TX ring
- * entry, bound with ZCNET_BIND_TX; the TX ring is kept full, kicked once
- * per batch, and a slot is reused only after the completion of its frame.
- * Every completion is checked: its cookie must name a frame in flight
- * (each cookie is seen exactly once), its result must be the frame length.
+ * One region holding a frame slot per TX ring entry; the TX ring is kept
+ * full, kicked once per batch, and a slot is reused only after the
+ * completion of its frame. A completion's cookie must name a frame in
+ * flight (each is seen once), its result must be the frame length.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Messages, parsing, interfaces, CPU time, signals and the progress file. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <net/if.h>
-#include <net/if_arp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,32 +78,15 @@ bool parse_seconds(const char *s, double max, double *out)
 	return true;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 bool parse_mac(const char *s, uint8_t mac[6])
 {
-	int i, hi, lo;
-
 	if (!s || strlen(s) != 17)
 		return false;
-	for (i = 0; i < 6; i++) {
-		hi = hexval((unsigned char)s[i * 3]);
-		lo = hexval((unsigned char)s[i * 3 + 1]);
-		if (hi < 0 || lo < 0)
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
 			return false;
-		if (i < 5 && s[i * 3 + 2] != ':')
-			return false;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
+	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
+		      &mac[2], &mac[3], &mac[4], &mac[5]) == 6;
 }
 
 void format_mac(const uint8_t mac[6], char *buf)
@@ -142,17 +120,10 @@ int iface_lookup(const char *name, struct iface *ifc)
 		goto out;
 	}
 	ifc->mtu = (unsigned int)ifr.ifr_mtu;
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
-		err = -errno;
-		goto out;
-	}
-	ifc->up = ifr.ifr_flags & IFF_UP;
-	ifc->running = ifr.ifr_flags & IFF_RUNNING;
 	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
 		err = -errno;
 		goto out;
 	}
-	ifc->ether = ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER;
 	memcpy(ifc->mac, ifr.ifr_hwaddr.sa_data, 6);
 out:
 	close(fd);
@@ -335,64 +306,55 @@ volatile sig_atomic_t *install_stop_signals(void)
 
 #define PROGRESS_LEN	4096
 
-static int progress_map(int fd, struct progress *p)
+/* Open (or create) and map path; the receiver creates, a sender opens. */
+static int progress_map(const char *path, bool create, struct progress *p)
 {
-	void *m = mmap(NULL, PROGRESS_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       fd, 0);
+	struct stat st;
+	int err = -EINVAL;
 
-	if (m == MAP_FAILED) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	p->fd = fd;
-	p->map = m;
-	return 0;
+	memset(p, 0, sizeof(*p));
+	p->fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_TRUNC :
+							      0), 0644);
+	if (p->fd < 0)
+		return -errno;
+	if (create ? ftruncate(p->fd, PROGRESS_LEN) < 0 :
+		     fstat(p->fd, &st) < 0 || st.st_size < PROGRESS_LEN)
+		goto fail;
+	p->map = mmap(NULL, PROGRESS_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      p->fd, 0);
+	if (p->map != MAP_FAILED)
+		return 0;
+	err = -errno;
+	p->map = NULL;
+fail:
+	if (create && err == -EINVAL)
+		err = -errno;
+	close(p->fd);
+	p->fd = -1;
+	return err;
 }
 
 int progress_create(const char *path, struct progress *p)
 {
-	int fd, err;
+	int err = progress_map(path, true, p);
 
-	memset(p, 0, sizeof(*p));
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, PROGRESS_LEN) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
+	if (!err) {
+		__atomic_store_n(&p->map[1], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->map[0], PROGRESS_MAGIC, __ATOMIC_RELEASE);
 	}
-	err = progress_map(fd, p);
-	if (err)
-		return err;
-	__atomic_store_n(&p->map[1], 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&p->map[0], PROGRESS_MAGIC, __ATOMIC_RELEASE);
-	return 0;
+	return err;
 }
 
 int progress_open(const char *path, struct progress *p)
 {
-	struct stat st;
-	int fd, err;
+	int err = progress_map(path, false, p);
 
-	memset(p, 0, sizeof(*p));
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || st.st_size < PROGRESS_LEN) {
-		close(fd);
-		return -EINVAL;
-	}
-	err = progress_map(fd, p);
-	if (err)
-		return err;
-	if (__atomic_load_n(&p->map[0], __ATOMIC_ACQUIRE) != PROGRESS_MAGIC) {
+	if (!err &&
+	    __atomic_load_n(&p->map[0], __ATOMIC_ACQUIRE) != PROGRESS_MAGIC) {
 		progress_close(p);
 		return -EINVAL;
 	}
-	return 0;
+	return err;
 }
 
 /* map[2]: a futex word bumped at every store, then a waiter flag. */
@@ -446,11 +408,12 @@ uint64_t progress_load(const struct progress *p)
 
 void progress_close(struct progress *p)
 {
-	if (p->map)
+	if (p->map) {
 		munmap(p->map, PROGRESS_LEN);
-	if (p->map)
 		close(p->fd);
-	memset(p, 0, sizeof(*p));
+	}
+	p->map = NULL;
+	p->fd = -1;
 }
 
 int report_open_error(int err)
