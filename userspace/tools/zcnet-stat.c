@@ -44,51 +44,35 @@ static long entry_number(const char *name)
 	return parse_u64(name, 0, INT_MAX, &v) ? (long)v : -1;
 }
 
-static int cmp_long(const void *a, const void *b)
+static int numeric(const struct dirent *d)
 {
-	long x = *(const long *)a, y = *(const long *)b;
+	return entry_number(d->d_name) >= 0;
+}
+
+static int by_number(const struct dirent **a, const struct dirent **b)
+{
+	long x = entry_number((*a)->d_name), y = entry_number((*b)->d_name);
 
 	return (x > y) - (x < y);
 }
 
-/*
- * The numeric entries of directory path, sorted, in *out (to free).
- * Returns their number or -errno.
- */
+/* The numeric entries of directory path, sorted, in *out (to free). */
 static long list_numbers(const char *path, long **out)
 {
-	size_t n = 0, cap = 0;
-	long *v = NULL, num;
-	struct dirent *de;
-	DIR *dir;
+	struct dirent **de;
+	int i, n = scandir(path, &de, numeric, by_number);
 
 	*out = NULL;
-	dir = opendir(path);
-	if (!dir)
+	if (n < 0)
 		return -errno;
-	while ((de = readdir(dir))) {
-		num = entry_number(de->d_name);
-		if (num < 0)
-			continue;
-		if (n == cap) {
-			long *nv;
-
-			cap = cap ? cap * 2 : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				closedir(dir);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		v[n++] = num;
+	*out = calloc(n ? (size_t)n : 1, sizeof(**out));
+	for (i = 0; i < n; i++) {
+		if (*out)
+			(*out)[i] = entry_number(de[i]->d_name);
+		free(de[i]);
 	}
-	closedir(dir);
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_long);
-	*out = v;
-	return (long)n;
+	free(de);
+	return *out ? n : -ENOMEM;
 }
 
 /*

@@ -135,7 +135,7 @@ void opts_parse(int argc, char **argv, struct opt *t, const char *usage,
 		usage_error("unexpected argument '%s'", argv[optind]);
 }
 
-struct opt *opts_find(struct opt *t, const char *name)
+static struct opt *opts_find(struct opt *t, const char *name)
 {
 	for (; t->name; t++)
 		if (!strcmp(t->name, name))

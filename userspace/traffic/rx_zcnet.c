@@ -240,33 +240,27 @@ static void report(struct zrecv *z, const char *why, bool ok)
 
 static int bind_error(int err, const char *iface, const struct zcnet_ctx *ctx)
 {
-	switch (err) {
-	case -EOPNOTSUPP:
+	if (err == -EOPNOTSUPP) {
 		errmsg("this zcnet module has no receive (module features "
 		       "0x%llx, receive is 0x%llx)",
 		       (unsigned long long)zcnet_ctx_info(ctx)->features,
 		       (unsigned long long)ZCNET_FEAT_RX);
 		return EXIT_UNSUPPORTED;
-	case -EBUSY:
+	}
+	if (err == -EBUSY)
 		errmsg("bind: %s already has a receive handler (bridge, bond, "
 		       "macvlan or another zcnet context)", iface);
-		break;
-	case -EPERM:
+	else if (err == -EPERM)
 		errmsg("bind: receiving on %s needs CAP_NET_ADMIN, in this "
 		       "process and in the one that opened /dev/zcnet", iface);
-		break;
-	case -ENETDOWN:
+	else if (err == -ENETDOWN)
 		errmsg("bind: interface %s is down", iface);
-		break;
-	case -ENODEV:
+	else if (err == -ENODEV)
 		errmsg("bind: no device %s in this network namespace", iface);
-		break;
-	case -EINVAL:
+	else if (err == -EINVAL)
 		errmsg("bind: the match was rejected: %s", strerror(-err));
-		break;
-	default:
+	else
 		errmsg("bind on %s failed: %s", iface, strerror(-err));
-	}
 	return EXIT_FAILED;
 }
 

@@ -131,33 +131,27 @@ int tx_tcp_send(struct tr_opts *o, struct tr_result *r)
 	return n ? -1 : 0;
 }
 
+/* Buffers in send order: buffer seq % count; notifications come in order. */
 struct zc_pool {
 	char *mem;
-	uint32_t count, nfree;
-	uint32_t *free;
+	uint32_t count;
+	uint64_t head, tail;	/* sends and completions so far */
 	uint32_t *last_id;	/* notification id of the buffer's last send */
 	double *ts;
-	uint32_t *busy;		/* buffers in id order: a FIFO */
-	uint32_t head, tail;
 	uint32_t next_id;	/* the id the next send gets */
 	uint32_t done_id;	/* ids below this are done */
 };
 
 /* Read the error queue; returns how many buffers it freed, -1 on error. */
-static int zc_reap(const struct tr_opts *o, int fd, struct zc_pool *p,
-		   struct tr_result *r)
+static int zc_reap(int fd, struct zc_pool *p, struct tr_result *r)
 {
 	char control[128];
-	struct msghdr msg;
-	struct cmsghdr *cm;
+	struct msghdr msg = { .msg_control = control };
 	struct sock_extended_err *ee;
-	uint32_t b;
-	double now;
-	int freed = 0;
+	struct cmsghdr *cm;
+	uint64_t tail = p->tail;
 
 	for (;;) {
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_control = control;
 		msg.msg_controllen = sizeof(control);
 		if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -165,10 +159,9 @@ static int zc_reap(const struct tr_opts *o, int fd, struct zc_pool *p,
 			errmsg("recvmsg(MSG_ERRQUEUE): %s", strerror(errno));
 			return -1;
 		}
-		now = now_seconds();
 		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-			if (!((cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR) ||
-			      (cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR)))
+			if (!(cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR) &&
+			    !(cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR))
 				continue;
 			ee = (struct sock_extended_err *)CMSG_DATA(cm);
 			if (ee->ee_origin != SO_EE_ORIGIN_ZEROCOPY || ee->ee_errno) {
@@ -181,31 +174,24 @@ static int zc_reap(const struct tr_opts *o, int fd, struct zc_pool *p,
 			if ((int32_t)(ee->ee_data + 1 - p->done_id) > 0)
 				p->done_id = ee->ee_data + 1;
 		}
-		while (p->tail != p->head) {
-			b = p->busy[p->tail % p->count];
-			if ((int32_t)(p->last_id[b] - p->done_id) >= 0)
-				break;
-			lat_add(&r->lat, p->ts[b], now);
-			p->free[p->nfree++] = b;
-			p->tail++;
-			freed++;
-		}
+		for (double now = now_seconds(); p->tail < p->head &&
+		     (int32_t)(p->last_id[p->tail % p->count] - p->done_id) < 0;
+		     p->tail++)
+			lat_add(&r->lat, p->ts[p->tail % p->count], now);
 	}
-	(void)o;
-	return freed;
+	return (int)(p->tail - tail);
 }
 
-static int zc_wait(int fd)
+static void zc_wait(int fd)
 {
-	struct pollfd pfd = { .fd = fd, .events = 0 };
-
-	return poll(&pfd, 1, 100);
+	poll(&(struct pollfd){ .fd = fd }, 1, 100);
 }
 
-/* Send buffer b whole; each call that sends bytes uses a notification id. */
+/* Send the next buffer whole; each call that sends bytes uses an id. */
 static int zc_send(const struct tr_opts *o, int fd, struct zc_pool *p,
-		   uint32_t b, struct tr_result *r)
+		   struct tr_result *r)
 {
+	uint32_t b = p->head % p->count;
 	size_t off = 0;
 	ssize_t n;
 
@@ -214,7 +200,7 @@ static int zc_send(const struct tr_opts *o, int fd, struct zc_pool *p,
 		n = send(fd, p->mem + (size_t)b * o->size + off, o->size - off,
 			 MSG_ZEROCOPY | MSG_NOSIGNAL);
 		if (n < 0 && errno == ENOBUFS) {
-			if (zc_reap(o, fd, p, r) < 0)
+			if (zc_reap(fd, p, r) < 0)
 				return -1;
 			zc_wait(fd);
 			continue;
@@ -227,7 +213,7 @@ static int zc_send(const struct tr_opts *o, int fd, struct zc_pool *p,
 		p->next_id++;
 	}
 	p->last_id[b] = p->next_id - 1;
-	p->busy[p->head++ % p->count] = b;
+	p->head++;
 	r->frames++;
 	r->bytes += o->size;
 	return 0;
@@ -235,65 +221,52 @@ static int zc_send(const struct tr_opts *o, int fd, struct zc_pool *p,
 
 int tx_tcp_zerocopy(struct tr_opts *o, struct tr_result *r)
 {
-	struct zc_pool p = { 0 };
-	int fd, one = 1, rc = -1, idle, got;
-	uint32_t i;
+	struct zc_pool p = { .count = pool_count(o) };
+	int fd = -1, one = 1, rc = -1, idle, got;
+	size_t len = ((size_t)p.count * o->size + 4095) & ~(size_t)4095;
 
-	p.count = pool_count(o);
-	p.mem = aligned_alloc(4096, ((size_t)p.count * o->size + 4095) & ~(size_t)4095);
-	p.free = calloc(p.count, sizeof(*p.free));
+	p.mem = aligned_alloc(4096, len);
 	p.last_id = calloc(p.count, sizeof(*p.last_id));
-	p.busy = calloc(p.count, sizeof(*p.busy));
 	p.ts = calloc(p.count, sizeof(*p.ts));
-	fd = -1;
-	if (!p.mem || !p.free || !p.last_id || !p.busy || !p.ts)
+	if (!p.mem || !p.last_id || !p.ts)
 		goto out;
-	memset(p.mem, 0, (size_t)p.count * o->size);
-	for (i = 0; i < p.count; i++)
-		p.free[p.nfree++] = p.count - 1 - i;
+	memset(p.mem, 0, len);
 	fd = tcp_connect(o);
 	if (fd < 0)
 		goto out;
 	if (setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one))) {
-		snprintf(r->unavailable, sizeof(r->unavailable), "SO_ZEROCOPY: %s",
-			 strerror(errno));
+		snprintf(r->unavailable, sizeof(r->unavailable),
+			 "SO_ZEROCOPY: %s", strerror(errno));
 		goto out;
 	}
 	tr_begin(o, r);
-	for (;;) {
-		if (zc_reap(o, fd, &p, r) < 0)
+	while (!tr_time_up(o, r, now_seconds())) {
+		if (zc_reap(fd, &p, r) < 0)
 			goto out;
-		if (tr_time_up(o, r, now_seconds()))
-			break;
-		if (!p.nfree) {
+		if (p.head - p.tail == p.count)
 			zc_wait(fd);
-			continue;
-		}
-		if (zc_send(o, fd, &p, p.free[--p.nfree], r))
+		else if (zc_send(o, fd, &p, r))
 			goto out;
 	}
-	for (idle = 0; p.nfree < p.count;) {
-		got = zc_reap(o, fd, &p, r);
+	for (idle = 0; p.tail < p.head;) {
+		got = zc_reap(fd, &p, r);
 		if (got < 0)
 			goto out;
 		if (got) {
 			idle = 0;
-			continue;
-		}
-		if (++idle > 100) {
+		} else if (++idle > 100) {
 			errmsg("no zero-copy notification for 10 s");
 			goto out;
+		} else {
+			zc_wait(fd);
 		}
-		zc_wait(fd);
 	}
 	rc = tcp_finish(&fd, r);
 out:
 	if (fd >= 0)
 		close(fd);
 	free(p.mem);
-	free(p.free);
 	free(p.last_id);
-	free(p.busy);
 	free(p.ts);
 	return r->unavailable[0] ? 0 : rc;
 }

@@ -179,8 +179,7 @@ static int bind_error(const char *what, int err, struct zsender *s,
 {
 	const char *name = s->o->ifc.name;
 
-	switch (err) {
-	case -EOPNOTSUPP:
+	if (err == -EOPNOTSUPP) {
 		errmsg("this zcnet module has no raw transmit (%s: %s; module "
 		       "features 0x%llx, raw TX is 0x%llx)", what,
 		       strerror(-err),
@@ -189,29 +188,23 @@ static int bind_error(const char *what, int err, struct zsender *s,
 		snprintf(r->unavailable, sizeof(r->unavailable), "%s",
 			 util_last_error);
 		return EXIT_UNSUPPORTED;
-	case -EPERM:
-		errmsg("%s: binding to %s needs CAP_NET_RAW", what, name);
-		break;
-	case -ENETDOWN:
-		errmsg("%s: interface %s is down", what, name);
-		break;
-	case -ENODEV:
-		errmsg("%s: no device %s in this network namespace", what, name);
-		break;
-	case -EBUSY:
-		errmsg("%s: this context is already bound", what);
-		break;
-	case -EINVAL:
-		if (s->o->queue != ZCNET_QUEUE_ANY && !strcmp(what, "bind"))
-			errmsg("%s: rejected (is queue %u below %s's TX queue "
-			       "count?): %s", what, s->o->queue, name,
-			       strerror(-err));
-		else
-			errmsg("%s: rejected: %s", what, strerror(-err));
-		break;
-	default:
-		errmsg("%s on %s failed: %s", what, name, strerror(-err));
 	}
+	if (err == -EPERM)
+		errmsg("%s: binding to %s needs CAP_NET_RAW", what, name);
+	else if (err == -ENETDOWN)
+		errmsg("%s: interface %s is down", what, name);
+	else if (err == -ENODEV)
+		errmsg("%s: no device %s in this network namespace", what, name);
+	else if (err == -EBUSY)
+		errmsg("%s: this context is already bound", what);
+	else if (err == -EINVAL && s->o->queue != ZCNET_QUEUE_ANY &&
+		 !strcmp(what, "bind"))
+		errmsg("%s: rejected (is queue %u below %s's TX queue count?): "
+		       "%s", what, s->o->queue, name, strerror(-err));
+	else if (err == -EINVAL)
+		errmsg("%s: rejected: %s", what, strerror(-err));
+	else
+		errmsg("%s on %s failed: %s", what, name, strerror(-err));
 	return EXIT_FAILED;
 }
 
