@@ -49,15 +49,10 @@ static int xsk_open(struct tr_opts *o, struct tx_raw *t,
 {
 	struct xsk_umem_config ucfg = {
 		.fill_size = XSK_RING_PROD__DEFAULT_NUM_DESCS,
-		.comp_size = 0,
 		.frame_size = XSK_CHUNK,
-		.frame_headroom = 0,
-		.flags = 0,
 	};
 	struct xsk_socket_config scfg = {
-		.rx_size = 0,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
-		.xdp_flags = 0,
 		.bind_flags = XDP_COPY,
 	};
 	uint32_t ring = 1, i;

@@ -125,27 +125,20 @@ int zcnet_frame_set_seq(void *buf, size_t len, uint64_t seq,
 
 const char *zcnet_frame_error_str(enum zcnet_frame_error error)
 {
-	switch (error) {
-	case ZCNET_FRAME_OK:
-		return "ok";
-	case ZCNET_FRAME_ERR_SHORT:
-		return "shorter than the headers";
-	case ZCNET_FRAME_ERR_ETHERTYPE:
-		return "wrong ethertype";
-	case ZCNET_FRAME_ERR_MAGIC:
-		return "wrong magic";
-	case ZCNET_FRAME_ERR_CHECK:
-		return "header checksum mismatch";
-	case ZCNET_FRAME_ERR_LEN:
-		return "frame_len differs from the bytes received";
-	case ZCNET_FRAME_ERR_PATTERN:
-		return "unknown pattern";
-	case ZCNET_FRAME_ERR_RESERVED:
-		return "reserved field not zero";
-	case ZCNET_FRAME_ERR_PAYLOAD:
-		return "payload byte differs";
-	}
-	return "unknown error";
+	static const char *const str[] = {
+		[ZCNET_FRAME_OK] = "ok",
+		[ZCNET_FRAME_ERR_SHORT] = "shorter than the headers",
+		[ZCNET_FRAME_ERR_ETHERTYPE] = "wrong ethertype",
+		[ZCNET_FRAME_ERR_MAGIC] = "wrong magic",
+		[ZCNET_FRAME_ERR_CHECK] = "header checksum mismatch",
+		[ZCNET_FRAME_ERR_LEN] = "frame_len differs from the bytes received",
+		[ZCNET_FRAME_ERR_PATTERN] = "unknown pattern",
+		[ZCNET_FRAME_ERR_RESERVED] = "reserved field not zero",
+		[ZCNET_FRAME_ERR_PAYLOAD] = "payload byte differs",
+	};
+
+	return (unsigned int)error < sizeof(str) / sizeof(str[0]) ?
+	       str[error] : "unknown error";
 }
 
 /* The first byte of [off, off + n) of f that differs from want. */

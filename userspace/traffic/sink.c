@@ -305,30 +305,25 @@ int sink_main(int argc, char **argv)
 
 static int sink_raw_socket(const struct tr_opts *o)
 {
-	struct sockaddr_ll sll;
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_protocol = htons(ZCNET_FRAME_ETHERTYPE) };
 	struct timeval tv = { 0, 100000 };
+	int fd, rcvbuf = 8 << 20;
 	struct iface ifc;
-	int fd, rcvbuf = 8 << 20, err;
 
 	if (!o->iface)
 		usage_error("-i IFACE is required");
-	err = iface_lookup(o->iface, &ifc);
-	if (err) {
-		errmsg("no interface %s: %s", o->iface, strerror(-err));
+	if (iface_lookup(o->iface, &ifc)) {
+		errmsg("no interface %s", o->iface);
 		return -1;
 	}
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC,
-		    htons(ZCNET_FRAME_ETHERTYPE));
+	sll.sll_ifindex = (int)ifc.ifindex;
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, sll.sll_protocol);
 	if (fd < 0) {
 		errmsg("AF_PACKET socket: %s", strerror(errno));
 		return -1;
 	}
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_ifindex = (int)ifc.ifindex;
-	sll.sll_protocol = htons(ZCNET_FRAME_ETHERTYPE);
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-		       sizeof(rcvbuf)))
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
@@ -337,16 +332,6 @@ static int sink_raw_socket(const struct tr_opts *o)
 		return -1;
 	}
 	return fd;
-}
-
-static bool frame_ok(const uint8_t *p, size_t got)
-{
-	uint32_t magic;
-
-	if (got < ZCNET_FRAME_PAYLOAD_OFF)
-		return false;
-	memcpy(&magic, p + ZCNET_FRAME_OFF_MAGIC, sizeof(magic));
-	return ntohl(magic) == ZCNET_FRAME_MAGIC;
 }
 
 int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle)
@@ -361,6 +346,7 @@ int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle)
 	volatile sig_atomic_t *stop;
 	uint64_t seq, n, bad = 0, other = 0, total = 0;
 	double start, last = 0, now;
+	uint32_t magic;
 	char path[512];
 	uint32_t k, s;
 	int fd, got, i, err;
@@ -403,15 +389,13 @@ int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle)
 		}
 		last = now;
 		for (i = 0; i < got; i++) {
-			if (!frame_ok(bufs[i], msgs[i].msg_len)) {
-				other++;
-				continue;
-			}
+			memcpy(&magic, bufs[i] + ZCNET_FRAME_OFF_MAGIC, 4);
 			memcpy(&seq, bufs[i] + ZCNET_FRAME_OFF_SEQ, sizeof(seq));
 			seq = be64toh(seq);
 			s = (uint32_t)(seq >> BENCH_STREAM_SHIFT);
 			n = seq & ((UINT64_C(1) << BENCH_STREAM_SHIFT) - 1);
-			if (s >= streams) {
+			if (msgs[i].msg_len < ZCNET_FRAME_PAYLOAD_OFF ||
+			    ntohl(magic) != ZCNET_FRAME_MAGIC || s >= streams) {
 				other++;
 				continue;
 			}

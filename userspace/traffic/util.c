@@ -192,35 +192,28 @@ void netns_name(char *buf, size_t size)
 
 void cpu_sample(struct cpu_sample *s)
 {
-	unsigned long long v[10] = { 0 };
+	/* user nice system idle iowait irq softirq steal */
+	unsigned long long v[8];
 	char line[512];
-	bool have_total = false;
-	FILE *f;
-	int n;
+	FILE *f = fopen("/proc/stat", "re");
 
 	memset(s, 0, sizeof(*s));
-	f = fopen("/proc/stat", "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "cpu ", 4) == 0) {
-			n = sscanf(line, "cpu %llu %llu %llu %llu %llu %llu %llu "
-				   "%llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-				   &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
-			if (n < 8)
-				break;
-			/* user nice system idle iowait irq softirq steal */
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "cpu ", 4) &&
+		    sscanf(line, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7]) == 8) {
 			s->ticks_busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
 			s->ticks_idle = v[3] + v[4];
-			have_total = true;
-		} else if (strncmp(line, "cpu", 3) == 0 &&
-			   isdigit((unsigned char)line[3])) {
-			s->cpus++;
+			s->valid = true;
 		}
+		s->cpus += !strncmp(line, "cpu", 3) &&
+			   isdigit((unsigned char)line[3]);
 	}
 	s->when = now_seconds();
-	fclose(f);
-	s->valid = have_total && s->cpus;
+	s->valid = s->valid && s->cpus;
+	if (f)
+		fclose(f);
 }
 
 double cpu_busy_seconds(const struct cpu_sample *a,
