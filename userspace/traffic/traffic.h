@@ -194,35 +194,27 @@ void lat_free(struct lat *l);
 struct tr_result;
 
 struct tr_opts {
-	const char *method;
-	const char *iface;
+	const char *method, *iface, *progress;	/* progress file */
+	const char *start_file;	/* wait for it after setup */
+	const char *target_arg, *peer;	/* sockets; zcnet-bench's TCP sink */
 	struct iface ifc;	/* looked up by the tool or by tx_raw_open() */
 	uint8_t dst[6];
 	uint64_t size;		/* frame, write or datagram bytes */
 	uint64_t frames;	/* frames or writes; 0: for seconds */
-	double seconds;
+	uint64_t slot_size;	/* 0: pick */
+	uint64_t seq_base;	/* raw frames: seq of the first */
+	uint64_t window;	/* 0: no flow control */
+	double seconds, stall, linger;
 	uint32_t queue;		/* UINT32_MAX: any */
 	uint32_t ring;		/* ring entries or buffers in flight; 0: pick */
 	int64_t copy_threshold;	/* -1: the module's */
 	int64_t threshold_used;	/* after bind; -1: unknown */
-	uint64_t slot_size;	/* 0: pick */
-	unsigned int pattern;
-	uint64_t seq_base;	/* raw frames: seq of the first */
-	uint64_t window;	/* 0: no flow control */
-	const char *progress;	/* progress file */
-	double stall;
-	double linger;
-	bool json;
-	bool bench;		/* latencies; end the clock before draining */
-	const char *start_file;	/* wait for it after setup */
-	/* sockets */
-	bool udp;
-	const char *target_arg;
-	struct sockaddr_storage *target;
-	unsigned int target_len;
+	unsigned int pattern, target_len;
 	int sndbuf;
-	const char *peer;	/* zcnet-bench: the TCP sink, port */
 	uint16_t port;
+	bool json, udp;
+	bool bench;		/* latencies; end the clock before draining */
+	struct sockaddr_storage *target;
 	volatile sig_atomic_t *stop;
 	/* tx_zcnet: called after the run, before the context closes */
 	void (*finish)(struct tr_opts *o, struct tr_result *r);
