@@ -54,24 +54,33 @@ static void end_field(struct rep *r)
 		fputc('\n', r->f);
 }
 
-void rep_u64(struct rep *r, const char *key, const char *label, uint64_t v)
+void rep_raw(struct rep *r, const char *key, const char *label,
+	     const char *v)
 {
 	if (field(r, key, label)) {
-		fprintf(r->f, "%llu", (unsigned long long)v);
+		fputs(v, r->f);
 		end_field(r);
 	}
+}
+
+void rep_u64(struct rep *r, const char *key, const char *label, uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	rep_raw(r, key, label, buf);
 }
 
 void rep_num(struct rep *r, const char *key, const char *label,
 	     const char *fmt, double v)
 {
-	if (!field(r, key, label))
-		return;
+	char buf[64];
+
 	if (isnan(v))
-		fprintf(r->f, r->style == REP_TEXT ? "-" : "null");
+		snprintf(buf, sizeof(buf), r->style == REP_TEXT ? "-" : "null");
 	else
-		fprintf(r->f, fmt, v);
-	end_field(r);
+		snprintf(buf, sizeof(buf), fmt, v);
+	rep_raw(r, key, label, buf);
 }
 
 void rep_str(struct rep *r, const char *key, const char *label,
@@ -88,20 +97,8 @@ void rep_str(struct rep *r, const char *key, const char *label,
 
 void rep_bool(struct rep *r, const char *key, const char *label, bool v)
 {
-	if (field(r, key, label)) {
-		fputs(r->style == REP_TEXT ? (v ? "yes" : "no") :
-		      v ? "true" : "false", r->f);
-		end_field(r);
-	}
-}
-
-void rep_raw(struct rep *r, const char *key, const char *label,
-	     const char *v)
-{
-	if (field(r, key, label)) {
-		fputs(v, r->f);
-		end_field(r);
-	}
+	rep_raw(r, key, label, r->style == REP_TEXT ? (v ? "yes" : "no") :
+			       v ? "true" : "false");
 }
 
 void rep_text(struct rep *r, const char *fmt, ...)
