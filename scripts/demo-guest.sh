@@ -5,12 +5,12 @@
 # The same stream of test frames (1500 bytes, at least ZCNET_DEMO_BYTES,
 # default 1 GiB) crosses from the first NIC to the second one, which lives in
 # network namespace ZCNET_PEER_NS: sent with zcnet-send in zero copy
-# (--copy-threshold 0) to a `zcnet-recv --method afp` (AF_PACKET) on the peer NIC,
-# sent with zcnet-send at the copy threshold the module picks for the
-# device (behind a strict IOMMU it copies frames of this size) to the same
-# receiver, sent with zcnet-send --method afp (AF_PACKET send()) to it, and sent
-# with zcnet-send in zero copy to a `zcnet-recv` (zcnet receive) on the peer
-# NIC. Each receiver verifies every frame byte by byte. Ends with a
+# (--copy-threshold 0) to a `zcnet-recv --method afp` (AF_PACKET) on the
+# peer NIC, sent with zcnet-send at the copy threshold the module picks for
+# the device (behind a strict IOMMU it copies frames of this size) to the
+# same receiver, sent with zcnet-send --method afp (AF_PACKET send()) to
+# it, and sent with zcnet-send in zero copy to a `zcnet-recv` (zcnet
+# receive) on the peer NIC. Each receiver verifies every frame byte by byte. Ends with a
 # side-by-side summary between ZCNET-DEMO-SUMMARY-BEGIN/END and a line
 # "ZCNET-DEMO-VERDICT zcnet=<v> zcnet_default=<v> af_packet=<v>
 # zcnet_recv=<v>", <v> one of verified, failed, unsupported. Exits 0 only
@@ -78,8 +78,8 @@ json_errors() {
 }
 
 # start_receiver TAG: on the peer NIC, in the background, zcnet-recv for the
-# zrecv transfer and zcnet-recv --method afp otherwise; sets RECV_PID. Returns
-# non-zero if it did not report ready in time.
+# zrecv transfer and zcnet-recv --method afp otherwise; sets RECV_PID.
+# Returns non-zero if it did not report ready in time.
 start_receiver() {
 	local tag="$1" t=0 recv=("$TOOLS/zcnet-recv" --method afp)
 	[[ $tag == zrecv ]] && recv=("$TOOLS/zcnet-recv")

@@ -9,8 +9,9 @@
 # (zcnet.demo=1). The guest streams at least 1 GiB of 1500-byte frames from
 # its first NIC to the second four times: with zcnet-send in zero copy, with
 # zcnet-send at the copy threshold the module picks for the device, with
-# zcnet-send --method afp (AF_PACKET), each to zcnet-recv --method afp, and with zcnet-send to
-# zcnet-recv; the receivers verify every frame (scripts/demo-guest.sh).
+# zcnet-send --method afp (AF_PACKET), each to zcnet-recv --method afp, and
+# with zcnet-send to zcnet-recv; the receivers verify every frame
+# (scripts/demo-guest.sh).
 # Prints the guest's side-by-side summary and whether all four transfers
 # verified; exits non-zero if any did not.
 #

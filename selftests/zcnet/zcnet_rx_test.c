@@ -1534,9 +1534,8 @@ static int wait_exit(pid_t pid, unsigned int timeout_ms)
 
 /*
  * zcnet-recv receives what zcnet-send --method afp sends from the peer
- * namespace and
- * verifies all of it; a second zcnet-recv on the same device is refused
- * with the receive-handler message.
+ * namespace and verifies all of it; a second zcnet-recv on the same device
+ * is refused with the receive-handler message.
  */
 TEST_F(rx, recv_tool)
 {
