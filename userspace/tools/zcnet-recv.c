@@ -72,7 +72,7 @@ static struct opt opts[] = {
 	      "idle timeout (seconds, > 0)"),
 	{ "ring", 'r', OPT_RING, &o.ring, 0, 0, 0, "ENTRIES", "zcnet: receive "
 	  "buffers, and FILL and RX ring\nentries, a power of two in "
-	  "64..32768 (default 1024)", NULL, NULL, false },
+	  RING_RANGE " (default 1024)", NULL, NULL, false },
 	ONUM("buf-size", 'b', o.buf_size, 64, 65536, "BYTES", "zcnet: bytes "
 	     "per buffer, a multiple of 64 in\n64..65536 (default 2048); "
 	     "longer frames are truncated", "buffer size (a multiple of 64 in "

@@ -46,7 +46,7 @@ static struct opt raw_opts[] = {
 	ONUM("queue", 'q', o.queue, 0, UINT32_MAX - 1, "QUEUE", "zcnet: device "
 	     "TX queue (default: any, picked\nby zcnet)", "queue"),
 	{ "ring", 'r', OPT_RING, &o.ring, 0, 0, 0, "ENTRIES", "zcnet: TX and "
-	  "completion ring entries, a power\nof two in 64..32768 (default "
+	  "completion ring entries, a power\nof two in " RING_RANGE " (default "
 	  "256); one frame slot\neach", NULL, NULL, false },
 	ONUM("slot-size", 0, o.slot_size, 64, 1 << 20, "N", "zcnet: bytes "
 	     "between frame slots, a multiple of\n64 and at least SIZE "

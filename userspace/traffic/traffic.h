@@ -107,6 +107,12 @@ void progress_close(struct progress *p);
 
 /* ---- opts.c: options from a table, and the help made from it ---- */
 
+#define OPT_STR_(x)	#x
+#define OPT_STR_OF(x)	OPT_STR_(x)
+/* The ring sizes OPT_RING takes, for help texts. */
+#define RING_RANGE	OPT_STR_OF(ZCNET_RING_MIN_ENTRIES) ".." \
+			OPT_STR_OF(ZCNET_RING_MAX_ENTRIES)
+
 enum opt_kind { OPT_FLAG, OPT_NUM, OPT_SECS, OPT_MAC, OPT_STR, OPT_RING,
 		OPT_FN };
 
