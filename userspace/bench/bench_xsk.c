@@ -31,6 +31,7 @@
 #define XSK_IDLE_NS	20000
 
 struct xsk_tx {
+	struct tx_ring q;	/* first: the ops get it */
 	struct xsk_umem *umem;
 	struct xsk_socket *xsk;
 	struct xsk_ring_prod fq, tx;
@@ -40,12 +41,10 @@ struct xsk_tx {
 	uint32_t cpf;		/* chunks per frame */
 	uint32_t nframes;
 	uint32_t *free;
-	uint32_t nfree;
 	double *ts;
 };
 
-static int xsk_open(struct tr_opts *o, struct tx_raw *t,
-		    struct xsk_tx *x, struct tr_result *r)
+static int xsk_open(struct tr_opts *o, struct xsk_tx *x, struct tr_result *r)
 {
 	struct xsk_umem_config ucfg = {
 		.fill_size = XSK_RING_PROD__DEFAULT_NUM_DESCS,
@@ -55,6 +54,7 @@ static int xsk_open(struct tr_opts *o, struct tx_raw *t,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 		.bind_flags = XDP_COPY,
 	};
+	struct tx_raw *t = &x->q.t;
 	uint32_t ring = 1, i;
 	int err;
 
@@ -98,7 +98,7 @@ static int xsk_open(struct tr_opts *o, struct tx_raw *t,
 		tx_raw_frame(t, x->area + (size_t)i * x->cpf * XSK_CHUNK, 0,
 			     false);
 	}
-	x->nfree = x->nframes;
+	x->q.free = x->nframes;
 	return 0;
 }
 
@@ -114,20 +114,21 @@ static void xsk_close(struct xsk_tx *x)
 	free(x->ts);
 }
 
-static uint32_t xsk_post(struct tx_raw *t, struct xsk_tx *x, uint32_t n,
+static uint32_t xsk_post(struct tx_ring *q, struct tr_result *r, uint32_t n,
 			 double now)
 {
+	struct xsk_tx *x = (struct xsk_tx *)q;
 	uint32_t idx = 0, i, k, frame, len, left;
 
-	if (!n || xsk_ring_prod__reserve(&x->tx, n * x->cpf, &idx) !=
-	    n * x->cpf)
+	(void)r;
+	if (xsk_ring_prod__reserve(&x->tx, n * x->cpf, &idx) != n * x->cpf)
 		return 0;
 	for (i = 0; i < n; i++) {
-		frame = x->free[--x->nfree];
-		tx_raw_frame(t, x->area + (size_t)frame * x->cpf * XSK_CHUNK,
-			     t->next++, true);
+		frame = x->free[--q->free];
+		tx_raw_frame(&q->t, x->area + (size_t)frame * x->cpf * XSK_CHUNK,
+			     q->t.next++, true);
 		x->ts[frame] = now;
-		left = (uint32_t)t->o->size;
+		left = (uint32_t)q->t.o->size;
 		for (k = 0; k < x->cpf; k++) {
 			struct xdp_desc *d = xsk_ring_prod__tx_desc(&x->tx, idx++);
 
@@ -139,12 +140,13 @@ static uint32_t xsk_post(struct tx_raw *t, struct xsk_tx *x, uint32_t n,
 		}
 	}
 	xsk_ring_prod__submit(&x->tx, n * x->cpf);
+	q->busy += n;
 	return n;
 }
 
-static uint32_t xsk_reap(struct tr_opts *o, struct xsk_tx *x,
-			 struct tr_result *r, double now)
+static uint32_t xsk_reap(struct tx_ring *q, struct tr_result *r, double now)
 {
+	struct xsk_tx *x = (struct xsk_tx *)q;
 	uint32_t idx, n, i, chunk;
 	uint64_t addr;
 
@@ -154,10 +156,11 @@ static uint32_t xsk_reap(struct tr_opts *o, struct xsk_tx *x,
 		chunk = (uint32_t)(addr / XSK_CHUNK);
 		if (chunk % x->cpf != x->cpf - 1)
 			continue;
-		x->free[x->nfree++] = chunk / x->cpf;
+		x->free[q->free++] = chunk / x->cpf;
+		q->busy--;
 		r->completions++;
 		r->frames++;
-		r->bytes += o->size;
+		r->bytes += q->t.o->size;
 		lat_add(&r->lat, x->ts[chunk / x->cpf], now);
 	}
 	if (n)
@@ -165,54 +168,44 @@ static uint32_t xsk_reap(struct tr_opts *o, struct xsk_tx *x,
 	return n;
 }
 
-static uint32_t tx_pending(const struct xsk_tx *x)
+/* The completion ring has no poll event: kick while frames wait. */
+static int xsk_kick(struct tx_ring *q, struct tr_result *r, uint32_t n)
 {
-	return *x->tx.producer - __atomic_load_n(x->tx.consumer,
-						 __ATOMIC_ACQUIRE);
+	struct xsk_tx *x = (struct xsk_tx *)q;
+
+	if (*x->tx.producer == __atomic_load_n(x->tx.consumer,
+					       __ATOMIC_ACQUIRE))
+		return 0;
+	if (sendto(xsk_socket__fd(x->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 &&
+	    errno != EAGAIN && errno != EBUSY && errno != ENOBUFS) {
+		errmsg("AF_XDP kick: %s", strerror(errno));
+		r->errors++;
+		return -1;
+	}
+	return n != 0;
+}
+
+static bool xsk_idle(struct tx_ring *q, struct tr_result *r, bool stop,
+		     uint32_t done)
+{
+	(void)q, (void)r, (void)stop, (void)done;
+	nanosleep(&(struct timespec){ 0, XSK_IDLE_NS }, NULL);
+	return true;
 }
 
 int bench_xsk(struct tr_opts *o, struct tr_result *r)
 {
-	struct timespec idle = { 0, XSK_IDLE_NS };
-	struct xsk_tx x = { 0 };
-	struct tx_raw t;
-	bool stop = false;
-	uint32_t n;
-	double now;
+	struct xsk_tx x = { .q = { .reap = xsk_reap, .post = xsk_post,
+				   .kick = xsk_kick, .idle = xsk_idle } };
 	int rc = -1;
 
-	if (tx_raw_open(o, &t))
+	if (tx_raw_open(o, &x.q.t))
 		return -1;
-	if (xsk_open(o, &t, &x, r))
-		goto out;
-	tr_begin(o, r);
-	for (;;) {
-		now = now_seconds();
-		stop = stop || tr_time_up(o, r, now);
-		xsk_reap(o, &x, r, now);
-		if (stop && x.nfree == x.nframes)
-			break;
-		n = stop ? 0 : xsk_post(&t, &x, tx_raw_allowed(&t, r, x.nfree), now);
-		if (tx_pending(&x)) {
-			if (sendto(xsk_socket__fd(x.xsk), NULL, 0, MSG_DONTWAIT,
-				   NULL, 0) < 0 && errno != EAGAIN &&
-			    errno != EBUSY && errno != ENOBUFS) {
-				errmsg("AF_XDP kick: %s", strerror(errno));
-				r->errors++;
-				break;
-			}
-			if (n)
-				continue;
-		}
-		if (t.gated && !stop)
-			stop = !tx_raw_wait(&t, r);
-		else
-			nanosleep(&idle, NULL);
+	if (!xsk_open(o, &x, r)) {
+		tx_ring_run(&x.q, r);
+		rc = 0;
 	}
-	tr_end(r);
-	rc = 0;
-out:
 	xsk_close(&x);
-	tx_raw_close(&t);
+	tx_raw_close(&x.q.t);
 	return r->unavailable[0] ? 0 : rc;
 }

@@ -273,6 +273,29 @@ uint32_t tx_raw_allowed(struct tx_raw *t, struct tr_result *r, uint32_t want);
 /* After tx_raw_allowed() gave 0: wait a little; false once stalled. */
 bool tx_raw_wait(struct tx_raw *t, struct tr_result *r);
 
+/*
+ * A sender with a ring of frame slots. tx_ring_run() loops: take
+ * completions, post what the slots, the count and the window allow, hand
+ * them to the kernel, and wait when nothing moved. The ops keep free (slots
+ * to post into) and busy (frames in flight).
+ */
+struct tx_ring {
+	struct tx_raw t;
+	uint32_t free, busy;
+	/* Completions taken (0: none). */
+	uint32_t (*reap)(struct tx_ring *q, struct tr_result *r, double now);
+	/* Post n frames; how many were posted. */
+	uint32_t (*post)(struct tx_ring *q, struct tr_result *r, uint32_t n,
+			 double now);
+	/* After posting n: < 0 ends the run, > 0 loops at once. */
+	int (*kick)(struct tx_ring *q, struct tr_result *r, uint32_t n);
+	/* Nothing to post: wait a little; false ends the run. */
+	bool (*idle)(struct tx_ring *q, struct tr_result *r, bool stop,
+		     uint32_t done);
+};
+
+void tx_ring_run(struct tx_ring *q, struct tr_result *r);
+
 /* The senders; 0 or an exit code (reported). */
 int tx_zcnet(struct tr_opts *o, struct tr_result *r);
 int tx_afp_send(struct tr_opts *o, struct tr_result *r);

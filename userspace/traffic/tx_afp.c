@@ -145,6 +145,9 @@ out:
 }
 
 struct txring {
+	struct tx_ring q;	/* first: the ops get it */
+	int fd;
+	uint64_t head, tail;
 	uint8_t *map;
 	size_t map_len;
 	uint32_t frame_size, entries;
@@ -200,81 +203,105 @@ static uint32_t slot_status(const struct tpacket2_hdr *h)
 	return __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
 }
 
+static uint32_t txring_reap(struct tx_ring *rq, struct tr_result *r,
+			    double now)
+{
+	struct txring *q = (struct txring *)rq;
+	uint64_t tail0 = q->tail;
+	uint32_t st;
+
+	while (q->tail < q->head) {
+		st = slot_status(slot_hdr(q, q->tail));
+		if (st & (TP_STATUS_SEND_REQUEST | TP_STATUS_SENDING))
+			break;
+		r->completions++;
+		if (st & TP_STATUS_WRONG_FORMAT) {
+			r->errors++;
+		} else {
+			r->frames++;
+			r->bytes += q->q.t.o->size;
+			lat_add(&r->lat, q->ts[q->tail % q->entries], now);
+		}
+		q->tail++;
+	}
+	q->q.busy = (uint32_t)(q->head - q->tail);
+	q->q.free = q->entries - q->q.busy;
+	return (uint32_t)(q->tail - tail0);
+}
+
+static uint32_t txring_post(struct tx_ring *rq, struct tr_result *r,
+			    uint32_t n, double now)
+{
+	struct txring *q = (struct txring *)rq;
+	uint32_t i;
+
+	(void)r;
+	for (i = 0; i < n; i++, q->head++) {
+		struct tpacket2_hdr *h = slot_hdr(q, q->head);
+
+		tx_raw_frame(&rq->t, (uint8_t *)h + TXRING_DATA_OFF,
+			     rq->t.next++, true);
+		h->tp_len = (uint32_t)rq->t.o->size;
+		q->ts[q->head % q->entries] = now;
+		__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST,
+				 __ATOMIC_RELEASE);
+	}
+	rq->busy += n;
+	rq->free -= n;
+	return n;
+}
+
+static int txring_kick(struct tx_ring *rq, struct tr_result *r, uint32_t n)
+{
+	struct txring *q = (struct txring *)rq;
+
+	if (!n && (q->tail == q->head ||
+		   slot_status(slot_hdr(q, q->tail)) != TP_STATUS_SEND_REQUEST))
+		return 0;
+	if (send(q->fd, NULL, 0, MSG_DONTWAIT) < 0 && errno != EAGAIN &&
+	    errno != ENOBUFS)
+		r->errors++;
+	return 1;
+}
+
+static bool txring_idle(struct tx_ring *rq, struct tr_result *r, bool stop,
+			uint32_t done)
+{
+	struct pollfd pfd = { .fd = ((struct txring *)rq)->fd,
+			      .events = POLLOUT };
+
+	(void)r, (void)stop, (void)done;
+	if (rq->busy)
+		poll(&pfd, 1, 10);
+	return true;
+}
+
 int tx_afp_txring(struct tr_opts *o, struct tr_result *r)
 {
-	struct txring q = { 0 };
-	struct tx_raw t;
-	struct pollfd pfd;
-	uint64_t head = 0, tail = 0, i;
-	uint32_t n, st;
-	bool stop = false;
-	double now;
-	int fd, rc;
+	struct txring q = { .q = { .reap = txring_reap, .post = txring_post,
+				   .kick = txring_kick, .idle = txring_idle } };
+	uint64_t i;
+	int rc;
 
-	rc = tx_raw_open(o, &t);
+	rc = tx_raw_open(o, &q.q.t);
 	if (rc)
 		return rc;
 	rc = EXIT_FAILED;
-	fd = packet_socket(o);
-	if (fd < 0 || txring_setup(fd, o, &q))
+	q.fd = packet_socket(o);
+	if (q.fd < 0 || txring_setup(q.fd, o, &q))
 		goto out;
 	for (i = 0; i < q.entries; i++)
-		tx_raw_frame(&t, (uint8_t *)slot_hdr(&q, i) + TXRING_DATA_OFF,
-			     0, false);
-	pfd.fd = fd;
-	pfd.events = POLLOUT;
-	tr_begin(o, r);
-	for (;;) {
-		now = now_seconds();
-		stop = stop || tr_time_up(o, r, now);
-		while (tail < head) {
-			st = slot_status(slot_hdr(&q, tail));
-			if (st & (TP_STATUS_SEND_REQUEST | TP_STATUS_SENDING))
-				break;
-			r->completions++;
-			if (st & TP_STATUS_WRONG_FORMAT) {
-				r->errors++;
-			} else {
-				r->frames++;
-				r->bytes += o->size;
-				lat_add(&r->lat, q.ts[tail % q.entries], now);
-			}
-			tail++;
-		}
-		if (stop && tail == head)
-			break;
-		n = stop ? 0 : tx_raw_allowed(&t, r, q.entries -
-					      (uint32_t)(head - tail));
-		for (i = 0; i < n; i++, head++) {
-			struct tpacket2_hdr *h = slot_hdr(&q, head);
-
-			tx_raw_frame(&t, (uint8_t *)h + TXRING_DATA_OFF,
-				     t.next++, true);
-			h->tp_len = (uint32_t)o->size;
-			q.ts[head % q.entries] = now;
-			__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST,
-					 __ATOMIC_RELEASE);
-		}
-		if (n || (tail < head && slot_status(slot_hdr(&q, tail)) ==
-			  TP_STATUS_SEND_REQUEST)) {
-			if (send(fd, NULL, 0, MSG_DONTWAIT) < 0 &&
-			    errno != EAGAIN && errno != ENOBUFS)
-				r->errors++;
-			continue;
-		}
-		if (t.gated && !stop)
-			stop = !tx_raw_wait(&t, r);
-		else if (tail < head)
-			poll(&pfd, 1, 10);
-	}
-	tr_end(r);
+		tx_raw_frame(&q.q.t, (uint8_t *)slot_hdr(&q, i) +
+			     TXRING_DATA_OFF, 0, false);
+	q.q.free = q.entries;
+	tx_ring_run(&q.q, r);
 	rc = 0;
 out:
 	if (q.map)
 		munmap(q.map, q.map_len);
 	free(q.ts);
-	if (fd >= 0)
-		close(fd);
-	tx_raw_close(&t);
+	if (q.fd >= 0)
+		close(q.fd);
+	tx_raw_close(&q.q.t);
 	return rc;
 }

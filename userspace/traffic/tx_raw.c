@@ -189,3 +189,41 @@ bool tx_raw_wait(struct tx_raw *t, struct tr_result *r)
 	progress_wait(&t->progress, t->next - t->o->window + 1, 10);
 	return true;
 }
+
+void tx_ring_run(struct tx_ring *q, struct tr_result *r)
+{
+	const struct tr_opts *o = q->t.o;
+	bool stop = false;
+	uint32_t want, n, done;
+	double now;
+	int k;
+
+	tr_begin(o, r);
+	for (;;) {
+		now = now_seconds();
+		if (!stop && *o->stop)
+			stop = r->interrupted = true;
+		else if (!stop)
+			stop = o->frames ? q->t.next >= o->frames :
+					   tr_time_up(o, r, now);
+		done = q->reap(q, r, now);
+		if (stop && !q->busy)
+			break;
+		want = stop ? 0 : q->free;
+		if (o->frames && o->frames - q->t.next < want)
+			want = (uint32_t)(o->frames - q->t.next);
+		n = stop ? 0 : tx_raw_allowed(&q->t, r, want);
+		if (n)
+			n = q->post(q, r, n, now);
+		k = q->kick(q, r, n);
+		if (k < 0)
+			break;
+		if (k > 0)
+			continue;
+		if (!stop && q->t.gated)
+			stop = !tx_raw_wait(&q->t, r);
+		else if (!q->idle(q, r, stop, done))
+			break;
+	}
+	tr_end(r);
+}

@@ -18,18 +18,19 @@
 #define WAIT_MS		100
 
 struct zsender {
+	struct tx_ring q;		/* first: the ops get it */
 	struct tr_opts *o;
-	struct tx_raw t;
 	struct zcnet_ctx *ctx;
 	struct zcnet_ring *tx, *cq;
 	struct zcnet_mem mem;
 	uint8_t *base;
 	uint32_t region;
 	size_t slot_size;
-	uint32_t *free, nfree;
+	uint32_t *free;
 	uint64_t *slot_seq;		/* frame number in a busy slot */
 	uint8_t *busy;
 	double *ts;			/* when the slot was posted */
+	double last;			/* the last completion */
 };
 
 static void complete(struct zsender *s, struct tr_result *r,
@@ -43,7 +44,8 @@ static void complete(struct zsender *s, struct tr_result *r,
 		r->bad_cookies++;
 	} else {
 		s->busy[slot] = 0;
-		s->free[s->nfree++] = (uint32_t)slot;
+		s->free[s->q.free++] = (uint32_t)slot;
+		s->q.busy--;
 		r->inflight--;
 		if (s->o->bench)
 			lat_add(&r->lat, s->ts[slot], now);
@@ -55,45 +57,52 @@ static void complete(struct zsender *s, struct tr_result *r,
 	tr_count(r, c->result, s->o->size);
 }
 
-static uint32_t post(struct zsender *s, struct tr_result *r, uint32_t want,
+static uint32_t post(struct tx_ring *q, struct tr_result *r, uint32_t want,
 		     double now)
 {
+	struct zsender *s = (struct zsender *)q;
 	uint32_t n, i, idx, slot;
 
 	n = zcnet_ring_reserve(s->tx, want, &idx);
 	for (i = 0; i < n; i++) {
 		struct zcnet_tx_desc *d = zcnet_ring_tx_desc(s->tx, idx + i);
 
-		slot = s->free[--s->nfree];
-		tx_raw_frame(&s->t, s->base + slot * s->slot_size, s->t.next,
+		slot = s->free[--q->free];
+		tx_raw_frame(&q->t, s->base + slot * s->slot_size, q->t.next,
 			     true);
-		s->slot_seq[slot] = s->t.next;
+		s->slot_seq[slot] = q->t.next;
 		s->busy[slot] = 1;
 		s->ts[slot] = now;
 		memset(d, 0, sizeof(*d));
 		d->offset = (uint64_t)slot * s->slot_size;
 		d->len = (uint32_t)s->o->size;
 		d->region = (uint16_t)s->region;
-		d->cookie = s->t.next++ << COOKIE_SLOT_BITS | slot;
+		d->cookie = q->t.next++ << COOKIE_SLOT_BITS | slot;
 	}
 	if (n) {
 		zcnet_ring_submit(s->tx, n);
 		r->submitted += n;
 		r->inflight += n;
+		q->busy += n;
 	}
 	return n;
 }
 
-static uint32_t drain(struct zsender *s, struct tr_result *r)
+static uint32_t drain(struct tx_ring *q, struct tr_result *r, double now)
 {
+	struct zsender *s = (struct zsender *)q;
 	uint32_t n, i, idx;
-	double now = s->o->bench ? now_seconds() : 0;
 
+	now = s->o->bench ? now_seconds() : 0;
+	if (!s->last)
+		s->last = r->t0;
 	n = zcnet_ring_peek(s->cq, zcnet_ring_entries(s->cq), &idx);
 	for (i = 0; i < n; i++)
 		complete(s, r, zcnet_ring_cq_entry(s->cq, idx + i), now);
-	if (n)
+	if (n) {
 		zcnet_ring_release(s->cq, n);
+		s->last = now_seconds();
+	}
 	return n;
 }
 
@@ -102,10 +111,14 @@ static uint32_t unconsumed(const struct zcnet_ring *tx)
 	return tx->published - __atomic_load_n(tx->consumer, __ATOMIC_ACQUIRE);
 }
 
-static int kick(struct zsender *s, struct tr_result *r)
+static int kick(struct tx_ring *q, struct tr_result *r, uint32_t n)
 {
-	int ret = zcnet_kick(s->ctx, 0);
+	struct zsender *s = (struct zsender *)q;
+	int ret;
 
+	if (!n)
+		return 0;
+	ret = zcnet_kick(s->ctx, 0);
 	r->kicks++;
 	if (ret >= 0 || ret == -EAGAIN || ret == -EBUSY || ret == -EINTR)
 		return 0;
@@ -114,64 +127,34 @@ static int kick(struct zsender *s, struct tr_result *r)
 	return ret;
 }
 
-static void run(struct zsender *s, struct tr_result *r)
+static bool wait_cq(struct tx_ring *q, struct tr_result *r, bool stop,
+		    uint32_t done)
 {
-	const struct tr_opts *o = s->o;
-	bool stop = false;
-	double now, last;
-	uint32_t want, done;
+	struct zsender *s = (struct zsender *)q;
 	int ret;
 
-	tr_begin(o, r);
-	last = r->t0;
-	for (;;) {
-		now = now_seconds();
-		if (!stop && *o->stop)
-			stop = r->interrupted = true;
-		else if (!stop)
-			stop = o->frames ? s->t.next >= o->frames :
-					   tr_time_up(o, r, now);
-		if (!stop) {
-			want = s->nfree;
-			if (o->frames && o->frames - s->t.next < want)
-				want = (uint32_t)(o->frames - s->t.next);
-			want = tx_raw_allowed(&s->t, r, want);
-			if (want && post(s, r, want, now) && kick(s, r))
-				break;
+	if (done || (!stop && q->free))
+		return true;
+	ret = zcnet_eventfd_wait(s->ctx, ZCNET_EVENTFD_CQ, WAIT_MS, NULL);
+	if (ret == -ETIMEDOUT) {
+		if (now_seconds() - s->last >= s->o->stall) {
+			errmsg("no completion for %g s with %llu frames in "
+			       "flight (%u descriptors not taken by the "
+			       "kernel)", s->o->stall,
+			       (unsigned long long)r->inflight,
+			       unconsumed(s->tx));
+			r->stalled = true;
+			return false;
 		}
-		done = drain(s, r);
-		if (done)
-			last = now_seconds();
-		if (stop && !r->inflight)
-			break;
-		if (!stop && s->t.gated) {
-			stop = !tx_raw_wait(&s->t, r);
-			continue;
-		}
-		if (done || (!stop && s->nfree))
-			continue;
-		ret = zcnet_eventfd_wait(s->ctx, ZCNET_EVENTFD_CQ, WAIT_MS, NULL);
-		if (ret == -ETIMEDOUT) {
-			if (now_seconds() - last >= o->stall) {
-				errmsg("no completion for %g s with %llu frames "
-				       "in flight (%u descriptors not taken by "
-				       "the kernel)", o->stall,
-				       (unsigned long long)r->inflight,
-				       unconsumed(s->tx));
-				r->stalled = true;
-				break;
-			}
-			/* the kernel retries a busy queue; a kick nudges */
-			if (unconsumed(s->tx) && kick(s, r))
-				break;
-		} else if (ret < 0) {
-			errmsg("waiting for completions failed: %s",
-			       strerror(-ret));
-			r->fatal = true;
-			break;
-		}
+		/* the kernel retries a busy queue; a kick nudges */
+		return !unconsumed(s->tx) || !kick(q, r, 1);
 	}
-	tr_end(r);
+	if (ret < 0) {
+		errmsg("waiting for completions failed: %s", strerror(-ret));
+		r->fatal = true;
+		return false;
+	}
+	return true;
 }
 
 static int bind_error(const char *what, int err, struct zsender *s,
@@ -295,23 +278,24 @@ static int setup(struct zsender *s, struct tr_result *r)
 	/* slot 0 goes first: the stack pops from the top */
 	for (i = 0; i < o->ring; i++) {
 		s->free[i] = o->ring - 1 - i;
-		tx_raw_frame(&s->t, s->base + i * s->slot_size, i, false);
+		tx_raw_frame(&s->q.t, s->base + i * s->slot_size, i, false);
 	}
-	s->nfree = o->ring;
+	s->q.free = o->ring;
 	return 0;
 }
 
 int tx_zcnet(struct tr_opts *o, struct tr_result *r)
 {
-	struct zsender s = { .o = o };
+	struct zsender s = { .q = { .reap = drain, .post = post, .kick = kick,
+				    .idle = wait_cq }, .o = o };
 	int rc;
 
-	rc = tx_raw_open(o, &s.t);
+	rc = tx_raw_open(o, &s.q.t);
 	if (!rc)
 		rc = setup(&s, r);
 	if (!rc)
-		run(&s, r);
-	tx_raw_close(&s.t);
+		tx_ring_run(&s.q, r);
+	tx_raw_close(&s.q.t);
 	if (!rc && o->finish)
 		o->finish(o, r);	/* while the context is open */
 	zcnet_close(s.ctx);
