@@ -174,22 +174,15 @@ static int open_ring(const struct rx_opts *o, uint8_t **ring)
 		.tp_frame_size = FRAME_SIZE,
 		.tp_frame_nr = BLOCK_SIZE / FRAME_SIZE * BLOCK_NR,
 		.tp_retire_blk_tov = BLOCK_TOV_MS };
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
-				   .sll_protocol = htons(ZCNET_FRAME_ETHERTYPE),
-				   .sll_ifindex = (int)o->ifc.ifindex };
 	struct tpacket_stats_v3 stats;
 	socklen_t slen = sizeof(stats);
 	int fd, v = TPACKET_V3, rcvbuf = RCVBUF_BYTES;
 	char mac[18], ns[256];
 
 	/* protocol 0: nothing arrives before the ring is ready */
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		errmsg(errno == EPERM || errno == EACCES ?
-		       "an AF_PACKET socket needs CAP_NET_RAW: %s" :
-		       "cannot create an AF_PACKET socket: %s", strerror(errno));
+	fd = afp_socket();
+	if (fd < 0)
 		return -1;
-	}
 	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0) {
 		errmsg("PACKET_VERSION TPACKET_V3: %s", strerror(errno));
 		goto fail;
@@ -211,11 +204,9 @@ static int open_ring(const struct rx_opts *o, uint8_t **ring)
 		errmsg("mapping the receive ring: %s", strerror(errno));
 		goto fail;
 	}
-	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		errmsg("cannot bind an AF_PACKET socket to %s: %s",
-		       o->ifc.name, strerror(errno));
+	if (afp_bind(fd, &o->ifc, ZCNET_FRAME_ETHERTYPE) < 0) {
 		munmap(*ring, (size_t)BLOCK_SIZE * BLOCK_NR);
-		goto fail;
+		return -1;
 	}
 	/* the statistics so far are reset by reading them */
 	slen = sizeof(stats);

@@ -285,25 +285,11 @@ static int setup(struct zcnet_ctx *ctx, struct zrecv *z, struct zcnet_mem *mem)
 		       o->ring, strerror(-err));
 		return -EXIT_FAILED;
 	}
-	err = zcnet_mem_alloc(mem, len, LIBZCNET_MEM_POPULATE);
-	if (err) {
-		errmsg("cannot allocate %zu bytes of buffers: %s", len,
-		       strerror(-err));
+	efd = zc_region(ctx, len, mem, &z->region) ? -1 :
+	      zc_eventfd(ctx, ZCNET_EVENTFD_RX, "an RX");
+	if (efd < 0)
 		return -EXIT_FAILED;
-	}
 	z->base = mem->addr;
-	err = zcnet_region_register(ctx, mem->addr, mem->len, &z->region);
-	if (err) {
-		errmsg("registering %zu bytes failed: %s%s", mem->len,
-		       strerror(-err), err == -ENOMEM ?
-		       " (over RLIMIT_MEMLOCK? see ulimit -l)" : "");
-		return -EXIT_FAILED;
-	}
-	efd = zcnet_eventfd_create(ctx, ZCNET_EVENTFD_RX);
-	if (efd < 0) {
-		errmsg("attaching an RX eventfd failed: %s", strerror(-efd));
-		return -EXIT_FAILED;
-	}
 	/* every buffer on the FILL ring before frames can arrive */
 	for (uint32_t i = 0; i < o->ring; i++) {
 		if (post(zcnet_fill_ring(ctx), z, i)) {

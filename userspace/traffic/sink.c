@@ -305,8 +305,6 @@ int sink_main(int argc, char **argv)
 
 static int sink_raw_socket(const struct tr_opts *o)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
-				   .sll_protocol = htons(ZCNET_FRAME_ETHERTYPE) };
 	struct timeval tv = { 0, 100000 };
 	int fd, rcvbuf = 8 << 20;
 	struct iface ifc;
@@ -317,21 +315,13 @@ static int sink_raw_socket(const struct tr_opts *o)
 		errmsg("no interface %s", o->iface);
 		return -1;
 	}
-	sll.sll_ifindex = (int)ifc.ifindex;
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, sll.sll_protocol);
-	if (fd < 0) {
-		errmsg("AF_PACKET socket: %s", strerror(errno));
+	fd = afp_socket();
+	if (fd < 0)
 		return -1;
-	}
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
-		errmsg("bind to %s: %s", o->iface, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return afp_bind(fd, &ifc, ZCNET_FRAME_ETHERTYPE);
 }
 
 int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle)

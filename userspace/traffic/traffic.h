@@ -35,6 +35,14 @@ void __attribute__((format(printf, 1, 2))) errmsg(const char *fmt, ...);
 /* Explains why zcnet_open() failed; returns EXIT_FAILED. */
 int report_open_error(int err);
 
+struct zcnet_ctx;
+struct zcnet_mem;
+/* len bytes of memory registered as one region; 0 or -errno (reported). */
+int zc_region(struct zcnet_ctx *ctx, size_t len, struct zcnet_mem *mem,
+	      uint32_t *region);
+/* The eventfd of ring which ("a completion", "an RX"), or -errno. */
+int zc_eventfd(struct zcnet_ctx *ctx, unsigned int which, const char *what);
+
 /* A decimal integer in [min, max]; seconds (fractions too) in (0, max]. */
 bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 bool parse_seconds(const char *s, double max, double *out);
@@ -55,6 +63,10 @@ int iface_lookup(const char *name, struct iface *ifc);
 void iface_require(const char *name, struct iface *ifc);
 /* MTU + 14, at most what frame_len holds. */
 uint64_t iface_max_frame(const struct iface *ifc);
+/* An AF_PACKET socket that takes nothing yet, or -1 (reported). */
+int afp_socket(void);
+/* Bind it to ifc for ethertype proto (0: send only); -1 closed it. */
+int afp_bind(int fd, const struct iface *ifc, uint16_t proto);
 /* The /run/netns name of this network namespace, or "net:[INODE]". */
 void netns_name(char *buf, size_t size);
 
@@ -253,6 +265,8 @@ uint64_t tr_error_total(const struct tr_result *r);
 void tr_errors_str(const struct tr_result *r, bool json, char *buf,
 		   size_t size);
 void tr_report_cpu(struct rep *p, const struct tr_result *r, double gib);
+/* The last message as why the method cannot run here; returns rc. */
+int tr_unavailable(struct tr_result *r, int rc);
 
 /* Raw frames: device, frames and the window, whatever the method. */
 struct tx_raw {

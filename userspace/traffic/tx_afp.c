@@ -25,28 +25,6 @@
 #define TXRING_DATA_OFF	(TPACKET_ALIGN(sizeof(struct tpacket2_hdr)))
 #define DRAIN_TIMEOUT	10.0
 
-/* An AF_PACKET socket bound to the device with protocol 0: it sends only. */
-static int packet_socket(const struct tr_opts *o)
-{
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
-				   .sll_ifindex = (int)o->ifc.ifindex };
-	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-
-	if (fd < 0) {
-		errmsg(errno == EPERM || errno == EACCES ?
-		       "an AF_PACKET socket needs CAP_NET_RAW: %s" :
-		       "cannot create an AF_PACKET socket: %s", strerror(errno));
-		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		errmsg("cannot bind an AF_PACKET socket to %s: %s",
-		       o->ifc.name, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* Wait until the device released every frame of the socket. */
 static bool drain_socket(int fd, double *waited)
 {
@@ -114,7 +92,7 @@ int tx_afp_send(struct tr_opts *o, struct tr_result *r)
 	rc = tx_raw_open(o, &t);
 	if (rc)
 		return rc;
-	fd = packet_socket(o);
+	fd = afp_bind(afp_socket(), &o->ifc, 0);
 	buf = aligned_alloc(64, (o->size + 63) & ~(size_t)63);
 	if (fd < 0 || !buf) {
 		rc = EXIT_FAILED;
@@ -287,7 +265,7 @@ int tx_afp_txring(struct tr_opts *o, struct tr_result *r)
 	if (rc)
 		return rc;
 	rc = EXIT_FAILED;
-	q.fd = packet_socket(o);
+	q.fd = afp_bind(afp_socket(), &o->ifc, 0);
 	if (q.fd < 0 || txring_setup(q.fd, o, &q))
 		goto out;
 	for (i = 0; i < q.entries; i++)

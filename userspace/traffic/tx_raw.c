@@ -103,6 +103,13 @@ void tr_report_cpu(struct rep *p, const struct tr_result *r, double gib)
 	rep_num(p, "process_sys_s", "process sys s", "%.3f", r->sys_s);
 }
 
+int tr_unavailable(struct tr_result *r, int rc)
+{
+	snprintf(r->unavailable, sizeof(r->unavailable), "%s",
+		 util_last_error);
+	return rc;
+}
+
 int tx_raw_open(struct tr_opts *o, struct tx_raw *t)
 {
 	int err;

@@ -143,13 +143,6 @@ static void run(struct ssender *s, struct tr_result *r)
 	r->checksum = stream_sum_final(&s->sum);
 }
 
-static int unavailable(struct tr_result *r, int rc)
-{
-	snprintf(r->unavailable, sizeof(r->unavailable), "%s",
-		 util_last_error);
-	return rc;
-}
-
 static int setup(struct ssender *s, struct tr_result *r, int fd)
 {
 	const struct tr_opts *o = s->o;
@@ -159,10 +152,10 @@ static int setup(struct ssender *s, struct tr_result *r, int fd)
 
 	err = zcnet_open(&s->ctx);
 	if (err)
-		return unavailable(r, report_open_error(err));
+		return tr_unavailable(r, report_open_error(err));
 	if (!zcnet_has_feature(s->ctx, ZCNET_FEAT_TX_SOCK)) {
 		errmsg("this zcnet module has no socket sends");
-		return unavailable(r, EXIT_UNSUPPORTED);
+		return tr_unavailable(r, EXIT_UNSUPPORTED);
 	}
 	while (entries < o->ring)
 		entries <<= 1;
@@ -181,17 +174,8 @@ static int setup(struct ssender *s, struct tr_result *r, int fd)
 		s->nbuf /= 2;
 	len = s->nbuf * s->slot_size;
 	s->ts = calloc(s->nbuf, sizeof(*s->ts));
-	err = s->ts ? zcnet_mem_alloc(&s->mem, len, LIBZCNET_MEM_POPULATE) :
-		      -ENOMEM;
-	if (!err)
-		err = zcnet_region_register(s->ctx, s->mem.addr, s->mem.len,
-					    &s->region);
-	if (err) {
-		errmsg("registering %zu bytes failed: %s%s", len,
-		       strerror(-err), err == -ENOMEM ?
-		       " (over RLIMIT_MEMLOCK? see ulimit -l)" : "");
+	if (!s->ts || zc_region(s->ctx, len, &s->mem, &s->region))
 		return EXIT_FAILED;
-	}
 	s->base = s->mem.addr;
 	memset(s->base, 0, len);
 	if (o->copy_threshold >= 0) {
@@ -203,18 +187,14 @@ static int setup(struct ssender *s, struct tr_result *r, int fd)
 			return EXIT_FAILED;
 		}
 	}
-	err = zcnet_eventfd_create(s->ctx, ZCNET_EVENTFD_CQ);
-	if (err < 0) {
-		errmsg("attaching a completion eventfd failed: %s",
-		       strerror(-err));
+	if (zc_eventfd(s->ctx, ZCNET_EVENTFD_CQ, "a completion") < 0)
 		return EXIT_FAILED;
-	}
 	err = zcnet_sock_attach(s->ctx, fd, &s->sock);
 	if (err) {
 		errmsg("attaching the socket failed: %s%s", strerror(-err),
 		       err == -EOPNOTSUPP ? " (no zero-copy support on it)" :
 		       "");
-		return err == -EOPNOTSUPP ? unavailable(r, EXIT_UNSUPPORTED) :
+		return err == -EOPNOTSUPP ? tr_unavailable(r, EXIT_UNSUPPORTED) :
 					    EXIT_FAILED;
 	}
 	return 0;

@@ -168,9 +168,7 @@ static int bind_error(const char *what, int err, struct zsender *s,
 		       strerror(-err),
 		       (unsigned long long)zcnet_ctx_info(s->ctx)->features,
 		       (unsigned long long)ZCNET_FEAT_TX_RAW);
-		snprintf(r->unavailable, sizeof(r->unavailable), "%s",
-			 util_last_error);
-		return EXIT_UNSUPPORTED;
+		return tr_unavailable(r, EXIT_UNSUPPORTED);
 	}
 	if (err == -EPERM)
 		errmsg("%s: binding to %s needs CAP_NET_RAW", what, name);
@@ -214,12 +212,8 @@ static int setup(struct zsender *s, struct tr_result *r)
 	int err;
 
 	err = zcnet_open(&s->ctx);
-	if (err) {
-		err = report_open_error(err);
-		snprintf(r->unavailable, sizeof(r->unavailable), "%s",
-			 util_last_error);
-		return err;
-	}
+	if (err)
+		return tr_unavailable(r, report_open_error(err));
 	err = zcnet_setup(s->ctx, o->ring, o->ring, 0, 0);
 	if (err) {
 		errmsg("ring setup (%u entries) failed: %s", o->ring,
@@ -245,28 +239,10 @@ static int setup(struct zsender *s, struct tr_result *r)
 		o->threshold_used = (int64_t)v;
 
 	s->slot_size = slot_size(o);
-	err = zcnet_mem_alloc(&s->mem, s->slot_size * o->ring,
-			      LIBZCNET_MEM_POPULATE);
-	if (err) {
-		errmsg("cannot allocate %zu bytes of frame memory: %s",
-		       s->slot_size * o->ring, strerror(-err));
+	if (zc_region(s->ctx, s->slot_size * o->ring, &s->mem, &s->region) ||
+	    zc_eventfd(s->ctx, ZCNET_EVENTFD_CQ, "a completion") < 0)
 		return EXIT_FAILED;
-	}
 	s->base = s->mem.addr;
-	err = zcnet_region_register(s->ctx, s->mem.addr, s->mem.len,
-				    &s->region);
-	if (err) {
-		errmsg("registering %zu bytes failed: %s%s", s->mem.len,
-		       strerror(-err), err == -ENOMEM ?
-		       " (over RLIMIT_MEMLOCK? see ulimit -l)" : "");
-		return EXIT_FAILED;
-	}
-	err = zcnet_eventfd_create(s->ctx, ZCNET_EVENTFD_CQ);
-	if (err < 0) {
-		errmsg("attaching a completion eventfd failed: %s",
-		       strerror(-err));
-		return EXIT_FAILED;
-	}
 	s->free = calloc(o->ring, sizeof(*s->free));
 	s->slot_seq = calloc(o->ring, sizeof(*s->slot_seq));
 	s->busy = calloc(o->ring, 1);

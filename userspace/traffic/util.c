@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -426,4 +428,57 @@ int report_open_error(int err)
 		       strerror(-err));
 	}
 	return EXIT_FAILED;
+}
+
+int afp_socket(void)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		errmsg(errno == EPERM || errno == EACCES ?
+		       "an AF_PACKET socket needs CAP_NET_RAW: %s" :
+		       "cannot create an AF_PACKET socket: %s", strerror(errno));
+	return fd;
+}
+
+int afp_bind(int fd, const struct iface *ifc, uint16_t proto)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_protocol = htons(proto),
+				   .sll_ifindex = (int)ifc->ifindex };
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		errmsg("cannot bind an AF_PACKET socket to %s: %s",
+		       ifc->name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int zc_region(struct zcnet_ctx *ctx, size_t len, struct zcnet_mem *mem,
+	      uint32_t *region)
+{
+	int err = zcnet_mem_alloc(mem, len, LIBZCNET_MEM_POPULATE);
+
+	if (err) {
+		errmsg("cannot allocate %zu bytes of buffers: %s", len,
+		       strerror(-err));
+		return err;
+	}
+	err = zcnet_region_register(ctx, mem->addr, mem->len, region);
+	if (err)
+		errmsg("registering %zu bytes failed: %s%s", mem->len,
+		       strerror(-err), err == -ENOMEM ?
+		       " (over RLIMIT_MEMLOCK? see ulimit -l)" : "");
+	return err;
+}
+
+int zc_eventfd(struct zcnet_ctx *ctx, unsigned int which, const char *what)
+{
+	int fd = zcnet_eventfd_create(ctx, which);
+
+	if (fd < 0)
+		errmsg("attaching %s eventfd failed: %s", what, strerror(-fd));
+	return fd;
 }
