@@ -169,13 +169,41 @@ static void sock_more(FILE *f)
 	fputs(sock_tail + 1, f);
 }
 
-static void sock_report(const struct tr_result *r)
+/* -n or -t (default 10 s), not both. */
+static void count_or_time(struct opt *t, const char *count)
+{
+	if (opts_seen(t, count) && opts_seen(t, "time"))
+		usage_error("-n and -t exclude each other");
+	if (!o.frames && !o.seconds)
+		o.seconds = 10;
+}
+
+static int run(int (*send)(struct tr_opts *o, struct tr_result *r),
+	       void (*report)(struct tr_opts *o, struct tr_result *r))
+{
+	struct tr_result *r = calloc(1, sizeof(*r));
+	int rc;
+
+	o.stop = install_stop_signals();
+	if (!r) {
+		errmsg("out of memory");
+		return EXIT_FAILED;
+	}
+	rc = send(&o, r);
+	if (!rc && report)
+		report(&o, r);
+	free(r);
+	return rc ? rc : ok ? 0 : EXIT_FAILED;
+}
+
+static void sock_report(struct tr_opts *op, struct tr_result *r)
 {
 	double secs = r->t1 - r->t0, gib = (double)r->bytes / (1ULL << 30);
 	double cpu = cpu_busy_seconds(&r->c0, &r->c1);
 	char t[80], sum[20], title[160], errs[512];
 	struct rep p;
 
+	(void)op;
 	ok = !r->fatal && !r->stalled && r->frames == r->completions &&
 	     r->completions == r->submitted && !r->out_of_order;
 	format_hostport(o.target, t, sizeof(t));
@@ -216,32 +244,16 @@ static void sock_report(const struct tr_result *r)
 
 static int sock_main(int argc, char **argv)
 {
-	struct tr_result *r;
-	int rc;
-
 	opts_parse(argc, argv, sock_opts, sock_head, sock_more);
 	if (!o.target_arg)
 		usage_error("no target given (--tcp or --udp)");
-	if (opts_seen(sock_opts, "writes") && opts_seen(sock_opts, "time"))
-		usage_error("-n and -t exclude each other");
-	if (!o.frames && !o.seconds)
-		o.seconds = 10;
+	count_or_time(sock_opts, "writes");
 	if (!o.size)
 		o.size = o.udp ? 1472 : 65536;
 	if (o.udp && o.size > UDP_MAX_LEN)
 		usage_error("a UDP write is at most %d bytes", UDP_MAX_LEN);
 	o.target = &target;
-	o.stop = install_stop_signals();
-	r = calloc(1, sizeof(*r));
-	if (!r) {
-		errmsg("out of memory");
-		return EXIT_FAILED;
-	}
-	rc = tx_sock(&o, r);
-	if (!rc)
-		sock_report(r);
-	free(r);
-	return rc ? rc : ok ? 0 : EXIT_FAILED;
+	return run(tx_sock, sock_report);
 }
 
 static void raw_report(struct tr_opts *op, struct tr_result *r)
@@ -355,19 +367,13 @@ int main(int argc, char **argv)
 	static const char *const sock_modes[] = { "tcp", "udp", NULL };
 	static const char *const zcnet_only[] = { "queue", "ring", "slot-size",
 		"copy-threshold", "linger", NULL };
-	struct tr_result *r;
-	int rc;
-
 	util_prog = PROG;
 	if (argv_has(argc, argv, sock_modes))
 		return sock_main(argc, argv);
 	opts_parse(argc, argv, raw_opts, raw_head, raw_more);
 	if (!o.iface)
 		usage_error("no interface given (-i IFACE)");
-	if (opts_seen(raw_opts, "frames") && opts_seen(raw_opts, "time"))
-		usage_error("-n and -t exclude each other");
-	if (!o.frames && !o.seconds)
-		o.seconds = 10;
+	count_or_time(raw_opts, "frames");
 	if (!o.size)
 		o.size = 1500;
 	if (o.slot_size % 64)
@@ -388,16 +394,8 @@ int main(int argc, char **argv)
 		usage_error("slot size %llu is smaller than the frame size %llu",
 			    (unsigned long long)o.slot_size,
 			    (unsigned long long)o.size);
-	o.stop = install_stop_signals();
-	r = calloc(1, sizeof(*r));
-	if (!r) {
-		errmsg("out of memory");
-		return EXIT_FAILED;
-	}
 	o.finish = finish;
-	rc = strcmp(o.method, "zcnet") ? tx_afp_send(&o, r) : tx_zcnet(&o, r);
-	if (!rc && strcmp(o.method, "zcnet"))
-		raw_report(&o, r);
-	free(r);
-	return rc ? rc : ok ? 0 : EXIT_FAILED;
+	if (strcmp(o.method, "zcnet"))
+		return run(tx_afp_send, raw_report);
+	return run(tx_zcnet, NULL);
 }
