@@ -231,18 +231,12 @@ int rx_afp(struct rx_opts *o)
 	struct arecv a = { 0 };
 	const char *why;
 	uint8_t *ring;
-	int fd, err;
 	bool ok;
+	int fd;
 
 	a.c.seq_limit = o->frames ? o->frames : SEQ_LIMIT;
-	if (o->progress) {
-		err = progress_create(o->progress, &pg);
-		if (err) {
-			errmsg("cannot create progress file %s: %s",
-			       o->progress, strerror(-err));
-			return EXIT_FAILED;
-		}
-	}
+	if (o->progress && progress_create(o->progress, &pg))
+		return EXIT_FAILED;
 	fd = open_ring(o, &ring);
 	if (fd < 0) {
 		progress_close(&pg);

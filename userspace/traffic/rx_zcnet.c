@@ -335,14 +335,8 @@ int rx_zcnet(struct rx_opts *o)
 		rc = -efd;
 		goto out;
 	}
-	if (o->progress) {
-		err = progress_create(o->progress, &z.pg);
-		if (err) {
-			errmsg("cannot create progress file %s: %s",
-			       o->progress, strerror(-err));
-			goto out;
-		}
-	}
+	if (o->progress && progress_create(o->progress, &z.pg))
+		goto out;
 	why = run(ctx, &z, efd);
 	z.stats_valid = !zcnet_get_stats(ctx, &z.stats);
 	zcnet_unbind(ctx, ZCNET_BIND_RX);

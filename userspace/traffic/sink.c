@@ -339,7 +339,7 @@ int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle)
 	uint32_t magic;
 	char path[512];
 	uint32_t k, s;
-	int fd, got, i, err;
+	int fd, got, i;
 
 	memset(st, 0, sizeof(st));
 	fd = sink_raw_socket(o);
@@ -347,11 +347,8 @@ int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle)
 		return -1;
 	for (k = 0; k < streams && o->progress; k++) {
 		snprintf(path, sizeof(path), "%s.%u", o->progress, k);
-		err = progress_create(path, &st[k].progress);
-		if (err) {
-			errmsg("progress file %s: %s", path, strerror(-err));
+		if (progress_create(path, &st[k].progress))
 			return -1;
-		}
 	}
 	stop = install_stop_signals();
 	fprintf(stderr, "zcnet-bench: sink ready\n");

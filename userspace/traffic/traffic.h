@@ -109,7 +109,7 @@ struct progress {
 
 #define PROGRESS_MAGIC	0x5a434e5450524f47ULL	/* "ZCNTPROG" */
 
-int progress_create(const char *path, struct progress *p);
+int progress_create(const char *path, struct progress *p); /* reported */
 int progress_open(const char *path, struct progress *p); /* -EINVAL: not one */
 void progress_store(struct progress *p, uint64_t value);
 uint64_t progress_load(const struct progress *p);

@@ -224,9 +224,7 @@ static uint32_t txring_post(struct tx_ring *rq, struct tr_result *r,
 		__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST,
 				 __ATOMIC_RELEASE);
 	}
-	rq->busy += n;
-	rq->free -= n;
-	return n;
+	return n;	/* busy and free: at the next reap */
 }
 
 static int txring_kick(struct tx_ring *rq, struct tr_result *r, uint32_t n)

@@ -336,6 +336,9 @@ int progress_create(const char *path, struct progress *p)
 	if (!err) {
 		__atomic_store_n(&p->map[1], 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&p->map[0], PROGRESS_MAGIC, __ATOMIC_RELEASE);
+	} else {
+		errmsg("cannot create progress file %s: %s", path,
+		       strerror(-err));
 	}
 	return err;
 }
