@@ -9,8 +9,9 @@
 # (zcnet.run=/demo/guest-demo.sh). The guest streams at least 1 GiB of 1500-byte frames from
 # its first NIC to the second four times: with zcnet-send in zero copy, with
 # zcnet-send at the copy threshold the module picks for the device, with
-# zcnet-afp send (AF_PACKET), each to zcnet-afp recv, and with zcnet-send to
-# zcnet-recv; the receivers verify every frame (scripts/demo/guest.sh).
+# zcnet-send --method afp (AF_PACKET), each to zcnet-recv --method afp, and
+# with zcnet-send to zcnet-recv; the receivers verify every frame
+# (scripts/demo/guest.sh).
 # Prints the guest's side-by-side summary and whether all four transfers
 # verified; exits non-zero if any did not.
 #
@@ -46,7 +47,7 @@ rm -rf "$out"
 mkdir -p "$out/tools" "$out/extra/demo"
 find "$ZCNET_BUILD/userspace-static" -maxdepth 1 -type f -perm -u+x ! -name '*.so*' \
 	-exec cp {} "$out/tools/" \;
-for tool in zcnet-send zcnet-afp zcnet-stat; do
+for tool in zcnet-send zcnet-recv zcnet-stat; do
 	[[ -x $out/tools/$tool ]] || die "$tool was not built"
 done
 

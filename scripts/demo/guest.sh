@@ -6,12 +6,12 @@
 # The same stream of test frames (1500 bytes, at least ZCNET_DEMO_BYTES,
 # default 1 GiB) crosses from the first NIC to the second one, which lives in
 # network namespace ZCNET_PEER_NS: sent with zcnet-send in zero copy
-# (--copy-threshold 0) to a `zcnet-afp recv` (AF_PACKET) on the peer NIC,
-# sent with zcnet-send at the copy threshold the module picks for the
-# device (behind a strict IOMMU it copies frames of this size) to the same
-# receiver, sent with zcnet-afp send (AF_PACKET send()) to it, and sent
-# with zcnet-send in zero copy to a `zcnet-recv` (zcnet receive) on the peer
-# NIC. Each receiver verifies every frame byte by byte. Ends with a
+# (--copy-threshold 0) to a `zcnet-recv --method afp` (AF_PACKET) on the
+# peer NIC, sent with zcnet-send at the copy threshold the module picks for
+# the device (behind a strict IOMMU it copies frames of this size) to the
+# same receiver, sent with zcnet-send --method afp (AF_PACKET send()) to
+# it, and sent with zcnet-send in zero copy to a `zcnet-recv` (zcnet
+# receive) on the peer NIC. Each receiver verifies every frame byte by byte. Ends with a
 # side-by-side summary between ZCNET-DEMO-SUMMARY-BEGIN/END and a line
 # "ZCNET-DEMO-VERDICT zcnet=<v> zcnet_default=<v> af_packet=<v>
 # zcnet_recv=<v>", <v> one of verified, failed, unsupported. Exits 0 only
@@ -79,10 +79,10 @@ json_errors() {
 }
 
 # start_receiver TAG: on the peer NIC, in the background, zcnet-recv for the
-# zrecv transfer and zcnet-afp recv otherwise; sets RECV_PID. Returns
-# non-zero if it did not report ready in time.
+# zrecv transfer and zcnet-recv --method afp otherwise; sets RECV_PID.
+# Returns non-zero if it did not report ready in time.
 start_receiver() {
-	local tag="$1" t=0 recv=("$TOOLS/zcnet-afp" recv)
+	local tag="$1" t=0 recv=("$TOOLS/zcnet-recv" --method afp)
 	[[ $tag == zrecv ]] && recv=("$TOOLS/zcnet-recv")
 	ip netns exec "$PEER_NS" "${recv[@]}" -i "$PEER_IFACE" \
 		-n "$FRAMES" --idle-timeout "$IDLE" --strict-order \
@@ -159,14 +159,14 @@ run_zrecv() { run_zsend zrecv --copy-threshold 0; }
 
 run_afp() {
 	local pid rc
-	say "af_packet: zcnet-afp send -i $IFACE -d $PEER_MAC -s $SIZE -n $FRAMES"
-	"$TOOLS/zcnet-afp" send -i "$IFACE" -d "$PEER_MAC" -s "$SIZE" \
+	say "af_packet: zcnet-send --method afp -i $IFACE -d $PEER_MAC -s $SIZE -n $FRAMES"
+	"$TOOLS/zcnet-send" --method afp -i "$IFACE" -d "$PEER_MAC" -s "$SIZE" \
 		-n "$FRAMES" --window "$WINDOW" --progress-file "$WORK/afp.progress" \
 		-j >"$WORK/afp-send.json" 2>"$WORK/afp-send.err" &
 	pid=$!
 	wait_pid "$pid" "$SEND_LIMIT"
 	rc=$?
-	say "af_packet: zcnet-afp send exited with status $rc"
+	say "af_packet: zcnet-send --method afp exited with status $rc"
 	sed 's/^/    /' "$WORK/afp-send.err"
 	echo "json afp-send: $(cat "$WORK/afp-send.json")"
 	return "$rc"
@@ -289,9 +289,9 @@ summary() {
 	echo "ZCNET-DEMO-SUMMARY-BEGIN"
 	echo "$SIZE-byte frames, $IFACE -> $PEER_IFACE (netns $PEER_NS), $(uname -r), $(nproc) vCPUs"
 	echo
-	row "sender" "zcnet-send" "zcnet-send" "zcnet-afp send" "zcnet-send"
+	row "sender" "zcnet-send" "zcnet-send" "zcnet-send (afp)" "zcnet-send"
 	row "" "zero copy" "module's threshold (1)" "AF_PACKET send()" "zero copy"
-	row "receiver" "zcnet-afp recv" "zcnet-afp recv" "zcnet-afp recv" "zcnet-recv (zcnet)"
+	row "receiver" "zcnet-recv (afp)" "zcnet-recv (afp)" "zcnet-recv (afp)" "zcnet-recv (zcnet)"
 	line "frames sent" frames
 	line "GiB" gib
 	line "seconds" secs

@@ -336,7 +336,7 @@ TEST_F(zcnet_lib, zcnet_stat_tool)
 	free(out);
 }
 
-/* The README's example program: 16 NOPs of 1500 bytes, all completed. */
+/* The API guide's example program: 16 NOPs of 1500 bytes, all completed. */
 TEST_F(zcnet_lib, readme_example)
 {
 	const char *dir = getenv("ZCNET_TOOLS");

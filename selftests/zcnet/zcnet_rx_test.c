@@ -1515,9 +1515,9 @@ static int wait_exit(pid_t pid, unsigned int timeout_ms)
 }
 
 /*
- * zcnet-recv receives what zcnet-afp sends from the peer namespace and
- * verifies all of it; a second zcnet-recv on the same device is refused
- * with the receive-handler message.
+ * zcnet-recv receives what zcnet-send --method afp sends from the peer
+ * namespace and verifies all of it; a second zcnet-recv on the same device
+ * is refused with the receive-handler message.
  */
 TEST_F(rx, recv_tool)
 {
@@ -1530,9 +1530,9 @@ TEST_F(rx, recv_tool)
 	if (!dir || !*dir)
 		SKIP(return, "ZCNET_TOOLS not set: zcnet-recv not run");
 	snprintf(recv, sizeof(recv), "%s/zcnet-recv", dir);
-	snprintf(afp, sizeof(afp), "%s/zcnet-afp", dir);
+	snprintf(afp, sizeof(afp), "%s/zcnet-send", dir);
 	if (access(recv, X_OK) || access(afp, X_OK))
-		SKIP(return, "no zcnet-recv or zcnet-afp in %s", dir);
+		SKIP(return, "no zcnet-recv or zcnet-send in %s", dir);
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
 		 self->nif.mac[0], self->nif.mac[1], self->nif.mac[2],
 		 self->nif.mac[3], self->nif.mac[4], self->nif.mac[5]);
@@ -1544,7 +1544,8 @@ TEST_F(rx, recv_tool)
 		const char *const r2argv[] = { recv, "-i", self->env.iface,
 					       "-n", "1", NULL };
 		const char *const sargv[] = { "ip", "netns", "exec",
-					      self->env.peer_ns, afp, "send",
+					      self->env.peer_ns, afp,
+					      "--method", "afp",
 					      "-i", self->env.peer_iface, "-d",
 					      mac, "-s", "1000", "-n", "500",
 					      NULL };
@@ -1564,7 +1565,7 @@ TEST_F(rx, recv_tool)
 		close(ofd2);
 		close(efd2);
 		/* 500 frames fit the 1024 posted buffers: none may be lost */
-		EXPECT_EQ(0, zc_run(sargv)) TH_LOG("zcnet-afp send failed");
+		EXPECT_EQ(0, zc_run(sargv)) TH_LOG("zcnet-send --method afp failed");
 		read_until(ofd, out, sizeof(out), &oused, NULL, 30000);
 		rc = wait_exit(pid, 30000);
 		read_until(efd, err, sizeof(err), &eused, NULL, 1000);

@@ -1,202 +1,91 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/*
- * zcnet-bench: options, the method table, the measurement window and the
- * one-line report that scripts/bench-guest.sh collects.
- */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
+/* zcnet-bench: options, the method table and the one-line report. */
 #include <errno.h>
-#include <getopt.h>
 #include <sched.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
+#include "frame.h"
 
 #define PROG "zcnet-bench"
 
 static const struct {
 	const char *name;
-	bench_method_fn fn;
+	int (*fn)(struct tr_opts *o, struct tr_result *r);
 	bool raw;
+	int64_t copy_threshold;
 } methods[] = {
-	{ "afp-sendto", bench_afp_sendto, true },
-	{ "afp-txring", bench_afp_txring, true },
-	{ "af-xdp", bench_xsk, true },
-	{ "zcnet-raw", bench_zcnet_raw, true },
-	{ "zcnet-raw-zc", bench_zcnet_raw_zc, true },
-	{ "tcp-send", bench_tcp_send, false },
-	{ "tcp-zerocopy", bench_tcp_zerocopy, false },
-	{ "uring-sendzc", bench_uring_zc, false },
-	{ "zcnet-sock", bench_zcnet_sock, false },
+	{ "afp-sendto", tx_afp_send, true, -1 },
+	{ "afp-txring", tx_afp_txring, true, -1 },
+	{ "af-xdp", bench_xsk, true, -1 },
+	{ "zcnet-raw", tx_zcnet, true, -1 },
+	{ "zcnet-raw-zc", tx_zcnet, true, 0 },
+	{ "tcp-send", tx_tcp_send, false, -1 },
+	{ "tcp-zerocopy", tx_tcp_zerocopy, false, -1 },
+	{ "uring-sendzc", bench_uring_zc, false, -1 },
+	{ "zcnet-sock", tx_sock, false, -1 },
 };
 
-static void usage(FILE *f)
-{
-	size_t i;
+static volatile sig_atomic_t never;
+static struct tr_opts o = {
+	.dst = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, .seconds = 3,
+	.queue = UINT32_MAX, .port = 5201, .copy_threshold = -1,
+	.threshold_used = -1, .pattern = ZCNET_PATTERN_ZERO, .stall = 30,
+	.bench = true, .stop = &never,
+};
+static uint32_t cpu = UINT32_MAX, stream, streams = 1;
+static double idle = 1;
 
-	fprintf(f,
+static struct opt opts[] = {
+	OSTR("iface", 'i', o.iface, "IFACE", "raw: device to send on or "
+	     "receive from"),
+	{ "dst", 'd', OPT_MAC, o.dst, 0, 0, 0, "MAC", "raw: destination MAC",
+	  NULL, NULL, false },
+	ONUM("size", 's', o.size, 1, 1 << 24, "BYTES", "raw: frame length; "
+	     "TCP: bytes per write", "size"),
+	{ "time", 't', OPT_SECS, &o.seconds, 0, 0, 3600, "SECONDS", "how long "
+	  "to submit (default 3)", "time", NULL, false },
+	ONUM("queue", 'q', o.queue, 0, 255, "N", "raw: TX queue (default: "
+	     "any)", "queue"),
+	ONUM("cpu", 0, cpu, 0, CPU_SETSIZE - 1, "N", "pin to CPU N", "CPU"),
+	ONUM("stream", 0, stream, 0, BENCH_MAX_STREAMS - 1, "K", "raw: stream "
+	     "id, for several senders", "stream"),
+	ONUM("streams", 0, streams, 1, BENCH_MAX_STREAMS, "N", "sink raw: "
+	     "streams to track (default 1)", "stream count"),
+	ONUM("window", 0, o.window, 1, 1 << 20, "N", "raw: stay at most N "
+	     "frames ahead of the sink", "window"),
+	OSTR("progress", 0, o.progress, "PREFIX", "raw: the sink's progress "
+	     "files (PREFIX.K)"),
+	OSTR("start-file", 0, o.start_file, "PATH", "after setup, wait until "
+	     "PATH exists"),
+	OSTR("peer", 0, o.peer, "IPV4", "TCP: the sink's address"),
+	ONUM("port", 0, o.port, 1, 65535, "N", "TCP: the sink's port (default "
+	     "5201)", "port"),
+	ONUM("inflight", 0, o.ring, 1, 32768, "N", "buffers or ring entries "
+	     "in flight", "in-flight count"),
+	{ "idle", 0, OPT_SECS, &idle, 0, 0, 3600, "SECONDS", "sink: stop after "
+	  "this long without data (1)", "idle time", NULL, false },
+	OEND
+};
+
+static const char head[] =
 "Usage: " PROG " send METHOD [options]   one measured transfer\n"
-"       " PROG " sink raw|tcp [options]  the receiving end\n"
-"\n"
-"  -i, --iface IFACE      raw: device to send on or receive from\n"
-"  -d, --dst MAC          raw: destination MAC\n"
-"  -s, --size BYTES       raw: frame length; TCP: bytes per write\n"
-"  -t, --time SECONDS     how long to submit (default 3)\n"
-"  -q, --queue N          raw: TX queue (default: any)\n"
-"      --cpu N            pin to CPU N\n"
-"      --stream K         raw: stream id, for several senders\n"
-"      --streams N        sink raw: streams to track (default 1)\n"
-"      --window N         raw: stay at most N frames ahead of the sink\n"
-"      --progress PREFIX  raw: the sink's progress files (PREFIX.K)\n"
-"      --start-file PATH  after setup, wait until PATH exists\n"
-"      --peer IPV4        TCP: the sink's address\n"
-"      --port N           TCP: the sink's port (default 5201)\n"
-"      --inflight N       buffers or ring entries in flight\n"
-"      --idle SECONDS     sink: stop after this long without data (1)\n"
-"\nMethods:");
-	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+"       " PROG " sink raw|tcp [options]  the receiving end\n\n";
+
+static void more_help(FILE *f)
+{
+	fprintf(f, "Methods:");
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 		fprintf(f, " %s", methods[i].name);
 	fprintf(f, "\n\nPrints one line 'result key=value ...' (send) or "
 		"'sink key=value ...'.\nExit status: 0 ok, 1 failed, 2 usage, "
 		"4 method unavailable here.\n");
 }
 
-enum {
-	OPT_CPU = 256, OPT_STREAM, OPT_STREAMS, OPT_WINDOW, OPT_PROGRESS,
-	OPT_START, OPT_PEER, OPT_PORT, OPT_INFLIGHT, OPT_IDLE,
-};
-
-static void parse(int argc, char **argv, struct bench_opts *o)
-{
-	static const struct option lo[] = {
-		{ "iface", required_argument, NULL, 'i' },
-		{ "dst", required_argument, NULL, 'd' },
-		{ "size", required_argument, NULL, 's' },
-		{ "time", required_argument, NULL, 't' },
-		{ "queue", required_argument, NULL, 'q' },
-		{ "cpu", required_argument, NULL, OPT_CPU },
-		{ "stream", required_argument, NULL, OPT_STREAM },
-		{ "streams", required_argument, NULL, OPT_STREAMS },
-		{ "window", required_argument, NULL, OPT_WINDOW },
-		{ "progress", required_argument, NULL, OPT_PROGRESS },
-		{ "start-file", required_argument, NULL, OPT_START },
-		{ "peer", required_argument, NULL, OPT_PEER },
-		{ "port", required_argument, NULL, OPT_PORT },
-		{ "inflight", required_argument, NULL, OPT_INFLIGHT },
-		{ "idle", required_argument, NULL, OPT_IDLE },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	uint64_t v;
-	int c;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:d:s:t:q:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			o->iface = optarg;
-			break;
-		case 'd':
-			if (!parse_mac(optarg, o->dst))
-				usage_error("bad MAC '%s'", optarg);
-			break;
-		case 's':
-			if (!parse_u64(optarg, 1, 1 << 24, &o->size))
-				usage_error("bad size '%s'", optarg);
-			break;
-		case 't':
-			if (!parse_seconds(optarg, 3600, &o->seconds))
-				usage_error("bad time '%s'", optarg);
-			break;
-		case 'q':
-			if (!parse_u64(optarg, 0, 255, &v))
-				usage_error("bad queue '%s'", optarg);
-			o->queue = (uint32_t)v;
-			break;
-		case OPT_CPU:
-			if (!parse_u64(optarg, 0, CPU_SETSIZE - 1, &v))
-				usage_error("bad CPU '%s'", optarg);
-			o->cpu = (int)v;
-			break;
-		case OPT_STREAM:
-			if (!parse_u64(optarg, 0, BENCH_MAX_STREAMS - 1, &v))
-				usage_error("bad stream '%s'", optarg);
-			o->stream = (uint32_t)v;
-			break;
-		case OPT_STREAMS:
-			if (!parse_u64(optarg, 1, BENCH_MAX_STREAMS, &v))
-				usage_error("bad stream count '%s'", optarg);
-			o->streams = (uint32_t)v;
-			break;
-		case OPT_WINDOW:
-			if (!parse_u64(optarg, 1, 1 << 20, &o->window))
-				usage_error("bad window '%s'", optarg);
-			break;
-		case OPT_PROGRESS:
-			o->progress = optarg;
-			break;
-		case OPT_START:
-			o->start_file = optarg;
-			break;
-		case OPT_PEER:
-			o->peer = optarg;
-			break;
-		case OPT_PORT:
-			if (!parse_u64(optarg, 1, 65535, &v))
-				usage_error("bad port '%s'", optarg);
-			o->port = (uint16_t)v;
-			break;
-		case OPT_INFLIGHT:
-			if (!parse_u64(optarg, 1, 32768, &v))
-				usage_error("bad in-flight count '%s'", optarg);
-			o->inflight = (uint32_t)v;
-			break;
-		case OPT_IDLE:
-			if (!parse_seconds(optarg, 3600, &o->idle))
-				usage_error("bad idle time '%s'", optarg);
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			bad_option(c, argv);
-		}
-	}
-	if (optind != argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	if (o->window && !o->progress)
-		usage_error("--window needs --progress");
-}
-
-static void wait_start(const struct bench_opts *o);
-
-void bench_begin(const struct bench_opts *o, struct bench_run *r)
-{
-	wait_start(o);
-	cpu_sample(&r->c0);
-	r->t0 = now_seconds();
-}
-
-void bench_end(struct bench_run *r)
-{
-	r->t1 = now_seconds();
-	cpu_sample(&r->c1);
-}
-
-bool bench_time_up(const struct bench_opts *o, const struct bench_run *r,
-		   double now)
-{
-	return now - r->t0 >= o->seconds;
-}
-
-void bench_unavailable(struct bench_run *r, const char *fmt, ...)
+void bench_unavailable(struct tr_result *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -205,129 +94,133 @@ void bench_unavailable(struct bench_run *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void wait_start(const struct bench_opts *o)
+static void report(struct tr_result *r, int rc)
 {
-	struct timespec ts = { 0, 1000 * 1000 };
+	struct rep p;
+	char reason[300];
 
-	if (!o->start_file)
-		return;
-	fprintf(stderr, PROG ": ready\n");
-	while (access(o->start_file, F_OK) != 0)
-		nanosleep(&ts, NULL);
-}
-
-/* Quotes and spaces would break the key=value line. */
-static void clean_reason(char *s)
-{
-	for (; *s; s++)
-		if (*s == '"' || *s == '\n')
-			*s = '\'';
-}
-
-static void report(const struct bench_opts *o, struct bench_run *r, int rc)
-{
-	long hz = sysconf(_SC_CLK_TCK);
-
-	printf("result method=%s size=%llu queue=%d stream=%u", o->method,
-	       (unsigned long long)o->size,
-	       o->queue == UINT32_MAX ? -1 : (int)o->queue, o->stream);
+	rep_begin(&p, REP_KV, "result");
+	rep_str(&p, "method", NULL, o.method);
+	rep_u64(&p, "size", NULL, o.size);
+	rep_num(&p, "queue", NULL, "%.0f", o.queue == UINT32_MAX ? -1 :
+		(double)o.queue);
+	rep_u64(&p, "stream", NULL, stream);
 	if (r->unavailable[0]) {
-		clean_reason(r->unavailable);
-		printf(" status=unavailable reason=\"%s\"\n", r->unavailable);
+		/* quotes and newlines would break the key=value line */
+		for (char *s = r->unavailable; *s; s++)
+			if (*s == '"' || *s == '\n')
+				*s = '\'';
+		snprintf(reason, sizeof(reason), "\"%s\"", r->unavailable);
+		rep_str(&p, "status", NULL, "unavailable");
+		rep_raw(&p, "reason", NULL, reason);
+		rep_end(&p);
 		return;
 	}
-	printf(" status=%s frames=%llu bytes=%llu completions=%llu copied=%llu"
-	       " errors=%llu t0=%.6f t1=%.6f seconds=%.6f",
-	       rc ? "failed" : "ok", (unsigned long long)r->frames,
-	       (unsigned long long)r->bytes,
-	       (unsigned long long)r->completions,
-	       (unsigned long long)r->copied, (unsigned long long)r->errors,
-	       r->t0, r->t1, r->t1 - r->t0);
-	if (r->c0.valid && r->c1.valid)
-		printf(" cpus=%u hz=%ld idle0=%llu idle1=%llu cpu_s=%.4f",
-		       r->c1.cpus, hz, (unsigned long long)r->c0.ticks_idle,
-		       (unsigned long long)r->c1.ticks_idle,
-		       cpu_busy_seconds(&r->c0, &r->c1));
-	printf(" lat_p50_us=%.2f lat_p99_us=%.2f lat_n=%zu",
-	       lat_quantile(&r->lat, 0.5), lat_quantile(&r->lat, 0.99),
-	       r->lat.n);
+	rep_str(&p, "status", NULL, rc ? "failed" : "ok");
+	rep_u64(&p, "frames", NULL, r->frames);
+	rep_u64(&p, "bytes", NULL, r->bytes);
+	rep_u64(&p, "completions", NULL, r->completions);
+	rep_u64(&p, "copied", NULL, r->copied);
+	rep_u64(&p, "errors", NULL, r->errors + r->short_results +
+		r->bad_cookies);
+	rep_num(&p, "t0", NULL, "%.6f", r->t0);
+	rep_num(&p, "t1", NULL, "%.6f", r->t1);
+	rep_num(&p, "seconds", NULL, "%.6f", r->t1 - r->t0);
+	if (r->c0.valid && r->c1.valid) {
+		rep_u64(&p, "cpus", NULL, r->c1.cpus);
+		rep_u64(&p, "hz", NULL, (uint64_t)sysconf(_SC_CLK_TCK));
+		rep_u64(&p, "idle0", NULL, r->c0.ticks_idle);
+		rep_u64(&p, "idle1", NULL, r->c1.ticks_idle);
+		rep_num(&p, "cpu_s", NULL, "%.4f",
+			cpu_busy_seconds(&r->c0, &r->c1));
+	}
+	rep_num(&p, "lat_p50_us", NULL, "%.2f", lat_quantile(&r->lat, 0.5));
+	rep_num(&p, "lat_p99_us", NULL, "%.2f", lat_quantile(&r->lat, 0.99));
+	rep_u64(&p, "lat_n", NULL, r->lat.n);
 	if (r->peer_known)
-		printf(" peer_bytes=%llu", (unsigned long long)r->peer_bytes);
-	printf("\n");
+		rep_u64(&p, "peer_bytes", NULL, r->peer_bytes);
+	rep_end(&p);
 }
 
-static int run_send(int argc, char **argv, struct bench_opts *o)
+static int run_send(int argc, char **argv)
 {
-	struct bench_run r;
-	bench_method_fn fn = NULL;
+	static char progress[512];
+	struct tr_result *r;
+	size_t i, m = sizeof(methods) / sizeof(methods[0]);
 	cpu_set_t set;
-	size_t i;
 	int rc;
 
 	if (argc < 3)
 		usage_error("send needs a method");
-	o->method = argv[2];
-	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (strcmp(methods[i].name, o->method) == 0)
-			fn = methods[i].fn;
-	if (!fn)
-		usage_error("unknown method '%s'", o->method);
+	o.method = argv[2];
+	for (i = 0; i < m && strcmp(methods[i].name, o.method); i++)
+		;
+	if (i == m)
+		usage_error("unknown method '%s'", o.method);
 	optind = 3;
-	parse(argc, argv, o);
-	if (!o->size)
+	opts_parse(argc, argv, opts, head, more_help);
+	if (!o.size)
 		usage_error("-s SIZE is required");
-	if (o->cpu >= 0) {
+	if (o.window && !o.progress)
+		usage_error("--window needs --progress");
+	if (cpu != UINT32_MAX) {
 		CPU_ZERO(&set);
-		CPU_SET(o->cpu, &set);
+		CPU_SET(cpu, &set);
 		if (sched_setaffinity(0, sizeof(set), &set))
-			errmsg("cannot pin to CPU %d: %s", o->cpu,
-			       strerror(errno));
+			errmsg("cannot pin to CPU %u: %s", cpu, strerror(errno));
 	}
-	memset(&r, 0, sizeof(r));
-	rc = fn(o, &r);
-	if (!rc && r.peer_known && r.peer_bytes != r.bytes) {
+	if (o.window) {
+		snprintf(progress, sizeof(progress), "%s.%u", o.progress, stream);
+		o.progress = progress;
+	}
+	o.seq_base = (uint64_t)stream << BENCH_STREAM_SHIFT;
+	o.copy_threshold = methods[i].copy_threshold;
+	if (!strncmp(o.method, "zcnet-raw", 9)) {
+		o.ring = o.ring ? o.ring : 256;
+		if (o.size > 4096)	/* larger frames start on a page */
+			o.slot_size = (o.size + 4095) & ~(uint64_t)4095;
+	} else if (!strcmp(o.method, "zcnet-sock") && !o.ring) {
+		o.ring = (uint32_t)((4u << 20) / o.size);
+		o.ring = o.ring < 8 ? 8 : o.ring > 256 ? 256 : o.ring;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return EXIT_FAILED;
+	rc = methods[i].fn(&o, r);
+	if (r->fatal || r->stalled || r->receiver_stalled)
+		rc = -1;
+	if (!rc && r->peer_known && r->peer_bytes != r->bytes) {
 		errmsg("the sink read %llu bytes, %llu were sent",
-		       (unsigned long long)r.peer_bytes,
-		       (unsigned long long)r.bytes);
+		       (unsigned long long)r->peer_bytes,
+		       (unsigned long long)r->bytes);
 		rc = -1;
 	}
-	report(o, &r, rc);
-	lat_free(&r.lat);
-	if (r.unavailable[0])
-		return EXIT_UNSUPPORTED;
-	return rc ? EXIT_FAILED : 0;
+	report(r, rc);
+	lat_free(&r->lat);
+	rc = r->unavailable[0] ? EXIT_UNSUPPORTED : rc ? EXIT_FAILED : 0;
+	free(r);
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	struct bench_opts o;
-
 	util_prog = PROG;
-	memset(&o, 0, sizeof(o));
-	memset(o.dst, 0xff, sizeof(o.dst));
-	o.seconds = 3;
-	o.queue = UINT32_MAX;
-	o.cpu = -1;
-	o.streams = 1;
-	o.port = 5201;
-	o.idle = 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0) {
-		usage(argc < 2 ? stderr : stdout);
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(head, argc < 2 ? stderr : stdout);
+		opts_help(argc < 2 ? stderr : stdout, opts);
+		more_help(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
 	}
-	if (strcmp(argv[1], "send") == 0)
-		return run_send(argc, argv, &o);
-	if (strcmp(argv[1], "sink") != 0 || argc < 3)
+	if (!strcmp(argv[1], "send"))
+		return run_send(argc, argv);
+	if (strcmp(argv[1], "sink") || argc < 3)
 		usage_error("want 'send METHOD' or 'sink raw|tcp'");
 	optind = 3;
-	parse(argc, argv, &o);
-	if (strcmp(argv[2], "raw") == 0)
-		return bench_sink_raw(&o) ? EXIT_FAILED : 0;
-	if (strcmp(argv[2], "tcp") == 0)
-		return bench_sink_tcp(&o) ? EXIT_FAILED : 0;
+	opts_parse(argc, argv, opts, head, more_help);
+	if (!strcmp(argv[2], "raw"))
+		return sink_bench_raw(&o, streams, idle) ? EXIT_FAILED : 0;
+	if (!strcmp(argv[2], "tcp"))
+		return sink_bench_tcp(&o) ? EXIT_FAILED : 0;
 	usage_error("unknown sink '%s'", argv[2]);
 }
-

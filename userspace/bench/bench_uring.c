@@ -1,22 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* zcnet-bench uring-sendzc: io_uring SEND_ZC from registered buffers. */
 /*
- * zcnet-bench: io_uring SEND_ZC from registered buffers (liburing,
- * io_uring_prep_send_zc_fixed) with MSG_WAITALL. Each request gives a
+ * io_uring_prep_send_zc_fixed() with MSG_WAITALL. Each request gives a
  * result CQE (IORING_CQE_F_MORE when a notification follows) and then a
  * notification CQE (IORING_CQE_F_NOTIF) when the pages are free again:
  * the buffer is reused, and its latency taken, there. Where the kernel
  * knows IORING_RECVSEND_ZC_REPORT_USAGE (6.2 and later), the notification
- * says whether the data was copied.
- *
- * Buffers waiting only for their notification do not limit the pipeline;
- * send requests still waiting for their result do, at URING_SENDING: many
- * more on one socket all wake up whenever it becomes writable and retry,
- * and their bytes interleave.
+ * says whether the data was copied. Send requests still waiting for their
+ * result limit the pipeline at URING_SENDING: many more on one socket all
+ * wake up whenever it becomes writable, and their bytes interleave.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
 #include <errno.h>
 #include <liburing.h>
 #include <stdlib.h>
@@ -48,7 +41,7 @@ struct uring_tx {
 	bool usage_rejected;
 };
 
-static void uring_queue(const struct bench_opts *o, struct uring_tx *u,
+static void uring_queue(struct tr_opts *o, struct uring_tx *u,
 			int fd, uint32_t b)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
@@ -63,8 +56,8 @@ static void uring_queue(const struct bench_opts *o, struct uring_tx *u,
 }
 
 /* Handle one CQE. Returns -1 on a failed send. */
-static int uring_cqe(const struct bench_opts *o, struct uring_tx *u,
-		     const struct io_uring_cqe *cqe, struct bench_run *r,
+static int uring_cqe(struct tr_opts *o, struct uring_tx *u,
+		     const struct io_uring_cqe *cqe, struct tr_result *r,
 		     double now)
 {
 	uint32_t b = (uint32_t)cqe->user_data;
@@ -98,8 +91,8 @@ static int uring_cqe(const struct bench_opts *o, struct uring_tx *u,
 	return cqe->res < 0 && !u->usage_rejected ? -1 : 0;
 }
 
-static int uring_reap(const struct bench_opts *o, struct uring_tx *u,
-		      struct bench_run *r, bool wait)
+static int uring_reap(struct tr_opts *o, struct uring_tx *u,
+		      struct tr_result *r, bool wait)
 {
 	struct io_uring_cqe *cqe;
 	unsigned int head, n = 0;
@@ -123,15 +116,15 @@ static int uring_reap(const struct bench_opts *o, struct uring_tx *u,
 	return rc;
 }
 
-static int uring_open(const struct bench_opts *o, struct uring_tx *u,
-		      struct bench_run *r)
+static int uring_open(struct tr_opts *o, struct uring_tx *u,
+		      struct tr_result *r)
 {
 	struct iovec *iov;
 	uint64_t n = URING_POOL_BYTES / o->size;
 	uint32_t i, entries = 8;
 	int ret;
 
-	u->count = o->inflight ? o->inflight : n < 4 ? 4 : n > 256 ? 256 :
+	u->count = o->ring ? o->ring : n < 4 ? 4 : n > 256 ? 256 :
 		   (uint32_t)n;
 	while (entries < u->count)
 		entries <<= 1;
@@ -168,10 +161,10 @@ static int uring_open(const struct bench_opts *o, struct uring_tx *u,
 }
 
 /* One request, to learn whether the kernel takes ZC_REPORT_USAGE. */
-static int uring_probe(const struct bench_opts *o, struct uring_tx *u,
-		       int fd, struct bench_run *r)
+static int uring_probe(struct tr_opts *o, struct uring_tx *u,
+		       int fd, struct tr_result *r)
 {
-	struct bench_run probe;
+	struct tr_result probe;
 	int ret;
 
 	memset(&probe, 0, sizeof(probe));
@@ -193,7 +186,7 @@ static int uring_probe(const struct bench_opts *o, struct uring_tx *u,
 	return r->unavailable[0] ? -1 : 0;
 }
 
-int bench_uring_zc(const struct bench_opts *o, struct bench_run *r)
+int bench_uring_zc(struct tr_opts *o, struct tr_result *r)
 {
 	struct uring_tx u = { 0 };
 	int fd = -1, rc = -1, ret;
@@ -203,11 +196,11 @@ int bench_uring_zc(const struct bench_opts *o, struct bench_run *r)
 	fd = tcp_connect(o);
 	if (fd < 0 || uring_probe(o, &u, fd, r))
 		goto out;
-	bench_begin(o, r);
+	tr_begin(o, r);
 	for (;;) {
 		if (uring_reap(o, &u, r, false))
 			goto out;
-		if (bench_time_up(o, r, now_seconds()))
+		if (tr_time_up(o, r, now_seconds()))
 			break;
 		while (u.nfree && u.sending < URING_SENDING)
 			uring_queue(o, &u, fd, u.free[--u.nfree]);

@@ -1,18 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* zcnet-bench af-xdp: AF_XDP through libxdp in copy mode, TX only. */
 /*
- * zcnet-bench: AF_XDP through libxdp in copy mode (XDP_COPY), TX only, with
- * no XDP program (XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD). On a driver that
- * takes skbs without a linear part (virtio-net) the kernel attaches the
- * umem pages as fragments, so this is the generic zero-copy transmit. A
- * frame longer than one 4 KiB chunk is sent as several descriptors
- * (XDP_USE_SG, kernels 6.6 and later). Completion: the frame's last chunk
- * on the completion ring. The completion ring has no poll event, so the
- * loop sleeps briefly when it has nothing else to do.
+ * XDP_COPY with no XDP program (XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD). On a
+ * driver that takes skbs without a linear part (virtio-net) the kernel
+ * attaches the umem pages as fragments: the generic zero-copy transmit. A
+ * frame longer than one 4 KiB chunk is several descriptors (XDP_USE_SG,
+ * 6.6 and later). Completion: the frame's last chunk on the completion
+ * ring, which has no poll event, so the loop sleeps briefly when idle.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +31,7 @@
 #define XSK_IDLE_NS	20000
 
 struct xsk_tx {
+	struct tx_ring q;	/* first: the ops get it */
 	struct xsk_umem *umem;
 	struct xsk_socket *xsk;
 	struct xsk_ring_prod fq, tx;
@@ -45,31 +41,25 @@ struct xsk_tx {
 	uint32_t cpf;		/* chunks per frame */
 	uint32_t nframes;
 	uint32_t *free;
-	uint32_t nfree;
 	double *ts;
 };
 
-static int xsk_open(const struct bench_opts *o, struct raw_tx *t,
-		    struct xsk_tx *x, struct bench_run *r)
+static int xsk_open(struct tr_opts *o, struct xsk_tx *x, struct tr_result *r)
 {
 	struct xsk_umem_config ucfg = {
 		.fill_size = XSK_RING_PROD__DEFAULT_NUM_DESCS,
-		.comp_size = 0,
 		.frame_size = XSK_CHUNK,
-		.frame_headroom = 0,
-		.flags = 0,
 	};
 	struct xsk_socket_config scfg = {
-		.rx_size = 0,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
-		.xdp_flags = 0,
 		.bind_flags = XDP_COPY,
 	};
+	struct tx_raw *t = &x->q.t;
 	uint32_t ring = 1, i;
 	int err;
 
 	x->cpf = (uint32_t)((o->size + XSK_CHUNK - 1) / XSK_CHUNK);
-	x->nframes = o->inflight ? o->inflight : XSK_FRAMES;
+	x->nframes = o->ring ? o->ring : XSK_FRAMES;
 	while (ring < x->nframes * x->cpf)
 		ring <<= 1;
 	ucfg.comp_size = ring;
@@ -90,13 +80,13 @@ static int xsk_open(const struct bench_opts *o, struct raw_tx *t,
 		bench_unavailable(r, "xsk_umem__create: %s", strerror(-err));
 		return -1;
 	}
-	err = xsk_socket__create(&x->xsk, t->ifc.name,
+	err = xsk_socket__create(&x->xsk, t->o->ifc.name,
 				 o->queue == UINT32_MAX ? 0 : o->queue,
 				 x->umem, NULL, &x->tx, &scfg);
 	if (err) {
 		bench_unavailable(r, "xsk_socket__create (XDP_COPY%s) on %s: %s",
 				  x->cpf > 1 ? " | XDP_USE_SG" : "",
-				  t->ifc.name, strerror(-err));
+				  t->o->ifc.name, strerror(-err));
 		return -1;
 	}
 	x->free = calloc(x->nframes, sizeof(*x->free));
@@ -105,9 +95,10 @@ static int xsk_open(const struct bench_opts *o, struct raw_tx *t,
 		return -1;
 	for (i = 0; i < x->nframes; i++) {
 		x->free[i] = x->nframes - 1 - i;
-		raw_frame_init(t, x->area + (size_t)i * x->cpf * XSK_CHUNK);
+		tx_raw_frame(t, x->area + (size_t)i * x->cpf * XSK_CHUNK, 0,
+			     false);
 	}
-	x->nfree = x->nframes;
+	x->q.free = x->nframes;
 	return 0;
 }
 
@@ -123,20 +114,21 @@ static void xsk_close(struct xsk_tx *x)
 	free(x->ts);
 }
 
-static uint32_t xsk_post(struct raw_tx *t, struct xsk_tx *x, uint32_t n,
+static uint32_t xsk_post(struct tx_ring *q, struct tr_result *r, uint32_t n,
 			 double now)
 {
+	struct xsk_tx *x = (struct xsk_tx *)q;
 	uint32_t idx = 0, i, k, frame, len, left;
 
-	if (!n || xsk_ring_prod__reserve(&x->tx, n * x->cpf, &idx) !=
-	    n * x->cpf)
+	(void)r;
+	if (xsk_ring_prod__reserve(&x->tx, n * x->cpf, &idx) != n * x->cpf)
 		return 0;
 	for (i = 0; i < n; i++) {
-		frame = x->free[--x->nfree];
-		raw_frame_seq(t, x->area + (size_t)frame * x->cpf * XSK_CHUNK,
-			      t->next++);
+		frame = x->free[--q->free];
+		tx_raw_frame(&q->t, x->area + (size_t)frame * x->cpf * XSK_CHUNK,
+			     q->t.next++, true);
 		x->ts[frame] = now;
-		left = (uint32_t)t->o->size;
+		left = (uint32_t)q->t.o->size;
 		for (k = 0; k < x->cpf; k++) {
 			struct xdp_desc *d = xsk_ring_prod__tx_desc(&x->tx, idx++);
 
@@ -148,12 +140,13 @@ static uint32_t xsk_post(struct raw_tx *t, struct xsk_tx *x, uint32_t n,
 		}
 	}
 	xsk_ring_prod__submit(&x->tx, n * x->cpf);
+	q->busy += n;
 	return n;
 }
 
-static uint32_t xsk_reap(const struct bench_opts *o, struct xsk_tx *x,
-			 struct bench_run *r, double now)
+static uint32_t xsk_reap(struct tx_ring *q, struct tr_result *r, double now)
 {
+	struct xsk_tx *x = (struct xsk_tx *)q;
 	uint32_t idx, n, i, chunk;
 	uint64_t addr;
 
@@ -163,10 +156,11 @@ static uint32_t xsk_reap(const struct bench_opts *o, struct xsk_tx *x,
 		chunk = (uint32_t)(addr / XSK_CHUNK);
 		if (chunk % x->cpf != x->cpf - 1)
 			continue;
-		x->free[x->nfree++] = chunk / x->cpf;
+		x->free[q->free++] = chunk / x->cpf;
+		q->busy--;
 		r->completions++;
 		r->frames++;
-		r->bytes += o->size;
+		r->bytes += q->t.o->size;
 		lat_add(&r->lat, x->ts[chunk / x->cpf], now);
 	}
 	if (n)
@@ -174,54 +168,44 @@ static uint32_t xsk_reap(const struct bench_opts *o, struct xsk_tx *x,
 	return n;
 }
 
-static uint32_t tx_pending(const struct xsk_tx *x)
+/* The completion ring has no poll event: kick while frames wait. */
+static int xsk_kick(struct tx_ring *q, struct tr_result *r, uint32_t n)
 {
-	return *x->tx.producer - __atomic_load_n(x->tx.consumer,
-						 __ATOMIC_ACQUIRE);
+	struct xsk_tx *x = (struct xsk_tx *)q;
+
+	if (*x->tx.producer == __atomic_load_n(x->tx.consumer,
+					       __ATOMIC_ACQUIRE))
+		return 0;
+	if (sendto(xsk_socket__fd(x->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 &&
+	    errno != EAGAIN && errno != EBUSY && errno != ENOBUFS) {
+		errmsg("AF_XDP kick: %s", strerror(errno));
+		r->errors++;
+		return -1;
+	}
+	return n != 0;
 }
 
-int bench_xsk(const struct bench_opts *o, struct bench_run *r)
+static bool xsk_idle(struct tx_ring *q, struct tr_result *r, bool stop,
+		     uint32_t done)
 {
-	struct timespec idle = { 0, XSK_IDLE_NS };
-	struct xsk_tx x = { 0 };
-	struct raw_tx t;
-	bool stop = false;
-	uint32_t n;
-	double now;
+	(void)q, (void)r, (void)stop, (void)done;
+	nanosleep(&(struct timespec){ 0, XSK_IDLE_NS }, NULL);
+	return true;
+}
+
+int bench_xsk(struct tr_opts *o, struct tr_result *r)
+{
+	struct xsk_tx x = { .q = { .reap = xsk_reap, .post = xsk_post,
+				   .kick = xsk_kick, .idle = xsk_idle } };
 	int rc = -1;
 
-	if (raw_open(o, &t))
+	if (tx_raw_open(o, &x.q.t))
 		return -1;
-	if (xsk_open(o, &t, &x, r))
-		goto out;
-	bench_begin(o, r);
-	for (;;) {
-		now = now_seconds();
-		stop = stop || bench_time_up(o, r, now);
-		xsk_reap(o, &x, r, now);
-		if (stop && x.nfree == x.nframes)
-			break;
-		n = stop ? 0 : xsk_post(&t, &x, raw_allowed(&t, x.nfree), now);
-		if (tx_pending(&x)) {
-			if (sendto(xsk_socket__fd(x.xsk), NULL, 0, MSG_DONTWAIT,
-				   NULL, 0) < 0 && errno != EAGAIN &&
-			    errno != EBUSY && errno != ENOBUFS) {
-				errmsg("AF_XDP kick: %s", strerror(errno));
-				r->errors++;
-				break;
-			}
-			if (n)
-				continue;
-		}
-		if (t.gated && !stop)
-			raw_wait(&t);
-		else
-			nanosleep(&idle, NULL);
+	if (!xsk_open(o, &x, r)) {
+		tx_ring_run(&x.q, r);
+		rc = 0;
 	}
-	bench_end(r);
-	rc = 0;
-out:
 	xsk_close(&x);
-	raw_close(&t);
+	tx_raw_close(&x.q.t);
 	return r->unavailable[0] ? 0 : rc;
 }

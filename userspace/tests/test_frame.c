@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The test frame format of zcnet-send and zcnet-afp: fill and verify round
+ * The test frame format of zcnet-send and zcnet-recv: fill and verify round
  * trips, the exact byte every single-byte corruption is reported at, and
  * known answers that pin the wire format.
  */
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../tools/zcnet_frame.h"
+#include "frame.h"
 #include "unit.h"
 
 static const uint8_t dst[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x02 };

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Argument handling of zcnet-send and zcnet-afp. Every case here must fail
+# Argument handling of zcnet-send and zcnet-recv. Every case here must fail
 # before a socket or /dev/zcnet is opened, so nothing is ever sent from the
 # machine running the tests; sending is tested in the QEMU guests.
 # Usage: zcnet_tools_test.sh BUILD_DIR
@@ -9,7 +9,6 @@ set -u
 
 B=${1:?usage: $0 BUILD_DIR}
 SEND=$B/zcnet-send
-AFP=$B/zcnet-afp
 RECV=$B/zcnet-recv
 T=$(mktemp -d "${TMPDIR:-/tmp}/zcnet-tools-test.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
@@ -48,7 +47,7 @@ usage_case() {
 # A name no interface has.
 NOIF=zcnotanif0
 
-for tool in "$SEND" "$AFP" "$RECV"; do
+for tool in "$SEND" "$RECV"; do
 	expect 0 "$tool" -h
 	has "$T/out" "Usage: $(basename "$tool")"
 	expect 0 "$tool" --help
@@ -85,30 +84,33 @@ has "$T/err" "power of two"
 expect 2 "$SEND" -i lo --window 5
 has "$T/err" "--window and --progress-file go together"
 
-# zcnet-afp
-for args in "" "bogus" "-i lo" "send" "recv" "send -i" \
-	"send -i lo" "send -i lo -s 1500" "send -i lo -n 5" \
-	"send -i lo -s 59 -n 1" "send -i lo -s 1500 -n 1 -t 1" \
-	"send -i lo -s 1500 -n 0" "send -i lo -s 1500 -t 0" \
-	"send -i lo -s 1500 -n 1 --idle-timeout 3" \
-	"send -i lo -s 1500 -n 1 --strict-order" \
-	"send -i lo -s 1500 -n 1 --pattern x" \
-	"send -i lo -s 1500 -n 1 -d 1:2:3:4:5:6" \
-	"send -i lo -s 1500 -n 1 extra" "send -i $NOIF -s 1500 -n 1" \
-	"send -i lo -s 1500 -n 1 --window 8" \
-	"send -i lo -s 1500 -n 1 --progress-file /nonexistent" \
-	"send -i lo -s 1500 -n 1 --window 0 --progress-file /nonexistent" \
-	"recv -i lo --window 8 --progress-file /nonexistent" \
-	"recv -i lo -s 100" "recv -i lo -d 00:11:22:33:44:55" \
-	"recv -i lo --pattern seq" "recv -i lo --idle-timeout 0" \
-	"recv -i lo --idle-timeout x" "recv -i lo -n 3 -t 3" \
-	"recv -i $NOIF" "recv -x"; do
-	usage_case "$AFP" "$args"
+# --method afp: the AF_PACKET sender and receiver
+for args in "--method" "--method x" "-i lo --method afp -q 1" \
+	"-i lo --method afp -r 64" "-i lo --method afp --slot-size 64" \
+	"-i lo --method afp --copy-threshold 0" "-i lo --method afp --linger 1" \
+	"-i lo --method afp -s 59 -n 1" "-i lo --method afp -n 1 -t 1" \
+	"-i lo --method afp -n 0" "-i lo --method afp -t 0" \
+	"-i lo --method afp --idle-timeout 3" "-i lo --method afp --strict-order" \
+	"-i lo --method afp --pattern x" "-i lo --method afp -d 1:2:3:4:5:6" \
+	"-i lo --method afp extra" "-i $NOIF --method afp" \
+	"-i lo --method afp --window 8" \
+	"-i lo --method afp --progress-file /nonexistent" \
+	"-i lo --method afp --window 0 --progress-file /nonexistent"; do
+	usage_case "$SEND" "$args"
 done
-expect 2 "$AFP" bogus
-has "$T/err" "unknown mode 'bogus'"
-expect 2 "$AFP" send -i lo -s 1500
-has "$T/err" "-n FRAMES or -t SECONDS"
+expect 2 "$SEND" -i lo --method afp -r 64
+has "$T/err" "--ring is for --method zcnet"
+for args in "--method x" "-i lo --method afp --window 8" \
+	"-i lo --method afp -s 100" "-i lo --method afp -d 00:11:22:33:44:55" \
+	"-i lo --method afp --pattern seq" "-i lo --method afp --idle-timeout 0" \
+	"-i lo --method afp --idle-timeout x" "-i lo --method afp -n 3 -t 3" \
+	"-i lo --method afp -m all" "-i lo --method afp -r 64" \
+	"-i lo --method afp -b 128" "-i $NOIF --method afp" \
+	"-i lo --method afp -x"; do
+	usage_case "$RECV" "$args"
+done
+expect 2 "$RECV" -i lo --method afp -b 128
+has "$T/err" "--buf-size is for --method zcnet"
 
 # zcnet-recv
 for args in "" "-i" "-x" "--bogus" "-i lo extra" \

@@ -1,35 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* zcnet-stat: the counters of zcnet contexts, from /proc/PID/fdinfo/FD. */
 /*
- * zcnet-stat: print the counters of zcnet contexts.
- *
- * A zcnet context is an open file of the zcnet device. Its counters are
- * read from /proc/PID/fdinfo/FD, so any process that may read another's
- * fdinfo (the same user, or root) can see them.
+ * A zcnet context is an open file of the zcnet device; any process that
+ * may read another's fdinfo (the same user, or root) can see its counters.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/types.h>
 #include <unistd.h>
 
 #include "libzcnet.h"
+#include "traffic.h"
 
 #define PROG "zcnet-stat"
 
-/* Exit codes. */
 #define EXIT_NOTFOUND	1	/* no such process or context, I/O error */
-#define EXIT_USAGE	2	/* bad arguments */
 
 struct options {
 	const char *proc;	/* procfs root */
@@ -48,109 +36,43 @@ struct scan {
 static bool have_zcnet_rdev;
 static dev_t zcnet_rdev;
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"Usage: " PROG " [-j] [-p PID [-f FD]]\n"
-		"Print the counters of zcnet contexts (open files of "
-		LIBZCNET_DEVICE_PATH ").\n"
-		"\n"
-		"  -p, --pid PID    only the contexts of process PID\n"
-		"  -f, --fd FD      only file descriptor FD of process PID "
-		"(needs -p)\n"
-		"  -j, --json       one JSON object per context and line\n"
-		"  -h, --help       show this help\n"
-		"      --proc-root DIR\n"
-		"                   read DIR instead of /proc (for testing)\n"
-		"\n"
-		"Without -p, every process is scanned. Exit status: 0 on "
-		"success (also when\nno context exists), 1 if the process or "
-		"context was not found or could not\nbe read, 2 on bad "
-		"arguments.\n");
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry '" PROG " -h' for more information.\n", stderr);
-	exit(EXIT_USAGE);
-}
-
-/* A decimal integer in [min, max], nothing else. */
-static bool parse_int(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (!s || !*s || !(*s >= '0' && *s <= '9'))
-		return false;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* A /proc directory entry that is a decimal number, or -1. */
 static long entry_number(const char *name)
 {
-	long v;
+	uint64_t v;
 
-	return parse_int(name, 0, INT_MAX, &v) ? v : -1;
+	return parse_u64(name, 0, INT_MAX, &v) ? (long)v : -1;
 }
 
-static int cmp_long(const void *a, const void *b)
+static int numeric(const struct dirent *d)
 {
-	long x = *(const long *)a, y = *(const long *)b;
+	return entry_number(d->d_name) >= 0;
+}
+
+static int by_number(const struct dirent **a, const struct dirent **b)
+{
+	long x = entry_number((*a)->d_name), y = entry_number((*b)->d_name);
 
 	return (x > y) - (x < y);
 }
 
-/*
- * The numeric entries of directory path, sorted, in *out (to free).
- * Returns their number or -errno.
- */
+/* The numeric entries of directory path, sorted, in *out (to free). */
 static long list_numbers(const char *path, long **out)
 {
-	size_t n = 0, cap = 0;
-	long *v = NULL, num;
-	struct dirent *de;
-	DIR *dir;
+	struct dirent **de;
+	int i, n = scandir(path, &de, numeric, by_number);
 
 	*out = NULL;
-	dir = opendir(path);
-	if (!dir)
+	if (n < 0)
 		return -errno;
-	while ((de = readdir(dir))) {
-		num = entry_number(de->d_name);
-		if (num < 0)
-			continue;
-		if (n == cap) {
-			long *nv;
-
-			cap = cap ? cap * 2 : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				closedir(dir);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		v[n++] = num;
+	*out = calloc(n ? (size_t)n : 1, sizeof(**out));
+	for (i = 0; i < n; i++) {
+		if (*out)
+			(*out)[i] = entry_number(de[i]->d_name);
+		free(de[i]);
 	}
-	closedir(dir);
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_long);
-	*out = v;
-	return (long)n;
+	free(de);
+	return *out ? n : -ENOMEM;
 }
 
 /*
@@ -195,22 +117,6 @@ static void read_comm(const struct options *o, long pid, char *buf,
 	fclose(f);
 }
 
-static void print_json_string(const char *s)
-{
-	const unsigned char *p;
-
-	putchar('"');
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
-}
-
 static void print_context(const struct options *o, long pid, long fd,
 			  const char *comm, const struct zcnet_stats *st)
 {
@@ -219,7 +125,7 @@ static void print_context(const struct options *o, long pid, long fd,
 
 	if (o->json) {
 		printf("{\"pid\": %ld, \"fd\": %ld, \"comm\": ", pid, fd);
-		print_json_string(comm);
+		json_string(stdout, comm);
 		printf(", \"stats\": {");
 		for (i = 0; i < n; i++)
 			printf("%s\"%s\": %llu", i ? ", " : "",
@@ -400,68 +306,40 @@ static int run_pid(const struct options *o)
 	return 0;
 }
 
+static void more_help(FILE *f)
+{
+	fputs("Without -p, every process is scanned. Exit status: 0 on success "
+	      "(also when\nno context exists), 1 if the process or context was "
+	      "not found or could not\nbe read, 2 on bad arguments.\n", f);
+}
+
 int main(int argc, char **argv)
 {
-	enum { OPT_PROC_ROOT = 256 };
-	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "fd", required_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
-		{ NULL, 0, NULL, 0 },
+	static struct options o = { .proc = "/proc", .pid = 0, .fd = -1 };
+	static struct opt opts[] = {
+		ONUM("pid", 'p', o.pid, 1, INT_MAX, "PID", "only the contexts of "
+		     "process PID", "PID"),
+		ONUM("fd", 'f', o.fd, 0, INT_MAX, "FD", "only file descriptor FD "
+		     "of process PID (needs -p)", "FD"),
+		OFLAG("json", 'j', o.json, "one JSON object per context and "
+		      "line"),
+		OSTR("proc-root", 0, o.proc, "DIR", "read DIR instead of /proc "
+		     "(for testing)"),
+		OEND
 	};
-	struct options o = { .proc = "/proc", .pid = 0, .fd = -1 };
 	struct stat st;
-	long v;
-	int c, ret;
+	int ret;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:f:jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if (!parse_int(optarg, 1, INT_MAX, &v))
-				usage_error("invalid PID '%s'", optarg);
-			o.pid = (pid_t)v;
-			break;
-		case 'f':
-			if (!parse_int(optarg, 0, INT_MAX, &v))
-				usage_error("invalid FD '%s'", optarg);
-			o.fd = (int)v;
-			break;
-		case 'j':
-			o.json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case OPT_PROC_ROOT:
-			if (!*optarg)
-				usage_error("empty --proc-root");
-			o.proc = optarg;
-			break;
-		case ':':
-			if (strncmp(argv[optind - 1], "--", 2) == 0)
-				usage_error("option '%s' needs an argument",
-					    argv[optind - 1]);
-			usage_error("option '-%c' needs an argument", optopt);
-			break;
-		default:
-			if (optopt)
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
+	util_prog = PROG;
+	opts_parse(argc, argv, opts, "Usage: " PROG " [-j] [-p PID [-f FD]]\n"
+		   "Print the counters of zcnet contexts (open files of "
+		   LIBZCNET_DEVICE_PATH ").\n\n", more_help);
 	if (o.fd >= 0 && !o.pid)
 		usage_error("-f needs -p");
-
 	if (stat(LIBZCNET_DEVICE_PATH, &st) == 0 && S_ISCHR(st.st_mode)) {
 		have_zcnet_rdev = true;
 		zcnet_rdev = st.st_rdev;
 	}
-
 	ret = o.pid ? run_pid(&o) : run_all(&o);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, PROG ": write error: %s\n", strerror(errno));

@@ -52,7 +52,4 @@ bool parse_hostport(const char *s, struct sockaddr_storage *ss,
 void format_hostport(const struct sockaddr_storage *ss, char *buf,
 		     size_t size);
 
-/* argv holds one of the long options names (as --NAME or --NAME=...). */
-bool argv_has(int argc, char **argv, const char *const names[]);
-
 #endif

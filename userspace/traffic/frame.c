@@ -1,14 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The test frame format of zcnet-send and zcnet-afp (see zcnet_frame.h). */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
+/* The test frame format: fill and byte-exact verification (frame.h). */
 #include <endian.h>
 #include <errno.h>
 #include <string.h>
 
-#include "zcnet_frame.h"
+#include "frame.h"
 
 #define GOLDEN	0x9e3779b97f4a7c15ULL
 
@@ -25,40 +21,22 @@ uint64_t zcnet_frame_word(uint64_t seq, uint64_t w)
 	return mix64(seq) + w * GOLDEN;
 }
 
-static void put16(uint8_t *p, uint16_t v)
+/* Big-endian fields of n bytes. */
+static void put(uint8_t *p, uint64_t v, int n)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
+	while (n--) {
+		p[n] = (uint8_t)v;
+		v >>= 8;
+	}
 }
 
-static void put32(uint8_t *p, uint32_t v)
+static uint64_t get(const uint8_t *p, int n)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
+	uint64_t v = 0;
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
 }
 
 /* FNV-1a over the 16 header bytes from the magic to the pattern. */
@@ -93,12 +71,12 @@ const char *zcnet_frame_pattern_name(unsigned int pattern)
 static void write_header(uint8_t *f, size_t len, uint64_t seq,
 			 unsigned int pattern)
 {
-	put32(f + ZCNET_FRAME_OFF_MAGIC, ZCNET_FRAME_MAGIC);
-	put64(f + ZCNET_FRAME_OFF_SEQ, seq);
-	put16(f + ZCNET_FRAME_OFF_LEN, (uint16_t)len);
-	put16(f + ZCNET_FRAME_OFF_PATTERN, (uint16_t)pattern);
-	put32(f + ZCNET_FRAME_OFF_CHECK, hdr_check(f));
-	put32(f + ZCNET_FRAME_OFF_RSVD, 0);
+	put(f + ZCNET_FRAME_OFF_MAGIC, ZCNET_FRAME_MAGIC, 4);
+	put(f + ZCNET_FRAME_OFF_SEQ, seq, 8);
+	put(f + ZCNET_FRAME_OFF_LEN, (uint16_t)len, 2);
+	put(f + ZCNET_FRAME_OFF_PATTERN, (uint16_t)pattern, 2);
+	put(f + ZCNET_FRAME_OFF_CHECK, hdr_check(f), 4);
+	put(f + ZCNET_FRAME_OFF_RSVD, 0, 4);
 }
 
 int zcnet_frame_fill(void *buf, size_t len, const uint8_t dst[6],
@@ -113,7 +91,7 @@ int zcnet_frame_fill(void *buf, size_t len, const uint8_t dst[6],
 		return -EINVAL;
 	memcpy(f, dst, 6);
 	memcpy(f + 6, src, 6);
-	put16(f + 12, ZCNET_FRAME_ETHERTYPE);
+	put(f + 12, ZCNET_FRAME_ETHERTYPE, 2);
 	write_header(f, len, seq, pattern);
 
 	p = f + ZCNET_FRAME_PAYLOAD_OFF;
@@ -147,27 +125,20 @@ int zcnet_frame_set_seq(void *buf, size_t len, uint64_t seq,
 
 const char *zcnet_frame_error_str(enum zcnet_frame_error error)
 {
-	switch (error) {
-	case ZCNET_FRAME_OK:
-		return "ok";
-	case ZCNET_FRAME_ERR_SHORT:
-		return "shorter than the headers";
-	case ZCNET_FRAME_ERR_ETHERTYPE:
-		return "wrong ethertype";
-	case ZCNET_FRAME_ERR_MAGIC:
-		return "wrong magic";
-	case ZCNET_FRAME_ERR_CHECK:
-		return "header checksum mismatch";
-	case ZCNET_FRAME_ERR_LEN:
-		return "frame_len differs from the bytes received";
-	case ZCNET_FRAME_ERR_PATTERN:
-		return "unknown pattern";
-	case ZCNET_FRAME_ERR_RESERVED:
-		return "reserved field not zero";
-	case ZCNET_FRAME_ERR_PAYLOAD:
-		return "payload byte differs";
-	}
-	return "unknown error";
+	static const char *const str[] = {
+		[ZCNET_FRAME_OK] = "ok",
+		[ZCNET_FRAME_ERR_SHORT] = "shorter than the headers",
+		[ZCNET_FRAME_ERR_ETHERTYPE] = "wrong ethertype",
+		[ZCNET_FRAME_ERR_MAGIC] = "wrong magic",
+		[ZCNET_FRAME_ERR_CHECK] = "header checksum mismatch",
+		[ZCNET_FRAME_ERR_LEN] = "frame_len differs from the bytes received",
+		[ZCNET_FRAME_ERR_PATTERN] = "unknown pattern",
+		[ZCNET_FRAME_ERR_RESERVED] = "reserved field not zero",
+		[ZCNET_FRAME_ERR_PAYLOAD] = "payload byte differs",
+	};
+
+	return (unsigned int)error < sizeof(str) / sizeof(str[0]) ?
+	       str[error] : "unknown error";
 }
 
 /* The first byte of [off, off + n) of f that differs from want. */
@@ -220,28 +191,28 @@ long zcnet_frame_verify(const void *buf, size_t len,
 	memset(c, 0, sizeof(*c));
 	if (len < ZCNET_FRAME_MIN_LEN)
 		return fail(c, ZCNET_FRAME_ERR_SHORT, len);
-	if (get16(f + 12) != ZCNET_FRAME_ETHERTYPE) {
-		put16(want, ZCNET_FRAME_ETHERTYPE);
+	if (get(f + 12, 2) != ZCNET_FRAME_ETHERTYPE) {
+		put(want, ZCNET_FRAME_ETHERTYPE, 2);
 		return fail(c, ZCNET_FRAME_ERR_ETHERTYPE,
 			    first_diff(f, 12, want, 2));
 	}
-	if (get32(f + ZCNET_FRAME_OFF_MAGIC) != ZCNET_FRAME_MAGIC) {
-		put32(want, ZCNET_FRAME_MAGIC);
+	if (get(f + ZCNET_FRAME_OFF_MAGIC, 4) != ZCNET_FRAME_MAGIC) {
+		put(want, ZCNET_FRAME_MAGIC, 4);
 		return fail(c, ZCNET_FRAME_ERR_MAGIC,
 			    first_diff(f, ZCNET_FRAME_OFF_MAGIC, want, 4));
 	}
-	if (get32(f + ZCNET_FRAME_OFF_CHECK) != hdr_check(f)) {
-		put32(want, hdr_check(f));
+	if (get(f + ZCNET_FRAME_OFF_CHECK, 4) != hdr_check(f)) {
+		put(want, hdr_check(f), 4);
 		return fail(c, ZCNET_FRAME_ERR_CHECK,
 			    first_diff(f, ZCNET_FRAME_OFF_CHECK, want, 4));
 	}
-	c->seq = get64(f + ZCNET_FRAME_OFF_SEQ);
-	c->pattern = get16(f + ZCNET_FRAME_OFF_PATTERN);
-	if (get16(f + ZCNET_FRAME_OFF_LEN) != len)
+	c->seq = get(f + ZCNET_FRAME_OFF_SEQ, 8);
+	c->pattern = get(f + ZCNET_FRAME_OFF_PATTERN, 2);
+	if (get(f + ZCNET_FRAME_OFF_LEN, 2) != len)
 		return fail(c, ZCNET_FRAME_ERR_LEN, ZCNET_FRAME_OFF_LEN);
 	if (!zcnet_frame_pattern_valid(c->pattern))
 		return fail(c, ZCNET_FRAME_ERR_PATTERN, ZCNET_FRAME_OFF_PATTERN);
-	if (get32(f + ZCNET_FRAME_OFF_RSVD) != 0) {
+	if (get(f + ZCNET_FRAME_OFF_RSVD, 4) != 0) {
 		memset(want, 0, 4);
 		return fail(c, ZCNET_FRAME_ERR_RESERVED,
 			    first_diff(f, ZCNET_FRAME_OFF_RSVD, want, 4));

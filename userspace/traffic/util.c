@@ -1,20 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Helpers shared by zcnet-send and zcnet-afp (see zcnet_util.h). */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
-#include <getopt.h>
+/* Messages, parsing, interfaces, CPU time, signals and the progress file. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <net/if.h>
-#include <net/if_arp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -26,9 +22,11 @@
 #include <unistd.h>
 
 #include "libzcnet.h"
-#include "zcnet_util.h"
+#include "frame.h"
+#include "traffic.h"
 
 const char *util_prog = "zcnet";
+char util_last_error[256];
 
 void usage_error(const char *fmt, ...)
 {
@@ -46,11 +44,10 @@ void errmsg(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", util_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(util_last_error, sizeof(util_last_error), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s: %s\n", util_prog, util_last_error);
 }
 
 bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -83,32 +80,15 @@ bool parse_seconds(const char *s, double max, double *out)
 	return true;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 bool parse_mac(const char *s, uint8_t mac[6])
 {
-	int i, hi, lo;
-
 	if (!s || strlen(s) != 17)
 		return false;
-	for (i = 0; i < 6; i++) {
-		hi = hexval((unsigned char)s[i * 3]);
-		lo = hexval((unsigned char)s[i * 3 + 1]);
-		if (hi < 0 || lo < 0)
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
 			return false;
-		if (i < 5 && s[i * 3 + 2] != ':')
-			return false;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
+	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
+		      &mac[2], &mac[3], &mac[4], &mac[5]) == 6;
 }
 
 void format_mac(const uint8_t mac[6], char *buf)
@@ -142,21 +122,33 @@ int iface_lookup(const char *name, struct iface *ifc)
 		goto out;
 	}
 	ifc->mtu = (unsigned int)ifr.ifr_mtu;
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
-		err = -errno;
-		goto out;
-	}
-	ifc->up = ifr.ifr_flags & IFF_UP;
-	ifc->running = ifr.ifr_flags & IFF_RUNNING;
 	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
 		err = -errno;
 		goto out;
 	}
-	ifc->ether = ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER;
 	memcpy(ifc->mac, ifr.ifr_hwaddr.sa_data, 6);
 out:
 	close(fd);
 	return err;
+}
+
+void iface_require(const char *name, struct iface *ifc)
+{
+	int err = iface_lookup(name, ifc);
+
+	if (err == -ENODEV || err == -EINVAL)
+		usage_error("no interface '%s' in this network namespace", name);
+	if (err) {
+		errmsg("cannot look up interface %s: %s", name, strerror(-err));
+		exit(EXIT_FAILED);
+	}
+}
+
+uint64_t iface_max_frame(const struct iface *ifc)
+{
+	uint64_t max = (uint64_t)ifc->mtu + ZCNET_FRAME_ETH_LEN;
+
+	return max < ZCNET_FRAME_MAX_LEN ? max : ZCNET_FRAME_MAX_LEN;
 }
 
 static bool same_netns(const char *path, const struct stat *self)
@@ -202,35 +194,28 @@ void netns_name(char *buf, size_t size)
 
 void cpu_sample(struct cpu_sample *s)
 {
-	unsigned long long v[10] = { 0 };
+	/* user nice system idle iowait irq softirq steal */
+	unsigned long long v[8];
 	char line[512];
-	bool have_total = false;
-	FILE *f;
-	int n;
+	FILE *f = fopen("/proc/stat", "re");
 
 	memset(s, 0, sizeof(*s));
-	f = fopen("/proc/stat", "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "cpu ", 4) == 0) {
-			n = sscanf(line, "cpu %llu %llu %llu %llu %llu %llu %llu "
-				   "%llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-				   &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
-			if (n < 8)
-				break;
-			/* user nice system idle iowait irq softirq steal */
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "cpu ", 4) &&
+		    sscanf(line, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7]) == 8) {
 			s->ticks_busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
 			s->ticks_idle = v[3] + v[4];
-			have_total = true;
-		} else if (strncmp(line, "cpu", 3) == 0 &&
-			   isdigit((unsigned char)line[3])) {
-			s->cpus++;
+			s->valid = true;
 		}
+		s->cpus += !strncmp(line, "cpu", 3) &&
+			   isdigit((unsigned char)line[3]);
 	}
 	s->when = now_seconds();
-	fclose(f);
-	s->valid = have_total && s->cpus;
+	s->valid = s->valid && s->cpus;
+	if (f)
+		fclose(f);
 }
 
 double cpu_busy_seconds(const struct cpu_sample *a,
@@ -316,64 +301,58 @@ volatile sig_atomic_t *install_stop_signals(void)
 
 #define PROGRESS_LEN	4096
 
-static int progress_map(int fd, struct progress *p)
+/* Open (or create) and map path; the receiver creates, a sender opens. */
+static int progress_map(const char *path, bool create, struct progress *p)
 {
-	void *m = mmap(NULL, PROGRESS_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       fd, 0);
+	struct stat st;
+	int err = -EINVAL;
 
-	if (m == MAP_FAILED) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	p->fd = fd;
-	p->map = m;
-	return 0;
+	memset(p, 0, sizeof(*p));
+	p->fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_TRUNC :
+							      0), 0644);
+	if (p->fd < 0)
+		return -errno;
+	if (create ? ftruncate(p->fd, PROGRESS_LEN) < 0 :
+		     fstat(p->fd, &st) < 0 || st.st_size < PROGRESS_LEN)
+		goto fail;
+	p->map = mmap(NULL, PROGRESS_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      p->fd, 0);
+	if (p->map != MAP_FAILED)
+		return 0;
+	err = -errno;
+	p->map = NULL;
+fail:
+	if (create && err == -EINVAL)
+		err = -errno;
+	close(p->fd);
+	p->fd = -1;
+	return err;
 }
 
 int progress_create(const char *path, struct progress *p)
 {
-	int fd, err;
+	int err = progress_map(path, true, p);
 
-	memset(p, 0, sizeof(*p));
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, PROGRESS_LEN) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
+	if (!err) {
+		__atomic_store_n(&p->map[1], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->map[0], PROGRESS_MAGIC, __ATOMIC_RELEASE);
+	} else {
+		errmsg("cannot create progress file %s: %s", path,
+		       strerror(-err));
 	}
-	err = progress_map(fd, p);
-	if (err)
-		return err;
-	__atomic_store_n(&p->map[1], 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&p->map[0], PROGRESS_MAGIC, __ATOMIC_RELEASE);
-	return 0;
+	return err;
 }
 
 int progress_open(const char *path, struct progress *p)
 {
-	struct stat st;
-	int fd, err;
+	int err = progress_map(path, false, p);
 
-	memset(p, 0, sizeof(*p));
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || st.st_size < PROGRESS_LEN) {
-		close(fd);
-		return -EINVAL;
-	}
-	err = progress_map(fd, p);
-	if (err)
-		return err;
-	if (__atomic_load_n(&p->map[0], __ATOMIC_ACQUIRE) != PROGRESS_MAGIC) {
+	if (!err &&
+	    __atomic_load_n(&p->map[0], __ATOMIC_ACQUIRE) != PROGRESS_MAGIC) {
 		progress_close(p);
 		return -EINVAL;
 	}
-	return 0;
+	return err;
 }
 
 /* map[2]: a futex word bumped at every store, then a waiter flag. */
@@ -427,28 +406,12 @@ uint64_t progress_load(const struct progress *p)
 
 void progress_close(struct progress *p)
 {
-	if (p->map)
+	if (p->map) {
 		munmap(p->map, PROGRESS_LEN);
-	if (p->map)
 		close(p->fd);
-	memset(p, 0, sizeof(*p));
-}
-
-void bad_option(int c, char **argv)
-{
-	if (c == ':')
-		usage_error("option '%s' needs a value", argv[optind - 1]);
-	if (optopt)
-		usage_error("unknown option '-%c'", optopt);
-	usage_error("unknown option '%s'", argv[optind - 1]);
-}
-
-void end_of_options(int argc, char **argv, const char *iface)
-{
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	if (!iface)
-		usage_error("no interface given (-i IFACE)");
+	}
+	p->map = NULL;
+	p->fd = -1;
 }
 
 int report_open_error(int err)
@@ -470,13 +433,55 @@ int report_open_error(int err)
 	return EXIT_FAILED;
 }
 
-uint32_t parse_ring_entries(const char *s)
+int afp_socket(void)
 {
-	uint64_t v;
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 
-	if (!parse_u64(s, ZCNET_RING_MIN_ENTRIES, ZCNET_RING_MAX_ENTRIES, &v) ||
-	    (v & (v - 1)))
-		usage_error("bad ring size '%s' (a power of two in %d..%d)", s,
-			    ZCNET_RING_MIN_ENTRIES, ZCNET_RING_MAX_ENTRIES);
-	return (uint32_t)v;
+	if (fd < 0)
+		errmsg(errno == EPERM || errno == EACCES ?
+		       "an AF_PACKET socket needs CAP_NET_RAW: %s" :
+		       "cannot create an AF_PACKET socket: %s", strerror(errno));
+	return fd;
+}
+
+int afp_bind(int fd, const struct iface *ifc, uint16_t proto)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_protocol = htons(proto),
+				   .sll_ifindex = (int)ifc->ifindex };
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		errmsg("cannot bind an AF_PACKET socket to %s: %s",
+		       ifc->name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int zc_region(struct zcnet_ctx *ctx, size_t len, struct zcnet_mem *mem,
+	      uint32_t *region)
+{
+	int err = zcnet_mem_alloc(mem, len, LIBZCNET_MEM_POPULATE);
+
+	if (err) {
+		errmsg("cannot allocate %zu bytes of buffers: %s", len,
+		       strerror(-err));
+		return err;
+	}
+	err = zcnet_region_register(ctx, mem->addr, mem->len, region);
+	if (err)
+		errmsg("registering %zu bytes failed: %s%s", mem->len,
+		       strerror(-err), err == -ENOMEM ?
+		       " (over RLIMIT_MEMLOCK? see ulimit -l)" : "");
+	return err;
+}
+
+int zc_eventfd(struct zcnet_ctx *ctx, unsigned int which, const char *what)
+{
+	int fd = zcnet_eventfd_create(ctx, which);
+
+	if (fd < 0)
+		errmsg("attaching %s eventfd failed: %s", what, strerror(-fd));
+	return fd;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The test frame format shared by zcnet-send and zcnet-afp.
+ * The test frame format of zcnet-send and the receivers.
  *
  * One Ethernet frame, all multi-byte header fields in network byte order:
  *

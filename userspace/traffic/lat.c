@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* zcnet-bench: completion latencies and their quantiles. */
+/* Completion latencies and their quantiles. */
 #include <stdlib.h>
 
-#include "bench.h"
+#include "traffic.h"
 
-void lat_add(struct bench_lat *l, double submit, double done)
+void lat_add(struct lat *l, double submit, double done)
 {
 	double ns = (done - submit) * 1e9;
 	uint32_t *grown;
@@ -30,9 +30,9 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-double lat_quantile(struct bench_lat *l, double q)
+double lat_quantile(struct lat *l, double q)
 {
-	static const struct bench_lat *sorted;
+	static const struct lat *sorted;
 	size_t i;
 
 	if (!l->n)
@@ -45,7 +45,7 @@ double lat_quantile(struct bench_lat *l, double q)
 	return (double)l->ns[i] / 1e3;
 }
 
-void lat_free(struct bench_lat *l)
+void lat_free(struct lat *l)
 {
 	free(l->ns);
 	l->ns = NULL;

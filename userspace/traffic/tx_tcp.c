@@ -1,21 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* Plain TCP senders of zcnet-bench: send() and MSG_ZEROCOPY. */
 /*
- * zcnet-bench: TCP senders with the socket API. A run ends when the sink
- * has read everything: the sender shuts down writing and reads the 8-byte
- * count the sink sends back before it closes, so every method pays for
- * the whole transfer.
- *
- * tcp-send: blocking send() of one buffer; completion is the return.
- * tcp-zerocopy: send(MSG_ZEROCOPY) from a pool of buffers. Each send that
- * returns > 0 gets the next notification id; the error queue reports
- * ranges of ids done, with SO_EE_CODE_ZEROCOPY_COPIED when the kernel
- * copied. A buffer is reused, and its latency taken, when the id of its
- * last send is done. ENOBUFS (over the optmem limit) means: reap first.
+ * A run ends when the sink has read everything: the sender shuts down
+ * writing and reads the 8-byte count the sink sends back, so every method
+ * pays for the whole transfer. MSG_ZEROCOPY: each send that returns > 0
+ * gets the next notification id; the error queue reports ranges of ids
+ * done (SO_EE_CODE_ZEROCOPY_COPIED: copied). A buffer is reused, and its
+ * latency taken, when the id of its last send is done. ENOBUFS (over the
+ * optmem limit) means: reap first.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/errqueue.h>
@@ -27,7 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "traffic.h"
 
 #ifndef SO_ZEROCOPY
 #define SO_ZEROCOPY	60
@@ -44,7 +37,7 @@
 
 #define POOL_BYTES	(4u << 20)
 
-int tcp_connect(const struct bench_opts *o)
+int tcp_connect(const struct tr_opts *o)
 {
 	struct sockaddr_in sin;
 	int fd, i;
@@ -69,7 +62,7 @@ int tcp_connect(const struct bench_opts *o)
 	return -1;
 }
 
-int tcp_finish(int *fd, struct bench_run *r)
+int tcp_finish(int *fd, struct tr_result *r)
 {
 	uint64_t count = 0;
 	size_t got = 0;
@@ -85,7 +78,7 @@ int tcp_finish(int *fd, struct bench_run *r)
 	}
 	close(*fd);
 	*fd = -1;
-	bench_end(r);
+	tr_end(r);
 	if (got != sizeof(count)) {
 		errmsg("the sink sent no byte count");
 		return -1;
@@ -95,16 +88,16 @@ int tcp_finish(int *fd, struct bench_run *r)
 	return 0;
 }
 
-static uint32_t pool_count(const struct bench_opts *o)
+static uint32_t pool_count(const struct tr_opts *o)
 {
 	uint64_t n = POOL_BYTES / o->size;
 
-	if (o->inflight)
-		return o->inflight;
+	if (o->ring)
+		return o->ring;
 	return n < 4 ? 4 : n > 256 ? 256 : (uint32_t)n;
 }
 
-int bench_tcp_send(const struct bench_opts *o, struct bench_run *r)
+int tx_tcp_send(struct tr_opts *o, struct tr_result *r)
 {
 	char *buf = calloc(1, o->size);
 	double ts, te;
@@ -116,10 +109,10 @@ int bench_tcp_send(const struct bench_opts *o, struct bench_run *r)
 		free(buf);
 		return -1;
 	}
-	bench_begin(o, r);
+	tr_begin(o, r);
 	for (;;) {
 		ts = now_seconds();
-		if (bench_time_up(o, r, ts))
+		if (tr_time_up(o, r, ts))
 			break;
 		n = send(fd, buf, o->size, MSG_NOSIGNAL);
 		te = now_seconds();
@@ -138,33 +131,27 @@ int bench_tcp_send(const struct bench_opts *o, struct bench_run *r)
 	return n ? -1 : 0;
 }
 
+/* Buffers in send order: buffer seq % count; notifications come in order. */
 struct zc_pool {
 	char *mem;
-	uint32_t count, nfree;
-	uint32_t *free;
+	uint32_t count;
+	uint64_t head, tail;	/* sends and completions so far */
 	uint32_t *last_id;	/* notification id of the buffer's last send */
 	double *ts;
-	uint32_t *busy;		/* buffers in id order: a FIFO */
-	uint32_t head, tail;
 	uint32_t next_id;	/* the id the next send gets */
 	uint32_t done_id;	/* ids below this are done */
 };
 
 /* Read the error queue; returns how many buffers it freed, -1 on error. */
-static int zc_reap(const struct bench_opts *o, int fd, struct zc_pool *p,
-		   struct bench_run *r)
+static int zc_reap(int fd, struct zc_pool *p, struct tr_result *r)
 {
 	char control[128];
-	struct msghdr msg;
-	struct cmsghdr *cm;
+	struct msghdr msg = { .msg_control = control };
 	struct sock_extended_err *ee;
-	uint32_t b;
-	double now;
-	int freed = 0;
+	struct cmsghdr *cm;
+	uint64_t tail = p->tail;
 
 	for (;;) {
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_control = control;
 		msg.msg_controllen = sizeof(control);
 		if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -172,10 +159,9 @@ static int zc_reap(const struct bench_opts *o, int fd, struct zc_pool *p,
 			errmsg("recvmsg(MSG_ERRQUEUE): %s", strerror(errno));
 			return -1;
 		}
-		now = now_seconds();
 		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-			if (!((cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR) ||
-			      (cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR)))
+			if (!(cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR) &&
+			    !(cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR))
 				continue;
 			ee = (struct sock_extended_err *)CMSG_DATA(cm);
 			if (ee->ee_origin != SO_EE_ORIGIN_ZEROCOPY || ee->ee_errno) {
@@ -188,31 +174,24 @@ static int zc_reap(const struct bench_opts *o, int fd, struct zc_pool *p,
 			if ((int32_t)(ee->ee_data + 1 - p->done_id) > 0)
 				p->done_id = ee->ee_data + 1;
 		}
-		while (p->tail != p->head) {
-			b = p->busy[p->tail % p->count];
-			if ((int32_t)(p->last_id[b] - p->done_id) >= 0)
-				break;
-			lat_add(&r->lat, p->ts[b], now);
-			p->free[p->nfree++] = b;
-			p->tail++;
-			freed++;
-		}
+		for (double now = now_seconds(); p->tail < p->head &&
+		     (int32_t)(p->last_id[p->tail % p->count] - p->done_id) < 0;
+		     p->tail++)
+			lat_add(&r->lat, p->ts[p->tail % p->count], now);
 	}
-	(void)o;
-	return freed;
+	return (int)(p->tail - tail);
 }
 
-static int zc_wait(int fd)
+static void zc_wait(int fd)
 {
-	struct pollfd pfd = { .fd = fd, .events = 0 };
-
-	return poll(&pfd, 1, 100);
+	poll(&(struct pollfd){ .fd = fd }, 1, 100);
 }
 
-/* Send buffer b whole; each call that sends bytes uses a notification id. */
-static int zc_send(const struct bench_opts *o, int fd, struct zc_pool *p,
-		   uint32_t b, struct bench_run *r)
+/* Send the next buffer whole; each call that sends bytes uses an id. */
+static int zc_send(const struct tr_opts *o, int fd, struct zc_pool *p,
+		   struct tr_result *r)
 {
+	uint32_t b = p->head % p->count;
 	size_t off = 0;
 	ssize_t n;
 
@@ -221,7 +200,7 @@ static int zc_send(const struct bench_opts *o, int fd, struct zc_pool *p,
 		n = send(fd, p->mem + (size_t)b * o->size + off, o->size - off,
 			 MSG_ZEROCOPY | MSG_NOSIGNAL);
 		if (n < 0 && errno == ENOBUFS) {
-			if (zc_reap(o, fd, p, r) < 0)
+			if (zc_reap(fd, p, r) < 0)
 				return -1;
 			zc_wait(fd);
 			continue;
@@ -234,72 +213,60 @@ static int zc_send(const struct bench_opts *o, int fd, struct zc_pool *p,
 		p->next_id++;
 	}
 	p->last_id[b] = p->next_id - 1;
-	p->busy[p->head++ % p->count] = b;
+	p->head++;
 	r->frames++;
 	r->bytes += o->size;
 	return 0;
 }
 
-int bench_tcp_zerocopy(const struct bench_opts *o, struct bench_run *r)
+int tx_tcp_zerocopy(struct tr_opts *o, struct tr_result *r)
 {
-	struct zc_pool p = { 0 };
-	int fd, one = 1, rc = -1, idle, got;
-	uint32_t i;
+	struct zc_pool p = { .count = pool_count(o) };
+	int fd = -1, one = 1, rc = -1, idle, got;
+	size_t len = ((size_t)p.count * o->size + 4095) & ~(size_t)4095;
 
-	p.count = pool_count(o);
-	p.mem = aligned_alloc(4096, ((size_t)p.count * o->size + 4095) & ~(size_t)4095);
-	p.free = calloc(p.count, sizeof(*p.free));
+	p.mem = aligned_alloc(4096, len);
 	p.last_id = calloc(p.count, sizeof(*p.last_id));
-	p.busy = calloc(p.count, sizeof(*p.busy));
 	p.ts = calloc(p.count, sizeof(*p.ts));
-	fd = -1;
-	if (!p.mem || !p.free || !p.last_id || !p.busy || !p.ts)
+	if (!p.mem || !p.last_id || !p.ts)
 		goto out;
-	memset(p.mem, 0, (size_t)p.count * o->size);
-	for (i = 0; i < p.count; i++)
-		p.free[p.nfree++] = p.count - 1 - i;
+	memset(p.mem, 0, len);
 	fd = tcp_connect(o);
 	if (fd < 0)
 		goto out;
 	if (setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one))) {
-		bench_unavailable(r, "SO_ZEROCOPY: %s", strerror(errno));
+		snprintf(r->unavailable, sizeof(r->unavailable),
+			 "SO_ZEROCOPY: %s", strerror(errno));
 		goto out;
 	}
-	bench_begin(o, r);
-	for (;;) {
-		if (zc_reap(o, fd, &p, r) < 0)
+	tr_begin(o, r);
+	while (!tr_time_up(o, r, now_seconds())) {
+		if (zc_reap(fd, &p, r) < 0)
 			goto out;
-		if (bench_time_up(o, r, now_seconds()))
-			break;
-		if (!p.nfree) {
+		if (p.head - p.tail == p.count)
 			zc_wait(fd);
-			continue;
-		}
-		if (zc_send(o, fd, &p, p.free[--p.nfree], r))
+		else if (zc_send(o, fd, &p, r))
 			goto out;
 	}
-	for (idle = 0; p.nfree < p.count;) {
-		got = zc_reap(o, fd, &p, r);
+	for (idle = 0; p.tail < p.head;) {
+		got = zc_reap(fd, &p, r);
 		if (got < 0)
 			goto out;
 		if (got) {
 			idle = 0;
-			continue;
-		}
-		if (++idle > 100) {
+		} else if (++idle > 100) {
 			errmsg("no zero-copy notification for 10 s");
 			goto out;
+		} else {
+			zc_wait(fd);
 		}
-		zc_wait(fd);
 	}
 	rc = tcp_finish(&fd, r);
 out:
 	if (fd >= 0)
 		close(fd);
 	free(p.mem);
-	free(p.free);
 	free(p.last_id);
-	free(p.busy);
 	free(p.ts);
 	return r->unavailable[0] ? 0 : rc;
 }

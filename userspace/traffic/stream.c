@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/* The checked TCP and UDP byte streams, their checksum, HOST:PORT. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "zcnet_stream.h"
+#include "stream.h"
 
 #define STREAM_SEED	UINT64_C(0x7a636e6574737472)
 
@@ -183,23 +184,4 @@ void format_hostport(const struct sockaddr_storage *ss, char *buf,
 		inet_ntop(AF_INET, &a4->sin_addr, host, sizeof(host));
 		snprintf(buf, size, "%s:%u", host, ntohs(a4->sin_port));
 	}
-}
-
-bool argv_has(int argc, char **argv, const char *const names[])
-{
-	size_t n;
-
-	for (int i = 1; i < argc; i++) {
-		if (strncmp(argv[i], "--", 2))
-			continue;
-		if (!argv[i][2])
-			return false;
-		for (int j = 0; names[j]; j++) {
-			n = strlen(names[j]);
-			if (!strncmp(argv[i] + 2, names[j], n) &&
-			    (argv[i][2 + n] == 0 || argv[i][2 + n] == '='))
-				return true;
-		}
-	}
-	return false;
 }
