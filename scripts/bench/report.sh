@@ -211,8 +211,8 @@ if [[ -n $when && -n $kernel ]]; then
 	if grep -q '<!-- perf-latest -->' "$readme" 2>/dev/null; then
 		awk -v page="Documentation/perf/$latest" '
 		/<!-- perf-latest -->/ {
-			if ($0 ~ /Documentation\/perf\/[^)]*\.md/)
-				gsub(/Documentation\/perf\/[^) ]*\.md/, page)
+			if ($0 ~ /Documentation\/perf\/[^]() ]*\.md/)
+				gsub(/Documentation\/perf\/[^]() ]*\.md/, page)
 			else
 				$0 = "Latest `make bench` results: [" page "](" page ") <!-- perf-latest -->"
 		}

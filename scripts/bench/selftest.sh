@@ -1,8 +1,8 @@
 #!/bin/bash
 # Host-side checks of the benchmark's scripts, for `make check` (nothing
 # boots): the environment knobs refuse bad values before doing anything,
-# and scripts/bench/profile.sh splits sampled call chains the way its
-# header says.
+# scripts/bench/profile.sh splits sampled call chains the way its header
+# says, and scripts/bench/report.sh writes its page and link.
 set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 
@@ -86,6 +86,42 @@ if ((missing)); then
 	cat "$work/summary.txt"
 	failures=$((failures + missing))
 fi
+
+# report.sh on a made-up run, in a copy of the tree: one page per run
+# under Documentation/perf, README's perf-latest line at the newest page,
+# and no page (and no failure) without a date in env.txt.
+root="$work/root"
+mkdir -p "$root/scripts" "$root/Documentation/perf"
+cp -r "$ZCNET_SCRIPTS/." "$root/scripts/"
+printf '# x\n\nsee <!-- perf-latest -->\nend\n' >"$root/README.md"
+fake_run() { # DIR DATE
+	mkdir -p "$1"
+	{
+		[[ -z $2 ]] || echo "date: $2 UTC"
+		echo "kernel: 6.12.1-test"
+	} >"$1/env.txt"
+	echo "BENCH run=1 rep=1 kind=raw queues=1 procs=1 method=zcnet-raw size=1500 status=ok frames=1000 bytes=1500000 seconds=1 cpu_s=0.5 completions=1000 copied=0" >"$1/runs.txt"
+	"$root/scripts/bench/report.sh" "$1" >"$1/out" 2>&1
+}
+check_report() { # WHAT CONDITION...
+	local what="$1"
+	shift
+	if "$@"; then
+		echo "ok report: $what"
+	else
+		echo "FAIL report: $what"
+		failures=$((failures + 1))
+	fi
+}
+fake_run "$work/r1" "2026-01-02 03:04" || true
+fake_run "$work/r2" "2026-02-03 04:05" || true
+fake_run "$work/r0" "" || true
+check_report "one page per run" test -s "$root/Documentation/perf/2026-01-02-0304-6.12.1-test.md"
+check_report "the page has the table" grep -q "zcnet-raw" "$root/Documentation/perf/2026-02-03-0405-6.12.1-test.md"
+check_report "README links the newest page" \
+	grep -q "^Latest .*(Documentation/perf/2026-02-03-0405-6.12.1-test.md) <!-- perf-latest -->$" "$root/README.md"
+check_report "no page without a date" \
+	test "$(find "$root/Documentation/perf" -name '*.md' | wc -l)" -eq 2
 
 ((failures == 0)) || die "$failures checks of the benchmark scripts failed"
 say "all checks of the benchmark scripts passed"
