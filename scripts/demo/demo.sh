@@ -121,26 +121,17 @@ if [[ $zc == verified && $zd == verified && $afp == verified &&
 	echo "demo: all four transfers verified: every frame arrived byte-exact (zcnet zero copy and at its default threshold to AF_PACKET, AF_PACKET to AF_PACKET, zcnet to zcnet)"
 	exit 0
 fi
-case "$zc" in
-verified) zc_text="verified" ;;
-unsupported) zc_text="NOT RUN: this zcnet module has no raw-frame transmit (ZCNET_IOC_BIND: EOPNOTSUPP)" ;;
-"") zc_text="no result" ;;
-*) zc_text="FAILED verification" ;;
-esac
-case "$zd" in
-verified) zd_text="verified" ;;
-"") zd_text="no result" ;;
-*) zd_text="FAILED verification" ;;
-esac
-case "$afp" in
-verified) afp_text="verified" ;;
-"") afp_text="no result" ;;
-*) afp_text="FAILED verification" ;;
-esac
-case "$zr" in
-verified) zr_text="verified" ;;
-"") zr_text="no result" ;;
-*) zr_text="FAILED verification" ;;
-esac
+# verdict STATUS: one transfer's status in words
+verdict() {
+	case "$1" in
+	verified) echo "verified" ;;
+	"") echo "no result" ;;
+	*) echo "FAILED verification" ;;
+	esac
+}
+zc_text="$(verdict "$zc")" zd_text="$(verdict "$zd")"
+[[ $zc != unsupported ]] ||
+	zc_text="NOT RUN: this zcnet module has no raw-frame transmit (ZCNET_IOC_BIND: EOPNOTSUPP)"
+afp_text="$(verdict "$afp")" zr_text="$(verdict "$zr")"
 echo "demo: NOT all verified: zcnet zero copy: $zc_text; zcnet default threshold: $zd_text; AF_PACKET: $afp_text; zcnet to zcnet-recv: $zr_text"
 exit 1

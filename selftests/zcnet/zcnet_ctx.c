@@ -420,10 +420,9 @@ __u64 zc_features(void)
 	return ret ? 0 : info.features;
 }
 
-unsigned int zc_cq_collect(struct zc_ctx *c,
-			   struct zcnet_cq_entry *out,
-			   unsigned int want,
-			   unsigned int timeout_ms)
+unsigned int zc_ring_collect(struct zc_ctx *c, struct zc_ring *r, void *out,
+			     size_t size, unsigned int want,
+			     unsigned int timeout_ms)
 {
 	uint64_t end = zc_now_ms() + timeout_ms;
 	unsigned int got = 0;
@@ -432,7 +431,7 @@ unsigned int zc_cq_collect(struct zc_ctx *c,
 		struct pollfd p = { .fd = c->fd, .events = POLLIN };
 		uint64_t now;
 
-		if (!zc_cq_pop(&c->cq, &out[got])) {
+		if (!zc_ring_pop(r, (char *)out + got * size, size)) {
 			got++;
 			continue;
 		}
@@ -442,6 +441,14 @@ unsigned int zc_cq_collect(struct zc_ctx *c,
 		poll(&p, 1, end - now > 100 ? 100 : (int)(end - now));
 	}
 	return got;
+}
+
+unsigned int zc_cq_collect(struct zc_ctx *c,
+			   struct zcnet_cq_entry *out,
+			   unsigned int want,
+			   unsigned int timeout_ms)
+{
+	return zc_ring_collect(c, &c->cq, out, sizeof(*out), want, timeout_ms);
 }
 
 __u32 zc_tx_pending(const struct zc_ring *tx)

@@ -145,6 +145,11 @@ unsigned int zc_cq_collect(struct zc_ctx *c,
 			   unsigned int want,
 			   unsigned int timeout_ms);
 
+/* The same for any ring: entries of size bytes (zc_cq_collect is it for the CQ). */
+unsigned int zc_ring_collect(struct zc_ctx *c, struct zc_ring *r, void *out,
+			     size_t size, unsigned int want,
+			     unsigned int timeout_ms);
+
 /* TX descriptors produced but not yet consumed by the kernel. */
 __u32 zc_tx_pending(const struct zc_ring *tx);
 

@@ -116,23 +116,8 @@ static int post_all(FIXTURE_DATA(rx) *self)
 static unsigned int rx_wait(FIXTURE_DATA(rx) *self, struct zcnet_rx_desc *out,
 			    unsigned int want, unsigned int timeout_ms)
 {
-	uint64_t end = zc_now_ms() + timeout_ms;
-	unsigned int got = 0;
-
-	while (got < want) {
-		struct pollfd p = { .fd = self->c.fd, .events = POLLIN };
-		uint64_t now;
-
-		if (!zc_rx_pop(&self->c.rx, &out[got])) {
-			got++;
-			continue;
-		}
-		now = zc_now_ms();
-		if (now >= end)
-			break;
-		poll(&p, 1, end - now > 100 ? 100 : (int)(end - now));
-	}
-	return got;
+	return zc_ring_collect(&self->c, &self->c.rx, out, sizeof(*out), want,
+			       timeout_ms);
 }
 
 /*
