@@ -2,6 +2,18 @@
 # `make bench`: zcnet against the send paths people use today, measured
 # side by side in one guest boot on one path.
 #
+# The ruler (ZCNET_BENCH_RULER): "icount", the default, boots the sender's
+# guest with one vCPU and -icount shift=0,sleep=off, so that its busy time
+# (elapsed minus idle) counts the instructions it ran, 1 ns each, and runs
+# every sink on this machine, in the private namespace of the guest's
+# bridge (zcnet-bench serve), so that the guest's busy time is the
+# sender's alone. Host load and QEMU's device emulation do not enter it;
+# it does not see cache misses and charges a copy one instruction per
+# `rep movsb` iteration. "wall" is the earlier mode: two vCPUs, the sinks
+# in the guest, wall-clock busy time of sender and receiver together, and
+# the two-sender scaling runs; use it for throughput and latency, which
+# instruction time does not measure.
+#
 # As root: installs what is missing (scripts/deps.sh), builds zcnet.ko for
 # Debian's 6.12 cloud kernel, the tools and zcnet-bench (static), an
 # initramfs with them and scripts/bench/guest.sh, and boots the guest of
@@ -18,7 +30,8 @@
 # chart.png and the guest logs, and the run's page
 # Documentation/perf/YYYY-MM-DD-HHMM-KERNEL.md (scripts/bench/report.sh).
 #
-# Environment: ZCNET_BENCH_SECONDS (3) of sending per run, ZCNET_BENCH_REPS
+# Environment: ZCNET_BENCH_RULER (icount or wall), ZCNET_BENCH_SECONDS (3)
+# of sending per run (guest time), ZCNET_BENCH_REPS
 # (5) repetitions of every cell, ZCNET_BENCH_SCALING (1; 0 skips the
 # two-queue runs), ZCNET_BENCH_KERNEL (default: the 6.12 kernel),
 # ZCNET_BENCH_IOMMU (off; on: strict), ZCNET_BENCH_METHODS (a subset),
@@ -36,6 +49,9 @@ secs="${ZCNET_BENCH_SECONDS:-3}"
 reps="${ZCNET_BENCH_REPS:-5}"
 scaling="${ZCNET_BENCH_SCALING:-1}"
 iommu="${ZCNET_BENCH_IOMMU:-off}"
+ruler="${ZCNET_BENCH_RULER:-icount}"
+[[ $ruler == @(icount|wall) ]] || die "ZCNET_BENCH_RULER must be icount or wall"
+[[ $ruler == wall ]] || scaling=0 # one vCPU
 [[ $secs =~ ^[1-9][0-9]?$ ]] || die "ZCNET_BENCH_SECONDS must be 1..99"
 [[ $reps =~ ^[1-9]$ ]] || die "ZCNET_BENCH_REPS must be 1..9"
 [[ $scaling == [01] ]] || die "ZCNET_BENCH_SCALING must be 0 or 1"
@@ -76,9 +92,20 @@ say "initramfs"
 "$ZCNET_SCRIPTS/qemu/initramfs.sh" "$kver" "$stage/initrd.cpio.gz" --ko "$ko" --tools "$stage/tools" \
 	--perf "$([[ -n $profile ]] && echo yes || echo no)"
 install -m 0755 "$ZCNET_SCRIPTS/bench/guest.sh" "$stage/extra/bench/guest-bench.sh"
+pktgen="$(modinfo -k "$kver" -n pktgen 2>/dev/null || true)"
+case "$pktgen" in
+*.ko) cp "$pktgen" "$stage/extra/bench/pktgen.ko" ;;
+*.ko.xz) xz -dc "$pktgen" >"$stage/extra/bench/pktgen.ko" ;;
+*) say "no pktgen module for $kver: no pktgen rows" ;;
+esac
 initrd_append "$stage/extra" "$stage/initrd.cpio.gz"
 
 append="zcnet.env.ZCNET_BENCH_SECONDS=$secs zcnet.env.ZCNET_BENCH_REPS=$reps"
+vm_ruler=(--smp 2 --queues 2)
+if [[ $ruler == icount ]]; then
+	vm_ruler=(--smp 1 --icount --host-peer "$stage/tools/zcnet-bench")
+	append+=" zcnet.env.ZCNET_BENCH_HOST=10.99.0.3"
+fi
 append+=" zcnet.env.ZCNET_BENCH_SCALING=$scaling"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS; do
@@ -114,7 +141,7 @@ say "guest: $kver, IOMMU $iommu, $reps repetitions of ${secs}s per cell, results
 started=$SECONDS
 rc=0
 "$ZCNET_SCRIPTS/qemu/vm.sh" --kernel "$kver" --initrd "$stage/initrd.cpio.gz" --out "$out/guest" \
-	--iommu "$iommu" --nic virtio --mtu 9000 --queues 2 \
+	--iommu "$iommu" --nic virtio --mtu 9000 "${vm_ruler[@]}" \
 	--run /bench/guest-bench.sh --run-timeout "$guest_limit" \
 	--timeout $((guest_limit + 180)) --append "$append" || rc=$?
 sleep 2.5
@@ -144,9 +171,14 @@ grep -q 'killed after the' <<<"$log" && problems+=("the matrix was killed by its
 # What the run ran on; scripts/bench/report.sh puts it at the head of the
 # table and of the run's page under Documentation/perf/
 qemu_cmd="$(cat "$out/guest/qemu.cmd" 2>/dev/null || true)"
-nic="virtio-net, tap backends with vnet headers in a bridge, MTU 9000 offered, 2 queue pairs (1 in use but for the scaling runs)"
+nic="virtio-net, tap backends with vnet headers in a bridge, MTU 9000 offered"
+if [[ $ruler == icount ]]; then
+	nic+=", 1 queue pair; sinks on the build machine on the bridge (10.99.0.3), the guest's second NIC down"
+else
+	nic+=", 2 queue pairs (1 in use but for the scaling runs); sinks in the guest on its second NIC"
+fi
 [[ $iommu == off ]] || nic+=", behind the emulated Intel IOMMU in strict mode"
-settings="$reps repetitions of ${secs}s per cell, scaling runs $( ((scaling)) && echo on || echo off)"
+settings="ruler $ruler, $reps repetitions of ${secs}s per cell, scaling runs $( ((scaling)) && echo on || echo off)"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS ZCNET_VIRTIO_OPTS; do
 	[[ -z ${!v:-} ]] || settings+=", $v=${!v}"

@@ -5,9 +5,16 @@
 # table, CSV and chart.
 #
 # Every run is one zcnet-bench sender (or two, for scaling) in the root
-# namespace against one zcnet-bench sink on the peer NIC in namespace
-# ZCNET_PEER_NS. The repetitions go round the whole matrix, so a slow
-# patch of the machine spreads over all methods instead of hitting one.
+# namespace against one zcnet-bench sink. With ZCNET_BENCH_HOST (the
+# instruction-time ruler) the sink runs on the build machine at that
+# address, through "zcnet-bench remote" to the "zcnet-bench serve" that
+# scripts/qemu/vm.sh --host-peer started there, and the guest's peer NIC is
+# down, so the guest's busy time is the sender's alone. Without it the sink
+# runs on the peer NIC in namespace ZCNET_PEER_NS, in this guest. The
+# repetitions go round the whole matrix, so a slow patch of the machine
+# spreads over all methods instead of hitting one. The pktgen rows are the
+# kernel's own transmit path with no user program: frames that pktgen
+# builds, a new skb each (pktgen) or one skb sent 1000 times (pktgen-clone).
 # One line per run:
 #   BENCH run=N rep=R kind=raw|tcp queues=Q procs=P method=M size=S
 #         status=ok|failed|unavailable key=value...
@@ -15,7 +22,7 @@
 #
 # Environment (set by /init, the ZCNET_BENCH_* through zcnet.env.*):
 # ZCNET_IFACE, ZCNET_PEER_NS, ZCNET_PEER_IFACE, ZCNET_PEER_IP, ZCNET_TOOLS;
-# ZCNET_BENCH_SECONDS (3) per run, ZCNET_BENCH_REPS (5),
+# ZCNET_BENCH_HOST, ZCNET_BENCH_SECONDS (3) per run, ZCNET_BENCH_REPS (5),
 # ZCNET_BENCH_SCALING (1: also two queues and two senders),
 # ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES, ZCNET_BENCH_METHODS (a
 # subset of the methods, for quick looks), ZCNET_BENCH_PROFILE (METHOD:SIZE
@@ -40,11 +47,14 @@ ALL_RAW_METHODS="$RAW_METHODS"
 TCP_METHODS="tcp-send tcp-zerocopy uring-sendzc zcnet-sock"
 SCALE_METHODS="afp-sendto zcnet-raw"
 SCALE_SIZE=1500
+PKTGEN_METHODS="pktgen pktgen-clone"
+HOST="${ZCNET_BENCH_HOST:-}"
 ZCNET_BENCH_METHODS="${ZCNET_BENCH_METHODS:-}"
 ZCNET_BENCH_METHODS="${ZCNET_BENCH_METHODS//,/ }"
 if [[ -n $ZCNET_BENCH_METHODS ]]; then
 	pick() { local m out=""; for m in $1; do [[ " $ZCNET_BENCH_METHODS " == *" $m "* ]] && out+="$m "; done; echo "$out"; }
 	RAW_METHODS="$(pick "$RAW_METHODS")"
+	PKTGEN_METHODS="$(pick "$PKTGEN_METHODS")"
 	TCP_METHODS="$(pick "$TCP_METHODS")"
 	SCALE_METHODS="$(pick "$SCALE_METHODS")"
 fi
@@ -64,7 +74,8 @@ peer() { ip netns exec "$PEER_NS" "$@"; }
 # or LIMIT tenths of a second pass
 wait_for() {
 	local t=0
-	until grep -q "$2" "$1" 2>/dev/null; do
+	# shellcheck disable=SC2086 # FILE may be a pattern
+	until grep -qs "$2" $1; do
 		kill -0 "$3" 2>/dev/null || return 1
 		((t++ < $4)) || return 1
 		sleep 0.1
@@ -111,6 +122,7 @@ txq_deltas() {
 nic_packets() {
 	echo "$(cat "/sys/class/net/$IFACE/statistics/tx_packets") $(peer cat "/sys/class/net/$PEER_IFACE/statistics/rx_packets")"
 }
+
 
 set_queues() { # N: combined channels of both NICs
 	ethtool -L "$IFACE" combined "$1" && peer ethtool -L "$PEER_IFACE" combined "$1"
@@ -171,22 +183,29 @@ run() {
 	RUN=$((RUN + 1))
 	say "progress $RUN/$TOTAL rep $rep $kind $method $size B queues $queues procs $procs"
 	mkdir -p "$dir"
-	if [[ $kind == raw ]]; then
+	# On the host the sink is told when the senders are done (SIGUSR1 to
+	# remote): the guest's clock cannot time a host that runs in real time.
+	if [[ -n $HOST ]]; then
+		args=(tcp --port "$port")
+		[[ $kind == raw ]] && args=(raw -i br0 -s "$size" --streams "$procs" --until-eof)
+		"$BENCH" remote "$HOST" sink "${args[@]}" >"$dir/sink.out" 2>"$dir/sink.err" &
+	elif [[ $kind == raw ]]; then
 		peer "$BENCH" sink raw -i "$PEER_IFACE" -s "$size" --streams "$procs" \
 			--progress "$dir/progress" --idle "$SINK_IDLE" >"$dir/sink.out" 2>"$dir/sink.err" &
 	else
 		peer "$BENCH" sink tcp --port "$port" >"$dir/sink.out" 2>"$dir/sink.err" &
 	fi
 	sink=$!
-	if ! wait_for "$dir/sink.err" 'sink ready' "$sink" 100; then
+	if ! wait_for "$dir/sink.*" 'sink ready' "$sink" "$([[ -n $HOST ]] && echo 3000 || echo 100)"; then
 		line="status=failed reason=the sink did not start: $(tr '\n' ' ' <"$dir/sink.err")"
 	else
 		for ((p = 0; p < procs; p++)); do
 			if [[ $kind == raw ]]; then
-				args=(-i "$IFACE" -d "$PEER_MAC" --window "$WINDOW" --progress "$dir/progress" --stream "$p")
+				args=(-i "$IFACE" -d "$DST_MAC" --stream "$p")
+				[[ -n $HOST ]] || args+=(--window "$WINDOW" --progress "$dir/progress")
 				((procs == 1)) || args+=(--queue "$p" --cpu "$p")
 			else
-				args=(--peer "$PEER_IP" --port "$port")
+				args=(--peer "$DST_IP" --port "$port")
 			fi
 			"$BENCH" send "$method" -s "$size" -t "$SECS" --start-file "$dir/start" "${args[@]}" \
 				>"$dir/send$p.out" 2>"$dir/send$p.err" &
@@ -206,7 +225,12 @@ run() {
 		for p in "${pids[@]}"; do
 			reap "$p" $((SECS + 90))
 		done
-		reap "$sink" $((SINK_IDLE + 30))
+		if [[ -n $HOST ]]; then
+			kill -USR1 "$sink" 2>/dev/null
+			wait "$sink" 2>/dev/null
+		else
+			reap "$sink" $((SINK_IDLE + 30))
+		fi
 		read -ra pk1 <<<"$(nic_packets)"
 		pkts="nic_tx_packets=$((pk1[0] - pk0[0])) peer_rx_packets=$((pk1[1] - pk0[1])) "
 		line="$(cat "$dir"/send*.out "$dir/sink.out" 2>/dev/null | combine)"
@@ -222,10 +246,69 @@ run() {
 
 count_words() { wc -w <<<"$1"; }
 
+# guest CPU: "now idle" in seconds, from /proc/timer_list: its clock and
+# the tick code's idle and iowait sums of all CPUs, in nanoseconds
+# (/proc/uptime has them too, rounded to 10 ms). Exact with one CPU, the
+# reader's; with more, another CPU's open idle period is not in the sum.
+timer_pair() {
+	awk '/^now at/ { now = $3 } /\.(idle|iowait)_sleeptime/ { idle += $(NF - 1) }
+		END { printf "%.9f %.9f\n", now / 1e9, idle / 1e9 }' /proc/timer_list
+}
+
+# pktgen_run METHOD SIZE REP: pktgen sends SIZE-byte frames out of IFACE
+# for SECS, one new skb per frame (pktgen) or each skb 1000 times
+# (pktgen-clone); its busy time is the guest's, measured like a sender's
+pktgen_run() {
+	local method="$1" size="$2" rep="$3" pg=/proc/net/pktgen clone=0 c a b frames pid line
+	[[ $method == pktgen-clone ]] && clone=1000
+	RUN=$((RUN + 1))
+	say "progress $RUN/$TOTAL rep $rep pktgen $method $size B"
+	line="BENCH run=$RUN rep=$rep kind=raw queues=1 procs=1 method=$method size=$size"
+	[[ -d $pg ]] || insmod /bench/pktgen.ko 2>/dev/null
+	if [[ ! -w $pg/kpktgend_0 ]]; then
+		echo "$line status=unavailable reason=no pktgen in this kernel"
+		return
+	fi
+	echo rem_device_all >"$pg/kpktgend_0"
+	echo "add_device $IFACE" >"$pg/kpktgend_0"
+	for c in "count 0" "pkt_size $size" "clone_skb $clone" "delay 0" \
+		"dst_mac $DST_MAC" "dst $DST_IP" "udp_dst_min 9" "udp_dst_max 9"; do
+		echo "$c" >"$pg/$IFACE" 2>/dev/null || {
+			echo "$line status=failed reason=pktgen refused '$c': $(grep -m1 Result "$pg/$IFACE")"
+			return
+		}
+	done
+	read -r -a a <<<"$(timer_pair)"
+	echo start >"$pg/pgctrl" &
+	pid=$!
+	sleep "$SECS"
+	echo stop >"$pg/pgctrl"
+	wait "$pid"
+	read -r -a b <<<"$(timer_pair)"
+	frames="$(sed -n 's/.*pkts-sofar: \([0-9]*\).*/\1/p' "$pg/$IFACE")"
+	echo rem_device_all >"$pg/kpktgend_0"
+	awk -v l="$line" -v f="${frames:-0}" -v s="$size" -v a0="${a[0]}" -v a1="${a[1]}" \
+		-v b0="${b[0]}" -v b1="${b[1]}" -v n="$(nproc)" 'BEGIN {
+		secs = b0 - a0; cpu = secs * n - (b1 - a1); if (cpu < 0) cpu = 0
+		printf "%s status=%s frames=%d bytes=%.0f seconds=%.6f cpu_s=%.6f cpus=%d completions=%d copied=0 errors=0 syscalls=0\n",
+			l, (f > 0 ? "ok" : "failed"), f, f * s, secs, cpu, n, f
+	}'
+}
+
 mkdir -p "$WORK"
 PEER_MAC="$(ip -n "$PEER_NS" -o link show dev "$PEER_IFACE" |
 	sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')"
-say "guest $(uname -r), $(nproc) vCPUs, $IFACE -> $PEER_IFACE ($PEER_MAC) in netns $PEER_NS"
+DST_MAC="$PEER_MAC" DST_IP="$PEER_IP"
+if [[ -n $HOST ]]; then
+	# the peer NIC takes nothing: all the guest does is send
+	peer ip link set dev "$PEER_IFACE" down
+	ping -c 1 -W 5 "$HOST" >/dev/null || say "the host $HOST does not answer ping"
+	DST_MAC="$(ip neigh show "$HOST" dev "$IFACE" | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p')"
+	DST_IP="$HOST"
+	say "guest $(uname -r), $(nproc) vCPUs, $IFACE -> the host's bridge $HOST ($DST_MAC); $PEER_IFACE down"
+else
+	say "guest $(uname -r), $(nproc) vCPUs, $IFACE -> $PEER_IFACE ($PEER_MAC) in netns $PEER_NS"
+fi
 say "$IFACE: $(ethtool -k "$IFACE" | grep -E '^(scatter-gather|tx-checksumming|tcp-segmentation-offload):' | tr '\n' ' ')"
 say "$IFACE: at most $(ethtool -l "$IFACE" 2>/dev/null | grep -m1 -A4 'maximums' | awk '/Combined/ { print $2 }') combined channels"
 MODPARAMS="${ZCNET_BENCH_MODPARAMS:-}"
@@ -236,11 +319,12 @@ for p in ${MODPARAMS//,/ }; do
 		say "cannot set zcnet module parameter $p"
 	fi
 done
-echo "BENCH-ENV kernel=$(uname -r) vcpus=$(nproc) iommu=$(grep -q intel_iommu=on /proc/cmdline && echo strict || echo off) seconds=$SECS reps=$REPS window=$WINDOW modparams=${ZCNET_BENCH_MODPARAMS:-none}"
+echo "BENCH-ENV kernel=$(uname -r) vcpus=$(nproc) sink=${HOST:-guest} iommu=$(grep -q intel_iommu=on /proc/cmdline && echo strict || echo off) seconds=$SECS reps=$REPS window=$WINDOW modparams=${ZCNET_BENCH_MODPARAMS:-none}"
 
 nraw=$(count_words "$RAW_METHODS") ntcp=$(count_words "$TCP_METHODS") nscale=0
 ((SCALING)) && nscale=$(count_words "$SCALE_METHODS")
-TOTAL=$((REPS * (nraw * $(count_words "$RAW_SIZES") + ntcp * $(count_words "$TCP_SIZES") + nscale)))
+npktgen=$(count_words "$PKTGEN_METHODS")
+TOTAL=$((REPS * ((nraw + npktgen) * $(count_words "$RAW_SIZES") + ntcp * $(count_words "$TCP_SIZES") + nscale)))
 TOTAL=$((TOTAL + $(count_words "$PROFILE")))
 
 set_queues 1 || say "cannot set one queue pair (ethtool -L)"
@@ -249,7 +333,7 @@ for ((rep = 1; rep <= REPS; rep++)); do
 		mtu=1500
 		((size > 1514)) && mtu=9000
 		if ! set_mtu "$mtu"; then
-			for m in $RAW_METHODS; do
+			for m in $RAW_METHODS $PKTGEN_METHODS; do
 				RUN=$((RUN + 1))
 				echo "BENCH run=$RUN rep=$rep kind=raw queues=1 procs=1 method=$m size=$size status=unavailable reason=MTU $mtu refused by the NICs"
 			done
@@ -257,6 +341,9 @@ for ((rep = 1; rep <= REPS; rep++)); do
 		fi
 		for m in $RAW_METHODS; do
 			run raw "$m" "$size" "$rep" 1 1
+		done
+		for m in $PKTGEN_METHODS; do
+			pktgen_run "$m" "$size" "$rep"
 		done
 	done
 	set_mtu 1500

@@ -7,6 +7,8 @@
 #
 # ZCNET_TAP_MTU (default 1500) is the MTU of the taps and the bridge;
 # ZCNET_TAP_QUEUES above 1 makes multiqueue taps (QEMU's queues=N).
+# ZCNET_HOST_PEER=PROGRAM gives br0 the address 10.99.0.3/24 and starts
+# "PROGRAM serve" here, output to ZCNET_HOST_PEER_LOG; it ends with QEMU.
 #
 # Refuses to touch a namespace that is the caller's, so no device is ever
 # created in the machine's own namespace.
@@ -31,5 +33,9 @@ for tap in tap0 tap1; do
 	ip link set "$tap" up
 done
 ip link set br0 up
+if [[ -n ${ZCNET_HOST_PEER:-} ]]; then
+	ip addr add 10.99.0.3/24 dev br0
+	"$ZCNET_HOST_PEER" serve >"${ZCNET_HOST_PEER_LOG:-/dev/null}" 2>&1 &
+fi
 
 exec "$@"

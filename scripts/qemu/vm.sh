@@ -5,6 +5,7 @@
 #   vm.sh --kernel KVER|BZIMAGE --initrd FILE --out DIR --run PATH
 #         [--run-timeout S] [--iommu on|off] [--nic virtio|vmxnet3]
 #         [--timeout S] [--append ARGS] [--mtu N] [--queues N]
+#         [--smp N] [--icount] [--host-peer PROGRAM]
 #
 # The guest's /init (scripts/qemu/init.sh) runs the program PATH of the
 # image (zcnet.run=PATH), killed after --run-timeout seconds if given
@@ -13,7 +14,12 @@
 # --mtu N offers MTU N to virtio-net NICs (host_mtu) and sets it on the
 # taps and the bridge; --queues N gives virtio-net NICs N queue pairs
 # (multiqueue taps, mq=on). Both are for the benchmarks; the defaults
-# (1500, one queue) are what the tests use.
+# (1500, one queue) are what the tests use. --smp N gives N vCPUs (2);
+# --icount makes guest time count instructions (-icount shift=0,sleep=off:
+# 1 ns each, idle time jumps), the benchmark's ruler. --host-peer PROGRAM
+# gives the bridge the address 10.99.0.3/24 and runs "PROGRAM serve" in the
+# private namespace for the guest (zcnet-bench's remote sinks), logging to
+# DIR/host-peer.log.
 # Writes DIR/console.log (serial 0, kernel console), DIR/results.log
 # (serial 1, test output) and DIR/qemu.log. Exits 124 if the guest was
 # killed after --timeout seconds (default 600); one that writes nothing to
@@ -26,12 +32,17 @@ set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 
 usage() {
-	die "usage: $0 --kernel KVER|BZIMAGE --initrd FILE --out DIR --run PATH [--run-timeout S] [--iommu on|off] [--nic virtio|vmxnet3] [--timeout S] [--append ARGS] [--mtu N] [--queues N]"
+	die "usage: $0 --kernel KVER|BZIMAGE --initrd FILE --out DIR --run PATH [--run-timeout S] [--iommu on|off] [--nic virtio|vmxnet3] [--timeout S] [--append ARGS] [--mtu N] [--queues N] [--smp N] [--icount] [--host-peer PROGRAM]"
 }
 
 kernel="" initrd="" out="" run="" run_timeout="" iommu=on nic=virtio timeout=600 append=""
-mtu=1500 queues=1
+mtu=1500 queues=1 smp=2 icount=0 host_peer=""
 while (($#)); do
+	if [[ $1 == --icount ]]; then
+		icount=1
+		shift
+		continue
+	fi
 	(($# >= 2)) || usage
 	case "$1" in
 	--kernel) kernel="$2" ;;
@@ -45,6 +56,8 @@ while (($#)); do
 	--append) append="$2" ;;
 	--mtu) mtu="$2" ;;
 	--queues) queues="$2" ;;
+	--smp) smp="$2" ;;
+	--host-peer) host_peer="$2" ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -55,6 +68,8 @@ done
 [[ $nic == virtio || $nic == vmxnet3 ]] || usage
 [[ $mtu =~ ^[1-9][0-9]{2,4}$ ]] || usage
 [[ $queues =~ ^[1-8]$ ]] || usage
+[[ $smp =~ ^[1-8]$ ]] || usage
+[[ -z $host_peer || -x $host_peer ]] || die "--host-peer: $host_peer is not a program"
 [[ ${ZCNET_VIRTIO_OPTS:-} =~ ^(,[a-z_-]+=[a-z0-9]+)*$ ]] ||
 	die "ZCNET_VIRTIO_OPTS: ,property=value pairs, such as ,indirect_desc=off"
 need_root # taps and a bridge, in a namespace of our own
@@ -83,7 +98,8 @@ else
 	accel=(-accel tcg -cpu max)
 fi
 
-qemu=(qemu-system-x86_64 "${accel[@]}" -machine "$machine" -smp 2 -m 1G
+((icount == 0)) || accel+=(-icount shift=0,sleep=off)
+qemu=(qemu-system-x86_64 "${accel[@]}" -machine "$machine" -smp "$smp" -m 1G
 	-nographic -no-reboot -monitor none
 	-kernel "$image" -initrd "$initrd" -append "$cmdline")
 [[ $iommu == off ]] || qemu+=(-device "intel-iommu,intremap=on,device-iotlb=on")
@@ -122,7 +138,8 @@ boot() {
 	local pid t=0 rc
 
 	ZCNET_HOST_NETNS="$(readlink /proc/self/ns/net)" ZCNET_TAP_MTU="$mtu" \
-		ZCNET_TAP_QUEUES="$queues" \
+		ZCNET_TAP_QUEUES="$queues" ZCNET_HOST_PEER="$host_peer" \
+		ZCNET_HOST_PEER_LOG="$out/host-peer.log" \
 		timeout --kill-after=10 "$timeout" \
 		unshare --net -- "$ZCNET_SCRIPTS/qemu/netns-bridge.sh" "${qemu[@]}" \
 		</dev/null >"$out/qemu.log" 2>&1 &

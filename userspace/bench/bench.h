@@ -20,4 +20,8 @@ void bench_unavailable(struct tr_result *r, const char *fmt, ...)
 int bench_uring_zc(struct tr_opts *o, struct tr_result *r);
 int bench_xsk(struct tr_opts *o, struct tr_result *r);
 
+/* serve on the host, remote in the guest (bench_remote.c). */
+int bench_serve(uint16_t port);
+int bench_remote(int argc, char **argv);
+
 #endif

@@ -68,12 +68,16 @@ static struct opt opts[] = {
 	     "in flight", "in-flight count"),
 	{ "idle", 0, OPT_SECS, &idle, 0, 0, 3600, "SECONDS", "sink: stop after "
 	  "this long without data (1)", "idle time", NULL, false },
+	OFLAG("until-eof", 0, o.until_eof, "sink raw: stop when standard input "
+	      "ends\nand no frame came for 0.1 s (for remote)"),
 	OEND
 };
 
 static const char head[] =
 "Usage: " PROG " send METHOD [options]   one measured transfer\n"
-"       " PROG " sink raw|tcp [options]  the receiving end\n\n";
+"       " PROG " sink raw|tcp [options]  the receiving end\n"
+"       " PROG " serve [--port N]        run sinks for remote (default 5200)\n"
+"       " PROG " remote IPV4[:PORT] sink ...  a sink on that host's serve\n\n";
 
 static void more_help(FILE *f)
 {
@@ -128,9 +132,15 @@ static void report(struct tr_result *r, int rc)
 	rep_num(&p, "seconds", NULL, "%.6f", r->t1 - r->t0);
 	if (r->c0.valid && r->c1.valid) {
 		rep_u64(&p, "cpus", NULL, r->c1.cpus);
-		rep_u64(&p, "hz", NULL, (uint64_t)sysconf(_SC_CLK_TCK));
-		rep_u64(&p, "idle0", NULL, r->c0.ticks_idle);
-		rep_u64(&p, "idle1", NULL, r->c1.ticks_idle);
+		bool ns = r->c0.ns_idle && r->c1.ns_idle >= r->c0.ns_idle;
+
+		/* combined runs compute busy time from these */
+		rep_u64(&p, "hz", NULL, ns ? 1000000000 :
+			(uint64_t)sysconf(_SC_CLK_TCK));
+		rep_u64(&p, "idle0", NULL, ns ? r->c0.ns_idle :
+			r->c0.ticks_idle);
+		rep_u64(&p, "idle1", NULL, ns ? r->c1.ns_idle :
+			r->c1.ticks_idle);
 		rep_num(&p, "cpu_s", NULL, "%.4f",
 			cpu_busy_seconds(&r->c0, &r->c1));
 	}
@@ -214,6 +224,13 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "send"))
 		return run_send(argc, argv);
+	if (!strcmp(argv[1], "remote"))
+		return bench_remote(argc, argv);
+	if (!strcmp(argv[1], "serve")) {
+		optind = 2;
+		opts_parse(argc, argv, opts, head, more_help);
+		return bench_serve(opts_seen(opts, "port") ? o.port : 0);
+	}
 	if (strcmp(argv[1], "sink") || argc < 3)
 		usage_error("want 'send METHOD' or 'sink raw|tcp'");
 	optind = 3;

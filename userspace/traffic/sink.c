@@ -127,7 +127,9 @@ static int sink_socket(const struct kopts *o)
 	if (s < 0)
 		return -errno;
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (o->udp)
+	/* zcnet-bench: fixed, not autotuned; beyond rmem_max for root */
+	if ((o->udp || o->reply) &&
+	    setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)))
 		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	if (bind(s, (const struct sockaddr *)&o->addr, o->addr_len) ||
 	    (!o->udp && listen(s, 1))) {
@@ -324,6 +326,15 @@ static int sink_raw_socket(const struct tr_opts *o)
 	return afp_bind(fd, &ifc, ZCNET_FRAME_ETHERTYPE);
 }
 
+/* Standard input is at its end (what comes before it is dropped). */
+static bool stdin_ended(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	char c;
+
+	return poll(&p, 1, 0) == 1 && read(STDIN_FILENO, &c, 1) <= 0;
+}
+
 int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle)
 {
 	static uint8_t bufs[SINK_BATCH][SINK_SNAP];
@@ -369,8 +380,8 @@ int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle)
 				errmsg("recvmmsg: %s", strerror(errno));
 				break;
 			}
-			if (total ? now - last >= idle :
-				    now - start >= SINK_FIRST_S)
+			if (o->until_eof ? stdin_ended() : total ?
+			    now - last >= idle : now - start >= SINK_FIRST_S)
 				break;
 			continue;
 		}

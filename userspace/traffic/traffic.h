@@ -74,12 +74,16 @@ void netns_name(char *buf, size_t size);
  * Machine-wide CPU time from /proc/stat, in clock ticks. The kernel
  * measures idle and iowait exactly but the busy fields only by sampling
  * the tick, so busy time is reported as elapsed x CPUs - idle - iowait,
- * with the sum of the sampled fields kept for comparison.
+ * with the sum of the sampled fields kept for comparison. On a machine of
+ * one CPU where root may read /proc/timer_list, idle and iowait come from
+ * there instead, in nanoseconds (/proc/stat rounds them to 10 ms); with
+ * more CPUs another CPU's idle period may be open there, and uncounted.
  */
 struct cpu_sample {
 	bool valid;
 	uint64_t ticks_busy;	/* the sampled fields */
 	uint64_t ticks_idle;	/* idle + iowait */
+	uint64_t ns_idle;	/* the same from /proc/timer_list, or 0 */
 	unsigned int cpus;	/* cpuN lines */
 	double when;		/* CLOCK_MONOTONIC seconds */
 };
@@ -232,6 +236,7 @@ struct tr_opts {
 	uint16_t port;
 	bool json, udp;
 	bool bench;		/* latencies; end the clock before draining */
+	bool until_eof;		/* sink: end when stdin ends and frames stop */
 	struct sockaddr_storage *target;
 	volatile sig_atomic_t *stop;
 	/* tx_zcnet: called after the run, before the context closes */

@@ -68,7 +68,7 @@ static void post(struct ssender *s, struct tr_result *r, uint64_t limit)
 			udp_fill(buf, seq, o->size);
 		else if (o->pattern == ZCNET_PATTERN_SEQ)
 			stream_fill(buf, seq * o->size, o->size);
-		if (!o->udp)
+		if (!o->udp && !o->bench)	/* the sink counts; no sum */
 			stream_sum_update(&s->sum, buf, o->size);
 		s->ts[seq % s->nbuf] = now;
 		memset(d, 0, sizeof(*d));

@@ -40,7 +40,7 @@
 int tcp_connect(const struct tr_opts *o)
 {
 	struct sockaddr_in sin;
-	int fd, i;
+	int fd, i, sndbuf = 4 << 20;
 
 	if (!o->peer)
 		usage_error("--peer IPV4 is required for TCP");
@@ -53,6 +53,11 @@ int tcp_connect(const struct tr_opts *o)
 		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			break;
+		/* fixed, so that no method's buffer follows timing */
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
+			       sizeof(sndbuf)))
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+				   sizeof(sndbuf));
 		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
 			return fd;
 		close(fd);

@@ -192,6 +192,25 @@ void netns_name(char *buf, size_t size)
 	snprintf(buf, size, "net:[%llu]", (unsigned long long)self.st_ino);
 }
 
+/* Idle and iowait of all CPUs in ns, or 0: the tick code's own sums. */
+static uint64_t idle_ns(void)
+{
+	unsigned long long v, sum = 0;
+	unsigned int n = 0;
+	char line[256];
+	FILE *f = fopen("/proc/timer_list", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "  .idle_sleeptime : %llu", &v) == 1 ||
+		    sscanf(line, "  .iowait_sleeptime: %llu", &v) == 1) {
+			sum += v;
+			n++;
+		}
+	if (f)
+		fclose(f);
+	return n ? sum : 0;
+}
+
 void cpu_sample(struct cpu_sample *s)
 {
 	/* user nice system idle iowait irq softirq steal */
@@ -212,10 +231,12 @@ void cpu_sample(struct cpu_sample *s)
 		s->cpus += !strncmp(line, "cpu", 3) &&
 			   isdigit((unsigned char)line[3]);
 	}
-	s->when = now_seconds();
-	s->valid = s->valid && s->cpus;
 	if (f)
 		fclose(f);
+	/* with one CPU, the caller's, no idle period is open now */
+	s->ns_idle = s->cpus == 1 ? idle_ns() : 0;
+	s->when = now_seconds();
+	s->valid = s->valid && s->cpus;
 }
 
 double cpu_busy_seconds(const struct cpu_sample *a,
@@ -227,8 +248,12 @@ double cpu_busy_seconds(const struct cpu_sample *a,
 	if (!a->valid || !b->valid || hz <= 0 || a->cpus != b->cpus ||
 	    b->ticks_idle < a->ticks_idle)
 		return -1;
-	busy = (b->when - a->when) * a->cpus -
-	       (double)(b->ticks_idle - a->ticks_idle) / (double)hz;
+	if (a->ns_idle && b->ns_idle >= a->ns_idle)
+		busy = (b->when - a->when) * a->cpus -
+		       (double)(b->ns_idle - a->ns_idle) / 1e9;
+	else
+		busy = (b->when - a->when) * a->cpus -
+		       (double)(b->ticks_idle - a->ticks_idle) / (double)hz;
 	/* idle is counted in whole ticks: never report less than nothing */
 	return busy > 0 ? busy : 0;
 }

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* zcnet-bench serve and remote: a sink or generator run for a guest on its host. */
+/*
+ * The guest under measurement runs "remote HOST ARGS..."; it connects to
+ * "serve" on HOST, sends ARGS as one line and copies what comes back to
+ * its standard output. serve runs "zcnet-bench ARGS..." (sink or gen only)
+ * with standard output and error on the connection, then sends one last
+ * line "remote exit=N", N its exit status, which remote returns as its own.
+ * The connection is also the program's standard input: remote shuts down
+ * its sending side on SIGUSR1, and a sink run with --until-eof ends there.
+ * (The guest cannot time the host: under icount its clock jumps while it
+ * idles, so a sink's end is said, not waited for.)
+ * serve is meant for a private network namespace that only the guest
+ * reaches: it runs nothing but this program's sinks and generators, and it
+ * ends with its parent.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define REMOTE_PORT	5200
+#define REMOTE_LINE	1024
+#define REMOTE_ARGS	64
+#define REMOTE_EXIT	"remote exit="
+
+static int addr_parse(const char *s, struct sockaddr_in *sin)
+{
+	char host[64];
+	const char *colon = strchr(s, ':');
+	uint64_t port = REMOTE_PORT;
+	size_t len = colon ? (size_t)(colon - s) : strlen(s);
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	if (len >= sizeof(host) || (colon && !parse_u64(colon + 1, 1, 65535,
+							  &port)))
+		return -1;
+	memcpy(host, s, len);
+	host[len] = '\0';
+	sin->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -1;
+}
+
+/* Read the request line, split it, check it; NULL with a message. */
+static char **request(int fd, char *line, char **argv)
+{
+	size_t n = 0;
+	ssize_t got;
+	int argc = 1;
+	char *save, *w;
+
+	while (n < REMOTE_LINE - 1 && !memchr(line, '\n', n)) {
+		got = read(fd, line + n, REMOTE_LINE - 1 - n);
+		if (got <= 0)
+			return NULL;
+		n += (size_t)got;
+	}
+	line[n] = '\0';
+	if (!strchr(line, '\n'))
+		return NULL;
+	*strchr(line, '\n') = '\0';
+	argv[0] = "zcnet-bench";
+	for (w = strtok_r(line, " ", &save); w && argc < REMOTE_ARGS - 1;
+	     w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	argv[argc] = NULL;
+	if (argc < 2 || (strcmp(argv[1], "sink") && strcmp(argv[1], "gen")))
+		return NULL;
+	return argv;
+}
+
+/* One connection: run the request in a child, then report its status. */
+static void serve_one(int fd)
+{
+	char line[REMOTE_LINE], msg[64], *args[REMOTE_ARGS];
+	struct timeval tv = { .tv_sec = 10 };
+	int status = 0;
+	pid_t pid;
+
+	signal(SIGCHLD, SIG_DFL);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (!request(fd, line, args)) {
+		snprintf(msg, sizeof(msg), "zcnet-bench serve: bad request\n"
+			 REMOTE_EXIT "%d\n", EXIT_USAGE);
+		if (write(fd, msg, strlen(msg)) < 0)
+			_exit(EXIT_FAILED);
+		_exit(EXIT_USAGE);
+	}
+	pid = fork();
+	if (pid == 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+		execv("/proc/self/exe", args);
+		fprintf(stderr, "zcnet-bench serve: exec: %s\n", strerror(errno));
+		_exit(EXIT_FAILED);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		status = EXIT_FAILED << 8;
+	snprintf(msg, sizeof(msg), REMOTE_EXIT "%d\n", WIFEXITED(status) ?
+		 WEXITSTATUS(status) : EXIT_FAILED);
+	if (write(fd, msg, strlen(msg)) < 0)
+		_exit(EXIT_FAILED);
+	_exit(0);
+}
+
+int bench_serve(uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(port ? port :
+						     REMOTE_PORT) };
+	struct sigaction sa = { .sa_handler = SIG_IGN,
+				.sa_flags = SA_NOCLDWAIT };
+	int one = 1, s, fd;
+	pid_t parent = getppid();
+
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != parent)
+		return EXIT_FAILED;
+	sigaction(SIGCHLD, &sa, NULL);
+	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one,
+				sizeof(one)) ||
+	    bind(s, (struct sockaddr *)&sin, sizeof(sin)) || listen(s, 16)) {
+		errmsg("serve: cannot listen on port %u: %s",
+		       ntohs(sin.sin_port), strerror(errno));
+		return EXIT_FAILED;
+	}
+	fprintf(stderr, "zcnet-bench: serving on port %u\n",
+		ntohs(sin.sin_port));
+	for (;;) {
+		fd = accept4(s, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			errmsg("serve: accept: %s", strerror(errno));
+			return EXIT_FAILED;
+		}
+		if (fork() == 0) {
+			close(s);
+			serve_one(fd);
+		}
+		close(fd);
+	}
+}
+
+static int remote_fd = -1;
+
+static void remote_end(int sig)
+{
+	(void)sig;
+	shutdown(remote_fd, SHUT_WR);
+}
+
+int bench_remote(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = remote_end,
+				.sa_flags = SA_RESTART };
+	char line[REMOTE_LINE], buf[REMOTE_LINE];
+	struct sockaddr_in sin;
+	size_t len = 0;
+	int i, fd = -1, rc = EXIT_FAILED;
+	FILE *in;
+
+	if (argc < 4 || addr_parse(argv[2], &sin))
+		usage_error("want 'remote IPV4[:PORT] sink|gen ...'");
+	for (i = 3; i < argc; i++) {
+		if (strchr(argv[i], ' ') || strchr(argv[i], '\n') ||
+		    len + strlen(argv[i]) + 2 > sizeof(line))
+			usage_error("remote: arguments too long or with spaces");
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s",
+					argv[i], i + 1 < argc ? " " : "\n");
+	}
+	for (i = 0; i < 50 && fd < 0; i++) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sin,
+				       sizeof(sin))) {
+			close(fd);
+			fd = -1;
+			usleep(100000);
+		}
+	}
+	if (fd < 0 || write(fd, line, len) != (ssize_t)len) {
+		errmsg("remote: cannot reach %s: %s", argv[2], strerror(errno));
+		return EXIT_FAILED;
+	}
+	remote_fd = fd;
+	sigaction(SIGUSR1, &sa, NULL);
+	in = fdopen(fd, "r");
+	while (in && fgets(buf, sizeof(buf), in)) {
+		if (!strncmp(buf, REMOTE_EXIT, strlen(REMOTE_EXIT))) {
+			rc = atoi(buf + strlen(REMOTE_EXIT));
+			break;
+		}
+		fputs(buf, stdout);
+		fflush(stdout);
+	}
+	if (in)
+		fclose(in);
+	else
+		close(fd);
+	return rc;
+}
