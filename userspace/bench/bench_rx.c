@@ -271,6 +271,30 @@ static int udp_take(struct rx_method *m, int ms)
 	return n;
 }
 
+/* Udp RcvbufErrors of this namespace (/proc/net/snmp), or 0. */
+static uint64_t udp_rcvbuf_errors(void)
+{
+	char names[1024], values[1024], *n, *v, *sn, *sv;
+	uint64_t r = 0;
+	FILE *f = fopen("/proc/net/snmp", "re");
+
+	while (f && fgets(names, sizeof(names), f) &&
+	       fgets(values, sizeof(values), f)) {
+		if (strncmp(names, "Udp: ", 5) || strncmp(values, "Udp: ", 5))
+			continue;
+		n = strtok_r(names + 5, " \n", &sn);
+		v = strtok_r(values + 5, " \n", &sv);
+		for (; n && v; n = strtok_r(NULL, " \n", &sn),
+		     v = strtok_r(NULL, " \n", &sv))
+			if (!strcmp(n, "RcvbufErrors"))
+				r = strtoull(v, NULL, 10);
+		break;
+	}
+	if (f)
+		fclose(f);
+	return r;
+}
+
 static int rx_udp(struct rx_bench *b)
 {
 	struct udp_rx u = { .m = { .b = b, .take = udp_take } };
@@ -278,6 +302,7 @@ static int rx_udp(struct rx_bench *b)
 				   .sin_port = htons(b->o->port) };
 	struct timeval tv = { 0, WAIT_MS * 1000 };
 	int rcvbuf = 8 << 20, rc = -1, i;
+	uint64_t drops;
 
 	u.stride = (b->o->size + ZCNET_FRAME_ETH_LEN + 64 + 63) & ~(size_t)63;
 	u.bufs = calloc(UDP_BATCH, u.stride);
@@ -310,7 +335,9 @@ static int rx_udp(struct rx_bench *b)
 	}
 	snprintf(b->mode, sizeof(b->mode), "port=%u batch=%d", b->o->port,
 		 UDP_BATCH);
+	drops = udp_rcvbuf_errors();
 	rc = rxb_run(&u.m);
+	b->drops = udp_rcvbuf_errors() - drops;
 out:
 	if (u.fd >= 0)
 		close(u.fd);

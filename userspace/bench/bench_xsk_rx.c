@@ -16,13 +16,15 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 #include <xdp/xsk.h>
 
 #include "bench.h"
 
 #define XR_CHUNK	4096
-#define XR_CHUNKS	4096
-#define XR_RX		2048
+#define XR_CHUNKS	8192
+#define XR_RX		8192
 #define XR_BATCH	64
 #define XR_HEADROOM	256	/* XDP_PACKET_HEADROOM */
 
@@ -72,6 +74,19 @@ static int xr_take(struct rx_method *m, int ms)
 	return (int)n;
 }
 
+/* The libraries' warnings only: their notes would fill the log. */
+static int bpf_warnings(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static int xdp_warnings(enum libxdp_print_level level, const char *fmt,
+			va_list ap)
+{
+	return level == LIBXDP_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
 /* Native XDP, else generic; the error of the last try. */
 static int xr_socket(struct rx_bench *b, struct xsk_rx *x, uint32_t queue)
 {
@@ -115,6 +130,8 @@ int bench_xsk_rx(struct rx_bench *b)
 	socklen_t slen = sizeof(st);
 	int err, rc = -1;
 
+	libbpf_set_print(bpf_warnings);
+	libxdp_set_print(xdp_warnings);
 	if (b->o->size > XR_CHUNK - XR_HEADROOM) {
 		snprintf(b->unavailable, sizeof(b->unavailable), "frames over "
 			 "%d bytes need multi-buffer AF_XDP, which this method "
