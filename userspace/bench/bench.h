@@ -61,6 +61,8 @@ struct rx_method {
 void rxb_frame(struct rx_bench *b, const uint8_t *data, size_t len);
 /* The frame count (-n) is reached. */
 bool rxb_done(const struct rx_bench *b);
+/* poll() for POLLIN, counted: 1 ready, 0 not (time or signal), -1. */
+int rxb_poll(struct rx_bench *b, int fd, int ms);
 /* Wait for the start file, loop until idle, count or signal; 0 or -1. */
 int rxb_run(struct rx_method *m);
 
@@ -68,7 +70,8 @@ int rxb_run(struct rx_method *m);
 int bench_recv(struct tr_opts *o, const struct bench_extra *x);
 int bench_gen(struct tr_opts *o, const struct bench_extra *x,
 	      const char *kind);
-/* AF_XDP copy-mode receive (bench_xsk_rx.c); 0, or -1 (reported). */
+/* The receivers in files of their own; 0, or -1 (reported). */
 int bench_xsk_rx(struct rx_bench *b);
+int bench_zcnet_rx(struct rx_bench *b);
 
 #endif

@@ -19,17 +19,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "libzcnet.h"
 #include "bench.h"
 #include "frame.h"
 
-#define WAIT_MS		20	/* a wait this long without a frame ends a span */
+#define WAIT_MS		20	/* this long without a frame ends a span */
 #define FIRST_S		60.0	/* for the first frame */
 #define UDP_BATCH	64
 #define TP_BLOCK	(128 << 10)
 #define TP_BLOCKS	256
 #define TP_TOV_MS	2
-#define ZC_RING		1024
 
 static void rxb_start(struct rx_bench *b)
 {
@@ -68,6 +66,20 @@ void rxb_frame(struct rx_bench *b, const uint8_t *data, size_t len)
 	rx_frame(&b->c, data, len, nr);
 }
 
+int rxb_poll(struct rx_bench *b, int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int n;
+
+	b->syscalls++;
+	n = poll(&p, 1, ms);
+	if (n < 0 && errno != EINTR) {
+		errmsg("poll: %s", strerror(errno));
+		return -1;
+	}
+	return n > 0;
+}
+
 bool rxb_done(const struct rx_bench *b)
 {
 	return b->o->frames && b->c.unique >= b->o->frames;
@@ -78,7 +90,7 @@ int rxb_run(struct rx_method *m)
 	struct rx_bench *b = m->b;
 	const struct tr_opts *o = b->o;
 	struct timespec ts = { 0, 1000 * 1000 };
-	double begin, now;
+	double begin, now, first = b->x->idle > FIRST_S ? b->x->idle : FIRST_S;
 	uint64_t seen;
 	int n;
 
@@ -121,7 +133,7 @@ int rxb_run(struct rx_method *m)
 			break;
 		}
 		if (b->c.frames ? now - b->t_last >= b->x->idle :
-		    now - begin >= FIRST_S) {
+		    now - begin >= first) {
 			b->stopped = b->c.frames ? "idle" : "no frames";
 			break;
 		}
@@ -143,22 +155,17 @@ struct tp_rx {
 static int tp_take(struct rx_method *m, int ms)
 {
 	struct tp_rx *t = (struct tp_rx *)m;
-	struct pollfd p = { .fd = t->fd, .events = POLLIN | POLLERR };
 	struct tpacket_block_desc *bd = (void *)(t->ring +
 					(size_t)t->block * TP_BLOCK);
 	struct tpacket3_hdr *h;
 	uint32_t i, n;
+	int k;
 
 	while (!(__atomic_load_n(&bd->hdr.bh1.block_status,
 				 __ATOMIC_ACQUIRE) & TP_STATUS_USER)) {
-		m->b->syscalls++;
-		n = (uint32_t)poll(&p, 1, ms);
-		if ((int)n < 0 && errno != EINTR) {
-			errmsg("poll: %s", strerror(errno));
-			return -1;
-		}
-		if (!n)
-			return 0;
+		k = rxb_poll(m->b, t->fd, ms);
+		if (k <= 0)
+			return k;
 	}
 	n = bd->hdr.bh1.num_pkts;
 	h = (void *)((uint8_t *)bd + bd->hdr.bh1.offset_to_first_pkt);
@@ -188,7 +195,8 @@ static int rx_tpacket(struct rx_bench *b)
 {
 	struct tpacket_req3 req = {
 		.tp_block_size = TP_BLOCK, .tp_block_nr = TP_BLOCKS,
-		.tp_frame_size = 2048, .tp_frame_nr = TP_BLOCK / 2048 * TP_BLOCKS,
+		.tp_frame_size = 2048,
+		.tp_frame_nr = TP_BLOCK / 2048 * TP_BLOCKS,
 		.tp_retire_blk_tov = TP_TOV_MS };
 	struct tp_rx t = { .m = { .b = b, .take = tp_take } };
 	struct tpacket_stats_v3 st;
@@ -313,7 +321,8 @@ static int rx_udp(struct rx_bench *b)
 	}
 	if (setsockopt(u.fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
 		       sizeof(rcvbuf)))
-		setsockopt(u.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+		setsockopt(u.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			   sizeof(rcvbuf));
 	setsockopt(u.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (b->o->iface && setsockopt(u.fd, SOL_SOCKET, SO_BINDTODEVICE,
 				      b->o->ifc.name, strlen(b->o->ifc.name))) {
@@ -342,166 +351,6 @@ out:
 	if (u.fd >= 0)
 		close(u.fd);
 	free(u.bufs);
-	return rc;
-}
-
-/* ---- zcnet receive ---- */
-
-struct zc_rx {
-	struct rx_method m;	/* first */
-	struct zcnet_ctx *ctx;
-	uint8_t *base, *posted;
-	uint32_t region, buf_size;
-	int efd;
-};
-
-static void zc_post(struct zc_rx *z, uint32_t buf)
-{
-	struct zcnet_ring *fill = zcnet_fill_ring(z->ctx);
-	struct zcnet_fill_desc *d;
-	uint32_t idx;
-
-	if (zcnet_ring_reserve(fill, 1, &idx) != 1)
-		return;
-	d = zcnet_ring_fill_desc(fill, idx);
-	memset(d, 0, sizeof(*d));
-	d->offset = (uint64_t)buf * z->buf_size;
-	d->len = z->buf_size;
-	d->region = (uint16_t)z->region;
-	z->posted[buf] = 1;
-}
-
-/* One RX entry, checked against the buffers posted; false: not ours. */
-static bool zc_entry(struct zc_rx *z, const struct zcnet_rx_desc *e)
-{
-	struct rx_bench *b = z->m.b;
-	uint64_t buf = e->offset / z->buf_size;
-
-	if (e->region != z->region || e->offset % z->buf_size ||
-	    buf >= ZC_RING || !z->posted[buf]) {
-		b->c.bad++;
-		rx_report(&b->c, "an RX entry names region %u offset %llu: "
-			  "not a posted buffer", e->region,
-			  (unsigned long long)e->offset);
-		return false;
-	}
-	z->posted[buf] = 0;
-	b->copied += !!(e->flags & ZCNET_RX_COPIED);
-	if (e->data > e->buf_len || e->len > e->buf_len - e->data ||
-	    e->buf_len != z->buf_size || e->len != e->frame_len) {
-		b->c.frames++;
-		b->c.bad++;
-		rx_report(&b->c, "an RX entry of len %u, frame_len %u, data "
-			  "%u, flags 0x%x", e->len, e->frame_len, e->data,
-			  e->flags);
-	} else {
-		rxb_frame(b, z->base + e->offset + e->data, e->len);
-	}
-	zc_post(z, (uint32_t)buf);
-	return true;
-}
-
-static int zc_take(struct rx_method *m, int ms)
-{
-	struct zc_rx *z = (struct zc_rx *)m;
-	struct zcnet_ring *rx = zcnet_rx_ring(z->ctx);
-	struct pollfd p = { .fd = z->efd, .events = POLLIN };
-	uint32_t n, i, idx, done = 0;
-	uint64_t v;
-	int k;
-
-	while (!(n = zcnet_ring_peek(rx, zcnet_ring_entries(rx), &idx))) {
-		m->b->syscalls++;
-		k = poll(&p, 1, ms);
-		if (k < 0 && errno != EINTR) {
-			errmsg("poll: %s", strerror(errno));
-			return -1;
-		}
-		if (!k)
-			return 0;
-		if (p.revents & POLLIN) {
-			m->b->syscalls++;
-			if (read(z->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-				return -1;
-		}
-	}
-	for (i = 0; i < n && !rxb_done(m->b); i++) {
-		struct zcnet_rx_desc e = *zcnet_ring_rx_desc(rx, idx + i);
-
-		done += zc_entry(z, &e);
-	}
-	zcnet_ring_release(rx, i);
-	if (i < n)
-		zcnet_ring_unpeek(rx, n - i);
-	zcnet_ring_submit(zcnet_fill_ring(z->ctx), done);
-	return (int)i;
-}
-
-static int rx_zcnet_bench(struct rx_bench *b)
-{
-	struct zc_rx z = { .m = { .b = b, .take = zc_take }, .efd = -1 };
-	struct zcnet_bind bind = { .flags = ZCNET_BIND_RX,
-				   .ifindex = b->o->ifc.ifindex,
-				   .queue = ZCNET_QUEUE_ANY,
-				   .rx_match = ZCNET_RX_MATCH_ETHERTYPE,
-				   .rx_ethertype = ZCNET_FRAME_ETHERTYPE };
-	struct zcnet_mem mem = { 0 };
-	struct zcnet_stats st;
-	int err, rc = -1, k;
-
-	/* room for the frame behind whatever headroom the kernel keeps */
-	z.buf_size = (uint32_t)((b->o->size + 256 + 63) & ~(uint64_t)63);
-	z.buf_size = z.buf_size < 2048 ? 2048 : z.buf_size;
-	z.posted = calloc(ZC_RING, 1);
-	err = zcnet_open(&z.ctx);
-	if (err) {
-		free(z.posted);
-		if (err != -ENOENT && err != -ENODEV && err != -ENXIO) {
-			report_open_error(err);
-			return -1;
-		}
-		snprintf(b->unavailable, sizeof(b->unavailable),
-			 "no zcnet module here (/dev/zcnet: %s)",
-			 strerror(-err));
-		return -1;
-	}
-	if (!zcnet_has_feature(z.ctx, ZCNET_FEAT_RX)) {
-		snprintf(b->unavailable, sizeof(b->unavailable),
-			 "this zcnet module has no receive");
-		goto out;
-	}
-	err = zcnet_setup(z.ctx, 0, 0, ZC_RING, ZC_RING);
-	if (err) {
-		errmsg("zcnet ring setup: %s", strerror(-err));
-		goto out;
-	}
-	if (!z.posted || zc_region(z.ctx, (size_t)ZC_RING * z.buf_size, &mem,
-				   &z.region))
-		goto out;
-	z.efd = zc_eventfd(z.ctx, ZCNET_EVENTFD_RX, "an RX");
-	if (z.efd < 0)
-		goto out;
-	z.base = mem.addr;
-	for (uint32_t i = 0; i < ZC_RING; i++)
-		zc_post(&z, i);
-	zcnet_ring_submit(zcnet_fill_ring(z.ctx), ZC_RING);
-	err = zcnet_bind(z.ctx, &bind);
-	if (err) {
-		errmsg("zcnet receive bind on %s: %s", b->o->ifc.name,
-		       strerror(-err));
-		goto out;
-	}
-	snprintf(b->mode, sizeof(b->mode), "buffers=%u buf_size=%u", ZC_RING,
-		 z.buf_size);
-	rc = rxb_run(&z.m);
-	if (!zcnet_get_stats(z.ctx, &st) &&
-	    (k = zcnet_stats_index("rx_drop_nobuf")) >= 0)
-		b->drops = zcnet_stats_value(&st, (unsigned int)k);
-	zcnet_unbind(z.ctx, ZCNET_BIND_RX);
-out:
-	zcnet_close(z.ctx);
-	zcnet_mem_free(&mem);
-	free(z.posted);
 	return rc;
 }
 
@@ -564,7 +413,7 @@ int bench_recv(struct tr_opts *o, const struct bench_extra *x)
 		int (*fn)(struct rx_bench *b);
 		bool raw;
 	} methods[] = {
-		{ "zcnet", rx_zcnet_bench, true },
+		{ "zcnet", bench_zcnet_rx, true },
 		{ "afp-tpacket-v3", rx_tpacket, true },
 		{ "af-xdp-copy", bench_xsk_rx, true },
 		{ "udp-recvmmsg", rx_udp, false },
@@ -584,7 +433,8 @@ int bench_recv(struct tr_opts *o, const struct bench_extra *x)
 		usage_error("-i IFACE is required");
 	if (o->iface)
 		iface_require(o->iface, &o->ifc);
-	if (methods[i].raw && (o->size < 60 || o->size > iface_max_frame(&o->ifc)))
+	if (methods[i].raw &&
+	    (o->size < 60 || o->size > iface_max_frame(&o->ifc)))
 		usage_error("-s %llu: frames are 60..%llu bytes on %s",
 			    (unsigned long long)o->size,
 			    (unsigned long long)iface_max_frame(&o->ifc),

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <linux/if_link.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -40,36 +39,33 @@ struct xsk_rx {
 static int xr_take(struct rx_method *m, int ms)
 {
 	struct xsk_rx *x = (struct xsk_rx *)m;
-	struct pollfd p = { .fd = xsk_socket__fd(x->xsk), .events = POLLIN };
 	uint32_t n, i, idx, fidx = 0;
 	int k;
 
 	while (!(n = xsk_ring_cons__peek(&x->rx, XR_BATCH, &idx))) {
-		m->b->syscalls++;
-		k = poll(&p, 1, ms);
-		if (k < 0 && errno != EINTR) {
-			errmsg("poll: %s", strerror(errno));
-			return -1;
-		}
-		if (!k)
-			return 0;
+		k = rxb_poll(m->b, xsk_socket__fd(x->xsk), ms);
+		if (k <= 0)
+			return k;
 	}
 	if (xsk_ring_prod__reserve(&x->fq, n, &fidx) != n) {
 		errmsg("AF_XDP: no room on the FILL ring");
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&x->rx, idx + i);
+		const struct xdp_desc *d;
 
+		d = xsk_ring_cons__rx_desc(&x->rx, idx + i);
 		rxb_frame(m->b, xsk_umem__get_data(x->area, d->addr), d->len);
 		*xsk_ring_prod__fill_addr(&x->fq, fidx + i) =
-			xsk_umem__extract_addr(d->addr) & ~(uint64_t)(XR_CHUNK - 1);
+			xsk_umem__extract_addr(d->addr) &
+			~(uint64_t)(XR_CHUNK - 1);
 	}
 	xsk_ring_cons__release(&x->rx, n);
 	xsk_ring_prod__submit(&x->fq, n);
 	if (xsk_ring_prod__needs_wakeup(&x->fq)) {
 		m->b->syscalls++;
-		recvfrom(p.fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+		recvfrom(xsk_socket__fd(x->xsk), NULL, 0, MSG_DONTWAIT, NULL,
+			 NULL);
 	}
 	return (int)n;
 }
@@ -162,7 +158,8 @@ int bench_xsk_rx(struct rx_bench *b)
 		goto out;
 	}
 	for (i = 0; i < XR_CHUNKS; i++)
-		*xsk_ring_prod__fill_addr(&x.fq, idx + i) = (uint64_t)i * XR_CHUNK;
+		*xsk_ring_prod__fill_addr(&x.fq, idx + i) =
+			(uint64_t)i * XR_CHUNK;
 	xsk_ring_prod__submit(&x.fq, XR_CHUNKS);
 	rc = rxb_run(&x.m);
 	if (!getsockopt(xsk_socket__fd(x.xsk), SOL_XDP, XDP_STATISTICS, &st,
