@@ -62,22 +62,22 @@ static struct opt opts[] = {
 	     "files (PREFIX.K)"),
 	OSTR("start-file", 0, o.start_file, "PATH", "after setup, wait until "
 	     "PATH exists"),
-	OSTR("peer", 0, o.peer, "IPV4", "TCP: the sink's address"),
-	ONUM("port", 0, o.port, 1, 65535, "N", "TCP: the sink's port (default "
-	     "5201)", "port"),
+	OSTR("peer", 0, o.peer, "IPV4", "TCP, gen udp: the sink's address"),
+	ONUM("port", 0, o.port, 1, 65535, "N", "TCP, UDP: the sink's port "
+	     "(default 5201)", "port"),
 	ONUM("inflight", 0, o.ring, 1, 32768, "N", "buffers or ring entries "
 	     "in flight", "in-flight count"),
 	{ "idle", 0, OPT_SECS, &idle, 0, 0, 3600, "SECONDS", "sink, recv: stop "
 	  "after this long without data (1)", "idle time", NULL, false },
 	ONUM("frames", 'n', o.frames, 1, UINT64_C(1) << 40, "N", "gen: send N "
-	     "frames (instead of -t); recv: stop\nafter N, and count the "
-	     "missing ones of 0..N-1 as lost", "frame count"),
+	     "frames (not for -t); recv: stop\nafter N, count those of "
+	     "0..N-1 missing as lost", "frame count"),
 	ONUM("rate", 0, rx_x.rate, 1, UINT64_C(1) << 32, "N", "gen: at most N "
 	     "frames per second (default: unpaced)", "rate"),
 	OFN("pattern", 0, opt_pattern, &o.pattern, "seq|zero", "gen: the "
 	    "payload (default zero)", "pattern"),
 	OFLAG("xdp-generic", 0, rx_x.xdp_generic, "recv af-xdp-copy: generic "
-	      "(SKB) XDP, without trying native"),
+	      "XDP only"),
 	OEND
 };
 
