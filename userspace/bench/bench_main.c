@@ -38,6 +38,7 @@ static struct tr_opts o = {
 };
 static uint32_t cpu = UINT32_MAX, stream, streams = 1;
 static double idle = 1;
+static struct bench_extra rx_x;
 
 static struct opt opts[] = {
 	OSTR("iface", 'i', o.iface, "IFACE", "raw: device to send on or "
@@ -61,13 +62,22 @@ static struct opt opts[] = {
 	     "files (PREFIX.K)"),
 	OSTR("start-file", 0, o.start_file, "PATH", "after setup, wait until "
 	     "PATH exists"),
-	OSTR("peer", 0, o.peer, "IPV4", "TCP: the sink's address"),
-	ONUM("port", 0, o.port, 1, 65535, "N", "TCP: the sink's port (default "
-	     "5201)", "port"),
+	OSTR("peer", 0, o.peer, "IPV4", "TCP, gen udp: the sink's address"),
+	ONUM("port", 0, o.port, 1, 65535, "N", "TCP, UDP: the sink's port "
+	     "(default 5201)", "port"),
 	ONUM("inflight", 0, o.ring, 1, 32768, "N", "buffers or ring entries "
 	     "in flight", "in-flight count"),
-	{ "idle", 0, OPT_SECS, &idle, 0, 0, 3600, "SECONDS", "sink: stop after "
-	  "this long without data (1)", "idle time", NULL, false },
+	{ "idle", 0, OPT_SECS, &idle, 0, 0, 3600, "SECONDS", "sink, recv: stop "
+	  "after this long without data (1)", "idle time", NULL, false },
+	ONUM("frames", 'n', o.frames, 1, UINT64_C(1) << 40, "N", "gen: send N "
+	     "frames (not for -t); recv: stop\nafter N, count those of "
+	     "0..N-1 missing as lost", "frame count"),
+	ONUM("rate", 0, rx_x.rate, 1, UINT64_C(1) << 32, "N", "gen: at most N "
+	     "frames per second (default: unpaced)", "rate"),
+	OFN("pattern", 0, opt_pattern, &o.pattern, "seq|zero", "gen: the "
+	    "payload (default zero)", "pattern"),
+	OFLAG("xdp-generic", 0, rx_x.xdp_generic, "recv af-xdp-copy: generic "
+	      "XDP only"),
 	OFLAG("until-eof", 0, o.until_eof, "sink raw: stop when standard input "
 	      "ends\nand no frame came for 0.1 s (for remote)"),
 	OEND
@@ -76,17 +86,30 @@ static struct opt opts[] = {
 static const char head[] =
 "Usage: " PROG " send METHOD [options]   one measured transfer\n"
 "       " PROG " sink raw|tcp [options]  the receiving end\n"
+"       " PROG " recv METHOD [options]   one measured receive\n"
+"       " PROG " gen raw|udp [options]   test frames for recv\n"
 "       " PROG " serve [--port N]        run sinks for remote (default 5200)\n"
-"       " PROG " remote IPV4[:PORT] sink ...  a sink on that host's serve\n\n";
+"       " PROG " remote IPV4[:PORT] sink|gen ...  one on that host's serve\n\n";
 
 static void more_help(FILE *f)
 {
 	fprintf(f, "Methods:");
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 		fprintf(f, " %s", methods[i].name);
-	fprintf(f, "\n\nPrints one line 'result key=value ...' (send) or "
-		"'sink key=value ...'.\nExit status: 0 ok, 1 failed, 2 usage, "
-		"4 method unavailable here.\n");
+	fprintf(f, "\nReceive methods: zcnet afp-tpacket-v3 af-xdp-copy "
+		"udp-recvmmsg\n\n"
+		"recv verifies every frame and measures CPU from the start "
+		"file (or the\nfirst frame) to the last frame; it ends after "
+		"--idle without a frame\n(or -n, -t). Raw methods take -i; "
+		"udp-recvmmsg listens on --port, its\n-s being the datagram "
+		"size. Lost frames are counted, not failures.\n"
+		"gen raw -i IFACE -d MAC sends test frames with sendmmsg; gen "
+		"udp --peer\nIPV4 --port N sends datagrams of -s bytes (each a "
+		"test frame without\nits Ethernet header); both for -t or -n, "
+		"paced by --rate.\n\n"
+		"Prints one line 'result key=value ...' (send), 'sink ...', "
+		"'recv ...'\nor 'gen ...'.\nExit status: 0 ok, 1 failed, "
+		"2 usage, 4 method unavailable here.\n");
 }
 
 void bench_unavailable(struct tr_result *r, const char *fmt, ...)
@@ -231,10 +254,20 @@ int main(int argc, char **argv)
 		opts_parse(argc, argv, opts, head, more_help);
 		return bench_serve(opts_seen(opts, "port") ? o.port : 0);
 	}
-	if (strcmp(argv[1], "sink") || argc < 3)
-		usage_error("want 'send METHOD' or 'sink raw|tcp'");
+	if ((strcmp(argv[1], "sink") && strcmp(argv[1], "recv") &&
+	     strcmp(argv[1], "gen")) || argc < 3)
+		usage_error("want 'send METHOD', 'sink raw|tcp', 'recv METHOD' "
+			    "or 'gen raw|udp'");
 	optind = 3;
 	opts_parse(argc, argv, opts, head, more_help);
+	rx_x.idle = idle;
+	if (!strcmp(argv[1], "recv")) {
+		o.method = argv[2];
+		o.seconds = opts_seen(opts, "time") ? o.seconds : 0;
+		return bench_recv(&o, &rx_x);
+	}
+	if (!strcmp(argv[1], "gen"))
+		return bench_gen(&o, &rx_x, argv[2]);
 	if (!strcmp(argv[2], "raw"))
 		return sink_bench_raw(&o, streams, idle) ? EXIT_FAILED : 0;
 	if (!strcmp(argv[2], "tcp"))
