@@ -444,8 +444,8 @@ int sink_bench_tcp(const struct tr_opts *o)
 int sink_bench_udp(const struct tr_opts *o, double idle)
 {
 	static uint8_t bufs[SINK_BATCH][SINK_SNAP];
-	struct kopts k = { .udp = true };
-	struct sockaddr_in *sin = (struct sockaddr_in *)&k.addr;
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(o->port) };
 	struct timeval tv = { 0, 100000 };
 	struct mmsghdr msgs[SINK_BATCH];
 	struct iovec iov[SINK_BATCH];
@@ -454,12 +454,11 @@ int sink_bench_udp(const struct tr_opts *o, double idle)
 	double start, last = 0, now;
 	int s, got, i, rcvbuf = 32 << 20;
 
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(o->port);
-	k.addr_len = sizeof(*sin);
-	s = sink_socket(&k);
-	if (s < 0) {
-		errmsg("UDP port %u: %s", o->port, strerror(-s));
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&sin, sizeof(sin))) {
+		errmsg("UDP port %u: %s", o->port, strerror(errno));
+		if (s >= 0)
+			close(s);
 		return -1;
 	}
 	if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))

@@ -87,7 +87,7 @@ static bool udp_drain(int fd, struct tr_result *r)
 
 int tx_udp_sendmmsg(struct tr_opts *o, struct tr_result *r)
 {
-	uint32_t batch = o->ring ? o->ring : MMSG_BATCH, i;
+	uint32_t batch = o->ring ? o->ring : MMSG_BATCH, i, k = 0;
 	struct mmsghdr *msgs = calloc(batch, sizeof(*msgs));
 	struct iovec iov;
 	char *buf = calloc(1, o->size);
@@ -107,7 +107,8 @@ int tx_udp_sendmmsg(struct tr_opts *o, struct tr_result *r)
 	}
 	tr_begin(o, r);
 	while (!tr_time_up(o, r, ts = now_seconds())) {
-		n = sendmmsg(fd, msgs, batch, 0);
+		/* a short count: message k + n failed; resending it says why */
+		n = sendmmsg(fd, msgs + k, batch - k, 0);
 		tr_sys(r, 1);
 		if (n < 0 && (errno == ENOBUFS || errno == EAGAIN)) {
 			r->retries++;
@@ -119,9 +120,10 @@ int tx_udp_sendmmsg(struct tr_opts *o, struct tr_result *r)
 			goto out;
 		}
 		lat_add(&r->lat, ts, now_seconds());
-		for (i = 0; i < (uint32_t)n; i++)
+		for (i = k; i < k + (uint32_t)n; i++)
 			tr_count(r, msgs[i].msg_len, o->size);
 		r->completions += (uint64_t)n;
+		k = (k + (uint32_t)n) % batch;
 	}
 	if (!udp_drain(fd, r)) {
 		errmsg("the send queue did not empty in %g s", DRAIN_S);
@@ -131,6 +133,8 @@ int tx_udp_sendmmsg(struct tr_opts *o, struct tr_result *r)
 	tr_end(r);
 	rc = r->errors || r->short_results ? -1 : 0;
 out:
+	if (r->t0 && !r->t1)
+		tr_end(r);
 	if (fd >= 0)
 		close(fd);
 	free(msgs);
@@ -142,10 +146,10 @@ int tx_udp_zerocopy(struct tr_opts *o, struct tr_result *r)
 {
 	int fd = udp_connect(o, r), rc = -1;
 
-	if (fd >= 0 && !zerocopy_run(o, r, fd) && !r->unavailable[0]) {
-		tr_end(r);
+	if (fd >= 0 && !zerocopy_run(o, r, fd) && !r->unavailable[0])
 		rc = 0;
-	}
+	if (r->t0)
+		tr_end(r);
 	if (fd >= 0)
 		close(fd);
 	return r->unavailable[0] ? 0 : rc;
