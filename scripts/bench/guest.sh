@@ -16,7 +16,7 @@
 # kernel's own transmit path with no user program: frames that pktgen
 # builds, a new skb each (pktgen) or one skb sent 1000 times (pktgen-clone).
 # One line per run:
-#   BENCH run=N rep=R kind=raw|tcp queues=Q procs=P method=M size=S
+#   BENCH run=N rep=R kind=raw|tcp|udp queues=Q procs=P method=M size=S
 #         status=ok|failed|unavailable key=value...
 # and "bench: progress N/TOTAL ..." before each run.
 #
@@ -24,8 +24,9 @@
 # ZCNET_IFACE, ZCNET_PEER_NS, ZCNET_PEER_IFACE, ZCNET_PEER_IP, ZCNET_TOOLS;
 # ZCNET_BENCH_HOST, ZCNET_BENCH_SECONDS (3) per run, ZCNET_BENCH_REPS (5),
 # ZCNET_BENCH_SCALING (1: also two queues and two senders),
-# ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES, ZCNET_BENCH_METHODS (a
-# subset of the methods, for quick looks), ZCNET_BENCH_PROFILE (METHOD:SIZE
+# ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES, ZCNET_BENCH_UDP_SIZES
+# (1472 64768: one datagram, a GSO train), ZCNET_BENCH_METHODS (a subset
+# of the methods, for quick looks), ZCNET_BENCH_PROFILE (METHOD:SIZE
 # cells run once more after the matrix under `perf record -a -g`; their
 # reports are the lines "PROFILE METHOD SIZE self|children|folded ...").
 set -uo pipefail
@@ -44,7 +45,9 @@ PROFILE="${ZCNET_BENCH_PROFILE:-}"
 RAW_SIZES="${RAW_SIZES//,/ }" TCP_SIZES="${TCP_SIZES//,/ }" PROFILE="${PROFILE//,/ }" # from the kernel command line
 RAW_METHODS="afp-sendto afp-txring af-xdp zcnet-raw zcnet-raw-zc"
 ALL_RAW_METHODS="$RAW_METHODS"
-TCP_METHODS="tcp-send tcp-zerocopy uring-sendzc zcnet-sock"
+TCP_METHODS="tcp-send tcp-zerocopy tcp-sendfile uring-sendzc zcnet-sock"
+UDP_METHODS="udp-sendmmsg udp-zerocopy zcnet-udp" ALL_UDP_METHODS="udp-sendmmsg udp-zerocopy zcnet-udp"
+UDP_SIZES="${ZCNET_BENCH_UDP_SIZES:-1472 64768}" UDP_SIZES="${UDP_SIZES//,/ }"
 SCALE_METHODS="afp-sendto zcnet-raw"
 SCALE_SIZE=1500
 PKTGEN_METHODS="pktgen pktgen-clone"
@@ -55,7 +58,7 @@ if [[ -n $ZCNET_BENCH_METHODS ]]; then
 	pick() { local m out=""; for m in $1; do [[ " $ZCNET_BENCH_METHODS " == *" $m "* ]] && out+="$m "; done; echo "$out"; }
 	RAW_METHODS="$(pick "$RAW_METHODS")"
 	PKTGEN_METHODS="$(pick "$PKTGEN_METHODS")"
-	TCP_METHODS="$(pick "$TCP_METHODS")"
+	TCP_METHODS="$(pick "$TCP_METHODS")" UDP_METHODS="$(pick "$UDP_METHODS")"
 	SCALE_METHODS="$(pick "$SCALE_METHODS")"
 fi
 # Raw frames have no flow control: each sender stays at most WINDOW frames
@@ -151,7 +154,7 @@ combine() {
 		if (v["status"] != "ok" && st != "unavailable") st = "failed"
 		frames += v["frames"]; bytes += v["bytes"]
 		completions += v["completions"]; copied += v["copied"]
-		errors += v["errors"]
+		errors += v["errors"]; syscalls += v["syscalls"]
 		if (v["peer_bytes"] != "") peer += v["peer_bytes"]
 		if (t0 == "" || v["t0"] < t0) { t0 = v["t0"]; idle0 = v["idle0"] }
 		if (t1 == "" || v["t1"] > t1) { t1 = v["t1"]; idle1 = v["idle1"] }
@@ -169,7 +172,7 @@ combine() {
 		cpu = (hz > 0 && cpus > 0) ? secs * cpus - (idle1 - idle0) / hz : -1
 		if (cpu < 0 && hz > 0) cpu = 0
 		printf "status=%s frames=%d bytes=%.0f seconds=%.4f cpu_s=%.4f cpus=%d", st, frames, bytes, secs, cpu, cpus
-		printf " completions=%d copied=%d errors=%d lat_p50_us=%s lat_p99_us=%s", completions, copied, errors, p50 + 0, p99 + 0
+		printf " completions=%d copied=%d errors=%d lat_p50_us=%s lat_p99_us=%s syscalls=%d", completions, copied, errors, p50 + 0, p99 + 0, syscalls
 		if (rframes != "") printf " recv_frames=%d recv_bytes=%.0f bad_len=%d", rframes, rbytes, badlen
 		if (peer != "") printf " peer_bytes=%.0f", peer
 		printf "\n"
@@ -186,14 +189,14 @@ run() {
 	# On the host the sink is told when the senders are done (SIGUSR1 to
 	# remote): the guest's clock cannot time a host that runs in real time.
 	if [[ -n $HOST ]]; then
-		args=(tcp --port "$port")
+		args=("$kind" --port "$port" --idle "$SINK_IDLE")
 		[[ $kind == raw ]] && args=(raw -i br0 -s "$size" --streams "$procs" --until-eof)
 		"$BENCH" remote "$HOST" sink "${args[@]}" >"$dir/sink.out" 2>"$dir/sink.err" &
 	elif [[ $kind == raw ]]; then
 		peer "$BENCH" sink raw -i "$PEER_IFACE" -s "$size" --streams "$procs" \
 			--progress "$dir/progress" --idle "$SINK_IDLE" >"$dir/sink.out" 2>"$dir/sink.err" &
 	else
-		peer "$BENCH" sink tcp --port "$port" >"$dir/sink.out" 2>"$dir/sink.err" &
+		peer "$BENCH" sink "$kind" --port "$port" --idle "$SINK_IDLE" >"$dir/sink.out" 2>"$dir/sink.err" &
 	fi
 	sink=$!
 	if ! wait_for "$dir/sink.*" 'sink ready' "$sink" "$([[ -n $HOST ]] && echo 3000 || echo 100)"; then
@@ -325,7 +328,7 @@ nraw=$(count_words "$RAW_METHODS") ntcp=$(count_words "$TCP_METHODS") nscale=0
 ((SCALING)) && nscale=$(count_words "$SCALE_METHODS")
 npktgen=$(count_words "$PKTGEN_METHODS")
 TOTAL=$((REPS * ((nraw + npktgen) * $(count_words "$RAW_SIZES") + ntcp * $(count_words "$TCP_SIZES") + nscale)))
-TOTAL=$((TOTAL + $(count_words "$PROFILE")))
+TOTAL=$((TOTAL + $(count_words "$PROFILE") + REPS * $(count_words "$UDP_METHODS") * $(count_words "$UDP_SIZES")))
 
 set_queues 1 || say "cannot set one queue pair (ethtool -L)"
 for ((rep = 1; rep <= REPS; rep++)); do
@@ -352,6 +355,7 @@ for ((rep = 1; rep <= REPS; rep++)); do
 			run tcp "$m" "$size" "$rep" 1 1
 		done
 	done
+	for size in $UDP_SIZES; do for m in $UDP_METHODS; do run udp "$m" "$size" "$rep" 1 1; done; done
 done
 
 if ((SCALING && nscale)); then
@@ -377,6 +381,7 @@ fi
 profile() {
 	local m="$1" size="$2" kind=tcp mtu=1500 sort
 	[[ " $ALL_RAW_METHODS " == *" $m "* ]] && kind=raw
+	[[ " $ALL_UDP_METHODS " == *" $m "* ]] && kind=udp
 	[[ $kind == raw ]] && ((size > 1514)) && mtu=9000
 	set_mtu "$mtu" || { say "profile $m $size: MTU $mtu refused"; return; }
 	PERF_DATA="$WORK/perf-$m-$size.data" RUN_TAG=PROFILE-RUN

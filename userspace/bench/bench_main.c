@@ -25,8 +25,12 @@ static const struct {
 	{ "zcnet-raw-zc", tx_zcnet, true, 0 },
 	{ "tcp-send", tx_tcp_send, false, -1 },
 	{ "tcp-zerocopy", tx_tcp_zerocopy, false, -1 },
+	{ "tcp-sendfile", tx_tcp_sendfile, false, -1 },
 	{ "uring-sendzc", bench_uring_zc, false, -1 },
 	{ "zcnet-sock", tx_sock, false, -1 },
+	{ "udp-sendmmsg", tx_udp_sendmmsg, false, -1 },
+	{ "udp-zerocopy", tx_udp_zerocopy, false, -1 },
+	{ "zcnet-udp", tx_udp_zcnet, false, -1 },
 };
 
 static volatile sig_atomic_t never;
@@ -46,7 +50,8 @@ static struct opt opts[] = {
 	{ "dst", 'd', OPT_MAC, o.dst, 0, 0, 0, "MAC", "raw: destination MAC",
 	  NULL, NULL, false },
 	ONUM("size", 's', o.size, 1, 1 << 24, "BYTES", "raw: frame length; "
-	     "TCP: bytes per write", "size"),
+	     "TCP: bytes per write;\nUDP: bytes per send, GSO trains of "
+	     OPT_STR_OF(UDP_GSO_SEGMENT) " above that", "size"),
 	{ "time", 't', OPT_SECS, &o.seconds, 0, 0, 3600, "SECONDS", "how long "
 	  "to submit (default 3)", "time", NULL, false },
 	ONUM("queue", 'q', o.queue, 0, 255, "N", "raw: TX queue (default: "
@@ -62,11 +67,12 @@ static struct opt opts[] = {
 	     "files (PREFIX.K)"),
 	OSTR("start-file", 0, o.start_file, "PATH", "after setup, wait until "
 	     "PATH exists"),
-	OSTR("peer", 0, o.peer, "IPV4", "TCP, gen udp: the sink's address"),
+	OSTR("peer", 0, o.peer, "IPV4", "TCP, UDP, gen udp: the sink's address"),
 	ONUM("port", 0, o.port, 1, 65535, "N", "TCP, UDP: the sink's port "
 	     "(default 5201)", "port"),
 	ONUM("inflight", 0, o.ring, 1, 32768, "N", "buffers or ring entries "
-	     "in flight", "in-flight count"),
+	     "in flight;\nudp-sendmmsg: datagrams per call (32)",
+	     "in-flight count"),
 	{ "idle", 0, OPT_SECS, &idle, 0, 0, 3600, "SECONDS", "sink, recv: stop "
 	  "after this long without data (1)", "idle time", NULL, false },
 	ONUM("frames", 'n', o.frames, 1, UINT64_C(1) << 40, "N", "gen: send N "
@@ -85,7 +91,7 @@ static struct opt opts[] = {
 
 static const char head[] =
 "Usage: " PROG " send METHOD [options]   one measured transfer\n"
-"       " PROG " sink raw|tcp [options]  the receiving end\n"
+"       " PROG " sink raw|tcp|udp [options]  the receiving end\n"
 "       " PROG " recv METHOD [options]   one measured receive\n"
 "       " PROG " gen raw|udp [options]   test frames for recv\n"
 "       " PROG " serve [--port N]        run sinks for remote (default 5200)\n"
@@ -108,7 +114,10 @@ static void more_help(FILE *f)
 		"test frame without\nits Ethernet header); both for -t or -n, "
 		"paced by --rate.\n\n"
 		"Prints one line 'result key=value ...' (send), 'sink ...', "
-		"'recv ...'\nor 'gen ...'.\nExit status: 0 ok, 1 failed, "
+		"'recv ...'\nor 'gen ...'. syscalls= counts the system calls "
+		"made in the measured\nspan. The UDP sink ends after --idle "
+		"seconds without data and counts\ndatagrams and bytes; a UDP "
+		"sender reports what it sent.\nExit status: 0 ok, 1 failed, "
 		"2 usage, 4 method unavailable here.\n");
 }
 
@@ -170,6 +179,7 @@ static void report(struct tr_result *r, int rc)
 	rep_num(&p, "lat_p50_us", NULL, "%.2f", lat_quantile(&r->lat, 0.5));
 	rep_num(&p, "lat_p99_us", NULL, "%.2f", lat_quantile(&r->lat, 0.99));
 	rep_u64(&p, "lat_n", NULL, r->lat.n);
+	rep_u64(&p, "syscalls", NULL, r->syscalls);
 	if (r->peer_known)
 		rep_u64(&p, "peer_bytes", NULL, r->peer_bytes);
 	rep_end(&p);
@@ -212,7 +222,7 @@ static int run_send(int argc, char **argv)
 		o.ring = o.ring ? o.ring : 256;
 		if (o.size > 4096)	/* larger frames start on a page */
 			o.slot_size = (o.size + 4095) & ~(uint64_t)4095;
-	} else if (!strcmp(o.method, "zcnet-sock") && !o.ring) {
+	} else if (!strncmp(o.method, "zcnet-", 6) && !o.ring) {
 		o.ring = (uint32_t)((4u << 20) / o.size);
 		o.ring = o.ring < 8 ? 8 : o.ring > 256 ? 256 : o.ring;
 	}
@@ -256,8 +266,8 @@ int main(int argc, char **argv)
 	}
 	if ((strcmp(argv[1], "sink") && strcmp(argv[1], "recv") &&
 	     strcmp(argv[1], "gen")) || argc < 3)
-		usage_error("want 'send METHOD', 'sink raw|tcp', 'recv METHOD' "
-			    "or 'gen raw|udp'");
+		usage_error("want 'send METHOD', 'sink raw|tcp|udp', "
+			    "'recv METHOD' or 'gen raw|udp'");
 	optind = 3;
 	opts_parse(argc, argv, opts, head, more_help);
 	rx_x.idle = idle;
@@ -272,5 +282,7 @@ int main(int argc, char **argv)
 		return sink_bench_raw(&o, streams, idle) ? EXIT_FAILED : 0;
 	if (!strcmp(argv[2], "tcp"))
 		return sink_bench_tcp(&o) ? EXIT_FAILED : 0;
+	if (!strcmp(argv[2], "udp"))
+		return sink_bench_udp(&o, idle) ? EXIT_FAILED : 0;
 	usage_error("unknown sink '%s'", argv[2]);
 }

@@ -8,7 +8,9 @@
  * knows IORING_RECVSEND_ZC_REPORT_USAGE (6.2 and later), the notification
  * says whether the data was copied. Send requests still waiting for their
  * result limit the pipeline at URING_SENDING: many more on one socket all
- * wake up whenever it becomes writable, and their bytes interleave.
+ * wake up whenever it becomes writable, and their bytes interleave. Every
+ * wait is io_uring_submit_and_wait(), which always enters the kernel: one
+ * system call each.
  */
 #include <errno.h>
 #include <liburing.h>
@@ -98,10 +100,11 @@ static int uring_reap(struct tr_opts *o, struct uring_tx *u,
 	unsigned int head, n = 0;
 	int ret, rc = 0;
 
-	if (wait) {
-		ret = io_uring_wait_cqe(&u->ring, &cqe);
+	if (wait && !io_uring_cq_ready(&u->ring)) {
+		ret = io_uring_submit_and_wait(&u->ring, 1);
+		tr_sys(r, 1);
 		if (ret < 0 && ret != -EINTR) {
-			errmsg("io_uring_wait_cqe: %s", strerror(-ret));
+			errmsg("io_uring_submit_and_wait: %s", strerror(-ret));
 			return -1;
 		}
 	}
@@ -205,6 +208,7 @@ int bench_uring_zc(struct tr_opts *o, struct tr_result *r)
 		while (u.nfree && u.sending < URING_SENDING)
 			uring_queue(o, &u, fd, u.free[--u.nfree]);
 		ret = io_uring_submit_and_wait(&u.ring, 1);
+		tr_sys(r, 1);
 		if (ret < 0 && ret != -EINTR && ret != -EBUSY) {
 			errmsg("io_uring_submit: %s", strerror(-ret));
 			goto out;

@@ -176,6 +176,7 @@ static int xsk_kick(struct tx_ring *q, struct tr_result *r, uint32_t n)
 	if (*x->tx.producer == __atomic_load_n(x->tx.consumer,
 					       __ATOMIC_ACQUIRE))
 		return 0;
+	tr_sys(r, 1);
 	if (sendto(xsk_socket__fd(x->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 &&
 	    errno != EAGAIN && errno != EBUSY && errno != ENOBUFS) {
 		errmsg("AF_XDP kick: %s", strerror(errno));
@@ -188,8 +189,9 @@ static int xsk_kick(struct tx_ring *q, struct tr_result *r, uint32_t n)
 static bool xsk_idle(struct tx_ring *q, struct tr_result *r, bool stop,
 		     uint32_t done)
 {
-	(void)q, (void)r, (void)stop, (void)done;
+	(void)q, (void)stop, (void)done;
 	nanosleep(&(struct timespec){ 0, XSK_IDLE_NS }, NULL);
+	tr_sys(r, 1);
 	return true;
 }
 

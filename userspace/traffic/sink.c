@@ -450,3 +450,62 @@ int sink_bench_tcp(const struct tr_opts *o)
 	printf("sink bytes=%llu\n", (unsigned long long)r.bytes);
 	return 0;
 }
+
+/* Datagrams on --port, counted (lengths from MSG_TRUNC, no payload read). */
+int sink_bench_udp(const struct tr_opts *o, double idle)
+{
+	static uint8_t bufs[SINK_BATCH][SINK_SNAP];
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(o->port) };
+	struct timeval tv = { 0, 100000 };
+	struct mmsghdr msgs[SINK_BATCH];
+	struct iovec iov[SINK_BATCH];
+	volatile sig_atomic_t *stop;
+	uint64_t frames = 0, bytes = 0;
+	double start, last = 0, now;
+	int s, got, i, rcvbuf = 32 << 20;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&sin, sizeof(sin))) {
+		errmsg("UDP port %u: %s", o->port, strerror(errno));
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	stop = install_stop_signals();
+	fprintf(stderr, "zcnet-bench: sink ready\n");
+	start = now_seconds();
+	while (!*stop) {
+		for (i = 0; i < SINK_BATCH; i++) {
+			iov[i].iov_base = bufs[i];
+			iov[i].iov_len = SINK_SNAP;
+			memset(&msgs[i], 0, sizeof(msgs[i]));
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		got = recvmmsg(s, msgs, SINK_BATCH, MSG_TRUNC | MSG_WAITFORONE,
+			       NULL);
+		now = now_seconds();
+		if (got <= 0) {
+			if (got < 0 && errno != EAGAIN && errno != EINTR) {
+				errmsg("recvmmsg: %s", strerror(errno));
+				break;
+			}
+			if (frames ? now - last >= idle :
+				     now - start >= SINK_FIRST_S)
+				break;
+			continue;
+		}
+		last = now;
+		for (i = 0; i < got; i++)
+			bytes += msgs[i].msg_len;
+		frames += (uint64_t)got;
+	}
+	close(s);
+	printf("sink frames=%llu bytes=%llu\n", (unsigned long long)frames,
+	       (unsigned long long)bytes);
+	return 0;
+}

@@ -247,6 +247,7 @@ struct tr_result {
 	uint64_t submitted, completions, frames, bytes, copied, errors;
 	uint64_t short_results, bad_cookies, unknown_flags, out_of_order;
 	uint64_t kicks, window_waits, inflight, retries;
+	uint64_t syscalls;	/* made between tr_begin() and tr_end() */
 	uint64_t errnos[MAX_ERRNO], other_errors;
 	uint64_t peer_bytes, pre_bytes, checksum, sock_resumes;
 	bool peer_known;
@@ -257,6 +258,16 @@ struct tr_result {
 	bool interrupted, stalled, receiver_stalled, fatal, undrained;
 	char unavailable[256];	/* this method cannot run here */
 };
+
+/*
+ * Each sender counts the system calls it makes in the measured span, at
+ * the call site: a library call counts the calls it makes on its usual
+ * path (a zcnet eventfd wait: poll, and read when it woke).
+ */
+static inline void tr_sys(struct tr_result *r, uint64_t n)
+{
+	r->syscalls += n;
+}
 
 /* tx_raw.c. After setup: wait for start_file, start clock and CPU. */
 void tr_begin(const struct tr_opts *o, struct tr_result *r);
@@ -322,9 +333,27 @@ int tx_afp_txring(struct tr_opts *o, struct tr_result *r);
 int tx_sock(struct tr_opts *o, struct tr_result *r);
 int tx_tcp_send(struct tr_opts *o, struct tr_result *r);
 int tx_tcp_zerocopy(struct tr_opts *o, struct tr_result *r);
+int tx_tcp_sendfile(struct tr_opts *o, struct tr_result *r);
+/*
+ * MSG_ZEROCOPY sends of o->size on the connected socket fd until the time
+ * is up and every notification is in. Starts the clock; the caller stops
+ * it. 0, -1, or 0 with r->unavailable set.
+ */
+int zerocopy_run(struct tr_opts *o, struct tr_result *r, int fd);
 /* zcnet-bench: connect to --peer; shut down, read the sink's count. */
 int tcp_connect(const struct tr_opts *o);
 int tcp_finish(int *fd, struct tr_result *r);
+
+/*
+ * tx_udp.c, zcnet-bench: datagrams of o->size to --peer; above
+ * UDP_GSO_SEGMENT bytes each send is a GSO train of such segments.
+ */
+#define UDP_GSO_SEGMENT	1472	/* IPv4 payload of a 1500-byte MTU */
+/* A connected UDP socket, or -1 (reported, or r->unavailable set). */
+int udp_connect(const struct tr_opts *o, struct tr_result *r);
+int tx_udp_sendmmsg(struct tr_opts *o, struct tr_result *r);
+int tx_udp_zerocopy(struct tr_opts *o, struct tr_result *r);
+int tx_udp_zcnet(struct tr_opts *o, struct tr_result *r);
 
 /* ---- receivers of test frames (rx_check.c, rx_zcnet.c, rx_afp.c) ---- */
 
@@ -371,6 +400,7 @@ int sink_main(int argc, char **argv);
 void sink_usage(FILE *f);
 int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle);
 int sink_bench_tcp(const struct tr_opts *o);
+int sink_bench_udp(const struct tr_opts *o, double idle);
 
 #define BENCH_STREAM_SHIFT	40	/* raw frames: seq = stream << 40 | n */
 #define BENCH_MAX_STREAMS	8

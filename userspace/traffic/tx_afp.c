@@ -63,6 +63,7 @@ static void send_loop(struct tr_opts *o, struct tx_raw *t, int fd,
 		}
 		tx_raw_frame(t, buf, t->next, true);
 		n = send(fd, buf, o->size, 0);
+		tr_sys(r, 1);
 		r->completions++;
 		if (n == (ssize_t)o->size) {
 			t->next++;
@@ -77,6 +78,7 @@ static void send_loop(struct tr_opts *o, struct tx_raw *t, int fd,
 			r->retries++;
 			r->errors++;
 			nanosleep(&(struct timespec){ 0, 50 * 1000 }, NULL);
+			tr_sys(r, 1);
 		} else if (errno != EINTR) {
 			r->error = errno;
 		}
@@ -234,6 +236,7 @@ static int txring_kick(struct tx_ring *rq, struct tr_result *r, uint32_t n)
 	if (!n && (q->tail == q->head ||
 		   slot_status(slot_hdr(q, q->tail)) != TP_STATUS_SEND_REQUEST))
 		return 0;
+	tr_sys(r, 1);
 	if (send(q->fd, NULL, 0, MSG_DONTWAIT) < 0 && errno != EAGAIN &&
 	    errno != ENOBUFS)
 		r->errors++;
@@ -246,9 +249,11 @@ static bool txring_idle(struct tx_ring *rq, struct tr_result *r, bool stop,
 	struct pollfd pfd = { .fd = ((struct txring *)rq)->fd,
 			      .events = POLLOUT };
 
-	(void)r, (void)stop, (void)done;
-	if (rq->busy)
+	(void)stop, (void)done;
+	if (rq->busy) {
 		poll(&pfd, 1, 10);
+		tr_sys(r, 1);
+	}
 	return true;
 }
 

@@ -193,6 +193,9 @@ bool tx_raw_wait(struct tx_raw *t, struct tr_result *r)
 		r->receiver_stalled = true;
 		return false;
 	}
+	/* a futex wait, unless the progress moved in the meantime */
+	if (progress_load(&t->progress) < t->next - t->o->window + 1)
+		tr_sys(r, 1);
 	progress_wait(&t->progress, t->next - t->o->window + 1, 10);
 	return true;
 }

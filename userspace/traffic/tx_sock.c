@@ -104,6 +104,7 @@ static void run(struct ssender *s, struct tr_result *r)
 		unkicked += r->submitted;
 		if (unkicked) {
 			ret = zcnet_kick(s->ctx, 0);
+			tr_sys(r, 1);
 			if (ret < 0) {
 				errmsg("kick failed: %s", strerror(-ret));
 				r->fatal = true;
@@ -138,6 +139,7 @@ static void run(struct ssender *s, struct tr_result *r)
 			break;
 		}
 		zcnet_wait(s->ctx, POLLIN, 100);
+		tr_sys(r, 1);
 	}
 	r->interrupted = *o->stop;
 	r->checksum = stream_sum_final(&s->sum);
@@ -204,14 +206,14 @@ int tx_sock(struct tr_opts *o, struct tr_result *r)
 {
 	struct ssender s = { .o = o };
 	struct zcnet_stats st;
-	char target[80];
+	char target[80], errs[256];
 	int fd, rc;
 
 	stream_sum_init(&s.sum);
 	if (o->bench) {
-		fd = tcp_connect(o);
+		fd = o->udp ? udp_connect(o, r) : tcp_connect(o);
 		if (fd < 0)
-			return EXIT_FAILED;
+			return r->unavailable[0] ? EXIT_UNSUPPORTED : EXIT_FAILED;
 	} else {
 		fd = sock_connect(o);
 		if (fd < 0) {
@@ -227,10 +229,13 @@ int tx_sock(struct tr_opts *o, struct tr_result *r)
 	if (!rc && !zcnet_get_stats(s.ctx, &st))
 		r->sock_resumes = st.sock_resumes;
 	if (!rc && o->bench) {
-		rc = tcp_finish(&fd, r) || r->errors || r->stalled ?
-		     EXIT_FAILED : 0;
+		if (o->udp)
+			tr_end(r);
+		rc = (!o->udp && tcp_finish(&fd, r)) || r->errors ||
+		     r->stalled ? EXIT_FAILED : 0;
+		tr_errors_str(r, false, errs, sizeof(errs));
 		if (r->errors)
-			errmsg("a socket descriptor failed");
+			errmsg("socket descriptors failed: %s", errs);
 	} else if (!rc) {
 		tr_end(r);
 		/* TCP: the receiver sees the end of the stream */

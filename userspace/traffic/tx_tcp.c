@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Plain TCP senders of zcnet-bench: send() and MSG_ZEROCOPY. */
+/* Plain TCP senders of zcnet-bench: send(), MSG_ZEROCOPY and sendfile(). */
 /*
  * A run ends when the sink has read everything: the sender shuts down
  * writing and reads the 8-byte count the sink sends back, so every method
@@ -7,16 +7,20 @@
  * gets the next notification id; the error queue reports ranges of ids
  * done (SO_EE_CODE_ZEROCOPY_COPIED: copied). A buffer is reused, and its
  * latency taken, when the id of its last send is done. ENOBUFS (over the
- * optmem limit) means: reap first.
+ * optmem limit) means: reap first. The MSG_ZEROCOPY loop serves UDP too.
+ * sendfile(): chunks of -s bytes from a file of whole chunks written once
+ * into the page cache (tmpfs where there is one), sent round and round.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -36,6 +40,7 @@
 #endif
 
 #define POOL_BYTES	(4u << 20)
+#define FILE_BYTES	(16u << 20)	/* the sendfile() file, at least 4 chunks */
 
 int tcp_connect(const struct tr_opts *o)
 {
@@ -75,13 +80,16 @@ int tcp_finish(int *fd, struct tr_result *r)
 
 	if (shutdown(*fd, SHUT_WR))
 		errmsg("shutdown: %s", strerror(errno));
+	tr_sys(r, 1);
 	while (got < sizeof(count)) {
 		n = recv(*fd, (char *)&count + got, sizeof(count) - got, 0);
+		tr_sys(r, 1);
 		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
 	close(*fd);
+	tr_sys(r, 1);
 	*fd = -1;
 	tr_end(r);
 	if (got != sizeof(count)) {
@@ -121,6 +129,7 @@ int tx_tcp_send(struct tr_opts *o, struct tr_result *r)
 			break;
 		n = send(fd, buf, o->size, MSG_NOSIGNAL);
 		te = now_seconds();
+		tr_sys(r, 1);
 		r->completions++;
 		if (n < 0) {
 			errmsg("send: %s", strerror(errno));
@@ -158,6 +167,7 @@ static int zc_reap(int fd, struct zc_pool *p, struct tr_result *r)
 
 	for (;;) {
 		msg.msg_controllen = sizeof(control);
+		tr_sys(r, 1);
 		if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
@@ -187,9 +197,10 @@ static int zc_reap(int fd, struct zc_pool *p, struct tr_result *r)
 	return (int)(p->tail - tail);
 }
 
-static void zc_wait(int fd)
+static void zc_wait(int fd, struct tr_result *r)
 {
 	poll(&(struct pollfd){ .fd = fd }, 1, 100);
+	tr_sys(r, 1);
 }
 
 /* Send the next buffer whole; each call that sends bytes uses an id. */
@@ -204,10 +215,11 @@ static int zc_send(const struct tr_opts *o, int fd, struct zc_pool *p,
 	while (off < o->size) {
 		n = send(fd, p->mem + (size_t)b * o->size + off, o->size - off,
 			 MSG_ZEROCOPY | MSG_NOSIGNAL);
+		tr_sys(r, 1);
 		if (n < 0 && errno == ENOBUFS) {
 			if (zc_reap(fd, p, r) < 0)
 				return -1;
-			zc_wait(fd);
+			zc_wait(fd, r);
 			continue;
 		}
 		if (n < 0) {
@@ -224,10 +236,10 @@ static int zc_send(const struct tr_opts *o, int fd, struct zc_pool *p,
 	return 0;
 }
 
-int tx_tcp_zerocopy(struct tr_opts *o, struct tr_result *r)
+int zerocopy_run(struct tr_opts *o, struct tr_result *r, int fd)
 {
 	struct zc_pool p = { .count = pool_count(o) };
-	int fd = -1, one = 1, rc = -1, idle, got;
+	int one = 1, rc = -1, idle, got;
 	size_t len = ((size_t)p.count * o->size + 4095) & ~(size_t)4095;
 
 	p.mem = aligned_alloc(4096, len);
@@ -236,9 +248,6 @@ int tx_tcp_zerocopy(struct tr_opts *o, struct tr_result *r)
 	if (!p.mem || !p.last_id || !p.ts)
 		goto out;
 	memset(p.mem, 0, len);
-	fd = tcp_connect(o);
-	if (fd < 0)
-		goto out;
 	if (setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one))) {
 		snprintf(r->unavailable, sizeof(r->unavailable),
 			 "SO_ZEROCOPY: %s", strerror(errno));
@@ -249,7 +258,7 @@ int tx_tcp_zerocopy(struct tr_opts *o, struct tr_result *r)
 		if (zc_reap(fd, &p, r) < 0)
 			goto out;
 		if (p.head - p.tail == p.count)
-			zc_wait(fd);
+			zc_wait(fd, r);
 		else if (zc_send(o, fd, &p, r))
 			goto out;
 	}
@@ -263,15 +272,112 @@ int tx_tcp_zerocopy(struct tr_opts *o, struct tr_result *r)
 			errmsg("no zero-copy notification for 10 s");
 			goto out;
 		} else {
-			zc_wait(fd);
+			zc_wait(fd, r);
 		}
 	}
-	rc = tcp_finish(&fd, r);
+	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
 	free(p.mem);
 	free(p.last_id);
 	free(p.ts);
 	return r->unavailable[0] ? 0 : rc;
+}
+
+int tx_tcp_zerocopy(struct tr_opts *o, struct tr_result *r)
+{
+	int fd = tcp_connect(o), rc = -1;
+
+	if (fd >= 0 && !zerocopy_run(o, r, fd) && !r->unavailable[0])
+		rc = tcp_finish(&fd, r);
+	if (fd >= 0)
+		close(fd);
+	return r->unavailable[0] ? 0 : rc;
+}
+
+/* An unlinked file of len zero bytes, on tmpfs if possible; -1 reported. */
+static int cache_file(uint64_t len)
+{
+	const char *dirs[] = { "/dev/shm", getenv("TMPDIR"), P_tmpdir };
+	char path[4096], *buf;
+	uint64_t off = 0;
+	ssize_t n = 0;
+	int fd = -1, err;
+
+	for (size_t i = 0; fd < 0 && i < 3; i++) {
+		if (!dirs[i])
+			continue;
+		fd = open(dirs[i], O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			break;
+		snprintf(path, sizeof(path), "%s/zcnet-bench.XXXXXX", dirs[i]);
+		fd = mkostemp(path, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(path);
+	}
+	if (fd < 0) {
+		errmsg("no file for sendfile() in /dev/shm, $TMPDIR or %s: %s",
+		       P_tmpdir, strerror(errno));
+		return -1;
+	}
+	buf = calloc(1, 1 << 20);
+	while (buf && off < len) {
+		n = write(fd, buf, len - off < (1 << 20) ? len - off : 1 << 20);
+		if (n <= 0)
+			break;
+		off += (uint64_t)n;
+	}
+	err = !buf ? ENOMEM : n < 0 ? errno : ENOSPC;
+	free(buf);
+	if (off < len) {
+		errmsg("writing the %llu-byte file for sendfile(): %s",
+		       (unsigned long long)len, strerror(err));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int tx_tcp_sendfile(struct tr_opts *o, struct tr_result *r)
+{
+	uint64_t chunks = FILE_BYTES / o->size < 4 ? 4 : FILE_BYTES / o->size;
+	uint64_t left;
+	off_t off;
+	double ts;
+	ssize_t n;
+	int file, fd = -1, rc = -1;
+
+	file = cache_file(chunks * o->size);
+	if (file >= 0)
+		fd = tcp_connect(o);
+	if (fd < 0)
+		goto out;
+	tr_begin(o, r);
+	for (;;) {
+		ts = now_seconds();
+		if (tr_time_up(o, r, ts))
+			break;
+		off = (off_t)((r->frames % chunks) * o->size);
+		for (left = o->size; left; left -= (uint64_t)n) {
+			n = sendfile(fd, file, &off, left);
+			tr_sys(r, 1);
+			r->completions++;
+			if (n <= 0) {
+				errmsg("sendfile: %s", n ? strerror(errno) :
+				       "nothing sent");
+				r->errors++;
+				goto finish;
+			}
+			r->bytes += (uint64_t)n;
+		}
+		r->frames++;
+		lat_add(&r->lat, ts, now_seconds());
+	}
+finish:
+	rc = tcp_finish(&fd, r) || r->errors ? -1 : 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (file >= 0)
+		close(file);
+	return rc;
 }

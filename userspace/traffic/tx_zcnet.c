@@ -120,6 +120,7 @@ static int kick(struct tx_ring *q, struct tr_result *r, uint32_t n)
 		return 0;
 	ret = zcnet_kick(s->ctx, 0);
 	r->kicks++;
+	tr_sys(r, 1);
 	if (ret >= 0 || ret == -EAGAIN || ret == -EBUSY || ret == -EINTR)
 		return 0;
 	errmsg("ZCNET_IOC_KICK failed: %s", strerror(-ret));
@@ -136,6 +137,7 @@ static bool wait_cq(struct tx_ring *q, struct tr_result *r, bool stop,
 	if (done || (!stop && q->free))
 		return true;
 	ret = zcnet_eventfd_wait(s->ctx, ZCNET_EVENTFD_CQ, WAIT_MS, NULL);
+	tr_sys(r, ret == -ETIMEDOUT ? 1 : 2);	/* poll, read */
 	if (ret == -ETIMEDOUT) {
 		if (now_seconds() - s->last >= s->o->stall) {
 			errmsg("no completion for %g s with %llu frames in "
