@@ -35,7 +35,8 @@
 # (5) repetitions of every cell, ZCNET_BENCH_SCALING (1; 0 skips the
 # two-queue runs), ZCNET_BENCH_KERNEL (default: the 6.12 kernel),
 # ZCNET_BENCH_IOMMU (off; on: strict), ZCNET_BENCH_METHODS (a subset),
-# ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES, ZCNET_BENCH_PROFILE (cells
+# ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES, ZCNET_BENCH_UDP_SIZES,
+# ZCNET_BENCH_RX_SIZES, ZCNET_BENCH_PROFILE (cells
 # to profile after the matrix, as METHOD:SIZE words: one more run of each
 # under `perf record -a -g` in the guest, written to profile.txt and, as
 # folded call chains, to perf-METHOD-SIZE.folded; these runs are not in
@@ -56,7 +57,8 @@ ruler="${ZCNET_BENCH_RULER:-icount}"
 [[ $reps =~ ^[1-9]$ ]] || die "ZCNET_BENCH_REPS must be 1..9"
 [[ $scaling == [01] ]] || die "ZCNET_BENCH_SCALING must be 0 or 1"
 [[ $iommu == @(on|off) ]] || die "ZCNET_BENCH_IOMMU must be on or off"
-for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES; do
+for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
+	ZCNET_BENCH_RX_SIZES; do
 	[[ ${!v:-} =~ ^[a-z0-9\ -]*$ ]] || die "$v: words of a-z, 0-9 and -"
 done
 profile="${ZCNET_BENCH_PROFILE:-}"
@@ -107,13 +109,18 @@ if [[ $ruler == icount ]]; then
 	append+=" zcnet.env.ZCNET_BENCH_HOST=10.99.0.3"
 fi
 append+=" zcnet.env.ZCNET_BENCH_SCALING=$scaling"
-for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_PROFILE \
+for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
+	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS; do
 	[[ -z ${!v:-} ]] || append+=" zcnet.env.$v=${!v// /,}"
 done
 # Each run takes its seconds plus about four of setup and draining; a
 # profile adds perf's report.
-guest_limit=$((reps * 30 * (secs + 5) + $(wc -w <<<"$profile") * (secs + 120) + 300))
+guest_limit=$((reps * 60 * (secs + 8) + $(wc -w <<<"$profile") * (secs + 120) + 300))
+# Under icount the guest's clock jumps while it idles, so a limit the guest
+# keeps may pass in no time: only the host's (vm.sh --timeout) bounds it.
+run_limit=(--run-timeout "$guest_limit")
+[[ $ruler == wall ]] || run_limit=()
 
 results="$out/guest/results.log"
 progress() { # the guest's progress as one line, on stderr
@@ -142,7 +149,7 @@ started=$SECONDS
 rc=0
 "$ZCNET_SCRIPTS/qemu/vm.sh" --kernel "$kver" --initrd "$stage/initrd.cpio.gz" --out "$out/guest" \
 	--iommu "$iommu" --nic virtio --mtu 9000 "${vm_ruler[@]}" \
-	--run /bench/guest-bench.sh --run-timeout "$guest_limit" \
+	--run /bench/guest-bench.sh "${run_limit[@]}" \
 	--timeout $((guest_limit + 180)) --append "$append" || rc=$?
 sleep 2.5
 kill "$follower" 2>/dev/null || true
@@ -179,7 +186,8 @@ else
 fi
 [[ $iommu == off ]] || nic+=", behind the emulated Intel IOMMU in strict mode"
 settings="ruler $ruler, $reps repetitions of ${secs}s per cell, scaling runs $( ((scaling)) && echo on || echo off)"
-for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_PROFILE \
+for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
+	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS ZCNET_VIRTIO_OPTS; do
 	[[ -z ${!v:-} ]] || settings+=", $v=${!v}"
 done

@@ -51,7 +51,10 @@ BEGIN {
 		if (v["frames"] > 0) cop = sprintf("%.4f", v["cpu_s"] * 1e6 / v["frames"])
 		if (v["frames"] > 0 && v["syscalls"] != "") sop = sprintf("%.4f", v["syscalls"] / v["frames"])
 		if (v["completions"] > 0) cs = sprintf("%.4f", v["copied"] / v["completions"])
+		else if (v["kind"] == "rx" && v["copied"] != "" && v["frames"] > 0) cs = sprintf("%.4f", v["copied"] / v["frames"])
 		if (v["recv_frames"] != "") lost = v["frames"] - v["recv_frames"]
+		if (v["kind"] == "udp" && v["recv_bytes"] != "") lost = sprintf("%.0f", (v["bytes"] - v["recv_bytes"]) / v["size"])
+		if (v["kind"] == "rx") lost = v["lost"]
 	}
 	print v["run"], v["rep"], v["kind"], v["queues"], v["procs"], v["method"], v["size"], v["status"],
 	      v["frames"], v["bytes"], v["seconds"], v["cpu_s"], gbit, mpps, cgib, cmf,
@@ -113,7 +116,7 @@ END {
 	for (i = 1; i <= n; i++) {
 		k = order[i]; c = split(m[k], ms, " ")
 		for (a = 1; a <= c; a++) {
-			if (ms[a] !~ /^zcnet-/) continue
+			if (ms[a] !~ /^zcnet(-|$)/) continue
 			for (b = 1; b <= c; b++) {
 				if (a == b) continue
 				z = ms[a]; o = ms[b]
@@ -145,12 +148,14 @@ table() {
 	echo "Medians of the repetitions; [min..max] over them; spread = (max - min) /"
 	echo "median, flagged '!' above 3%. us/op: busy microseconds per frame or write;"
 	echo "sys/op: system calls per frame or write. lost: frames completed by the"
-	echo "sender but not counted by the sink."
+	echo "sender but not counted by the sink (UDP: writes' worth of bytes; receive:"
+	echo "frames the generator sent that the receiver never got). Receive rows are"
+	echo "the receiver's busy time, the generator on the build machine."
 	echo
 	awk -F, -v ruler="$ruler" '
 	NR == 1 { next }
 	{
-		kind = $1 == "raw" ? "raw " $5 " B" : "TCP " ($5 >= 1048576 ? $5 / 1048576 " MiB" : $5 / 1024 " KiB")
+		kind = $1 == "raw" ? "raw " $5 " B" : $1 == "rx" ? "receive " $5 " B" : $1 == "udp" ? ($5 > 1472 ? "UDP GSO " : "UDP ") $5 " B" : "TCP " ($5 >= 1048576 ? $5 / 1048576 " MiB" : $5 / 1024 " KiB")
 		if ($2 > 1) kind = kind " " $2 "q/" $3 "p"
 		if ($8 == "unavailable" || $8 == "failed" || $7 == 0) {
 			printf "%-17s %-13s %s: %s\n", kind, $4, $8 == "" ? "failed" : $8, $22
@@ -198,6 +203,8 @@ table() {
 		check("TCP 64 KiB: zcnet <= 0.6x MSG_ZEROCOPY", "tcp", 65536, "zcnet-sock", "tcp-zerocopy", 0.6)
 		check("TCP 64 KiB: zcnet <= 0.6x io_uring SEND_ZC", "tcp", 65536, "zcnet-sock", "uring-sendzc", 0.6)
 		check("TCP 4 KiB: zcnet <= 0.4x send", "tcp", 4096, "zcnet-sock", "tcp-send", 0.4)
+		check("receive 1500 B: zcnet <= 0.8x TPACKET_V3", "rx", 1500, "zcnet", "afp-tpacket-v3", 0.8)
+		check("receive 1500 B: zcnet <= 1.0x AF_XDP copy", "rx", 1500, "zcnet", "af-xdp-copy", 1.0)
 		n = over = 0
 		for (k in spread) { n++; if (spread[k] > 3) { over++; worst = worst " " k "=" spread[k] "%" } }
 		printf "  %-46s %s\n", "every cell: spread over repetitions <= 3%", !n ? "not measured" : over ? "NOT met (" over " of " n " cells:" worst ")" : "met (" n " cells)"
@@ -256,7 +263,7 @@ fi
 command -v gnuplot >/dev/null || { say "no gnuplot: no chart"; exit 0; }
 awk -F, '
 NR == 1 { next }
-$2 == 1 && $4 !~ /^pktgen/ {
+$2 == 1 && $4 !~ /^pktgen/ && $1 ~ /^(raw|tcp)$/ {
 	c = $1 == "raw" ? "raw " $5 : "TCP " ($5 >= 1048576 ? $5 / 1048576 "M" : $5 / 1024 "K")
 	col = $4 ~ /^(afp-sendto|tcp-send)$/ ? 1 : $4 ~ /^(afp-txring|tcp-zerocopy)$/ ? 2 : $4 ~ /^(af-xdp|uring-sendzc)$/ ? 3 : 4
 	if (!(c in seen)) { seen[c] = 1; order[++n] = c }

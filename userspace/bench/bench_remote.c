@@ -9,7 +9,10 @@
  * The connection is also the program's standard input: remote shuts down
  * its sending side on SIGUSR1, and a sink run with --until-eof ends there.
  * (The guest cannot time the host: under icount its clock jumps while it
- * idles, so a sink's end is said, not waited for.)
+ * idles, so a sink's end is said, not waited for.) serve keeps the time
+ * instead: REMOTE_GRACE seconds after that end, or REMOTE_LIMIT after the
+ * start, it stops the program with SIGTERM (a sink still prints what it
+ * counted), and SIGKILL follows if that does not do.
  * serve is meant for a private network namespace that only the guest
  * reaches: it runs nothing but this program's sinks and generators, and it
  * ends with its parent.
@@ -17,6 +20,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +36,8 @@
 #define REMOTE_LINE	1024
 #define REMOTE_ARGS	64
 #define REMOTE_EXIT	"remote exit="
+#define REMOTE_GRACE	5
+#define REMOTE_LIMIT	600
 
 static int addr_parse(const char *s, struct sockaddr_in *sin)
 {
@@ -79,6 +85,33 @@ static char **request(int fd, char *line, char **argv)
 	return argv;
 }
 
+/* Wait for pid, ending it when remote said so or time is up. */
+static int watch(int fd, pid_t pid, int *status)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	double end = now_seconds() + REMOTE_LIMIT, now;
+	bool ended = false;
+	int sig = SIGTERM;
+	pid_t got;
+	char c;
+
+	while (!(got = waitpid(pid, status, WNOHANG))) {
+		now = now_seconds();
+		if (!ended && poll(&p, 1, 0) == 1 && read(fd, &c, 1) <= 0) {
+			ended = true;
+			if (now + REMOTE_GRACE < end)
+				end = now + REMOTE_GRACE;
+		}
+		if (now >= end) {
+			kill(pid, sig);
+			sig = SIGKILL;
+			end = now + REMOTE_GRACE;
+		}
+		usleep(20000);
+	}
+	return got < 0 ? -1 : 0;
+}
+
 /* One connection: run the request in a child, then report its status. */
 static void serve_one(int fd)
 {
@@ -106,7 +139,7 @@ static void serve_one(int fd)
 		fprintf(stderr, "zcnet-bench serve: exec: %s\n", strerror(errno));
 		_exit(EXIT_FAILED);
 	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+	if (pid < 0 || watch(fd, pid, &status) < 0)
 		status = EXIT_FAILED << 8;
 	snprintf(msg, sizeof(msg), REMOTE_EXIT "%d\n", WIFEXITED(status) ?
 		 WEXITSTATUS(status) : EXIT_FAILED);
