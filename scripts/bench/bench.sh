@@ -105,7 +105,7 @@ initrd_append "$stage/extra" "$stage/initrd.cpio.gz"
 append="zcnet.env.ZCNET_BENCH_SECONDS=$secs zcnet.env.ZCNET_BENCH_REPS=$reps"
 vm_ruler=(--smp 2 --queues 2)
 if [[ $ruler == icount ]]; then
-	vm_ruler=(--smp 1 --icount --host-peer "$stage/tools/zcnet-bench")
+	vm_ruler=(--smp 1 --icount --host-peer "$stage/tools/zcnet-bench" --rx-release-us 100)
 	append+=" zcnet.env.ZCNET_BENCH_HOST=10.99.0.3"
 fi
 append+=" zcnet.env.ZCNET_BENCH_SCALING=$scaling"
@@ -180,7 +180,7 @@ grep -q 'killed after the' <<<"$log" && problems+=("the matrix was killed by its
 qemu_cmd="$(cat "$out/guest/qemu.cmd" 2>/dev/null || true)"
 nic="virtio-net, tap backends with vnet headers in a bridge, MTU 9000 offered"
 if [[ $ruler == icount ]]; then
-	nic+=", 1 queue pair; sinks on the build machine on the bridge (10.99.0.3), the guest's second NIC down"
+	nic+=", 1 queue pair; sinks on the build machine on the bridge (10.99.0.3), the guest's second NIC down; packets to the guest released every 100 us of its clock"
 else
 	nic+=", 2 queue pairs (1 in use but for the scaling runs); sinks in the guest on its second NIC"
 fi

@@ -5,7 +5,7 @@
 #   vm.sh --kernel KVER|BZIMAGE --initrd FILE --out DIR --run PATH
 #         [--run-timeout S] [--iommu on|off] [--nic virtio|vmxnet3]
 #         [--timeout S] [--append ARGS] [--mtu N] [--queues N]
-#         [--smp N] [--icount] [--host-peer PROGRAM]
+#         [--smp N] [--icount] [--host-peer PROGRAM] [--rx-release-us N]
 #
 # The guest's /init (scripts/qemu/init.sh) runs the program PATH of the
 # image (zcnet.run=PATH), killed after --run-timeout seconds if given
@@ -19,7 +19,10 @@
 # 1 ns each, idle time jumps), the benchmark's ruler. --host-peer PROGRAM
 # gives the bridge the address 10.99.0.3/24 and runs "PROGRAM serve" in the
 # private namespace for the guest (zcnet-bench's remote sinks), logging to
-# DIR/host-peer.log.
+# DIR/host-peer.log. --rx-release-us N holds what the host sends to the
+# guest and releases it every N microseconds of the guest's clock (QEMU's
+# filter-buffer): under icount, packets then reach the guest at points of
+# its own clock instead of whenever the host's real time delivers them.
 # Writes DIR/console.log (serial 0, kernel console), DIR/results.log
 # (serial 1, test output) and DIR/qemu.log. Exits 124 if the guest was
 # killed after --timeout seconds (default 600); one that writes nothing to
@@ -32,11 +35,11 @@ set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 
 usage() {
-	die "usage: $0 --kernel KVER|BZIMAGE --initrd FILE --out DIR --run PATH [--run-timeout S] [--iommu on|off] [--nic virtio|vmxnet3] [--timeout S] [--append ARGS] [--mtu N] [--queues N] [--smp N] [--icount] [--host-peer PROGRAM]"
+	die "usage: $0 --kernel KVER|BZIMAGE --initrd FILE --out DIR --run PATH [--run-timeout S] [--iommu on|off] [--nic virtio|vmxnet3] [--timeout S] [--append ARGS] [--mtu N] [--queues N] [--smp N] [--icount] [--host-peer PROGRAM] [--rx-release-us N]"
 }
 
 kernel="" initrd="" out="" run="" run_timeout="" iommu=on nic=virtio timeout=600 append=""
-mtu=1500 queues=1 smp=2 icount=0 host_peer=""
+mtu=1500 queues=1 smp=2 icount=0 host_peer="" rx_release=0
 while (($#)); do
 	if [[ $1 == --icount ]]; then
 		icount=1
@@ -58,6 +61,7 @@ while (($#)); do
 	--queues) queues="$2" ;;
 	--smp) smp="$2" ;;
 	--host-peer) host_peer="$2" ;;
+	--rx-release-us) rx_release="$2" ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -69,6 +73,7 @@ done
 [[ $mtu =~ ^[1-9][0-9]{2,4}$ ]] || usage
 [[ $queues =~ ^[1-8]$ ]] || usage
 [[ $smp =~ ^[1-8]$ ]] || usage
+[[ $rx_release =~ ^[0-9]{1,6}$ ]] || usage
 [[ -z $host_peer || -x $host_peer ]] || die "--host-peer: $host_peer is not a program"
 [[ ${ZCNET_VIRTIO_OPTS:-} =~ ^(,[a-z_-]+=[a-z0-9]+)*$ ]] ||
 	die "ZCNET_VIRTIO_OPTS: ,property=value pairs, such as ,indirect_desc=off"
@@ -113,6 +118,9 @@ virtio_opts+="${ZCNET_VIRTIO_OPTS:-}"
 for i in 0 1; do
 	mac="52:54:00:12:34:0$((i + 1))"
 	qemu+=(-netdev "tap,id=n$i,ifname=tap$i,script=no,downscript=no,vhost=off,vnet_hdr=on$netdev_opts")
+	# packets to the guest, held and released every rx_release us of its clock
+	((rx_release == 0)) ||
+		qemu+=(-object "filter-buffer,id=fb$i,netdev=n$i,queue=tx,interval=$rx_release")
 	if [[ $nic == virtio ]]; then
 		qemu+=(-device "virtio-net-pci,netdev=n$i$nic_opts$virtio_opts,mac=$mac")
 	else

@@ -95,7 +95,8 @@ static const char head[] =
 "       " PROG " recv METHOD [options]   one measured receive\n"
 "       " PROG " gen raw|udp [options]   test frames for recv\n"
 "       " PROG " serve [--port N]        run sinks for remote (default 5200)\n"
-"       " PROG " remote IPV4[:PORT] sink|gen ...  one on that host's serve\n\n";
+"       " PROG " remote IPV4[:PORT] sink|gen|zcnet-recv ...\n"
+"                                     one of those on that host's serve\n\n";
 
 static void more_help(FILE *f)
 {

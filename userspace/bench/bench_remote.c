@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* zcnet-bench serve and remote: a sink or generator run for a guest on its host. */
+/* serve and remote: a guest's sinks and generators, run on its host. */
 /*
  * The guest under measurement runs "remote HOST ARGS..."; it connects to
  * "serve" on HOST, sends ARGS as one line and copies what comes back to
- * its standard output. serve runs "zcnet-bench ARGS..." (sink or gen only)
- * with standard output and error on the connection, then sends one last
- * line "remote exit=N", N its exit status, which remote returns as its own.
+ * its standard output. serve runs "zcnet-bench ARGS..." (sink or gen only;
+ * or zcnet-recv, the tool beside it, for make demo) with standard output
+ * and error on the connection, then sends one last line "remote exit=N",
+ * N its exit status, which remote returns as its own.
  * The connection is also the program's standard input: remote shuts down
  * its sending side on SIGUSR1, and a sink run with --until-eof ends there.
  * (The guest cannot time the host: under icount its clock jumps while it
@@ -14,11 +15,12 @@
  * start, it stops the program with SIGTERM (a sink still prints what it
  * counted), and SIGKILL follows if that does not do.
  * serve is meant for a private network namespace that only the guest
- * reaches: it runs nothing but this program's sinks and generators, and it
- * ends with its parent.
+ * reaches: it runs nothing but this program's sinks and generators and
+ * zcnet-recv, and it ends with its parent.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -80,9 +82,24 @@ static char **request(int fd, char *line, char **argv)
 	     w = strtok_r(NULL, " ", &save))
 		argv[argc++] = w;
 	argv[argc] = NULL;
-	if (argc < 2 || (strcmp(argv[1], "sink") && strcmp(argv[1], "gen")))
+	if (argc < 2 || (strcmp(argv[1], "sink") && strcmp(argv[1], "gen") &&
+			 strcmp(argv[1], "zcnet-recv")))
 		return NULL;
 	return argv;
+}
+
+/* The program name in this program's directory. */
+static const char *sibling(char *buf, size_t size, const char *name)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+	char *slash;
+
+	buf[n > 0 ? n : 0] = '\0';
+	slash = strrchr(buf, '/');
+	if (!slash || (size_t)(slash - buf) + strlen(name) + 2 > size)
+		return name;
+	strcpy(slash + 1, name);
+	return buf;
 }
 
 /* Wait for pid, ending it when remote said so or time is up. */
@@ -115,7 +132,7 @@ static int watch(int fd, pid_t pid, int *status)
 /* One connection: run the request in a child, then report its status. */
 static void serve_one(int fd)
 {
-	char line[REMOTE_LINE], msg[64], *args[REMOTE_ARGS];
+	char line[REMOTE_LINE], msg[64], *args[REMOTE_ARGS], path[PATH_MAX];
 	struct timeval tv = { .tv_sec = 10 };
 	int status = 0;
 	pid_t pid;
@@ -135,7 +152,10 @@ static void serve_one(int fd)
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
 		close(fd);
-		execv("/proc/self/exe", args);
+		if (!strcmp(args[1], "zcnet-recv"))
+			execv(sibling(path, sizeof(path), "zcnet-recv"), args + 1);
+		else
+			execv("/proc/self/exe", args);
 		fprintf(stderr, "zcnet-bench serve: exec: %s\n", strerror(errno));
 		_exit(EXIT_FAILED);
 	}
@@ -206,7 +226,7 @@ int bench_remote(int argc, char **argv)
 	FILE *in;
 
 	if (argc < 4 || addr_parse(argv[2], &sin))
-		usage_error("want 'remote IPV4[:PORT] sink|gen ...'");
+		usage_error("want 'remote IPV4[:PORT] sink|gen|zcnet-recv ...'");
 	for (i = 3; i < argc; i++) {
 		if (strchr(argv[i], ' ') || strchr(argv[i], '\n') ||
 		    len + strlen(argv[i]) + 2 > sizeof(line))
