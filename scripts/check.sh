@@ -116,7 +116,10 @@ if [[ -f userspace/Makefile ]]; then
 	fi
 	# zcnet-bench runs only in `make bench`; building it here keeps it
 	# from rotting
-	step bench-build make -C userspace/bench STATIC=1 O="$ZCNET_BUILD/bench-static" || true
+	if step bench-build make -C userspace/bench STATIC=1 O="$ZCNET_BUILD/bench-static"; then
+		step bench-remote "$ZCNET_SCRIPTS/bench/remote-test.sh" \
+			"$ZCNET_BUILD/bench-static/zcnet-bench" || true
+	fi
 	if step userspace-static-tools make -C userspace STATIC=1 O="$ZCNET_BUILD/userspace-static" tools; then
 		mkdir -p "$ZCNET_BUILD/guest-tools"
 		find "$ZCNET_BUILD/userspace-static" -maxdepth 1 -type f -perm -u+x ! -name '*.so*' \

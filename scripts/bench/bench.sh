@@ -30,9 +30,9 @@
 # chart.png and the guest logs, and the run's page
 # Documentation/perf/YYYY-MM-DD-HHMM-KERNEL.md (scripts/bench/report.sh).
 #
-# Environment: ZCNET_BENCH_RULER (icount or wall), ZCNET_BENCH_SECONDS (3)
-# of sending per run (guest time), ZCNET_BENCH_REPS
-# (5) repetitions of every cell, ZCNET_BENCH_SCALING (1; 0 skips the
+# Environment: ZCNET_BENCH_RULER (icount or wall), ZCNET_BENCH_SECONDS (1;
+# wall: 3) of sending per run (guest time), ZCNET_BENCH_REPS
+# (3; wall: 5) repetitions of every cell, ZCNET_BENCH_SCALING (1; 0 skips the
 # two-queue runs), ZCNET_BENCH_KERNEL (default: the 6.12 kernel),
 # ZCNET_BENCH_IOMMU (off; on: strict), ZCNET_BENCH_METHODS (a subset),
 # ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES, ZCNET_BENCH_UDP_SIZES,
@@ -46,11 +46,13 @@
 set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 
-secs="${ZCNET_BENCH_SECONDS:-3}"
-reps="${ZCNET_BENCH_REPS:-5}"
+ruler="${ZCNET_BENCH_RULER:-icount}"
+secs=1 reps=3 # instruction time: ns-exact, 1 s is 10^9 instructions
+[[ $ruler == wall ]] && secs=3 reps=5
+secs="${ZCNET_BENCH_SECONDS:-$secs}"
+reps="${ZCNET_BENCH_REPS:-$reps}"
 scaling="${ZCNET_BENCH_SCALING:-1}"
 iommu="${ZCNET_BENCH_IOMMU:-off}"
-ruler="${ZCNET_BENCH_RULER:-icount}"
 [[ $ruler == @(icount|wall) ]] || die "ZCNET_BENCH_RULER must be icount or wall"
 [[ $ruler == wall ]] || scaling=0 # one vCPU
 [[ $secs =~ ^[1-9][0-9]?$ ]] || die "ZCNET_BENCH_SECONDS must be 1..99"

@@ -2,7 +2,7 @@
 # Host-side checks of the benchmark's scripts, for `make check` (nothing
 # boots): the environment knobs refuse bad values before doing anything,
 # scripts/bench/profile.sh splits sampled call chains the way its header
-# says, and scripts/bench/report.sh writes its page and link.
+# says, and scripts/bench/report.sh writes its page and link and its table.
 set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 
@@ -32,6 +32,16 @@ for bad in "tx_copy_threshold_strict" "a=b" "x=1;reboot" "X=1" "a=1,b=2"; do
 	expect_refusal "ZCNET_BENCH_MODPARAMS='$bad'" "ZCNET_BENCH_MODPARAMS: words NAME=NUMBER" \
 		env ZCNET_BENCH_MODPARAMS="$bad" "$ZCNET_SCRIPTS/bench/bench.sh"
 done
+for bad in "--smp 9" "--rx-release-us 1e3"; do
+	# shellcheck disable=SC2086 # an option and its value
+	expect_refusal "vm.sh $bad" "usage:" "$ZCNET_SCRIPTS/qemu/vm.sh" --kernel none --initrd none \
+		--out "$work/vm" --run /none $bad
+done
+expect_refusal "vm.sh --host-peer /nonexistent" "--host-peer: /nonexistent is not a program" \
+	"$ZCNET_SCRIPTS/qemu/vm.sh" --kernel none --initrd none --out "$work/vm" --run /none \
+	--host-peer /nonexistent
+expect_refusal "ZCNET_BENCH_RULER=tsc" "ZCNET_BENCH_RULER must be icount or wall" \
+	env ZCNET_BENCH_RULER=tsc "$ZCNET_SCRIPTS/bench/bench.sh"
 for bad in "indirect_desc=off" ",indirect_desc" ",a=b c" ",x=\$(id)"; do
 	expect_refusal "ZCNET_VIRTIO_OPTS='$bad'" "ZCNET_VIRTIO_OPTS: ,property=value pairs" \
 		env ZCNET_VIRTIO_OPTS="$bad" "$ZCNET_SCRIPTS/qemu/vm.sh" \
@@ -122,6 +132,34 @@ check_report "README links the newest page" \
 	grep -q "^Latest .*(Documentation/perf/2026-02-03-0405-6.12.1-test.md) <!-- perf-latest -->$" "$root/README.md"
 check_report "no page without a date" \
 	test "$(find "$root/Documentation/perf" -name '*.md' | wc -l)" -eq 2
+
+# The table of an instruction-time run: busy time per operation, system
+# calls per operation, the spread over repetitions flagged above 3%, the
+# case names of UDP and receive rows, zcnet's ratio to pktgen, and the
+# targets on spread and receive.
+dir="$work/icount"
+mkdir -p "$dir"
+printf 'date: 2026-03-04 05:06 UTC\nkernel: 6.12.1-test\nsettings: ruler icount, 3 repetitions\n' >"$dir/env.txt"
+for rep in 1 2 3; do
+	# zcnet: 2 us and 0.01 system calls a frame every time; sendto from
+	# 3 us to 3.3 us (10%); pktgen 4 us
+	echo "BENCH run=$rep rep=$rep kind=raw queues=1 procs=1 method=zcnet-raw size=1500 status=ok frames=100000 bytes=150000000 seconds=1 cpu_s=0.2 completions=100000 copied=0 syscalls=1000"
+	echo "BENCH run=$rep rep=$rep kind=raw queues=1 procs=1 method=afp-sendto size=1500 status=ok frames=100000 bytes=150000000 seconds=1 cpu_s=0.$((29 + rep)) completions=100000 copied=0 syscalls=100000"
+	echo "BENCH run=$rep rep=$rep kind=raw queues=1 procs=1 method=pktgen size=1500 status=ok frames=100000 bytes=150000000 seconds=1 cpu_s=0.4 completions=100000 copied=0 syscalls=0"
+	echo "BENCH run=$rep rep=$rep kind=udp queues=1 procs=1 method=zcnet-udp size=64768 status=ok frames=100 bytes=6476800 seconds=1 cpu_s=0.1 completions=100 copied=0 syscalls=10 recv_bytes=6476800"
+	echo "BENCH run=$rep rep=$rep kind=rx queues=1 procs=1 method=zcnet size=1500 status=ok frames=1000 bytes=1500000 seconds=1 cpu_s=0.01 lost=0 syscalls=10 copied=1000"
+done >"$dir/runs.txt"
+ZCNET_ROOT="$root" "$root/scripts/bench/report.sh" "$dir" >"$dir/out" 2>&1 || true
+table_has() { # WHAT EXTENDED-REGEX
+	check_report "$1" grep -qE -- "$2" "$dir/table.txt"
+}
+table_has "busy us per frame and system calls per frame" '^raw 1500 B +zcnet-raw +1\.432 \[1\.432\.\.1\.432\] +0\.0% +2\.000 +0\.01 '
+table_has "a spread above 3% is flagged" '^raw 1500 B +afp-sendto +.* 6\.5%! '
+table_has "UDP GSO rows are named so" '^UDP GSO 64768 B +zcnet-udp '
+table_has "receive rows are named so, with the copied share" '^receive 1500 B +zcnet +.* 100% +0/3000'
+table_has "zcnet against pktgen" 'raw 1500 B zcnet-raw:.* pktgen 0\.500x'
+table_has "the spread target fails on the flagged cell" 'spread over repetitions <= 3% +NOT met \(1 of 5 cells'
+table_has "the ruler is named" '^Instruction time'
 
 ((failures == 0)) || die "$failures checks of the benchmark scripts failed"
 say "all checks of the benchmark scripts passed"

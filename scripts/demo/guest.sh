@@ -292,7 +292,6 @@ column() { # TAG: fills C_<field> for the table
 	C_gbit="$(fmt_num "$(json_get "$s" gbit_per_s)" %.3f)"
 	C_fps="$(fmt_num "$(json_get "$s" frames_per_s)" %.0f)"
 	C_cpu="$(fmt_num "$(json_get "$s" cpu_s_per_gib)" %.2f)"
-	C_waits="$(fmt_num "$(json_get "$s" window_waits)" %s)"
 	C_thr="$(fmt_num "$(json_get "$s" copy_threshold)" %s)"
 	v="$(json_get "$s" zerocopy_share)"
 	if [[ $tag != afp && -n $v && $v != null ]]; then
@@ -322,7 +321,7 @@ summary() {
 	local tag f v
 	for tag in "${TAGS[@]}"; do
 		column "$tag"
-		for f in frames gib secs gbit fps cpu thr zc err ver lost waits verdict; do
+		for f in frames gib secs gbit fps cpu thr zc err ver lost verdict; do
 			v="C_$f"
 			t[$tag.$f]="${!v}"
 		done

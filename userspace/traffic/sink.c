@@ -346,6 +346,7 @@ int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle)
 	struct iovec iov[SINK_BATCH];
 	volatile sig_atomic_t *stop;
 	uint64_t seq, n, bad = 0, other = 0, total = 0;
+	const char *why = "error";
 	double start, last = 0, now;
 	uint32_t magic;
 	char path[512];
@@ -381,8 +382,10 @@ int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle)
 				break;
 			}
 			if (o->until_eof ? stdin_ended() : total ?
-			    now - last >= idle : now - start >= SINK_FIRST_S)
+			    now - last >= idle : now - start >= SINK_FIRST_S) {
+				why = o->until_eof ? "eof" : "idle";
 				break;
+			}
 			continue;
 		}
 		last = now;
@@ -408,9 +411,9 @@ int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle)
 		for (k = 0; k < streams && o->progress; k++)
 			progress_store(&st[k].progress, st[k].next);
 	}
-	printf("sink frames=%llu bad_len=%llu other=%llu",
+	printf("sink frames=%llu bad_len=%llu other=%llu stopped=%s",
 	       (unsigned long long)total, (unsigned long long)bad,
-	       (unsigned long long)other);
+	       (unsigned long long)other, *stop ? "signal" : why);
 	for (k = 0; k < streams; k++)
 		printf(" frames%u=%llu bytes%u=%llu", k,
 		       (unsigned long long)st[k].frames, k,
@@ -462,6 +465,7 @@ int sink_bench_udp(const struct tr_opts *o, double idle)
 	struct iovec iov[SINK_BATCH];
 	volatile sig_atomic_t *stop;
 	uint64_t frames = 0, bytes = 0;
+	const char *why = "error";
 	double start, last = 0, now;
 	int s, got, i, rcvbuf = 32 << 20;
 
@@ -495,8 +499,10 @@ int sink_bench_udp(const struct tr_opts *o, double idle)
 				break;
 			}
 			if (frames ? now - last >= idle :
-				     now - start >= SINK_FIRST_S)
+				     now - start >= SINK_FIRST_S) {
+				why = "idle";
 				break;
+			}
 			continue;
 		}
 		last = now;
@@ -505,7 +511,8 @@ int sink_bench_udp(const struct tr_opts *o, double idle)
 		frames += (uint64_t)got;
 	}
 	close(s);
-	printf("sink frames=%llu bytes=%llu\n", (unsigned long long)frames,
-	       (unsigned long long)bytes);
+	printf("sink frames=%llu bytes=%llu stopped=%s\n",
+	       (unsigned long long)frames, (unsigned long long)bytes,
+	       *stop ? "signal" : why);
 	return 0;
 }

@@ -1,0 +1,129 @@
+#!/bin/bash
+# Host-side checks of zcnet-bench serve and remote, for `make check`: in a
+# network namespace of its own (a veth pair and loopback, userspace only),
+# a bad request is refused, a TCP sink counts what a sender sent, a raw
+# sink run with --until-eof ends when remote is told the run is over, and
+# serve stops a sink that would wait on for an hour (after its grace
+# period of a few seconds).
+#
+#   remote-test.sh ZCNET-BENCH
+set -euo pipefail
+source "$(dirname "$0")/../common.sh"
+
+bench="${1:?usage: $0 ZCNET-BENCH}"
+[[ -x $bench ]] || die "no zcnet-bench at $bench"
+need_root # a network namespace of our own
+
+if [[ ${ZCNET_REMOTE_TEST_NS:-} != inside ]]; then
+	exec env ZCNET_REMOTE_TEST_NS=inside unshare --net -- "$0" "$@"
+fi
+[[ $(readlink /proc/self/ns/net) != "$(readlink /proc/1/ns/net)" ]] ||
+	die "not in a network namespace of our own"
+
+work="$(mktemp -d)"
+failures=0
+serve_pid=""
+guards=()
+cleanup() {
+	[[ -z $serve_pid ]] || kill "$serve_pid" 2>/dev/null || true
+	((${#guards[@]} == 0)) || kill "${guards[@]}" 2>/dev/null || true
+	rm -rf "$work"
+}
+# guard PID: a hang here is a failure, not a stall of make check
+guard() {
+	(
+		trap 'kill "$s" 2>/dev/null; exit 0' TERM
+		sleep 120 &
+		s=$!
+		wait "$s" && kill "$1"
+	) >/dev/null 2>&1 &
+	guards+=($!)
+}
+trap cleanup EXIT
+
+ip link set lo up
+ip link add zb0 type veth peer name zb1
+ip link set zb0 up
+ip link set zb1 up
+"$bench" serve --port 5300 2>"$work/serve.err" &
+serve_pid=$!
+for _ in $(seq 50); do
+	grep -q 'serving on port 5300' "$work/serve.err" && break
+	sleep 0.1
+done
+
+check() { # WHAT CONDITION...
+	local what="$1"
+	shift
+	if "$@"; then
+		echo "ok remote: $what"
+	else
+		echo "FAIL remote: $what"
+		failures=$((failures + 1))
+	fi
+}
+
+# a request serve does not run: exit 2 and a message
+rc=0
+"$bench" remote 127.0.0.1:5300 send tcp-send >"$work/bad.out" 2>&1 || rc=$?
+check "a request other than sink, gen or zcnet-recv is refused (status $rc)" test "$rc" -eq 2
+check "and said so" grep -q 'bad request' "$work/bad.out"
+rc=0
+"$bench" remote not-an-address sink tcp >"$work/usage.out" 2>&1 || rc=$?
+check "a bad address is a usage error (status $rc)" test "$rc" -eq 2
+
+# TCP: what the sink read is what the sender sent
+"$bench" remote 127.0.0.1:5300 sink tcp --port 5301 >"$work/tcp.out" 2>&1 &
+sink=$!
+for _ in $(seq 50); do
+	grep -q 'sink ready' "$work/tcp.out" && break
+	sleep 0.1
+done
+"$bench" send tcp-send --peer 127.0.0.1 --port 5301 -s 65536 -t 0.2 >"$work/send.out" 2>&1 || true
+kill -USR1 "$sink" 2>/dev/null || true
+rc=0
+wait "$sink" || rc=$?
+sent="$(sed -n 's/.* bytes=\([0-9]*\) .*/\1/p' "$work/send.out")"
+check "the TCP sink's run ended with status 0 (status $rc)" test "$rc" -eq 0
+check "the TCP sink read all ${sent:-?} bytes sent" grep -qx "sink bytes=${sent:-none}" "$work/tcp.out"
+
+# raw: --until-eof ends once remote is told; every frame counted
+"$bench" remote 127.0.0.1:5300 sink raw -i zb1 -s 1500 --until-eof >"$work/raw.out" 2>&1 &
+sink=$!
+for _ in $(seq 50); do
+	grep -q 'sink ready' "$work/raw.out" && break
+	sleep 0.1
+done
+"$bench" send afp-sendto -i zb0 -s 1500 -t 0.2 >"$work/send.out" 2>&1 || true
+sleep 0.3
+kill -USR1 "$sink" 2>/dev/null || true
+guard "$sink"
+rc=0
+wait "$sink" || rc=$?
+frames="$(sed -n 's/.* frames=\([0-9]*\) .*/\1/p' "$work/send.out")"
+check "the raw sink counted all ${frames:-?} frames sent" \
+	grep -q "^sink frames=${frames:-none} bad_len=0 " "$work/raw.out"
+check "the raw sink ended on the word (end of its input)" grep -q ' stopped=eof' "$work/raw.out"
+
+# a sink that would wait for an hour is stopped by serve after the word
+"$bench" remote 127.0.0.1:5300 sink udp --port 5302 --idle 3600 >"$work/udp.out" 2>&1 &
+sink=$!
+for _ in $(seq 50); do
+	grep -q 'sink ready' "$work/udp.out" && break
+	sleep 0.1
+done
+kill -USR1 "$sink" 2>/dev/null || true
+guard "$sink"
+rc=0
+wait "$sink" || rc=$?
+check "serve stopped the waiting sink, which still reported" \
+	grep -qx 'sink frames=0 bytes=0 stopped=signal' "$work/udp.out"
+
+# nobody serving: remote fails, saying so
+rc=0
+"$bench" remote 127.0.0.1:5399 sink tcp >"$work/none.out" 2>&1 || rc=$?
+check "no serve to reach: status 1 (status $rc)" test "$rc" -eq 1
+check "and said so" grep -q 'cannot reach' "$work/none.out"
+
+((failures == 0)) || die "$failures checks of zcnet-bench serve and remote failed"
+say "all checks of zcnet-bench serve and remote passed"
