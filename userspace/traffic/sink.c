@@ -326,6 +326,27 @@ static int sink_raw_socket(const struct tr_opts *o)
 	return afp_bind(fd, &ifc, ZCNET_FRAME_ETHERTYPE);
 }
 
+/* One recvmmsg() of up to SINK_BATCH: the count, 0 for none, -1 (said). */
+static int sink_batch(int fd, uint8_t (*bufs)[SINK_SNAP],
+		      struct mmsghdr *msgs, struct iovec *iov)
+{
+	int i, got;
+
+	for (i = 0; i < SINK_BATCH; i++) {
+		iov[i].iov_base = bufs[i];
+		iov[i].iov_len = SINK_SNAP;
+		memset(&msgs[i], 0, sizeof(msgs[i]));
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	got = recvmmsg(fd, msgs, SINK_BATCH, MSG_TRUNC | MSG_WAITFORONE, NULL);
+	if (got < 0 && errno != EAGAIN && errno != EINTR) {
+		errmsg("recvmmsg: %s", strerror(errno));
+		return -1;
+	}
+	return got < 0 ? 0 : got;
+}
+
 /* Standard input is at its end (what comes before it is dropped). */
 static bool stdin_ended(void)
 {
@@ -366,21 +387,11 @@ int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle)
 	fprintf(stderr, "zcnet-bench: sink ready\n");
 	start = now_seconds();
 	while (!*stop) {
-		for (i = 0; i < SINK_BATCH; i++) {
-			iov[i].iov_base = bufs[i];
-			iov[i].iov_len = SINK_SNAP;
-			memset(&msgs[i], 0, sizeof(msgs[i]));
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
-		}
-		got = recvmmsg(fd, msgs, SINK_BATCH, MSG_TRUNC | MSG_WAITFORONE,
-			       NULL);
+		got = sink_batch(fd, bufs, msgs, iov);
 		now = now_seconds();
-		if (got <= 0) {
-			if (got < 0 && errno != EAGAIN && errno != EINTR) {
-				errmsg("recvmmsg: %s", strerror(errno));
-				break;
-			}
+		if (got < 0)
+			break;
+		if (!got) {
 			if (o->until_eof ? stdin_ended() : total ?
 			    now - last >= idle : now - start >= SINK_FIRST_S) {
 				why = o->until_eof ? "eof" : "idle";
@@ -483,21 +494,11 @@ int sink_bench_udp(const struct tr_opts *o, double idle)
 	fprintf(stderr, "zcnet-bench: sink ready\n");
 	start = now_seconds();
 	while (!*stop) {
-		for (i = 0; i < SINK_BATCH; i++) {
-			iov[i].iov_base = bufs[i];
-			iov[i].iov_len = SINK_SNAP;
-			memset(&msgs[i], 0, sizeof(msgs[i]));
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
-		}
-		got = recvmmsg(s, msgs, SINK_BATCH, MSG_TRUNC | MSG_WAITFORONE,
-			       NULL);
+		got = sink_batch(s, bufs, msgs, iov);
 		now = now_seconds();
-		if (got <= 0) {
-			if (got < 0 && errno != EAGAIN && errno != EINTR) {
-				errmsg("recvmmsg: %s", strerror(errno));
-				break;
-			}
+		if (got < 0)
+			break;
+		if (!got) {
 			if (frames ? now - last >= idle :
 				     now - start >= SINK_FIRST_S) {
 				why = "idle";
