@@ -293,8 +293,6 @@ column() { # TAG: fills C_<field> for the table
 		C_gib="-"
 	fi
 	C_secs="$(fmt_num "$(json_get "$s" seconds)" %.2f)"
-	C_gbit="$(fmt_num "$(json_get "$s" gbit_per_s)" %.3f)"
-	C_fps="$(fmt_num "$(json_get "$s" frames_per_s)" %.0f)"
 	C_cpu="$(fmt_num "$(json_get "$s" cpu_s_per_gib)" %.2f)"
 	C_thr="$(fmt_num "$(json_get "$s" copy_threshold)" %s)"
 	v="$(json_get "$s" zerocopy_share)"
@@ -325,7 +323,7 @@ summary() {
 	local tag f v
 	for tag in "${TAGS[@]}"; do
 		column "$tag"
-		for f in frames gib secs gbit fps cpu thr zc err ver lost verdict; do
+		for f in frames gib secs cpu thr zc err ver lost verdict; do
 			v="C_$f"
 			t[$tag.$f]="${!v}"
 		done
@@ -342,9 +340,7 @@ summary() {
 	row "" "on the host" "on the host" "on the host" "in the guest"
 	line "frames sent" frames
 	line "GiB" gib
-	line "seconds" secs
-	line "frames/s" fps
-	line "Gbit/s" gbit
+	line "seconds (3)" secs
 	line "guest busy s per GiB (2)" cpu
 	line "copy threshold, bytes" thr
 	line "zero-copy share" zc
@@ -363,6 +359,8 @@ summary() {
 	echo "    three columns and the receiver's in the last. It holds still between"
 	echo "    runs; it does not see cache misses or QEMU's device emulation, and"
 	echo "    it charges a copy one instruction per byte ('rep movsb')."
+	echo "(3) on the guest's clock, which counts instructions and jumps while the"
+	echo "    guest idles (the last column: the build machine's), so not a rate."
 	if [[ $VERDICT_zcnet == unsupported ]]; then
 		echo
 		echo "zcnet: $(grep -m1 'no raw transmit' "$WORK/zcnet-send.err")"
