@@ -16,7 +16,8 @@
  * counted), and SIGKILL follows if that does not do.
  * serve is meant for a private network namespace that only the guest
  * reaches: it runs nothing but this program's sinks and generators and
- * zcnet-recv, and it ends with its parent.
+ * zcnet-recv, with no argument that could name a file (no '/'), and it
+ * ends with its parent.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -79,8 +80,11 @@ static char **request(int fd, char *line, char **argv)
 	*strchr(line, '\n') = '\0';
 	argv[0] = "zcnet-bench";
 	for (w = strtok_r(line, " ", &save); w && argc < REMOTE_ARGS - 1;
-	     w = strtok_r(NULL, " ", &save))
+	     w = strtok_r(NULL, " ", &save)) {
+		if (strchr(w, '/'))	/* no file of the host is the guest's */
+			return NULL;
 		argv[argc++] = w;
+	}
 	argv[argc] = NULL;
 	if (argc < 2 || (strcmp(argv[1], "sink") && strcmp(argv[1], "gen") &&
 			 strcmp(argv[1], "zcnet-recv")))
