@@ -72,6 +72,9 @@ rc=0
 "$bench" remote 127.0.0.1:5300 sink raw -i zb1 --progress /tmp/x >"$work/path.out" 2>&1 || rc=$?
 check "an argument that could name a host file is refused (status $rc)" test "$rc" -eq 2
 rc=0
+"$bench" remote 127.0.0.1:5300 sink "tcp --port 1" >"$work/space.out" 2>&1 || rc=$?
+check "an argument with a space is a usage error (status $rc)" test "$rc" -eq 2
+rc=0
 "$bench" remote not-an-address sink tcp >"$work/usage.out" 2>&1 || rc=$?
 check "a bad address is a usage error (status $rc)" test "$rc" -eq 2
 

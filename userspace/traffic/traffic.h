@@ -89,6 +89,8 @@ struct cpu_sample {
 };
 
 void cpu_sample(struct cpu_sample *s);
+/* The sum of every CPU's idle and iowait in a /proc/timer_list, ns. */
+uint64_t timer_list_idle_ns(FILE *f);
 /* Busy and tick-sampled seconds between two samples, or -1. */
 double cpu_busy_seconds(const struct cpu_sample *a, const struct cpu_sample *b);
 double cpu_sampled_seconds(const struct cpu_sample *a,

@@ -192,23 +192,28 @@ void netns_name(char *buf, size_t size)
 	snprintf(buf, size, "net:[%llu]", (unsigned long long)self.st_ino);
 }
 
-/* Idle and iowait of all CPUs in ns, or 0: the tick code's own sums. */
-static uint64_t idle_ns(void)
+uint64_t timer_list_idle_ns(FILE *f)
 {
 	unsigned long long v, sum = 0;
-	unsigned int n = 0;
 	char line[256];
-	FILE *f = fopen("/proc/timer_list", "re");
 
-	while (f && fgets(line, sizeof(line), f))
+	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "  .idle_sleeptime : %llu", &v) == 1 ||
-		    sscanf(line, "  .iowait_sleeptime: %llu", &v) == 1) {
+		    sscanf(line, "  .iowait_sleeptime: %llu", &v) == 1)
 			sum += v;
-			n++;
-		}
-	if (f)
-		fclose(f);
-	return n ? sum : 0;
+	return sum;
+}
+
+static uint64_t idle_ns(void)
+{
+	FILE *f = fopen("/proc/timer_list", "re");
+	uint64_t ns;
+
+	if (!f)
+		return 0;
+	ns = timer_list_idle_ns(f);
+	fclose(f);
+	return ns;
 }
 
 void cpu_sample(struct cpu_sample *s)
