@@ -36,7 +36,8 @@
 # two-queue runs), ZCNET_BENCH_KERNEL (default: the 6.12 kernel),
 # ZCNET_BENCH_IOMMU (off; on: strict), ZCNET_BENCH_METHODS (a subset),
 # ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES, ZCNET_BENCH_UDP_SIZES,
-# ZCNET_BENCH_RX_SIZES, ZCNET_BENCH_PROFILE (cells
+# ZCNET_BENCH_RX_SIZES, ZCNET_BENCH_RX_FRAMES, ZCNET_BENCH_RX_RATE,
+# ZCNET_BENCH_PROFILE (cells
 # to profile after the matrix, as METHOD:SIZE words: one more run of each
 # under `perf record -a -g` in the guest, written to profile.txt and, as
 # folded call chains, to perf-METHOD-SIZE.folded; these runs are not in
@@ -65,6 +66,9 @@ for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_B
 done
 profile="${ZCNET_BENCH_PROFILE:-}"
 [[ $profile =~ ^([a-z0-9-]+:[0-9]+\ ?)*$ ]] || die "ZCNET_BENCH_PROFILE: words METHOD:SIZE"
+for v in ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE; do
+	[[ ${!v:-1} =~ ^[1-9][0-9]{0,8}$ ]] || die "$v must be a number of frames (1..999999999)"
+done
 [[ ${ZCNET_BENCH_MODPARAMS:-} =~ ^([a-z_]+=[0-9]+\ ?)*$ ]] ||
 	die "ZCNET_BENCH_MODPARAMS: words NAME=NUMBER"
 
@@ -112,7 +116,7 @@ if [[ $ruler == icount ]]; then
 fi
 append+=" zcnet.env.ZCNET_BENCH_SCALING=$scaling"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
-	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_PROFILE \
+	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS; do
 	[[ -z ${!v:-} ]] || append+=" zcnet.env.$v=${!v// /,}"
 done
@@ -189,7 +193,7 @@ fi
 [[ $iommu == off ]] || nic+=", behind the emulated Intel IOMMU in strict mode"
 settings="ruler $ruler, $reps repetitions of ${secs}s per cell, scaling runs $( ((scaling)) && echo on || echo off)"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
-	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_PROFILE \
+	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS ZCNET_VIRTIO_OPTS; do
 	[[ -z ${!v:-} ]] || settings+=", $v=${!v}"
 done

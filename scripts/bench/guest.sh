@@ -16,16 +16,18 @@
 # kernel's own transmit path with no user program: frames that pktgen
 # builds, a new skb each (pktgen) or one skb sent 1000 times (pktgen-clone).
 # One line per run:
-#   BENCH run=N rep=R kind=raw|tcp|udp queues=Q procs=P method=M size=S
+#   BENCH run=N rep=R kind=raw|tcp|udp|rx queues=Q procs=P method=M size=S
 #         status=ok|failed|unavailable key=value...
 # and "bench: progress N/TOTAL ..." before each run.
 #
 # Environment (set by /init, the ZCNET_BENCH_* through zcnet.env.*):
 # ZCNET_IFACE, ZCNET_PEER_NS, ZCNET_PEER_IFACE, ZCNET_PEER_IP, ZCNET_TOOLS;
-# ZCNET_BENCH_HOST, ZCNET_BENCH_SECONDS (3) per run, ZCNET_BENCH_REPS (5),
+# ZCNET_BENCH_HOST, ZCNET_BENCH_SECONDS per run, ZCNET_BENCH_REPS,
 # ZCNET_BENCH_SCALING (1: also two queues and two senders),
 # ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES, ZCNET_BENCH_UDP_SIZES
-# (1472 64768: one datagram, a GSO train), ZCNET_BENCH_METHODS (a subset
+# (1472 64768: one datagram, a GSO train), ZCNET_BENCH_RX_SIZES (64 1500),
+# ZCNET_BENCH_RX_FRAMES (60000) and ZCNET_BENCH_RX_RATE (20000 frames per
+# second of the generator's clock), ZCNET_BENCH_METHODS (a subset
 # of the methods, for quick looks), ZCNET_BENCH_PROFILE (METHOD:SIZE
 # cells run once more after the matrix under `perf record -a -g`; their
 # reports are the lines "PROFILE METHOD SIZE self|children|folded ...").
@@ -128,7 +130,6 @@ txq_deltas() {
 nic_packets() {
 	echo "$(cat "/sys/class/net/$IFACE/statistics/tx_packets") $(peer cat "/sys/class/net/$PEER_IFACE/statistics/rx_packets")"
 }
-
 
 set_queues() { # N: combined channels of both NICs
 	ethtool -L "$IFACE" combined "$1" && peer ethtool -L "$PEER_IFACE" combined "$1"
@@ -294,9 +295,8 @@ rx_run() {
 	mkdir -p "$dir"
 	d=$((size - 42 < 24 ? 24 : size - 42))
 	recv=(-i "$IFACE" -s "$size") gen=(raw -i "$GEN_IFACE" -d "$LOCAL_MAC" -s "$size")
-	# native XDP on this virtio-net (offered MTU 9000) passed no test frame
-	# to the socket: the frames span two buffers, which libxdp's default
-	# program does not take
+	# generic XDP: in native mode this virtio-net (offered MTU 9000)
+	# passed no test frame to the socket in a trial run; why is not known
 	[[ $method == af-xdp-copy ]] && recv+=(--xdp-generic)
 	if [[ $method == udp-recvmmsg ]]; then
 		recv=(--port "$port" -s "$d") gen=(udp --peer "$ZCNET_LOCAL_IP" --port "$port" -s "$d")

@@ -40,6 +40,10 @@ done
 expect_refusal "vm.sh --host-peer /nonexistent" "--host-peer: /nonexistent is not a program" \
 	"$ZCNET_SCRIPTS/qemu/vm.sh" --kernel none --initrd none --out "$work/vm" --run /none \
 	--host-peer /nonexistent
+for bad in 0 abc "1 2"; do
+	expect_refusal "ZCNET_BENCH_RX_RATE='$bad'" "ZCNET_BENCH_RX_RATE must be a number of frames" \
+		env ZCNET_BENCH_RX_RATE="$bad" "$ZCNET_SCRIPTS/bench/bench.sh"
+done
 expect_refusal "ZCNET_BENCH_RULER=tsc" "ZCNET_BENCH_RULER must be icount or wall" \
 	env ZCNET_BENCH_RULER=tsc "$ZCNET_SCRIPTS/bench/bench.sh"
 for bad in "indirect_desc=off" ",indirect_desc" ",a=b c" ",x=\$(id)"; do
