@@ -14,6 +14,7 @@
 #include "zcnet_region.h"
 #include "zcnet_rx.h"
 #include "zcnet_sock_slot.h"
+#include "zcnet_tx_buf.h"
 #include "zcnet_tx_kick.h"
 #include "zcnet_tx_raw.h"
 
@@ -27,6 +28,8 @@ static void zcnet_kctx_free_work(struct work_struct *work)
 
 	tasklet_kill(&ctx->cq_tasklet);
 	tasklet_kill(&ctx->rx_tasklet);
+	zcnet_tx_bufs_free(ctx);
+	zcnet_tx_heads_free(&ctx->tx_heads);
 	zcnet_event_detach_all(ctx);
 	for (i = 0; i < ZCNET_RING_NR; i++)
 		zcnet_kring_free(ctx->rings[i]);

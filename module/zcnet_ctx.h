@@ -5,6 +5,7 @@
 #include <linux/interrupt.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/sizes.h>
 #include <linux/netdevice.h>
@@ -15,6 +16,7 @@
 
 #include "zcnet_ring.h"
 #include "zcnet_stats.h"
+#include "zcnet_tx_head.h"
 
 struct cred;
 struct eventfd_ctx;
@@ -56,6 +58,10 @@ struct zcnet_kctx {
 	struct list_head tx_pending;	/* built, not yet handed over */
 	u32 tx_npending;
 	struct delayed_work tx_retry;
+	struct zcnet_tx_heads tx_heads;	/* under tx_lock */
+	struct llist_node *tx_bufs;	/* spare zcnet_tx_bufs, under tx_lock */
+	struct llist_head tx_bufs_done;	/* freed ones, from any context */
+	atomic_t tx_bufs_spare;		/* on both lists */
 
 	struct zcnet_sock *socks[ZCNET_MAX_SOCKETS];	/* under tx_lock */
 	unsigned long sock_push;	/* slots a kick queued on */

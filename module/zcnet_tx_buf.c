@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Transmit buffers: the state and references of a descriptor in flight. */
+#include <linux/llist.h>
 #include <linux/slab.h>
 
 #include "zcnet_cq.h"
@@ -9,6 +10,52 @@
 #include "zcnet_tx_buf.h"
 
 static struct kmem_cache *zcnet_tx_buf_cache;
+
+/*
+ * A finished buffer goes back to its context rather than to the slab, so
+ * that a frame costs no slab allocation, memory cgroup charge or zeroing
+ * pass of init_on_alloc. Completions add from any context to tx_bufs_done;
+ * the TX consumer, the only taker, moves that list to tx_bufs at once.
+ */
+static void zcnet_tx_buf_free(struct zcnet_kctx *ctx, struct zcnet_tx_buf *t)
+{
+	if (atomic_inc_return(&ctx->tx_bufs_spare) <= ZCNET_TX_BUF_SPARE) {
+		llist_add(&t->spare, &ctx->tx_bufs_done);
+		return;
+	}
+	atomic_dec(&ctx->tx_bufs_spare);
+	kmem_cache_free(zcnet_tx_buf_cache, t);
+}
+
+static struct zcnet_tx_buf *zcnet_tx_buf_reuse(struct zcnet_kctx *ctx)
+{
+	struct llist_node *n = ctx->tx_bufs;
+	struct zcnet_tx_buf *t;
+
+	if (!n)
+		n = llist_del_all(&ctx->tx_bufs_done);
+	if (!n)
+		return NULL;
+	ctx->tx_bufs = n->next;
+	atomic_dec(&ctx->tx_bufs_spare);
+	t = llist_entry(n, struct zcnet_tx_buf, spare);
+	memset(t, 0, sizeof(*t));
+	return t;
+}
+
+/* The context is going: nothing is in flight. */
+void zcnet_tx_bufs_free(struct zcnet_kctx *ctx)
+{
+	struct llist_node *n = llist_del_all(&ctx->tx_bufs_done);
+	struct zcnet_tx_buf *t, *tmp;
+
+	llist_for_each_entry_safe(t, tmp, n, spare)
+		kmem_cache_free(zcnet_tx_buf_cache, t);
+	llist_for_each_entry_safe(t, tmp, ctx->tx_bufs, spare)
+		kmem_cache_free(zcnet_tx_buf_cache, t);
+	ctx->tx_bufs = NULL;
+	atomic_set(&ctx->tx_bufs_spare, 0);
+}
 
 /*
  * Posts the completion and frees the descriptor. The region reference and
@@ -23,7 +70,7 @@ void zcnet_tx_buf_post(struct zcnet_tx_buf *t, u32 flags)
 
 	if (t->region)
 		zcnet_region_put(t->region);
-	kmem_cache_free(zcnet_tx_buf_cache, t);
+	zcnet_tx_buf_free(ctx, t);
 	atomic_dec(&ctx->inflight);
 	zcnet_cq_post_async(ctx, cookie, result, flags);
 	zcnet_kctx_put(ctx);
@@ -47,7 +94,7 @@ bool zcnet_tx_buf_unref(struct zcnet_tx_buf *t, struct sk_buff *skb,
 	return refcount_dec_and_test(&t->ubuf.refcnt);
 }
 
-/* Takes over the caller's region reference. */
+/* Takes over the caller's region reference. Under the context's tx_lock. */
 struct zcnet_tx_buf *zcnet_tx_buf_alloc(struct zcnet_kctx *ctx,
 					struct zcnet_region *r, u64 cookie,
 					u32 len,
@@ -55,11 +102,14 @@ struct zcnet_tx_buf *zcnet_tx_buf_alloc(struct zcnet_kctx *ctx,
 {
 	struct zcnet_tx_buf *t;
 
+	lockdep_assert_held(&ctx->tx_lock);
 	if (zcnet_fault_tx_buf())
 		return NULL;
+	t = zcnet_tx_buf_reuse(ctx);
 	/* At memory.max: ENOMEM, and the descriptor stays on the ring. */
-	t = kmem_cache_zalloc(zcnet_tx_buf_cache,
-			      GFP_KERNEL | __GFP_RETRY_MAYFAIL);
+	if (!t)
+		t = kmem_cache_zalloc(zcnet_tx_buf_cache,
+				      GFP_KERNEL | __GFP_RETRY_MAYFAIL);
 	if (!t)
 		return NULL;
 	zcnet_ubuf_set_ops(&t->ubuf, ops);

@@ -21,6 +21,7 @@ struct zcnet_sock;
 struct zcnet_tx_buf {
 	struct ubuf_info ubuf;
 	struct list_head node;		/* ctx->tx_pending or sock->queue */
+	struct llist_node spare;	/* ctx->tx_bufs or tx_bufs_done */
 	struct zcnet_kctx *ctx;
 	struct zcnet_region *region;
 	struct sk_buff *skb;		/* raw: while not yet handed over */
@@ -44,6 +45,9 @@ struct zcnet_tx_buf {
 	bool rode;			/* joined a group as a rider */
 };
 
+/* Spare buffers a context keeps for reuse, at most. */
+#define ZCNET_TX_BUF_SPARE	1024
+
 int zcnet_tx_buf_init(void);
 void zcnet_tx_buf_exit(void);
 struct zcnet_tx_buf *zcnet_tx_buf_alloc(struct zcnet_kctx *ctx,
@@ -55,5 +59,6 @@ void zcnet_tx_buf_put(struct zcnet_tx_buf *t);
 bool zcnet_tx_buf_unref(struct zcnet_tx_buf *t, struct sk_buff *skb,
 			bool success);
 void zcnet_tx_buf_post(struct zcnet_tx_buf *t, u32 flags);
+void zcnet_tx_bufs_free(struct zcnet_kctx *ctx);
 
 #endif /* _ZCNET_TX_BUF_H */

@@ -50,8 +50,10 @@ static struct zcnet_tx_buf *zcnet_tx_buf_test_frame(struct kunit *test,
 	KUNIT_ASSERT_EQ(test, got, 1);
 	r = zcnet_region_get(t->ctx, REGION_ID);
 	KUNIT_ASSERT_PTR_EQ(test, r, t->region);
+	mutex_lock(&t->ctx->tx_lock);
 	buf = zcnet_tx_buf_alloc(t->ctx, r, cookie, FRAME_LEN,
 				 &zcnet_tx_raw_ops);
+	mutex_unlock(&t->ctx->tx_lock);
 	if (!buf) {
 		zcnet_region_put(r);
 		zcnet_cq_unreserve(t->ctx, 1);
@@ -183,12 +185,51 @@ static void zcnet_tx_buf_region_free_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, zcnet_region_remove(t->ctx, REGION_ID), 0);
 }
 
+/* A finished buffer is the next one taken, with nothing of its last use. */
+static void zcnet_tx_buf_reuse_test(struct kunit *test)
+{
+	struct zcnet_tx_buf_test *t = test->priv;
+	struct zcnet_tx_buf *buf = zcnet_tx_buf_test_frame(test, 16);
+	struct sk_buff *skb = zcnet_tx_buf_test_skb(test, buf);
+	struct zcnet_tx_buf *again;
+
+	KUNIT_EXPECT_EQ(test, skb_copy_ubufs(skb, GFP_KERNEL), 0);
+	zcnet_tx_buf_put(buf);
+	zcnet_tx_buf_test_done(test, 16, FRAME_LEN, ZCNET_CQE_COPIED);
+	consume_skb(skb);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->ctx->tx_bufs_spare), 1);
+	again = zcnet_tx_buf_test_frame(test, 17);
+	KUNIT_EXPECT_PTR_EQ(test, again, buf);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->ctx->tx_bufs_spare), 0);
+	KUNIT_EXPECT_FALSE(test, again->copied);
+	KUNIT_EXPECT_EQ(test, again->cookie, 17);
+	KUNIT_EXPECT_EQ(test, refcount_read(&again->ubuf.refcnt), 1);
+	zcnet_tx_buf_put(again);
+}
+
+/* Past ZCNET_TX_BUF_SPARE spares, a finished buffer goes back to the slab. */
+static void zcnet_tx_buf_spare_cap_test(struct kunit *test)
+{
+	struct zcnet_tx_buf_test *t = test->priv;
+	struct zcnet_tx_buf *buf = zcnet_tx_buf_test_frame(test, 18);
+
+	atomic_set(&t->ctx->tx_bufs_spare, ZCNET_TX_BUF_SPARE);
+	zcnet_tx_buf_put(buf);
+	zcnet_tx_buf_test_done(test, 18, FRAME_LEN, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->ctx->tx_bufs_spare),
+			ZCNET_TX_BUF_SPARE);
+	KUNIT_EXPECT_TRUE(test, llist_empty(&t->ctx->tx_bufs_done));
+	atomic_set(&t->ctx->tx_bufs_spare, 0);
+}
+
 static struct kunit_case zcnet_tx_buf_test_cases[] = {
 	KUNIT_CASE(zcnet_tx_buf_zerocopy_test),
 	KUNIT_CASE(zcnet_tx_buf_copied_test),
 	KUNIT_CASE(zcnet_tx_buf_one_copy_test),
 	KUNIT_CASE(zcnet_tx_buf_error_test),
 	KUNIT_CASE(zcnet_tx_buf_region_free_test),
+	KUNIT_CASE(zcnet_tx_buf_reuse_test),
+	KUNIT_CASE(zcnet_tx_buf_spare_cap_test),
 	{}
 };
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Raw frame transmit: skbs built on region pages, handed to the driver. */
+#include <linux/bottom_half.h>
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 #include <linux/if_vlan.h>
@@ -86,6 +87,32 @@ static void zcnet_tx_raw_add_frags(struct sk_buff *skb,
 }
 
 /*
+ * An skb with room for size bytes, its head from the context's ring
+ * (zcnet_tx_head.c) and itself from the per-CPU cache that the driver's
+ * TX completion refills, or from the slab when either has none.
+ */
+static struct sk_buff *zcnet_tx_raw_alloc(struct zcnet_kctx *ctx,
+					  unsigned int size)
+{
+	struct sk_buff *skb = NULL;
+	void *head = NULL;
+
+	if (SKB_DATA_ALIGN(size) +
+	    SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) <= ZCNET_TX_HEAD_SIZE)
+		head = zcnet_tx_head_get(&ctx->tx_heads);
+	if (head) {
+		local_bh_disable();
+		skb = napi_build_skb(head, ZCNET_TX_HEAD_SIZE);
+		local_bh_enable();
+		if (!skb)
+			skb_free_frag(head);
+	}
+	if (!skb)
+		skb = alloc_skb(size, GFP_KERNEL);
+	return skb;
+}
+
+/*
  * The device's header sizes can change under us (tunnels, bridge ports), so
  * the caller reads them once and the skb is built from that one snapshot.
  */
@@ -99,7 +126,7 @@ static struct sk_buff *zcnet_tx_raw_build(struct zcnet_kctx *ctx,
 	int tlen = READ_ONCE(dev->needed_tailroom);
 	struct sk_buff *skb;
 
-	skb = alloc_skb(hlen + linear + tlen, GFP_KERNEL);
+	skb = zcnet_tx_raw_alloc(ctx, hlen + linear + tlen);
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, hlen);
