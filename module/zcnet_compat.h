@@ -10,6 +10,7 @@
 #include <linux/eventfd.h>
 #include <linux/mm.h>
 #include <linux/skbuff.h>
+#include <net/sock.h>
 #ifdef ZCNET_NET_GSO_H
 #include <net/gso.h>		/* 6.4 moved the GSO helpers here */
 #endif
@@ -76,6 +77,38 @@ static inline void zcnet_ubuf_set_ops(struct ubuf_info *uarg,
 				      const struct zcnet_ubuf_ops *ops)
 {
 	uarg->callback = ops->complete;
+}
+#endif
+
+/*
+ * 6.2 took the socket out of msghdr's sg_from_iter, and moved the socket's
+ * charge for what it adds to the caller. zcnet_sock_sg_from_iter() is
+ * zcnet_sock_fill() (zcnet_sock_fill.c) in the running kernel's shape.
+ */
+int zcnet_sock_fill(struct sk_buff *skb, struct iov_iter *from, size_t length);
+
+#ifdef ZCNET_SG_FROM_ITER_SOCK
+static inline int zcnet_sock_sg_from_iter(struct sock *sk, struct sk_buff *skb,
+					  struct iov_iter *from, size_t length)
+{
+	unsigned int truesize = skb->truesize;
+	int ret = zcnet_sock_fill(skb, from, length);
+
+	truesize = skb->truesize - truesize;
+	if (sk && sk->sk_type == SOCK_STREAM) {
+		sk_wmem_queued_add(sk, truesize);
+		if (!skb_zcopy_pure(skb))
+			sk_mem_charge(sk, truesize);
+	} else {
+		refcount_add(truesize, &skb->sk->sk_wmem_alloc);
+	}
+	return ret;
+}
+#else
+static inline int zcnet_sock_sg_from_iter(struct sk_buff *skb,
+					  struct iov_iter *from, size_t length)
+{
+	return zcnet_sock_fill(skb, from, length);
 }
 #endif
 

@@ -216,8 +216,8 @@ static bool zcnet_region_follows(const struct bio_vec *bv, struct page *page)
 	u32 end = bv->bv_offset + bv->bv_len;
 
 	return !offset_in_page(end) &&
-	       page_folio(page) == page_folio(bv->bv_page) &&
-	       page - bv->bv_page == end >> PAGE_SHIFT;
+	       page - bv->bv_page == end >> PAGE_SHIFT &&
+	       page_folio(page) == page_folio(bv->bv_page);
 }
 
 /*

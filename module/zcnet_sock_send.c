@@ -200,6 +200,7 @@ static int zcnet_sock_send_one(struct zcnet_sock *s, struct zcnet_tx_buf *t)
 		msg.msg_flags |= MSG_ZEROCOPY;
 		msg.msg_ubuf = s->stream ? zcnet_sock_send_group(s, t) :
 					   &t->ubuf;
+		msg.sg_from_iter = zcnet_sock_sg_from_iter;
 	}
 	if (s->addrlen) {
 		msg.msg_name = &s->addr;
