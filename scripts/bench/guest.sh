@@ -50,7 +50,7 @@ ALL_RAW_METHODS="$RAW_METHODS"
 TCP_METHODS="tcp-send tcp-zerocopy tcp-sendfile uring-sendzc zcnet-sock"
 UDP_METHODS="udp-sendmmsg udp-zerocopy zcnet-udp" ALL_UDP_METHODS="udp-sendmmsg udp-zerocopy zcnet-udp"
 UDP_SIZES="${ZCNET_BENCH_UDP_SIZES:-1472 64768}" UDP_SIZES="${UDP_SIZES//,/ }"
-RX_METHODS="zcnet afp-tpacket-v3 af-xdp-copy udp-recvmmsg"
+RX_METHODS="zcnet afp-tpacket-v3 af-xdp-copy udp-recvmmsg" ALL_RX_METHODS="$RX_METHODS"
 RX_SIZES="${ZCNET_BENCH_RX_SIZES:-64 1500}" RX_SIZES="${RX_SIZES//,/ }"
 RX_FRAMES="${ZCNET_BENCH_RX_FRAMES:-60000}" RX_RATE="${ZCNET_BENCH_RX_RATE:-20000}"
 SCALE_METHODS="afp-sendto zcnet-raw"
@@ -309,6 +309,7 @@ rx_run() {
 		echo "BENCH run=$RUN rep=$rep kind=rx queues=1 procs=1 method=$method size=$size status=$(grep -q unavailable "$dir/recv.out" && echo unavailable || echo failed) reason=$(grep -hv ready "$dir/recv.err" | tr '\n' ' ' | cut -c1-200)"
 		return
 	fi
+	[[ -z $PERF_DATA ]] || perf_start "$dir"
 	if [[ -n $HOST ]]; then
 		"$BENCH" remote "$HOST" gen "${gen[@]}" -n "$RX_FRAMES" --rate "$RX_RATE" >"$dir/gen.out" 2>&1
 		ping -c 1 -W 5 "$HOST" >/dev/null
@@ -321,9 +322,10 @@ rx_run() {
 	done
 	kill -TERM "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	[[ -z $PERF_DATA ]] || perf_stop
 	line="$(sed -n 's/^recv //p' "$dir/recv.out" | sed 's/\(^\| \)\(method\|size\)=[^ ]*//g')"
 	[[ -n $line ]] || line="status=failed reason=$(tr '\n' ' ' <"$dir/recv.err" | cut -c1-200)"
-	echo "BENCH run=$RUN rep=$rep kind=rx queues=1 procs=1 method=$method size=$size $line gen_$(grep -m1 '^gen ' "$dir/gen.out" | sed 's/^gen //; s/ / gen_/g')"
+	echo "$RUN_TAG run=$RUN rep=$rep kind=rx queues=1 procs=1 method=$method size=$size $line gen_$(grep -m1 '^gen ' "$dir/gen.out" | sed 's/^gen //; s/ / gen_/g')"
 }
 
 # pktgen_run METHOD SIZE REP: pktgen sends SIZE-byte frames out of IFACE
@@ -458,10 +460,15 @@ profile() {
 	local m="$1" size="$2" kind=tcp mtu=1500 sort
 	[[ " $ALL_RAW_METHODS " == *" $m "* ]] && kind=raw
 	[[ " $ALL_UDP_METHODS " == *" $m "* ]] && kind=udp
+	[[ " $ALL_RX_METHODS " == *" $m "* ]] && kind=rx
 	[[ $kind == raw ]] && ((size > 1514)) && mtu=9000
 	set_mtu "$mtu" || { say "profile $m $size: MTU $mtu refused"; return; }
 	PERF_DATA="$WORK/perf-$m-$size.data" RUN_TAG=PROFILE-RUN
-	run "$kind" "$m" "$size" 0 1 1
+	if [[ $kind == rx ]]; then
+		rx_run "$m" "$size" 0
+	else
+		run "$kind" "$m" "$size" 0 1 1
+	fi
 	PERF_DATA="" RUN_TAG=BENCH
 	if [[ ! -s $WORK/perf-$m-$size.data ]]; then
 		say "profile $m $size: perf recorded nothing: $(tr '\n' ' ' <"$WORK/$((RUN - 1))/perf.out")"

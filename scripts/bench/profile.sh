@@ -6,7 +6,8 @@
 # writes DIR/profile-summary.txt (also printed): for each run, guest CPU
 # microseconds per frame (per write for TCP) in
 #   sender     the sending program's system calls, softirq work excluded
-#   receiver   the sink's system calls, softirq work excluded
+#   receiver   the sink's system calls, softirq work excluded (in a
+#              receive row, every system call of the receiving program)
 #   softirq    NIC and stack work in softirq, wherever it ran
 #   irq        interrupt handling other than softirq
 #   kthreads   kernel threads (workqueues) other than softirq
@@ -35,13 +36,14 @@ runs="$(tr -d '\r' <"$dir/guest/results.log" | grep '^PROFILE-RUN ' || true)"
 		method="${cell%-*}" size="${cell##*-}"
 		frames="$(awk -v m="$method" -v s="$size" '
 			{ delete v; for (i = 2; i <= NF; i++) { eq = index($i, "="); v[substr($i, 1, eq - 1)] = substr($i, eq + 1) } }
-			v["method"] == m && v["size"] == s { print v["frames"] + 0; exit }' <<<"$runs")"
+			v["method"] == m && v["size"] == s { print v["frames"] + 0, v["kind"]; exit }' <<<"$runs")"
+		read -r frames kind <<<"$frames"
 		echo
 		if [[ -z $frames || $frames == 0 ]]; then
 			echo "$method $size B: no frame count for this run"
 			continue
 		fi
-		awk -v method="$method" -v size="$size" -v frames="$frames" -v hz=499 '
+		awk -v method="$method" -v size="$size" -v frames="$frames" -v rx="$([[ $kind == rx ]] && echo 1 || echo 0)" -v hz=499 '
 		# fr[1] is the program (comm), fr[2..n] the chain from its root
 		function cls(fr, n,    i, f) {
 			for (i = 2; i <= n; i++)
@@ -49,6 +51,8 @@ runs="$(tr -d '\r' <"$dir/guest/results.log" | grep '^PROFILE-RUN ' || true)"
 			for (i = 2; i <= n; i++)
 				if (fr[i] == "ret_from_fork") return "kthreads"
 			if (fr[1] != "zcnet-bench") return "harness"
+			# in a receive row the program only receives, whatever it calls
+			for (i = 2; rx && i <= n; i++) if (fr[i] ~ /^__x64_sys_/) return "receiver"
 			for (i = 2; i <= n; i++) {
 				f = fr[i]
 				if (f ~ /^__x64_sys_(recvfrom|recvmsg|recvmmsg|read)$/) return "receiver"
@@ -59,7 +63,12 @@ runs="$(tr -d '\r' <"$dir/guest/results.log" | grep '^PROFILE-RUN ' || true)"
 		{
 			n = split($2, fr, ";")
 			c = $1 + 0
-			for (i = 2; i <= n; i++) if (fr[i] ~ /safe_halt|^do_idle$/) next
+			# idle, unless an interrupt came in on the idle task: a
+			# receive row does most of its work there
+			idle = 0
+			for (i = 2; i <= n; i++) if (fr[i] ~ /safe_halt|^do_idle$/) idle = 1
+			for (i = 2; i <= n; i++) if (fr[i] == "common_interrupt" || fr[i] ~ /^asm_sysvec/) idle = 0
+			if (idle) next
 			busy += c
 			cut = n + 1
 			for (i = 2; i <= n; i++) if (fr[i] == "handle_softirqs" || fr[i] == "__do_softirq") { cut = i; break }

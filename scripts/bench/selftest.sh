@@ -101,6 +101,30 @@ if ((missing)); then
 	failures=$((failures + missing))
 fi
 
+# A receive row: whatever the receiving program calls (poll, read) is the
+# receiver's, not a sender's; softirq work that interrupted the idle task
+# is busy time, the halt itself is not.
+dir="$work/profile-rx"
+mkdir -p "$dir/guest"
+echo "PROFILE-RUN run=3 rep=0 kind=rx queues=1 procs=1 method=zcnet size=1500 status=ok frames=1000" \
+	>"$dir/guest/results.log"
+cat >"$dir/perf-zcnet-1500.folded" <<'EOF'
+499 zcnet-bench;__poll;entry_SYSCALL_64_after_hwframe;do_syscall_64;__x64_sys_poll;do_sys_poll
+499 zcnet-bench;read;entry_SYSCALL_64_after_hwframe;do_syscall_64;__x64_sys_read;eventfd_read
+998 swapper;common_startup_64;cpu_startup_entry;do_idle;default_idle;pv_native_safe_halt
+499 swapper;cpu_startup_entry;do_idle;default_idle;pv_native_safe_halt;asm_common_interrupt;common_interrupt;__irq_exit_rcu;handle_softirqs;net_rx_action;virtnet_poll
+EOF
+"$ZCNET_SCRIPTS/bench/profile.sh" "$dir" | sed 's/^ *//; s/  */ /g' >"$work/rx.txt"
+if grep -qxF "receiver 2000.00 us" "$work/rx.txt" && ! grep -q "^sender" "$work/rx.txt" &&
+	grep -qxF "softirq 1000.00 us" "$work/rx.txt" &&
+	grep -qxF "zcnet 1500 B: 1000 frames, 3000.0 us of busy CPU each" "$work/rx.txt"; then
+	echo "ok bench-profile: a receive row's system calls are the receiver's, softirq work on the idle task counts"
+else
+	echo "FAIL bench-profile: a receive row's system calls:"
+	cat "$work/rx.txt"
+	failures=$((failures + 1))
+fi
+
 # report.sh on a made-up run, in a copy of the tree: one page per run
 # under Documentation/perf, README's perf-latest line at the newest page,
 # and no page (and no failure) without a date in env.txt.

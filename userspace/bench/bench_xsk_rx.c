@@ -1,25 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* zcnet-bench recv af-xdp-copy: an AF_XDP socket in copy mode, receiving. */
 /*
- * libxdp loads its default program, which redirects every frame of the
- * queue to the socket; native XDP is tried first, then generic (SKB)
- * mode. The bind asks for XDP_COPY. Each frame is one 4 KiB chunk of the
- * umem. The FILL ring has room for twice the chunks: the kernel publishes
- * what it took from FILL in batches, so a chunk taken from RX must find
- * room there even when the kernel has not yet said it took it.
+ * Its XDP program sends frames of the test ethertype to the socket bound
+ * to their queue and everything else to the stack, as zcnet's ethertype
+ * rule does: libxdp's default program would take every frame of the
+ * queue, the generator's control connection included. Native XDP is tried
+ * first, then generic (SKB) mode. The bind asks for XDP_COPY. Each frame
+ * is one 4 KiB chunk of the umem. The FILL ring has room for twice the
+ * chunks: the kernel publishes what it took from FILL in batches, so a
+ * chunk taken from RX must find room there even when the kernel has not
+ * yet said it took it.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/bpf.h>
 #include <linux/if_link.h>
+#include <net/if.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include <xdp/xsk.h>
 
 #include "bench.h"
+#include "frame.h"
 
 #define XR_CHUNK	4096
 #define XR_CHUNKS	8192
@@ -31,6 +40,9 @@ struct xsk_rx {
 	struct rx_method m;	/* first */
 	struct xsk_umem *umem;
 	struct xsk_socket *xsk;
+	int map_fd, prog_fd;
+	unsigned int ifindex;
+	uint32_t xdp_flags;	/* the mode the program is attached in */
 	struct xsk_ring_prod fq;
 	struct xsk_ring_cons cq, rx;
 	uint8_t *area;
@@ -83,33 +95,97 @@ static int xdp_warnings(enum libxdp_print_level level, const char *fmt,
 	return level == LIBXDP_WARN ? vfprintf(stderr, fmt, ap) : 0;
 }
 
-/* Native XDP, else generic; the error of the last try. */
-static int xr_socket(struct rx_bench *b, struct xsk_rx *x, uint32_t queue)
+#define XR_INSN(c, d, s_, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s_), \
+			    .off = (o), .imm = (i) })
+
+/*
+ * if (data + 14 > data_end || eth->h_proto != htons(ETHERTYPE))
+ *	return XDP_PASS;
+ * return bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);
+ */
+static int xr_prog_load(int map_fd)
 {
-	struct xsk_socket_config cfg = {
-		.rx_size = XR_RX,
-		.bind_flags = XDP_COPY | XDP_USE_NEED_WAKEUP,
+	const struct bpf_insn insns[] = {
+		XR_INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_1,
+			offsetof(struct xdp_md, data), 0),
+		XR_INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_3, BPF_REG_1,
+			offsetof(struct xdp_md, data_end), 0),
+		XR_INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_4, BPF_REG_2, 0, 0),
+		XR_INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_4, 0, 0, 14),
+		XR_INSN(BPF_JMP | BPF_JGT | BPF_X, BPF_REG_4, BPF_REG_3, 8, 0),
+		XR_INSN(BPF_LDX | BPF_MEM | BPF_H, BPF_REG_5, BPF_REG_2, 12, 0),
+		XR_INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_5, 0, 6,
+			htons(ZCNET_FRAME_ETHERTYPE)),
+		XR_INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_1,
+			offsetof(struct xdp_md, rx_queue_index), 0),
+		XR_INSN(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1,
+			BPF_PSEUDO_MAP_FD, 0, map_fd),
+		XR_INSN(0, 0, 0, 0, 0),
+		XR_INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, XDP_PASS),
+		XR_INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_redirect_map),
+		XR_INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+		XR_INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, XDP_PASS),
+		XR_INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
+
+	return bpf_prog_load(BPF_PROG_TYPE_XDP, "zcnet_xsk_rx", "GPL", insns,
+			     sizeof(insns) / sizeof(insns[0]), NULL);
+}
+
+/* The program in native XDP, else generic; the error of the last try. */
+static int xr_attach(struct rx_bench *b, struct xsk_rx *x)
+{
 	static const struct { uint32_t flags; const char *name; } modes[] = {
 		{ XDP_FLAGS_DRV_MODE, "native" },
 		{ XDP_FLAGS_SKB_MODE, "generic" },
 	};
 	int err = -EINVAL;
 
+	x->ifindex = if_nametoindex(b->o->ifc.name);
+	if (!x->ifindex)
+		return -errno;
+	x->map_fd = bpf_map_create(BPF_MAP_TYPE_XSKMAP, "zcnet_xsks",
+				   sizeof(int), sizeof(int), 64, NULL);
+	if (x->map_fd < 0)
+		return x->map_fd;
+	x->prog_fd = xr_prog_load(x->map_fd);
+	if (x->prog_fd < 0)
+		return x->prog_fd;
 	for (size_t i = b->x->xdp_generic; i < 2; i++) {
-		cfg.xdp_flags = modes[i].flags;
-		err = xsk_socket__create(&x->xsk, b->o->ifc.name, queue,
-					 x->umem, &x->rx, NULL, &cfg);
+		err = bpf_xdp_attach(x->ifindex, x->prog_fd, modes[i].flags,
+				     NULL);
 		if (!err) {
-			snprintf(b->mode, sizeof(b->mode), "xdp=%s queue=%u",
-				 modes[i].name, queue);
+			x->xdp_flags = modes[i].flags;
+			snprintf(b->mode, sizeof(b->mode), "xdp=%s",
+				 modes[i].name);
 			return 0;
 		}
-		x->xsk = NULL;
 		fprintf(stderr, "%s: %s XDP on %s: %s\n", util_prog,
 			modes[i].name, b->o->ifc.name, strerror(-err));
 	}
 	return err;
+}
+
+static int xr_socket(struct rx_bench *b, struct xsk_rx *x, uint32_t queue)
+{
+	struct xsk_socket_config cfg = {
+		.rx_size = XR_RX,
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.xdp_flags = x->xdp_flags,
+		.bind_flags = XDP_COPY | XDP_USE_NEED_WAKEUP,
+	};
+	size_t len = strlen(b->mode);
+	int err;
+
+	err = xsk_socket__create(&x->xsk, b->o->ifc.name, queue, x->umem,
+				 &x->rx, NULL, &cfg);
+	if (err) {
+		x->xsk = NULL;
+		return err;
+	}
+	snprintf(b->mode + len, sizeof(b->mode) - len, " queue=%u", queue);
+	return xsk_socket__update_xskmap(x->xsk, x->map_fd);
 }
 
 int bench_xsk_rx(struct rx_bench *b)
@@ -119,7 +195,8 @@ int bench_xsk_rx(struct rx_bench *b)
 		.comp_size = XSK_RING_CONS__DEFAULT_NUM_DESCS,
 		.frame_size = XR_CHUNK,
 	};
-	struct xsk_rx x = { .m = { .b = b, .take = xr_take } };
+	struct xsk_rx x = { .m = { .b = b, .take = xr_take }, .map_fd = -1,
+			    .prog_fd = -1 };
 	size_t len = (size_t)XR_CHUNKS * XR_CHUNK;
 	uint32_t queue = b->o->queue == UINT32_MAX ? 0 : b->o->queue, i, idx;
 	struct xdp_statistics st;
@@ -146,6 +223,12 @@ int bench_xsk_rx(struct rx_bench *b)
 			 "xsk_umem__create: %s", strerror(-err));
 		goto out;
 	}
+	err = xr_attach(b, &x);
+	if (err) {
+		snprintf(b->unavailable, sizeof(b->unavailable), "XDP program "
+			 "on %s: %s", b->o->ifc.name, strerror(-err));
+		goto out;
+	}
 	err = xr_socket(b, &x, queue);
 	if (err) {
 		snprintf(b->unavailable, sizeof(b->unavailable), "AF_XDP "
@@ -169,6 +252,12 @@ int bench_xsk_rx(struct rx_bench *b)
 out:
 	if (x.xsk)
 		xsk_socket__delete(x.xsk);
+	if (x.xdp_flags)
+		bpf_xdp_detach(x.ifindex, x.xdp_flags, NULL);
+	if (x.prog_fd >= 0)
+		close(x.prog_fd);
+	if (x.map_fd >= 0)
+		close(x.map_fd);
 	if (x.umem)
 		xsk_umem__delete(x.umem);
 	munmap(x.area, len);

@@ -15,7 +15,7 @@
 #include "bench.h"
 #include "frame.h"
 
-#define ZC_RING		1024
+#define ZC_RING		16384	/* 32 MiB of 2 KiB buffers, as the others have */
 
 struct zc_rx {
 	struct rx_method m;	/* first */
