@@ -12,7 +12,8 @@
  * that is not managed, it takes the references itself
  * (skb_zcopy_downgrade_managed()). An skb that already has frags of its
  * own kind gets a reference per frag, as the stack's own fill would.
- * Returns -EMSGSIZE when the frags ran out first, with what fitted added.
+ * Returns -EMSGSIZE when the frags ran out first, with what fitted added,
+ * and -EFAULT for anything but a bvec iterator.
  */
 int zcnet_sock_fill(struct sk_buff *skb, struct iov_iter *from, size_t length)
 {
@@ -25,6 +26,8 @@ int zcnet_sock_fill(struct sk_buff *skb, struct iov_iter *from, size_t length)
 	bool managed;
 	u32 off, n;
 
+	if (!iov_iter_is_bvec(from))
+		return -EFAULT;
 	if (!i)
 		sh->flags |= SKBFL_MANAGED_FRAG_REFS;
 	managed = skb_zcopy_managed(skb);

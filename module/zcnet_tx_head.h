@@ -2,13 +2,16 @@
 #ifndef _ZCNET_TX_HEAD_H
 #define _ZCNET_TX_HEAD_H
 
+#include <linux/sizes.h>
 #include <linux/types.h>
 
 struct page;
 
 #define ZCNET_TX_HEAD_SIZE	1024
 #define ZCNET_TX_HEAD_SLOTS	(PAGE_SIZE / ZCNET_TX_HEAD_SIZE)
-#define ZCNET_TX_HEAD_PAGES	256
+#define ZCNET_TX_HEAD_PAGES	(SZ_1M / PAGE_SIZE)
+/* Pages after a busy one that are looked at before the ring grows. */
+#define ZCNET_TX_HEAD_SKIP	8
 
 /* A context's pages for raw frames' skb heads; under its tx_lock. */
 struct zcnet_tx_heads {

@@ -98,7 +98,28 @@ static void zcnet_tx_head_reuse_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->h.npages, 3);
 }
 
-/* A full ring whose next page is in use has no head to give. */
+/* A page that one skb holds on to is skipped, not waited for. */
+static void zcnet_tx_head_skip_test(struct kunit *test)
+{
+	struct zcnet_tx_head_test *t = test->priv;
+	struct page *third;
+	unsigned int i;
+
+	for (i = 0; i < 3 * ZCNET_TX_HEAD_SLOTS; i++)
+		zcnet_tx_head_test_get(test);
+	third = virt_to_page(t->heads[2 * ZCNET_TX_HEAD_SLOTS]);
+	for (i = 0; i < 3 * ZCNET_TX_HEAD_SLOTS; i++)
+		if (i != ZCNET_TX_HEAD_SLOTS)
+			zcnet_tx_head_test_put(test, i);
+	/* the walk wraps to the first page, then passes the held second */
+	for (i = 0; i < ZCNET_TX_HEAD_SLOTS; i++)
+		zcnet_tx_head_test_get(test);
+	KUNIT_EXPECT_PTR_EQ(test, virt_to_page(zcnet_tx_head_test_get(test)),
+			    third);
+	KUNIT_EXPECT_EQ(test, t->h.npages, 3);
+}
+
+/* A full ring whose pages are all in use has no head to give. */
 static void zcnet_tx_head_full_test(struct kunit *test)
 {
 	struct zcnet_tx_head_test *t = test->priv;
@@ -134,6 +155,7 @@ static void zcnet_tx_head_free_test(struct kunit *test)
 static struct kunit_case zcnet_tx_head_test_cases[] = {
 	KUNIT_CASE(zcnet_tx_head_slots_test),
 	KUNIT_CASE(zcnet_tx_head_reuse_test),
+	KUNIT_CASE(zcnet_tx_head_skip_test),
 	KUNIT_CASE(zcnet_tx_head_full_test),
 	KUNIT_CASE(zcnet_tx_head_free_test),
 	{}

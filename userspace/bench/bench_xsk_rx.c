@@ -129,12 +129,21 @@ static int xr_prog_load(int map_fd)
 		XR_INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
 
-	return bpf_prog_load(BPF_PROG_TYPE_XDP, "zcnet_xsk_rx", "GPL", insns,
-			     sizeof(insns) / sizeof(insns[0]), NULL);
+	static char log[4096];
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .log_buf = log,
+		    .log_size = sizeof(log), .log_level = 1);
+	int fd;
+
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "zcnet_xsk_rx", "GPL", insns,
+			   sizeof(insns) / sizeof(insns[0]), &opts);
+	if (fd < 0)
+		fprintf(stderr, "%s: the verifier refused the XDP program: %s\n",
+			util_prog, log);
+	return fd;
 }
 
 /* The program in native XDP, else generic; the error of the last try. */
-static int xr_attach(struct rx_bench *b, struct xsk_rx *x)
+static int xr_attach(struct rx_bench *b, struct xsk_rx *x, uint32_t queue)
 {
 	static const struct { uint32_t flags; const char *name; } modes[] = {
 		{ XDP_FLAGS_DRV_MODE, "native" },
@@ -146,15 +155,16 @@ static int xr_attach(struct rx_bench *b, struct xsk_rx *x)
 	if (!x->ifindex)
 		return -errno;
 	x->map_fd = bpf_map_create(BPF_MAP_TYPE_XSKMAP, "zcnet_xsks",
-				   sizeof(int), sizeof(int), 64, NULL);
+				   sizeof(int), sizeof(int), queue + 1, NULL);
 	if (x->map_fd < 0)
 		return x->map_fd;
 	x->prog_fd = xr_prog_load(x->map_fd);
 	if (x->prog_fd < 0)
 		return x->prog_fd;
 	for (size_t i = b->x->xdp_generic; i < 2; i++) {
-		err = bpf_xdp_attach(x->ifindex, x->prog_fd, modes[i].flags,
-				     NULL);
+		/* never in place of someone else's program */
+		err = bpf_xdp_attach(x->ifindex, x->prog_fd, modes[i].flags |
+				     XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
 		if (!err) {
 			x->xdp_flags = modes[i].flags;
 			snprintf(b->mode, sizeof(b->mode), "xdp=%s",
@@ -223,7 +233,7 @@ int bench_xsk_rx(struct rx_bench *b)
 			 "xsk_umem__create: %s", strerror(-err));
 		goto out;
 	}
-	err = xr_attach(b, &x);
+	err = xr_attach(b, &x, queue);
 	if (err) {
 		snprintf(b->unavailable, sizeof(b->unavailable), "XDP program "
 			 "on %s: %s", b->o->ifc.name, strerror(-err));
@@ -252,8 +262,13 @@ int bench_xsk_rx(struct rx_bench *b)
 out:
 	if (x.xsk)
 		xsk_socket__delete(x.xsk);
-	if (x.xdp_flags)
-		bpf_xdp_detach(x.ifindex, x.xdp_flags, NULL);
+	if (x.xdp_flags) {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, detach,
+			    .old_prog_fd = x.prog_fd);
+
+		/* only if it is still ours */
+		bpf_xdp_detach(x.ifindex, x.xdp_flags, &detach);
+	}
 	if (x.prog_fd >= 0)
 		close(x.prog_fd);
 	if (x.map_fd >= 0)
