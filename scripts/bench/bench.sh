@@ -7,8 +7,10 @@
 # (elapsed minus idle) counts the instructions it ran, 1 ns each, and runs
 # every sink on this machine, in the private namespace of the guest's
 # bridge (zcnet-bench serve), so that the guest's busy time is the
-# sender's alone. Host load and QEMU's device emulation do not enter it;
-# it does not see cache misses and charges a copy one instruction per
+# sender's alone. QEMU's device emulation does not enter it, and host load
+# only through the sinks' pace: TCP cells follow it, raw cells moved by
+# about 5% in a run beside other guests, so run it on an idle machine. It
+# does not see cache misses and charges a copy one instruction per
 # `rep movsb` iteration. "wall" is the earlier mode: two vCPUs, the sinks
 # in the guest, wall-clock busy time of sender and receiver together, and
 # the two-sender scaling runs; use it for throughput and latency, which
