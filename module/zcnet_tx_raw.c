@@ -88,8 +88,9 @@ static void zcnet_tx_raw_add_frags(struct sk_buff *skb,
 
 /*
  * An skb with room for size bytes, its head from the context's ring
- * (zcnet_tx_head.c) and itself from the per-CPU cache that the driver's
- * TX completion refills, or from the slab when either has none.
+ * (zcnet_tx_head.c) and itself from the per-CPU cache (refilled by skbs
+ * freed in NAPI, else in bulk from the slab), or alloc_skb() when the
+ * ring or the cache has none.
  */
 static struct sk_buff *zcnet_tx_raw_alloc(struct zcnet_kctx *ctx,
 					  unsigned int size)
