@@ -102,7 +102,15 @@
 #define ZCNET_RING_MIN_ENTRIES	8
 #define ZCNET_RING_MAX_ENTRIES	32768
 #define ZCNET_MAX_REGIONS	64
+/*
+ * Socket slots: zcnet_info.max_sockets is the authority (up to 65535, set
+ * by the module parameter max_sockets, 4096 by default). ZCNET_MAX_SOCKETS
+ * is the fewest any kernel of this ABI offers. Slots are handed out lowest
+ * free first, so a program that never holds more than n attached sockets
+ * gets slots below n, and an array of n entries indexed by slot is enough.
+ */
 #define ZCNET_MAX_SOCKETS	16
+#define ZCNET_MAX_SOCKETS_LIMIT	65535
 
 /* zcnet_info.features */
 #define ZCNET_FEAT_RINGS	(1ULL << 0)	/* setup, offsets, mmap, kick */
@@ -112,6 +120,7 @@
 #define ZCNET_FEAT_TX_RAW	(1ULL << 4)	/* raw frames on a bound device */
 #define ZCNET_FEAT_RX		(1ULL << 5)	/* receive into posted buffers */
 #define ZCNET_FEAT_TX_SOCK	(1ULL << 6)	/* send on attached sockets */
+#define ZCNET_FEAT_TX_GSO	(1ULL << 7)	/* ZCNET_TX_GSO on UDP slots */
 
 struct zcnet_info {
 	__u32 size;
@@ -122,7 +131,7 @@ struct zcnet_info {
 	__u32 max_regions;
 	__u64 features;			/* ZCNET_FEAT_* this build offers */
 	__u64 max_region_len;		/* bytes */
-	__u32 max_sockets;
+	__u32 max_sockets;		/* slots per context */
 	__u32 tx_desc_size;		/* sizeof of each ring's entry */
 	__u32 cq_entry_size;
 	__u32 fill_desc_size;
@@ -212,7 +221,8 @@ struct zcnet_eventfd {
  * producer index is EINVAL whatever else holds the kick back. A descriptor
  * breaking a rule completes with -EINVAL (unknown flag, reserved or sock
  * field non-zero, len 0 or above ZCNET_TX_LEN_MAX, region not registered,
- * buffer outside its region, NOP with other flags, MORE without SOCK). A
+ * buffer outside its region, NOP with other flags, MORE or GSO without
+ * SOCK, gso_size without GSO). A
  * raw descriptor with no device bound completes with -ENXIO, a socket
  * descriptor with no socket in its slot with -ENOTCONN.
  *
@@ -266,6 +276,14 @@ struct zcnet_kick {
  *   (ECONNRESET) is reported in the completion of the descriptor that met
  *   it, and so no longer pending on the socket.
  *   UDP: each descriptor is one datagram; ZCNET_TX_MORE is -EINVAL.
+ *   With ZCNET_TX_GSO it is a train of datagrams of gso_size bytes of
+ *   payload each (the last may be shorter), as UDP_SEGMENT sends it: one
+ *   completion for the whole train, zero copy where the route allows it.
+ *   The checks are the kernel's own: gso_size 0, more than UDP_MAX_SEGMENTS
+ *   (128) segments, or ZCNET_TX_GSO on a TCP slot: -EINVAL at submit; len
+ *   above ZCNET_UDP_GSO_MAX: -EMSGSIZE at submit; a segment that with its
+ *   headers exceeds the path MTU: -EINVAL from the stack, as is a route
+ *   without checksum offload (-EIO) where UDP_SEGMENT fails the same way.
  * Completions of one slot arrive in ring order. No socket attached in the
  * slot: -ENOTCONN. Slot detached or context closed before the socket took
  * the descriptor: -ECANCELED, or the bytes it took of a descriptor it took
@@ -393,7 +411,9 @@ struct zcnet_unbind {
  *   destination per descriptor. Wrong family: EAFNOSUPPORT.
  * Other fds: EBADF (not open), ENOTSOCK (not a socket), EOPNOTSUPP (another
  * family or protocol, or a socket without zero-copy support such as kTLS).
- * At most ZCNET_MAX_SOCKETS slots: ENOSPC.
+ * All zcnet_info.max_sockets slots in use: ENOSPC. Attach, detach and the
+ * lookup of a descriptor's slot cost the same at any count; a socket
+ * without room never holds up another slot's sends.
  */
 struct zcnet_sock_attach {
 	__u32 size;
@@ -499,6 +519,10 @@ struct zcnet_stats {
 #define ZCNET_TX_NOP		(1U << 0)	/* validate, send nothing */
 #define ZCNET_TX_SOCK		(1U << 1)	/* send on socket slot 'sock' */
 #define ZCNET_TX_MORE		(1U << 2)	/* TCP: more data follows */
+#define ZCNET_TX_GSO		(1U << 3)	/* UDP: a train of gso_size */
+
+/* The longest UDP payload a ZCNET_TX_GSO descriptor may carry. */
+#define ZCNET_UDP_GSO_MAX	65507
 
 /*
  * The longest buffer a TX descriptor may name: its completion's result, an
@@ -513,7 +537,10 @@ struct zcnet_tx_desc {
 	__u16 flags;			/* ZCNET_TX_* */
 	__u64 cookie;			/* returned in the completion */
 	__u16 sock;			/* socket slot with ZCNET_TX_SOCK, else 0 */
-	__u16 reserved0;
+	__extension__ union {
+		__u16 gso_size;		/* with ZCNET_TX_GSO, else 0 */
+		__u16 reserved0;	/* its name before ZCNET_TX_GSO */
+	};
 	__u32 reserved1;
 };
 
