@@ -8,11 +8,13 @@
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_packet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include "frame.h"
@@ -132,7 +134,7 @@ static int sink_socket(const struct kopts *o)
 	    setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)))
 		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	if (bind(s, (const struct sockaddr *)&o->addr, o->addr_len) ||
-	    (!o->udp && listen(s, 1))) {
+	    (!o->udp && listen(s, SOMAXCONN))) {
 		err = -errno;
 		close(s);
 		return err;
@@ -436,13 +438,49 @@ int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle)
 	return 0;
 }
 
+/* Accept what waits on the listener l; false on an error (reported). */
+static bool sink_accept(int l, int ep, uint64_t *accepted, uint32_t want,
+			uint32_t *open)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int c;
+
+	for (;;) {
+		c = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0)
+			return errno == EAGAIN || errno == EINTR ||
+			       errno == ECONNABORTED;
+		if (*accepted >= want) {	/* not one of ours */
+			close(c);
+			continue;
+		}
+		ev.data.u64 = (uint64_t)(uint32_t)c << 32 | *accepted;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev)) {
+			errmsg("epoll_ctl: %s", strerror(errno));
+			close(c);
+			return false;
+		}
+		++*accepted;
+		++*open;
+	}
+}
+
+/*
+ * --conns N (default 1) connections on --port, each read to its end and
+ * answered with its own byte count; then "sink bytes=TOTAL conns=N".
+ * One thread, level-triggered epoll, one read per ready connection.
+ */
 int sink_bench_tcp(const struct tr_opts *o)
 {
-	static volatile sig_atomic_t never;
-	struct kopts k = { .idle = SINK_FIRST_S, .reply = true };
+	struct kopts k = { .reply = true };
 	struct sockaddr_in *sin = (struct sockaddr_in *)&k.addr;
-	struct kresult r = { 0 };
-	int s;
+	struct epoll_event ev[SINK_BATCH] = { 0 };
+	uint32_t want = o->conns > 1 ? o->conns : 1, open = 0;
+	uint64_t accepted = 0, total = 0, *bytes = calloc(want, sizeof(*bytes));
+	uint8_t *buf = malloc(SINK_BUF);
+	double last = now_seconds();
+	int s, ep = epoll_create1(EPOLL_CLOEXEC), got, i, c, rc = -1;
+	ssize_t n;
 
 	sin->sin_family = AF_INET;
 	sin->sin_port = htons(o->port);
@@ -450,19 +488,66 @@ int sink_bench_tcp(const struct tr_opts *o)
 	s = sink_socket(&k);
 	if (s < 0) {
 		errmsg("listen on port %u: %s", o->port, strerror(-s));
-		return -1;
+		goto out_ep;
+	}
+	ev[0].events = EPOLLIN;
+	ev[0].data.u64 = UINT64_MAX;
+	if (!bytes || !buf || ep < 0 || fcntl(s, F_SETFL, O_NONBLOCK) ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev[0])) {
+		errmsg("sink: %s", strerror(errno ? errno : ENOMEM));
+		goto out;
 	}
 	fprintf(stderr, "zcnet-bench: sink ready\n");
-	sink_tcp(s, &k, &r, &never);
+	while (accepted < want || open) {
+		got = epoll_wait(ep, ev, SINK_BATCH, 100);
+		if (got < 0 && errno != EINTR) {
+			errmsg("epoll_wait: %s", strerror(errno));
+			goto out;
+		}
+		if (got <= 0 && now_seconds() - last >= SINK_FIRST_S) {
+			errmsg(total ? "no data for %g s" : "nobody connected",
+			       SINK_FIRST_S);
+			goto out;
+		}
+		if (got > 0)
+			last = now_seconds();
+		for (i = 0; i < got; i++) {
+			if (ev[i].data.u64 == UINT64_MAX) {
+				if (!sink_accept(s, ep, &accepted, want, &open))
+					goto out;
+				continue;
+			}
+			c = (int)(ev[i].data.u64 >> 32);
+			n = read(c, buf, SINK_BUF);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (n < 0) {
+				errmsg("recv: %s", strerror(errno));
+				goto out;
+			}
+			if (n) {
+				bytes[(uint32_t)ev[i].data.u64] += (uint64_t)n;
+				total += (uint64_t)n;
+				continue;
+			}
+			if (send(c, &bytes[(uint32_t)ev[i].data.u64],
+				 sizeof(*bytes), MSG_NOSIGNAL) != sizeof(*bytes))
+				errmsg("sending the count: %s", strerror(errno));
+			close(c);	/* leaves the epoll set */
+			open--;
+		}
+	}
+	printf("sink bytes=%llu conns=%llu\n", (unsigned long long)total,
+	       (unsigned long long)accepted);
+	rc = 0;
+out:
 	close(s);
-	if (r.err)
-		errmsg("recv: %s", strerror(-r.err));
-	else if (r.timed_out && !r.bytes)
-		errmsg("nobody connected");
-	if (r.err || (r.timed_out && !r.bytes))
-		return -1;
-	printf("sink bytes=%llu\n", (unsigned long long)r.bytes);
-	return 0;
+out_ep:
+	if (ep >= 0)
+		close(ep);
+	free(bytes);
+	free(buf);
+	return rc;
 }
 
 /* Datagrams on --port, counted (lengths from MSG_TRUNC, no payload read). */
