@@ -30,6 +30,11 @@ module_param_named(sock_copy_threshold, zcnet_sock_copy_threshold, uint,
 MODULE_PARM_DESC(sock_copy_threshold,
 		 "Socket sends up to this many bytes are copied (default 8192)");
 
+unsigned int zcnet_max_sockets = 4096;
+module_param_named(max_sockets, zcnet_max_sockets, uint, 0644);
+MODULE_PARM_DESC(max_sockets,
+		 "Socket slots of contexts opened from now on, 16 to 65535 (default 4096)");
+
 static int __init zcnet_init(void)
 {
 	int err;
