@@ -2,11 +2,11 @@
 /* The zcnet socket sender: TCP or UDP writes from registered memory. */
 /*
  * The sockets are attached to one zcnet context (ZCNET_TX_SOCK
- * descriptors): one, or for zcnet-bench --conns N TCP connections. Each
- * socket has its own buffers, per = N / sockets of the N ring entries;
- * its buffer seq % per carries its write seq and is rewritten only after
- * that write's completion. Descriptors go to the sockets with room in
- * turn. The cookie is the socket's index << SOCK_COOKIE_SHIFT | its
+ * descriptors): one, or for zcnet-bench --conns N TCP connections. The
+ * buffers, one per TX ring entry, are shared out evenly: per buffers a
+ * socket, whose buffer seq % per carries its write seq and is rewritten
+ * only after that write's completion. Descriptors go to the sockets with
+ * room in turn. The cookie is the socket's index << SOCK_COOKIE_SHIFT | its
  * write seq: completions of one socket come in its ring order, which is
  * checked, as is every result. With --gso each UDP descriptor is a train
  * (ZCNET_TX_GSO) whose segments carry the datagram pattern one by one.
