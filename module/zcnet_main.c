@@ -9,6 +9,7 @@
 #include "zcnet_ctx.h"
 #include "zcnet_dev.h"
 #include "zcnet_fault.h"
+#include "zcnet_sock_slot.h"
 #include "zcnet_tx_buf.h"
 
 struct workqueue_struct *zcnet_wq;
@@ -45,9 +46,12 @@ static int __init zcnet_init(void)
 	err = zcnet_tx_buf_init();
 	if (err)
 		goto err_wq;
-	err = zcnet_bind_init();
+	err = zcnet_sock_init();
 	if (err)
 		goto err_txbuf;
+	err = zcnet_bind_init();
+	if (err)
+		goto err_sock;
 	err = zcnet_dev_register();
 	if (err)
 		goto err_bind;
@@ -56,6 +60,8 @@ static int __init zcnet_init(void)
 
 err_bind:
 	zcnet_bind_exit();
+err_sock:
+	zcnet_sock_exit();
 err_txbuf:
 	zcnet_tx_buf_exit();
 err_wq:
@@ -72,6 +78,7 @@ static void __exit zcnet_exit(void)
 	synchronize_net();
 	rcu_barrier();
 	destroy_workqueue(zcnet_wq);
+	zcnet_sock_exit();
 	zcnet_tx_buf_exit();
 }
 

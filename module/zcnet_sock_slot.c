@@ -17,6 +17,19 @@
 #include "zcnet_sock_send.h"
 #include "zcnet_sock_slot.h"
 
+static struct kmem_cache *zcnet_sock_cache;
+
+int zcnet_sock_init(void)
+{
+	zcnet_sock_cache = KMEM_CACHE(zcnet_sock, SLAB_ACCOUNT);
+	return zcnet_sock_cache ? 0 : -ENOMEM;
+}
+
+void zcnet_sock_exit(void)
+{
+	kmem_cache_destroy(zcnet_sock_cache);
+}
+
 /* TCP sockets by their struct socket: one slot each per context. */
 static const struct rhashtable_params zcnet_sock_streams = {
 	.key_len = sizeof(struct socket *),
@@ -46,7 +59,7 @@ static void zcnet_sock_free(struct kref *ref)
 	struct zcnet_sock *s = container_of(ref, struct zcnet_sock, ref);
 
 	mutex_destroy(&s->lock);
-	kfree(s);
+	kmem_cache_free(zcnet_sock_cache, s);
 }
 
 /* Any context. */
@@ -128,7 +141,7 @@ static struct zcnet_sock *zcnet_sock_new(struct zcnet_kctx *ctx,
 {
 	struct zcnet_sock *s;
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	s = kmem_cache_zalloc(zcnet_sock_cache, GFP_KERNEL);
 	if (!s)
 		return NULL;
 	kref_init(&s->ref);

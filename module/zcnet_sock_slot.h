@@ -73,6 +73,8 @@ struct zcnet_sock {
 	struct list_head order;		/* queued and in flight, ring order */
 };
 
+int zcnet_sock_init(void);
+void zcnet_sock_exit(void);
 int zcnet_sock_slots_init(struct zcnet_kctx *ctx);
 void zcnet_sock_slots_free(struct zcnet_kctx *ctx);
 int zcnet_sock_add(struct zcnet_kctx *ctx, const struct zcnet_sock_attach *a,
