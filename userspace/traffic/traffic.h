@@ -407,7 +407,7 @@ uint64_t rx_missing(const struct rx_check *c, uint64_t expect,
 int rx_zcnet(struct rx_opts *o);
 int rx_afp(struct rx_opts *o);
 
-/* sink.c: zcnet-recv --tcp-listen|--udp-listen, zcnet-bench sinks */
+/* sink.c: zcnet-recv --tcp-listen|--udp-listen; sink_bench.c: zcnet-bench */
 int sink_main(int argc, char **argv);
 void sink_usage(FILE *f);
 int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle);
