@@ -206,8 +206,15 @@ int tx_udp_zerocopy(struct tr_opts *o, struct tr_result *r)
 	return r->unavailable[0] ? 0 : rc;
 }
 
+/*
+ * zcnet takes no segment size from the socket's UDP_SEGMENT: above
+ * UDP_GSO_SEGMENT bytes each descriptor says it (ZCNET_TX_GSO), so that
+ * the same trains leave as with the other methods.
+ */
 int tx_udp_zcnet(struct tr_opts *o, struct tr_result *r)
 {
 	o->udp = true;
+	if (!o->gso && o->size > UDP_GSO_SEGMENT)
+		o->gso = UDP_GSO_SEGMENT;
 	return tx_sock(o, r);
 }
