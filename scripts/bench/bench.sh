@@ -38,6 +38,9 @@
 # two-queue runs), ZCNET_BENCH_KERNEL (default: the 6.12 kernel),
 # ZCNET_BENCH_IOMMU (off; on: strict), ZCNET_BENCH_METHODS (a subset),
 # ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES, ZCNET_BENCH_UDP_SIZES,
+# ZCNET_BENCH_CONNS (256: the TCP connections of the many-connection case,
+# 64 KiB writes), ZCNET_BENCH_GSO_SIZES (64768: the UDP trains of the case
+# where each send gives its segment size),
 # ZCNET_BENCH_RX_SIZES, ZCNET_BENCH_RX_FRAMES, ZCNET_BENCH_RX_RATE,
 # ZCNET_BENCH_PROFILE (cells
 # to profile after the matrix, as METHOD:SIZE words: one more run of each
@@ -65,6 +68,14 @@ iommu="${ZCNET_BENCH_IOMMU:-off}"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
 	ZCNET_BENCH_RX_SIZES; do
 	[[ ${!v:-} =~ ^[a-z0-9\ -]*$ ]] || die "$v: words of a-z, 0-9 and -"
+done
+[[ ${ZCNET_BENCH_CONNS:-256} =~ ^([2-9]|[1-9][0-9]{1,3})(\ ([2-9]|[1-9][0-9]{1,3}))*$ ]] ||
+	die "ZCNET_BENCH_CONNS: connection counts, 2..9999"
+[[ ${ZCNET_BENCH_GSO_SIZES:-64768} =~ ^[1-9][0-9]{0,4}(\ [1-9][0-9]{0,4})*$ ]] ||
+	die "ZCNET_BENCH_GSO_SIZES: train sizes in bytes, up to 65507"
+for n in ${ZCNET_BENCH_GSO_SIZES:-}; do
+	((n <= 65507 && (n + 1471) / 1472 <= 128)) ||
+		die "ZCNET_BENCH_GSO_SIZES: train sizes in bytes, up to 65507"
 done
 profile="${ZCNET_BENCH_PROFILE:-}"
 [[ $profile =~ ^([a-z0-9-]+:[0-9]+\ ?)*$ ]] || die "ZCNET_BENCH_PROFILE: words METHOD:SIZE"
@@ -119,7 +130,7 @@ fi
 append+=" zcnet.env.ZCNET_BENCH_SCALING=$scaling"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
 	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PROFILE \
-	ZCNET_BENCH_MODPARAMS; do
+	ZCNET_BENCH_MODPARAMS ZCNET_BENCH_CONNS ZCNET_BENCH_GSO_SIZES; do
 	[[ -z ${!v:-} ]] || append+=" zcnet.env.$v=${!v// /,}"
 done
 # Each run takes its seconds plus about four of setup and draining; a
@@ -196,7 +207,7 @@ fi
 settings="ruler $ruler, $reps repetitions of ${secs}s per cell, scaling runs $( ((scaling)) && echo on || echo off)"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
 	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PROFILE \
-	ZCNET_BENCH_MODPARAMS ZCNET_VIRTIO_OPTS; do
+	ZCNET_BENCH_MODPARAMS ZCNET_BENCH_CONNS ZCNET_BENCH_GSO_SIZES ZCNET_VIRTIO_OPTS; do
 	[[ -z ${!v:-} ]] || settings+=", $v=${!v}"
 done
 {

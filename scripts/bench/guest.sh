@@ -25,7 +25,10 @@
 # ZCNET_BENCH_HOST, ZCNET_BENCH_SECONDS per run, ZCNET_BENCH_REPS,
 # ZCNET_BENCH_SCALING (1: also two queues and two senders),
 # ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES, ZCNET_BENCH_UDP_SIZES
-# (1472 64768: one datagram, a GSO train), ZCNET_BENCH_RX_SIZES (64 1500),
+# (1472 64768: one datagram, a GSO train), ZCNET_BENCH_CONNS (256: TCP
+# connections at once, 64 KiB writes, case "conns256"), ZCNET_BENCH_GSO_SIZES
+# (64768: UDP trains of 1472-byte segments, each send giving its segment
+# size, case "gso"), ZCNET_BENCH_RX_SIZES (64 1500),
 # ZCNET_BENCH_RX_FRAMES (60000) and ZCNET_BENCH_RX_RATE (20000 frames per
 # second of the generator's clock), ZCNET_BENCH_METHODS (a subset
 # of the methods, for quick looks), ZCNET_BENCH_PROFILE (METHOD:SIZE
@@ -50,6 +53,13 @@ ALL_RAW_METHODS="$RAW_METHODS"
 TCP_METHODS="tcp-send tcp-zerocopy tcp-sendfile uring-sendzc zcnet-sock"
 UDP_METHODS="udp-sendmmsg udp-zerocopy zcnet-udp" ALL_UDP_METHODS="udp-sendmmsg udp-zerocopy zcnet-udp"
 UDP_SIZES="${ZCNET_BENCH_UDP_SIZES:-1472 64768}" UDP_SIZES="${UDP_SIZES//,/ }"
+# Many connections: the senders of one process on CONNS TCP connections at
+# once, CONN_SIZE-byte writes. UDP trains: each send says its segment size
+# (UDP_SEGMENT control message, ZCNET_TX_GSO), GSO_SEGMENT bytes a segment.
+CONN_METHODS="conns-zerocopy conns-uring zcnet-conns" ALL_CONN_METHODS="$CONN_METHODS"
+CONNS="${ZCNET_BENCH_CONNS:-256}" CONNS="${CONNS//,/ }" CONN_SIZE=65536
+GSO_METHODS="gso-sendmsg gso-zerocopy zcnet-gso" ALL_GSO_METHODS="$GSO_METHODS"
+GSO_SIZES="${ZCNET_BENCH_GSO_SIZES:-64768}" GSO_SIZES="${GSO_SIZES//,/ }" GSO_SEGMENT=1472
 RX_METHODS="zcnet afp-tpacket-v3 af-xdp-copy udp-recvmmsg" ALL_RX_METHODS="$RX_METHODS"
 RX_SIZES="${ZCNET_BENCH_RX_SIZES:-64 1500}" RX_SIZES="${RX_SIZES//,/ }"
 RX_FRAMES="${ZCNET_BENCH_RX_FRAMES:-60000}" RX_RATE="${ZCNET_BENCH_RX_RATE:-20000}"
@@ -64,6 +74,7 @@ if [[ -n $ZCNET_BENCH_METHODS ]]; then
 	RAW_METHODS="$(pick "$RAW_METHODS")"
 	PKTGEN_METHODS="$(pick "$PKTGEN_METHODS")" RX_METHODS="$(pick "$RX_METHODS")"
 	TCP_METHODS="$(pick "$TCP_METHODS")" UDP_METHODS="$(pick "$UDP_METHODS")"
+	CONN_METHODS="$(pick "$CONN_METHODS")" GSO_METHODS="$(pick "$GSO_METHODS")"
 	SCALE_METHODS="$(pick "$SCALE_METHODS")"
 fi
 # Raw frames have no flow control: each sender stays at most WINDOW frames
@@ -205,24 +216,33 @@ perf_stop() {
 	wait "$PERF_PID" 2>/dev/null
 }
 
-# run KIND METHOD SIZE REP QUEUES PROCS
+# run KIND METHOD SIZE REP QUEUES PROCS; KIND raw, tcp, udp, connsN (N TCP
+# connections at once) or gso (UDP trains, the segment size per send)
 run() {
 	local kind="$1" method="$2" size="$3" rep="$4" queues="$5" procs="$6"
 	local dir="$WORK/$RUN" sink p pids=() args line txq0 pk0 pk1 pkts="" port=$((5201 + RUN % 500))
+	local skind="$kind" more=() ready=300 limit=90
+	case $kind in
+	conns*) skind=tcp more=(--conns "${kind#conns}") ready=3000 limit=600 ;;
+	gso) skind=udp more=(--gso "$GSO_SEGMENT") ;;
+	esac
 	RUN=$((RUN + 1))
 	say "progress $RUN/$TOTAL rep $rep $kind $method $size B queues $queues procs $procs"
 	mkdir -p "$dir"
 	# On the host the sink is told when the senders are done (SIGUSR1 to
 	# remote): the guest's clock cannot time a host that runs in real time.
 	if [[ -n $HOST ]]; then
-		args=("$kind" --port "$port" --idle "$SINK_IDLE")
+		args=("$skind" --port "$port" --idle "$SINK_IDLE")
+		[[ $skind == tcp ]] && args+=("${more[@]}")
 		[[ $kind == raw ]] && args=(raw -i br0 -s "$size" --streams "$procs" --until-eof)
 		"$BENCH" remote "$HOST" sink "${args[@]}" >"$dir/sink.out" 2>"$dir/sink.err" &
 	elif [[ $kind == raw ]]; then
 		peer "$BENCH" sink raw -i "$PEER_IFACE" -s "$size" --streams "$procs" \
 			--progress "$dir/progress" --idle "$SINK_IDLE" >"$dir/sink.out" 2>"$dir/sink.err" &
 	else
-		peer "$BENCH" sink "$kind" --port "$port" --idle "$SINK_IDLE" >"$dir/sink.out" 2>"$dir/sink.err" &
+		args=()
+		[[ $skind == tcp ]] && args=("${more[@]}")
+		peer "$BENCH" sink "$skind" --port "$port" --idle "$SINK_IDLE" "${args[@]}" >"$dir/sink.out" 2>"$dir/sink.err" &
 	fi
 	sink=$!
 	if ! wait_for "$dir/sink.*" 'sink ready' "$sink" "$([[ -n $HOST ]] && echo 3000 || echo 100)"; then
@@ -234,21 +254,21 @@ run() {
 				[[ -n $HOST ]] || args+=(--window "$WINDOW" --progress "$dir/progress")
 				((procs == 1)) || args+=(--queue "$p" --cpu "$p")
 			else
-				args=(--peer "$DST_IP" --port "$port")
+				args=(--peer "$DST_IP" --port "$port" "${more[@]}")
 			fi
 			"$BENCH" send "$method" -s "$size" -t "$SECS" --start-file "$dir/start" "${args[@]}" \
 				>"$dir/send$p.out" 2>"$dir/send$p.err" &
 			pids+=($!)
 		done
 		for ((p = 0; p < procs; p++)); do
-			wait_for "$dir/send$p.err" 'ready' "${pids[p]}" 300 || true
+			wait_for "$dir/send$p.err" 'ready' "${pids[p]}" "$ready" || true
 		done
 		txq0="$(txq_counters)"
 		read -ra pk0 <<<"$(nic_packets)"
 		[[ -z $PERF_DATA ]] || perf_start "$dir"
 		touch "$dir/start"
 		for p in "${pids[@]}"; do
-			reap "$p" $((SECS + 90))
+			reap "$p" $((SECS + limit))
 		done
 		[[ -z $PERF_DATA ]] || perf_stop
 		if [[ -n $HOST ]]; then
@@ -402,6 +422,7 @@ npktgen=$(count_words "$PKTGEN_METHODS")
 TOTAL=$((REPS * ((nraw + npktgen) * $(count_words "$RAW_SIZES") + ntcp * $(count_words "$TCP_SIZES") + nscale)))
 TOTAL=$((TOTAL + $(count_words "$PROFILE") + REPS * $(count_words "$UDP_METHODS") * $(count_words "$UDP_SIZES")))
 TOTAL=$((TOTAL + REPS * $(count_words "$RX_METHODS") * $(count_words "$RX_SIZES")))
+TOTAL=$((TOTAL + REPS * ($(count_words "$CONN_METHODS") * $(count_words "$CONNS") + $(count_words "$GSO_METHODS") * $(count_words "$GSO_SIZES"))))
 
 set_queues 1 || say "cannot set one queue pair (ethtool -L)"
 for ((rep = 1; rep <= REPS; rep++)); do
@@ -429,6 +450,8 @@ for ((rep = 1; rep <= REPS; rep++)); do
 		done
 	done
 	for size in $UDP_SIZES; do for m in $UDP_METHODS; do run udp "$m" "$size" "$rep" 1 1; done; done
+	for n in $CONNS; do for m in $CONN_METHODS; do run "conns$n" "$m" "$CONN_SIZE" "$rep" 1 1; done; done
+	for size in $GSO_SIZES; do for m in $GSO_METHODS; do run gso "$m" "$size" "$rep" 1 1; done; done
 	for size in $RX_SIZES; do
 		for m in $RX_METHODS; do
 			rx_run "$m" "$size" "$rep"
@@ -460,6 +483,8 @@ profile() {
 	local m="$1" size="$2" kind=tcp mtu=1500 sort
 	[[ " $ALL_RAW_METHODS " == *" $m "* ]] && kind=raw
 	[[ " $ALL_UDP_METHODS " == *" $m "* ]] && kind=udp
+	[[ " $ALL_GSO_METHODS " == *" $m "* ]] && kind=gso
+	[[ " $ALL_CONN_METHODS " == *" $m "* ]] && kind="conns${CONNS%% *}"
 	[[ " $ALL_RX_METHODS " == *" $m "* ]] && kind=rx
 	[[ $kind == raw ]] && ((size > 1514)) && mtu=9000
 	set_mtu "$mtu" || { say "profile $m $size: MTU $mtu refused"; return; }

@@ -55,8 +55,8 @@ runs="$(tr -d '\r' <"$dir/guest/results.log" | grep '^PROFILE-RUN ' || true)"
 			for (i = 2; rx && i <= n; i++) if (fr[i] ~ /^__x64_sys_/) return "receiver"
 			for (i = 2; i <= n; i++) {
 				f = fr[i]
-				if (f ~ /^__x64_sys_(recvfrom|recvmsg|recvmmsg|read)$/) return "receiver"
-				if (f ~ /^__x64_sys_(ioctl|sendto|sendmsg|sendmmsg|io_uring_enter|poll|ppoll|epoll_wait|futex)$/) return "sender"
+				if (f ~ /^__(x64_)?sys_(recvfrom|recvmsg|recvmmsg|read)$/) return "receiver"
+				if (f ~ /^__(x64_)?sys_(ioctl|sendto|sendmsg|sendmmsg|io_uring_enter|poll|ppoll|epoll_wait|futex)$/) return "sender"
 			}
 			return "user"
 		}

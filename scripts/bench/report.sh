@@ -53,7 +53,7 @@ BEGIN {
 		if (v["completions"] > 0) cs = sprintf("%.4f", v["copied"] / v["completions"])
 		else if (v["kind"] == "rx" && v["copied"] != "" && v["frames"] > 0) cs = sprintf("%.4f", v["copied"] / v["frames"])
 		if (v["recv_frames"] != "") lost = v["frames"] - v["recv_frames"]
-		if (v["kind"] == "udp" && v["recv_bytes"] != "") lost = sprintf("%.0f", (v["bytes"] - v["recv_bytes"]) / v["size"])
+		if (v["kind"] ~ /^(udp|gso)$/ && v["recv_bytes"] != "") lost = sprintf("%.0f", (v["bytes"] - v["recv_bytes"]) / v["size"])
 		if (v["kind"] == "rx") lost = v["lost"]
 	}
 	print v["run"], v["rep"], v["kind"], v["queues"], v["procs"], v["method"], v["size"], v["status"],
@@ -150,23 +150,26 @@ table() {
 	echo "sys/op: system calls per frame or write. lost: frames completed by the"
 	echo "sender but not counted by the sink (UDP: writes' worth of bytes; receive:"
 	echo "frames the generator sent that the receiver never got). Receive rows are"
-	echo "the receiver's busy time, the generator on the build machine."
+	echo "the receiver's busy time, the generator on the build machine. TCP NxS:"
+	echo "N connections at once, one process, S-byte writes. UDP train: each send"
+	echo "gives its segment size (1472 B): UDP_SEGMENT control message, ZCNET_TX_GSO."
 	echo
 	awk -F, -v ruler="$ruler" '
 	NR == 1 { next }
 	{
-		kind = $1 == "raw" ? "raw " $5 " B" : $1 == "rx" ? "receive " $5 " B" : $1 == "udp" ? ($5 > 1472 ? "UDP GSO " : "UDP ") $5 " B" : "TCP " ($5 >= 1048576 ? $5 / 1048576 " MiB" : $5 / 1024 " KiB")
+		kind = $1 == "raw" ? "raw " $5 " B" : $1 == "rx" ? "receive " $5 " B" : $1 == "udp" ? ($5 > 1472 ? "UDP GSO " : "UDP ") $5 " B" : $1 == "gso" ? "UDP train " $5 " B" : "TCP " ($5 >= 1048576 ? $5 / 1048576 " MiB" : $5 / 1024 " KiB")
+		if ($1 ~ /^conns[0-9]+$/) kind = "TCP " substr($1, 6) "x" $5 / 1024 " KiB"
 		if ($2 > 1) kind = kind " " $2 "q/" $3 "p"
 		if ($8 == "unavailable" || $8 == "failed" || $7 == 0) {
-			printf "%-17s %-13s %s: %s\n", kind, $4, $8 == "" ? "failed" : $8, $22
+			printf "%-17s %-14s %s: %s\n", kind, $4, $8 == "" ? "failed" : $8, $22
 			next
 		}
 		if (!hdr++) {
-			printf "%-17s %-13s %-24s %-7s %-9s %-7s %-7s %-8s", "case", "method", "busy s/GiB", "spread", "us/op", "sys/op", "copied", "lost"
+			printf "%-17s %-14s %-24s %-7s %-9s %-7s %-7s %-8s", "case", "method", "busy s/GiB", "spread", "us/op", "sys/op", "copied", "lost"
 			if (ruler == "wall") printf " %-22s %-8s %-8s %s", "Gbit/s", "Mpps", "p50 us", "p99 us"
 			printf "\n"
 		}
-		printf "%-17s %-13s %-24s %-7s %-9s %-7s %-7s %-8s", kind, $4,
+		printf "%-17s %-14s %-24s %-7s %-9s %-7s %-7s %-8s", kind, $4,
 		       sprintf("%.3f [%.3f..%.3f]", $13, $14, $15), $25 == "" ? "-" : $25 "%" ($25 > 3 ? "!" : ""),
 		       $23 == "" ? "-" : sprintf("%.3f", $23), $24 == "" ? "-" : sprintf("%.2f", $24),
 		       $19 == "" ? "-" : sprintf("%.0f%%", $19 * 100),
@@ -203,6 +206,10 @@ table() {
 		check("TCP 64 KiB: zcnet <= 0.6x MSG_ZEROCOPY", "tcp", 65536, "zcnet-sock", "tcp-zerocopy", 0.6)
 		check("TCP 64 KiB: zcnet <= 0.6x io_uring SEND_ZC", "tcp", 65536, "zcnet-sock", "uring-sendzc", 0.6)
 		check("TCP 4 KiB: zcnet <= 0.4x send", "tcp", 4096, "zcnet-sock", "tcp-send", 0.4)
+		check("TCP 256x64 KiB: zcnet <= 0.8x MSG_ZEROCOPY+epoll", "conns256", 65536, "zcnet-conns", "conns-zerocopy", 0.8)
+		check("TCP 256x64 KiB: zcnet <= 0.8x SEND_ZC, one ring", "conns256", 65536, "zcnet-conns", "conns-uring", 0.8)
+		check("UDP train 64768 B: zcnet <= 0.8x sendmsg", "gso", 64768, "zcnet-gso", "gso-sendmsg", 0.8)
+		check("UDP train 64768 B: zcnet <= 0.8x MSG_ZEROCOPY", "gso", 64768, "zcnet-gso", "gso-zerocopy", 0.8)
 		check("receive 1500 B: zcnet <= 0.8x TPACKET_V3", "rx", 1500, "zcnet", "afp-tpacket-v3", 0.8)
 		check("receive 1500 B: zcnet <= 1.0x AF_XDP copy", "rx", 1500, "zcnet", "af-xdp-copy", 1.0)
 		n = over = 0

@@ -46,6 +46,14 @@ for bad in 0 abc "1 2"; do
 done
 expect_refusal "ZCNET_BENCH_RULER=tsc" "ZCNET_BENCH_RULER must be icount or wall" \
 	env ZCNET_BENCH_RULER=tsc "$ZCNET_SCRIPTS/bench/bench.sh"
+for bad in 0 1 abc 10000 "256;reboot" "256,512"; do
+	expect_refusal "ZCNET_BENCH_CONNS='$bad'" "ZCNET_BENCH_CONNS: connection counts, 2..9999" \
+		env ZCNET_BENCH_CONNS="$bad" "$ZCNET_SCRIPTS/bench/bench.sh"
+done
+for bad in 0 abc 65508 99999 "64768 x"; do
+	expect_refusal "ZCNET_BENCH_GSO_SIZES='$bad'" "ZCNET_BENCH_GSO_SIZES: train sizes in bytes, up to 65507" \
+		env ZCNET_BENCH_GSO_SIZES="$bad" "$ZCNET_SCRIPTS/bench/bench.sh"
+done
 for bad in "indirect_desc=off" ",indirect_desc" ",a=b c" ",x=\$(id)"; do
 	expect_refusal "ZCNET_VIRTIO_OPTS='$bad'" "ZCNET_VIRTIO_OPTS: ,property=value pairs" \
 		env ZCNET_VIRTIO_OPTS="$bad" "$ZCNET_SCRIPTS/qemu/vm.sh" \

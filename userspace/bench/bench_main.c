@@ -12,25 +12,37 @@
 
 #define PROG "zcnet-bench"
 
+/*
+ * conns: TCP connections at once unless --conns says (the case of many
+ * connections); gso: the segment size each UDP send gives unless --gso
+ * says (the case of UDP_SEGMENT per send).
+ */
 static const struct {
 	const char *name;
 	int (*fn)(struct tr_opts *o, struct tr_result *r);
 	bool raw;
 	int64_t copy_threshold;
+	uint32_t conns, gso;
 } methods[] = {
-	{ "afp-sendto", tx_afp_send, true, -1 },
-	{ "afp-txring", tx_afp_txring, true, -1 },
-	{ "af-xdp", bench_xsk, true, -1 },
-	{ "zcnet-raw", tx_zcnet, true, -1 },
-	{ "zcnet-raw-zc", tx_zcnet, true, 0 },
-	{ "tcp-send", tx_tcp_send, false, -1 },
-	{ "tcp-zerocopy", tx_tcp_zerocopy, false, -1 },
-	{ "tcp-sendfile", tx_tcp_sendfile, false, -1 },
-	{ "uring-sendzc", bench_uring_zc, false, -1 },
-	{ "zcnet-sock", tx_sock, false, -1 },
-	{ "udp-sendmmsg", tx_udp_sendmmsg, false, -1 },
-	{ "udp-zerocopy", tx_udp_zerocopy, false, -1 },
-	{ "zcnet-udp", tx_udp_zcnet, false, -1 },
+	{ "afp-sendto", tx_afp_send, true, -1, 0, 0 },
+	{ "afp-txring", tx_afp_txring, true, -1, 0, 0 },
+	{ "af-xdp", bench_xsk, true, -1, 0, 0 },
+	{ "zcnet-raw", tx_zcnet, true, -1, 0, 0 },
+	{ "zcnet-raw-zc", tx_zcnet, true, 0, 0, 0 },
+	{ "tcp-send", tx_tcp_send, false, -1, 0, 0 },
+	{ "tcp-zerocopy", tx_tcp_zerocopy, false, -1, 0, 0 },
+	{ "tcp-sendfile", tx_tcp_sendfile, false, -1, 0, 0 },
+	{ "uring-sendzc", bench_uring_zc, false, -1, 0, 0 },
+	{ "zcnet-sock", tx_sock, false, -1, 0, 0 },
+	{ "udp-sendmmsg", tx_udp_sendmmsg, false, -1, 0, 0 },
+	{ "udp-zerocopy", tx_udp_zerocopy, false, -1, 0, 0 },
+	{ "zcnet-udp", tx_udp_zcnet, false, -1, 0, 0 },
+	{ "conns-zerocopy", tx_tcp_zerocopy, false, -1, 256, 0 },
+	{ "conns-uring", bench_uring_zc, false, -1, 256, 0 },
+	{ "zcnet-conns", tx_sock, false, -1, 256, 0 },
+	{ "gso-sendmsg", tx_udp_sendmmsg, false, -1, 0, UDP_GSO_SEGMENT },
+	{ "gso-zerocopy", tx_udp_zerocopy, false, -1, 0, UDP_GSO_SEGMENT },
+	{ "zcnet-gso", tx_udp_zcnet, false, -1, 0, UDP_GSO_SEGMENT },
 };
 
 static volatile sig_atomic_t never;
@@ -71,8 +83,15 @@ static struct opt opts[] = {
 	ONUM("port", 0, o.port, 1, 65535, "N", "TCP, UDP: the sink's port "
 	     "(default 5201)", "port"),
 	ONUM("inflight", 0, o.ring, 1, 32768, "N", "buffers or ring entries "
-	     "in flight;\nudp-sendmmsg: datagrams per call (32)",
-	     "in-flight count"),
+	     "in flight (all connections);\nudp-sendmmsg: datagrams per call "
+	     "(32; with --gso 1)", "in-flight count"),
+	ONUM("conns", 0, o.conns, 1, 65535, "N", "TCP: N connections at once "
+	     "(conns-* and\nzcnet-conns: 256), 2 buffers each; sink tcp: "
+	     "take N", "connection count"),
+	ONUM("gso", 0, o.gso, 1, 65507, "SIZE", "UDP: each send a train of "
+	     "SIZE-byte datagrams by\nits own UDP_SEGMENT or ZCNET_TX_GSO "
+	     "(gso-* and\nzcnet-gso: " OPT_STR_OF(UDP_GSO_SEGMENT) ")",
+	     "segment size"),
 	{ "idle", 0, OPT_SECS, &idle, 0, 0, 3600, "SECONDS", "sink, recv: stop "
 	  "after this long without data (1)", "idle time", NULL, false },
 	ONUM("frames", 'n', o.frames, 1, UINT64_C(1) << 40, "N", "gen: send N "
@@ -142,6 +161,10 @@ static void report(struct tr_result *r, int rc)
 	rep_num(&p, "queue", NULL, "%.0f", o.queue == UINT32_MAX ? -1 :
 		(double)o.queue);
 	rep_u64(&p, "stream", NULL, stream);
+	if (o.conns > 1)
+		rep_u64(&p, "conns", NULL, o.conns);
+	if (o.gso)
+		rep_u64(&p, "gso", NULL, o.gso);
 	if (r->unavailable[0]) {
 		/* quotes and newlines would break the key=value line */
 		for (char *s = r->unavailable; *s; s++)
@@ -219,6 +242,12 @@ static int run_send(int argc, char **argv)
 	}
 	o.seq_base = (uint64_t)stream << BENCH_STREAM_SHIFT;
 	o.copy_threshold = methods[i].copy_threshold;
+	if (!opts_seen(opts, "conns"))
+		o.conns = methods[i].conns;
+	if (!opts_seen(opts, "gso"))
+		o.gso = methods[i].gso;
+	if (o.conns > 1 && !o.ring)
+		o.ring = o.conns * 2;
 	if (!strncmp(o.method, "zcnet-raw", 9)) {
 		o.ring = o.ring ? o.ring : 256;
 		if (o.size > 4096)	/* larger frames start on a page */

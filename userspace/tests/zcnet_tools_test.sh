@@ -141,11 +141,26 @@ for args in "--tcp" "--tcp 10.0.0.1" "--tcp 10.0.0.1:" "--tcp 10.0.0.1:0" \
 	"--tcp 10.0.0.1:80 -n 0" "--tcp 10.0.0.1:80 -n 5 -t 1" \
 	"--tcp 10.0.0.1:80 -r 100" "--tcp 10.0.0.1:80 --copy-threshold 1048577" \
 	"--tcp 10.0.0.1:80 --pattern x" "--tcp 10.0.0.1:80 --sndbuf 0" \
-	"--tcp 10.0.0.1:80 -i lo" "--tcp 10.0.0.1:80 extra"; do
+	"--tcp 10.0.0.1:80 -i lo" "--tcp 10.0.0.1:80 extra" \
+	"--tcp 10.0.0.1:80 --gso 1472" "-i lo --gso 1472" "--udp 10.0.0.1:80 --gso" \
+	"--udp 10.0.0.1:80 --gso 0" "--udp 10.0.0.1:80 --gso 65508" \
+	"--udp 10.0.0.1:80 --gso x" "--udp 10.0.0.1:80 --gso -1" \
+	"--udp 10.0.0.1:80 --gso 100 -s 12801" "--udp 10.0.0.1:80 --gso 1 -s 129" \
+	"--udp 10.0.0.1:80 --gso 1472 -s 65508"; do
 	usage_case "$SEND" "$args"
 done
 expect 2 "$SEND" --udp 10.0.0.1:80 -s 65508
 has "$T/err" "a UDP write is at most 65507 bytes"
+expect 2 "$SEND" --tcp 10.0.0.1:80 --gso 1472
+has "$T/err" "--gso SIZE goes with --udp"
+expect 2 "$SEND" -i lo --gso 1472
+has "$T/err" "--gso SIZE goes with --udp"
+expect 2 "$SEND" --udp 10.0.0.1:80 --gso 65508
+has "$T/err" "bad segment size '65508' (1..65507)"
+expect 2 "$SEND" --udp 10.0.0.1:80 --gso 100 -s 12801
+has "$T/err" "a GSO train is at most 128 segments: -s 12801 is 129 of --gso 100"
+expect 0 "$SEND" --udp 10.0.0.1:80 -h
+has "$T/out" "--gso SIZE"
 expect 0 "$SEND" --tcp 10.0.0.1:80 -h
 has "$T/out" "Usage: zcnet-send --tcp HOST:PORT"
 for args in "--tcp-listen" "--tcp-listen 0" "--tcp-listen x" \

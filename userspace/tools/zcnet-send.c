@@ -129,6 +129,11 @@ static struct opt sock_opts[] = {
 	     "module's\nsock_copy_threshold)", "copy threshold (0..1048576)"),
 	ONUM("sndbuf", 0, o.sndbuf, 1, 1 << 30, "BYTES", "SO_SNDBUF of the "
 	     "socket", "send buffer size"),
+	ONUM("gso", 0, o.gso, 1, ZCNET_UDP_GSO_MAX, "SIZE", "UDP: send each "
+	     "write as a train of datagrams\nof SIZE bytes of payload "
+	     "(ZCNET_TX_GSO), at most\n" OPT_STR_OF(UDP_GSO_MAX_SEGS)
+	     " a train; -s then defaults to as many\nwhole segments as fit "
+	     "in 65507 bytes", "segment size (1..65507)"),
 	OFN("pattern", 0, opt_pattern, &o.pattern, "seq|zero", "payload: the "
 	    "checked stream (default) or zeros", "pattern (seq or zero)"),
 	OFLAG("json", 'j', o.json, "print one JSON object instead of text"),
@@ -138,17 +143,18 @@ static struct opt sock_opts[] = {
 };
 
 static const char sock_head[] =
-"Usage: " PROG " --tcp HOST:PORT | --udp HOST:PORT [-s SIZE]\n"
+"Usage: " PROG " --tcp HOST:PORT | --udp HOST:PORT [--gso SIZE] [-s SIZE]\n"
 "                  [-n WRITES | -t SECONDS] [-r RING] [--copy-threshold N]\n"
 "                  [--sndbuf BYTES] [--pattern seq|zero] [-j]\n"
 "Stream from registered memory through a TCP or UDP socket with zcnet\n"
 "zero-copy socket sends.\n\n";
 
 static const char sock_tail[] =
-"\n'zcnet-recv --tcp-listen PORT' (or --udp-listen) verifies what arrives;\n"
-"with TCP both print the same checksum. Exit status: 0 when every write\n"
-"completed in order with its full length, 1 otherwise, 2 on bad\n"
-"arguments, 4 when the zcnet module has no socket sends.\n";
+"\n'zcnet-recv --tcp-listen PORT' (or --udp-listen) verifies what arrives,\n"
+"every datagram of a --gso train on its own; with TCP both print the same\n"
+"checksum. Exit status: 0 when every write completed in order with its\n"
+"full length, 1 otherwise, 2 on bad arguments, 4 when the zcnet module\n"
+"has no socket sends (with --gso: no UDP GSO trains).\n";
 
 static void sock_help(FILE *f)
 {
@@ -208,14 +214,24 @@ static void sock_report(struct tr_opts *op, struct tr_result *r)
 	     r->completions == r->submitted && !r->out_of_order;
 	format_hostport(o.target, t, sizeof(t));
 	snprintf(sum, sizeof(sum), "%016llx", (unsigned long long)r->checksum);
-	snprintf(title, sizeof(title), PROG ": %s to %s, %llu-byte writes",
-		 o.udp ? "UDP" : "TCP", t, (unsigned long long)o.size);
+	if (o.gso)
+		snprintf(title, sizeof(title), PROG ": UDP to %s, %llu-byte "
+			 "trains of %u-byte datagrams", t,
+			 (unsigned long long)o.size, o.gso);
+	else
+		snprintf(title, sizeof(title), PROG ": %s to %s, %llu-byte "
+			 "writes", o.udp ? "UDP" : "TCP", t,
+			 (unsigned long long)o.size);
 	tr_errors_str(r, false, errs, sizeof(errs));
 	rep_begin(&p, o.json ? REP_JSON_TIGHT : REP_TEXT, title);
 	rep_str(&p, "mode", NULL, o.udp ? "udp" : "tcp");
 	rep_str(&p, "target", NULL, t);
 	rep_u64(&p, "size", NULL, o.size);
+	rep_u64(&p, "gso_size", NULL, o.gso);
 	rep_u64(&p, "writes", "writes", r->frames);
+	if (o.gso)
+		rep_u64(&p, "datagrams", "datagrams", r->frames *
+			((o.size + o.gso - 1) / o.gso));
 	rep_u64(&p, "bytes", "bytes", r->bytes);
 	rep_num(&p, "seconds", "seconds", "%.6f", secs);
 	rep_num(&p, "gbit_s", "Gbit/s", "%.4f",
@@ -248,10 +264,23 @@ static int sock_main(int argc, char **argv)
 	if (!o.target_arg)
 		usage_error("no target given (--tcp or --udp)");
 	count_or_time(sock_opts, "writes");
+	if (o.gso && !o.udp)
+		usage_error("--gso SIZE goes with --udp: it cuts UDP writes into "
+			    "datagrams");
+	if (!o.size && o.gso)
+		o.size = (uint64_t)o.gso * (UDP_MAX_LEN / o.gso <
+			  UDP_GSO_MAX_SEGS ? UDP_MAX_LEN / o.gso :
+			  UDP_GSO_MAX_SEGS);
 	if (!o.size)
 		o.size = o.udp ? 1472 : 65536;
 	if (o.udp && o.size > UDP_MAX_LEN)
 		usage_error("a UDP write is at most %d bytes", UDP_MAX_LEN);
+	if (o.gso && (o.size + o.gso - 1) / o.gso > UDP_GSO_MAX_SEGS)
+		usage_error("a GSO train is at most %d segments: -s %llu is "
+			    "%llu of --gso %u", UDP_GSO_MAX_SEGS,
+			    (unsigned long long)o.size,
+			    (unsigned long long)((o.size + o.gso - 1) / o.gso),
+			    o.gso);
 	o.target = &target;
 	return run(tx_sock, sock_report);
 }
@@ -365,11 +394,15 @@ static void finish(struct tr_opts *op, struct tr_result *r)
 int main(int argc, char **argv)
 {
 	static const char *const sock_modes[] = { "tcp", "udp", NULL };
+	static const char *const sock_only[] = { "gso", NULL };
 	static const char *const zcnet_only[] = { "queue", "ring", "slot-size",
 		"copy-threshold", "linger", NULL };
 	util_prog = PROG;
 	if (argv_has(argc, argv, sock_modes))
 		return sock_main(argc, argv);
+	if (argv_has(argc, argv, sock_only))
+		usage_error("--gso SIZE goes with --udp: it cuts UDP writes into "
+			    "datagrams");
 	opts_parse(argc, argv, raw_opts, raw_head, raw_more);
 	if (!o.iface)
 		usage_error("no interface given (-i IFACE)");

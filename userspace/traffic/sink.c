@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The receiving ends of socket senders and zcnet-bench's sinks. */
+/* The receiving ends of zcnet-send --tcp/--udp: zcnet-recv --*-listen. */
 /*
  * zcnet-recv --tcp-listen: one connection, every byte checked against the
  * stream and summed into the checksum the sender prints too; --udp-listen:
  * every datagram checked on its own.
  */
 #include <arpa/inet.h>
-#include <endian.h>
 #include <errno.h>
-#include <linux/if_packet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -30,7 +28,6 @@ struct kopts {
 	double idle;
 	bool verify;
 	bool json;
-	bool reply;			/* send the byte count back (bench) */
 };
 
 struct kresult {
@@ -127,8 +124,8 @@ static int sink_socket(const struct kopts *o)
 	if (s < 0)
 		return -errno;
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* zcnet-bench: fixed, not autotuned; beyond rmem_max for root */
-	if ((o->udp || o->reply) &&
+	/* fixed, not autotuned; beyond rmem_max for root */
+	if (o->udp &&
 	    setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)))
 		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	if (bind(s, (const struct sockaddr *)&o->addr, o->addr_len) ||
@@ -197,9 +194,6 @@ static void sink_tcp(int l, const struct kopts *o, struct kresult *r,
 	}
 	r->elapsed = t0 ? now_seconds() - t0 : 0;
 	r->checksum = stream_sum_final(&sum);
-	if (o->reply && send(c, &r->bytes, sizeof(r->bytes), MSG_NOSIGNAL) !=
-	    sizeof(r->bytes))
-		errmsg("sending the count: %s", strerror(errno));
 	close(c);
 	free(buf);
 }
@@ -297,223 +291,4 @@ int sink_main(int argc, char **argv)
 	     (!o.dgrams || r.dgrams == o.dgrams);
 	sink_report(&o, &r, ok);
 	return ok ? 0 : EXIT_FAILED;
-}
-
-/* ---- zcnet-bench ---- */
-
-#define SINK_BATCH	64
-#define SINK_SNAP	64
-#define SINK_FIRST_S	60.0
-
-static int sink_raw_socket(const struct tr_opts *o)
-{
-	struct timeval tv = { 0, 100000 };
-	int fd, rcvbuf = 8 << 20;
-	struct iface ifc;
-
-	if (!o->iface)
-		usage_error("-i IFACE is required");
-	if (iface_lookup(o->iface, &ifc)) {
-		errmsg("no interface %s", o->iface);
-		return -1;
-	}
-	fd = afp_socket();
-	if (fd < 0)
-		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return afp_bind(fd, &ifc, ZCNET_FRAME_ETHERTYPE);
-}
-
-/* One recvmmsg() of up to SINK_BATCH: the count, 0 for none, -1 (said). */
-static int sink_batch(int fd, uint8_t (*bufs)[SINK_SNAP],
-		      struct mmsghdr *msgs, struct iovec *iov)
-{
-	int i, got;
-
-	for (i = 0; i < SINK_BATCH; i++) {
-		iov[i].iov_base = bufs[i];
-		iov[i].iov_len = SINK_SNAP;
-		memset(&msgs[i], 0, sizeof(msgs[i]));
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-	}
-	got = recvmmsg(fd, msgs, SINK_BATCH, MSG_TRUNC | MSG_WAITFORONE, NULL);
-	if (got < 0 && errno != EAGAIN && errno != EINTR) {
-		errmsg("recvmmsg: %s", strerror(errno));
-		return -1;
-	}
-	return got < 0 ? 0 : got;
-}
-
-/* Standard input is at its end (what comes before it is dropped). */
-static bool stdin_ended(void)
-{
-	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-	char c;
-
-	return poll(&p, 1, 0) == 1 && read(STDIN_FILENO, &c, 1) <= 0;
-}
-
-int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle)
-{
-	static uint8_t bufs[SINK_BATCH][SINK_SNAP];
-	struct {
-		uint64_t frames, bytes, next;
-		struct progress progress;
-	} st[BENCH_MAX_STREAMS];
-	struct mmsghdr msgs[SINK_BATCH];
-	struct iovec iov[SINK_BATCH];
-	volatile sig_atomic_t *stop;
-	uint64_t seq, n, bad = 0, other = 0, total = 0;
-	const char *why = "error";
-	double start, last = 0, now;
-	uint32_t magic;
-	char path[512];
-	uint32_t k, s;
-	int fd, got, i;
-
-	memset(st, 0, sizeof(st));
-	fd = sink_raw_socket(o);
-	if (fd < 0)
-		return -1;
-	for (k = 0; k < streams && o->progress; k++) {
-		snprintf(path, sizeof(path), "%s.%u", o->progress, k);
-		if (progress_create(path, &st[k].progress))
-			return -1;
-	}
-	stop = install_stop_signals();
-	fprintf(stderr, "zcnet-bench: sink ready\n");
-	start = now_seconds();
-	while (!*stop) {
-		got = sink_batch(fd, bufs, msgs, iov);
-		now = now_seconds();
-		if (got < 0)
-			break;
-		if (!got) {
-			if (o->until_eof ? stdin_ended() : total ?
-			    now - last >= idle : now - start >= SINK_FIRST_S) {
-				why = o->until_eof ? "eof" : "idle";
-				break;
-			}
-			continue;
-		}
-		last = now;
-		for (i = 0; i < got; i++) {
-			memcpy(&magic, bufs[i] + ZCNET_FRAME_OFF_MAGIC, 4);
-			memcpy(&seq, bufs[i] + ZCNET_FRAME_OFF_SEQ, sizeof(seq));
-			seq = be64toh(seq);
-			s = (uint32_t)(seq >> BENCH_STREAM_SHIFT);
-			n = seq & ((UINT64_C(1) << BENCH_STREAM_SHIFT) - 1);
-			if (msgs[i].msg_len < ZCNET_FRAME_PAYLOAD_OFF ||
-			    ntohl(magic) != ZCNET_FRAME_MAGIC || s >= streams) {
-				other++;
-				continue;
-			}
-			total++;
-			st[s].frames++;
-			st[s].bytes += msgs[i].msg_len;
-			if (msgs[i].msg_len != o->size)
-				bad++;
-			if (n + 1 > st[s].next)
-				st[s].next = n + 1;
-		}
-		for (k = 0; k < streams && o->progress; k++)
-			progress_store(&st[k].progress, st[k].next);
-	}
-	printf("sink frames=%llu bad_len=%llu other=%llu stopped=%s",
-	       (unsigned long long)total, (unsigned long long)bad,
-	       (unsigned long long)other, *stop ? "signal" : why);
-	for (k = 0; k < streams; k++)
-		printf(" frames%u=%llu bytes%u=%llu", k,
-		       (unsigned long long)st[k].frames, k,
-		       (unsigned long long)st[k].bytes);
-	printf("\n");
-	for (k = 0; k < streams && o->progress; k++)
-		progress_close(&st[k].progress);
-	close(fd);
-	return 0;
-}
-
-int sink_bench_tcp(const struct tr_opts *o)
-{
-	static volatile sig_atomic_t never;
-	struct kopts k = { .idle = SINK_FIRST_S, .reply = true };
-	struct sockaddr_in *sin = (struct sockaddr_in *)&k.addr;
-	struct kresult r = { 0 };
-	int s;
-
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(o->port);
-	k.addr_len = sizeof(*sin);
-	s = sink_socket(&k);
-	if (s < 0) {
-		errmsg("listen on port %u: %s", o->port, strerror(-s));
-		return -1;
-	}
-	fprintf(stderr, "zcnet-bench: sink ready\n");
-	sink_tcp(s, &k, &r, &never);
-	close(s);
-	if (r.err)
-		errmsg("recv: %s", strerror(-r.err));
-	else if (r.timed_out && !r.bytes)
-		errmsg("nobody connected");
-	if (r.err || (r.timed_out && !r.bytes))
-		return -1;
-	printf("sink bytes=%llu\n", (unsigned long long)r.bytes);
-	return 0;
-}
-
-/* Datagrams on --port, counted (lengths from MSG_TRUNC, no payload read). */
-int sink_bench_udp(const struct tr_opts *o, double idle)
-{
-	static uint8_t bufs[SINK_BATCH][SINK_SNAP];
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-				   .sin_port = htons(o->port) };
-	struct timeval tv = { 0, 100000 };
-	struct mmsghdr msgs[SINK_BATCH];
-	struct iovec iov[SINK_BATCH];
-	volatile sig_atomic_t *stop;
-	uint64_t frames = 0, bytes = 0;
-	const char *why = "error";
-	double start, last = 0, now;
-	int s, got, i, rcvbuf = 32 << 20;
-
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || bind(s, (struct sockaddr *)&sin, sizeof(sin))) {
-		errmsg("UDP port %u: %s", o->port, strerror(errno));
-		if (s >= 0)
-			close(s);
-		return -1;
-	}
-	if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
-		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	stop = install_stop_signals();
-	fprintf(stderr, "zcnet-bench: sink ready\n");
-	start = now_seconds();
-	while (!*stop) {
-		got = sink_batch(s, bufs, msgs, iov);
-		now = now_seconds();
-		if (got < 0)
-			break;
-		if (!got) {
-			if (frames ? now - last >= idle :
-				     now - start >= SINK_FIRST_S) {
-				why = "idle";
-				break;
-			}
-			continue;
-		}
-		last = now;
-		for (i = 0; i < got; i++)
-			bytes += msgs[i].msg_len;
-		frames += (uint64_t)got;
-	}
-	close(s);
-	printf("sink frames=%llu bytes=%llu stopped=%s\n",
-	       (unsigned long long)frames, (unsigned long long)bytes,
-	       *stop ? "signal" : why);
-	return 0;
 }

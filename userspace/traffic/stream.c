@@ -74,6 +74,20 @@ void udp_fill(uint8_t *dst, uint64_t seq, size_t len)
 	stream_fill(dst + 8, seq * UDP_SPAN, len - 8);
 }
 
+uint64_t udp_fill_train(uint8_t *dst, uint64_t seq, size_t len, size_t seg)
+{
+	uint64_t k;
+
+	for (k = 0; len; k++) {
+		size_t n = len < seg ? len : seg;
+
+		udp_fill(dst, seq + k, n);
+		dst += n;
+		len -= n;
+	}
+	return k;
+}
+
 size_t udp_mismatches(const uint8_t *src, size_t len, uint64_t *seq)
 {
 	*seq = 0;

@@ -25,6 +25,11 @@ void stream_fill(uint8_t *dst, uint64_t pos, size_t len);
 size_t stream_mismatches(const uint8_t *src, uint64_t pos, size_t len);
 
 void udp_fill(uint8_t *dst, uint64_t seq, size_t len);
+/*
+ * A GSO train of len bytes cut into datagrams of seg bytes (the last may
+ * be shorter): datagram k is udp_fill(seq + k). Returns the datagrams.
+ */
+uint64_t udp_fill_train(uint8_t *dst, uint64_t seq, size_t len, size_t seg);
 /* Mismatching bytes of a datagram; its seq in *seq (0 below 8 bytes). */
 size_t udp_mismatches(const uint8_t *src, size_t len, uint64_t *seq);
 

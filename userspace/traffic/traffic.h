@@ -235,6 +235,8 @@ struct tr_opts {
 	int64_t threshold_used;	/* after bind; -1: unknown */
 	unsigned int pattern, target_len;
 	int sndbuf;
+	uint32_t gso;		/* UDP: segment payload bytes; 0: none */
+	uint32_t conns;		/* TCP: connections; 0 or 1: one */
 	uint16_t port;
 	bool json, udp;
 	bool bench;		/* latencies; end the clock before draining */
@@ -342,15 +344,23 @@ int tx_tcp_sendfile(struct tr_opts *o, struct tr_result *r);
  * it. 0, -1, or 0 with r->unavailable set.
  */
 int zerocopy_run(struct tr_opts *o, struct tr_result *r, int fd);
+/* The same on n connected TCP sockets at once, with epoll. */
+int zerocopy_conns(struct tr_opts *o, struct tr_result *r, int *fds,
+		   uint32_t n);
 /* zcnet-bench: connect to --peer; shut down, read the sink's count. */
 int tcp_connect(const struct tr_opts *o);
 int tcp_finish(int *fd, struct tr_result *r);
+/* n connections (all or none: 0 or -1, reported); each one's count. */
+int tcp_connect_all(const struct tr_opts *o, int *fds, uint32_t n);
+int tcp_finish_all(int *fds, uint32_t n, struct tr_result *r);
 
 /*
  * tx_udp.c, zcnet-bench: datagrams of o->size to --peer; above
- * UDP_GSO_SEGMENT bytes each send is a GSO train of such segments.
+ * UDP_GSO_SEGMENT bytes each send is a GSO train of such segments, by
+ * the socket's UDP_SEGMENT, or with o->gso by each send's own.
  */
 #define UDP_GSO_SEGMENT	1472	/* IPv4 payload of a 1500-byte MTU */
+#define UDP_GSO_MAX_SEGS 128	/* the kernel's UDP_MAX_SEGMENTS */
 /* A connected UDP socket, or -1 (reported, or r->unavailable set). */
 int udp_connect(const struct tr_opts *o, struct tr_result *r);
 int tx_udp_sendmmsg(struct tr_opts *o, struct tr_result *r);
@@ -397,7 +407,7 @@ uint64_t rx_missing(const struct rx_check *c, uint64_t expect,
 int rx_zcnet(struct rx_opts *o);
 int rx_afp(struct rx_opts *o);
 
-/* sink.c: zcnet-recv --tcp-listen|--udp-listen, zcnet-bench sinks */
+/* sink.c: zcnet-recv --tcp-listen|--udp-listen; sink_bench.c: zcnet-bench */
 int sink_main(int argc, char **argv);
 void sink_usage(FILE *f);
 int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle);

@@ -3,7 +3,10 @@
 /*
  * Every method sends datagrams of -s bytes on a connected socket; above
  * UDP_GSO_SEGMENT bytes the socket has UDP_SEGMENT set, so each send is
- * one GSO train that leaves as segments of that size. UDP has no flow
+ * one GSO train that leaves as segments of that size. With --gso SIZE
+ * the socket has no such option: each send says it, as QUIC servers do,
+ * sendmsg() and MSG_ZEROCOPY with a UDP_SEGMENT control message (one
+ * train per call) and zcnet with ZCNET_TX_GSO descriptors. UDP has no flow
  * control: what bounds the data in flight is the socket's send buffer
  * (sendmmsg), the notification pool (MSG_ZEROCOPY) or the TX ring
  * (zcnet). The sink counts what arrives; the sender only knows what it
@@ -42,6 +45,10 @@ int udp_connect(const struct tr_opts *o, struct tr_result *r)
 	if (o->size > UDP_MAX_LEN)
 		usage_error("a UDP send is at most %u bytes (-s %llu)",
 			    UDP_MAX_LEN, (unsigned long long)o->size);
+	if (o->gso && (o->size + o->gso - 1) / o->gso > UDP_GSO_MAX_SEGS)
+		usage_error("a GSO train is at most %u segments (-s %llu, "
+			    "--gso %u)", UDP_GSO_MAX_SEGS,
+			    (unsigned long long)o->size, o->gso);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(o->port);
@@ -52,7 +59,7 @@ int udp_connect(const struct tr_opts *o, struct tr_result *r)
 		errmsg("UDP socket: %s", strerror(errno));
 		return -1;
 	}
-	if (o->size > UDP_GSO_SEGMENT &&
+	if (!o->gso && o->size > UDP_GSO_SEGMENT &&
 	    setsockopt(fd, SOL_UDP, UDP_SEGMENT, &seg, sizeof(seg))) {
 		snprintf(r->unavailable, sizeof(r->unavailable),
 			 "UDP_SEGMENT: %s", strerror(errno));
@@ -85,16 +92,55 @@ static bool udp_drain(int fd, struct tr_result *r)
 	}
 }
 
+/* With --gso: the UDP_SEGMENT control message every send carries. */
+union udp_seg_cmsg {
+	char buf[CMSG_SPACE(sizeof(uint16_t))];
+	struct cmsghdr align;
+};
+
+static void udp_seg_cmsg(struct msghdr *m, union udp_seg_cmsg *c,
+			 uint16_t seg)
+{
+	struct cmsghdr *cm;
+
+	m->msg_control = c->buf;
+	m->msg_controllen = sizeof(c->buf);
+	cm = CMSG_FIRSTHDR(m);
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+}
+
+/* sendmmsg() of batch, or with a batch of one sendmsg(); as sendmmsg(). */
+static int udp_send_batch(int fd, struct mmsghdr *msgs, uint32_t n)
+{
+	ssize_t sent;
+
+	if (n > 1)
+		return sendmmsg(fd, msgs, n, 0);
+	sent = sendmsg(fd, &msgs->msg_hdr, 0);
+	if (sent < 0)
+		return -1;
+	msgs->msg_len = (unsigned int)sent;
+	return 1;
+}
+
+/*
+ * sendmmsg() of MMSG_BATCH datagrams a call; with --gso one train a
+ * sendmsg() call (--inflight: datagrams or trains a call).
+ */
 int tx_udp_sendmmsg(struct tr_opts *o, struct tr_result *r)
 {
-	uint32_t batch = o->ring ? o->ring : MMSG_BATCH, i, k = 0;
+	uint32_t batch = o->ring ? o->ring : o->gso ? 1 : MMSG_BATCH, i, k = 0;
 	struct mmsghdr *msgs = calloc(batch, sizeof(*msgs));
+	union udp_seg_cmsg *cmsg = calloc(batch, sizeof(*cmsg));
 	struct iovec iov;
 	char *buf = calloc(1, o->size);
 	double ts;
 	int fd = -1, rc = -1, n;
 
-	if (!msgs || !buf)
+	if (!msgs || !cmsg || !buf)
 		goto out;
 	fd = udp_connect(o, r);
 	if (fd < 0)
@@ -104,18 +150,22 @@ int tx_udp_sendmmsg(struct tr_opts *o, struct tr_result *r)
 	for (i = 0; i < batch; i++) {
 		msgs[i].msg_hdr.msg_iov = &iov;
 		msgs[i].msg_hdr.msg_iovlen = 1;
+		if (o->gso)
+			udp_seg_cmsg(&msgs[i].msg_hdr, &cmsg[i],
+				     (uint16_t)o->gso);
 	}
 	tr_begin(o, r);
 	while (!tr_time_up(o, r, ts = now_seconds())) {
 		/* a short count: message k + n failed; resending it says why */
-		n = sendmmsg(fd, msgs + k, batch - k, 0);
+		n = udp_send_batch(fd, msgs + k, batch - k);
 		tr_sys(r, 1);
 		if (n < 0 && (errno == ENOBUFS || errno == EAGAIN)) {
 			r->retries++;
 			continue;
 		}
 		if (n < 0) {
-			errmsg("sendmmsg: %s", strerror(errno));
+			errmsg("%s: %s", batch > 1 ? "sendmmsg" : "sendmsg",
+			       strerror(errno));
 			r->errors++;
 			goto out;
 		}
@@ -138,6 +188,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	free(msgs);
+	free(cmsg);
 	free(buf);
 	return r->unavailable[0] ? 0 : rc;
 }
@@ -155,8 +206,15 @@ int tx_udp_zerocopy(struct tr_opts *o, struct tr_result *r)
 	return r->unavailable[0] ? 0 : rc;
 }
 
+/*
+ * zcnet takes no segment size from the socket's UDP_SEGMENT: above
+ * UDP_GSO_SEGMENT bytes each descriptor says it (ZCNET_TX_GSO), so that
+ * the same trains leave as with the other methods.
+ */
 int tx_udp_zcnet(struct tr_opts *o, struct tr_result *r)
 {
 	o->udp = true;
+	if (!o->gso && o->size > UDP_GSO_SEGMENT)
+		o->gso = UDP_GSO_SEGMENT;
 	return tx_sock(o, r);
 }
