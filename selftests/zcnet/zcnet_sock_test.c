@@ -133,48 +133,6 @@ static void *sink_main(void *arg)
 	return k->udp ? sink_udp(k) : sink_tcp(k);
 }
 
-/*
- * A listening TCP or bound UDP socket on ip (any port), in netns ns (NULL:
- * this one); its port in *port. fd or -errno.
- */
-static int sink_socket(const char *ns, const char *ip, bool udp,
-		       unsigned short *port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t alen = sizeof(a);
-	int old = -1, s, one = 1, err = 0;
-
-	if (ns) {
-		old = zc_netns_enter(ns);
-		if (old < 0)
-			return old;
-	}
-	inet_pton(AF_INET, ip, &a.sin_addr);
-	s = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
-	if (s < 0 ||
-	    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(s, (struct sockaddr *)&a, sizeof(a)) ||
-	    (!udp && listen(s, 4)) ||
-	    getsockname(s, (struct sockaddr *)&a, &alen))
-		err = -errno;
-	if (udp && !err) {
-		int rcv = 8 << 20;
-
-		setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv));
-	}
-	if (old >= 0 && zc_netns_return(old)) {
-		fprintf(stderr, "cannot return to the test's netns\n");
-		_exit(1);
-	}
-	if (err) {
-		if (s >= 0)
-			close(s);
-		return err;
-	}
-	*port = ntohs(a.sin_port);
-	return s;
-}
-
 static int sink_start(struct sink *k)
 {
 	return -pthread_create(&k->thread, NULL, sink_main, k);
@@ -194,26 +152,6 @@ static void sink_go(struct sink *k)
 
 	if (write(k->go, &one, sizeof(one)) != sizeof(one))
 		k->err = -EIO;
-}
-
-static int tcp_connect(const char *ip, unsigned short port, int sndbuf)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port) };
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	inet_pton(AF_INET, ip, &a.sin_addr);
-	if (s < 0)
-		return -errno;
-	if (sndbuf)
-		setsockopt(s, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-	if (connect(s, (struct sockaddr *)&a, sizeof(a))) {
-		int err = -errno;
-
-		close(s);
-		return err;
-	}
-	return s;
 }
 
 /* ------------------------------------------------------------------ */
@@ -353,13 +291,13 @@ static int loop_tcp(struct sink *k, int sndbuf, int *tx)
 	unsigned short port;
 	int ret;
 
-	k->fd = sink_socket(NULL, "127.0.0.1", false, &port);
+	k->fd = zc_tcp_listen(NULL, "127.0.0.1", 4, 0, &port);
 	if (k->fd < 0)
 		return k->fd;
 	ret = sink_start(k);
 	if (ret)
 		return ret;
-	*tx = tcp_connect("127.0.0.1", port, sndbuf);
+	*tx = zc_tcp_connect("127.0.0.1", port, sndbuf);
 	return *tx < 0 ? *tx : 0;
 }
 
@@ -412,7 +350,7 @@ TEST_F(sock, attach_errors)
 	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, s);
 	EXPECT_EQ(-ENOTCONN, zc_sock_attach(self->c.fd, s, 0, NULL));
-	l = sink_socket(NULL, "127.0.0.1", false, &(unsigned short){ 0 });
+	l = zc_tcp_listen(NULL, "127.0.0.1", 4, 0, &(unsigned short){ 0 });
 	ASSERT_LE(0, l);
 	EXPECT_EQ(-ENOTCONN, zc_sock_attach(self->c.fd, l, 0, NULL));
 	close(l);
@@ -933,7 +871,7 @@ static void udp_sizes(struct __test_metadata *_metadata,
 	__u64 cookie = 0;
 	int u, v;
 
-	k.fd = sink_socket(ns, ip, true, &port);
+	k.fd = zc_udp_bind(ns, ip, &port);
 	ASSERT_LE(0, k.fd);
 	ASSERT_EQ(0, sink_start(&k));
 	a.sin_port = htons(port);
@@ -1018,20 +956,6 @@ TEST_F_TIMEOUT(sock, udp_nic_sizes, 120)
 }
 
 /*
- * Whether the guest's NIC may copy a zero-copy TCP skb itself. virtio-net
- * never does; vmxnet3 takes at most 16 buffers per packet and linearizes
- * (copies) an skb that needs more, which TCP builds when a buffer's pages
- * continue an skb at an offset inside a page. COPIED reports each.
- */
-static bool nic_may_copy(const struct zc_env *env)
-{
-	char drv[64];
-
-	return zc_netif_driver(env->iface, drv, sizeof(drv)) ||
-	       strcmp(drv, "virtio_net");
-}
-
-/*
  * 256 MiB over TCP across the two NICs: byte-exact at the peer, every
  * completion once and in order, nothing copied on virtio-net; elsewhere
  * the copies the driver made agree with the counters and stay rare.
@@ -1046,10 +970,10 @@ TEST_F_TIMEOUT(sock, tcp_nic_256m_zero_copy, 300)
 
 	if (!self->have_env)
 		SKIP(return, "outside the test guest (no ZCNET_PEER_NS)");
-	k.fd = sink_socket(self->env.peer_ns, self->peer_ip, false, &port);
+	k.fd = zc_tcp_listen(self->env.peer_ns, self->peer_ip, 4, 0, &port);
 	ASSERT_LE(0, k.fd);
 	ASSERT_EQ(0, sink_start(&k));
-	tx = tcp_connect(self->peer_ip, port, 0);
+	tx = zc_tcp_connect(self->peer_ip, port, 0);
 	ASSERT_LE(0, tx);
 	ASSERT_EQ(0, zc_sock_attach(self->c.fd, tx, 0, &s.slot));
 	stream_run(&self->c, self->mem, self->id, &s);
@@ -1065,7 +989,7 @@ TEST_F_TIMEOUT(sock, tcp_nic_256m_zero_copy, 300)
 	EXPECT_EQ(s.copied, st.tx_copied);
 	EXPECT_EQ(s.copied * s.len, st.sock_copied_bytes);
 	EXPECT_EQ(s.n * s.len, st.sock_zc_bytes + st.sock_copied_bytes);
-	if (nic_may_copy(&self->env)) {
+	if (zc_nic_may_copy(&self->env)) {
 		if (s.copied)
 			TH_LOG("the driver copied %llu of %llu writes",
 			       (unsigned long long)s.copied,
@@ -1200,7 +1124,7 @@ TEST_F_TIMEOUT(sock, tools_tcp_stream_checksum, 300)
 	EXPECT_STREQ("67108864", json_val(sbuf, "bytes", a, sizeof(a)));
 	EXPECT_STREQ("67108864", json_val(rbuf, "bytes", b, sizeof(b)));
 	EXPECT_STREQ("0", json_val(rbuf, "bad_bytes", a, sizeof(a)));
-	if (nic_may_copy(&self->env)) {
+	if (zc_nic_may_copy(&self->env)) {
 		EXPECT_LE(90.0, strtod(json_val(sbuf, "zerocopy_pct", a,
 						sizeof(a)), NULL));
 	} else {

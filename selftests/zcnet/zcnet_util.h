@@ -121,6 +121,7 @@ long zc_module_param(const char *name);
 
 #include "zcnet_ctx.h"
 #include "zcnet_net.h"
+#include "zcnet_sock.h"
 #include "zcnet_frame.h"
 #include "zcnet_fixture.h"
 
