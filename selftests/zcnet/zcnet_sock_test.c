@@ -18,6 +18,7 @@
 #define RING		256U
 #define WAIT_MS		30000U
 #define SINK_BUF	(256U << 10)
+#define FEW_SLOTS	20U	/* max_sockets for attach_errors */
 
 /* The byte at stream position p: not periodic in pages or buffers. */
 static inline unsigned char pat(uint64_t p)
@@ -318,7 +319,10 @@ TEST_F(sock, attach_errors)
 	struct zcnet_sock_attach att = { .size = sizeof(att) };
 	int p[2], s, l, u, efd;
 	struct sink k = sink_new(false, false);
-	__u32 slot;
+	struct zcnet_info info;
+	struct zc_ctx few;
+	__u32 slot, i;
+	long saved, ret;
 	int tx;
 
 	EXPECT_EQ(-EBADF, zc_sock_attach(self->c.fd, -1, 0, NULL));
@@ -369,17 +373,38 @@ TEST_F(sock, attach_errors)
 	EXPECT_EQ(-EFAULT, zc_ioctl(self->c.fd, ZCNET_IOC_SOCK_ATTACH,
 				    (void *)8));
 
-	/* up to ZCNET_MAX_SOCKETS slots, lowest free first */
-	for (int i = 0; i < ZCNET_MAX_SOCKETS; i++) {
-		ASSERT_EQ(0, zc_sock_attach(self->c.fd, u, (uintptr_t)&a4, &slot));
-		EXPECT_EQ((__u32)i, slot);
+	/*
+	 * Up to the context's max_sockets slots, lowest free first, then
+	 * ENOSPC. The module parameter is read when a context is opened: one
+	 * opened while it is lowered (it is put back at once) has that many,
+	 * the fixture's, opened before, keeps its own.
+	 */
+	saved = zc_module_param("max_sockets");
+	ASSERT_LE(ZCNET_MAX_SOCKETS, saved);
+	ASSERT_EQ(0, zc_set_module_param("max_sockets", FEW_SLOTS));
+	ret = zc_ctx_open(&few, 8, 8, 0, 0);
+	ASSERT_EQ(0, zc_set_module_param("max_sockets", saved));
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, zc_get_info(few.fd, &info));
+	EXPECT_EQ(FEW_SLOTS, info.max_sockets);
+	ASSERT_EQ(0, zc_get_info(self->c.fd, &info));
+	EXPECT_EQ(saved, (long)info.max_sockets);
+	for (i = 0; i < FEW_SLOTS; i++) {
+		ASSERT_EQ(0, zc_sock_attach(few.fd, u, (uintptr_t)&a4, &slot));
+		EXPECT_EQ(i, slot);
 	}
-	EXPECT_EQ(-ENOSPC, zc_sock_attach(self->c.fd, u, (uintptr_t)&a4, NULL));
-	EXPECT_EQ(0, zc_sock_detach(self->c.fd, 5));
-	ASSERT_EQ(0, zc_sock_attach(self->c.fd, u, (uintptr_t)&a4, &slot));
+	EXPECT_EQ(-ENOSPC, zc_sock_attach(few.fd, u, (uintptr_t)&a4, NULL));
+	EXPECT_EQ(0, zc_sock_detach(few.fd, 5));
+	EXPECT_EQ(0, zc_sock_detach(few.fd, 17));
+	ASSERT_EQ(0, zc_sock_attach(few.fd, u, (uintptr_t)&a4, &slot));
 	EXPECT_EQ(5U, slot);
-	for (int i = 0; i < ZCNET_MAX_SOCKETS; i++)
-		EXPECT_EQ(0, zc_sock_detach(self->c.fd, i));
+	ASSERT_EQ(0, zc_sock_attach(few.fd, u, (uintptr_t)&a4, &slot));
+	EXPECT_EQ(17U, slot);
+	EXPECT_EQ(-ENOSPC, zc_sock_attach(few.fd, u, (uintptr_t)&a4, NULL));
+	for (i = 0; i < FEW_SLOTS; i++)
+		EXPECT_EQ(0, zc_sock_detach(few.fd, i));
+	EXPECT_EQ(-ENOENT, zc_sock_detach(few.fd, FEW_SLOTS));
+	zc_ctx_close(&few);
 	close(u);
 
 	/* TCP: one slot per socket; no address */
@@ -398,6 +423,9 @@ TEST_F(sock, detach_errors)
 
 	EXPECT_EQ(-ENOENT, zc_sock_detach(self->c.fd, 0));
 	EXPECT_EQ(-ENOENT, zc_sock_detach(self->c.fd, ZCNET_MAX_SOCKETS));
+	EXPECT_EQ(-ENOENT, zc_sock_detach(self->c.fd, ZCNET_MAX_SOCKETS_LIMIT));
+	EXPECT_EQ(-ENOENT, zc_sock_detach(self->c.fd,
+					  ZCNET_MAX_SOCKETS_LIMIT + 1));
 	EXPECT_EQ(-ENOENT, zc_sock_detach(self->c.fd, ~0U));
 	d.reserved = 1;
 	EXPECT_EQ(-EINVAL, zc_ioctl(self->c.fd, ZCNET_IOC_SOCK_DETACH, &d));
