@@ -31,6 +31,7 @@ static void zcnet_kctx_free_work(struct work_struct *work)
 	zcnet_tx_bufs_free(ctx);
 	zcnet_tx_heads_free(&ctx->tx_heads);
 	zcnet_event_detach_all(ctx);
+	zcnet_sock_slots_free(ctx);
 	for (i = 0; i < ZCNET_RING_NR; i++)
 		zcnet_kring_free(ctx->rings[i]);
 	mutex_destroy(&ctx->tx_lock);
@@ -56,6 +57,10 @@ struct zcnet_kctx *zcnet_kctx_alloc(const struct cred *cred)
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return NULL;
+	if (zcnet_sock_slots_init(ctx)) {
+		kfree(ctx);
+		return NULL;
+	}
 	kref_init(&ctx->ref);
 	ctx->cred = get_cred(cred);
 	ctx->memcg = get_mem_cgroup_from_mm(current->mm);

@@ -9,9 +9,11 @@
 #include <linux/mutex.h>
 #include <linux/sizes.h>
 #include <linux/netdevice.h>
+#include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <linux/zcnet.h>
 
 #include "zcnet_ring.h"
@@ -63,8 +65,10 @@ struct zcnet_kctx {
 	struct llist_head tx_bufs_done;	/* freed ones, from any context */
 	atomic_t tx_bufs_spare;		/* on both lists */
 
-	struct zcnet_sock *socks[ZCNET_MAX_SOCKETS];	/* under tx_lock */
-	unsigned long sock_push;	/* slots a kick queued on */
+	struct xarray socks;		/* slot -> zcnet_sock; tx_lock */
+	struct rhashtable sock_streams;	/* TCP sockets attached; tx_lock */
+	u32 max_sockets;
+	struct list_head sock_push;	/* sockets a kick queued on */
 	u32 sock_copy_threshold;
 
 	struct net_device *rx_dev;	/* under RTNL */
@@ -93,6 +97,7 @@ extern atomic_t zcnet_live_contexts;
 extern unsigned int zcnet_tx_copy_threshold;
 extern unsigned int zcnet_tx_copy_threshold_strict;
 extern unsigned int zcnet_sock_copy_threshold;
+extern unsigned int zcnet_max_sockets;
 extern struct workqueue_struct *zcnet_wq;
 
 /* What zcnet_kctx_as_owner() replaced, for zcnet_kctx_as_self(). */

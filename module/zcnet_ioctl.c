@@ -15,7 +15,7 @@
 #define ZCNET_FEATURES	(ZCNET_FEAT_RINGS | ZCNET_FEAT_REGIONS | \
 			 ZCNET_FEAT_EVENTFD | ZCNET_FEAT_TX_NOP | \
 			 ZCNET_FEAT_TX_RAW | ZCNET_FEAT_RX | \
-			 ZCNET_FEAT_TX_SOCK)
+			 ZCNET_FEAT_TX_SOCK | ZCNET_FEAT_TX_GSO)
 
 #define ZCNET_COPY_IN(k, uarg, usize, VER0) \
 	zcnet_abi_copy_in(&(k), sizeof(k), VER0, uarg, usize)
@@ -41,7 +41,7 @@ static long zcnet_ioc_info(struct file *file, struct zcnet_kctx *ctx,
 		.max_regions = ZCNET_MAX_REGIONS,
 		.features = ZCNET_FEATURES,
 		.max_region_len = ZCNET_MAX_REGION_LEN,
-		.max_sockets = ZCNET_MAX_SOCKETS,
+		.max_sockets = ctx->max_sockets,
 		.tx_desc_size = sizeof(struct zcnet_tx_desc),
 		.cq_entry_size = sizeof(struct zcnet_cq_entry),
 		.fill_desc_size = sizeof(struct zcnet_fill_desc),

@@ -9,6 +9,7 @@
 #include "zcnet_ctx.h"
 #include "zcnet_dev.h"
 #include "zcnet_fault.h"
+#include "zcnet_sock_slot.h"
 #include "zcnet_tx_buf.h"
 
 struct workqueue_struct *zcnet_wq;
@@ -30,6 +31,11 @@ module_param_named(sock_copy_threshold, zcnet_sock_copy_threshold, uint,
 MODULE_PARM_DESC(sock_copy_threshold,
 		 "Socket sends up to this many bytes are copied (default 8192)");
 
+unsigned int zcnet_max_sockets = 4096;
+module_param_named(max_sockets, zcnet_max_sockets, uint, 0644);
+MODULE_PARM_DESC(max_sockets,
+		 "Socket slots of contexts opened from now on, 16 to 65535 (default 4096)");
+
 static int __init zcnet_init(void)
 {
 	int err;
@@ -40,9 +46,12 @@ static int __init zcnet_init(void)
 	err = zcnet_tx_buf_init();
 	if (err)
 		goto err_wq;
-	err = zcnet_bind_init();
+	err = zcnet_sock_init();
 	if (err)
 		goto err_txbuf;
+	err = zcnet_bind_init();
+	if (err)
+		goto err_sock;
 	err = zcnet_dev_register();
 	if (err)
 		goto err_bind;
@@ -51,6 +60,8 @@ static int __init zcnet_init(void)
 
 err_bind:
 	zcnet_bind_exit();
+err_sock:
+	zcnet_sock_exit();
 err_txbuf:
 	zcnet_tx_buf_exit();
 err_wq:
@@ -67,6 +78,7 @@ static void __exit zcnet_exit(void)
 	synchronize_net();
 	rcu_barrier();
 	destroy_workqueue(zcnet_wq);
+	zcnet_sock_exit();
 	zcnet_tx_buf_exit();
 }
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Socket sends: a slot's queue, zero-copy groups and their completion. */
+#include <linux/bvec.h>
 #include <linux/net.h>
 #include <linux/rcupdate.h>
 #include <linux/socket.h>
+#include <linux/udp.h>
 #include <linux/uio.h>
 
 #include "zcnet_ctx.h"
@@ -44,6 +46,8 @@ int zcnet_sock_send_queue(struct zcnet_kctx *ctx, const struct zcnet_tx_desc *d,
 	}
 	if (!err && (d->flags & ZCNET_TX_MORE) && !s->stream)
 		err = -EINVAL;
+	if (!err && (d->flags & ZCNET_TX_GSO) && s->stream)
+		err = -EINVAL;
 	t = zcnet_tx_buf_alloc(ctx, r, d->cookie, d->len, &zcnet_sock_send_ops);
 	if (!t) {
 		if (r)
@@ -55,6 +59,7 @@ int zcnet_sock_send_queue(struct zcnet_kctx *ctx, const struct zcnet_tx_desc *d,
 	t->offset = d->offset;
 	t->len = d->len;
 	t->more = d->flags & ZCNET_TX_MORE;
+	t->gso_size = d->flags & ZCNET_TX_GSO ? d->gso_size : 0;
 	t->copy_mode = d->len <= READ_ONCE(ctx->sock_copy_threshold);
 	if (err) {
 		t->rejected = true;
@@ -67,7 +72,7 @@ int zcnet_sock_send_queue(struct zcnet_kctx *ctx, const struct zcnet_tx_desc *d,
 	spin_lock(&s->in_lock);
 	list_add_tail(&t->node, &s->incoming);
 	spin_unlock(&s->in_lock);
-	ctx->sock_push |= BIT(d->sock);
+	zcnet_sock_queue_push(ctx, s);
 	return 1;
 }
 
@@ -95,14 +100,19 @@ static void zcnet_sock_send_end(struct zcnet_sock *s, struct zcnet_tx_buf *t,
 	zcnet_tx_buf_put(t);
 }
 
-/* Appends what is left of t's buffer to s->bvec, as far as it has room. */
-static size_t zcnet_sock_send_bvecs(struct zcnet_sock *s,
-				    struct zcnet_tx_buf *t, unsigned int *n)
+/* Appends what is left of t's buffer to bv, as far as it has room. */
+static size_t zcnet_sock_send_bvecs(struct zcnet_tx_buf *t,
+				    struct bio_vec *bv, unsigned int *n)
 {
 	return zcnet_region_bvecs(t->region, t->offset + t->sent,
-				  t->len - t->sent, s->bvec, n,
-				  ZCNET_SOCK_BVECS);
+				  t->len - t->sent, bv, n, ZCNET_SOCK_BVECS);
 }
+
+/* UDP_SEGMENT, as a control message of the kernel's own. */
+struct zcnet_sock_gso_cmsg {
+	struct cmsghdr hdr;
+	u16 size;
+} __aligned(sizeof(size_t));
 
 /*
  * Zero-copy groups of a stream. TCP appends a write to its last unsent skb
@@ -176,11 +186,13 @@ static struct ubuf_info *zcnet_sock_send_group(struct zcnet_sock *s,
 static int zcnet_sock_send_one(struct zcnet_sock *s, struct zcnet_tx_buf *t)
 {
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+	struct bio_vec bv[ZCNET_SOCK_BVECS];
+	struct zcnet_sock_gso_cmsg gso;
 	struct zcnet_tx_buf *last = t;
 	unsigned int n = 0;
 	size_t bytes, part;
 
-	bytes = part = zcnet_sock_send_bvecs(s, t, &n);
+	bytes = part = zcnet_sock_send_bvecs(t, bv, &n);
 	if (t->sent + part < t->len && !s->stream)
 		return -EMSGSIZE;
 	if (s->stream && t->copy_mode) {
@@ -189,7 +201,7 @@ static int zcnet_sock_send_one(struct zcnet_sock *s, struct zcnet_tx_buf *t)
 			if (!last->copy_mode || last->rejected ||
 			    n == ZCNET_SOCK_BVECS)
 				break;
-			part = zcnet_sock_send_bvecs(s, last, &n);
+			part = zcnet_sock_send_bvecs(last, bv, &n);
 			bytes += part;
 		}
 		last = list_prev_entry(last, node);
@@ -206,7 +218,17 @@ static int zcnet_sock_send_one(struct zcnet_sock *s, struct zcnet_tx_buf *t)
 		msg.msg_name = &s->addr;
 		msg.msg_namelen = s->addrlen;
 	}
-	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, s->bvec, n, bytes);
+	if (t->gso_size) {
+		gso.hdr = (struct cmsghdr) {
+			.cmsg_len = CMSG_LEN(sizeof(gso.size)),
+			.cmsg_level = SOL_UDP,
+			.cmsg_type = UDP_SEGMENT,
+		};
+		gso.size = t->gso_size;
+		msg.msg_control = &gso;
+		msg.msg_controllen = sizeof(gso);
+	}
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, bytes);
 	return sock_sendmsg(s->sock, &msg);
 }
 
@@ -232,12 +254,22 @@ static void zcnet_sock_send_took(struct zcnet_sock *s, size_t bytes)
  * sendmsg() fails for want of room finds it set and queues the work;
  * at worst the work finds nothing to do.
  */
-void zcnet_sock_send_push(struct zcnet_sock *s)
+void zcnet_sock_send_push(struct zcnet_sock *s, bool may_wait)
 {
 	struct zcnet_tx_buf *t;
 	int ret;
 
-	mutex_lock(&s->lock);
+	/*
+	 * A kick never waits for a socket another CPU is sending on: that
+	 * sender, or the work queued here once it lets go, sends what the
+	 * kick queued.
+	 */
+	if (!may_wait && !mutex_trylock(&s->lock)) {
+		queue_work(zcnet_wq, &s->work);
+		return;
+	}
+	if (may_wait)
+		mutex_lock(&s->lock);
 	if (s->blocked && !list_empty(&s->queue))
 		zcnet_stat_inc(&s->ctx->stats, ZCNET_STAT_sock_resumes);
 	while (!s->detached) {

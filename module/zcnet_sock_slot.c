@@ -4,8 +4,9 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/net.h>
-#include <linux/nospec.h>
 #include <linux/poll.h>
+#include <linux/rhashtable.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <net/sock.h>
@@ -16,12 +17,49 @@
 #include "zcnet_sock_send.h"
 #include "zcnet_sock_slot.h"
 
+static struct kmem_cache *zcnet_sock_cache;
+
+int zcnet_sock_init(void)
+{
+	zcnet_sock_cache = KMEM_CACHE(zcnet_sock, SLAB_ACCOUNT);
+	return zcnet_sock_cache ? 0 : -ENOMEM;
+}
+
+void zcnet_sock_exit(void)
+{
+	kmem_cache_destroy(zcnet_sock_cache);
+}
+
+/* TCP sockets by their struct socket: one slot each per context. */
+static const struct rhashtable_params zcnet_sock_streams = {
+	.key_len = sizeof(struct socket *),
+	.key_offset = offsetof(struct zcnet_sock, sock),
+	.head_offset = offsetof(struct zcnet_sock, stream_node),
+	.automatic_shrinking = true,
+};
+
+int zcnet_sock_slots_init(struct zcnet_kctx *ctx)
+{
+	xa_init_flags(&ctx->socks, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
+	INIT_LIST_HEAD(&ctx->sock_push);
+	ctx->max_sockets = clamp_t(u32, READ_ONCE(zcnet_max_sockets),
+				   ZCNET_MAX_SOCKETS, ZCNET_MAX_SOCKETS_LIMIT);
+	return rhashtable_init(&ctx->sock_streams, &zcnet_sock_streams);
+}
+
+/* After zcnet_sock_remove_all(): both are empty. */
+void zcnet_sock_slots_free(struct zcnet_kctx *ctx)
+{
+	rhashtable_destroy(&ctx->sock_streams);
+	xa_destroy(&ctx->socks);
+}
+
 static void zcnet_sock_free(struct kref *ref)
 {
 	struct zcnet_sock *s = container_of(ref, struct zcnet_sock, ref);
 
 	mutex_destroy(&s->lock);
-	kfree(s);
+	kmem_cache_free(zcnet_sock_cache, s);
 }
 
 /* Any context. */
@@ -52,7 +90,7 @@ static void zcnet_sock_work(struct work_struct *work)
 	struct zcnet_kctx_saved saved;
 
 	zcnet_kctx_as_owner(s->ctx, &saved);
-	zcnet_sock_send_push(s);
+	zcnet_sock_send_push(s, true);
 	zcnet_kctx_as_self(&saved);
 }
 
@@ -87,12 +125,11 @@ static int zcnet_sock_set_addr(struct zcnet_sock *s, u64 uaddr)
 		return -EFAULT;
 	if (family != sk->sk_family)
 		return -EAFNOSUPPORT;
-	len = family == AF_INET ? sizeof(struct sockaddr_in) :
-				  sizeof(struct sockaddr_in6);
+	len = family == AF_INET ? sizeof(s->addr.v4) : sizeof(s->addr.v6);
 	if (copy_from_user(&s->addr, u64_to_user_ptr(uaddr), len))
 		return -EFAULT;
 	/* Read once more above: the family that counts is the one copied. */
-	if (s->addr.ss_family != family)
+	if (s->addr.sa.sa_family != family)
 		return -EAFNOSUPPORT;
 	s->addrlen = len;
 	return 0;
@@ -104,7 +141,7 @@ static struct zcnet_sock *zcnet_sock_new(struct zcnet_kctx *ctx,
 {
 	struct zcnet_sock *s;
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	s = kmem_cache_zalloc(zcnet_sock_cache, GFP_KERNEL);
 	if (!s)
 		return NULL;
 	kref_init(&s->ref);
@@ -120,22 +157,48 @@ static struct zcnet_sock *zcnet_sock_new(struct zcnet_kctx *ctx,
 	init_waitqueue_func_entry(&s->wait, zcnet_sock_wake);
 	spin_lock_init(&s->order_lock);
 	INIT_LIST_HEAD(&s->order);
+	INIT_LIST_HEAD(&s->push_node);
 	return s;
 }
 
-/* A free slot, -ENOSPC, or -EBUSY for a stream socket already attached. */
+/*
+ * The lowest free slot, -ENOSPC, or -EBUSY for a stream socket already
+ * attached. Allocates under tx_lock, which nothing in reclaim takes.
+ */
 static int zcnet_sock_slot(struct zcnet_kctx *ctx, struct zcnet_sock *s)
 {
-	int i, slot = -ENOSPC;
+	u32 slot;
+	int err;
 
 	lockdep_assert_held(&ctx->tx_lock);
-	for (i = ZCNET_MAX_SOCKETS - 1; i >= 0; i--) {
-		if (!ctx->socks[i])
-			slot = i;
-		else if (s->stream && ctx->socks[i]->sock == s->sock)
-			return -EBUSY;
+	if (s->stream) {
+		err = rhashtable_lookup_insert_fast(&ctx->sock_streams,
+						    &s->stream_node,
+						    zcnet_sock_streams);
+		if (err)
+			return err == -EEXIST ? -EBUSY : err;
+	}
+	err = xa_alloc(&ctx->socks, &slot, s,
+		       XA_LIMIT(0, ctx->max_sockets - 1), GFP_KERNEL_ACCOUNT);
+	if (err) {
+		if (s->stream)
+			rhashtable_remove_fast(&ctx->sock_streams,
+					       &s->stream_node,
+					       zcnet_sock_streams);
+		return err == -EBUSY ? -ENOSPC : err;
 	}
 	return slot;
+}
+
+/* Empties s's slot; under tx_lock. */
+static void zcnet_sock_unlink(struct zcnet_kctx *ctx, u32 slot,
+			      struct zcnet_sock *s)
+{
+	lockdep_assert_held(&ctx->tx_lock);
+	xa_erase(&ctx->socks, slot);
+	if (s->stream)
+		rhashtable_remove_fast(&ctx->sock_streams, &s->stream_node,
+				       zcnet_sock_streams);
 }
 
 /*
@@ -163,7 +226,7 @@ static int zcnet_sock_unslot(struct zcnet_kctx *ctx, u32 slot,
 	if (s && only && s != only)
 		s = NULL;
 	if (s)
-		ctx->socks[array_index_nospec(slot, ZCNET_MAX_SOCKETS)] = NULL;
+		zcnet_sock_unlink(ctx, slot, s);
 	mutex_unlock(&ctx->tx_lock);
 	if (!s)
 		return -ENOENT;
@@ -206,7 +269,6 @@ int zcnet_sock_add(struct zcnet_kctx *ctx, const struct zcnet_sock_attach *a,
 	slot = zcnet_sock_slot(ctx, s);
 	if (slot >= 0) {
 		add_wait_queue(&sock->wq.wait, &s->wait);
-		ctx->socks[slot] = s;
 		kref_get(&s->ref);
 	}
 	mutex_unlock(&ctx->tx_lock);
@@ -237,52 +299,70 @@ int zcnet_sock_remove(struct zcnet_kctx *ctx, u32 slot)
 	return zcnet_sock_unslot(ctx, slot, NULL);
 }
 
+/*
+ * One slot at a time, so that closing thousands holds tx_lock only briefly
+ * and sleeps (for the sockets' locks and work) with nothing held.
+ */
 void zcnet_sock_remove_all(struct zcnet_kctx *ctx)
 {
-	struct zcnet_sock *gone[ZCNET_MAX_SOCKETS];
-	int i;
+	struct zcnet_sock *s;
+	unsigned long slot;
 
-	mutex_lock(&ctx->tx_lock);
-	memcpy(gone, ctx->socks, sizeof(gone));
-	memset(ctx->socks, 0, sizeof(ctx->socks));
-	mutex_unlock(&ctx->tx_lock);
-	for (i = 0; i < ZCNET_MAX_SOCKETS; i++)
-		if (gone[i])
-			zcnet_sock_close(gone[i]);
-}
-
-/*
- * The sockets a kick queued on, each with a reference. Sending waits for
- * the socket's lock, so it happens after ctx->tx_lock is dropped: the
- * device notifier takes tx_lock under RTNL.
- */
-void zcnet_sock_take_pushes(struct zcnet_kctx *ctx, struct zcnet_sock_batch *b)
-{
-	unsigned long mask = ctx->sock_push;
-	int i;
-
-	lockdep_assert_held(&ctx->tx_lock);
-	ctx->sock_push = 0;
-	b->n = 0;
-	for_each_set_bit(i, &mask, ZCNET_MAX_SOCKETS) {
-		if (!ctx->socks[i])
-			continue;
-		kref_get(&ctx->socks[i]->ref);
-		b->s[b->n++] = ctx->socks[i];
+	for (;;) {
+		slot = 0;
+		mutex_lock(&ctx->tx_lock);
+		s = xa_find(&ctx->socks, &slot, ULONG_MAX, XA_PRESENT);
+		if (s)
+			zcnet_sock_unlink(ctx, slot, s);
+		mutex_unlock(&ctx->tx_lock);
+		if (!s)
+			break;
+		zcnet_sock_close(s);
+		cond_resched();
 	}
 }
 
-/* A slot detached meanwhile sends nothing (zcnet_sock_send_push). */
-void zcnet_sock_push(struct zcnet_kctx *ctx, struct zcnet_sock_batch *b)
+/*
+ * A kick's pushes. The sockets it queued descriptors on go on
+ * ctx->sock_push, each once however many it queued and with a reference,
+ * and are pushed after ctx->tx_lock is dropped: sending waits for the
+ * socket's lock, and the device notifier takes tx_lock under RTNL. Bit 0
+ * of push_queued says a socket is on some kick's list. It is cleared only
+ * once the socket is off that list, before the push, which sends all its
+ * socket queued until then; a kick that finds it set leaves the sending
+ * to the one that set it. So the work per kick follows the sockets it
+ * queued on, never the slots attached.
+ */
+void zcnet_sock_queue_push(struct zcnet_kctx *ctx, struct zcnet_sock *s)
 {
-	unsigned int i;
+	lockdep_assert_held(&ctx->tx_lock);
+	if (test_and_set_bit(0, &s->push_queued))
+		return;
+	kref_get(&s->ref);
+	list_add_tail(&s->push_node, &ctx->sock_push);
+}
 
-	if (!b->n)
+void zcnet_sock_take_pushes(struct zcnet_kctx *ctx, struct list_head *pushes)
+{
+	lockdep_assert_held(&ctx->tx_lock);
+	INIT_LIST_HEAD(pushes);
+	list_splice_init(&ctx->sock_push, pushes);
+}
+
+/* A slot detached meanwhile sends nothing (zcnet_sock_send_push). */
+void zcnet_sock_push(struct zcnet_kctx *ctx, struct list_head *pushes)
+{
+	struct zcnet_sock *s;
+
+	if (list_empty(pushes))
 		return;
 	zcnet_cq_batch_begin(ctx);
-	for (i = 0; i < b->n; i++) {
-		zcnet_sock_send_push(b->s[i]);
-		zcnet_sock_put(b->s[i]);
+	while ((s = list_first_entry_or_null(pushes, struct zcnet_sock,
+					     push_node))) {
+		list_del_init(&s->push_node);
+		clear_bit_unlock(0, &s->push_queued);
+		zcnet_sock_send_push(s, false);
+		zcnet_sock_put(s);
 	}
 	zcnet_cq_batch_end(ctx);
 }
@@ -291,7 +371,5 @@ void zcnet_sock_push(struct zcnet_kctx *ctx, struct zcnet_sock_batch *b)
 struct zcnet_sock *zcnet_sock_lookup(struct zcnet_kctx *ctx, u32 slot)
 {
 	lockdep_assert_held(&ctx->tx_lock);
-	if (slot >= ZCNET_MAX_SOCKETS)
-		return NULL;
-	return ctx->socks[array_index_nospec(slot, ZCNET_MAX_SOCKETS)];
+	return xa_load(&ctx->socks, slot);
 }

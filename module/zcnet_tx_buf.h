@@ -35,6 +35,7 @@ struct zcnet_tx_buf {
 	u32 len;
 	u32 sent;			/* bytes the socket took */
 	s32 result;
+	u16 gso_size;			/* UDP: a train of this size */
 	bool copied;
 	bool tapped;
 	bool more;

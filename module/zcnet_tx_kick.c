@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The TX ring consumer: descriptor checks, kicks and the busy retry. */
 #include <linux/poll.h>
+#include <linux/udp.h>
 
 #include "zcnet_cq.h"
 #include "zcnet_ctx.h"
@@ -10,7 +11,8 @@
 #include "zcnet_tx_kick.h"
 #include "zcnet_tx_raw.h"
 
-#define ZCNET_TX_FLAGS	(ZCNET_TX_NOP | ZCNET_TX_SOCK | ZCNET_TX_MORE)
+#define ZCNET_TX_FLAGS	(ZCNET_TX_NOP | ZCNET_TX_SOCK | ZCNET_TX_MORE | \
+			 ZCNET_TX_GSO)
 
 /* One read of every field: the user may rewrite the slot meanwhile. */
 static void zcnet_tx_desc_read(const struct zcnet_tx_desc *slot,
@@ -22,14 +24,14 @@ static void zcnet_tx_desc_read(const struct zcnet_tx_desc *slot,
 	d->flags = READ_ONCE(slot->flags);
 	d->cookie = READ_ONCE(slot->cookie);
 	d->sock = READ_ONCE(slot->sock);
-	d->reserved0 = READ_ONCE(slot->reserved0);
+	d->gso_size = READ_ONCE(slot->gso_size);
 	d->reserved1 = READ_ONCE(slot->reserved1);
 }
 
 /* The rules that need no context; the buffer is checked against its region. */
 int zcnet_tx_desc_check(const struct zcnet_tx_desc *d)
 {
-	if (d->flags & ~ZCNET_TX_FLAGS || d->reserved0 || d->reserved1)
+	if (d->flags & ~ZCNET_TX_FLAGS || d->reserved1)
 		return -EINVAL;
 	if (d->len > ZCNET_TX_LEN_MAX)
 		return -EINVAL;
@@ -38,6 +40,15 @@ int zcnet_tx_desc_check(const struct zcnet_tx_desc *d)
 	if ((d->flags & ZCNET_TX_MORE) && !(d->flags & ZCNET_TX_SOCK))
 		return -EINVAL;
 	if (!(d->flags & ZCNET_TX_SOCK) && d->sock)
+		return -EINVAL;
+	if (!(d->flags & ZCNET_TX_GSO))
+		return d->gso_size ? -EINVAL : 0;
+	/* As udp_sendmsg() and udp_send_skb() check UDP_SEGMENT. */
+	if (!(d->flags & ZCNET_TX_SOCK) || !d->gso_size)
+		return -EINVAL;
+	if (d->len > ZCNET_UDP_GSO_MAX)
+		return -EMSGSIZE;
+	if (DIV_ROUND_UP(d->len, d->gso_size) > UDP_MAX_SEGMENTS)
 		return -EINVAL;
 	return 0;
 }
@@ -149,16 +160,16 @@ void zcnet_tx_forget(struct zcnet_kctx *ctx)
 
 int zcnet_tx_kick(struct zcnet_kctx *ctx, u32 budget)
 {
-	struct zcnet_sock_batch b;
+	struct list_head pushes;
 	int ret;
 
 	if (!zcnet_kctx_ring(ctx, ZCNET_RING_TX))
 		return -ENXIO;
 	mutex_lock(&ctx->tx_lock);
 	ret = zcnet_tx_consume(ctx, budget, true);
-	zcnet_sock_take_pushes(ctx, &b);
+	zcnet_sock_take_pushes(ctx, &pushes);
 	mutex_unlock(&ctx->tx_lock);
-	zcnet_sock_push(ctx, &b);
+	zcnet_sock_push(ctx, &pushes);
 	if (ret >= 0)
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_kicks);
 	return ret;
@@ -174,8 +185,8 @@ void zcnet_tx_retry_work(struct work_struct *work)
 	struct zcnet_kctx *ctx = container_of(to_delayed_work(work),
 					      struct zcnet_kctx, tx_retry);
 	struct zcnet_kring *tx = ctx->rings[ZCNET_RING_TX];
-	struct zcnet_sock_batch b;
 	struct zcnet_kctx_saved saved;
+	struct list_head pushes;
 	u32 left;
 
 	zcnet_kctx_as_owner(ctx, &saved);
@@ -185,8 +196,8 @@ void zcnet_tx_retry_work(struct work_struct *work)
 		zcnet_tx_consume(ctx, left, false);
 	else
 		zcnet_tx_raw_flush(ctx);
-	zcnet_sock_take_pushes(ctx, &b);
+	zcnet_sock_take_pushes(ctx, &pushes);
 	mutex_unlock(&ctx->tx_lock);
-	zcnet_sock_push(ctx, &b);
+	zcnet_sock_push(ctx, &pushes);
 	zcnet_kctx_as_self(&saved);
 }

@@ -537,6 +537,8 @@ struct zcnet_tx_desc {
 	__u16 flags;			/* ZCNET_TX_* */
 	__u64 cookie;			/* returned in the completion */
 	__u16 sock;			/* socket slot with ZCNET_TX_SOCK, else 0 */
+
+	/* __extension__: C99 programs may include this header too. */
 	__extension__ union {
 		__u16 gso_size;		/* with ZCNET_TX_GSO, else 0 */
 		__u16 reserved0;	/* its name before ZCNET_TX_GSO */
