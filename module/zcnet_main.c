@@ -32,7 +32,19 @@ MODULE_PARM_DESC(sock_copy_threshold,
 		 "Socket sends up to this many bytes are copied (default 8192)");
 
 unsigned int zcnet_max_sockets = 4096;
-module_param_named(max_sockets, zcnet_max_sockets, uint, 0644);
+
+static int zcnet_max_sockets_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, ZCNET_MAX_SOCKETS,
+				     ZCNET_MAX_SOCKETS_LIMIT);
+}
+
+static const struct kernel_param_ops zcnet_max_sockets_ops = {
+	.set = zcnet_max_sockets_set,
+	.get = param_get_uint,
+};
+module_param_cb(max_sockets, &zcnet_max_sockets_ops, &zcnet_max_sockets,
+		0644);
 MODULE_PARM_DESC(max_sockets,
 		 "Socket slots of contexts opened from now on, 16 to 65535 (default 4096)");
 

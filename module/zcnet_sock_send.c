@@ -48,6 +48,9 @@ int zcnet_sock_send_queue(struct zcnet_kctx *ctx, const struct zcnet_tx_desc *d,
 		err = -EINVAL;
 	if (!err && (d->flags & ZCNET_TX_GSO) && s->stream)
 		err = -EINVAL;
+	if (!err && (d->flags & ZCNET_TX_GSO) && d->len > ZCNET_UDP_GSO_MAX &&
+	    s->sock->sk->sk_family == AF_INET)
+		err = -EMSGSIZE;
 	t = zcnet_tx_buf_alloc(ctx, r, d->cookie, d->len, &zcnet_sock_send_ops);
 	if (!t) {
 		if (r)
@@ -218,7 +221,13 @@ static int zcnet_sock_send_one(struct zcnet_sock *s, struct zcnet_tx_buf *t)
 		msg.msg_name = &s->addr;
 		msg.msg_namelen = s->addrlen;
 	}
-	if (t->gso_size) {
+	/*
+	 * Always on UDP, 0 unless a train: the socket's own UDP_SEGMENT
+	 * option must not turn a descriptor into several datagrams.
+	 */
+	if (!s->stream) {
+		BUILD_BUG_ON(offsetof(struct zcnet_sock_gso_cmsg, size) !=
+			     CMSG_ALIGN(sizeof(struct cmsghdr)));
 		gso.hdr = (struct cmsghdr) {
 			.cmsg_len = CMSG_LEN(sizeof(gso.size)),
 			.cmsg_level = SOL_UDP,
@@ -265,7 +274,7 @@ void zcnet_sock_send_push(struct zcnet_sock *s, bool may_wait)
 	 * kick queued.
 	 */
 	if (!may_wait && !mutex_trylock(&s->lock)) {
-		queue_work(zcnet_wq, &s->work);
+		zcnet_sock_queue_work(s);
 		return;
 	}
 	if (may_wait)
@@ -299,7 +308,7 @@ void zcnet_sock_send_push(struct zcnet_sock *s, bool may_wait)
 		}
 		/* The kicker has a signal pending: the work item goes on. */
 		if (ret == -ERESTARTSYS || ret == -EINTR) {
-			queue_work(zcnet_wq, &s->work);
+			zcnet_sock_queue_work(s);
 			goto out;
 		}
 		if (!ret)

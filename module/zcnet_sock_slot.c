@@ -59,6 +59,7 @@ static void zcnet_sock_free(struct kref *ref)
 	struct zcnet_sock *s = container_of(ref, struct zcnet_sock, ref);
 
 	mutex_destroy(&s->lock);
+	zcnet_kctx_put(s->ctx);
 	kmem_cache_free(zcnet_sock_cache, s);
 }
 
@@ -66,6 +67,17 @@ static void zcnet_sock_free(struct kref *ref)
 void zcnet_sock_put(struct zcnet_sock *s)
 {
 	kref_put(&s->ref, zcnet_sock_free);
+}
+
+/*
+ * The work item holds a reference while it is queued: a kick may queue it
+ * after the slot was detached (zcnet_sock_send_push()).
+ */
+void zcnet_sock_queue_work(struct zcnet_sock *s)
+{
+	kref_get(&s->ref);
+	if (!queue_work(zcnet_wq, &s->work))
+		zcnet_sock_put(s);
 }
 
 /* The socket's wait queue: room to send, an error, or a state change. */
@@ -79,7 +91,7 @@ static int zcnet_sock_wake(struct wait_queue_entry *wait, unsigned int mode,
 		return 0;
 	/* blocked is set before each attempt: see zcnet_sock_send_push(). */
 	if (READ_ONCE(s->blocked))
-		queue_work(zcnet_wq, &s->work);
+		zcnet_sock_queue_work(s);
 	return 0;
 }
 
@@ -92,6 +104,7 @@ static void zcnet_sock_work(struct work_struct *work)
 	zcnet_kctx_as_owner(s->ctx, &saved);
 	zcnet_sock_send_push(s, true);
 	zcnet_kctx_as_self(&saved);
+	zcnet_sock_put(s);
 }
 
 static int zcnet_sock_check(struct socket *sock)
@@ -145,6 +158,7 @@ static struct zcnet_sock *zcnet_sock_new(struct zcnet_kctx *ctx,
 	if (!s)
 		return NULL;
 	kref_init(&s->ref);
+	kref_get(&ctx->ref);
 	s->ctx = ctx;
 	s->file = file;
 	s->sock = sock;
@@ -162,12 +176,26 @@ static struct zcnet_sock *zcnet_sock_new(struct zcnet_kctx *ctx,
 }
 
 /*
- * The lowest free slot, -ENOSPC, or -EBUSY for a stream socket already
- * attached. Allocates under tx_lock, which nothing in reclaim takes.
+ * Reserves the lowest free slot, without tx_lock: the device notifier takes
+ * that under RTNL, and reclaim may take long. A reserved slot looks empty
+ * to lookups until zcnet_sock_fill_slot() stores the socket in it.
  */
-static int zcnet_sock_slot(struct zcnet_kctx *ctx, struct zcnet_sock *s)
+static int zcnet_sock_reserve_slot(struct zcnet_kctx *ctx)
 {
 	u32 slot;
+	int err;
+
+	err = xa_alloc(&ctx->socks, &slot, NULL,
+		       XA_LIMIT(0, ctx->max_sockets - 1), GFP_KERNEL_ACCOUNT);
+	if (err)
+		return err == -EBUSY ? -ENOSPC : err;
+	return slot;
+}
+
+/* 0, or -EBUSY for a stream socket already attached. */
+static int zcnet_sock_fill_slot(struct zcnet_kctx *ctx, u32 slot,
+				struct zcnet_sock *s)
+{
 	int err;
 
 	lockdep_assert_held(&ctx->tx_lock);
@@ -176,18 +204,11 @@ static int zcnet_sock_slot(struct zcnet_kctx *ctx, struct zcnet_sock *s)
 						    &s->stream_node,
 						    zcnet_sock_streams);
 		if (err)
-			return err == -EEXIST ? -EBUSY : err;
+			return err == -EEXIST ? -EBUSY : -ENOMEM;
 	}
-	err = xa_alloc(&ctx->socks, &slot, s,
-		       XA_LIMIT(0, ctx->max_sockets - 1), GFP_KERNEL_ACCOUNT);
-	if (err) {
-		if (s->stream)
-			rhashtable_remove_fast(&ctx->sock_streams,
-					       &s->stream_node,
-					       zcnet_sock_streams);
-		return err == -EBUSY ? -ENOSPC : err;
-	}
-	return slot;
+	/* A reserved entry has its node: this allocates nothing. */
+	xa_store(&ctx->socks, slot, s, GFP_NOWAIT);
+	return 0;
 }
 
 /* Empties s's slot; under tx_lock. */
@@ -202,15 +223,16 @@ static void zcnet_sock_unlink(struct zcnet_kctx *ctx, u32 slot,
 }
 
 /*
- * Takes the slot's reference; descriptors in flight keep theirs. The work
- * item holds no reference: it is cancelled after zcnet_sock_send_cancel(), as
- * a push that ran before may have queued it, and none after will.
+ * Takes the slot's reference; descriptors in flight keep theirs. A work
+ * item queued now is cancelled; one a kick queues later holds its own and
+ * finds the slot detached.
  */
 static void zcnet_sock_close(struct zcnet_sock *s)
 {
 	remove_wait_queue(&s->sock->wq.wait, &s->wait);
 	zcnet_sock_send_cancel(s);
-	cancel_work_sync(&s->work);
+	if (cancel_work_sync(&s->work))
+		zcnet_sock_put(s);
 	fput(s->file);
 	zcnet_sock_put(s);
 }
@@ -265,15 +287,20 @@ int zcnet_sock_add(struct zcnet_kctx *ctx, const struct zcnet_sock_attach *a,
 	if (err)
 		goto out_free;
 
+	slot = zcnet_sock_reserve_slot(ctx);
+	if (slot < 0) {
+		err = slot;
+		goto out_free;
+	}
 	mutex_lock(&ctx->tx_lock);
-	slot = zcnet_sock_slot(ctx, s);
-	if (slot >= 0) {
+	err = zcnet_sock_fill_slot(ctx, slot, s);
+	if (!err) {
 		add_wait_queue(&sock->wq.wait, &s->wait);
 		kref_get(&s->ref);
 	}
 	mutex_unlock(&ctx->tx_lock);
-	if (slot < 0) {
-		err = slot;
+	if (err) {
+		xa_release(&ctx->socks, slot);
 		goto out_free;
 	}
 	/*
@@ -305,11 +332,10 @@ int zcnet_sock_remove(struct zcnet_kctx *ctx, u32 slot)
  */
 void zcnet_sock_remove_all(struct zcnet_kctx *ctx)
 {
+	unsigned long slot = 0;
 	struct zcnet_sock *s;
-	unsigned long slot;
 
 	for (;;) {
-		slot = 0;
 		mutex_lock(&ctx->tx_lock);
 		s = xa_find(&ctx->socks, &slot, ULONG_MAX, XA_PRESENT);
 		if (s)

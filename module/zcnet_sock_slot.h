@@ -86,5 +86,6 @@ void zcnet_sock_take_pushes(struct zcnet_kctx *ctx, struct list_head *pushes);
 void zcnet_sock_push(struct zcnet_kctx *ctx, struct list_head *pushes);
 struct zcnet_sock *zcnet_sock_lookup(struct zcnet_kctx *ctx, u32 slot);
 void zcnet_sock_put(struct zcnet_sock *s);
+void zcnet_sock_queue_work(struct zcnet_sock *s);
 
 #endif /* _ZCNET_SOCK_SLOT_H */

@@ -46,7 +46,7 @@ int zcnet_tx_desc_check(const struct zcnet_tx_desc *d)
 	/* As udp_sendmsg() and udp_send_skb() check UDP_SEGMENT. */
 	if (!(d->flags & ZCNET_TX_SOCK) || !d->gso_size)
 		return -EINVAL;
-	if (d->len > ZCNET_UDP_GSO_MAX)
+	if (d->len > ZCNET_UDP6_GSO_MAX)
 		return -EMSGSIZE;
 	if (DIV_ROUND_UP(d->len, d->gso_size) > UDP_MAX_SEGMENTS)
 		return -EINVAL;

@@ -279,11 +279,16 @@ struct zcnet_kick {
  *   With ZCNET_TX_GSO it is a train of datagrams of gso_size bytes of
  *   payload each (the last may be shorter), as UDP_SEGMENT sends it: one
  *   completion for the whole train, zero copy where the route allows it.
- *   The checks are the kernel's own: gso_size 0, more than UDP_MAX_SEGMENTS
- *   (128) segments, or ZCNET_TX_GSO on a TCP slot: -EINVAL at submit; len
- *   above ZCNET_UDP_GSO_MAX: -EMSGSIZE at submit; a segment that with its
- *   headers exceeds the path MTU: -EINVAL from the stack, as is a route
- *   without checksum offload (-EIO) where UDP_SEGMENT fails the same way.
+ *   The socket's own UDP_SEGMENT option is ignored: without ZCNET_TX_GSO a
+ *   descriptor is one datagram. Rejected at submit: gso_size 0, more
+ *   segments than the kernel's UDP_MAX_SEGMENTS (128 on Debian's 6.1 and
+ *   6.12), ZCNET_TX_GSO on a TCP slot (-EINVAL); len above
+ *   ZCNET_UDP_GSO_MAX on an IPv4 socket or ZCNET_UDP6_GSO_MAX on an IPv6
+ *   one (-EMSGSIZE). The stack's own checks complete the descriptor with
+ *   its errno, as for sendmsg() with UDP_SEGMENT: a segment that with its
+ *   headers exceeds the path MTU (-EMSGSIZE), SO_NO_CHECK (-EINVAL), an
+ *   IPsec route (-EIO), and on 6.1 a route without checksum offload
+ *   (-EIO; 6.12 checksums in software and reports ZCNET_CQE_COPIED).
  * Completions of one slot arrive in ring order. No socket attached in the
  * slot: -ENOTCONN. Slot detached or context closed before the socket took
  * the descriptor: -ECANCELED, or the bytes it took of a descriptor it took
@@ -522,7 +527,8 @@ struct zcnet_stats {
 #define ZCNET_TX_GSO		(1U << 3)	/* UDP: a train of gso_size */
 
 /* The longest UDP payload a ZCNET_TX_GSO descriptor may carry. */
-#define ZCNET_UDP_GSO_MAX	65507
+#define ZCNET_UDP_GSO_MAX	65507	/* IPv4 */
+#define ZCNET_UDP6_GSO_MAX	65527	/* IPv6 */
 
 /*
  * The longest buffer a TX descriptor may name: its completion's result, an
@@ -541,7 +547,7 @@ struct zcnet_tx_desc {
 	/* __extension__: C99 programs may include this header too. */
 	__extension__ union {
 		__u16 gso_size;		/* with ZCNET_TX_GSO, else 0 */
-		__u16 reserved0;	/* its name before ZCNET_TX_GSO */
+		__u16 reserved0;	/* its old name; do not use */
 	};
 	__u32 reserved1;
 };
