@@ -1890,4 +1890,89 @@ TEST_F_TIMEOUT(scale, gso_errors, 120)
 	gso_path_close(&g);
 }
 
+/*
+ * The socket's own UDP_SEGMENT option does not split a descriptor: one
+ * without ZCNET_TX_GSO is one datagram (3000 bytes, in IP fragments),
+ * where a plain send() on that socket sends three.
+ */
+TEST_F(scale, gso_socket_option_ignored)
+{
+	struct gso_path g = { .rx = -1, .tx = -1 };
+	int opt = 1000, try;
+	struct zcnet_cq_entry e;
+	ssize_t got = -1;
+
+	if (!(zc_features() & ZCNET_FEAT_TX_GSO))
+		SKIP(return, "this build does not offer ZCNET_FEAT_TX_GSO");
+	ASSERT_EQ(0, scale_ctx(self, 64, 128));
+	ASSERT_EQ(0, gso_path_open(self, &g));
+	ASSERT_EQ(0, setsockopt(g.tx, SOL_UDP, UDP_SEGMENT, &opt, sizeof(opt)));
+	memcpy(g.scratch, self->mem, 3000);
+	for (try = 0; try < GSO_TRIES && got != 3000; try++) {
+		struct zcnet_tx_desc d = zc_sock_desc(g.sid, 0, 3000, g.slot,
+						      try);
+		struct pollfd p = { .fd = g.rx, .events = POLLIN };
+
+		gso_drain(&g, 10);
+		ASSERT_EQ(0, zc_tx_push(&self->c.tx, &d));
+		ASSERT_EQ(1, zc_kick(self->c.fd, 0));
+		ASSERT_EQ(1U, zc_cq_collect(&self->c, &e, 1, WAIT_MS));
+		EXPECT_EQ(3000, e.result);
+		if (poll(&p, 1, 1000) == 1)
+			got = recv(g.rx, g.dgram, sizeof(g.dgram), 0);
+	}
+	EXPECT_EQ(3000, got);
+	EXPECT_EQ(0, memcmp(g.dgram, self->mem, 3000));
+	gso_path_close(&g);
+}
+
+/*
+ * An IPv6 train may carry up to ZCNET_UDP6_GSO_MAX bytes (65527, the
+ * IPv6 UDP payload limit), one byte more is -EMSGSIZE; on lo (::1).
+ */
+TEST_F(scale, gso_ipv6_limit)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t alen = sizeof(a);
+	struct zcnet_cq_entry e[3];
+	struct zcnet_tx_desc d;
+	unsigned int i;
+	int rx, tx, rcv = 4 << 20;
+	__u32 slot;
+
+	if (!(zc_features() & ZCNET_FEAT_TX_GSO))
+		SKIP(return, "this build does not offer ZCNET_FEAT_TX_GSO");
+	rx = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (rx < 0 || bind(rx, (struct sockaddr *)&a, sizeof(a)))
+		SKIP(return, "no IPv6 on lo (%s)", strerror(errno));
+	setsockopt(rx, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv));
+	ASSERT_EQ(0, getsockname(rx, (struct sockaddr *)&a, &alen));
+	tx = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, tx);
+	ASSERT_EQ(0, connect(tx, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(0, scale_ctx(self, 64, 128));
+	ASSERT_EQ(0, zc_sock_attach(self->c.fd, tx, 0, &slot));
+	d = zc_sock_desc(self->id, 0, ZCNET_UDP6_GSO_MAX, slot, 0);
+	d.flags |= ZCNET_TX_GSO;
+	d.gso_size = 1200;
+	ASSERT_EQ(0, zc_tx_push(&self->c.tx, &d));
+	d.len = ZCNET_UDP6_GSO_MAX + 1;
+	d.cookie = 1;
+	ASSERT_EQ(0, zc_tx_push(&self->c.tx, &d));
+	d.len = ZCNET_UDP6_GSO_MAX;
+	d.gso_size = 65000;		/* two segments: lo's MTU takes them */
+	d.cookie = 2;
+	ASSERT_EQ(0, zc_tx_push(&self->c.tx, &d));
+	ASSERT_EQ(3, zc_kick(self->c.fd, 0));
+	ASSERT_EQ(3U, zc_cq_collect(&self->c, e, 3, WAIT_MS));
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(i, e[i].cookie);
+	EXPECT_EQ((__s32)ZCNET_UDP6_GSO_MAX, e[0].result);
+	EXPECT_EQ(-EMSGSIZE, e[1].result);
+	EXPECT_EQ((__s32)ZCNET_UDP6_GSO_MAX, e[2].result);
+	close(tx);
+	close(rx);
+}
+
 TEST_HARNESS_MAIN
