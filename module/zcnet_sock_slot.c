@@ -21,7 +21,8 @@ static struct kmem_cache *zcnet_sock_cache;
 
 int zcnet_sock_init(void)
 {
-	zcnet_sock_cache = KMEM_CACHE(zcnet_sock, SLAB_ACCOUNT);
+	/* The UDP destination is copied in from the attach's argument. */
+	zcnet_sock_cache = KMEM_CACHE_USERCOPY(zcnet_sock, SLAB_ACCOUNT, addr);
 	return zcnet_sock_cache ? 0 : -ENOMEM;
 }
 
