@@ -1584,7 +1584,7 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 		}
 		zc_sleep_ms(100);
 	}
-	TH_LOG("%llu operations: %llu ioctls succeeded, %llu regions, %llu binds, %llu ring maps, %llu forks, %llu tracked descriptors, %llu completions checked, %llu GSO descriptors, %llu slots attached and %llu detached, at most %llu on a context",
+	TH_LOG("%llu operations: %llu ioctls succeeded, %llu regions, %llu binds, %llu ring maps, %llu forks, %llu tracked descriptors, %llu completions checked, %llu GSO descriptors, %llu slots attached and %llu detached, about %llu at most on a context",
 	       (unsigned long long)self->sh->ops,
 	       (unsigned long long)self->sh->ok_ioctls,
 	       (unsigned long long)self->sh->regs,
