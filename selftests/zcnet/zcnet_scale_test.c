@@ -1415,7 +1415,7 @@ TEST_F_TIMEOUT(scale, udp_10000_slots, 300)
 		ASSERT_EQ(0, bind(u[i], (struct sockaddr *)&any, sizeof(any)));
 		rx->sport[i] = zc_local_port(u[i]);
 	}
-	rx->fd = zc_peer_open(&self->env, 0x0800, &peer);
+	rx->fd = zc_peer_open(&self->env, 0x0800 /* ETH_P_IP */, &peer);
 	ASSERT_LE(0, rx->fd);
 	ASSERT_EQ(0, pthread_create(&rx->thread, NULL, udp_rx_main, rx));
 
