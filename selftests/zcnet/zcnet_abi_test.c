@@ -112,17 +112,82 @@ TEST_F(dev, get_info_values)
 	EXPECT_EQ(32768U, info.ring_max_entries);
 	EXPECT_EQ((__u32)ZCNET_MAX_REGIONS, info.max_regions);
 	EXPECT_EQ(64U, info.max_regions);
-	EXPECT_EQ((__u32)ZCNET_MAX_SOCKETS, info.max_sockets);
-	EXPECT_EQ(16U, info.max_sockets);
+	/*
+	 * Socket slots: the module parameter max_sockets as it was when the
+	 * context was opened, 4096 unless someone changed it, never fewer
+	 * than ZCNET_MAX_SOCKETS nor more than ZCNET_MAX_SOCKETS_LIMIT.
+	 */
+	EXPECT_EQ(zc_module_param("max_sockets"), (long)info.max_sockets);
+	EXPECT_EQ(4096U, info.max_sockets);
+	EXPECT_LE((__u32)ZCNET_MAX_SOCKETS, info.max_sockets);
+	EXPECT_GE((__u32)ZCNET_MAX_SOCKETS_LIMIT, info.max_sockets);
+	EXPECT_EQ(16, ZCNET_MAX_SOCKETS);
+	EXPECT_EQ(65535, ZCNET_MAX_SOCKETS_LIMIT);
 	EXPECT_EQ(needed, info.features & needed);
 	/* no bits beyond the ones the header defines */
-	EXPECT_EQ(0U, info.features & ~((ZCNET_FEAT_TX_SOCK << 1) - 1));
+	EXPECT_EQ(0U, info.features & ~((ZCNET_FEAT_TX_GSO << 1) - 1));
 	EXPECT_EQ(4ULL << 30, info.max_region_len);
 	EXPECT_EQ(sizeof(struct zcnet_tx_desc), info.tx_desc_size);
 	EXPECT_EQ(sizeof(struct zcnet_cq_entry), info.cq_entry_size);
 	EXPECT_EQ(sizeof(struct zcnet_fill_desc), info.fill_desc_size);
 	EXPECT_EQ(sizeof(struct zcnet_rx_desc), info.rx_desc_size);
 	EXPECT_EQ(0U, info.reserved);
+}
+
+/* max_sockets of a context opened now, or -errno. */
+static long fresh_max_sockets(void)
+{
+	struct zcnet_info info;
+	int fd = zc_open();
+	long ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = zc_get_info(fd, &info);
+	close(fd);
+	return ret ? ret : (long)info.max_sockets;
+}
+
+/*
+ * The module parameter max_sockets is read when a context is opened: a
+ * context keeps the value it was opened with, a new one gets the new
+ * value. A value outside [ZCNET_MAX_SOCKETS, ZCNET_MAX_SOCKETS_LIMIT] is
+ * refused (EINVAL) or brought into that range. The value is put back.
+ */
+TEST_F(dev, max_sockets_param)
+{
+	static const long good[] = { 100, ZCNET_MAX_SOCKETS_LIMIT,
+				     ZCNET_MAX_SOCKETS, 10000 };
+	static const long odd[] = { 0, 1, ZCNET_MAX_SOCKETS - 1,
+				    ZCNET_MAX_SOCKETS_LIMIT + 1, 1L << 20, -1 };
+	long saved = zc_module_param("max_sockets"), v;
+	struct zcnet_info before, info;
+	unsigned int i;
+	int ret;
+
+	if (saved < 0)
+		SKIP(return, "no max_sockets module parameter (%s)",
+		     strerror((int)-saved));
+	ASSERT_EQ(0, zc_get_info(self->fd, &before));
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		EXPECT_EQ(0, zc_set_module_param("max_sockets", good[i]));
+		EXPECT_EQ(good[i], zc_module_param("max_sockets"));
+		EXPECT_EQ(good[i], fresh_max_sockets());
+		/* the context opened before keeps its value */
+		EXPECT_EQ(0, zc_get_info(self->fd, &info));
+		EXPECT_EQ(before.max_sockets, info.max_sockets);
+	}
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		ret = zc_set_module_param("max_sockets", odd[i]);
+		v = fresh_max_sockets();
+		EXPECT_TRUE(ret == 0 || ret == -EINVAL)
+			TH_LOG("writing %ld: %d", odd[i], ret);
+		EXPECT_LE(ZCNET_MAX_SOCKETS, v) TH_LOG("after writing %ld", odd[i]);
+		EXPECT_GE(ZCNET_MAX_SOCKETS_LIMIT, v) TH_LOG("after writing %ld",
+							      odd[i]);
+	}
+	ASSERT_EQ(0, zc_set_module_param("max_sockets", saved));
+	EXPECT_EQ(saved, fresh_max_sockets());
 }
 
 TEST_F(dev, header_sizes_match_newest)
@@ -139,6 +204,12 @@ TEST_F(dev, header_sizes_match_newest)
 	/* struct zcnet_stats grew by rx_drop_split */
 	EXPECT_EQ((size_t)ZCNET_STATS_SIZE_VER1, sizeof(struct zcnet_stats));
 	EXPECT_EQ(32U, sizeof(struct zcnet_tx_desc));
+	/* gso_size took reserved0's place: old binaries put 0 there */
+	EXPECT_EQ(26U, offsetof(struct zcnet_tx_desc, gso_size));
+	EXPECT_EQ(offsetof(struct zcnet_tx_desc, reserved0),
+		  offsetof(struct zcnet_tx_desc, gso_size));
+	EXPECT_EQ(2U, sizeof(((struct zcnet_tx_desc *)0)->gso_size));
+	EXPECT_EQ(65507, ZCNET_UDP_GSO_MAX);
 	EXPECT_EQ(16U, sizeof(struct zcnet_cq_entry));
 	EXPECT_EQ(16U, sizeof(struct zcnet_fill_desc));
 	EXPECT_EQ(32U, sizeof(struct zcnet_rx_desc));

@@ -388,7 +388,7 @@ TEST_F(q, bad_descriptors_do_not_disturb_batch)
 	for (i = 0; i < 7; i++)
 		d[i] = zc_nop(self->q.id, 0, 10 * (i + 1), COOKIE(i));
 	d[1].len = 0;
-	d[3].flags |= 1U << 3;
+	d[3].flags |= 1U << 4;
 	d[5].reserved1 = 1;
 	for (i = 0; i < 7; i++) {
 		ASSERT_EQ(0, zc_tx_push(&self->q.c.tx, &d[i]));
@@ -460,6 +460,7 @@ FIXTURE_VARIANT(desc) {
 #define NOP ZCNET_TX_NOP
 #define SOCK ZCNET_TX_SOCK
 #define MORE ZCNET_TX_MORE
+#define GSO ZCNET_TX_GSO
 
 FIXTURE_VARIANT_ADD(desc, nop_ok) {
 	.flags = NOP, .len = 100, .result_is_len = true, .stat = NOP_OK,
@@ -514,13 +515,27 @@ FIXTURE_VARIANT_ADD(desc, nop_reserved1) {
 	.result = -EINVAL, .stat = REJECTED,
 };
 FIXTURE_VARIANT_ADD(desc, nop_unknown_flag) {
-	.flags = NOP | (1U << 3), .len = 10, .result = -EINVAL, .stat = REJECTED,
+	.flags = NOP | (1U << 4), .len = 10, .result = -EINVAL, .stat = REJECTED,
 };
 FIXTURE_VARIANT_ADD(desc, nop_top_flag) {
 	.flags = NOP | 0x8000, .len = 10, .result = -EINVAL, .stat = REJECTED,
 };
 FIXTURE_VARIANT_ADD(desc, unknown_flag_alone) {
-	.flags = 1U << 3, .len = 10, .result = -EINVAL, .stat = REJECTED,
+	.flags = 1U << 4, .len = 10, .result = -EINVAL, .stat = REJECTED,
+};
+/* ZCNET_TX_GSO belongs to socket descriptors only */
+FIXTURE_VARIANT_ADD(desc, gso_without_sock) {
+	.flags = GSO, .len = 3000, .reserved0 = 1200,
+	.result = -EINVAL, .stat = REJECTED,
+};
+FIXTURE_VARIANT_ADD(desc, nop_with_gso) {
+	.flags = NOP | GSO, .len = 3000, .reserved0 = 1200,
+	.result = -EINVAL, .stat = REJECTED,
+};
+/* gso_size (reserved0's place) without ZCNET_TX_GSO */
+FIXTURE_VARIANT_ADD(desc, sock_gso_size_without_gso) {
+	.flags = SOCK, .len = 3000, .reserved0 = 1200,
+	.result = -EINVAL, .stat = REJECTED,
 };
 FIXTURE_VARIANT_ADD(desc, nop_with_sock) {
 	.flags = NOP | SOCK, .len = 10, .result = -EINVAL, .stat = REJECTED,
@@ -558,6 +573,10 @@ FIXTURE_VARIANT_ADD(desc, sock_unattached) {
 };
 FIXTURE_VARIANT_ADD(desc, sock_slot_15_unattached) {
 	.flags = SOCK, .len = 100, .sock = 15,
+	.result = -ENOTCONN, .stat = UNBOUND,
+};
+FIXTURE_VARIANT_ADD(desc, sock_slot_65535_unattached) {
+	.flags = SOCK, .len = 100, .sock = 65535,
 	.result = -ENOTCONN, .stat = UNBOUND,
 };
 FIXTURE_VARIANT_ADD(desc, sock_more_unattached) {

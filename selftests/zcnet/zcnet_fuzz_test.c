@@ -6,7 +6,9 @@
  * and indices while the first one kicks, and munmap, close and fork at
  * random points; the second thread also issues ioctls of its own on the
  * contexts the first one uses. It runs in a private network namespace
- * with a dummy device and lo to bind to.
+ * with a dummy device and lo to bind to. Contexts attach UDP sockets to
+ * thousands of slots at a time and detach them again, and send on them,
+ * UDP GSO trains among the rest, with random segment sizes.
  *
  * Checked from user space:
  *   - every ioctl, mmap and open returns success or an errno the ABI
@@ -42,6 +44,8 @@
 #define FZ_HANG_S	30
 #define FZ_MIN_OPS	2000	/* a run this long must reach transmit */
 #define FZ_SETTLE_MS	20000	/* a dying netns and deferred frees */
+#define FZ_UDP_POOL	32	/* UDP sockets that many slots share */
+#define FZ_BURST	4096	/* the most slots one op attaches or detaches */
 
 enum { FZ_TX, FZ_CQ, FZ_FILL, FZ_RX, FZ_NRINGS };
 
@@ -54,6 +58,7 @@ struct fz_shared {
 	char msg[FZ_MSG];
 	/* what the run reached, so a run that reached nothing fails */
 	__u64 ok_ioctls, submitted, completed, regs, binds, maps, forks;
+	__u64 attached, detached, most_slots, gso;
 };
 
 struct fz_map {
@@ -75,6 +80,8 @@ struct fz_slot {
 	struct fz_map map[FZ_NRINGS];
 	__u32 tx_prod, cq_cons;	/* private copies of the indices we own */
 	__u32 outstanding;	/* tracked descriptors not completed yet */
+	__u32 sock_hi;		/* above every slot attached so far */
+	__u32 nsocks;		/* attached by fz_socks(), less detached */
 	__u32 nreg;
 	__u32 reg[FZ_REGS];
 	__u64 reg_len[FZ_REGS];
@@ -97,6 +104,7 @@ static int fz_ifindex[3];
 /* loopback sockets to attach: TCP, connected UDP, unconnected UDP */
 static int fz_sock[3] = { -1, -1, -1 };
 static int fz_peer[2] = { -1, -1 };	/* their TCP and UDP receivers */
+static int fz_udp_pool[FZ_UDP_POOL];	/* unconnected, for many slots */
 static struct sockaddr_in fz_udp_dst;
 static volatile bool fz_sock_stop;
 static pid_t fz_child[FZ_CHILDREN];
@@ -572,6 +580,34 @@ static void fz_unreg(struct fz_slot *s)
 	}
 }
 
+/*
+ * A GSO train: a segment size on or around a limit (0, one byte, what
+ * fills 128 segments, Ethernet's MTU, lo's, the longest payload) or
+ * random, and up to a little more than ZCNET_UDP_GSO_MAX bytes.
+ */
+static void fz_gso(struct fz_slot *s, struct zcnet_tx_desc *d)
+{
+	static const __u16 sizes[] = { 0, 1, 7, 500, 512, 1200, 1448, 1472,
+				       1473, 8000, 65507, 65535 };
+	unsigned int i;
+
+	d->gso_size = fz_chance(60) ? sizes[fz_below(sizeof(sizes) /
+						    sizeof(sizes[0]))] :
+				      (__u16)fz_r();
+	d->len = 1 + fz_below(fz_chance(80) ? ZCNET_UDP_GSO_MAX :
+				     ZCNET_UDP_GSO_MAX + 100);
+	for (i = 0; i < s->nreg; i++) {
+		if (d->region != s->reg[i])
+			continue;
+		if (d->len > s->reg_len[i])
+			d->len = (__u32)s->reg_len[i];
+		d->offset = fz_below((__u32)(s->reg_len[i] - d->len + 1));
+		break;
+	}
+	if (!fz_in_child)
+		fz_sh->gso++;
+}
+
 /* A descriptor: valid NOP, raw or socket, or broken in some fields. */
 static struct zcnet_tx_desc fz_desc(struct fz_slot *s)
 {
@@ -584,9 +620,13 @@ static struct zcnet_tx_desc fz_desc(struct fz_slot *s)
 		d.len = (__u32)s->reg_len[i];
 	d.offset = s->nreg ? fz_below((__u32)(s->reg_len[i] - d.len + 1)) : 0;
 	i = fz_below(100);
-	d.flags = i < 45 ? ZCNET_TX_NOP : i < 60 ? ZCNET_TX_SOCK : 0;
-	if (d.flags == ZCNET_TX_SOCK)
-		d.sock = (__u16)fz_below(3);
+	d.flags = i < 40 ? ZCNET_TX_NOP : i < 55 ? ZCNET_TX_SOCK :
+		  i < 65 ? ZCNET_TX_SOCK | ZCNET_TX_GSO : 0;
+	if (d.flags & ZCNET_TX_SOCK)
+		d.sock = (__u16)fz_below(s->sock_hi > 3 && fz_chance(70) ?
+					 s->sock_hi : 3);
+	if (d.flags & ZCNET_TX_GSO)
+		fz_gso(s, &d);
 	if (fz_chance(20)) {
 		switch (fz_below(7)) {
 		case 0:
@@ -610,7 +650,8 @@ static struct zcnet_tx_desc fz_desc(struct fz_slot *s)
 		default:
 			d.sock = (__u16)fz_val(0);
 			if (fz_chance(50))
-				d.flags = ZCNET_TX_SOCK | (fz_chance(30) ? ZCNET_TX_MORE : 0);
+				d.flags = ZCNET_TX_SOCK | (fz_chance(30) ? ZCNET_TX_MORE : 0) |
+					  (fz_chance(30) ? ZCNET_TX_GSO : 0);
 			break;
 		}
 	}
@@ -824,7 +865,7 @@ static void fz_misc(struct fz_slot *s)
 		fz_ioctl(s->fd, ZCNET_IOC_SOCK_ATTACH, fz_arg(&a, sizeof(a), sizeof(a.sa)));
 		if (fz_chance(30)) {
 			memset(&a, 0, sizeof(a));
-			a.sd.slot = (__u32)fz_val(fz_below(ZCNET_MAX_SOCKETS + 2));
+			a.sd.slot = (__u32)fz_val(fz_below(s->sock_hi + 2));
 			fz_ioctl(s->fd, ZCNET_IOC_SOCK_DETACH,
 				 fz_arg(&a, sizeof(a), sizeof(a.sd)));
 		}
@@ -847,6 +888,49 @@ static void fz_misc(struct fz_slot *s)
 			fz_fail("poll: %s", strerror(errno));
 		break;
 	}
+	}
+}
+
+/*
+ * Many slots at once: attach a burst (sockets of the pool, many slots each,
+ * every one with the UDP destination) until it is done or refused, or
+ * detach a run of slots, most of them attached, some not. Bursts of
+ * thousands are rare: attaching is a system call each, and on a KASAN
+ * kernel they would take most of the run's time from the other ops.
+ */
+static void fz_socks(struct fz_slot *s)
+{
+	unsigned int n = 1 + fz_below(fz_chance(5) ? FZ_BURST : 128), i;
+	__u32 first;
+
+	if (fz_chance(60)) {
+		for (i = 0; i < n; i++) {
+			struct zcnet_sock_attach a = {
+				.size = sizeof(a),
+				.fd = fz_udp_pool[fz_below(FZ_UDP_POOL)],
+				.addr = (__u64)(uintptr_t)&fz_udp_dst,
+			};
+
+			if (fz_ioctl(s->fd, ZCNET_IOC_SOCK_ATTACH, &a))
+				break;
+			if (a.slot >= s->sock_hi)
+				s->sock_hi = a.slot + 1;
+			s->nsocks++;
+			fz_sh->attached++;
+		}
+		if (s->nsocks > fz_sh->most_slots)
+			fz_sh->most_slots = s->nsocks;
+		return;
+	}
+	first = fz_below(s->sock_hi + 1);
+	for (i = 0; i < n; i++) {
+		struct zcnet_sock_detach d = { .size = sizeof(d),
+					       .slot = first + i };
+
+		if (!fz_ioctl(s->fd, ZCNET_IOC_SOCK_DETACH, &d)) {
+			s->nsocks -= s->nsocks > 0;
+			fz_sh->detached++;
+		}
 	}
 }
 
@@ -1051,7 +1135,10 @@ static void fz_scribble(struct fz_slot *s, __u64 *rng)
 					__atomic_store_n(&d->offset, r >> 40, __ATOMIC_RELAXED);
 					break;
 				case 2:
-					__atomic_store_n(&d->flags, (__u16)(r >> 20) & 7, __ATOMIC_RELAXED);
+					__atomic_store_n(&d->flags, (__u16)(r >> 20) & 15, __ATOMIC_RELAXED);
+					if (r & 0x10)
+						__atomic_store_n(&d->gso_size, (__u16)(r >> 40),
+								 __ATOMIC_RELAXED);
 					break;
 				case 3:
 					__atomic_store_n(&d->region, (__u16)(r >> 24) & 3, __ATOMIC_RELAXED);
@@ -1179,17 +1266,17 @@ enum {
 	FZ_OP_OPEN, FZ_OP_SETUP, FZ_OP_MMAP, FZ_OP_REG, FZ_OP_UNREG,
 	FZ_OP_PRODUCE, FZ_OP_FILL, FZ_OP_KICK, FZ_OP_REAP, FZ_OP_BIND,
 	FZ_OP_MISC, FZ_OP_CORRUPT, FZ_OP_POOL, FZ_OP_CLOSE, FZ_OP_FORK,
-	FZ_OP_NR
+	FZ_OP_SOCKS, FZ_OP_NR
 };
 
 static const char *const fz_op_name[FZ_OP_NR] = {
 	"open", "setup", "mmap", "reg", "unreg", "produce", "fill", "kick",
-	"reap", "bind", "misc", "corrupt", "pool", "close", "fork",
+	"reap", "bind", "misc", "corrupt", "pool", "close", "fork", "socks",
 };
 
 /* weights, out of their sum */
 static const unsigned int fz_weight[FZ_OP_NR] = {
-	4, 3, 6, 5, 2, 14, 4, 14, 12, 4, 8, 1, 1, 2, 1,
+	4, 3, 6, 5, 2, 14, 4, 14, 12, 4, 8, 1, 1, 2, 1, 3,
 };
 
 static int fz_choose(void)
@@ -1244,6 +1331,8 @@ static void fz_step(int op)
 		return fz_misc(s);
 	case FZ_OP_CORRUPT:
 		return fz_corrupt(s);
+	case FZ_OP_SOCKS:
+		return fz_socks(s);
 	default:
 		return fz_close(s, fz_chance(30));
 	}
@@ -1335,7 +1424,7 @@ static void fz_sockets(pthread_t *thr)
 	struct sockaddr_in a = { .sin_family = AF_INET,
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), i;
 
 	fz_peer[1] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	fz_sock[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -1355,6 +1444,11 @@ static void fz_sockets(pthread_t *thr)
 	    connect(fz_sock[1], (struct sockaddr *)&a, sizeof(a)))
 		fz_fail("loopback UDP for the socket slots: %s", strerror(errno));
 	fz_udp_dst = a;
+	for (i = 0; i < FZ_UDP_POOL; i++) {
+		fz_udp_pool[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fz_udp_pool[i] < 0)
+			fz_fail("UDP sockets for many slots: %s", strerror(errno));
+	}
 	if (pthread_create(thr, NULL, fz_sink, NULL))
 		fz_fail("pthread_create failed");
 }
@@ -1492,7 +1586,7 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 		}
 		zc_sleep_ms(100);
 	}
-	TH_LOG("%llu operations: %llu ioctls succeeded, %llu regions, %llu binds, %llu ring maps, %llu forks, %llu tracked descriptors, %llu completions checked",
+	TH_LOG("%llu operations: %llu ioctls succeeded, %llu regions, %llu binds, %llu ring maps, %llu forks, %llu tracked descriptors, %llu completions checked, %llu GSO descriptors, %llu slots attached and %llu detached, about %llu at most on a context",
 	       (unsigned long long)self->sh->ops,
 	       (unsigned long long)self->sh->ok_ioctls,
 	       (unsigned long long)self->sh->regs,
@@ -1500,7 +1594,11 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 	       (unsigned long long)self->sh->maps,
 	       (unsigned long long)self->sh->forks,
 	       (unsigned long long)self->sh->submitted,
-	       (unsigned long long)self->sh->completed);
+	       (unsigned long long)self->sh->completed,
+	       (unsigned long long)self->sh->gso,
+	       (unsigned long long)self->sh->attached,
+	       (unsigned long long)self->sh->detached,
+	       (unsigned long long)self->sh->most_slots);
 	ASSERT_FALSE(self->sh->failed) TH_LOG("%s", self->sh->msg);
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("fuzzing process ended with status 0x%x in op %llu (%s), seed 0x%llx",
@@ -1514,6 +1612,8 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 		EXPECT_LT(0U, self->sh->regs);
 		EXPECT_LT(0U, self->sh->binds);
 		EXPECT_LT(0U, self->sh->completed);
+		EXPECT_LT(0U, self->sh->gso);
+		EXPECT_LT(0U, self->sh->attached);
 	}
 
 		/* every context and pin of the run goes away */

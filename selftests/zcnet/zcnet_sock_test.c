@@ -18,6 +18,7 @@
 #define RING		256U
 #define WAIT_MS		30000U
 #define SINK_BUF	(256U << 10)
+#define FEW_SLOTS	20U	/* max_sockets for attach_errors */
 
 /* The byte at stream position p: not periodic in pages or buffers. */
 static inline unsigned char pat(uint64_t p)
@@ -133,48 +134,6 @@ static void *sink_main(void *arg)
 	return k->udp ? sink_udp(k) : sink_tcp(k);
 }
 
-/*
- * A listening TCP or bound UDP socket on ip (any port), in netns ns (NULL:
- * this one); its port in *port. fd or -errno.
- */
-static int sink_socket(const char *ns, const char *ip, bool udp,
-		       unsigned short *port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t alen = sizeof(a);
-	int old = -1, s, one = 1, err = 0;
-
-	if (ns) {
-		old = zc_netns_enter(ns);
-		if (old < 0)
-			return old;
-	}
-	inet_pton(AF_INET, ip, &a.sin_addr);
-	s = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
-	if (s < 0 ||
-	    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(s, (struct sockaddr *)&a, sizeof(a)) ||
-	    (!udp && listen(s, 4)) ||
-	    getsockname(s, (struct sockaddr *)&a, &alen))
-		err = -errno;
-	if (udp && !err) {
-		int rcv = 8 << 20;
-
-		setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv));
-	}
-	if (old >= 0 && zc_netns_return(old)) {
-		fprintf(stderr, "cannot return to the test's netns\n");
-		_exit(1);
-	}
-	if (err) {
-		if (s >= 0)
-			close(s);
-		return err;
-	}
-	*port = ntohs(a.sin_port);
-	return s;
-}
-
 static int sink_start(struct sink *k)
 {
 	return -pthread_create(&k->thread, NULL, sink_main, k);
@@ -194,26 +153,6 @@ static void sink_go(struct sink *k)
 
 	if (write(k->go, &one, sizeof(one)) != sizeof(one))
 		k->err = -EIO;
-}
-
-static int tcp_connect(const char *ip, unsigned short port, int sndbuf)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port) };
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	inet_pton(AF_INET, ip, &a.sin_addr);
-	if (s < 0)
-		return -errno;
-	if (sndbuf)
-		setsockopt(s, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-	if (connect(s, (struct sockaddr *)&a, sizeof(a))) {
-		int err = -errno;
-
-		close(s);
-		return err;
-	}
-	return s;
 }
 
 /* ------------------------------------------------------------------ */
@@ -353,13 +292,13 @@ static int loop_tcp(struct sink *k, int sndbuf, int *tx)
 	unsigned short port;
 	int ret;
 
-	k->fd = sink_socket(NULL, "127.0.0.1", false, &port);
+	k->fd = zc_tcp_listen(NULL, "127.0.0.1", 4, 0, &port);
 	if (k->fd < 0)
 		return k->fd;
 	ret = sink_start(k);
 	if (ret)
 		return ret;
-	*tx = tcp_connect("127.0.0.1", port, sndbuf);
+	*tx = zc_tcp_connect("127.0.0.1", port, sndbuf);
 	return *tx < 0 ? *tx : 0;
 }
 
@@ -380,7 +319,10 @@ TEST_F(sock, attach_errors)
 	struct zcnet_sock_attach att = { .size = sizeof(att) };
 	int p[2], s, l, u, efd;
 	struct sink k = sink_new(false, false);
-	__u32 slot;
+	struct zcnet_info info;
+	struct zc_ctx few;
+	__u32 slot, i;
+	long saved, ret;
 	int tx;
 
 	EXPECT_EQ(-EBADF, zc_sock_attach(self->c.fd, -1, 0, NULL));
@@ -412,7 +354,7 @@ TEST_F(sock, attach_errors)
 	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, s);
 	EXPECT_EQ(-ENOTCONN, zc_sock_attach(self->c.fd, s, 0, NULL));
-	l = sink_socket(NULL, "127.0.0.1", false, &(unsigned short){ 0 });
+	l = zc_tcp_listen(NULL, "127.0.0.1", 4, 0, &(unsigned short){ 0 });
 	ASSERT_LE(0, l);
 	EXPECT_EQ(-ENOTCONN, zc_sock_attach(self->c.fd, l, 0, NULL));
 	close(l);
@@ -431,17 +373,38 @@ TEST_F(sock, attach_errors)
 	EXPECT_EQ(-EFAULT, zc_ioctl(self->c.fd, ZCNET_IOC_SOCK_ATTACH,
 				    (void *)8));
 
-	/* up to ZCNET_MAX_SOCKETS slots, lowest free first */
-	for (int i = 0; i < ZCNET_MAX_SOCKETS; i++) {
-		ASSERT_EQ(0, zc_sock_attach(self->c.fd, u, (uintptr_t)&a4, &slot));
-		EXPECT_EQ((__u32)i, slot);
+	/*
+	 * Up to the context's max_sockets slots, lowest free first, then
+	 * ENOSPC. The module parameter is read when a context is opened: one
+	 * opened while it is lowered (it is put back at once) has that many,
+	 * the fixture's, opened before, keeps its own.
+	 */
+	saved = zc_module_param("max_sockets");
+	ASSERT_LE(ZCNET_MAX_SOCKETS, saved);
+	ASSERT_EQ(0, zc_set_module_param("max_sockets", FEW_SLOTS));
+	ret = zc_ctx_open(&few, 8, 8, 0, 0);
+	ASSERT_EQ(0, zc_set_module_param("max_sockets", saved));
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, zc_get_info(few.fd, &info));
+	EXPECT_EQ(FEW_SLOTS, info.max_sockets);
+	ASSERT_EQ(0, zc_get_info(self->c.fd, &info));
+	EXPECT_EQ(saved, (long)info.max_sockets);
+	for (i = 0; i < FEW_SLOTS; i++) {
+		ASSERT_EQ(0, zc_sock_attach(few.fd, u, (uintptr_t)&a4, &slot));
+		EXPECT_EQ(i, slot);
 	}
-	EXPECT_EQ(-ENOSPC, zc_sock_attach(self->c.fd, u, (uintptr_t)&a4, NULL));
-	EXPECT_EQ(0, zc_sock_detach(self->c.fd, 5));
-	ASSERT_EQ(0, zc_sock_attach(self->c.fd, u, (uintptr_t)&a4, &slot));
+	EXPECT_EQ(-ENOSPC, zc_sock_attach(few.fd, u, (uintptr_t)&a4, NULL));
+	EXPECT_EQ(0, zc_sock_detach(few.fd, 5));
+	EXPECT_EQ(0, zc_sock_detach(few.fd, 17));
+	ASSERT_EQ(0, zc_sock_attach(few.fd, u, (uintptr_t)&a4, &slot));
 	EXPECT_EQ(5U, slot);
-	for (int i = 0; i < ZCNET_MAX_SOCKETS; i++)
-		EXPECT_EQ(0, zc_sock_detach(self->c.fd, i));
+	ASSERT_EQ(0, zc_sock_attach(few.fd, u, (uintptr_t)&a4, &slot));
+	EXPECT_EQ(17U, slot);
+	EXPECT_EQ(-ENOSPC, zc_sock_attach(few.fd, u, (uintptr_t)&a4, NULL));
+	for (i = 0; i < FEW_SLOTS; i++)
+		EXPECT_EQ(0, zc_sock_detach(few.fd, i));
+	EXPECT_EQ(-ENOENT, zc_sock_detach(few.fd, FEW_SLOTS));
+	zc_ctx_close(&few);
 	close(u);
 
 	/* TCP: one slot per socket; no address */
@@ -460,6 +423,9 @@ TEST_F(sock, detach_errors)
 
 	EXPECT_EQ(-ENOENT, zc_sock_detach(self->c.fd, 0));
 	EXPECT_EQ(-ENOENT, zc_sock_detach(self->c.fd, ZCNET_MAX_SOCKETS));
+	EXPECT_EQ(-ENOENT, zc_sock_detach(self->c.fd, ZCNET_MAX_SOCKETS_LIMIT));
+	EXPECT_EQ(-ENOENT, zc_sock_detach(self->c.fd,
+					  ZCNET_MAX_SOCKETS_LIMIT + 1));
 	EXPECT_EQ(-ENOENT, zc_sock_detach(self->c.fd, ~0U));
 	d.reserved = 1;
 	EXPECT_EQ(-EINVAL, zc_ioctl(self->c.fd, ZCNET_IOC_SOCK_DETACH, &d));
@@ -933,7 +899,7 @@ static void udp_sizes(struct __test_metadata *_metadata,
 	__u64 cookie = 0;
 	int u, v;
 
-	k.fd = sink_socket(ns, ip, true, &port);
+	k.fd = zc_udp_bind(ns, ip, &port);
 	ASSERT_LE(0, k.fd);
 	ASSERT_EQ(0, sink_start(&k));
 	a.sin_port = htons(port);
@@ -1018,20 +984,6 @@ TEST_F_TIMEOUT(sock, udp_nic_sizes, 120)
 }
 
 /*
- * Whether the guest's NIC may copy a zero-copy TCP skb itself. virtio-net
- * never does; vmxnet3 takes at most 16 buffers per packet and linearizes
- * (copies) an skb that needs more, which TCP builds when a buffer's pages
- * continue an skb at an offset inside a page. COPIED reports each.
- */
-static bool nic_may_copy(const struct zc_env *env)
-{
-	char drv[64];
-
-	return zc_netif_driver(env->iface, drv, sizeof(drv)) ||
-	       strcmp(drv, "virtio_net");
-}
-
-/*
  * 256 MiB over TCP across the two NICs: byte-exact at the peer, every
  * completion once and in order, nothing copied on virtio-net; elsewhere
  * the copies the driver made agree with the counters and stay rare.
@@ -1046,10 +998,10 @@ TEST_F_TIMEOUT(sock, tcp_nic_256m_zero_copy, 300)
 
 	if (!self->have_env)
 		SKIP(return, "outside the test guest (no ZCNET_PEER_NS)");
-	k.fd = sink_socket(self->env.peer_ns, self->peer_ip, false, &port);
+	k.fd = zc_tcp_listen(self->env.peer_ns, self->peer_ip, 4, 0, &port);
 	ASSERT_LE(0, k.fd);
 	ASSERT_EQ(0, sink_start(&k));
-	tx = tcp_connect(self->peer_ip, port, 0);
+	tx = zc_tcp_connect(self->peer_ip, port, 0);
 	ASSERT_LE(0, tx);
 	ASSERT_EQ(0, zc_sock_attach(self->c.fd, tx, 0, &s.slot));
 	stream_run(&self->c, self->mem, self->id, &s);
@@ -1065,7 +1017,7 @@ TEST_F_TIMEOUT(sock, tcp_nic_256m_zero_copy, 300)
 	EXPECT_EQ(s.copied, st.tx_copied);
 	EXPECT_EQ(s.copied * s.len, st.sock_copied_bytes);
 	EXPECT_EQ(s.n * s.len, st.sock_zc_bytes + st.sock_copied_bytes);
-	if (nic_may_copy(&self->env)) {
+	if (zc_nic_may_copy(&self->env)) {
 		if (s.copied)
 			TH_LOG("the driver copied %llu of %llu writes",
 			       (unsigned long long)s.copied,
@@ -1200,7 +1152,7 @@ TEST_F_TIMEOUT(sock, tools_tcp_stream_checksum, 300)
 	EXPECT_STREQ("67108864", json_val(sbuf, "bytes", a, sizeof(a)));
 	EXPECT_STREQ("67108864", json_val(rbuf, "bytes", b, sizeof(b)));
 	EXPECT_STREQ("0", json_val(rbuf, "bad_bytes", a, sizeof(a)));
-	if (nic_may_copy(&self->env)) {
+	if (zc_nic_may_copy(&self->env)) {
 		EXPECT_LE(90.0, strtod(json_val(sbuf, "zerocopy_pct", a,
 						sizeof(a)), NULL));
 	} else {

@@ -255,3 +255,27 @@ long zc_module_param(const char *name)
 		 ZC_MODULE_NAME, name);
 	return zc_read_file_long(path);
 }
+
+int zc_set_module_param(const char *name, long value)
+{
+	char path[128], val[32];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s",
+		 ZC_MODULE_NAME, name);
+	snprintf(val, sizeof(val), "%ld", value);
+	return zc_write_file(path, val);
+}
+
+int zc_raise_nofile(rlim_t n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -errno;
+	if (rl.rlim_cur >= n)
+		return 0;
+	rl.rlim_cur = n;
+	if (rl.rlim_max < n)
+		rl.rlim_max = n;
+	return setrlimit(RLIMIT_NOFILE, &rl) ? -errno : 0;
+}

@@ -119,8 +119,15 @@ int zc_run(const char *const argv[]);
 /* A module parameter of zcnet, or -errno. */
 long zc_module_param(const char *name);
 
+/* Write a (0644) module parameter of zcnet; 0 or -errno. */
+int zc_set_module_param(const char *name, long value);
+
+/* Raise RLIMIT_NOFILE (soft and hard) to at least n; 0 or -errno. */
+int zc_raise_nofile(rlim_t n);
+
 #include "zcnet_ctx.h"
 #include "zcnet_net.h"
+#include "zcnet_sock.h"
 #include "zcnet_frame.h"
 #include "zcnet_fixture.h"
 
