@@ -91,7 +91,8 @@ rc=0
 wait "$sink" || rc=$?
 sent="$(sed -n 's/.* bytes=\([0-9]*\) .*/\1/p' "$work/send.out")"
 check "the TCP sink's run ended with status 0 (status $rc)" test "$rc" -eq 0
-check "the TCP sink read all ${sent:-?} bytes sent" grep -qx "sink bytes=${sent:-none}" "$work/tcp.out"
+check "the TCP sink read all ${sent:-?} bytes sent" \
+	grep -qx "sink bytes=${sent:-none} conns=1" "$work/tcp.out"
 
 # raw: --until-eof ends once remote is told; every frame counted
 "$bench" remote 127.0.0.1:5300 sink raw -i zb1 -s 1500 --until-eof >"$work/raw.out" 2>&1 &
