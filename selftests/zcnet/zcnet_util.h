@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -128,6 +129,7 @@ int zc_raise_nofile(rlim_t n);
 #include "zcnet_ctx.h"
 #include "zcnet_net.h"
 #include "zcnet_sock.h"
+#include "zcnet_conns.h"
 #include "zcnet_frame.h"
 #include "zcnet_fixture.h"
 
