@@ -90,10 +90,12 @@ int zcnet_bind_add(struct zcnet_kctx *ctx, struct file *file,
 	int err = 0;
 
 	if (!b->flags || b->flags & ~ZCNET_BIND_ALL ||
-	    b->reserved[0] || b->reserved[1])
+	    b->reserved0 || b->reserved1)
 		return -EINVAL;
 	if (!(b->flags & ZCNET_BIND_RX) &&
 	    (b->rx_match || b->rx_ethertype || b->rx_port))
+		return -EINVAL;
+	if (!(b->flags & ZCNET_BIND_RX_QUEUE) && b->rx_queue)
 		return -EINVAL;
 	if (!zcnet_bind_capable(file, net, b->flags))
 		return -EPERM;

@@ -810,8 +810,12 @@ static void fz_bind(struct fz_slot *s)
 		if (a.b.rx_match == ZCNET_RX_MATCH_UDP || fz_chance(5))
 			a.b.rx_port = (__u16)fz_val(9);
 	}
-	if (fz_chance(5))
-		a.b.reserved[fz_below(2)] = 1;
+	if (fz_chance(5)) {
+		if (fz_chance(2))
+			a.b.reserved0 = 1;
+		else
+			a.b.reserved1 = 1;
+	}
 	fz_ioctl(s->fd, ZCNET_IOC_BIND, fz_arg(&a, sizeof(a), sizeof(a.b)));
 }
 

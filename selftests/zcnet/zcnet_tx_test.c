@@ -172,10 +172,10 @@ TEST_F(bind, reserved_einval)
 	struct zcnet_bind b;
 
 	b = bind_tx(self->nif.ifindex);
-	b.reserved[0] = 1;
+	b.reserved0 = 1;
 	EXPECT_EQ(-EINVAL, bind_arg(self->fd, &b));
 	b = bind_tx(self->nif.ifindex);
-	b.reserved[1] = 1ULL << 63;
+	b.reserved1 = 1ULL << 63;
 	EXPECT_EQ(-EINVAL, bind_arg(self->fd, &b));
 	b = bind_tx(self->nif.ifindex);
 	EXPECT_EQ(0, bind_arg(self->fd, &b));

@@ -121,6 +121,7 @@
 #define ZCNET_FEAT_RX		(1ULL << 5)	/* receive into posted buffers */
 #define ZCNET_FEAT_TX_SOCK	(1ULL << 6)	/* send on attached sockets */
 #define ZCNET_FEAT_TX_GSO	(1ULL << 7)	/* ZCNET_TX_GSO on UDP slots */
+#define ZCNET_FEAT_RX_SHARED	(1ULL << 8)	/* contexts per device, RX queue */
 
 struct zcnet_info {
 	__u32 size;
@@ -333,23 +334,39 @@ struct zcnet_kick {
  */
 #define ZCNET_BIND_TX		(1U << 0)
 #define ZCNET_BIND_RX		(1U << 1)
+#define ZCNET_BIND_RX_QUEUE	(1U << 2)	/* with ZCNET_BIND_RX */
 #define ZCNET_QUEUE_ANY		0xffffffffU
 
 /*
  * Receive (ZCNET_BIND_RX) needs the FILL and RX rings (else ENXIO). The
- * context takes the device's rx_handler, so it steals matching frames from
- * the stack; everything else goes on to the stack untouched, and unbinding
- * restores normal delivery. A device that already has an rx_handler (a
- * bridge, bond, team or macvlan port, or another zcnet context) is refused
- * with EBUSY. Steering:
+ * context steals the frames its rule matches from the stack; everything
+ * else goes on to the stack untouched. A context receives from one device
+ * at a time; a second RX bind is EBUSY.
+ *
+ * Many contexts can receive from one device, each with its own rule and,
+ * with ZCNET_BIND_RX_QUEUE, only from the device's RX queue rx_queue (an
+ * index below its real_num_rx_queues, else EINVAL; a frame whose driver
+ * recorded no queue counts as queue 0). zcnet takes the device's
+ * rx_handler while any context receives from it and gives it back when
+ * the last one unbinds. A device whose rx_handler is taken by something
+ * else (a bridge, bond, team or macvlan port) is refused with EBUSY. Each
+ * frame goes to at most one context: the first whose rule and queue match,
+ * in this order:
+ *   1. the more specific rule first: UDP, then ETHERTYPE, then ALL;
+ *   2. with equal rules, a context bound to the frame's queue before one
+ *      bound to any queue;
+ *   3. otherwise, the context that bound first.
+ * A second context with the same rule (match and value) on the same queue
+ * (or both on any queue) is refused with EBUSY. Binding and unbinding one
+ * context never changes which frames the others get. Steering:
  *   ZCNET_RX_MATCH_ALL        every frame (rx_ethertype, rx_port: 0)
  *   ZCNET_RX_MATCH_ETHERTYPE  frames whose ethertype is rx_ethertype
  *   ZCNET_RX_MATCH_UDP        unfragmented IPv4 and IPv6 (no extension
  *                             headers) UDP datagrams to port rx_port (a
  *                             host's UFO packet, IP fragments on the
  *                             wire, does not match)
- * Unknown rx_match, or a field the match does not use being non-zero:
- * EINVAL.
+ * Unknown rx_match, or a field the match does not use being non-zero, or
+ * rx_queue without ZCNET_BIND_RX_QUEUE: EINVAL.
  *
  * Each RX entry is one frame as it was on the wire. GRO, and a virtio
  * host's GSO packets, give the kernel one packet that stands for several
@@ -386,7 +403,9 @@ struct zcnet_bind {
 	__u32 rx_match;			/* ZCNET_RX_MATCH_* */
 	__u16 rx_ethertype;		/* host byte order */
 	__u16 rx_port;			/* host byte order */
-	__u64 reserved[2];
+	__u32 rx_queue;			/* with ZCNET_BIND_RX_QUEUE, else 0 */
+	__u32 reserved0;
+	__u64 reserved1;
 };
 #define ZCNET_BIND_SIZE_VER0	40
 

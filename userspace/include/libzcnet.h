@@ -454,8 +454,8 @@ int zcnet_set_param(struct zcnet_ctx *ctx, __u32 param, __u64 value);
 int zcnet_get_param(struct zcnet_ctx *ctx, __u32 param, __u64 *value);
 
 /*
- * ZCNET_IOC_BIND with the flags, ifindex, queue, rx_match, rx_ethertype
- * and rx_port of *bind (its size and reserved fields are ignored). Returns
+ * ZCNET_IOC_BIND with the flags, ifindex, queue, rx_match, rx_ethertype,
+ * rx_port and rx_queue of *bind (its size and reserved fields are ignored). Returns
  * 0 or -errno (-EOPNOTSUPP if the build has no raw-frame support).
  */
 int zcnet_bind(struct zcnet_ctx *ctx, const struct zcnet_bind *bind);

@@ -586,6 +586,7 @@ int zcnet_bind(struct zcnet_ctx *ctx, const struct zcnet_bind *bind)
 	b.rx_match = bind->rx_match;
 	b.rx_ethertype = bind->rx_ethertype;
 	b.rx_port = bind->rx_port;
+	b.rx_queue = bind->rx_queue;
 	err = zcnet_ioctl(ctx, ZCNET_IOC_BIND, &b);
 	return err < 0 ? err : 0;
 }
