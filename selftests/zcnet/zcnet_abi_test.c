@@ -125,7 +125,7 @@ TEST_F(dev, get_info_values)
 	EXPECT_EQ(65535, ZCNET_MAX_SOCKETS_LIMIT);
 	EXPECT_EQ(needed, info.features & needed);
 	/* no bits beyond the ones the header defines */
-	EXPECT_EQ(0U, info.features & ~((ZCNET_FEAT_TX_GSO << 1) - 1));
+	EXPECT_EQ(0U, info.features & ~((ZCNET_FEAT_REGION_IMPORT << 1) - 1));
 	EXPECT_EQ(4ULL << 30, info.max_region_len);
 	EXPECT_EQ(sizeof(struct zcnet_tx_desc), info.tx_desc_size);
 	EXPECT_EQ(sizeof(struct zcnet_cq_entry), info.cq_entry_size);
@@ -221,7 +221,7 @@ TEST_F(dev, unknown_ioctls_enotty)
 		const char *what;
 		unsigned long cmd;
 	} cmds[] = {
-		{ "next free number", _IOWR(ZCNET_IOC_MAGIC, 0x0e, struct zcnet_info) },
+		{ "next free number", _IOWR(ZCNET_IOC_MAGIC, 0x0f, struct zcnet_info) },
 		{ "number 0x3f", _IOW(ZCNET_IOC_MAGIC, 0x3f, struct zcnet_kick) },
 		{ "number 0xff", _IO(ZCNET_IOC_MAGIC, 0xff) },
 		{ "foreign magic 0xb8", _IOWR(0xb8, 0x00, struct zcnet_info) },
