@@ -16,7 +16,7 @@
 			 ZCNET_FEAT_EVENTFD | ZCNET_FEAT_TX_NOP | \
 			 ZCNET_FEAT_TX_RAW | ZCNET_FEAT_RX | \
 			 ZCNET_FEAT_TX_SOCK | ZCNET_FEAT_TX_GSO | \
-			 ZCNET_FEAT_REGION_IMPORT)
+			 ZCNET_FEAT_RX_SHARED | ZCNET_FEAT_REGION_IMPORT)
 
 #define ZCNET_COPY_IN(k, uarg, usize, VER0) \
 	zcnet_abi_copy_in(&(k), sizeof(k), VER0, uarg, usize)

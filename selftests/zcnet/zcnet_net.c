@@ -132,7 +132,7 @@ int zc_netif_ensure_addr(const char *name, const char *ip)
 	return zc_ifreq(SIOCSIFNETMASK, &ifr);
 }
 
-int zc_netif_tx_queues(const char *name)
+static int zc_netif_queues(const char *name, const char *prefix)
 {
 	char path[128];
 	struct dirent *de;
@@ -144,10 +144,20 @@ int zc_netif_tx_queues(const char *name)
 	if (!d)
 		return -errno;
 	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "tx-", 3))
+		if (!strncmp(de->d_name, prefix, 3))
 			n++;
 	closedir(d);
 	return n;
+}
+
+int zc_netif_tx_queues(const char *name)
+{
+	return zc_netif_queues(name, "tx-");
+}
+
+int zc_netif_rx_queues(const char *name)
+{
+	return zc_netif_queues(name, "rx-");
 }
 
 int zc_netif_sg(const char *name, int set)

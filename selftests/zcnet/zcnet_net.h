@@ -62,10 +62,11 @@ int zc_netif_rename(const char *from, const char *to);
 int zc_netif_ensure_addr(const char *name, const char *ip);
 
 /*
- * Number of TX queues the stack uses on a device of the root netns
- * (/sys/class/net/NAME/queues/tx-N), or -errno.
+ * Number of TX (RX) queues the stack uses on a device of the root netns
+ * (/sys/class/net/NAME/queues/tx-N, rx-N), or -errno.
  */
 int zc_netif_tx_queues(const char *name);
+int zc_netif_rx_queues(const char *name);
 
 /* ethtool's scatter-gather setting (ETHTOOL_GSG/SSG): 0/1 or -errno */
 int zc_netif_sg(const char *name, int set);
