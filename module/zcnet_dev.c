@@ -94,6 +94,12 @@ static const struct file_operations zcnet_dev_fops = {
 	.show_fdinfo = zcnet_dev_show_fdinfo,
 };
 
+/* Whether file is an open /dev/zcnet, whose private_data is a context. */
+bool zcnet_dev_file(const struct file *file)
+{
+	return file->f_op == &zcnet_dev_fops;
+}
+
 static struct miscdevice zcnet_dev_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = ZCNET_DEVICE_NAME,

@@ -16,7 +16,7 @@
 			 ZCNET_FEAT_EVENTFD | ZCNET_FEAT_TX_NOP | \
 			 ZCNET_FEAT_TX_RAW | ZCNET_FEAT_RX | \
 			 ZCNET_FEAT_TX_SOCK | ZCNET_FEAT_TX_GSO | \
-			 ZCNET_FEAT_RX_SHARED)
+			 ZCNET_FEAT_RX_SHARED | ZCNET_FEAT_REGION_IMPORT)
 
 #define ZCNET_COPY_IN(k, uarg, usize, VER0) \
 	zcnet_abi_copy_in(&(k), sizeof(k), VER0, uarg, usize)
@@ -115,6 +115,21 @@ static long zcnet_ioc_unreg(struct file *file, struct zcnet_kctx *ctx,
 	if (u.flags || u.reserved)
 		return -EINVAL;
 	return zcnet_region_remove(ctx, u.id);
+}
+
+static long zcnet_ioc_import(struct file *file, struct zcnet_kctx *ctx,
+				void __user *uarg)
+{
+	struct zcnet_region_import imp;
+	u32 usize;
+	int err;
+
+	err = ZCNET_COPY_IN(imp, uarg, &usize, ZCNET_REGION_IMPORT_SIZE_VER0);
+	if (err)
+		return err;
+	return zcnet_region_add_import(ctx, file, &imp, uarg +
+				       offsetof(struct zcnet_region_import,
+						new_id));
 }
 
 static long zcnet_ioc_eventfd(struct file *file, struct zcnet_kctx *ctx,
@@ -292,6 +307,7 @@ static const struct zcnet_ioctl_desc {
 	[_IOC_NR(ZCNET_IOC_SOCK_DETACH)] = { ZCNET_IOC_SOCK_DETACH, zcnet_ioc_sock_detach },
 	[_IOC_NR(ZCNET_IOC_SET_PARAM)] = { ZCNET_IOC_SET_PARAM, zcnet_ioc_param },
 	[_IOC_NR(ZCNET_IOC_GET_PARAM)] = { ZCNET_IOC_GET_PARAM, zcnet_ioc_get_param },
+	[_IOC_NR(ZCNET_IOC_IMPORT_REGION)] = { ZCNET_IOC_IMPORT_REGION, zcnet_ioc_import },
 };
 
 /* Matches type, number and direction; the size field in the struct rules. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Pinning a region's user pages and charging them to the user. */
+/* Pinning a region's user pages, charging them to the user, sharing them. */
+#include <linux/cred.h>
 #include <linux/hugetlb_inline.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -57,36 +58,36 @@ static int zcnet_charge_user(struct user_struct *user, unsigned long nr)
 	return 0;
 }
 
-static int zcnet_charge(struct zcnet_pin *pin, unsigned long nr)
+static int zcnet_charge(struct zcnet_pinned *p, unsigned long nr)
 {
 	int err;
 
 	if (!capable(CAP_IPC_LOCK)) {
-		pin->user = get_uid(current_user());
-		err = zcnet_charge_user(pin->user, nr);
+		p->user = get_uid(current_user());
+		err = zcnet_charge_user(p->user, nr);
 		if (err) {
-			free_uid(pin->user);
-			pin->user = NULL;
+			free_uid(p->user);
+			p->user = NULL;
 			return err;
 		}
 	}
-	pin->mm = current->mm;
-	mmgrab(pin->mm);
-	atomic64_add(nr, &pin->mm->pinned_vm);
+	p->mm = current->mm;
+	mmgrab(p->mm);
+	atomic64_add(nr, &p->mm->pinned_vm);
 	return 0;
 }
 
-static void zcnet_uncharge(struct zcnet_pin *pin, unsigned long nr)
+static void zcnet_uncharge(struct zcnet_pinned *p, unsigned long nr)
 {
-	if (pin->user) {
-		atomic_long_sub(nr, &pin->user->locked_vm);
-		free_uid(pin->user);
-		pin->user = NULL;
+	if (p->user) {
+		atomic_long_sub(nr, &p->user->locked_vm);
+		free_uid(p->user);
+		p->user = NULL;
 	}
-	if (pin->mm) {
-		atomic64_sub(nr, &pin->mm->pinned_vm);
-		mmdrop(pin->mm);
-		pin->mm = NULL;
+	if (p->mm) {
+		atomic64_sub(nr, &p->mm->pinned_vm);
+		mmdrop(p->mm);
+		p->mm = NULL;
 	}
 }
 
@@ -105,21 +106,35 @@ static long zcnet_pin_chunk(unsigned long addr, unsigned long nr,
 	return ret;
 }
 
+static void zcnet_pinned_free(struct zcnet_pinned *p)
+{
+	kvfree(p->pages);
+	if (p->cred)
+		put_cred(p->cred);
+	kfree(p);
+}
+
 /* Charges, then pins nr_pages from addr in the caller's mm. */
 int zcnet_pin_range(u64 addr, unsigned long nr_pages, struct zcnet_pin *pin)
 {
+	struct zcnet_pinned *p;
 	unsigned long done = 0;
 	long ret;
 	int err;
 
 	memset(pin, 0, sizeof(*pin));
-	/* Sized by the program: ENOMEM, not the OOM killer, past memory.max. */
-	pin->pages = kvmalloc_array(nr_pages, sizeof(*pin->pages),
-				    GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
-				    __GFP_NOWARN);
-	if (!pin->pages)
+	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	if (!p)
 		return -ENOMEM;
-	err = zcnet_charge(pin, nr_pages);
+	/* Sized by the program: ENOMEM, not the OOM killer, past memory.max. */
+	p->pages = kvmalloc_array(nr_pages, sizeof(*p->pages),
+				  GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+				  __GFP_NOWARN);
+	if (!p->pages) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	err = zcnet_charge(p, nr_pages);
 	if (err)
 		goto out_free;
 
@@ -130,7 +145,7 @@ int zcnet_pin_range(u64 addr, unsigned long nr_pages, struct zcnet_pin *pin)
 		}
 		ret = zcnet_pin_chunk(addr + (done << PAGE_SHIFT),
 				      min(nr_pages - done, ZCNET_PIN_CHUNK),
-				      pin->pages + done);
+				      p->pages + done);
 		if (ret <= 0) {
 			err = ret ? ret : -EFAULT;
 			goto out_unpin;
@@ -138,28 +153,61 @@ int zcnet_pin_range(u64 addr, unsigned long nr_pages, struct zcnet_pin *pin)
 		done += ret;
 		cond_resched();
 	}
-	pin->nr_pages = nr_pages;
+	p->nr_pages = nr_pages;
+	p->cred = get_current_cred();
+	refcount_set(&p->ref, 1);
 	atomic_long_add(nr_pages, &zcnet_pinned_pages);
+	pin->pages = p->pages;
+	pin->pinned = p;
 	return 0;
 
 out_unpin:
-	unpin_user_pages(pin->pages, done);
-	zcnet_uncharge(pin, nr_pages);
+	unpin_user_pages(p->pages, done);
+	zcnet_uncharge(p, nr_pages);
 out_free:
-	kvfree(pin->pages);
-	pin->pages = NULL;
+	zcnet_pinned_free(p);
 	return err;
 }
 
-/* Sleeps: unpinning dirties the pages under the page lock. */
+/*
+ * A reference on the pages a region holds, for another context to import,
+ * or NULL if it holds none. The region must stay in its table meanwhile
+ * (RCU read side, or the table's lock).
+ */
+struct zcnet_pinned *zcnet_pin_tryget(const struct zcnet_pin *pin)
+{
+	struct zcnet_pinned *p = pin->pinned;
+
+	return p && refcount_inc_not_zero(&p->ref) ? p : NULL;
+}
+
+/* Gives pin the reference zcnet_pin_tryget() took. */
+void zcnet_pin_share(struct zcnet_pin *pin, struct zcnet_pinned *p)
+{
+	pin->pages = p->pages;
+	pin->pinned = p;
+}
+
+/* Sleeps: the last reference unpins, dirtying the pages under their lock. */
+void zcnet_pin_put(struct zcnet_pinned *p)
+{
+	unsigned long nr = p->nr_pages;
+
+	if (!refcount_dec_and_test(&p->ref))
+		return;
+	unpin_user_pages_dirty_lock(p->pages, nr, true);
+	atomic_long_sub(nr, &zcnet_pinned_pages);
+	zcnet_uncharge(p, nr);
+	zcnet_pinned_free(p);
+}
+
+/* Drops the region's hold on its pages; sleeps. */
 void zcnet_pin_release(struct zcnet_pin *pin)
 {
-	unsigned long nr = pin->nr_pages;
+	struct zcnet_pinned *p = pin->pinned;
 
-	unpin_user_pages_dirty_lock(pin->pages, nr, true);
-	atomic_long_sub(nr, &zcnet_pinned_pages);
-	zcnet_uncharge(pin, nr);
-	kvfree(pin->pages);
 	pin->pages = NULL;
-	pin->nr_pages = 0;
+	pin->pinned = NULL;
+	if (p)
+		zcnet_pin_put(p);
 }

@@ -22,6 +22,7 @@ static void zcnet_region_free_work(struct work_struct *work)
 	zcnet_region_free(container_of(work, struct zcnet_region, free_work));
 }
 
+/* Regions registered in this context; imported ones may be elsewhere. */
 static bool zcnet_region_overlaps(struct zcnet_kctx *ctx, u64 addr, u64 end)
 {
 	struct zcnet_region *r;
@@ -30,23 +31,75 @@ static bool zcnet_region_overlaps(struct zcnet_kctx *ctx, u64 addr, u64 end)
 	for (i = 0; i < ZCNET_MAX_REGIONS; i++) {
 		r = rcu_dereference_protected(ctx->regions[i],
 					      lockdep_is_held(&ctx->lock));
-		if (r && addr < r->addr + r->len && r->addr < end)
+		if (r && !r->imported && addr < r->addr + r->len &&
+		    r->addr < end)
 			return true;
 	}
 	return false;
 }
 
-static int zcnet_region_free_slot(struct zcnet_kctx *ctx)
+/* Whether the table already holds these pages, by any id. */
+static bool zcnet_region_holds(struct zcnet_kctx *ctx,
+			       const struct zcnet_pinned *p)
+{
+	struct zcnet_region *r;
+	int i;
+
+	for (i = 0; i < ZCNET_MAX_REGIONS; i++) {
+		r = rcu_dereference_protected(ctx->regions[i],
+					      lockdep_is_held(&ctx->lock));
+		if (r && r->pin.pinned == p)
+			return true;
+	}
+	return false;
+}
+
+/* The id r would take: the lowest free one, if r clashes with none. */
+static int zcnet_region_claim(struct zcnet_kctx *ctx,
+			      const struct zcnet_region *r)
 {
 	int i;
 
+	lockdep_assert_held(&ctx->lock);
 	for (i = 0; i < ZCNET_MAX_REGIONS; i++)
 		if (!rcu_access_pointer(ctx->regions[i]))
-			return i;
-	return -ENOSPC;
+			break;
+	if (i == ZCNET_MAX_REGIONS)
+		return -ENOSPC;
+	if (r->imported ? zcnet_region_holds(ctx, r->pin.pinned) :
+	    zcnet_region_overlaps(ctx, r->addr, r->addr + r->len))
+		return -EEXIST;
+	return i;
 }
 
-/* Writes the new id to *uid before the region becomes usable. */
+/* Writes the id to *uid before the region becomes usable. */
+static int zcnet_region_publish(struct zcnet_kctx *ctx,
+				struct zcnet_region *r, int id,
+				u32 __user *uid)
+{
+	lockdep_assert_held(&ctx->lock);
+	if (put_user(id, uid))
+		return -EFAULT;
+	r->id = id;
+	rcu_assign_pointer(ctx->regions[id], r);
+	return 0;
+}
+
+static struct zcnet_region *zcnet_region_alloc(u64 addr, u64 len)
+{
+	struct zcnet_region *r;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return NULL;
+	r->addr = addr;
+	r->len = len;
+	r->nr_pages = len >> PAGE_SHIFT;
+	refcount_set(&r->ref, 1);
+	INIT_WORK(&r->free_work, zcnet_region_free_work);
+	return r;
+}
+
 int zcnet_region_add(struct zcnet_kctx *ctx,
 		     const struct zcnet_region_reg *reg, u32 __user *uid)
 {
@@ -65,41 +118,53 @@ int zcnet_region_add(struct zcnet_kctx *ctx,
 	if (!access_ok(u64_to_user_ptr(reg->addr), reg->len))
 		return -EFAULT;
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	r = zcnet_region_alloc(reg->addr, reg->len);
 	if (!r)
 		return -ENOMEM;
-	r->addr = reg->addr;
-	r->len = reg->len;
-	r->nr_pages = reg->len >> PAGE_SHIFT;
-	refcount_set(&r->ref, 1);
-	INIT_WORK(&r->free_work, zcnet_region_free_work);
 
 	mutex_lock(&ctx->lock);
-	id = zcnet_region_free_slot(ctx);
+	id = zcnet_region_claim(ctx, r);
 	if (id < 0) {
 		err = id;
-		goto out_unlock;
-	}
-	if (zcnet_region_overlaps(ctx, reg->addr, end)) {
-		err = -EEXIST;
 		goto out_unlock;
 	}
 	err = zcnet_pin_range(r->addr, r->nr_pages, &r->pin);
 	if (err)
 		goto out_unlock;
-	if (put_user(id, uid)) {
+	err = zcnet_region_publish(ctx, r, id, uid);
+	if (err)
 		zcnet_pin_release(&r->pin);
-		err = -EFAULT;
-		goto out_unlock;
-	}
-	r->id = id;
-	rcu_assign_pointer(ctx->regions[id], r);
-	mutex_unlock(&ctx->lock);
-	return 0;
-
 out_unlock:
 	mutex_unlock(&ctx->lock);
-	kfree(r);
+	if (err)
+		kfree(r);
+	return err;
+}
+
+/*
+ * Puts a region of pages another context pinned into this context's
+ * table: takes over the caller's reference on them, also on failure.
+ */
+int zcnet_region_insert_pinned(struct zcnet_kctx *ctx, struct zcnet_pinned *p,
+			       u32 __user *uid)
+{
+	struct zcnet_region *r;
+	int id, err;
+
+	r = zcnet_region_alloc(0, (u64)p->nr_pages << PAGE_SHIFT);
+	if (!r) {
+		zcnet_pin_put(p);
+		return -ENOMEM;
+	}
+	zcnet_pin_share(&r->pin, p);
+	r->imported = true;
+
+	mutex_lock(&ctx->lock);
+	id = zcnet_region_claim(ctx, r);
+	err = id < 0 ? id : zcnet_region_publish(ctx, r, id, uid);
+	mutex_unlock(&ctx->lock);
+	if (err)
+		zcnet_region_free(r);
 	return err;
 }
 

@@ -221,7 +221,7 @@ TEST_F(dev, unknown_ioctls_enotty)
 		const char *what;
 		unsigned long cmd;
 	} cmds[] = {
-		{ "next free number", _IOWR(ZCNET_IOC_MAGIC, 0x0e, struct zcnet_info) },
+		{ "next free number", _IOWR(ZCNET_IOC_MAGIC, 0x0f, struct zcnet_info) },
 		{ "number 0x3f", _IOW(ZCNET_IOC_MAGIC, 0x3f, struct zcnet_kick) },
 		{ "number 0xff", _IO(ZCNET_IOC_MAGIC, 0xff) },
 		{ "foreign magic 0xb8", _IOWR(0xb8, 0x00, struct zcnet_info) },

@@ -93,6 +93,18 @@ long zc_unreg(int fd, __u32 id)
 	return zc_ioctl(fd, ZCNET_IOC_UNREG_REGION, &u);
 }
 
+long zc_import(int fd, int src_fd, __u32 id, __u32 *new_id)
+{
+	struct zcnet_region_import imp = {
+		.size = sizeof(imp), .fd = src_fd, .id = id,
+	};
+	long ret = zc_ioctl(fd, ZCNET_IOC_IMPORT_REGION, &imp);
+
+	if (!ret && new_id)
+		*new_id = imp.new_id;
+	return ret;
+}
+
 long zc_set_eventfd(int fd, __u32 which, int efd)
 {
 	struct zcnet_eventfd e = {

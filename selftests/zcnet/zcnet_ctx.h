@@ -19,6 +19,8 @@ long zc_reg(int fd, const void *addr, __u64 len, __u32 *id);
 long zc_reg_raw(int fd, __u64 addr, __u64 len);
 
 long zc_unreg(int fd, __u32 id);
+/* ZCNET_IOC_IMPORT_REGION of region id of src_fd into fd; 0 or -errno. */
+long zc_import(int fd, int src_fd, __u32 id, __u32 *new_id);
 long zc_set_eventfd(int fd, __u32 which, int efd);
 long zc_kick(int fd, __u32 budget);
 

@@ -8,7 +8,8 @@
  * contexts the first one uses. It runs in a private network namespace
  * with a dummy device and lo to bind to. Contexts attach UDP sockets to
  * thousands of slots at a time and detach them again, and send on them,
- * UDP GSO trains among the rest, with random segment sizes.
+ * UDP GSO trains among the rest, with random segment sizes. Contexts
+ * import each other's regions and use and unregister them as their own.
  *
  * Checked from user space:
  *   - every ioctl, mmap and open returns success or an errno the ABI
@@ -58,7 +59,7 @@ struct fz_shared {
 	char msg[FZ_MSG];
 	/* what the run reached, so a run that reached nothing fails */
 	__u64 ok_ioctls, submitted, completed, regs, binds, maps, forks;
-	__u64 attached, detached, most_slots, gso;
+	__u64 attached, detached, most_slots, gso, imports;
 };
 
 struct fz_map {
@@ -184,6 +185,7 @@ static const int fz_e_offsets[] = { FZ_ABI, ENXIO, 0 };
 static const int fz_e_reg[] = { FZ_ABI, EOVERFLOW, EEXIST, ENOSPC,
 				EOPNOTSUPP, EINTR, 0 };
 static const int fz_e_unreg[] = { FZ_ABI, ENOENT, EBUSY, 0 };
+static const int fz_e_import[] = { FZ_ABI, EBADF, ENOENT, EEXIST, ENOSPC, 0 };
 static const int fz_e_eventfd[] = { FZ_ABI, EBADF, 0 };
 static const int fz_e_kick[] = { FZ_ABI, ENXIO, 0 };
 static const int fz_e_bind[] = { FZ_ABI, EPERM, ENODEV, ENETDOWN, EBUSY,
@@ -213,6 +215,8 @@ static const int *fz_allowed(unsigned long cmd)
 		return fz_e_reg;
 	case ZCNET_IOC_UNREG_REGION:
 		return fz_e_unreg;
+	case ZCNET_IOC_IMPORT_REGION:
+		return fz_e_import;
 	case ZCNET_IOC_SET_EVENTFD:
 		return fz_e_eventfd;
 	case ZCNET_IOC_KICK:
@@ -247,6 +251,7 @@ static long fz_ioctl(int fd, unsigned long cmd, void *arg)
 	if (ret >= 0 && !fz_in_child) {
 		fz_sh->ok_ioctls++;
 		fz_sh->regs += cmd == ZCNET_IOC_REG_REGION;
+		fz_sh->imports += cmd == ZCNET_IOC_IMPORT_REGION;
 		fz_sh->binds += cmd == ZCNET_IOC_BIND;
 	}
 	return ret;
@@ -577,6 +582,58 @@ static void fz_unreg(struct fz_slot *s)
 	if (!ret && s->nreg && a.u.id == s->reg[i]) {
 		s->reg[i] = s->reg[--s->nreg];
 		s->reg_len[i] = s->reg_len[s->nreg];
+	}
+}
+
+/*
+ * A region of another context (or of this one) into this context: mostly
+ * one the other context registered, sometimes a bad fd (not open, a
+ * socket), id, flags or reserved field. What succeeds is tracked like a
+ * registration, so descriptors use it and unregistering drops it.
+ */
+static void fz_import(struct fz_slot *s)
+{
+	struct { struct zcnet_region_import m; char tail[16]; } a = { 0 };
+	struct fz_slot *src = fz_pick(true);
+	unsigned int i = src && src->nreg ? fz_below(src->nreg) : 0;
+	bool known = src && src->nreg;
+	void *arg;
+	long ret;
+
+	a.m.fd = src ? src->fd : -1;
+	a.m.id = known ? src->reg[i] : (__u32)fz_val(0);
+	switch (fz_below(12)) {
+	case 0:
+		a.m.fd = (__s32)fz_val((__u64)a.m.fd);
+		break;
+	case 1:
+		a.m.fd = fz_sock[fz_below(3)];
+		break;
+	case 2:
+		a.m.fd = s->fd;
+		break;
+	case 3:
+		a.m.id = (__u32)fz_val(a.m.id);
+		break;
+	case 4:
+		a.m.flags = (__u32)fz_r() | 1;
+		break;
+	case 5:
+		a.m.reserved0 = (__u32)fz_r() | 1;
+		break;
+	case 6:
+		a.m.reserved1 = fz_r() | 1;
+		break;
+	default:
+		break;
+	}
+	arg = fz_arg(&a, sizeof(a), sizeof(a.m));
+	ret = fz_ioctl(s->fd, ZCNET_IOC_IMPORT_REGION, arg);
+	if (!ret && fz_back(&a, sizeof(a), arg) && known &&
+	    a.m.fd == src->fd && a.m.id == src->reg[i] &&
+	    a.m.size >= sizeof(a.m) && s->nreg < FZ_REGS) {
+		s->reg[s->nreg] = a.m.new_id;
+		s->reg_len[s->nreg++] = src->reg_len[i];
 	}
 }
 
@@ -1277,17 +1334,18 @@ enum {
 	FZ_OP_OPEN, FZ_OP_SETUP, FZ_OP_MMAP, FZ_OP_REG, FZ_OP_UNREG,
 	FZ_OP_PRODUCE, FZ_OP_FILL, FZ_OP_KICK, FZ_OP_REAP, FZ_OP_BIND,
 	FZ_OP_MISC, FZ_OP_CORRUPT, FZ_OP_POOL, FZ_OP_CLOSE, FZ_OP_FORK,
-	FZ_OP_SOCKS, FZ_OP_NR
+	FZ_OP_SOCKS, FZ_OP_IMPORT, FZ_OP_NR
 };
 
 static const char *const fz_op_name[FZ_OP_NR] = {
 	"open", "setup", "mmap", "reg", "unreg", "produce", "fill", "kick",
 	"reap", "bind", "misc", "corrupt", "pool", "close", "fork", "socks",
+	"import",
 };
 
 /* weights, out of their sum */
 static const unsigned int fz_weight[FZ_OP_NR] = {
-	4, 3, 6, 5, 2, 14, 4, 14, 12, 4, 8, 1, 1, 2, 1, 3,
+	4, 3, 6, 5, 2, 14, 4, 14, 12, 4, 8, 1, 1, 2, 1, 3, 3,
 };
 
 static int fz_choose(void)
@@ -1344,6 +1402,8 @@ static void fz_step(int op)
 		return fz_corrupt(s);
 	case FZ_OP_SOCKS:
 		return fz_socks(s);
+	case FZ_OP_IMPORT:
+		return fz_import(s);
 	default:
 		return fz_close(s, fz_chance(30));
 	}
@@ -1597,10 +1657,11 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 		}
 		zc_sleep_ms(100);
 	}
-	TH_LOG("%llu operations: %llu ioctls succeeded, %llu regions, %llu binds, %llu ring maps, %llu forks, %llu tracked descriptors, %llu completions checked, %llu GSO descriptors, %llu slots attached and %llu detached, about %llu at most on a context",
+	TH_LOG("%llu operations: %llu ioctls succeeded, %llu regions, %llu imports, %llu binds, %llu ring maps, %llu forks, %llu tracked descriptors, %llu completions checked, %llu GSO descriptors, %llu slots attached and %llu detached, about %llu at most on a context",
 	       (unsigned long long)self->sh->ops,
 	       (unsigned long long)self->sh->ok_ioctls,
 	       (unsigned long long)self->sh->regs,
+	       (unsigned long long)self->sh->imports,
 	       (unsigned long long)self->sh->binds,
 	       (unsigned long long)self->sh->maps,
 	       (unsigned long long)self->sh->forks,
@@ -1621,6 +1682,7 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 	/* a run that never reached the transmit path proves nothing */
 	if (self->sh->ops >= FZ_MIN_OPS) {
 		EXPECT_LT(0U, self->sh->regs);
+		EXPECT_LT(0U, self->sh->imports);
 		EXPECT_LT(0U, self->sh->binds);
 		EXPECT_LT(0U, self->sh->completed);
 		EXPECT_LT(0U, self->sh->gso);

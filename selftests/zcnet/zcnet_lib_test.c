@@ -412,4 +412,30 @@ TEST_F(zcnet_lib, get_param)
 					   ZCNET_PARAM_TX_COPY_THRESHOLD, NULL));
 }
 
+/* A second context imports the fixture's region and drops only its own. */
+TEST_F(zcnet_lib, region_import)
+{
+	struct zcnet_ctx *other;
+	__u32 id = 99;
+	int err;
+
+	if (!zcnet_has_feature(self->ctx, ZCNET_FEAT_REGION_IMPORT))
+		SKIP(return, "no ZCNET_FEAT_REGION_IMPORT");
+	ASSERT_EQ(0, zcnet_open(&other));
+	EXPECT_EQ(-EINVAL, zcnet_region_import(other, zcnet_ctx_fd(self->ctx),
+					       self->region, NULL));
+	err = zcnet_region_import(other, zcnet_ctx_fd(self->ctx), self->region,
+				  &id);
+	ASSERT_EQ(0, err) TH_LOG("zcnet_region_import: %s", strerror(-err));
+	EXPECT_EQ(0U, id);
+	EXPECT_EQ(-EEXIST, zcnet_region_import(other, zcnet_ctx_fd(self->ctx),
+					       self->region, &id));
+	EXPECT_EQ(-EBADF, zcnet_region_import(other, -1, self->region, &id));
+	EXPECT_EQ(-ENOENT, zcnet_region_import(self->ctx, zcnet_ctx_fd(other),
+					       5, &id));
+	EXPECT_EQ(0, zcnet_region_unregister(other, 0));
+	EXPECT_EQ(-ENOENT, zcnet_region_unregister(other, 0));
+	zcnet_close(other);
+}
+
 TEST_HARNESS_MAIN

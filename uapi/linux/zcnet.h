@@ -122,6 +122,7 @@
 #define ZCNET_FEAT_TX_SOCK	(1ULL << 6)	/* send on attached sockets */
 #define ZCNET_FEAT_TX_GSO	(1ULL << 7)	/* ZCNET_TX_GSO on UDP slots */
 #define ZCNET_FEAT_RX_SHARED	(1ULL << 8)	/* contexts per device, RX queue */
+#define ZCNET_FEAT_REGION_IMPORT (1ULL << 9)	/* ZCNET_IOC_IMPORT_REGION */
 
 struct zcnet_info {
 	__u32 size;
@@ -194,7 +195,11 @@ struct zcnet_region_reg {
 };
 #define ZCNET_REGION_REG_SIZE_VER0	32
 
-/* ENOENT: no such region. EBUSY: descriptors using it are in flight. */
+/*
+ * ENOENT: no such region. EBUSY: descriptors of this context using it are
+ * in flight. It removes the region from this context only: other contexts
+ * that imported it (or that it was imported from) keep using it.
+ */
 struct zcnet_region_unreg {
 	__u32 size;
 	__u32 flags;			/* must be 0 */
@@ -202,6 +207,57 @@ struct zcnet_region_unreg {
 	__u32 reserved;
 };
 #define ZCNET_REGION_UNREG_SIZE_VER0	16
+
+/*
+ * Memory shared between contexts (ZCNET_FEAT_REGION_IMPORT). Import puts
+ * region id of the context open at fd into this context's table, under a
+ * new id that the kernel stores in new_id. Both ids then name the same
+ * pinned pages: a frame received into them on one context can be sent by
+ * another without a copy. Nothing is pinned or charged again: the pages
+ * stay pinned once, charged to the user and the process that registered
+ * them (RLIMIT_MEMLOCK, pinned_vm, memory cgroup). The importing context
+ * is charged only for its small table entry. zcnet_stats.regions and
+ * pinned_pages count the region in every context that holds it;
+ * module_pinned_pages counts its pages once.
+ *
+ * Lifetime: each context's entry is its own. UNREG_REGION removes only
+ * the caller's entry, and is EBUSY only while descriptors of the caller's
+ * context that use it are in flight; those of other contexts do not
+ * count, and keep the pages pinned until they complete. The pages are
+ * unpinned and uncharged when the last context has removed its entry (by
+ * UNREG_REGION or by closing) and the last descriptor of any context
+ * using them has completed. So the exporting context may be closed first:
+ * importers keep working. A region imported from an importer is the same
+ * region, and may be imported again from any context that holds it.
+ *
+ * fork: a child inherits the fd as the same context, and may open its own
+ * context and import from the inherited fd. It gets the pages pinned at
+ * registration: for private anonymous memory those stay the parent's (see
+ * fork above), so a child that writes frames needs shared memory.
+ *
+ * Who may import: the caller and the opener of this context must each be
+ * the registrant's effective user, or hold CAP_IPC_OWNER in the user
+ * namespace of the registrant's credentials, as for SysV shared memory;
+ * else EPERM.
+ *
+ * Errors: flags or reserved non-zero: EINVAL. fd not open: EBADF. fd not a
+ * zcnet context: EINVAL. No region id in that context: ENOENT. This
+ * context already holds those pages, by any id (an import from itself, or
+ * a second import of one region): EEXIST. Table full (max_regions):
+ * ENOSPC. Imported regions are not compared with the addresses of later
+ * registrations (the EEXIST rule of ZCNET_IOC_REG_REGION), as they may
+ * live in another process.
+ */
+struct zcnet_region_import {
+	__u32 size;
+	__u32 flags;			/* must be 0 */
+	__s32 fd;			/* another zcnet context */
+	__u32 id;			/* region id in that context */
+	__u32 new_id;			/* out: its id in this context */
+	__u32 reserved0;
+	__u64 reserved1;
+};
+#define ZCNET_REGION_IMPORT_SIZE_VER0	32
 
 #define ZCNET_EVENTFD_CQ	0
 #define ZCNET_EVENTFD_RX	1
@@ -530,7 +586,7 @@ struct zcnet_stats {
 	__u64 sock_resumes;
 	__u64 sock_errors;
 	__u64 regions;			/* registered now */
-	__u64 pinned_pages;		/* pinned by this context now */
+	__u64 pinned_pages;		/* of its regions, imported too */
 	__u64 inflight;			/* descriptors awaiting completion */
 	__u64 module_pinned_pages;	/* pinned by all contexts */
 	__u64 module_contexts;		/* contexts alive, including closing */
@@ -622,5 +678,6 @@ struct zcnet_rx_desc {
 #define ZCNET_IOC_SOCK_DETACH	_IOW(ZCNET_IOC_MAGIC, 0x0b, struct zcnet_sock_detach)
 #define ZCNET_IOC_SET_PARAM	_IOW(ZCNET_IOC_MAGIC, 0x0c, struct zcnet_param)
 #define ZCNET_IOC_GET_PARAM	_IOWR(ZCNET_IOC_MAGIC, 0x0d, struct zcnet_param)
+#define ZCNET_IOC_IMPORT_REGION	_IOWR(ZCNET_IOC_MAGIC, 0x0e, struct zcnet_region_import)
 
 #endif /* _UAPI_LINUX_ZCNET_H */

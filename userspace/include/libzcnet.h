@@ -395,6 +395,20 @@ int zcnet_region_register(struct zcnet_ctx *ctx, void *addr, size_t len,
 /* ZCNET_IOC_UNREG_REGION. Returns 0 or -errno (-ENOENT, -EBUSY). */
 int zcnet_region_unregister(struct zcnet_ctx *ctx, __u32 id);
 
+/*
+ * ZCNET_IOC_IMPORT_REGION (ZCNET_FEAT_REGION_IMPORT): put region id of the
+ * context open at fd (zcnet_ctx_fd() of another context, or an inherited
+ * or received fd) into ctx under a new id, stored in *new_id. The pages
+ * are pinned and charged once, and stay pinned until every context that
+ * holds them has unregistered them and their descriptors have completed;
+ * zcnet_region_unregister() drops only ctx's own entry. Returns 0 or
+ * -errno: -EBADF (fd not open), -EINVAL (not a zcnet fd), -ENOENT (no such
+ * region), -EEXIST (ctx holds it already), -ENOSPC (table full), -EPERM
+ * (another user's region), -ENOTTY (a kernel without imports).
+ */
+int zcnet_region_import(struct zcnet_ctx *ctx, int fd, __u32 id,
+			__u32 *new_id);
+
 /* ------------------------------------------------------------------------
  * Events
  */

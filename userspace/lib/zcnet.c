@@ -32,6 +32,8 @@ _Static_assert(sizeof(struct zcnet_region_reg) >= ZCNET_REGION_REG_SIZE_VER0,
 	       "region_reg");
 _Static_assert(sizeof(struct zcnet_region_unreg) >=
 	       ZCNET_REGION_UNREG_SIZE_VER0, "region_unreg");
+_Static_assert(sizeof(struct zcnet_region_import) >=
+	       ZCNET_REGION_IMPORT_SIZE_VER0, "region_import");
 _Static_assert(sizeof(struct zcnet_eventfd) >= ZCNET_EVENTFD_SIZE_VER0,
 	       "eventfd");
 _Static_assert(sizeof(struct zcnet_kick) >= ZCNET_KICK_SIZE_VER0, "kick");
@@ -366,6 +368,25 @@ int zcnet_region_unregister(struct zcnet_ctx *ctx, __u32 id)
 	r.id = id;
 	err = zcnet_ioctl(ctx, ZCNET_IOC_UNREG_REGION, &r);
 	return err < 0 ? err : 0;
+}
+
+int zcnet_region_import(struct zcnet_ctx *ctx, int fd, __u32 id,
+			__u32 *new_id)
+{
+	struct zcnet_region_import r;
+	int err;
+
+	if (!new_id)
+		return -EINVAL;
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.fd = fd;
+	r.id = id;
+	err = zcnet_ioctl(ctx, ZCNET_IOC_IMPORT_REGION, &r);
+	if (err < 0)
+		return err;
+	*new_id = r.new_id;
+	return 0;
 }
 
 /* ---- events ------------------------------------------------------------ */
