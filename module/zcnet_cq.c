@@ -125,7 +125,6 @@ void zcnet_cq_flush(struct zcnet_kctx *ctx)
 	spin_unlock_irqrestore(&ctx->cq_lock, flags);
 	if (!signal)
 		return;
-	if (zcnet_event_signal(ctx, ZCNET_EVENTFD_CQ))
-		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_cq_signals);
+	zcnet_event_signal(ctx, ZCNET_EVENTFD_CQ);
 	wake_up_interruptible_poll(&ctx->wq, EPOLLIN | EPOLLRDNORM);
 }

@@ -31,17 +31,22 @@ int zcnet_event_set(struct zcnet_kctx *ctx, const struct zcnet_eventfd *ev)
 	return 0;
 }
 
-/* Any context. True if an eventfd was attached and signalled. */
-bool zcnet_event_signal(struct zcnet_kctx *ctx, unsigned int which)
+/*
+ * Any context. Signals the eventfd if one is attached, counting the signal
+ * first, so that a program woken by it finds it counted.
+ */
+void zcnet_event_signal(struct zcnet_kctx *ctx, unsigned int which)
 {
 	struct eventfd_ctx *ev;
 
 	rcu_read_lock();
 	ev = rcu_dereference(ctx->eventfd[which]);
-	if (ev)
+	if (ev) {
+		zcnet_stat_inc(&ctx->stats, which == ZCNET_EVENTFD_CQ ?
+			       ZCNET_STAT_cq_signals : ZCNET_STAT_rx_signals);
 		zcnet_eventfd_signal(ev);
+	}
 	rcu_read_unlock();
-	return ev;
 }
 
 /* The context is being freed: no signaller is left. */

@@ -317,8 +317,7 @@ void zcnet_rx_tasklet(struct tasklet_struct *t)
 	if (prod == ctx->rx_signalled)
 		return;
 	ctx->rx_signalled = prod;
-	if (zcnet_event_signal(ctx, ZCNET_EVENTFD_RX))
-		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_signals);
+	zcnet_event_signal(ctx, ZCNET_EVENTFD_RX);
 	wake_up_interruptible_poll(&ctx->wq, EPOLLIN | EPOLLRDNORM);
 }
 
