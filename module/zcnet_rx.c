@@ -16,6 +16,7 @@
 #include "zcnet_region.h"
 #include "zcnet_rx.h"
 #include "zcnet_rx_dev.h"
+#include "zcnet_rx_poll.h"
 
 /* Rejected fill descriptors skipped for one frame before it is dropped. */
 #define ZCNET_RX_FILL_TRIES	16
@@ -199,6 +200,7 @@ static void zcnet_rx_deliver(struct zcnet_kctx *ctx, struct sk_buff *skb)
 	u32 room, len;
 
 	lockdep_assert_held(&ctx->rx_lock);
+	zcnet_rx_poll_note(ctx, skb);
 	if (zcnet_kring_prod_free(rx, &room)) {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_ring_errors);
 		room = 0;
