@@ -15,6 +15,7 @@ static const struct {
 	{ ZCNET_FEAT_TX_SOCK, "ZCNET_FEAT_TX_SOCK" },
 	{ ZCNET_FEAT_TX_GSO, "ZCNET_FEAT_TX_GSO" },
 	{ ZCNET_FEAT_RX_SHARED, "ZCNET_FEAT_RX_SHARED" },
+	{ ZCNET_FEAT_BUSY_POLL, "ZCNET_FEAT_BUSY_POLL" },
 };
 
 __u64 zc_known_features(void)
