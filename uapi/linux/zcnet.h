@@ -504,7 +504,8 @@ struct zcnet_sock_detach {
  * that does not sleep (timeout 0) polls the NAPI once and does not wait,
  * as a non-blocking read of a socket with SO_BUSY_POLL does. select() and
  * ppoll() behave the same. epoll_wait() does not busy-poll a zcnet fd: it
- * polls a file only after it woke up. Busy polling spends the caller's
+ * polls a file only after it woke up (epoll_ctl() adding the fd, or an
+ * io_uring poll request being armed, may busy-poll once). Busy polling spends the caller's
  * CPU time; receive (ZCNET_BIND_RX) already needs CAP_NET_ADMIN, so the
  * parameter itself needs no privilege.
  */
