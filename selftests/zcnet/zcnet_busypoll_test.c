@@ -6,8 +6,9 @@
  * poll() returning when no frame comes (zero, finite and infinite
  * timeouts, the last ended by a signal), and contexts that must not
  * busy-poll (unbound, never received, POLLIN not asked for) behaving as
- * without the parameter. Nothing here measures time: the latency it buys
- * is the benchmark's job.
+ * without the parameter. On a NIC whose driver records no NAPI id
+ * (vmxnet3 with LRO) the count must stay 0 instead. Nothing here measures
+ * time: the latency it buys is the benchmark's job.
  *
  * Without ZCNET_FEAT_BUSY_POLL and ZCNET_FEAT_RX, or outside the test
  * guest (no $ZCNET_* variables), every test SKIPs.
@@ -33,6 +34,7 @@ FIXTURE(bpoll) {
 	size_t mem_len;
 	__u32 id;
 	__u32 run;
+	bool napi;		/* the context has seen a NAPI id */
 	int send_fd;		/* AF_PACKET on the peer NIC */
 	unsigned char frame[BP_BUF];
 };
@@ -153,9 +155,16 @@ static const char *recv_frame(FIXTURE_DATA(bpoll) *self, __u32 seq)
 	return NULL;
 }
 
-/* Bind, and receive one frame so that the context knows its NAPI. */
+/*
+ * Bind, and receive one frame so that the context knows its NAPI. A
+ * driver that hands frames up outside NAPI's receive calls records no
+ * NAPI id (vmxnet3 with LRO on calls netif_receive_skb()): such a context
+ * cannot busy-poll, and must behave as without the parameter. virtio-net
+ * always records one.
+ */
 static const char *bind_and_learn(FIXTURE_DATA(bpoll) *self)
 {
+	char drv[32] = "";
 	__u64 napi = 0;
 	const char *why;
 
@@ -168,8 +177,13 @@ static const char *bind_and_learn(FIXTURE_DATA(bpoll) *self)
 		return why;
 	if (fdinfo_u64(self->c.fd, "rx_napi_id", &napi))
 		return "no rx_napi_id line in fdinfo";
-	if (!napi)
-		return "a frame was received but no NAPI id recorded";
+	self->napi = napi != 0;
+	zc_netif_driver(self->env.iface, drv, sizeof(drv));
+	if (!self->napi && !strcmp(drv, "virtio_net"))
+		return "virtio_net delivered a frame but no NAPI id was recorded";
+	if (!self->napi)
+		fprintf(stderr, "# %s (%s) records no NAPI id: checking that "
+			"nothing busy-polls\n", self->env.iface, drv);
 	return NULL;
 }
 
@@ -289,7 +303,11 @@ TEST_F(bpoll, poll_delivers_frames)
 	}
 	/* a zero-timeout poll() with the ring empty polls the NAPI once */
 	EXPECT_EQ(0, poll(&p, 1, 0));
-	EXPECT_LT(before, busy_polls(self->c.fd));
+	if (self->napi) {
+		EXPECT_LT(before, busy_polls(self->c.fd));
+	} else {
+		EXPECT_EQ(0U, busy_polls(self->c.fd));
+	}
 	EXPECT_EQ(0, zc_unbind(self->c.fd, ZCNET_BIND_RX));
 }
 
@@ -335,7 +353,11 @@ TEST_F(bpoll, poll_returns_without_frames)
 	before = busy_polls(self->c.fd);
 	EXPECT_EQ(0, poll(&p, 1, 0));
 	EXPECT_EQ(0, poll(&p, 1, 50));
-	EXPECT_LT(before + 1, busy_polls(self->c.fd));
+	if (self->napi) {
+		EXPECT_LT(before + 1, busy_polls(self->c.fd));
+	} else {
+		EXPECT_EQ(0U, busy_polls(self->c.fd));
+	}
 
 	/* an endless poll() ends with the signal that interrupts it */
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));

@@ -497,7 +497,8 @@ struct zcnet_sock_detach {
  * 0 (the default) turns it off; at most ZCNET_BUSY_POLL_USEC_MAX, else
  * EINVAL. The NAPI polled is the one the context's last received frame
  * came through, so a context polls only after its first frame, and only
- * while it is bound for receive; otherwise poll() behaves as without the
+ * while it is bound for receive, and only if the driver records NAPI ids
+ * (vmxnet3 with LRO on does not); otherwise poll() behaves as without the
  * parameter. The wait ends early when an RX entry is there, when a signal
  * is pending, or when another task wants the CPU; poll() then goes on as
  * usual (it sleeps until its own timeout if nothing is ready). A poll()
