@@ -81,6 +81,10 @@ struct zcnet_kctx {
 	spinlock_t rx_lock;		/* FILL consumer, RX producer */
 	u32 rx_signalled;		/* RX producer at the last signal */
 	struct tasklet_struct rx_tasklet;
+	unsigned int rx_napi_id;	/* of the last frame; rx_lock, READ_ONCE */
+	u32 rx_busy_poll_usec;		/* READ_ONCE; see zcnet_rx_poll.c */
+	u16 rx_busy_poll_budget;	/* 0: the kernel's default */
+	atomic64_t rx_busy_polls;
 
 	struct zcnet_region __rcu *regions[ZCNET_MAX_REGIONS];
 	atomic_t inflight;

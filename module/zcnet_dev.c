@@ -9,6 +9,7 @@
 #include "zcnet_ctx.h"
 #include "zcnet_dev.h"
 #include "zcnet_ioctl.h"
+#include "zcnet_rx_poll.h"
 
 static int zcnet_dev_open(struct inode *inode, struct file *file)
 {
@@ -47,6 +48,7 @@ static int zcnet_dev_mmap(struct file *file, struct vm_area_struct *vma)
 
 static __poll_t zcnet_dev_poll(struct file *file, poll_table *wait)
 {
+	__poll_t want = poll_requested_events(wait) | EPOLLERR | EPOLLHUP;
 	struct zcnet_kctx *ctx = file->private_data;
 	struct zcnet_kring *ring;
 	__poll_t mask = 0;
@@ -70,6 +72,8 @@ static __poll_t zcnet_dev_poll(struct file *file, poll_table *wait)
 	}
 	ring = zcnet_kctx_ring(ctx, ZCNET_RING_RX);
 	if (ring) {
+		if (!(mask & want) && (want & EPOLLIN))
+			zcnet_rx_busy_poll(ctx, ring, wait && wait->_qproc);
 		if (zcnet_kring_user_pending(ring, &n))
 			mask |= EPOLLERR;
 		else if (n)

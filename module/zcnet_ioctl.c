@@ -9,6 +9,7 @@
 #include "zcnet_event.h"
 #include "zcnet_ioctl.h"
 #include "zcnet_region.h"
+#include "zcnet_rx_poll.h"
 #include "zcnet_sock_slot.h"
 #include "zcnet_tx_kick.h"
 
@@ -16,7 +17,8 @@
 			 ZCNET_FEAT_EVENTFD | ZCNET_FEAT_TX_NOP | \
 			 ZCNET_FEAT_TX_RAW | ZCNET_FEAT_RX | \
 			 ZCNET_FEAT_TX_SOCK | ZCNET_FEAT_TX_GSO | \
-			 ZCNET_FEAT_RX_SHARED | ZCNET_FEAT_REGION_IMPORT)
+			 ZCNET_FEAT_RX_SHARED | ZCNET_FEAT_REGION_IMPORT | \
+			 ZCNET_FEAT_BUSY_POLL_IF)
 
 #define ZCNET_COPY_IN(k, uarg, usize, VER0) \
 	zcnet_abi_copy_in(&(k), sizeof(k), VER0, uarg, usize)
@@ -230,6 +232,9 @@ static long zcnet_ioc_param(struct file *file, struct zcnet_kctx *ctx,
 			return -EINVAL;
 		WRITE_ONCE(ctx->sock_copy_threshold, p.value);
 		return 0;
+	case ZCNET_PARAM_BUSY_POLL_USEC:
+	case ZCNET_PARAM_BUSY_POLL_BUDGET:
+		return zcnet_rx_poll_set(ctx, p.param, p.value);
 	}
 	return -EINVAL;
 }
@@ -249,6 +254,12 @@ static long zcnet_ioc_get_param(struct file *file, struct zcnet_kctx *ctx,
 		break;
 	case ZCNET_PARAM_SOCK_COPY_THRESHOLD:
 		p.value = READ_ONCE(ctx->sock_copy_threshold);
+		break;
+	case ZCNET_PARAM_BUSY_POLL_USEC:
+	case ZCNET_PARAM_BUSY_POLL_BUDGET:
+		err = zcnet_rx_poll_get(ctx, p.param, &p.value);
+		if (err)
+			return err;
 		break;
 	default:
 		return -EINVAL;

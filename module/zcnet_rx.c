@@ -16,6 +16,7 @@
 #include "zcnet_region.h"
 #include "zcnet_rx.h"
 #include "zcnet_rx_dev.h"
+#include "zcnet_rx_poll.h"
 
 /* Rejected fill descriptors skipped for one frame before it is dropped. */
 #define ZCNET_RX_FILL_TRIES	16
@@ -199,6 +200,7 @@ static void zcnet_rx_deliver(struct zcnet_kctx *ctx, struct sk_buff *skb)
 	u32 room, len;
 
 	lockdep_assert_held(&ctx->rx_lock);
+	zcnet_rx_poll_note(ctx, skb);
 	if (zcnet_kring_prod_free(rx, &room)) {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_ring_errors);
 		room = 0;
@@ -368,6 +370,7 @@ int zcnet_rx_bind(struct zcnet_kctx *ctx, struct net_device *dev,
 	err = zcnet_rx_dev_add(ctx, dev);
 	if (err)
 		return err;
+	WRITE_ONCE(ctx->rx_napi_id, 0);		/* another device's NAPI */
 	netdev_hold(dev, &ctx->rx_dev_tracker, GFP_KERNEL);
 	ctx->rx_dev = dev;
 	return 0;

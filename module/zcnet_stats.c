@@ -4,6 +4,7 @@
 
 #include "zcnet_ctx.h"
 #include "zcnet_region.h"
+#include "zcnet_rx_poll.h"
 #include "zcnet_stats.h"
 
 struct zcnet_stat_desc {
@@ -92,4 +93,5 @@ void zcnet_stats_show_fdinfo(struct seq_file *m, struct zcnet_kctx *ctx)
 		   READ_ONCE(ctx->tx_copy_threshold));
 	seq_printf(m, "sock_copy_threshold:\t%u\n",
 		   READ_ONCE(ctx->sock_copy_threshold));
+	zcnet_rx_poll_show_fdinfo(m, ctx);
 }

@@ -42,6 +42,9 @@
 # 64 KiB writes), ZCNET_BENCH_GSO_SIZES (64768: the UDP trains of the case
 # where each send gives its segment size),
 # ZCNET_BENCH_RX_SIZES, ZCNET_BENCH_RX_FRAMES, ZCNET_BENCH_RX_RATE,
+# ZCNET_BENCH_PING_SIZES (64), ZCNET_BENCH_PING_FRAMES (2000) and
+# ZCNET_BENCH_BUSY_POLL_USEC (1000) for the ping-pong latency case, which
+# runs with the wall ruler only (methods afp, zcnet-rx, zcnet-rx-busypoll),
 # ZCNET_BENCH_PROFILE (cells
 # to profile after the matrix, as METHOD:SIZE words: one more run of each
 # under `perf record -a -g` in the guest, written to profile.txt and, as
@@ -66,7 +69,7 @@ iommu="${ZCNET_BENCH_IOMMU:-off}"
 [[ $scaling == [01] ]] || die "ZCNET_BENCH_SCALING must be 0 or 1"
 [[ $iommu == @(on|off) ]] || die "ZCNET_BENCH_IOMMU must be on or off"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
-	ZCNET_BENCH_RX_SIZES; do
+	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_PING_SIZES; do
 	[[ ${!v:-} =~ ^[a-z0-9\ -]*$ ]] || die "$v: words of a-z, 0-9 and -"
 done
 [[ ${ZCNET_BENCH_CONNS:-256} =~ ^([2-9]|[1-9][0-9]{1,3})(\ ([2-9]|[1-9][0-9]{1,3}))*$ ]] ||
@@ -79,7 +82,7 @@ for n in ${ZCNET_BENCH_GSO_SIZES:-}; do
 done
 profile="${ZCNET_BENCH_PROFILE:-}"
 [[ $profile =~ ^([a-z0-9-]+:[0-9]+\ ?)*$ ]] || die "ZCNET_BENCH_PROFILE: words METHOD:SIZE"
-for v in ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE; do
+for v in ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PING_FRAMES ZCNET_BENCH_BUSY_POLL_USEC; do
 	[[ ${!v:-1} =~ ^[1-9][0-9]{0,8}$ ]] || die "$v must be a number of frames (1..999999999)"
 done
 [[ ${ZCNET_BENCH_MODPARAMS:-} =~ ^([a-z_]+=[0-9]+\ ?)*$ ]] ||
@@ -130,7 +133,8 @@ fi
 append+=" zcnet.env.ZCNET_BENCH_SCALING=$scaling"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
 	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PROFILE \
-	ZCNET_BENCH_MODPARAMS ZCNET_BENCH_CONNS ZCNET_BENCH_GSO_SIZES; do
+	ZCNET_BENCH_MODPARAMS ZCNET_BENCH_CONNS ZCNET_BENCH_GSO_SIZES ZCNET_BENCH_PING_SIZES \
+	ZCNET_BENCH_PING_FRAMES ZCNET_BENCH_BUSY_POLL_USEC; do
 	[[ -z ${!v:-} ]] || append+=" zcnet.env.$v=${!v// /,}"
 done
 # Each run takes its seconds plus about four of setup and draining; a
@@ -207,7 +211,8 @@ fi
 settings="ruler $ruler, $reps repetitions of ${secs}s per cell, scaling runs $( ((scaling)) && echo on || echo off)"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
 	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PROFILE \
-	ZCNET_BENCH_MODPARAMS ZCNET_BENCH_CONNS ZCNET_BENCH_GSO_SIZES ZCNET_VIRTIO_OPTS; do
+	ZCNET_BENCH_MODPARAMS ZCNET_BENCH_CONNS ZCNET_BENCH_GSO_SIZES ZCNET_BENCH_PING_SIZES \
+	ZCNET_BENCH_PING_FRAMES ZCNET_BENCH_BUSY_POLL_USEC ZCNET_VIRTIO_OPTS; do
 	[[ -z ${!v:-} ]] || settings+=", $v=${!v}"
 done
 {

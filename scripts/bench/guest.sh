@@ -34,6 +34,9 @@
 # of the methods, for quick looks), ZCNET_BENCH_PROFILE (METHOD:SIZE
 # cells run once more after the matrix under `perf record -a -g`; their
 # reports are the lines "PROFILE METHOD SIZE self|children|folded ...").
+# ZCNET_BENCH_PING_SIZES (64), ZCNET_BENCH_PING_FRAMES (2000 round trips a
+# run) and ZCNET_BENCH_BUSY_POLL_USEC (1000): the ping-pong latency case
+# (kind=lat), only with the sink in the guest (wall-clock ruler).
 set -uo pipefail
 
 IFACE="${ZCNET_IFACE:?}"
@@ -63,6 +66,9 @@ GSO_SIZES="${ZCNET_BENCH_GSO_SIZES:-64768}" GSO_SIZES="${GSO_SIZES//,/ }" GSO_SE
 RX_METHODS="zcnet afp-tpacket-v3 af-xdp-copy udp-recvmmsg" ALL_RX_METHODS="$RX_METHODS"
 RX_SIZES="${ZCNET_BENCH_RX_SIZES:-64 1500}" RX_SIZES="${RX_SIZES//,/ }"
 RX_FRAMES="${ZCNET_BENCH_RX_FRAMES:-60000}" RX_RATE="${ZCNET_BENCH_RX_RATE:-20000}"
+PING_METHODS="afp zcnet-rx zcnet-rx-busypoll"
+PING_SIZES="${ZCNET_BENCH_PING_SIZES:-64}" PING_SIZES="${PING_SIZES//,/ }"
+PING_FRAMES="${ZCNET_BENCH_PING_FRAMES:-2000}" BUSY_POLL_USEC="${ZCNET_BENCH_BUSY_POLL_USEC:-1000}"
 SCALE_METHODS="afp-sendto zcnet-raw"
 SCALE_SIZE=1500
 PKTGEN_METHODS="pktgen pktgen-clone"
@@ -75,7 +81,7 @@ if [[ -n $ZCNET_BENCH_METHODS ]]; then
 	PKTGEN_METHODS="$(pick "$PKTGEN_METHODS")" RX_METHODS="$(pick "$RX_METHODS")"
 	TCP_METHODS="$(pick "$TCP_METHODS")" UDP_METHODS="$(pick "$UDP_METHODS")"
 	CONN_METHODS="$(pick "$CONN_METHODS")" GSO_METHODS="$(pick "$GSO_METHODS")"
-	SCALE_METHODS="$(pick "$SCALE_METHODS")"
+	SCALE_METHODS="$(pick "$SCALE_METHODS")" PING_METHODS="$(pick "$PING_METHODS")"
 fi
 # Raw frames have no flow control: each sender stays at most WINDOW frames
 # ahead of the sink (see scripts/demo/guest.sh for why).
@@ -348,6 +354,38 @@ rx_run() {
 	echo "$RUN_TAG run=$RUN rep=$rep kind=rx queues=1 procs=1 method=$method size=$size $line gen_$(grep -m1 '^gen ' "$dir/gen.out" | sed 's/^gen //; s/ / gen_/g')"
 }
 
+# ping_run METHOD SIZE REP: PING_FRAMES round trips of SIZE-byte frames,
+# one at a time, from zcnet-bench ping METHOD on IFACE to zcnet-bench echo
+# on the peer NIC, which sends each back; p50 and p99 of the wall-clock
+# round trip. Only the way ping waits for the reply differs: a packet
+# socket (afp), a zcnet context sleeping in poll() (zcnet-rx), the same
+# busy-polling for up to BUSY_POLL_USEC (zcnet-rx-busypoll).
+ping_run() {
+	local method="$1" size="$2" rep="$3" dir="$WORK/ping$RUN" pid line
+	RUN=$((RUN + 1))
+	say "progress $RUN/$TOTAL rep $rep ping-pong $method $size B"
+	mkdir -p "$dir"
+	peer "$BENCH" echo -i "$PEER_IFACE" >"$dir/echo.out" 2>"$dir/echo.err" &
+	pid=$!
+	line="BENCH run=$RUN rep=$rep kind=lat queues=1 procs=1 method=$method size=$size"
+	if ! wait_for "$dir/echo.err" 'ready' "$pid" 3000; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		echo "$line status=failed reason=the echo did not start: $(tr '\n' ' ' <"$dir/echo.err" | cut -c1-200)"
+		return
+	fi
+	"$BENCH" ping "$method" -i "$IFACE" -d "$PEER_MAC" -s "$size" -n "$PING_FRAMES" \
+		--busy-poll "$BUSY_POLL_USEC" >"$dir/ping.out" 2>"$dir/ping.err"
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	line+=" $(sed -n 's/^ping //p' "$dir/ping.out" | sed 's/\(^\| \)\(method\|size\)=[^ ]*//g')"
+	if grep -q 'p50_us=' "$dir/ping.out"; then
+		echo "$line status=ok" | sed 's/ p50_us=/ lat_p50_us=/; s/ p99_us=/ lat_p99_us=/'
+	else
+		echo "$line status=failed reason=$(tr '\n' ' ' <"$dir/ping.err" | cut -c1-200)"
+	fi
+}
+
 # pktgen_run METHOD SIZE REP: pktgen sends SIZE-byte frames out of IFACE
 # for SECS, one new skb per frame (pktgen) or each skb 1000 times
 # (pktgen-clone); its busy time is the guest's, measured like a sender's
@@ -422,6 +460,8 @@ npktgen=$(count_words "$PKTGEN_METHODS")
 TOTAL=$((REPS * ((nraw + npktgen) * $(count_words "$RAW_SIZES") + ntcp * $(count_words "$TCP_SIZES") + nscale)))
 TOTAL=$((TOTAL + $(count_words "$PROFILE") + REPS * $(count_words "$UDP_METHODS") * $(count_words "$UDP_SIZES")))
 TOTAL=$((TOTAL + REPS * $(count_words "$RX_METHODS") * $(count_words "$RX_SIZES")))
+[[ -n $HOST ]] && PING_METHODS="" # no peer NIC: wall-clock latency only
+TOTAL=$((TOTAL + REPS * $(count_words "$PING_METHODS") * $(count_words "$PING_SIZES")))
 TOTAL=$((TOTAL + REPS * ($(count_words "$CONN_METHODS") * $(count_words "$CONNS") + $(count_words "$GSO_METHODS") * $(count_words "$GSO_SIZES"))))
 
 set_queues 1 || say "cannot set one queue pair (ethtool -L)"
@@ -457,6 +497,7 @@ for ((rep = 1; rep <= REPS; rep++)); do
 			rx_run "$m" "$size" "$rep"
 		done
 	done
+	for size in $PING_SIZES; do for m in $PING_METHODS; do ping_run "$m" "$size" "$rep"; done; done
 done
 
 if ((SCALING && nscale)); then

@@ -157,7 +157,7 @@ table() {
 	awk -F, -v ruler="$ruler" '
 	NR == 1 { next }
 	{
-		kind = $1 == "raw" ? "raw " $5 " B" : $1 == "rx" ? "receive " $5 " B" : $1 == "udp" ? ($5 > 1472 ? "UDP GSO " : "UDP ") $5 " B" : $1 == "gso" ? "UDP train " $5 " B" : "TCP " ($5 >= 1048576 ? $5 / 1048576 " MiB" : $5 / 1024 " KiB")
+		kind = $1 == "raw" ? "raw " $5 " B" : $1 == "rx" ? "receive " $5 " B" : $1 == "lat" ? "ping-pong " $5 " B" : $1 == "udp" ? ($5 > 1472 ? "UDP GSO " : "UDP ") $5 " B" : $1 == "gso" ? "UDP train " $5 " B" : "TCP " ($5 >= 1048576 ? $5 / 1048576 " MiB" : $5 / 1024 " KiB")
 		if ($1 ~ /^conns[0-9]+$/) kind = "TCP " substr($1, 6) "x" $5 / 1024 " KiB"
 		if ($2 > 1) kind = kind " " $2 "q/" $3 "p"
 		if ($8 == "unavailable" || $8 == "failed" || $7 == 0) {

@@ -913,7 +913,7 @@ static void fz_misc(struct fz_slot *s)
 			close(efd);
 		break;
 	case 3:
-		a.p.param = fz_chance(80) ? 0 : (__u32)fz_r();
+		a.p.param = fz_chance(80) ? fz_below(4) : (__u32)fz_r();
 		a.p.value = fz_val(fz_below(2000));
 		fz_ioctl(s->fd, fz_chance(70) ? ZCNET_IOC_SET_PARAM : ZCNET_IOC_GET_PARAM,
 			 fz_arg(&a, sizeof(a), sizeof(a.p)));

@@ -441,7 +441,7 @@ TEST_F(sock, copy_threshold_param)
 	EXPECT_EQ(-EINVAL, zc_set_param(self->c.fd,
 					ZCNET_PARAM_SOCK_COPY_THRESHOLD,
 					(1 << 20) + 1));
-	EXPECT_EQ(-EINVAL, zc_set_param(self->c.fd, 2, 0));
+	EXPECT_EQ(-EINVAL, zc_set_param(self->c.fd, 4, 0));
 }
 
 /* A kTLS socket has no zero-copy send: EOPNOTSUPP. */

@@ -427,7 +427,7 @@ TEST_F(bind, set_param_copy_threshold_range)
 
 TEST_F(bind, set_param_bad_args_einval)
 {
-	const __u32 params[] = { 2, 3, 0x80000000u, 0xffffffffu };
+	const __u32 params[] = { 4, 5, 0x80000000u, 0xffffffffu };
 	struct zcnet_param p = { .size = sizeof(p) };
 	size_t i;
 
@@ -449,7 +449,7 @@ TEST_F(bind, set_param_bad_args_einval)
 
 TEST_F(bind, get_param_bad_args_einval)
 {
-	const __u32 params[] = { 2, 3, 0x80000000u, 0xffffffffu };
+	const __u32 params[] = { 4, 5, 0x80000000u, 0xffffffffu };
 	struct zcnet_param p = { .size = sizeof(p) };
 	__u64 v;
 	size_t i;
@@ -1107,7 +1107,7 @@ TEST_F(tx, rejected_param_keeps_value)
 	ASSERT_EQ(0, zc_set_param(t->c.fd, ZCNET_PARAM_TX_COPY_THRESHOLD, 1000));
 	EXPECT_EQ(-EINVAL, zc_set_param(t->c.fd, ZCNET_PARAM_TX_COPY_THRESHOLD,
 					65536));
-	EXPECT_EQ(-EINVAL, zc_set_param(t->c.fd, 2, 0));
+	EXPECT_EQ(-EINVAL, zc_set_param(t->c.fd, 4, 0));
 	for (i = 0; i < 3; i++)
 		f[i].copied = copied_for(t, 1000, f[i].len);
 	RUN_BATCH(t, &b, -1);

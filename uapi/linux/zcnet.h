@@ -123,6 +123,7 @@
 #define ZCNET_FEAT_TX_GSO	(1ULL << 7)	/* ZCNET_TX_GSO on UDP slots */
 #define ZCNET_FEAT_RX_SHARED	(1ULL << 8)	/* contexts per device, RX queue */
 #define ZCNET_FEAT_REGION_IMPORT (1ULL << 9)	/* ZCNET_IOC_IMPORT_REGION */
+#define ZCNET_FEAT_BUSY_POLL	(1ULL << 10)	/* ZCNET_PARAM_BUSY_POLL_* */
 
 struct zcnet_info {
 	__u32 size;
@@ -542,6 +543,39 @@ struct zcnet_sock_detach {
  * module parameter sock_copy_threshold (8192).
  */
 #define ZCNET_PARAM_SOCK_COPY_THRESHOLD	1
+/*
+ * ZCNET_PARAM_BUSY_POLL_USEC (with ZCNET_FEAT_BUSY_POLL; without it,
+ * EOPNOTSUPP): a poll() on the context that asks for POLLIN, and finds
+ * nothing it asked for ready, first busy-polls the receiving device's NAPI
+ * for up to this many microseconds, as SO_BUSY_POLL does for a socket.
+ * Frames then reach the RX ring without waiting for the device's
+ * interrupt and the softirq, and the caller is not put to sleep and woken.
+ * 0 (the default) turns it off; at most ZCNET_BUSY_POLL_USEC_MAX, else
+ * EINVAL. The NAPI polled is the one the context's last received frame
+ * came through, so a context polls only after its first frame, and only
+ * while it is bound for receive, and only if the driver records NAPI ids
+ * (vmxnet3 with LRO on does not); otherwise poll() behaves as without the
+ * parameter. The wait ends early when an RX entry is there, when a signal
+ * is pending, or when another task wants the CPU; poll() then goes on as
+ * usual (it sleeps until its own timeout if nothing is ready). A poll()
+ * that does not sleep (timeout 0) polls the NAPI once and does not wait,
+ * as a non-blocking read of a socket with SO_BUSY_POLL does. select() and
+ * ppoll() behave the same. epoll_wait() does not busy-poll a zcnet fd: it
+ * polls a file only after it woke up (epoll_ctl() adding the fd, or an
+ * io_uring poll request being armed, may busy-poll once). Busy polling spends the caller's
+ * CPU time; receive (ZCNET_BIND_RX) already needs CAP_NET_ADMIN, so the
+ * parameter itself needs no privilege.
+ */
+#define ZCNET_PARAM_BUSY_POLL_USEC	2
+/*
+ * ZCNET_PARAM_BUSY_POLL_BUDGET: frames each poll of the NAPI may take, as
+ * SO_BUSY_POLL_BUDGET. 0 sets the kernel's default (8, which GET_PARAM
+ * then reports); at most ZCNET_BUSY_POLL_BUDGET_MAX (a NAPI's usual
+ * weight), else EINVAL.
+ */
+#define ZCNET_PARAM_BUSY_POLL_BUDGET	3
+#define ZCNET_BUSY_POLL_USEC_MAX	10000
+#define ZCNET_BUSY_POLL_BUDGET_MAX	64
 
 struct zcnet_param {
 	__u32 size;

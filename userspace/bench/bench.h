@@ -78,4 +78,12 @@ int bench_zcnet_rx(struct rx_bench *b);
 int bench_serve(uint16_t port);
 int bench_remote(int argc, char **argv);
 
+/*
+ * Round trips of small raw frames (bench_pingpong.c): ping METHOD on one
+ * NIC against echo on the other; see there for the methods.
+ */
+#define PING_MAX_SIZE	1500
+int bench_ping(struct tr_opts *o, uint32_t busy_usec);
+int bench_echo(struct tr_opts *o);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/zcnet.h>
 
 #include "bench.h"
 #include "frame.h"
@@ -56,7 +57,7 @@ static struct tr_opts o = {
 	.threshold_used = -1, .pattern = ZCNET_PATTERN_ZERO, .stall = 30,
 	.bench = true, .stop = &never,
 };
-static uint32_t cpu = UINT32_MAX, stream, streams = 1;
+static uint32_t cpu = UINT32_MAX, stream, streams = 1, busy_usec = 1000;
 static double idle = 1;
 static struct bench_extra rx_x;
 
@@ -105,6 +106,9 @@ static struct opt opts[] = {
 	     "frames per second (default: unpaced)", "rate"),
 	OFN("pattern", 0, opt_pattern, &o.pattern, "seq|zero", "gen: the "
 	    "payload (default zero)", "pattern"),
+	ONUM("busy-poll", 0, busy_usec, 1, ZCNET_BUSY_POLL_USEC_MAX, "USEC",
+	     "ping zcnet-rx-busypoll: busy-poll for up to USEC\n(default 1000)",
+	     "busy-poll time"),
 	OFLAG("xdp-generic", 0, rx_x.xdp_generic, "recv af-xdp-copy: generic "
 	      "XDP only"),
 	OFLAG("until-eof", 0, o.until_eof, "sink raw: stop when standard input "
@@ -117,6 +121,9 @@ static const char head[] =
 "       " PROG " sink raw|tcp|udp [options]  the receiving end\n"
 "       " PROG " recv METHOD [options]   one measured receive\n"
 "       " PROG " gen raw|udp [options]   test frames for recv\n"
+"       " PROG " ping METHOD [options]   round trips to echo: afp, zcnet-rx,\n"
+"                                     zcnet-rx-busypoll\n"
+"       " PROG " echo [options]          send test frames back\n"
 "       " PROG " serve [--port N]        run sinks for remote (default 5200)\n"
 "       " PROG " remote IPV4[:PORT] sink|gen|zcnet-recv ...\n"
 "                                     one of those on that host's serve\n\n";
@@ -302,10 +309,19 @@ int main(int argc, char **argv)
 		opts_parse(argc, argv, opts, head, more_help);
 		return bench_serve(opts_seen(opts, "port") ? o.port : 0);
 	}
+	if (!strcmp(argv[1], "echo")) {
+		optind = 2;
+		opts_parse(argc, argv, opts, head, more_help);
+		if (!o.iface)
+			usage_error("-i IFACE is required");
+		iface_require(o.iface, &o.ifc);
+		return bench_echo(&o) ? EXIT_FAILED : 0;
+	}
 	if ((strcmp(argv[1], "sink") && strcmp(argv[1], "recv") &&
-	     strcmp(argv[1], "gen")) || argc < 3)
+	     strcmp(argv[1], "gen") && strcmp(argv[1], "ping")) || argc < 3)
 		usage_error("want 'send METHOD', 'sink raw|tcp|udp', "
-			    "'recv METHOD' or 'gen raw|udp'");
+			    "'recv METHOD', 'gen raw|udp', 'ping METHOD' "
+			    "or 'echo'");
 	optind = 3;
 	opts_parse(argc, argv, opts, head, more_help);
 	rx_x.idle = idle;
@@ -316,6 +332,18 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "gen"))
 		return bench_gen(&o, &rx_x, argv[2]);
+	if (!strcmp(argv[1], "ping")) {
+		o.method = argv[2];
+		if (!o.iface)
+			usage_error("-i IFACE is required");
+		iface_require(o.iface, &o.ifc);
+		if (!o.size)
+			o.size = 64;
+		if (o.size < 60 || o.size > PING_MAX_SIZE)
+			usage_error("-s %llu: ping frames are 60..%d bytes",
+				    (unsigned long long)o.size, PING_MAX_SIZE);
+		return bench_ping(&o, busy_usec) ? EXIT_FAILED : 0;
+	}
 	if (!strcmp(argv[2], "raw"))
 		return sink_bench_raw(&o, streams, idle) ? EXIT_FAILED : 0;
 	if (!strcmp(argv[2], "tcp"))
