@@ -367,10 +367,10 @@ int zcnet_rx_bind(struct zcnet_kctx *ctx, struct net_device *dev,
 		return err;
 	ctx->rx_queue = b->flags & ZCNET_BIND_RX_QUEUE ? b->rx_queue :
 			ZCNET_QUEUE_ANY;
+	WRITE_ONCE(ctx->rx_napi_id, 0);		/* another device's NAPI */
 	err = zcnet_rx_dev_add(ctx, dev);
 	if (err)
 		return err;
-	WRITE_ONCE(ctx->rx_napi_id, 0);		/* another device's NAPI */
 	netdev_hold(dev, &ctx->rx_dev_tracker, GFP_KERNEL);
 	ctx->rx_dev = dev;
 	return 0;
