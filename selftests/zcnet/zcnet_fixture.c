@@ -14,6 +14,7 @@ static const struct {
 	{ ZCNET_FEAT_RX, "ZCNET_FEAT_RX" },
 	{ ZCNET_FEAT_TX_SOCK, "ZCNET_FEAT_TX_SOCK" },
 	{ ZCNET_FEAT_TX_GSO, "ZCNET_FEAT_TX_GSO" },
+	{ ZCNET_FEAT_RX_SHARED, "ZCNET_FEAT_RX_SHARED" },
 };
 
 const char *zc_fixture_skip(__u64 mask, struct zc_env *env)

@@ -132,7 +132,8 @@ int zc_netif_ensure_addr(const char *name, const char *ip)
 	return zc_ifreq(SIOCSIFNETMASK, &ifr);
 }
 
-int zc_netif_tx_queues(const char *name)
+/* Entries of /sys/class/net/NAME/queues named prefix-N, or -errno. */
+static int netif_queues(const char *name, const char *prefix)
 {
 	char path[128];
 	struct dirent *de;
@@ -144,10 +145,31 @@ int zc_netif_tx_queues(const char *name)
 	if (!d)
 		return -errno;
 	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "tx-", 3))
+		if (!strncmp(de->d_name, prefix, strlen(prefix)))
 			n++;
 	closedir(d);
 	return n;
+}
+
+int zc_netif_tx_queues(const char *name)
+{
+	return netif_queues(name, "tx-");
+}
+
+int zc_netif_rx_queues(const char *name)
+{
+	return netif_queues(name, "rx-");
+}
+
+int zc_netif_channels(const char *name, struct ethtool_channels *ch)
+{
+	struct ifreq ifr;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->cmd = ETHTOOL_GCHANNELS;
+	zc_ifr_name(&ifr, name);
+	ifr.ifr_data = (void *)ch;
+	return zc_ifreq(SIOCETHTOOL, &ifr);
 }
 
 int zc_netif_sg(const char *name, int set)
@@ -238,6 +260,25 @@ int zc_netns_return(int old)
 
 	close(old);
 	return ret;
+}
+
+int zc_netns_socket(const char *name, int domain, int type, int proto)
+{
+	int old = zc_netns_enter(name);
+	int s, ret;
+
+	if (old < 0)
+		return old;
+	s = socket(domain, type | SOCK_CLOEXEC, proto);
+	if (s < 0)
+		s = -errno;
+	ret = zc_netns_return(old);
+	if (ret) {
+		fprintf(stderr, "cannot return to the test's netns: %s\n",
+			strerror(-ret));
+		_exit(1);
+	}
+	return s;
 }
 
 int zc_packet_socket(int ifindex, __u16 proto, int rcvbuf)

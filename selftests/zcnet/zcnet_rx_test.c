@@ -224,18 +224,7 @@ static int send_frame(FIXTURE_DATA(rx) *self, __u32 run, __u32 seq, __u32 len)
 /* A socket of type in the peer namespace; fd or -errno. */
 static int peer_socket(FIXTURE_DATA(rx) *self, int domain, int type, int proto)
 {
-	int old = zc_netns_enter(self->env.peer_ns);
-	int s, err;
-
-	if (old < 0)
-		return old;
-	s = socket(domain, type | SOCK_CLOEXEC, proto);
-	err = s < 0 ? -errno : 0;
-	if (zc_netns_return(old)) {
-		fprintf(stderr, "cannot return to the test's netns\n");
-		_exit(1);
-	}
-	return s < 0 ? err : s;
+	return zc_netns_socket(self->env.peer_ns, domain, type, proto);
 }
 
 /* ---- fixture ---- */
