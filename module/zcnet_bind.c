@@ -16,6 +16,7 @@
 #include "zcnet_tx_raw.h"
 
 #define ZCNET_BIND_ALL	(ZCNET_BIND_TX | ZCNET_BIND_RX)
+#define ZCNET_BIND_FLAGS (ZCNET_BIND_ALL | ZCNET_BIND_RX_QUEUE)
 
 /* Contexts bound to a device, so that unregistering it unbinds them. */
 static LIST_HEAD(zcnet_bound_list);
@@ -89,13 +90,14 @@ int zcnet_bind_add(struct zcnet_kctx *ctx, struct file *file,
 	struct net_device *dev;
 	int err = 0;
 
-	if (!b->flags || b->flags & ~ZCNET_BIND_ALL ||
+	if (!(b->flags & ZCNET_BIND_ALL) || b->flags & ~ZCNET_BIND_FLAGS ||
 	    b->reserved0 || b->reserved1)
 		return -EINVAL;
 	if (!(b->flags & ZCNET_BIND_RX) &&
 	    (b->rx_match || b->rx_ethertype || b->rx_port))
 		return -EINVAL;
-	if (!(b->flags & ZCNET_BIND_RX_QUEUE) && b->rx_queue)
+	if (b->flags & ZCNET_BIND_RX_QUEUE ? !(b->flags & ZCNET_BIND_RX) :
+	    b->rx_queue)
 		return -EINVAL;
 	if (!zcnet_bind_capable(file, net, b->flags))
 		return -EPERM;

@@ -73,6 +73,8 @@ struct zcnet_kctx {
 
 	struct net_device *rx_dev;	/* under RTNL */
 	netdevice_tracker rx_dev_tracker;
+	struct list_head rx_node;	/* the device's contexts, RCU */
+	u32 rx_queue;			/* or ZCNET_QUEUE_ANY */
 	u32 rx_match;
 	__be16 rx_ethertype;
 	__be16 rx_port;

@@ -15,7 +15,8 @@
 #define ZCNET_FEATURES	(ZCNET_FEAT_RINGS | ZCNET_FEAT_REGIONS | \
 			 ZCNET_FEAT_EVENTFD | ZCNET_FEAT_TX_NOP | \
 			 ZCNET_FEAT_TX_RAW | ZCNET_FEAT_RX | \
-			 ZCNET_FEAT_TX_SOCK | ZCNET_FEAT_TX_GSO)
+			 ZCNET_FEAT_TX_SOCK | ZCNET_FEAT_TX_GSO | \
+			 ZCNET_FEAT_RX_SHARED)
 
 #define ZCNET_COPY_IN(k, uarg, usize, VER0) \
 	zcnet_abi_copy_in(&(k), sizeof(k), VER0, uarg, usize)

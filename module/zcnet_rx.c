@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Receive: frames a bound device delivers, copied into FILL buffers. */
+/* Receive: frames a context's rule takes, copied into its FILL buffers. */
 #include <linux/highmem.h>
 #include <linux/if_vlan.h>
 #include <linux/ipv6.h>
@@ -15,6 +15,7 @@
 #include "zcnet_fault.h"
 #include "zcnet_region.h"
 #include "zcnet_rx.h"
+#include "zcnet_rx_dev.h"
 
 /* Rejected fill descriptors skipped for one frame before it is dropped. */
 #define ZCNET_RX_FILL_TRIES	16
@@ -49,8 +50,7 @@ static bool zcnet_rx_udp_to(const struct sk_buff *skb, __be16 port)
 	return uh && uh->dest == port;
 }
 
-static bool zcnet_rx_match(const struct zcnet_kctx *ctx,
-			   const struct sk_buff *skb)
+bool zcnet_rx_match(const struct zcnet_kctx *ctx, const struct sk_buff *skb)
 {
 	switch (ctx->rx_match) {
 	case ZCNET_RX_MATCH_ALL:
@@ -288,20 +288,15 @@ static bool zcnet_rx_fits(struct zcnet_kctx *ctx, struct sk_buff *skb)
 	return false;
 }
 
-/* Softirq, RCU read side. Takes the frames the context asked for. */
-static rx_handler_result_t zcnet_rx_handler(struct sk_buff **pskb)
+/* Softirq, RCU read side. Takes a frame the context's rule matched. */
+void zcnet_rx_take(struct zcnet_kctx *ctx, struct sk_buff *skb)
 {
-	struct sk_buff *skb = *pskb, *next;
-	struct zcnet_kctx *ctx = rcu_dereference(skb->dev->rx_handler_data);
+	struct sk_buff *next;
 
-	if (!zcnet_rx_match(ctx, skb)) {
-		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_filter_miss);
-		return RX_HANDLER_PASS;
-	}
 	if (skb_is_gso(skb))
 		skb = zcnet_rx_split(ctx, skb);
 	if (!skb || !zcnet_rx_fits(ctx, skb))
-		return RX_HANDLER_CONSUMED;
+		return;
 	spin_lock(&ctx->rx_lock);
 	for (; skb; skb = next) {
 		next = skb->next;
@@ -311,7 +306,6 @@ static rx_handler_result_t zcnet_rx_handler(struct sk_buff **pskb)
 	}
 	spin_unlock(&ctx->rx_lock);
 	tasklet_schedule(&ctx->rx_tasklet);
-	return RX_HANDLER_CONSUMED;
 }
 
 /* One RX eventfd signal per softirq batch, if the RX ring moved. */
@@ -364,10 +358,15 @@ int zcnet_rx_bind(struct zcnet_kctx *ctx, struct net_device *dev,
 		return -ENXIO;
 	if (ctx->rx_dev)
 		return -EBUSY;
+	if ((b->flags & ZCNET_BIND_RX_QUEUE) &&
+	    b->rx_queue >= dev->real_num_rx_queues)
+		return -EINVAL;
 	err = zcnet_rx_steering(ctx, b);
 	if (err)
 		return err;
-	err = netdev_rx_handler_register(dev, zcnet_rx_handler, ctx);
+	ctx->rx_queue = b->flags & ZCNET_BIND_RX_QUEUE ? b->rx_queue :
+			ZCNET_QUEUE_ANY;
+	err = zcnet_rx_dev_add(ctx, dev);
 	if (err)
 		return err;
 	netdev_hold(dev, &ctx->rx_dev_tracker, GFP_KERNEL);
@@ -375,11 +374,11 @@ int zcnet_rx_bind(struct zcnet_kctx *ctx, struct net_device *dev,
 	return 0;
 }
 
-/* RTNL held. No handler runs once this returns. */
+/* RTNL held. No handler runs for ctx once this returns. */
 void zcnet_rx_unbind(struct zcnet_kctx *ctx)
 {
 	ASSERT_RTNL();
-	netdev_rx_handler_unregister(ctx->rx_dev);
+	zcnet_rx_dev_del(ctx, ctx->rx_dev);
 	netdev_put(ctx->rx_dev, &ctx->rx_dev_tracker);
 	ctx->rx_dev = NULL;
 }

@@ -3,6 +3,7 @@
 #define _ZCNET_RX_H
 
 struct net_device;
+struct sk_buff;
 struct tasklet_struct;
 struct zcnet_bind;
 struct zcnet_kctx;
@@ -11,5 +12,7 @@ int zcnet_rx_bind(struct zcnet_kctx *ctx, struct net_device *dev,
 		  const struct zcnet_bind *b);
 void zcnet_rx_unbind(struct zcnet_kctx *ctx);
 void zcnet_rx_tasklet(struct tasklet_struct *t);
+bool zcnet_rx_match(const struct zcnet_kctx *ctx, const struct sk_buff *skb);
+void zcnet_rx_take(struct zcnet_kctx *ctx, struct sk_buff *skb);
 
 #endif /* _ZCNET_RX_H */

@@ -17,6 +17,17 @@ static const struct {
 	{ ZCNET_FEAT_RX_SHARED, "ZCNET_FEAT_RX_SHARED" },
 };
 
+__u64 zc_known_features(void)
+{
+	__u64 all = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(zc_feature_names) / sizeof(zc_feature_names[0]);
+	     i++)
+		all |= zc_feature_names[i].bit;
+	return all;
+}
+
 const char *zc_fixture_skip(__u64 mask, struct zc_env *env)
 {
 	static char why[160];

@@ -6,6 +6,9 @@
 #ifndef ZCNET_FIXTURE_H
 #define ZCNET_FIXTURE_H
 
+/* Every ZCNET_FEAT_* bit the header defines, as the tests know them. */
+__u64 zc_known_features(void);
+
 /*
  * Why a fixture that needs the features in mask (ZCNET_FEAT_*), and the
  * test guest's network when env is not NULL, cannot run here: the module

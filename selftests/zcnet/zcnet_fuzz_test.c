@@ -809,7 +809,14 @@ static void fz_bind(struct fz_slot *s)
 			a.b.rx_ethertype = (__u16)fz_val(ZC_ETH_P_TEST);
 		if (a.b.rx_match == ZCNET_RX_MATCH_UDP || fz_chance(5))
 			a.b.rx_port = (__u16)fz_val(9);
+		/* several slots share each device: by rule and by queue */
+		if (fz_chance(40)) {
+			a.b.flags |= ZCNET_BIND_RX_QUEUE;
+			a.b.rx_queue = fz_chance(90) ? fz_below(3) : (__u32)fz_r();
+		}
 	}
+	if (fz_chance(3))
+		a.b.rx_queue = (__u32)fz_val(1);
 	if (fz_chance(5)) {
 		if (fz_chance(2))
 			a.b.reserved0 = 1;

@@ -132,8 +132,7 @@ int zc_netif_ensure_addr(const char *name, const char *ip)
 	return zc_ifreq(SIOCSIFNETMASK, &ifr);
 }
 
-/* Entries of /sys/class/net/NAME/queues named prefix-N, or -errno. */
-static int netif_queues(const char *name, const char *prefix)
+static int zc_netif_queues(const char *name, const char *prefix)
 {
 	char path[128];
 	struct dirent *de;
@@ -145,7 +144,7 @@ static int netif_queues(const char *name, const char *prefix)
 	if (!d)
 		return -errno;
 	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, prefix, strlen(prefix)))
+		if (!strncmp(de->d_name, prefix, 3))
 			n++;
 	closedir(d);
 	return n;
@@ -153,12 +152,12 @@ static int netif_queues(const char *name, const char *prefix)
 
 int zc_netif_tx_queues(const char *name)
 {
-	return netif_queues(name, "tx-");
+	return zc_netif_queues(name, "tx-");
 }
 
 int zc_netif_rx_queues(const char *name)
 {
-	return netif_queues(name, "rx-");
+	return zc_netif_queues(name, "rx-");
 }
 
 int zc_netif_channels(const char *name, struct ethtool_channels *ch)

@@ -62,12 +62,10 @@ int zc_netif_rename(const char *from, const char *to);
 int zc_netif_ensure_addr(const char *name, const char *ip);
 
 /*
- * Number of TX queues the stack uses on a device of the root netns
- * (/sys/class/net/NAME/queues/tx-N), or -errno.
+ * Number of TX (RX) queues the stack uses on a device of the root netns
+ * (/sys/class/net/NAME/queues/tx-N, rx-N), or -errno.
  */
 int zc_netif_tx_queues(const char *name);
-
-/* The same for RX queues (rx-N): the device's real_num_rx_queues. */
 int zc_netif_rx_queues(const char *name);
 
 /* ethtool -l: the device's channel counts (ETHTOOL_GCHANNELS); 0 or -errno */

@@ -17,32 +17,36 @@
  * connections); gso: the segment size each UDP send gives unless --gso
  * says (the case of UDP_SEGMENT per send).
  */
+#define TAKES_CONNS	1U	/* --conns: TCP connections at once */
+#define TAKES_GSO	2U	/* --gso: UDP trains */
+
 static const struct {
 	const char *name;
 	int (*fn)(struct tr_opts *o, struct tr_result *r);
 	bool raw;
 	int64_t copy_threshold;
 	uint32_t conns, gso;
+	unsigned int takes;	/* TAKES_*: options that apply */
 } methods[] = {
-	{ "afp-sendto", tx_afp_send, true, -1, 0, 0 },
-	{ "afp-txring", tx_afp_txring, true, -1, 0, 0 },
-	{ "af-xdp", bench_xsk, true, -1, 0, 0 },
-	{ "zcnet-raw", tx_zcnet, true, -1, 0, 0 },
-	{ "zcnet-raw-zc", tx_zcnet, true, 0, 0, 0 },
-	{ "tcp-send", tx_tcp_send, false, -1, 0, 0 },
-	{ "tcp-zerocopy", tx_tcp_zerocopy, false, -1, 0, 0 },
-	{ "tcp-sendfile", tx_tcp_sendfile, false, -1, 0, 0 },
-	{ "uring-sendzc", bench_uring_zc, false, -1, 0, 0 },
-	{ "zcnet-sock", tx_sock, false, -1, 0, 0 },
-	{ "udp-sendmmsg", tx_udp_sendmmsg, false, -1, 0, 0 },
-	{ "udp-zerocopy", tx_udp_zerocopy, false, -1, 0, 0 },
-	{ "zcnet-udp", tx_udp_zcnet, false, -1, 0, 0 },
-	{ "conns-zerocopy", tx_tcp_zerocopy, false, -1, 256, 0 },
-	{ "conns-uring", bench_uring_zc, false, -1, 256, 0 },
-	{ "zcnet-conns", tx_sock, false, -1, 256, 0 },
-	{ "gso-sendmsg", tx_udp_sendmmsg, false, -1, 0, UDP_GSO_SEGMENT },
-	{ "gso-zerocopy", tx_udp_zerocopy, false, -1, 0, UDP_GSO_SEGMENT },
-	{ "zcnet-gso", tx_udp_zcnet, false, -1, 0, UDP_GSO_SEGMENT },
+	{ "afp-sendto", tx_afp_send, true, -1, 0, 0, 0 },
+	{ "afp-txring", tx_afp_txring, true, -1, 0, 0, 0 },
+	{ "af-xdp", bench_xsk, true, -1, 0, 0, 0 },
+	{ "zcnet-raw", tx_zcnet, true, -1, 0, 0, 0 },
+	{ "zcnet-raw-zc", tx_zcnet, true, 0, 0, 0, 0 },
+	{ "tcp-send", tx_tcp_send, false, -1, 0, 0, 0 },
+	{ "tcp-zerocopy", tx_tcp_zerocopy, false, -1, 0, 0, TAKES_CONNS },
+	{ "tcp-sendfile", tx_tcp_sendfile, false, -1, 0, 0, 0 },
+	{ "uring-sendzc", bench_uring_zc, false, -1, 0, 0, TAKES_CONNS },
+	{ "zcnet-sock", tx_sock, false, -1, 0, 0, TAKES_CONNS },
+	{ "udp-sendmmsg", tx_udp_sendmmsg, false, -1, 0, 0, TAKES_GSO },
+	{ "udp-zerocopy", tx_udp_zerocopy, false, -1, 0, 0, TAKES_GSO },
+	{ "zcnet-udp", tx_udp_zcnet, false, -1, 0, 0, TAKES_GSO },
+	{ "conns-zerocopy", tx_tcp_zerocopy, false, -1, 256, 0, TAKES_CONNS },
+	{ "conns-uring", bench_uring_zc, false, -1, 256, 0, TAKES_CONNS },
+	{ "zcnet-conns", tx_sock, false, -1, 256, 0, TAKES_CONNS },
+	{ "gso-sendmsg", tx_udp_sendmmsg, false, -1, 0, UDP_GSO_SEGMENT, TAKES_GSO },
+	{ "gso-zerocopy", tx_udp_zerocopy, false, -1, 0, UDP_GSO_SEGMENT, TAKES_GSO },
+	{ "zcnet-gso", tx_udp_zcnet, false, -1, 0, UDP_GSO_SEGMENT, TAKES_GSO },
 };
 
 static volatile sig_atomic_t never;
@@ -242,6 +246,10 @@ static int run_send(int argc, char **argv)
 	}
 	o.seq_base = (uint64_t)stream << BENCH_STREAM_SHIFT;
 	o.copy_threshold = methods[i].copy_threshold;
+	if (opts_seen(opts, "conns") && !(methods[i].takes & TAKES_CONNS))
+		usage_error("method '%s' does not take --conns", o.method);
+	if (opts_seen(opts, "gso") && !(methods[i].takes & TAKES_GSO))
+		usage_error("method '%s' does not take --gso", o.method);
 	if (!opts_seen(opts, "conns"))
 		o.conns = methods[i].conns;
 	if (!opts_seen(opts, "gso"))

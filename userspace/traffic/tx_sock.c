@@ -132,7 +132,9 @@ static void complete(struct ssender *s, struct tr_result *r,
 	uint64_t seq = e->cookie & ((UINT64_C(1) << SOCK_COOKIE_SHIFT) - 1);
 	struct sconn *c;
 
+	/* counted as a completion, as the raw sender does: it ends the run */
 	if (k >= s->nconn) {
+		r->completions++;
 		r->bad_cookies++;
 		return;
 	}
