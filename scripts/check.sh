@@ -1,7 +1,8 @@
 #!/bin/bash
 # `make check`: install what is missing, build everything, and test it in
 # QEMU guests booting Debian's 6.12 and 6.1 cloud kernels, with virtio-net
-# NICs behind an IOMMU and again with vmxnet3 NICs, and a debug kernel
+# NICs of four queue pairs behind an IOMMU and again with vmxnet3 NICs (one
+# queue), and a debug kernel
 # (KUnit, KASAN, lockdep, kmemleak; scripts/qemu/debug-kernel.sh) with
 # virtio-net behind the IOMMU. Each step is a
 # named result (PASS/FAIL/SKIP); every TAP test line from the guests counts

@@ -45,13 +45,23 @@
 # ZCNET_BENCH_PING_SIZES (64), ZCNET_BENCH_PING_FRAMES (2000) and
 # ZCNET_BENCH_BUSY_POLL_USEC (1000) for the ping-pong latency case, which
 # runs with the wall ruler only (methods afp, zcnet-rx, zcnet-rx-busypoll),
-# ZCNET_BENCH_PROFILE (cells
+# ZCNET_BENCH_RXQ_QUEUES (1 2 4: the queue counts of the receive case by
+# RX queue), ZCNET_BENCH_PROFILE (cells
 # to profile after the matrix, as METHOD:SIZE words: one more run of each
 # under `perf record -a -g` in the guest, written to profile.txt and, as
 # folded call chains, to perf-METHOD-SIZE.folded; these runs are not in
 # the table), ZCNET_BENCH_MODPARAMS (zcnet module parameters set in the
 # guest before the runs, NAME=NUMBER words, for experiments such as
 # tx_copy_threshold_strict=65535).
+#
+# The receive case by RX queue (method zcnet-rxq: one zcnet context per RX
+# queue, all served by one thread, UDP from 64 source ports that the
+# host's multiqueue tap spreads over the queues) gets a boot of its own,
+# after the matrix: its NICs have four queue pairs, and QEMU's
+# filter-buffer (--rx-release-us) refuses multiqueue netdevs, so there
+# the host's packets reach the guest whenever they arrive. One thread,
+# because the icount guest has one vCPU: N threads would take turns on it.
+# Its rows are "receive SIZE B" with "Nq/1p" for N queues.
 set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 
@@ -69,9 +79,16 @@ iommu="${ZCNET_BENCH_IOMMU:-off}"
 [[ $scaling == [01] ]] || die "ZCNET_BENCH_SCALING must be 0 or 1"
 [[ $iommu == @(on|off) ]] || die "ZCNET_BENCH_IOMMU must be on or off"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
-	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_PING_SIZES; do
+	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_PING_SIZES ZCNET_BENCH_RXQ_QUEUES; do
 	[[ ${!v:-} =~ ^[a-z0-9\ -]*$ ]] || die "$v: words of a-z, 0-9 and -"
 done
+for n in ${ZCNET_BENCH_RXQ_QUEUES:-}; do
+	[[ $n == [1-4] ]] || die "ZCNET_BENCH_RXQ_QUEUES: queue counts, 1..4"
+done
+rxq=0
+[[ -z ${ZCNET_BENCH_METHODS:-} || " $ZCNET_BENCH_METHODS " == *" zcnet-rxq "* ]] && rxq=1
+main=1 # the matrix's boot: not when zcnet-rxq is the only method asked for
+[[ -n ${ZCNET_BENCH_METHODS:-} && -z ${ZCNET_BENCH_METHODS//zcnet-rxq/} ]] && main=0
 [[ ${ZCNET_BENCH_CONNS:-256} =~ ^([2-9]|[1-9][0-9]{1,3})(\ ([2-9]|[1-9][0-9]{1,3}))*$ ]] ||
 	die "ZCNET_BENCH_CONNS: connection counts, 2..9999"
 [[ ${ZCNET_BENCH_GSO_SIZES:-64768} =~ ^[1-9][0-9]{0,4}(\ [1-9][0-9]{0,4})*$ ]] ||
@@ -125,16 +142,17 @@ esac
 initrd_append "$stage/extra" "$stage/initrd.cpio.gz"
 
 append="zcnet.env.ZCNET_BENCH_SECONDS=$secs zcnet.env.ZCNET_BENCH_REPS=$reps"
-vm_ruler=(--smp 2 --queues 2)
+vm_ruler=(--smp 2 --queues 2) rxq_ruler=(--smp 2 --queues 4)
 if [[ $ruler == icount ]]; then
 	vm_ruler=(--smp 1 --icount --host-peer "$stage/tools/zcnet-bench" --rx-release-us 100)
+	rxq_ruler=(--smp 1 --icount --host-peer "$stage/tools/zcnet-bench" --queues 4)
 	append+=" zcnet.env.ZCNET_BENCH_HOST=10.99.0.3"
 fi
 append+=" zcnet.env.ZCNET_BENCH_SCALING=$scaling"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
 	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS ZCNET_BENCH_CONNS ZCNET_BENCH_GSO_SIZES ZCNET_BENCH_PING_SIZES \
-	ZCNET_BENCH_PING_FRAMES ZCNET_BENCH_BUSY_POLL_USEC; do
+	ZCNET_BENCH_PING_FRAMES ZCNET_BENCH_BUSY_POLL_USEC ZCNET_BENCH_RXQ_QUEUES; do
 	[[ -z ${!v:-} ]] || append+=" zcnet.env.$v=${!v// /,}"
 done
 # Each run takes its seconds plus about four of setup and draining; a
@@ -170,10 +188,24 @@ trap 'kill "$follower" 2>/dev/null || true' EXIT
 say "guest: $kver, IOMMU $iommu, $reps repetitions of ${secs}s per cell, results in $out"
 started=$SECONDS
 rc=0
-"$ZCNET_SCRIPTS/qemu/vm.sh" --kernel "$kver" --initrd "$stage/initrd.cpio.gz" --out "$out/guest" \
-	--iommu "$iommu" --nic virtio --mtu 9000 "${vm_ruler[@]}" \
-	--run /bench/guest-bench.sh "${run_limit[@]}" \
-	--timeout $((guest_limit + 180)) --append "$append" || rc=$?
+if ((main)); then
+	"$ZCNET_SCRIPTS/qemu/vm.sh" --kernel "$kver" --initrd "$stage/initrd.cpio.gz" --out "$out/guest" \
+		--iommu "$iommu" --nic virtio --mtu 9000 "${vm_ruler[@]}" \
+		--run /bench/guest-bench.sh "${run_limit[@]}" \
+		--timeout $((guest_limit + 180)) --append "$append" || rc=$?
+fi
+rxq_rc=0 rxq_log=""
+if ((rxq)); then
+	main_runs="$(grep -c '^BENCH ' "$results" 2>/dev/null || true)"
+	results="$out/guest-rxq/results.log"
+	say "guest for the receive case by RX queue: four queue pairs, results in $out/guest-rxq"
+	"$ZCNET_SCRIPTS/qemu/vm.sh" --kernel "$kver" --initrd "$stage/initrd.cpio.gz" \
+		--out "$out/guest-rxq" --iommu "$iommu" --nic virtio --mtu 9000 "${rxq_ruler[@]}" \
+		--run /bench/guest-bench.sh "${run_limit[@]}" --timeout $((guest_limit + 180)) \
+		--append "$append zcnet.env.ZCNET_BENCH_ONLY=rxq zcnet.env.ZCNET_BENCH_FIRST_RUN=${main_runs:-0}" ||
+		rxq_rc=$?
+	rxq_log="$(tr -d '\r' <"$results" 2>/dev/null || true)"
+fi
 sleep 2.5
 kill "$follower" 2>/dev/null || true
 wait "$follower" 2>/dev/null || true
@@ -181,8 +213,8 @@ trap - EXIT
 [[ -t 2 ]] && echo >&2
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-log="$(tr -d '\r' <"$results" 2>/dev/null || true)"
-grep '^BENCH ' <<<"$log" >"$out/runs.txt" || true
+log="$(tr -d '\r' <"$out/guest/results.log" 2>/dev/null || true)"
+grep -h '^BENCH ' <<<"$log"$'\n'"$rxq_log" >"$out/runs.txt" || true
 if [[ -n $profile ]]; then
 	sed -n 's/^PROFILE //p' <<<"$log" | grep -v '^[^ ]* [^ ]* folded ' >"$out/profile.txt" || true
 	for cell in $profile; do
@@ -193,17 +225,23 @@ fi
 [[ -s $out/runs.txt ]] || die "the guest reported no run (vm.sh status $rc; see $out/guest/)"
 problems=()
 ((rc == 0)) || problems+=("the guest did not finish cleanly (vm.sh status $rc)")
-grep -q '^ZCNET-DONE$' <<<"$log" || problems+=("the guest did not finish (no ZCNET-DONE)")
+((main == 0)) || grep -q '^ZCNET-DONE$' <<<"$log" || problems+=("the guest did not finish (no ZCNET-DONE)")
 grep -q '^not ok [0-9]* kernel-log-clean' <<<"$log" &&
 	problems+=("the guest's kernel log has a warning or oops (see $out/guest/console.log)")
 grep -q 'killed after the' <<<"$log" && problems+=("the matrix was killed by its timeout")
+if ((rxq)); then
+	((rxq_rc == 0)) || problems+=("the receive-queue guest did not finish cleanly (vm.sh status $rxq_rc)")
+	grep -q '^ZCNET-DONE$' <<<"$rxq_log" || problems+=("the receive-queue guest did not finish (no ZCNET-DONE)")
+	grep -q '^not ok [0-9]* kernel-log-clean' <<<"$rxq_log" &&
+		problems+=("the receive-queue guest's kernel log has a warning or oops (see $out/guest-rxq/console.log)")
+fi
 
 # What the run ran on; scripts/bench/report.sh puts it at the head of the
 # table and of the run's page under Documentation/perf/
-qemu_cmd="$(cat "$out/guest/qemu.cmd" 2>/dev/null || true)"
+qemu_cmd="$(cat "$out/guest/qemu.cmd" 2>/dev/null || cat "$out/guest-rxq/qemu.cmd" 2>/dev/null || true)"
 nic="virtio-net, tap backends with vnet headers in a bridge, MTU 9000 offered"
 if [[ $ruler == icount ]]; then
-	nic+=", 1 queue pair; sinks on the build machine on the bridge (10.99.0.3), the guest's second NIC down; packets to the guest released every 100 us of its clock"
+	nic+=", 1 queue pair (the receive-queue case: 4, without the release filter); sinks on the build machine on the bridge (10.99.0.3), the guest's second NIC down; packets to the guest released every 100 us of its clock"
 else
 	nic+=", 2 queue pairs (1 in use but for the scaling runs); sinks in the guest on its second NIC"
 fi
@@ -212,14 +250,15 @@ settings="ruler $ruler, $reps repetitions of ${secs}s per cell, scaling runs $( 
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
 	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS ZCNET_BENCH_CONNS ZCNET_BENCH_GSO_SIZES ZCNET_BENCH_PING_SIZES \
-	ZCNET_BENCH_PING_FRAMES ZCNET_BENCH_BUSY_POLL_USEC ZCNET_VIRTIO_OPTS; do
+	ZCNET_BENCH_PING_FRAMES ZCNET_BENCH_BUSY_POLL_USEC ZCNET_BENCH_RXQ_QUEUES \
+	ZCNET_VIRTIO_OPTS; do
 	[[ -z ${!v:-} ]] || settings+=", $v=${!v}"
 done
 {
 	echo "date: $(date -u -d "@$start_time" '+%Y-%m-%d %H:%M') UTC"
 	echo "git commit: $(git -C "$ZCNET_ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
 	echo "kernel: $kver"
-	echo "guest: $(grep -m1 '^BENCH-ENV ' <<<"$log" | cut -d' ' -f2-)"
+	echo "guest: $(grep -h -m1 '^BENCH-ENV ' <<<"$log"$'\n'"$rxq_log" | cut -d' ' -f2-)"
 	echo "QEMU: $(qemu-system-x86_64 --version | head -n1)"
 	echo "accelerator: $(grep -oE -- '-accel [^ ]+ -cpu [^ ]+' <<<"$qemu_cmd" || echo unknown), icount $(grep -oE -- '-icount [^ ]+' <<<"$qemu_cmd" || echo off)"
 	echo "NIC: $nic"

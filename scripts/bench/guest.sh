@@ -30,7 +30,12 @@
 # (64768: UDP trains of 1472-byte segments, each send giving its segment
 # size, case "gso"), ZCNET_BENCH_RX_SIZES (64 1500),
 # ZCNET_BENCH_RX_FRAMES (60000) and ZCNET_BENCH_RX_RATE (20000 frames per
-# second of the generator's clock), ZCNET_BENCH_METHODS (a subset
+# second of the generator's clock), ZCNET_BENCH_RXQ_QUEUES (1 2 4: the
+# receive case by RX queue, zcnet-rxq, one context per queue, UDP from
+# RXQ_FLOWS source ports that the NIC spreads over its queues),
+# ZCNET_BENCH_ONLY (rxq: run only that case, in the boot of its own that
+# scripts/bench/bench.sh gives it; otherwise every other case),
+# ZCNET_BENCH_FIRST_RUN (the run number to count on from), ZCNET_BENCH_METHODS (a subset
 # of the methods, for quick looks), ZCNET_BENCH_PROFILE (METHOD:SIZE
 # cells run once more after the matrix under `perf record -a -g`; their
 # reports are the lines "PROFILE METHOD SIZE self|children|folded ...").
@@ -69,6 +74,8 @@ RX_FRAMES="${ZCNET_BENCH_RX_FRAMES:-60000}" RX_RATE="${ZCNET_BENCH_RX_RATE:-2000
 PING_METHODS="afp zcnet-rx zcnet-rx-busypoll"
 PING_SIZES="${ZCNET_BENCH_PING_SIZES:-64}" PING_SIZES="${PING_SIZES//,/ }"
 PING_FRAMES="${ZCNET_BENCH_PING_FRAMES:-2000}" BUSY_POLL_USEC="${ZCNET_BENCH_BUSY_POLL_USEC:-1000}"
+RXQ_METHODS="zcnet-rxq" RXQ_QUEUES="${ZCNET_BENCH_RXQ_QUEUES:-1 2 4}" RXQ_FLOWS=64
+RXQ_QUEUES="${RXQ_QUEUES//,/ }" ONLY="${ZCNET_BENCH_ONLY:-}"
 SCALE_METHODS="afp-sendto zcnet-raw"
 SCALE_SIZE=1500
 PKTGEN_METHODS="pktgen pktgen-clone"
@@ -82,13 +89,20 @@ if [[ -n $ZCNET_BENCH_METHODS ]]; then
 	TCP_METHODS="$(pick "$TCP_METHODS")" UDP_METHODS="$(pick "$UDP_METHODS")"
 	CONN_METHODS="$(pick "$CONN_METHODS")" GSO_METHODS="$(pick "$GSO_METHODS")"
 	SCALE_METHODS="$(pick "$SCALE_METHODS")" PING_METHODS="$(pick "$PING_METHODS")"
+	RXQ_METHODS="$(pick "$RXQ_METHODS")"
+fi
+if [[ $ONLY == rxq ]]; then
+	RAW_METHODS="" PKTGEN_METHODS="" RX_METHODS="" TCP_METHODS="" UDP_METHODS=""
+	CONN_METHODS="" GSO_METHODS="" SCALE_METHODS="" PROFILE="" PING_METHODS=""
+else
+	RXQ_METHODS=""
 fi
 # Raw frames have no flow control: each sender stays at most WINDOW frames
 # ahead of the sink (see scripts/demo/guest.sh for why).
 WINDOW=512
 SINK_IDLE=1
 WORK=/run/zcnet-bench
-RUN=0
+RUN="${ZCNET_BENCH_FIRST_RUN:-0}"
 RUN_TAG=BENCH
 PERF_DATA=""
 
@@ -307,15 +321,16 @@ timer_pair() {
 		END { printf "%.9f %.9f\n", now / 1e9, idle / 1e9 }' /proc/timer_list
 }
 
-# rx_run METHOD SIZE REP: RX_FRAMES test frames of SIZE bytes from a
+# rx_run METHOD SIZE REP [QUEUES]: RX_FRAMES test frames of SIZE bytes from a
 # generator (on the host's bridge, or in the peer namespace) at RX_RATE
 # per second to zcnet-bench recv METHOD on IFACE. udp-recvmmsg takes
 # datagrams that make frames of SIZE (at least 24 bytes of payload). The
 # receiver stops at the count; once the generator is done and a ping has
 # come back through the same queue, a receiver still waiting for lost
-# frames is stopped.
+# frames is stopped. zcnet-rxq takes the datagrams of udp-recvmmsg, sent
+# from RXQ_FLOWS source ports, with one context per RX queue of QUEUES.
 rx_run() {
-	local method="$1" size="$2" rep="$3" dir="$WORK/rx$RUN" recv gen port=$((5201 + RUN % 500)) d line
+	local method="$1" size="$2" rep="$3" queues="${4:-1}" dir="$WORK/rx$RUN" recv gen port=$((5201 + RUN % 500)) d line
 	RUN=$((RUN + 1))
 	say "progress $RUN/$TOTAL rep $rep receive $method $size B"
 	mkdir -p "$dir"
@@ -326,13 +341,16 @@ rx_run() {
 	[[ $method == af-xdp-copy ]] && recv+=(--xdp-generic)
 	if [[ $method == udp-recvmmsg ]]; then
 		recv=(--port "$port" -s "$d") gen=(udp --peer "$ZCNET_LOCAL_IP" --port "$port" -s "$d")
+	elif [[ $method == zcnet-rxq ]]; then
+		recv=(-i "$IFACE" --port "$port" -s "$d" --rx-queues "$queues")
+		gen=(udp --peer "$ZCNET_LOCAL_IP" --port "$port" -s "$d" --flows "$RXQ_FLOWS")
 	fi
 	"$BENCH" recv "$method" "${recv[@]}" -n "$RX_FRAMES" --idle 3600 >"$dir/recv.out" 2>"$dir/recv.err" &
 	local pid=$! t
 	if ! wait_for "$dir/recv.err" 'ready' "$pid" 3000; then
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
-		echo "BENCH run=$RUN rep=$rep kind=rx queues=1 procs=1 method=$method size=$size status=$(grep -q unavailable "$dir/recv.out" && echo unavailable || echo failed) reason=$(grep -hv ready "$dir/recv.err" | tr '\n' ' ' | cut -c1-200)"
+		echo "BENCH run=$RUN rep=$rep kind=rx queues=$queues procs=1 method=$method size=$size status=$(grep -q unavailable "$dir/recv.out" && echo unavailable || echo failed) reason=$(grep -hv ready "$dir/recv.err" | tr '\n' ' ' | cut -c1-200)"
 		return
 	fi
 	[[ -z $PERF_DATA ]] || perf_start "$dir"
@@ -351,7 +369,7 @@ rx_run() {
 	[[ -z $PERF_DATA ]] || perf_stop
 	line="$(sed -n 's/^recv //p' "$dir/recv.out" | sed 's/\(^\| \)\(method\|size\)=[^ ]*//g')"
 	[[ -n $line ]] || line="status=failed reason=$(tr '\n' ' ' <"$dir/recv.err" | cut -c1-200)"
-	echo "$RUN_TAG run=$RUN rep=$rep kind=rx queues=1 procs=1 method=$method size=$size $line gen_$(grep -m1 '^gen ' "$dir/gen.out" | sed 's/^gen //; s/ / gen_/g')"
+	echo "$RUN_TAG run=$RUN rep=$rep kind=rx queues=$queues procs=1 method=$method size=$size $line gen_$(grep -m1 '^gen ' "$dir/gen.out" | sed 's/^gen //; s/ / gen_/g')"
 }
 
 # ping_run METHOD SIZE REP: PING_FRAMES round trips of SIZE-byte frames,
@@ -462,6 +480,7 @@ TOTAL=$((TOTAL + $(count_words "$PROFILE") + REPS * $(count_words "$UDP_METHODS"
 TOTAL=$((TOTAL + REPS * $(count_words "$RX_METHODS") * $(count_words "$RX_SIZES")))
 [[ -n $HOST ]] && PING_METHODS="" # no peer NIC: wall-clock latency only
 TOTAL=$((TOTAL + REPS * $(count_words "$PING_METHODS") * $(count_words "$PING_SIZES")))
+TOTAL=$((TOTAL + REPS * $(count_words "$RXQ_METHODS") * $(count_words "$RX_SIZES") * $(count_words "$RXQ_QUEUES")))
 TOTAL=$((TOTAL + REPS * ($(count_words "$CONN_METHODS") * $(count_words "$CONNS") + $(count_words "$GSO_METHODS") * $(count_words "$GSO_SIZES"))))
 
 set_queues 1 || say "cannot set one queue pair (ethtool -L)"
@@ -498,6 +517,21 @@ for ((rep = 1; rep <= REPS; rep++)); do
 		done
 	done
 	for size in $PING_SIZES; do for m in $PING_METHODS; do ping_run "$m" "$size" "$rep"; done; done
+	for q in ${RXQ_METHODS:+$RXQ_QUEUES}; do
+		if ! set_queues "$q"; then
+			for size in $RX_SIZES; do for m in $RXQ_METHODS; do
+				RUN=$((RUN + 1))
+				echo "BENCH run=$RUN rep=$rep kind=rx queues=$q procs=1 method=$m size=$size status=unavailable reason=ethtool -L combined $q failed"
+			done; done
+			continue
+		fi
+		for size in $RX_SIZES; do
+			for m in $RXQ_METHODS; do
+				rx_run "$m" "$size" "$rep" "$q"
+			done
+		done
+	done
+	[[ -z $RXQ_METHODS ]] || set_queues 1
 done
 
 if ((SCALING && nscale)); then

@@ -4,7 +4,7 @@
 #
 #   guest-test.sh KVER [--iommu on|off] [--nic virtio|vmxnet3]
 #                 [--image BZIMAGE --modules-root DIR] [--append ARGS]
-#                 [--slow N]
+#                 [--slow N] [--queues N]
 #
 # Puts build/kmod/KVER/zcnet.ko, build/selftests/ and build/guest-tools/
 # (each if present) into an initramfs, boots it with scripts/qemu/vm.sh to run
@@ -12,6 +12,10 @@
 # scripts/qemu/tap2sum.sh's lines, labelled KVER (plus NIC and IOMMU when not the
 # default virtio with IOMMU on; last: "TOTAL passed=N failed=N skipped=N");
 # exits as tap2sum does. Everything lands in build/guest/KVER-NIC-iommuON|OFF/.
+# virtio-net NICs get --queues N queue pairs (default 4, more than the
+# guest's two vCPUs, so that the tests see a NIC whose driver enabled fewer
+# queues than it has; zcnet_rxq_test turns them all on with ethtool -L);
+# vmxnet3 in QEMU has one RX queue, so it gets one.
 # The per-test timeout comes from selftests/zcnet/settings (timeout=N),
 # multiplied by --slow (for a debug kernel); ZCNET_VM_TIMEOUT overrides the
 # whole guest's timeout.
@@ -22,10 +26,10 @@
 set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 
-(($# >= 1)) || die "usage: $0 KVER [--iommu on|off] [--nic virtio|vmxnet3] [--image BZIMAGE --modules-root DIR] [--append ARGS] [--slow N]"
+(($# >= 1)) || die "usage: $0 KVER [--iommu on|off] [--nic virtio|vmxnet3] [--image BZIMAGE --modules-root DIR] [--append ARGS] [--slow N] [--queues N]"
 kver="$1"
 shift
-iommu=on nic=virtio image="$kver" modroot="" append="" slow=1
+iommu=on nic=virtio image="$kver" modroot="" append="" slow=1 queues=""
 while (($#)); do
 	(($# >= 2)) || die "missing value for $1"
 	case "$1" in
@@ -35,11 +39,18 @@ while (($#)); do
 	--modules-root) modroot="$2" ;;
 	--append) append="$2" ;;
 	--slow) slow="$2" ;;
+	--queues) queues="$2" ;;
 	*) die "unknown option $1" ;;
 	esac
 	shift 2
 done
 [[ $slow =~ ^[1-9][0-9]*$ ]] || die "--slow takes a positive integer"
+if [[ -z $queues ]]; then
+	queues=4
+	[[ $nic == virtio ]] || queues=1
+fi
+[[ $queues =~ ^[1-8]$ ]] || die "--queues takes 1..8"
+[[ $nic == virtio || $queues == 1 ]] || die "--queues: only virtio-net NICs have several queues"
 
 out="$ZCNET_BUILD/guest/$kver-$nic-iommu$iommu"
 ko="$ZCNET_BUILD/kmod/$kver/zcnet.ko"
@@ -65,7 +76,8 @@ mkdir -p "$out"
 "$ZCNET_SCRIPTS/qemu/initramfs.sh" "${args[@]}"
 
 "$ZCNET_SCRIPTS/qemu/vm.sh" --kernel "$image" --initrd "$out/initrd.cpio.gz" --out "$out" \
-	--iommu "$iommu" --nic "$nic" --timeout "$vm_timeout" --run /lib/zcnet/run-tests \
+	--iommu "$iommu" --nic "$nic" --queues "$queues" --timeout "$vm_timeout" \
+	--run /lib/zcnet/run-tests \
 	--append "zcnet.env.ZCNET_TEST_TIMEOUT=$test_timeout${append:+ $append}" || true
 
 label="$kver"

@@ -160,6 +160,17 @@ int zc_netif_rx_queues(const char *name)
 	return zc_netif_queues(name, "rx-");
 }
 
+int zc_netif_channels(const char *name, struct ethtool_channels *ch)
+{
+	struct ifreq ifr;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->cmd = ETHTOOL_GCHANNELS;
+	zc_ifr_name(&ifr, name);
+	ifr.ifr_data = (void *)ch;
+	return zc_ifreq(SIOCETHTOOL, &ifr);
+}
+
 int zc_netif_sg(const char *name, int set)
 {
 	struct ethtool_value ev = { .cmd = set < 0 ? ETHTOOL_GSG : ETHTOOL_SSG,
@@ -248,6 +259,25 @@ int zc_netns_return(int old)
 
 	close(old);
 	return ret;
+}
+
+int zc_netns_socket(const char *name, int domain, int type, int proto)
+{
+	int old = zc_netns_enter(name);
+	int s, ret;
+
+	if (old < 0)
+		return old;
+	s = socket(domain, type | SOCK_CLOEXEC, proto);
+	if (s < 0)
+		s = -errno;
+	ret = zc_netns_return(old);
+	if (ret) {
+		fprintf(stderr, "cannot return to the test's netns: %s\n",
+			strerror(-ret));
+		_exit(1);
+	}
+	return s;
 }
 
 int zc_packet_socket(int ifindex, __u16 proto, int rcvbuf)

@@ -68,6 +68,9 @@ int zc_netif_ensure_addr(const char *name, const char *ip);
 int zc_netif_tx_queues(const char *name);
 int zc_netif_rx_queues(const char *name);
 
+/* ethtool -l: the device's channel counts (ETHTOOL_GCHANNELS); 0 or -errno */
+int zc_netif_channels(const char *name, struct ethtool_channels *ch);
+
 /* ethtool's scatter-gather setting (ETHTOOL_GSG/SSG): 0/1 or -errno */
 int zc_netif_sg(const char *name, int set);
 
@@ -94,6 +97,12 @@ int zc_netif_wait_running(const char *name, unsigned int ms);
 int zc_netns_enter(const char *name);
 
 int zc_netns_return(int old);
+
+/*
+ * A socket of domain, type and proto made in the named network namespace
+ * (it stays there); fd or -errno. Exits if it cannot return.
+ */
+int zc_netns_socket(const char *name, int domain, int type, int proto);
 
 /*
  * An AF_PACKET socket bound to one device and one ethertype

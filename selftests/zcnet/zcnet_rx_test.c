@@ -224,18 +224,7 @@ static int send_frame(FIXTURE_DATA(rx) *self, __u32 run, __u32 seq, __u32 len)
 /* A socket of type in the peer namespace; fd or -errno. */
 static int peer_socket(FIXTURE_DATA(rx) *self, int domain, int type, int proto)
 {
-	int old = zc_netns_enter(self->env.peer_ns);
-	int s, err;
-
-	if (old < 0)
-		return old;
-	s = socket(domain, type | SOCK_CLOEXEC, proto);
-	err = s < 0 ? -errno : 0;
-	if (zc_netns_return(old)) {
-		fprintf(stderr, "cannot return to the test's netns\n");
-		_exit(1);
-	}
-	return s < 0 ? err : s;
+	return zc_netns_socket(self->env.peer_ns, domain, type, proto);
 }
 
 /* ---- fixture ---- */
@@ -243,6 +232,7 @@ static int peer_socket(FIXTURE_DATA(rx) *self, int domain, int type, int proto)
 FIXTURE_SETUP(rx)
 {
 	const char *why;
+	cpu_set_t cpus;
 	int ret;
 
 	self->owner = getpid();
@@ -260,6 +250,15 @@ FIXTURE_SETUP(rx)
 		TH_LOG("%s is down: an earlier test did not restore it",
 		       self->env.iface);
 	self->max_len = self->nif.mtu + ZC_ETH_HLEN;
+	/*
+	 * The tests expect frames in the order they were sent. A packet
+	 * socket's frames leave by the TX queue of the CPU that sends them
+	 * (XPS), and two queues of the peer's multiqueue NIC may deliver out
+	 * of order: one CPU keeps one queue.
+	 */
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
 	ret = zc_peer_open(&self->env, ZC_ETH_P_TEST, &self->peer);
 	ASSERT_LE(0, ret);
 	close(ret);

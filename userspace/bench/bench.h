@@ -21,11 +21,16 @@ void bench_unavailable(struct tr_result *r, const char *fmt, ...)
 int bench_uring_zc(struct tr_opts *o, struct tr_result *r);
 int bench_xsk(struct tr_opts *o, struct tr_result *r);
 
+#define BENCH_MAX_FLOWS	256
+#define BENCH_MAX_RXQ	16
+
 /* What zcnet-bench recv and gen take besides struct tr_opts. */
 struct bench_extra {
 	double idle;		/* recv: silence that ends the run */
 	uint64_t rate;		/* gen: frames per second; 0: unpaced */
 	bool xdp_generic;	/* recv af-xdp-copy: skip native XDP */
+	uint32_t flows;		/* gen udp: source ports, 0 or 1: one */
+	uint32_t queues;	/* recv zcnet-rxq: RX queues, a context each */
 };
 
 /*
@@ -73,6 +78,7 @@ int bench_gen(struct tr_opts *o, const struct bench_extra *x,
 /* The receivers in files of their own; 0, or -1 (reported). */
 int bench_xsk_rx(struct rx_bench *b);
 int bench_zcnet_rx(struct rx_bench *b);
+int bench_zcnet_udp_rx(struct rx_bench *b);
 
 /* serve on the host, remote in the guest (bench_remote.c). */
 int bench_serve(uint16_t port);

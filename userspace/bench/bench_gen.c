@@ -3,7 +3,9 @@
 /*
  * raw: test frames on an AF_PACKET socket, seq from 0. udp: datagrams
  * of -s bytes, each a test frame of -s + 14 bytes without its Ethernet
- * header (what recv udp-recvmmsg checks). Batches of GEN_BATCH; with
+ * header (what recv udp-recvmmsg and zcnet-rxq check), from --flows
+ * sockets (source ports) that take the batches in turn, so that a
+ * multiqueue NIC spreads them over its queues. Batches of GEN_BATCH; with
  * --rate, a batch leaves when the schedule says, and is small enough
  * that a burst lasts about a millisecond of the rate.
  */
@@ -25,6 +27,8 @@
 struct gen {
 	const struct tr_opts *o;
 	int fd;
+	int fds[BENCH_MAX_FLOWS];	/* udp: one socket per flow */
+	uint32_t nfds;
 	uint8_t *bufs;
 	size_t stride, off;	/* udp: datagrams start off bytes in */
 	struct mmsghdr msgs[GEN_BATCH];
@@ -52,7 +56,7 @@ static int gen_open_raw(struct tr_opts *o, struct gen *g)
 	return g->fd < 0 ? -1 : 0;
 }
 
-static int gen_open_udp(struct tr_opts *o, struct gen *g)
+static int gen_open_udp(struct tr_opts *o, struct gen *g, uint32_t nflows)
 {
 	int sndbuf = 4 << 20;
 
@@ -66,16 +70,22 @@ static int gen_open_udp(struct tr_opts *o, struct gen *g)
 	g->to.sin_port = htons(o->port);
 	g->off = ZCNET_FRAME_ETH_LEN;
 	g->stride = (o->size + g->off + 63) & ~(size_t)63;
-	/* not connected: an ICMP error from a late receiver stays away */
-	g->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (g->fd < 0) {
-		errmsg("UDP socket: %s", strerror(errno));
-		return -1;
+	/*
+	 * not connected: an ICMP error from a late receiver stays away;
+	 * each flow its own socket, so its own source port
+	 */
+	for (g->nfds = 0; g->nfds < nflows; g->nfds++) {
+		g->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (g->fd < 0) {
+			errmsg("UDP socket: %s", strerror(errno));
+			return -1;
+		}
+		if (setsockopt(g->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
+			       sizeof(sndbuf)))
+			setsockopt(g->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+				   sizeof(sndbuf));
+		g->fds[g->nfds] = g->fd;
 	}
-	if (setsockopt(g->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
-		       sizeof(sndbuf)))
-		setsockopt(g->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
-			   sizeof(sndbuf));
 	return 0;
 }
 
@@ -140,6 +150,8 @@ static int gen_loop(struct gen *g, const struct bench_extra *x, double t0)
 		if (x->rate)
 			sleep_until(t0 + (double)g->sent / (double)x->rate);
 		gen_fill(g, want);
+		if (g->nfds > 1)	/* the flows take batches in turn */
+			g->fd = g->fds[(g->sent / g->batch) % g->nfds];
 		n = sendmmsg(g->fd, g->msgs, want, 0);
 		if (n < 0) {
 			if (errno != ENOBUFS && errno != EAGAIN &&
@@ -156,6 +168,14 @@ static int gen_loop(struct gen *g, const struct bench_extra *x, double t0)
 	return 0;
 }
 
+static void gen_close(struct gen *g)
+{
+	if (!g->nfds && g->fd >= 0)
+		close(g->fd);
+	for (uint32_t i = 0; i < g->nfds; i++)
+		close(g->fds[i]);
+}
+
 int bench_gen(struct tr_opts *o, const struct bench_extra *x,
 	      const char *kind)
 {
@@ -168,7 +188,7 @@ int bench_gen(struct tr_opts *o, const struct bench_extra *x,
 	if (!strcmp(kind, "raw"))
 		rc = gen_open_raw(o, &g);
 	else if (!strcmp(kind, "udp"))
-		rc = gen_open_udp(o, &g);
+		rc = gen_open_udp(o, &g, x->flows ? x->flows : 1);
 	else
 		usage_error("unknown generator '%s' (want raw or udp)", kind);
 	g.batch = GEN_BATCH;
@@ -184,9 +204,10 @@ int bench_gen(struct tr_opts *o, const struct bench_extra *x,
 				 g.off ? (const uint8_t[6]){ 0 } : o->dst,
 				 g.off ? (const uint8_t[6]){ 0 } : o->ifc.mac,
 				 i, o->pattern);
+	if (x->flows > 1 && strcmp(kind, "udp"))
+		usage_error("--flows is for gen udp");
 	if (rc) {
-		if (g.fd >= 0)
-			close(g.fd);
+		gen_close(&g);
 		free(g.bufs);
 		return EXIT_FAILED;
 	}
@@ -202,12 +223,13 @@ int bench_gen(struct tr_opts *o, const struct bench_extra *x,
 	rc = gen_loop(&g, x, t0);
 	t1 = now_seconds();
 	printf("gen kind=%s status=%s size=%llu frames=%llu bytes=%llu "
-	       "seconds=%.6f retries=%llu rate=%llu\n", kind,
+	       "seconds=%.6f retries=%llu rate=%llu flows=%u\n", kind,
 	       rc || !g.sent ? "failed" : "ok", (unsigned long long)o->size,
 	       (unsigned long long)g.sent,
 	       (unsigned long long)(g.sent * o->size), t1 - t0,
-	       (unsigned long long)g.retries, (unsigned long long)x->rate);
-	close(g.fd);
+	       (unsigned long long)g.retries, (unsigned long long)x->rate,
+	       g.nfds ? g.nfds : 1);
+	gen_close(&g);
 	free(g.bufs);
 	return rc || !g.sent ? EXIT_FAILED : 0;
 }

@@ -109,6 +109,12 @@ static struct opt opts[] = {
 	ONUM("busy-poll", 0, busy_usec, 1, ZCNET_BUSY_POLL_USEC_MAX, "USEC",
 	     "ping zcnet-rx-busypoll: busy-poll for up to USEC\n(default 1000)",
 	     "busy-poll time"),
+	ONUM("flows", 0, rx_x.flows, 1, BENCH_MAX_FLOWS, "N", "gen udp: send "
+	     "from N source ports in turn, a\nbatch each (default 1)",
+	     "flow count"),
+	ONUM("rx-queues", 0, rx_x.queues, 1, BENCH_MAX_RXQ, "N", "recv "
+	     "zcnet-rxq: one context per RX queue\n0..N-1, served by one "
+	     "thread (default 1)", "RX queue count"),
 	OFLAG("xdp-generic", 0, rx_x.xdp_generic, "recv af-xdp-copy: generic "
 	      "XDP only"),
 	OFLAG("until-eof", 0, o.until_eof, "sink raw: stop when standard input "
@@ -134,12 +140,14 @@ static void more_help(FILE *f)
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 		fprintf(f, " %s", methods[i].name);
 	fprintf(f, "\nReceive methods: zcnet afp-tpacket-v3 af-xdp-copy "
-		"udp-recvmmsg\n\n"
+		"udp-recvmmsg zcnet-rxq\n\n"
 		"recv verifies every frame and measures CPU from the start "
 		"file (or the\nfirst frame) to the last frame; it ends after "
 		"--idle without a frame\n(or -n, -t). Raw methods take -i; "
 		"udp-recvmmsg listens on --port, its\n-s being the datagram "
-		"size. Lost frames are counted, not failures.\n"
+		"size; zcnet-rxq takes the same datagrams on -i with\n"
+		"zcnet contexts (--rx-queues). Lost frames are counted, not "
+		"failures.\n"
 		"gen raw -i IFACE -d MAC sends test frames with sendmmsg; gen "
 		"udp --peer\nIPV4 --port N sends datagrams of -s bytes (each a "
 		"test frame without\nits Ethernet header); both for -t or -n, "

@@ -417,6 +417,7 @@ int bench_recv(struct tr_opts *o, const struct bench_extra *x)
 		{ "afp-tpacket-v3", rx_tpacket, true },
 		{ "af-xdp-copy", bench_xsk_rx, true },
 		{ "udp-recvmmsg", rx_udp, false },
+		{ "zcnet-rxq", bench_zcnet_udp_rx, false },
 	};
 	struct rx_bench b = { .o = o, .x = x };
 	size_t i, n = sizeof(methods) / sizeof(methods[0]);

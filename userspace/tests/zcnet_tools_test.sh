@@ -106,7 +106,7 @@ for args in "--method x" "-i lo --method afp --window 8" \
 	"-i lo --method afp --idle-timeout x" "-i lo --method afp -n 3 -t 3" \
 	"-i lo --method afp -m all" "-i lo --method afp -r 64" \
 	"-i lo --method afp -b 128" "-i $NOIF --method afp" \
-	"-i lo --method afp -x"; do
+	"-i lo --method afp -x" "-i lo --method afp -q 1"; do
 	usage_case "$RECV" "$args"
 done
 expect 2 "$RECV" -i lo --method afp -b 128
@@ -123,9 +123,14 @@ for args in "" "-i" "-x" "--bogus" "-i lo extra" \
 	"-i lo --match udp:x" "-i lo --match ethertype:" \
 	"-i lo --match ethertype:0" "-i lo --match ethertype:0x10000" \
 	"-i lo --match ethertype:zz" "-i lo --match all:1" \
-	"-i $NOIF" "-i aaaaaaaaaaaaaaaaaaaaaaaa"; do
+	"-i $NOIF" "-i aaaaaaaaaaaaaaaaaaaaaaaa" "-i lo -q" "-i lo -q x" \
+	"-i lo -q -1" "-i lo -q 4294967295" "-i lo --queue 1x"; do
 	usage_case "$RECV" "$args"
 done
+expect 2 "$RECV" -i lo -q 4294967295
+has "$T/err" "bad queue '4294967295'"
+expect 2 "$RECV" -i lo --method afp -q 1
+has "$T/err" "--queue is for --method zcnet"
 expect 2 "$RECV" -i lo --match udp:0
 has "$T/err" "bad match 'udp:0'"
 expect 2 "$RECV" -i lo -n 5 -t 1

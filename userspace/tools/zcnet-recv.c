@@ -12,7 +12,7 @@
 
 static struct rx_opts o = {
 	.match = ZCNET_RX_MATCH_ETHERTYPE, .ethertype = ZCNET_FRAME_ETHERTYPE,
-	.idle = 10, .ring = 1024, .buf_size = 2048,
+	.idle = 10, .ring = 1024, .buf_size = 2048, .queue = ZCNET_QUEUE_ANY,
 };
 static const char *method = "zcnet";
 
@@ -63,6 +63,9 @@ static struct opt opts[] = {
 	    "                    (default ethertype:0x88B5)\n  udp:PORT"
 	    "          IPv4/IPv6 UDP to PORT", "match (all, ethertype:0xNNNN "
 	    "or udp:PORT)"),
+	ONUM("queue", 'q', o.queue, 0, UINT32_MAX - 1, "QUEUE", "zcnet: only "
+	     "frames that arrived on the\ndevice's RX queue QUEUE (default: "
+	     "any)", "queue"),
 	ONUM("frames", 'n', o.frames, 1, UINT64_C(1) << 47, "N", "stop after "
 	     "N frames; all N must arrive", "frame count (1..2^47)"),
 	OSECS("time", 't', o.seconds, "SECONDS", "stop after SECONDS",
@@ -88,7 +91,7 @@ static struct opt opts[] = {
 
 static const char head[] =
 "Usage: " PROG " -i IFACE [--method zcnet|afp]\n"
-"                  [--match all|ethertype:0xNNNN|udp:PORT]\n"
+"                  [--match all|ethertype:0xNNNN|udp:PORT] [-q QUEUE]\n"
 "                  [-n FRAMES | -t SECONDS] [--idle-timeout S] [-r RING]\n"
 "                  [-b BUFSIZE] [--strict-order] [--progress-file PATH] [-j]\n"
 "Receive frames on IFACE with zcnet receive (or AF_PACKET as the\n"
@@ -101,6 +104,8 @@ static const char tail[] =
 "ethertypes (--match all or udp:PORT) are counted, not verified, and the\n"
 "context's receive counters (rx_drop_nobuf: no buffer posted, ...) are\n"
 "printed at the end. It prints a line on stderr once it is receiving.\n"
+"With --queue, other contexts (one zcnet-recv per RX queue) may receive\n"
+"the same match from the device's other queues.\n"
 "Exit status: 0 when every frame was verified, none was lost, repeated\n"
 "or truncated (and with -n, N frames arrived), 1 otherwise, 2 on bad\n"
 "arguments, 4 when the zcnet module has no receive.\n\n";
@@ -115,8 +120,8 @@ int main(int argc, char **argv)
 {
 	static const char *const sink_modes[] = { "tcp-listen", "udp-listen",
 						  NULL };
-	static const char *const zcnet_only[] = { "match", "ring", "buf-size",
-						  NULL };
+	static const char *const zcnet_only[] = { "match", "queue", "ring",
+						  "buf-size", NULL };
 
 	util_prog = PROG;
 	if (argv_has(argc, argv, sink_modes))

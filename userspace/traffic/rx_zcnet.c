@@ -208,6 +208,10 @@ static void report(struct zrecv *z, const char *why, bool ok)
 	rep_str(&p, "netns", NULL, ns);
 	rep_str(&p, "mac", NULL, mac);
 	rep_str(&p, "match", NULL, m);
+	if (o->queue == ZCNET_QUEUE_ANY)
+		rep_str(&p, "queue", "RX queue", "any");
+	else
+		rep_u64(&p, "queue", "RX queue", o->queue);
 	rep_u64(&p, "ring", "buffers", o->ring);
 	rep_u64(&p, "buf_size", "buffer bytes", o->buf_size);
 	rep_u64(&p, "frames", "frames", z->frames);
@@ -238,7 +242,8 @@ static void report(struct zrecv *z, const char *why, bool ok)
 	rep_end(&p);
 }
 
-static int bind_error(int err, const char *iface, const struct zcnet_ctx *ctx)
+static int bind_error(int err, const char *iface, uint32_t queue,
+		      const struct zcnet_ctx *ctx)
 {
 	if (err == -EOPNOTSUPP) {
 		errmsg("this zcnet module has no receive (module features "
@@ -249,7 +254,8 @@ static int bind_error(int err, const char *iface, const struct zcnet_ctx *ctx)
 	}
 	if (err == -EBUSY)
 		errmsg("bind: %s already has a receive handler (bridge, bond, "
-		       "macvlan or another zcnet context)", iface);
+		       "macvlan, or a zcnet context with the same match on the "
+		       "same queue)", iface);
 	else if (err == -EPERM)
 		errmsg("bind: receiving on %s needs CAP_NET_ADMIN, in this "
 		       "process and in the one that opened /dev/zcnet", iface);
@@ -257,6 +263,9 @@ static int bind_error(int err, const char *iface, const struct zcnet_ctx *ctx)
 		errmsg("bind: interface %s is down", iface);
 	else if (err == -ENODEV)
 		errmsg("bind: no device %s in this network namespace", iface);
+	else if (err == -EINVAL && queue != ZCNET_QUEUE_ANY)
+		errmsg("bind: the match or RX queue %u was rejected (is it below "
+		       "the device's RX queue count?)", queue);
 	else if (err == -EINVAL)
 		errmsg("bind: the match was rejected: %s", strerror(-err));
 	else
@@ -275,10 +284,19 @@ static int setup(struct zcnet_ctx *ctx, struct zrecv *z, struct zcnet_mem *mem)
 				   .rx_port = o->port };
 	size_t len = (size_t)o->ring * o->buf_size;
 	int err, efd;
-	char m[32];
+	char m[32], q[32];
 
 	if (!zcnet_has_feature(ctx, ZCNET_FEAT_RX))
-		return -bind_error(-EOPNOTSUPP, o->ifc.name, ctx);
+		return -bind_error(-EOPNOTSUPP, o->ifc.name, o->queue, ctx);
+	if (o->queue != ZCNET_QUEUE_ANY) {
+		if (!zcnet_has_feature(ctx, ZCNET_FEAT_RX_SHARED)) {
+			errmsg("this zcnet module cannot receive from one RX "
+			       "queue (no ZCNET_FEAT_RX_SHARED)");
+			return -EXIT_UNSUPPORTED;
+		}
+		bind.flags |= ZCNET_BIND_RX_QUEUE;
+		bind.rx_queue = o->queue;
+	}
 	err = zcnet_setup(ctx, 0, 0, o->ring, o->ring);
 	if (err) {
 		errmsg("ring setup (FILL and RX, %u entries) failed: %s",
@@ -301,10 +319,13 @@ static int setup(struct zcnet_ctx *ctx, struct zrecv *z, struct zcnet_mem *mem)
 	zcnet_ring_submit(zcnet_fill_ring(ctx), o->ring);
 	err = zcnet_bind(ctx, &bind);
 	if (err)
-		return -bind_error(err, o->ifc.name, ctx);
-	fprintf(stderr, "zcnet-recv: receiving %s on %s (ifindex %u) in netns "
+		return -bind_error(err, o->ifc.name, o->queue, ctx);
+	q[0] = 0;
+	if (o->queue != ZCNET_QUEUE_ANY)
+		snprintf(q, sizeof(q), ", RX queue %u", o->queue);
+	fprintf(stderr, "zcnet-recv: receiving %s on %s (ifindex %u%s) in netns "
 		"%s, %u buffers of %u bytes\n", match_str(o, m, sizeof(m)),
-		o->ifc.name, o->ifc.ifindex, z->ns, o->ring, o->buf_size);
+		o->ifc.name, o->ifc.ifindex, q, z->ns, o->ring, o->buf_size);
 	return efd;
 }
 

@@ -378,6 +378,7 @@ struct rx_opts {
 	double seconds;		/* 0: no limit */
 	double idle;
 	uint32_t ring, buf_size;
+	uint32_t queue;		/* RX queue, or UINT32_MAX: any */
 	bool strict_order, json;
 	const char *progress;
 	volatile sig_atomic_t *stop;
