@@ -41,16 +41,8 @@ FIXTURE(bpoll) {
 
 static long bind_test(int fd, int ifindex)
 {
-	struct zcnet_bind b = {
-		.size = sizeof(b),
-		.flags = ZCNET_BIND_RX,
-		.ifindex = (__u32)ifindex,
-		.queue = ZCNET_QUEUE_ANY,
-		.rx_match = ZCNET_RX_MATCH_ETHERTYPE,
-		.rx_ethertype = ZC_ETH_P_TEST,
-	};
-
-	return zc_ioctl(fd, ZCNET_IOC_BIND, &b);
+	return zc_bind_rx(fd, ZCNET_BIND_RX, ifindex, ZCNET_RX_MATCH_ETHERTYPE,
+			  ZC_ETH_P_TEST, 0);
 }
 
 /* A "name:\tvalue" line of the context's fdinfo; -ENOENT if none. */

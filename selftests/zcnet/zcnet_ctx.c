@@ -347,6 +347,25 @@ long zc_bind(int fd, __u32 flags, __u32 ifindex, __u32 queue)
 	return zc_ioctl(fd, ZCNET_IOC_BIND, &b);
 }
 
+long zc_bind_rx(int fd, __u32 flags, int ifindex, __u32 match, __u16 value,
+		__u32 rx_queue)
+{
+	struct zcnet_bind b = {
+		.size = sizeof(b),
+		.flags = flags,
+		.ifindex = (__u32)ifindex,
+		.queue = ZCNET_QUEUE_ANY,
+		.rx_match = match,
+		.rx_queue = rx_queue,
+	};
+
+	if (match == ZCNET_RX_MATCH_ETHERTYPE)
+		b.rx_ethertype = value;
+	else if (match == ZCNET_RX_MATCH_UDP)
+		b.rx_port = value;
+	return zc_ioctl(fd, ZCNET_IOC_BIND, &b);
+}
+
 long zc_unbind(int fd, __u32 flags)
 {
 	struct zcnet_unbind u = { .size = sizeof(u), .flags = flags };

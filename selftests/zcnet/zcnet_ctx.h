@@ -113,6 +113,12 @@ int zc_dev_present(void);
 
 /* raw transmit */
 long zc_bind(int fd, __u32 flags, __u32 ifindex, __u32 queue);
+/*
+ * ZCNET_IOC_BIND with a receive rule: value is the ethertype or UDP port
+ * match uses; flags and rx_queue go as given (TX queue: any).
+ */
+long zc_bind_rx(int fd, __u32 flags, int ifindex, __u32 match, __u16 value,
+		__u32 rx_queue);
 long zc_unbind(int fd, __u32 flags);
 long zc_set_param(int fd, __u32 param, __u64 value);
 

@@ -66,17 +66,8 @@ FIXTURE(rxq) {
 static long bind_rxq(int fd, int ifindex, __u32 flags, __u32 rx_queue,
 		     __u16 port)
 {
-	struct zcnet_bind b = {
-		.size = sizeof(b),
-		.flags = flags,
-		.ifindex = (__u32)ifindex,
-		.queue = ZCNET_QUEUE_ANY,
-		.rx_match = ZCNET_RX_MATCH_UDP,
-		.rx_port = port,
-		.rx_queue = rx_queue,
-	};
-
-	return zc_ioctl(fd, ZCNET_IOC_BIND, &b);
+	return zc_bind_rx(fd, flags, ifindex, ZCNET_RX_MATCH_UDP, port,
+			  rx_queue);
 }
 
 static long bind_queue(FIXTURE_DATA(rxq) *self, unsigned int ctx,

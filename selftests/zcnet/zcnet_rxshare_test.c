@@ -103,23 +103,9 @@ static long sh_open(struct sh_ctx *x)
 static long sh_bind_fd(int fd, int ifindex, __u32 match, __u16 value,
 		       int queue)
 {
-	struct zcnet_bind b = {
-		.size = sizeof(b),
-		.flags = ZCNET_BIND_RX,
-		.ifindex = (__u32)ifindex,
-		.queue = ZCNET_QUEUE_ANY,
-		.rx_match = match,
-	};
-
-	if (match == ZCNET_RX_MATCH_ETHERTYPE)
-		b.rx_ethertype = value;
-	else if (match == ZCNET_RX_MATCH_UDP)
-		b.rx_port = value;
-	if (queue >= 0) {
-		b.flags |= ZCNET_BIND_RX_QUEUE;
-		b.rx_queue = (__u32)queue;
-	}
-	return zc_ioctl(fd, ZCNET_IOC_BIND, &b);
+	return zc_bind_rx(fd, ZCNET_BIND_RX |
+			  (queue >= 0 ? ZCNET_BIND_RX_QUEUE : 0), ifindex,
+			  match, value, queue >= 0 ? (__u32)queue : 0);
 }
 
 static long sh_bind(FIXTURE_DATA(rxshare) *self, int i, __u32 match,
