@@ -124,6 +124,7 @@
 #define ZCNET_FEAT_RX_SHARED	(1ULL << 8)	/* contexts per device, RX queue */
 #define ZCNET_FEAT_REGION_IMPORT (1ULL << 9)	/* ZCNET_IOC_IMPORT_REGION */
 #define ZCNET_FEAT_BUSY_POLL	(1ULL << 10)	/* ZCNET_PARAM_BUSY_POLL_* */
+#define ZCNET_FEAT_TX_VNET_HDR	(1ULL << 11)	/* ZCNET_TX_VNET_HDR raw frames */
 
 struct zcnet_info {
 	__u32 size;
@@ -139,7 +140,7 @@ struct zcnet_info {
 	__u32 cq_entry_size;
 	__u32 fill_desc_size;
 	__u32 rx_desc_size;
-	__u32 reserved;
+	__u32 tx_vnet_gso;		/* 1 << gso_type, see ZCNET_TX_VNET_HDR */
 };
 #define ZCNET_INFO_SIZE_VER0	64
 
@@ -634,6 +635,57 @@ struct zcnet_stats {
 #define ZCNET_TX_SOCK		(1U << 1)	/* send on socket slot 'sock' */
 #define ZCNET_TX_MORE		(1U << 2)	/* TCP: more data follows */
 #define ZCNET_TX_GSO		(1U << 3)	/* UDP: a train of gso_size */
+#define ZCNET_TX_VNET_HDR	(1U << 4)	/* raw: starts with virtio_net_hdr */
+
+/*
+ * Raw frames with offloads (ZCNET_FEAT_TX_VNET_HDR). A raw descriptor with
+ * ZCNET_TX_VNET_HDR starts with a struct virtio_net_hdr (<linux/virtio_net.h>,
+ * 10 bytes, fields little-endian, as virtio 1.0 and AF_PACKET's
+ * PACKET_VNET_HDR on x86 use them) and the link-layer frame follows it.
+ * len counts both, and so does the completion's result.
+ *   flags: 0 or VIRTIO_NET_HDR_F_NEEDS_CSUM. With NEEDS_CSUM the device (or
+ *   the kernel, where it cannot) stores the Internet checksum of the bytes
+ *   from csum_start (counted from the frame's first byte) to the end of the
+ *   frame at csum_start + csum_offset. The sender seeds that field with the
+ *   checksum of the pseudo-header, not complemented, as for AF_PACKET and
+ *   tap: for TCP and UDP over IPv4 the sum of source and destination
+ *   address, protocol and L4 length (IPv6: addresses, length, next header).
+ *   gso_type: VIRTIO_NET_HDR_GSO_NONE, or a super-frame of up to 65,535
+ *   bytes (link-layer header included) that leaves as segments of gso_size
+ *   bytes of payload each (the last may be shorter), each with the
+ *   headers of the super-frame, fixed up as TSO and USO do (IP id and
+ *   length, TCP sequence and flags, UDP length, checksums). The types
+ *   this kernel accepts are bits (1 << type) of zcnet_info.tx_vnet_gso:
+ *     VIRTIO_NET_HDR_GSO_TCPV4 (1), _TCPV6 (4)  TCP segments (TSO); the
+ *       ECN bit (0x80) may be added when the TCP header carries CWR
+ *     VIRTIO_NET_HDR_GSO_UDP (3)  one IPv4 datagram sent as IP fragments
+ *       of gso_size bytes (UFO), on 6.1 only
+ *     ZCNET_VNET_GSO_UDP_L4 (5)  UDP datagrams (USO), with NEEDS_CSUM and
+ *       csum_offset 6, at most 64 segments
+ *   Bit 0 is set when plain frames with NEEDS_CSUM are accepted.
+ *   hdr_len: the bytes of headers (link-layer to L4) the kernel copies
+ *   into the skb; the rest of the frame stays in the registered pages. 0
+ *   lets the kernel find them; it is raised to cover the checksum field.
+ * Rejected with -EINVAL, as virtio_net_hdr_to_skb() and AF_PACKET reject
+ * them: len below the header, unknown flags or gso_type, the ECN bit
+ * without TCP, gso_size 0 with a GSO type or non-zero without one,
+ * csum_start or csum_offset pointing outside the frame, hdr_len beyond the
+ * frame, headers that are not what gso_type says (not IPv4 or IPv6, not
+ * TCP or UDP), a super-frame of 65,536 bytes or more, and one whose
+ * segments, each with its headers, exceed MTU + hard_header_len (+ 4 with
+ * a VLAN tag). Without GSO the frame obeys the rules of plain raw frames.
+ *
+ * Before the driver sees it, every raw frame passes the checks the stack
+ * makes for any packet it sends: a device that cannot segment the
+ * super-frame, or compute the checksum, or take page fragments, gets it
+ * segmented, checksummed or linearised in software. Segmenting keeps the
+ * registered pages as fragments of every segment; only linearising (a
+ * device without scatter-gather) and a software checksum over the
+ * fragments copy, and those frames complete with ZCNET_CQE_COPIED. One
+ * completion comes per descriptor, after the driver released every
+ * segment.
+ */
+#define ZCNET_VNET_GSO_UDP_L4	5	/* VIRTIO_NET_HDR_GSO_UDP_L4 */
 
 /* The longest UDP payload a ZCNET_TX_GSO descriptor may carry. */
 #define ZCNET_UDP_GSO_MAX	65507	/* IPv4 */
