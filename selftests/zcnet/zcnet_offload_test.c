@@ -13,6 +13,10 @@
  * kernel trusts a checksum its host left partial, so its socket alone
  * proves nothing about the checksums.
  *
+ * Once a super-frame's completion is read, the test overwrites its pages:
+ * the peer must still get what they held before, as the completion comes
+ * only after the driver freed the last segment.
+ *
  * Each test runs with the device's offloads as they are, with TSO turned
  * off (software segmentation keeps the user pages: no copy), and with
  * checksum offload off (which takes scatter-gather with it: every frame
@@ -456,6 +460,11 @@ static void superframe(struct __test_metadata *_metadata,
 	len = build(self, 0, v6, proto, payload, gso_type, gso_type ? mss : 0,
 		    false, tag);
 	c = send_one(self, 0, len);
+	/*
+	 * The pages are the device's until the completion: what the peer
+	 * gets must be what they held before, not what they hold after.
+	 */
+	memset(self->mem, 0xa5, len);
 	EXPECT_EQ((__s32)len, c.result);
 	if (variant->copied >= 0) {
 		EXPECT_EQ(variant->copied ? ZCNET_CQE_COPIED : 0U, c.flags);
@@ -522,6 +531,7 @@ TEST_F(off, udp_superframe_to_socket)
 	len = build(self, 1, false, IPPROTO_UDP, PAYLOAD,
 		    ZCNET_VNET_GSO_UDP_L4, UDP_MSS, false, tag);
 	c = send_one(self, 1, len);
+	memset(self->mem + SLOT, 0xa5, len);	/* the pages are ours again */
 	EXPECT_EQ((__s32)len, c.result);
 	for (k = 0; k < nseg; k++) {
 		r = recv(self->udp, buf, sizeof(buf), 0);
