@@ -14,6 +14,7 @@
 #include "zcnet_rx.h"
 #include "zcnet_tx_kick.h"
 #include "zcnet_tx_raw.h"
+#include "zcnet_trace.h"
 
 #define ZCNET_BIND_ALL	(ZCNET_BIND_TX | ZCNET_BIND_RX)
 #define ZCNET_BIND_FLAGS (ZCNET_BIND_ALL | ZCNET_BIND_RX_QUEUE)
@@ -118,10 +119,33 @@ int zcnet_bind_add(struct zcnet_kctx *ctx, struct file *file,
 		if (err && (b->flags & ZCNET_BIND_RX))
 			zcnet_rx_unbind(ctx);
 	}
-	if (!err)
+	if (!err) {
 		zcnet_bound_update(ctx);
+		trace_zcnet_bind(ctx->id, b->flags, dev->ifindex,
+				 b->flags & ZCNET_BIND_TX ? ctx->tx_queue : 0,
+				 b->rx_match,
+				 b->flags & ZCNET_BIND_RX ? ctx->rx_queue : 0);
+	}
 	rtnl_unlock();
 	return err;
+}
+
+/* Under RTNL, before the unbind: what the context was bound to. */
+static void zcnet_bind_trace_unbind(struct zcnet_kctx *ctx, u32 flags)
+{
+	struct net_device *dev;
+
+	if (!(flags & ZCNET_BIND_TX) || !ctx->tx_dev)
+		flags &= ~ZCNET_BIND_TX;
+	if (!(flags & ZCNET_BIND_RX) || !ctx->rx_dev)
+		flags &= ~ZCNET_BIND_RX;
+	if (!flags || !trace_zcnet_unbind_enabled())
+		return;
+	dev = flags & ZCNET_BIND_TX ? ctx->tx_dev : ctx->rx_dev;
+	trace_zcnet_unbind(ctx->id, flags, dev->ifindex,
+			   flags & ZCNET_BIND_TX ? ctx->tx_queue : 0,
+			   flags & ZCNET_BIND_RX ? ctx->rx_match : 0,
+			   flags & ZCNET_BIND_RX ? ctx->rx_queue : 0);
 }
 
 int zcnet_bind_remove(struct zcnet_kctx *ctx, const struct zcnet_unbind *u)
@@ -136,6 +160,7 @@ int zcnet_bind_remove(struct zcnet_kctx *ctx, const struct zcnet_unbind *u)
 		err = -ENOTCONN;
 		goto out;
 	}
+	zcnet_bind_trace_unbind(ctx, u->flags);
 	if (u->flags & ZCNET_BIND_TX)
 		zcnet_tx_unbind(ctx, -ECANCELED);
 	if (u->flags & ZCNET_BIND_RX)
@@ -149,6 +174,7 @@ out:
 void zcnet_bind_remove_all(struct zcnet_kctx *ctx)
 {
 	rtnl_lock();
+	zcnet_bind_trace_unbind(ctx, ZCNET_BIND_ALL);
 	if (ctx->tx_dev)
 		zcnet_tx_unbind(ctx, -ECANCELED);
 	if (ctx->rx_dev)
@@ -167,6 +193,9 @@ static int zcnet_netdev_event(struct notifier_block *nb, unsigned long event,
 	if (event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;
 	list_for_each_entry_safe(ctx, tmp, &zcnet_bound_list, bound_node) {
+		zcnet_bind_trace_unbind(ctx,
+					(ctx->tx_dev == dev ? ZCNET_BIND_TX : 0) |
+					(ctx->rx_dev == dev ? ZCNET_BIND_RX : 0));
 		if (ctx->tx_dev == dev)
 			zcnet_tx_unbind(ctx, -ENODEV);
 		if (ctx->rx_dev == dev)

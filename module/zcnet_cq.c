@@ -5,6 +5,7 @@
 #include "zcnet_cq.h"
 #include "zcnet_ctx.h"
 #include "zcnet_event.h"
+#include "zcnet_trace.h"
 
 /*
  * Completion slots are reserved when a descriptor is consumed and filled
@@ -63,6 +64,8 @@ void zcnet_cq_post(struct zcnet_kctx *ctx, u64 cookie, s32 result, u32 flags)
 	zcnet_cq_fill(ctx, cookie, result, flags);
 	spin_unlock_irqrestore(&ctx->cq_lock, irqflags);
 	zcnet_stat_inc(&ctx->stats, ZCNET_STAT_cq_posted);
+	trace_zcnet_tx_complete(ctx->id, cookie, result,
+				flags & ZCNET_CQE_COPIED);
 }
 
 /*
@@ -81,6 +84,8 @@ void zcnet_cq_post_async(struct zcnet_kctx *ctx, u64 cookie, s32 result,
 	later = !ctx->cq_batching;
 	spin_unlock_irqrestore(&ctx->cq_lock, irqflags);
 	zcnet_stat_inc(&ctx->stats, ZCNET_STAT_cq_posted);
+	trace_zcnet_tx_complete(ctx->id, cookie, result,
+				flags & ZCNET_CQE_COPIED);
 	if (later)
 		tasklet_schedule(&ctx->cq_tasklet);
 }

@@ -50,6 +50,8 @@ static void zcnet_kctx_kref_release(struct kref *ref)
 	queue_work(zcnet_wq, &ctx->free_work);
 }
 
+static atomic_t zcnet_ctx_ids = ATOMIC_INIT(0);
+
 struct zcnet_kctx *zcnet_kctx_alloc(const struct cred *cred)
 {
 	struct zcnet_kctx *ctx;
@@ -62,6 +64,7 @@ struct zcnet_kctx *zcnet_kctx_alloc(const struct cred *cred)
 		return NULL;
 	}
 	kref_init(&ctx->ref);
+	ctx->id = atomic_inc_return(&zcnet_ctx_ids);
 	ctx->cred = get_cred(cred);
 	ctx->memcg = get_mem_cgroup_from_mm(current->mm);
 	mutex_init(&ctx->lock);

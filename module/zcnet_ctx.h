@@ -37,6 +37,7 @@ struct zcnet_tx_buf;
  */
 struct zcnet_kctx {
 	struct kref ref;
+	u32 id;				/* in tracepoints and fdinfo */
 	const struct cred *cred;	/* the opener's, for work the kernel */
 	struct mem_cgroup *memcg;	/* does by itself (zcnet_kctx_as_owner) */
 	struct mutex lock;		/* setup, regions, eventfds */

@@ -17,6 +17,7 @@
 #include "zcnet_rx.h"
 #include "zcnet_rx_dev.h"
 #include "zcnet_rx_poll.h"
+#include "zcnet_trace.h"
 
 /* Rejected fill descriptors skipped for one frame before it is dropped. */
 #define ZCNET_RX_FILL_TRIES	16
@@ -209,6 +210,8 @@ static void zcnet_rx_deliver(struct zcnet_kctx *ctx, struct sk_buff *skb)
 	len = r ? min(frame_len, f.len) : 0;
 	if (!r || zcnet_rx_copy(r, f.offset, skb, mac_off, len)) {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_drop_nobuf);
+		trace_zcnet_rx_drop(ctx->id, skb->skb_iif, frame_len,
+				    ZCNET_RX_DROP_NOBUF);
 		return;
 	}
 	if (skb->ip_summed == CHECKSUM_PARTIAL)
@@ -243,6 +246,7 @@ static struct sk_buff *zcnet_rx_split(struct zcnet_kctx *ctx,
 				      struct sk_buff *skb)
 {
 	struct sk_buff *segs = ERR_PTR(-EINVAL);
+	int iif = skb->skb_iif;
 
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (!skb)
@@ -264,6 +268,7 @@ static struct sk_buff *zcnet_rx_split(struct zcnet_kctx *ctx,
 	return segs;
 drop:
 	zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_drop_split);
+	trace_zcnet_rx_drop(ctx->id, iif, 0, ZCNET_RX_DROP_SPLIT);
 	return NULL;
 }
 
@@ -282,6 +287,8 @@ static bool zcnet_rx_fits(struct zcnet_kctx *ctx, struct sk_buff *skb)
 	if (!seg)
 		return true;
 	zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_drop_size);
+	trace_zcnet_rx_drop(ctx->id, seg->skb_iif, seg->len,
+			    ZCNET_RX_DROP_SIZE);
 	for (seg = skb; seg; seg = next) {
 		next = seg->next;
 		skb_mark_not_on_list(seg);

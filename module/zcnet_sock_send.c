@@ -12,6 +12,7 @@
 #include "zcnet_sock_send.h"
 #include "zcnet_sock_slot.h"
 #include "zcnet_tx_buf.h"
+#include "zcnet_trace.h"
 
 static void zcnet_sock_send_complete(struct sk_buff *skb,
 				     struct ubuf_info *uarg, bool success);
@@ -279,8 +280,10 @@ void zcnet_sock_send_push(struct zcnet_sock *s, bool may_wait)
 	}
 	if (may_wait)
 		mutex_lock(&s->lock);
-	if (s->blocked && !list_empty(&s->queue))
+	if (s->blocked && !list_empty(&s->queue)) {
 		zcnet_stat_inc(&s->ctx->stats, ZCNET_STAT_sock_resumes);
+		trace_zcnet_sock_resume(s->ctx->id, sock_i_ino(s->sock->sk));
+	}
 	while (!s->detached) {
 		zcnet_sock_send_splice(s);
 		t = list_first_entry_or_null(&s->queue, struct zcnet_tx_buf,

@@ -86,6 +86,7 @@ void zcnet_stats_show_fdinfo(struct seq_file *m, struct zcnet_kctx *ctx)
 		     sizeof(st) - offsetof(struct zcnet_stats, tx_kicks));
 	zcnet_stats_fill(ctx, &st);
 	seq_printf(m, "abi_version:\t%u\n", ZCNET_ABI_VERSION);
+	seq_printf(m, "ctx_id:\t%u\n", ctx->id);
 	for (i = 0; i < ARRAY_SIZE(zcnet_stat_descs); i++)
 		seq_printf(m, "%s:\t%llu\n", zcnet_stat_descs[i].name,
 			   *zcnet_stat_ptr(&st, i));

@@ -9,6 +9,7 @@
 #include "zcnet_sock_send.h"
 #include "zcnet_sock_slot.h"
 #include "zcnet_tx_kick.h"
+#include "zcnet_trace.h"
 #include "zcnet_tx_raw.h"
 
 #define ZCNET_TX_FLAGS	(ZCNET_TX_NOP | ZCNET_TX_SOCK | ZCNET_TX_MORE | \
@@ -124,6 +125,7 @@ static int zcnet_tx_consume(struct zcnet_kctx *ctx, u32 budget, bool kick)
 		ctx->tx_asked = tx->cached_cons + n;
 	if (zcnet_tx_raw_flush(ctx)) {
 		zcnet_cq_unreserve(ctx, n);
+		trace_zcnet_kick(ctx->id, kick, 0, true);
 		return 0;
 	}
 	zcnet_cq_batch_begin(ctx);
@@ -143,6 +145,7 @@ static int zcnet_tx_consume(struct zcnet_kctx *ctx, u32 budget, bool kick)
 	zcnet_kring_cons_release(tx, i);
 	zcnet_cq_batch_end(ctx);
 	zcnet_stat_add(&ctx->stats, ZCNET_STAT_tx_descs, i);
+	trace_zcnet_kick(ctx->id, kick, i, busy);
 	if (i)
 		wake_up_interruptible_poll(&ctx->wq, EPOLLOUT | EPOLLWRNORM);
 	if (!i && ret < 0)

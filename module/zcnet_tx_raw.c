@@ -11,6 +11,7 @@
 
 #include "zcnet_ctx.h"
 #include "zcnet_region.h"
+#include "zcnet_trace.h"
 #include "zcnet_tx_buf.h"
 #include "zcnet_tx_raw.h"
 #include "zcnet_tx_vnet.h"
@@ -309,6 +310,8 @@ bool zcnet_tx_raw_flush(struct zcnet_kctx *ctx)
 
 	if (busy) {
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_busy);
+		trace_zcnet_tx_busy(ctx->id, dev->ifindex, queue,
+				    ctx->tx_npending);
 		queue_delayed_work(zcnet_wq, &ctx->tx_retry, 1);
 	}
 	return busy;
