@@ -432,6 +432,10 @@ void sink_usage(FILE *f);
 int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle);
 int sink_bench_tcp(const struct tr_opts *o);
 int sink_bench_udp(const struct tr_opts *o, double idle);
+/* Standard input is at its end (what comes before it is dropped). */
+bool stdin_ended(void);
+/* sink_vnet.c: super-frames' segments to --port, checked and counted. */
+int sink_bench_vnet(const struct tr_opts *o, double idle);
 
 #define BENCH_STREAM_SHIFT	40	/* raw frames: seq = stream << 40 | n */
 #define BENCH_MAX_STREAMS	8
