@@ -10,7 +10,9 @@
 #include <linux/eventfd.h>
 #include <linux/mm.h>
 #include <linux/skbuff.h>
+#include <linux/virtio_net.h>
 #include <net/sock.h>
+#include <linux/zcnet.h>
 #ifdef ZCNET_NET_GSO_H
 #include <net/gso.h>		/* 6.4 moved the GSO helpers here */
 #endif
@@ -111,5 +113,45 @@ static inline int zcnet_sock_sg_from_iter(struct sk_buff *skb,
 	return zcnet_sock_fill(skb, from, length);
 }
 #endif
+
+/*
+ * 6.2 taught virtio_net_hdr_to_skb() UDP segmentation offload (USO). On
+ * older kernels the stack segments SKB_GSO_UDP_L4 all the same, so zcnet
+ * sets it up with the checks 6.2 added. The header is little-endian.
+ */
+static inline int zcnet_vnet_hdr_to_skb(struct sk_buff *skb,
+					const struct virtio_net_hdr *h)
+{
+#ifdef ZCNET_VNET_HDR_UDP_L4
+	return virtio_net_hdr_to_skb(skb, h, true);
+#else
+	struct virtio_net_hdr plain = *h;
+	u16 gso_size = __virtio16_to_cpu(true, h->gso_size);
+	u32 p_off;
+	int err;
+
+	if (h->gso_type != ZCNET_VNET_GSO_UDP_L4)
+		return virtio_net_hdr_to_skb(skb, h, true);
+	if (!(h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) || !gso_size ||
+	    gso_size == GSO_BY_FRAGS)
+		return -EINVAL;
+	plain.gso_type = VIRTIO_NET_HDR_GSO_NONE;
+	plain.gso_size = 0;
+	err = virtio_net_hdr_to_skb(skb, &plain, true);
+	if (err)
+		return err;
+	p_off = skb_transport_offset(skb) + sizeof(struct udphdr);
+	if (skb->csum_offset != offsetof(struct udphdr, check) ||
+	    !pskb_may_pull(skb, p_off) ||
+	    skb->len - p_off > gso_size * UDP_MAX_SEGMENTS)
+		return -EINVAL;
+	if (skb->len - p_off > gso_size) {
+		skb_shinfo(skb)->gso_size = gso_size;
+		skb_shinfo(skb)->gso_type = SKB_GSO_UDP_L4 | SKB_GSO_DODGY;
+		skb_shinfo(skb)->gso_segs = 0;
+	}
+	return 0;
+#endif
+}
 
 #endif /* _ZCNET_COMPAT_H */

@@ -12,13 +12,14 @@
 #include "zcnet_rx_poll.h"
 #include "zcnet_sock_slot.h"
 #include "zcnet_tx_kick.h"
+#include "zcnet_tx_vnet.h"
 
 #define ZCNET_FEATURES	(ZCNET_FEAT_RINGS | ZCNET_FEAT_REGIONS | \
 			 ZCNET_FEAT_EVENTFD | ZCNET_FEAT_TX_NOP | \
 			 ZCNET_FEAT_TX_RAW | ZCNET_FEAT_RX | \
 			 ZCNET_FEAT_TX_SOCK | ZCNET_FEAT_TX_GSO | \
 			 ZCNET_FEAT_RX_SHARED | ZCNET_FEAT_REGION_IMPORT | \
-			 ZCNET_FEAT_BUSY_POLL_IF)
+			 ZCNET_FEAT_BUSY_POLL_IF | ZCNET_FEAT_TX_VNET_HDR)
 
 #define ZCNET_COPY_IN(k, uarg, usize, VER0) \
 	zcnet_abi_copy_in(&(k), sizeof(k), VER0, uarg, usize)
@@ -49,6 +50,7 @@ static long zcnet_ioc_info(struct file *file, struct zcnet_kctx *ctx,
 		.cq_entry_size = sizeof(struct zcnet_cq_entry),
 		.fill_desc_size = sizeof(struct zcnet_fill_desc),
 		.rx_desc_size = sizeof(struct zcnet_rx_desc),
+		.tx_vnet_gso = zcnet_tx_vnet_gso_types(),
 	};
 	return zcnet_abi_copy_out(uarg, usize, &info, sizeof(info));
 }

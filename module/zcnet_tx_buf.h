@@ -38,6 +38,7 @@ struct zcnet_tx_buf {
 	u16 gso_size;			/* UDP: a train of this size */
 	bool copied;
 	bool tapped;
+	bool validated;		/* raw: passed the stack's checks */
 	bool more;
 	bool copy_mode;			/* socket: copied on purpose */
 	bool rejected;			/* result set at submit */

@@ -12,7 +12,7 @@
 #include "zcnet_tx_raw.h"
 
 #define ZCNET_TX_FLAGS	(ZCNET_TX_NOP | ZCNET_TX_SOCK | ZCNET_TX_MORE | \
-			 ZCNET_TX_GSO)
+			 ZCNET_TX_GSO | ZCNET_TX_VNET_HDR)
 
 /* One read of every field: the user may rewrite the slot meanwhile. */
 static void zcnet_tx_desc_read(const struct zcnet_tx_desc *slot,
@@ -40,6 +40,8 @@ int zcnet_tx_desc_check(const struct zcnet_tx_desc *d)
 	if ((d->flags & ZCNET_TX_MORE) && !(d->flags & ZCNET_TX_SOCK))
 		return -EINVAL;
 	if (!(d->flags & ZCNET_TX_SOCK) && d->sock)
+		return -EINVAL;
+	if ((d->flags & ZCNET_TX_VNET_HDR) && (d->flags & ZCNET_TX_SOCK))
 		return -EINVAL;
 	if (!(d->flags & ZCNET_TX_GSO))
 		return d->gso_size ? -EINVAL : 0;

@@ -7,11 +7,13 @@
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
 #include <linux/skbuff.h>
+#include <linux/virtio_net.h>
 
 #include "zcnet_ctx.h"
 #include "zcnet_region.h"
 #include "zcnet_tx_buf.h"
 #include "zcnet_tx_raw.h"
+#include "zcnet_tx_vnet.h"
 
 /*
  * A raw frame's last reference went: its completion says whether the stack
@@ -51,7 +53,10 @@ static u32 zcnet_tx_raw_vlan_room(const struct net_device *dev)
 	return dev->type == ARPHRD_ETHER ? VLAN_HLEN : 0;
 }
 
-/* Bytes that go into the skb's linear part; the rest become page frags. */
+/*
+ * Bytes that go into the skb's linear part, at least head; the rest become
+ * page frags.
+ */
 static u32 zcnet_tx_raw_linear(struct zcnet_kctx *ctx, struct net_device *dev,
 			       const struct zcnet_tx_desc *d, u32 head)
 {
@@ -120,9 +125,10 @@ static struct sk_buff *zcnet_tx_raw_alloc(struct zcnet_kctx *ctx,
 static struct sk_buff *zcnet_tx_raw_build(struct zcnet_kctx *ctx,
 					  struct net_device *dev,
 					  const struct zcnet_tx_desc *d,
-					  struct zcnet_tx_buf *t, u32 head)
+					  struct zcnet_tx_buf *t, u32 head,
+					  u32 copy)
 {
-	u32 linear = zcnet_tx_raw_linear(ctx, dev, d, head);
+	u32 linear = zcnet_tx_raw_linear(ctx, dev, d, max(head, copy));
 	int hlen = LL_RESERVED_SPACE(dev);
 	int tlen = READ_ONCE(dev->needed_tailroom);
 	struct sk_buff *skb;
@@ -135,6 +141,7 @@ static struct sk_buff *zcnet_tx_raw_build(struct zcnet_kctx *ctx,
 	skb->dev = dev;
 	skb_reset_mac_header(skb);
 	skb_set_network_header(skb, head);
+	skb_reset_mac_len(skb);
 	skb->protocol = dev_parse_header_protocol(skb);
 	if (linear == d->len) {
 		t->copied = true;
@@ -143,27 +150,61 @@ static struct sk_buff *zcnet_tx_raw_build(struct zcnet_kctx *ctx,
 	zcnet_tx_raw_add_frags(skb, t->region, d->offset + linear,
 			       d->len - linear);
 	zcnet_tx_buf_attach(t, skb);
-	/* What validate_xmit_skb() would do: no SG for this frame, copy it. */
-	if (!(netif_skb_features(skb) & NETIF_F_SG)) {
-		t->copied = true;
-		if (__skb_linearize(skb)) {
-			kfree_skb(skb);
-			return NULL;
-		}
-	}
 	return skb;
 }
 
+/* Bytes of the frame (or of its segments) that are page frags. */
+static u64 zcnet_tx_raw_frag_bytes(const struct sk_buff *skb)
+{
+	u64 n = 0;
+
+	for (; skb; skb = skb->next)
+		n += skb->data_len;
+	return n;
+}
+
+/*
+ * The stack's last checks before a driver, as for any packet it sends:
+ * software segmentation, checksum or linearising for what the device
+ * cannot do. A frame may become a list of segments. Segmenting keeps the
+ * frags; a frame that lost some was copied (no scatter-gather, or a
+ * checksum over frags the user can still change).
+ */
+static void zcnet_tx_raw_validate(struct zcnet_kctx *ctx,
+				  struct net_device *dev)
+{
+	struct zcnet_tx_buf *t, *tmp;
+	bool again = false;
+	u64 frags;
+
+	list_for_each_entry_safe(t, tmp, &ctx->tx_pending, node) {
+		if (t->validated)
+			continue;
+		t->validated = true;
+		frags = t->skb->data_len;
+		local_bh_disable();
+		t->skb = validate_xmit_skb_list(t->skb, dev, &again);
+		local_bh_enable();
+		if (!t->skb) {
+			list_del(&t->node);
+			ctx->tx_npending--;
+			t->result = -ENOBUFS;
+			zcnet_tx_buf_put(t);
+			continue;
+		}
+		if (zcnet_tx_raw_frag_bytes(t->skb) < frags)
+			t->copied = true;
+	}
+}
+
+/* One frame or segment went to the driver, which may have dropped it. */
 static void zcnet_tx_raw_sent(struct zcnet_kctx *ctx, struct zcnet_tx_buf *t,
 			      unsigned int len, int rc)
 {
-	if (rc == NETDEV_TX_OK || rc == NET_XMIT_CN) {
-		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_frames);
+	if (rc == NETDEV_TX_OK || rc == NET_XMIT_CN)
 		zcnet_stat_add(&ctx->stats, ZCNET_STAT_tx_bytes, len);
-	} else if (t->result >= 0) {
+	else if (t->result >= 0)
 		t->result = -ENOBUFS;
-	}
-	zcnet_tx_buf_put(t);
 }
 
 static void zcnet_tx_raw_drop(struct zcnet_kctx *ctx, int err)
@@ -173,39 +214,45 @@ static void zcnet_tx_raw_drop(struct zcnet_kctx *ctx, int err)
 	list_for_each_entry_safe(t, tmp, &ctx->tx_pending, node) {
 		list_del(&t->node);
 		t->result = err;
-		kfree_skb(t->skb);
+		kfree_skb_list(t->skb);
 		t->skb = NULL;
 		zcnet_tx_buf_put(t);
 	}
 	ctx->tx_npending = 0;
 }
 
-/* Taps see each frame once, before the driver does, as dev_queue_xmit. */
+/*
+ * Taps see each frame (each segment) once, before the driver does, as
+ * dev_queue_xmit.
+ */
 static void zcnet_tx_raw_taps(struct zcnet_kctx *ctx, struct net_device *dev)
 {
 	struct zcnet_tx_buf *t;
+	struct sk_buff *skb;
 
 	if (!dev_nit_active(dev))
 		return;
 	rcu_read_lock_bh();
 	list_for_each_entry(t, &ctx->tx_pending, node) {
-		if (!t->tapped)
-			dev_queue_xmit_nit(t->skb, dev);
+		for (skb = t->skb; skb && !t->tapped; skb = skb->next)
+			dev_queue_xmit_nit(skb, dev);
 		t->tapped = true;
 	}
 	rcu_read_unlock_bh();
 }
 
 /*
- * Hands the pending frames to the driver in order under one queue lock,
- * telling it more follow (xmit_more) for all but the last, so it notifies
- * the device once per batch. Returns true while a busy queue holds some
- * back; the retry work sends them later.
+ * Hands the pending frames, segment by segment, to the driver in order
+ * under one queue lock, telling it more follow (xmit_more) for all but the
+ * last, so it notifies the device once per batch. A frame is done when its
+ * last segment went. Returns true while a busy queue holds some back; the
+ * retry work sends them later.
  */
 bool zcnet_tx_raw_flush(struct zcnet_kctx *ctx)
 {
 	struct net_device *dev = ctx->tx_dev;
 	struct netdev_queue *txq;
+	struct sk_buff *skb, *next;
 	struct zcnet_tx_buf *t;
 	unsigned int len;
 	bool busy = false;
@@ -219,6 +266,7 @@ bool zcnet_tx_raw_flush(struct zcnet_kctx *ctx)
 		zcnet_tx_raw_drop(ctx, -ENETDOWN);
 		return false;
 	}
+	zcnet_tx_raw_validate(ctx, dev);
 	zcnet_tx_raw_taps(ctx, dev);
 	queue = ctx->tx_queue;
 	if (queue >= READ_ONCE(dev->real_num_tx_queues))
@@ -234,18 +282,27 @@ bool zcnet_tx_raw_flush(struct zcnet_kctx *ctx)
 		}
 		t = list_first_entry(&ctx->tx_pending, struct zcnet_tx_buf,
 				     node);
-		len = t->skb->len;
-		skb_set_queue_mapping(t->skb, queue);
-		rc = netdev_start_xmit(t->skb, dev, txq,
-				       !list_is_singular(&ctx->tx_pending));
+		skb = t->skb;
+		next = skb->next;
+		skb_mark_not_on_list(skb);
+		len = skb->len;
+		skb_set_queue_mapping(skb, queue);
+		rc = netdev_start_xmit(skb, dev, txq,
+				       next || !list_is_singular(&ctx->tx_pending));
 		if (rc == NETDEV_TX_BUSY) {
+			skb->next = next;
 			busy = true;
 			break;
 		}
+		zcnet_tx_raw_sent(ctx, t, len, rc);
+		t->skb = next;
+		if (next)
+			continue;
 		list_del(&t->node);
 		ctx->tx_npending--;
-		t->skb = NULL;
-		zcnet_tx_raw_sent(ctx, t, len, rc);
+		if (t->result >= 0)
+			zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_frames);
+		zcnet_tx_buf_put(t);
 	}
 	HARD_TX_UNLOCK(dev, txq);
 	local_bh_enable();
@@ -255,6 +312,48 @@ bool zcnet_tx_raw_flush(struct zcnet_kctx *ctx)
 		queue_delayed_work(zcnet_wq, &ctx->tx_retry, 1);
 	}
 	return busy;
+}
+
+/* Completes a frame whose skb broke a rule: no copy, rejected at submit. */
+static int zcnet_tx_raw_reject(struct zcnet_kctx *ctx, struct zcnet_tx_buf *t)
+{
+	kfree_skb(t->skb);
+	t->skb = NULL;
+	t->result = -EINVAL;
+	t->rejected = true;
+	t->copied = false;
+	zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
+	zcnet_tx_buf_put(t);
+	return 1;
+}
+
+/*
+ * The frame of a descriptor: all of it, or what follows its
+ * virtio_net_hdr, whose checks say how many bytes of headers to copy
+ * (*copy) and how long the frame may be (*max: a super-frame's segments
+ * are checked once its skb is built).
+ */
+static int zcnet_tx_raw_frame(const struct zcnet_tx_desc *d,
+			      const struct zcnet_region *r,
+			      struct zcnet_tx_desc *f, struct virtio_net_hdr *h,
+			      u32 *copy, u32 *max)
+{
+	int ret;
+
+	*f = *d;
+	if (!(d->flags & ZCNET_TX_VNET_HDR))
+		return 0;
+	if (d->len < sizeof(*h))
+		return -EINVAL;
+	f->offset += sizeof(*h);
+	f->len -= sizeof(*h);
+	ret = zcnet_tx_vnet_read(r, d->offset, f->len, h);
+	if (ret < 0)
+		return ret;
+	*copy = ret;
+	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		*max = ZCNET_TX_VNET_FRAME_MAX;
+	return 0;
 }
 
 /*
@@ -267,17 +366,22 @@ int zcnet_tx_raw_prepare(struct zcnet_kctx *ctx, const struct zcnet_tx_desc *d,
 			 struct zcnet_region *r, s32 *result)
 {
 	struct net_device *dev = ctx->tx_dev;
+	struct virtio_net_hdr h = {};
+	struct zcnet_tx_desc f;
 	struct zcnet_tx_buf *t;
-	u32 head = 0, max = 0;
+	u32 head = 0, mtu = 0, copy = 0, max = 0;
 
 	lockdep_assert_held(&ctx->tx_lock);
 	if (dev) {
 		head = READ_ONCE(dev->hard_header_len);
-		max = READ_ONCE(dev->mtu) + head;
+		mtu = READ_ONCE(dev->mtu);
+		max = mtu + head + zcnet_tx_raw_vlan_room(dev);
 	}
 	if (!dev)
 		*result = -ENXIO;
-	else if (d->len < head || d->len > max + zcnet_tx_raw_vlan_room(dev))
+	else if (zcnet_tx_raw_frame(d, r, &f, &h, &copy, &max))
+		*result = -EINVAL;
+	else if (f.len < head || f.len > max)
 		*result = -EINVAL;
 	else
 		*result = 0;
@@ -291,23 +395,20 @@ int zcnet_tx_raw_prepare(struct zcnet_kctx *ctx, const struct zcnet_tx_desc *d,
 		zcnet_region_put(r);
 		return -ENOMEM;
 	}
-	t->skb = zcnet_tx_raw_build(ctx, dev, d, t, head);
+	t->skb = zcnet_tx_raw_build(ctx, dev, &f, t, head, copy);
 	if (!t->skb) {
 		t->result = -ENOMEM;
 		zcnet_tx_buf_put(t);
 		return 1;
 	}
+	if ((d->flags & ZCNET_TX_VNET_HDR) &&
+	    zcnet_tx_vnet_apply(t->skb, &h, head, mtu))
+		return zcnet_tx_raw_reject(ctx, t);
 	/* The kernel's copy of the header says whether the tag is there. */
-	if (d->len > max && !eth_type_vlan(t->skb->protocol)) {
-		kfree_skb(t->skb);
-		t->skb = NULL;
-		t->result = -EINVAL;
-		t->rejected = true;
-		t->copied = false;
-		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_tx_rejected);
-		zcnet_tx_buf_put(t);
-		return 1;
-	}
+	if (!skb_is_gso(t->skb) && f.len > mtu + head &&
+	    (f.len > mtu + head + zcnet_tx_raw_vlan_room(dev) ||
+	     !eth_type_vlan(t->skb->protocol)))
+		return zcnet_tx_raw_reject(ctx, t);
 	list_add_tail(&t->node, &ctx->tx_pending);
 	ctx->tx_npending++;
 	return 1;

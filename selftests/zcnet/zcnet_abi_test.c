@@ -131,7 +131,10 @@ TEST_F(dev, get_info_values)
 	EXPECT_EQ(sizeof(struct zcnet_cq_entry), info.cq_entry_size);
 	EXPECT_EQ(sizeof(struct zcnet_fill_desc), info.fill_desc_size);
 	EXPECT_EQ(sizeof(struct zcnet_rx_desc), info.rx_desc_size);
-	EXPECT_EQ(0U, info.reserved);
+	/* none, TCPv4, UFO, TCPv6 and USO on both kernels, or nothing */
+	EXPECT_EQ(info.features & ZCNET_FEAT_TX_VNET_HDR ?
+		  (1U << 0 | 1U << 1 | 1U << 3 | 1U << 4 | 1U << 5) : 0U,
+		  info.tx_vnet_gso);
 }
 
 /* max_sockets of a context opened now, or -errno. */
@@ -1114,7 +1117,7 @@ TEST_F(ext_output, output_ignores_input_contents)
 		struct zcnet_info *info = (void *)f->buf;
 
 		EXPECT_EQ((__u32)ZCNET_ABI_VERSION, info->abi_version);
-		EXPECT_EQ(0U, info->reserved);
+		EXPECT_EQ(0U, info->tx_vnet_gso & ~0x3bU);
 	} else if (op->cmd == ZCNET_IOC_GET_OFFSETS) {
 		struct zcnet_offsets *off = (void *)f->buf;
 

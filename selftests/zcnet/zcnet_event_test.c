@@ -388,7 +388,7 @@ TEST_F(q, bad_descriptors_do_not_disturb_batch)
 	for (i = 0; i < 7; i++)
 		d[i] = zc_nop(self->q.id, 0, 10 * (i + 1), COOKIE(i));
 	d[1].len = 0;
-	d[3].flags |= 1U << 4;
+	d[3].flags |= 1U << 5;
 	d[5].reserved1 = 1;
 	for (i = 0; i < 7; i++) {
 		ASSERT_EQ(0, zc_tx_push(&self->q.c.tx, &d[i]));
@@ -515,13 +515,13 @@ FIXTURE_VARIANT_ADD(desc, nop_reserved1) {
 	.result = -EINVAL, .stat = REJECTED,
 };
 FIXTURE_VARIANT_ADD(desc, nop_unknown_flag) {
-	.flags = NOP | (1U << 4), .len = 10, .result = -EINVAL, .stat = REJECTED,
+	.flags = NOP | (1U << 5), .len = 10, .result = -EINVAL, .stat = REJECTED,
 };
 FIXTURE_VARIANT_ADD(desc, nop_top_flag) {
 	.flags = NOP | 0x8000, .len = 10, .result = -EINVAL, .stat = REJECTED,
 };
 FIXTURE_VARIANT_ADD(desc, unknown_flag_alone) {
-	.flags = 1U << 4, .len = 10, .result = -EINVAL, .stat = REJECTED,
+	.flags = 1U << 5, .len = 10, .result = -EINVAL, .stat = REJECTED,
 };
 /* ZCNET_TX_GSO belongs to socket descriptors only */
 FIXTURE_VARIANT_ADD(desc, gso_without_sock) {

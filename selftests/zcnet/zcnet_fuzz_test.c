@@ -678,7 +678,8 @@ static struct zcnet_tx_desc fz_desc(struct fz_slot *s)
 	d.offset = s->nreg ? fz_below((__u32)(s->reg_len[i] - d.len + 1)) : 0;
 	i = fz_below(100);
 	d.flags = i < 40 ? ZCNET_TX_NOP : i < 55 ? ZCNET_TX_SOCK :
-		  i < 65 ? ZCNET_TX_SOCK | ZCNET_TX_GSO : 0;
+		  i < 65 ? ZCNET_TX_SOCK | ZCNET_TX_GSO :
+		  i < 75 ? ZCNET_TX_VNET_HDR : 0;
 	if (d.flags & ZCNET_TX_SOCK)
 		d.sock = (__u16)fz_below(s->sock_hi > 3 && fz_chance(70) ?
 					 s->sock_hi : 3);

@@ -1166,7 +1166,7 @@ TEST_F(tx, bad_descriptors_in_batch)
 	f[11].len = 100;
 	f[11].region = (__u16)(t->id + 7);	/* not registered */
 	f[13].len = 100;
-	f[13].flags = 1U << 4;
+	f[13].flags = 1U << 5;
 	f[15].len = 100;
 	f[15].flags = 0x8000;
 	f[17].len = 100;

@@ -659,21 +659,27 @@ struct zcnet_stats {
  *     VIRTIO_NET_HDR_GSO_TCPV4 (1), _TCPV6 (4)  TCP segments (TSO); the
  *       ECN bit (0x80) may be added when the TCP header carries CWR
  *     VIRTIO_NET_HDR_GSO_UDP (3)  one IPv4 datagram sent as IP fragments
- *       of gso_size bytes (UFO), on 6.1 only
- *     ZCNET_VNET_GSO_UDP_L4 (5)  UDP datagrams (USO), with NEEDS_CSUM and
- *       csum_offset 6, at most 64 segments
- *   Bit 0 is set when plain frames with NEEDS_CSUM are accepted.
+ *       of about gso_size bytes (UFO)
+ *     ZCNET_VNET_GSO_UDP_L4 (5)  UDP datagrams (USO) over IPv4 or IPv6,
+ *       with NEEDS_CSUM and csum_offset 6, at most 128 segments (the
+ *       kernel's UDP_MAX_SEGMENTS)
+ *   Bit 0 is set when plain frames with NEEDS_CSUM are accepted. A
+ *   super-frame is Ethernet (no VLAN tag in the frame: send on a VLAN
+ *   device instead), then IPv4 (with options) or IPv6 (no extension
+ *   headers), then the TCP or UDP header; with NEEDS_CSUM, csum_start is
+ *   where that header starts. A frame no longer than one segment is sent
+ *   as a plain frame.
  *   hdr_len: the bytes of headers (link-layer to L4) the kernel copies
  *   into the skb; the rest of the frame stays in the registered pages. 0
  *   lets the kernel find them; it is raised to cover the checksum field.
  * Rejected with -EINVAL, as virtio_net_hdr_to_skb() and AF_PACKET reject
  * them: len below the header, unknown flags or gso_type, the ECN bit
  * without TCP, gso_size 0 with a GSO type or non-zero without one,
- * csum_start or csum_offset pointing outside the frame, hdr_len beyond the
- * frame, headers that are not what gso_type says (not IPv4 or IPv6, not
- * TCP or UDP), a super-frame of 65,536 bytes or more, and one whose
- * segments, each with its headers, exceed MTU + hard_header_len (+ 4 with
- * a VLAN tag). Without GSO the frame obeys the rules of plain raw frames.
+ * csum_start before the end of the link-layer header, or it and
+ * csum_offset pointing outside the frame, hdr_len beyond the frame,
+ * headers that are not what gso_type says, a super-frame of 65,536 bytes
+ * or more, and one whose segments, each with its IP and L4 headers, exceed
+ * the MTU. Without GSO the frame obeys the rules of plain raw frames.
  *
  * Before the driver sees it, every raw frame passes the checks the stack
  * makes for any packet it sends: a device that cannot segment the
@@ -683,7 +689,8 @@ struct zcnet_stats {
  * device without scatter-gather) and a software checksum over the
  * fragments copy, and those frames complete with ZCNET_CQE_COPIED. One
  * completion comes per descriptor, after the driver released every
- * segment.
+ * segment; a frame the stack refuses there completes with -ENOBUFS, as
+ * one the driver drops. Plain raw frames pass the same checks.
  */
 #define ZCNET_VNET_GSO_UDP_L4	5	/* VIRTIO_NET_HDR_GSO_UDP_L4 */
 
