@@ -187,13 +187,13 @@ static void test_limits(void)
 	s.frame_len++;
 	CHECK(sf_check(&s, 1500, why, sizeof(why)) == NULL);
 	CHECK_EQ(sf_segments(&s), 2);
-	s = spec(IPPROTO_UDP, 42 + 64 * 1000, 1000);
+	s = spec(IPPROTO_UDP, 42 + 128 * 500, 500);
 	CHECK(sf_check(&s, 1500, why, sizeof(why)) == NULL);
-	CHECK_EQ(sf_segments(&s), 64);
+	CHECK_EQ(sf_segments(&s), 128);
 	s.frame_len++;
 	CHECK(sf_check(&s, 1500, why, sizeof(why)) != NULL);
-	CHECK(strstr(why, "at most 64 segments") != NULL);
-	s = spec(IPPROTO_TCP, 42 + 65 * 1000, 1000);	/* TSO: no such limit */
+	CHECK(strstr(why, "at most 128 segments") != NULL);
+	s = spec(IPPROTO_TCP, 54 + 129 * 500, 500);	/* TSO: no such limit */
 	CHECK(sf_check(&s, 1500, why, sizeof(why)) == NULL);
 	s.proto = IPPROTO_ICMP;
 	CHECK(sf_check(&s, 1500, why, sizeof(why)) != NULL);

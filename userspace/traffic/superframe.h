@@ -27,7 +27,7 @@
 
 #define SF_VNET_LEN	10	/* struct virtio_net_hdr */
 #define SF_MAX_FRAME	65535	/* Ethernet header to the end */
-#define SF_USO_MAX_SEGS	64	/* ZCNET_VNET_GSO_UDP_L4's limit */
+#define SF_USO_MAX_SEGS	128	/* USO: the kernel's UDP_MAX_SEGMENTS */
 
 /* virtio_net_hdr values (linux/virtio_net.h; UDP_L4 is not in 6.1's) */
 #define SF_F_NEEDS_CSUM	1
