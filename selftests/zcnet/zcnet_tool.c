@@ -69,7 +69,7 @@ int zc_tool_finish(pid_t pid, int out, char *buf, size_t size)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-/* The value of "key": in a one-line JSON object, as text. */
+/* The value of "key": in a JSON object, as text. */
 const char *zc_json_val(const char *json, const char *key, char *val,
 			    size_t size)
 {
@@ -82,6 +82,8 @@ const char *zc_json_val(const char *json, const char *key, char *val,
 	if (!p)
 		return "";
 	p += strlen(pat);
+	while (*p == ' ')
+		p++;
 	if (*p == '"')
 		p++;
 	while (*p && *p != '"' && *p != ',' && *p != '}' && n + 1 < size)

@@ -18,7 +18,7 @@ bool zc_tool_wait_for(int out, char *buf, size_t size, const char *text);
 /* The tool's exit status; the rest of its output appended to buf. */
 int zc_tool_finish(pid_t pid, int out, char *buf, size_t size);
 
-/* The value of "key": in a one-line JSON object, as text ("" if none). */
+/* The value of "key": in a JSON object, as text ("" if none). */
 const char *zc_json_val(const char *json, const char *key, char *val,
 			size_t size);
 
