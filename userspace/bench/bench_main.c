@@ -308,7 +308,7 @@ static int run_send(int argc, char **argv)
 	else if (opts_seen(opts, "proto"))
 		usage_error("method '%s' does not take --proto", o.method);
 	if (!strncmp(o.method, "zcnet-raw", 9) || o.l4) {
-		o.ring = o.ring ? o.ring : o.l4 ? 64 : 256;
+		o.ring = o.ring ? o.ring : o.l4 ? 16 : 256;
 		if (o.size > 4096)	/* larger frames start on a page */
 			o.slot_size = (o.size + (o.l4 ? SF_VNET_LEN : 0) +
 				       4095) & ~(uint64_t)4095;
