@@ -13,6 +13,10 @@
  * kernel trusts a checksum its host left partial, so its socket alone
  * proves nothing about the checksums.
  *
+ * Once a super-frame's completion is read, the test overwrites its pages:
+ * the peer must still get what they held before, as the completion comes
+ * only after the driver freed the last segment.
+ *
  * Each test runs with the device's offloads as they are, with TSO turned
  * off (software segmentation keeps the user pages: no copy), and with
  * checksum offload off (which takes scatter-gather with it: every frame
@@ -44,6 +48,9 @@
 #define VNET		sizeof(struct virtio_net_hdr)
 #define ETH		14U
 #define IP4		20U
+#define IP6		40U
+#define NH(v6)		((v6) ? IP6 : IP4)
+#define ETH_TYPE(v6)	((v6) ? 0x86dd : 0x0800)
 #define L4_UDP		8U
 #define L4_TCP		20U
 #define TCP_SEQ		0x10000000U
@@ -60,13 +67,21 @@ FIXTURE(off) {
 	bool restore;
 };
 
+/*
+ * With TSO off, the kernel segments TCP; each segment's checksum is then
+ * the device's where it can checksum that family, else the kernel's, a
+ * copy (vmxnet3 on 6.1, IPv6): either COPIED is right. With checksum
+ * offload off, every checksum over the user's pages is the kernel's: a
+ * copy, except for UFO, whose one checksum is taken before fragmenting
+ * and leaves the pages as fragments.
+ */
 FIXTURE_VARIANT(off) {
 	const char *feature;	/* ethtool -K feature turned off, or NULL */
-	int copied;		/* ZCNET_CQE_COPIED expected: 1 or 0 */
+	int copied;		/* ZCNET_CQE_COPIED: 1 set, 0 clear, -1 either */
 };
 
 FIXTURE_VARIANT_ADD(off, offloads) { .feature = NULL, .copied = 0 };
-FIXTURE_VARIANT_ADD(off, tso_off) { .feature = "tso", .copied = 0 };
+FIXTURE_VARIANT_ADD(off, tso_off) { .feature = "tso", .copied = -1 };
 FIXTURE_VARIANT_ADD(off, tx_csum_off) { .feature = "tx", .copied = 1 };
 
 static int ethtool_k(const char *iface, const char *feature, const char *v)
@@ -194,9 +209,13 @@ static __u32 get32(const unsigned char *p)
 	return get16(p) << 16 | get16(p + 2);
 }
 
-/* IPv4 pseudo-header of an L4 segment of l4len bytes. */
-static __u32 pseudo4(const unsigned char *ip, __u8 proto, __u32 l4len)
+/* The IPv4 or IPv6 pseudo-header of an L4 segment of l4len bytes. */
+static __u32 pseudo(const unsigned char *ip, bool v6, __u8 proto,
+		    __u32 l4len)
 {
+	if (v6)
+		return csum_add(0, ip + 8, 32) + proto + (l4len >> 16) +
+		       (l4len & 0xffff);
 	return csum_add(0, ip + 12, 8) + proto + l4len;
 }
 
@@ -208,41 +227,53 @@ static unsigned char payload_byte(__u32 j, __u32 tag)
 
 /*
  * Build a super-frame (or a plain frame) in slot: virtio_net_hdr,
- * Ethernet, IPv4, UDP or TCP, payload bytes. The L4 checksum field holds
+ * Ethernet, IPv4 or IPv6 (link-local addresses: only the peer's receiving
+ * context sees those frames), UDP or TCP, payload bytes. The L4 checksum field holds
  * the pseudo-header seed (NEEDS_CSUM) unless full is set, in which case
  * it is complete and flags are 0. Returns the descriptor's length.
  */
-static __u32 build(FIXTURE_DATA(off) *self, unsigned int slot, __u8 proto,
-		   __u32 payload, __u8 gso_type, __u16 gso_size, bool full,
-		   __u32 tag)
+static __u32 build(FIXTURE_DATA(off) *self, unsigned int slot, bool v6,
+		   __u8 proto, __u32 payload, __u8 gso_type, __u16 gso_size,
+		   bool full, __u32 tag)
 {
 	unsigned char *v = self->mem + (size_t)slot * SLOT;
-	unsigned char *e = v + VNET, *ip = e + ETH, *l4 = ip + IP4;
+	unsigned char *e = v + VNET, *ip = e + ETH, *l4 = ip + NH(v6);
 	__u32 l4h = proto == IPPROTO_TCP ? L4_TCP : L4_UDP, j, sum;
 	__u32 l4len = l4h + payload;
 	struct virtio_net_hdr h = {
 		.flags = full ? 0 : VIRTIO_NET_HDR_F_NEEDS_CSUM,
 		.gso_type = gso_type,
-		.hdr_len = (__u16)(ETH + IP4 + l4h),
+		.hdr_len = (__u16)(ETH + NH(v6) + l4h),
 		.gso_size = gso_size,
-		.csum_start = full ? 0 : (__u16)(ETH + IP4),
+		.csum_start = full ? 0 : (__u16)(ETH + NH(v6)),
 		.csum_offset = full ? 0 : (proto == IPPROTO_TCP ? 16 : 6),
 	};
 
 	memcpy(v, &h, sizeof(h));		/* little-endian host */
 	memcpy(e, self->peer.mac, 6);
 	memcpy(e + 6, self->nif.mac, 6);
-	put16(e + 12, 0x0800);
-	memset(ip, 0, IP4);
-	ip[0] = 0x45;
-	put16(ip + 2, IP4 + l4len);
-	put16(ip + 4, tag & 0xffff);
-	put16(ip + 6, 0x4000);			/* DF */
-	ip[8] = 64;
-	ip[9] = proto;
-	memcpy(ip + 12, &self->src, 4);
-	memcpy(ip + 16, &self->dst, 4);
-	put16(ip + 10, (__u16)~csum_fold(csum_add(0, ip, IP4)));
+	put16(e + 12, ETH_TYPE(v6));
+	memset(ip, 0, NH(v6));
+	if (v6) {
+		ip[0] = 0x60;
+		put16(ip + 4, l4len);
+		ip[6] = proto;
+		ip[7] = 64;
+		put16(ip + 8, 0xfe80);
+		ip[23] = 1;
+		put16(ip + 24, 0xfe80);
+		ip[39] = 2;
+	} else {
+		ip[0] = 0x45;
+		put16(ip + 2, IP4 + l4len);
+		put16(ip + 4, tag & 0xffff);
+		put16(ip + 6, 0x4000);		/* DF */
+		ip[8] = 64;
+		ip[9] = proto;
+		memcpy(ip + 12, &self->src, 4);
+		memcpy(ip + 16, &self->dst, 4);
+		put16(ip + 10, (__u16)~csum_fold(csum_add(0, ip, IP4)));
+	}
 	memset(l4, 0, l4h);
 	put16(l4, SPORT);
 	if (proto == IPPROTO_UDP) {
@@ -258,13 +289,13 @@ static __u32 build(FIXTURE_DATA(off) *self, unsigned int slot, __u8 proto,
 	}
 	for (j = 0; j < payload; j++)
 		l4[l4h + j] = payload_byte(j, tag);
-	sum = pseudo4(ip, proto, l4len);
+	sum = pseudo(ip, v6, proto, l4len);
 	if (full)
 		sum = (__u16)~csum_fold(csum_add(sum, l4, l4len)) ?: 0xffff;
 	else
 		sum = csum_fold(sum);
 	put16(l4 + (proto == IPPROTO_TCP ? 16 : 6), sum);
-	return VNET + ETH + IP4 + l4len;
+	return VNET + ETH + NH(v6) + l4len;
 }
 
 /* Send one descriptor with ZCNET_TX_VNET_HDR and return its completion. */
@@ -294,26 +325,27 @@ struct seen {
 };
 
 /*
- * Check one IPv4 frame the peer took: its checksums, and that its payload
+ * Check one IPv4 or IPv6 frame the peer took: its checksums, and that its payload
  * is a piece of the super-frame's. A UDP datagram must be segment k of
  * mss bytes. TCP segments may arrive cut otherwise: a receiving NIC that
  * merges segments (vmxnet3's LRO) has them split again at its own size.
  */
 static void check_frame(struct seen *s, const unsigned char *f, __u32 len,
-			__u8 proto, __u32 mss, __u32 nseg, __u32 payload,
-			__u32 tag)
+			bool v6, __u8 proto, __u32 mss, __u32 nseg,
+			__u32 payload, __u32 tag)
 {
-	const unsigned char *ip = f + ETH, *l4 = ip + IP4;
+	const unsigned char *ip = f + ETH, *l4 = ip + NH(v6);
 	__u32 l4h = proto == IPPROTO_TCP ? L4_TCP : L4_UDP, l4len, off, k, j;
 
-	if (len < ETH + IP4 + l4h || get16(f + 12) != 0x0800 ||
-	    ip[0] != 0x45 || ip[9] != proto || get16(l4) != SPORT)
+	if (len < ETH + NH(v6) + l4h || get16(f + 12) != ETH_TYPE(v6) ||
+	    ip[0] != (v6 ? 0x60 : 0x45) || ip[v6 ? 6 : 9] != proto ||
+	    get16(l4) != SPORT)
 		return;				/* not ours */
 	s->frames++;
-	l4len = get16(ip + 2) - IP4;
-	if (get16(ip + 2) != len - ETH ||
-	    csum_fold(csum_add(0, ip, IP4)) != 0xffff ||
-	    csum_fold(csum_add(pseudo4(ip, proto, l4len), l4, l4len)) !=
+	l4len = v6 ? get16(ip + 4) : get16(ip + 2) - IP4;
+	if (l4len != len - ETH - NH(v6) ||
+	    (!v6 && csum_fold(csum_add(0, ip, IP4)) != 0xffff) ||
+	    csum_fold(csum_add(pseudo(ip, v6, proto, l4len), l4, l4len)) !=
 	    0xffff) {
 		s->bad++;
 		zc_problem(s->msg, sizeof(s->msg), &s->n,
@@ -349,8 +381,9 @@ static void check_frame(struct seen *s, const unsigned char *f, __u32 len,
 }
 
 /* Take what the peer's context received until want frames of ours came. */
-static void peer_collect(FIXTURE_DATA(off) *self, struct seen *s, __u8 proto,
-			 __u32 mss, __u32 nseg, __u32 payload, __u32 tag)
+static void peer_collect(FIXTURE_DATA(off) *self, struct seen *s, bool v6,
+			 __u8 proto, __u32 mss, __u32 nseg, __u32 payload,
+			 __u32 tag)
 {
 	struct zcnet_rx_desc e[32];
 	unsigned int n, i, waited = 0;
@@ -377,30 +410,30 @@ static void peer_collect(FIXTURE_DATA(off) *self, struct seen *s, __u8 proto,
 					   e[i].frame_len);
 			else
 				check_frame(s, self->rxmem + e[i].offset +
-					    e[i].data, e[i].len, proto, mss,
-					    nseg, payload, tag);
+					    e[i].data, e[i].len, v6, proto,
+					    mss, nseg, payload, tag);
 			zc_fill_push(&self->rx.fill, &f);
 		}
 	}
 }
 
 /*
- * Bind the peer's context, from inside its namespace: UDP to our port, or
- * all IPv4 for TCP.
+ * Bind the peer's context, from inside its namespace: UDP over IPv4 to
+ * our port, or every frame of the family.
  */
-static long peer_bind(FIXTURE_DATA(off) *self, __u8 proto)
+static long peer_bind(FIXTURE_DATA(off) *self, bool v6, __u8 proto)
 {
 	int old = zc_netns_enter(self->env.peer_ns);
 	long ret;
 
 	if (old < 0)
 		return old;
-	if (proto == IPPROTO_UDP)
+	if (proto == IPPROTO_UDP && !v6)
 		ret = zc_bind_rx(self->rx.fd, ZCNET_BIND_RX, self->peer.ifindex,
 				 ZCNET_RX_MATCH_UDP, self->port, 0);
 	else
 		ret = zc_bind_rx(self->rx.fd, ZCNET_BIND_RX, self->peer.ifindex,
-				 ZCNET_RX_MATCH_ETHERTYPE, 0x0800, 0);
+				 ZCNET_RX_MATCH_ETHERTYPE, ETH_TYPE(v6), 0);
 	if (zc_netns_return(old))
 		return -EIO;
 	return ret;
@@ -413,8 +446,8 @@ static long peer_bind(FIXTURE_DATA(off) *self, __u8 proto)
  */
 static void superframe(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(off) *self,
-		       const FIXTURE_VARIANT(off) *variant, __u8 proto,
-		       __u8 gso_type, __u32 mss, __u32 payload)
+		       const FIXTURE_VARIANT(off) *variant, bool v6,
+		       __u8 proto, __u8 gso_type, __u32 mss, __u32 payload)
 {
 	__u32 nseg = gso_type ? (payload + mss - 1) / mss : 1;
 	__u32 tag = zc_new_run() & 0xfff0000, len, j;
@@ -423,13 +456,22 @@ static void superframe(struct __test_metadata *_metadata,
 
 	s.got = calloc(payload, sizeof(*s.got));
 	ASSERT_NE(NULL, s.got);
-	ASSERT_EQ(0, peer_bind(self, proto));
-	len = build(self, 0, proto, payload, gso_type, gso_type ? mss : 0,
+	ASSERT_EQ(0, peer_bind(self, v6, proto));
+	len = build(self, 0, v6, proto, payload, gso_type, gso_type ? mss : 0,
 		    false, tag);
 	c = send_one(self, 0, len);
+	/*
+	 * The pages are the device's until the completion: what the peer
+	 * gets must be what they held before, not what they hold after.
+	 */
+	memset(self->mem, 0xa5, len);
 	EXPECT_EQ((__s32)len, c.result);
-	EXPECT_EQ(variant->copied ? ZCNET_CQE_COPIED : 0U, c.flags);
-	peer_collect(self, &s, proto, mss, nseg, payload, tag);
+	if (variant->copied >= 0) {
+		EXPECT_EQ(variant->copied ? ZCNET_CQE_COPIED : 0U, c.flags);
+	} else {
+		EXPECT_EQ(0U, c.flags & ~ZCNET_CQE_COPIED);
+	}
+	peer_collect(self, &s, v6, proto, mss, nseg, payload, tag);
 	for (j = 0; j < payload; j++)
 		if (!s.got[j]) {
 			zc_problem(s.msg, sizeof(s.msg), &s.n,
@@ -445,19 +487,35 @@ static void superframe(struct __test_metadata *_metadata,
 
 TEST_F(off, udp_superframe_segments_and_checksums)
 {
-	superframe(_metadata, self, variant, IPPROTO_UDP,
+	superframe(_metadata, self, variant, false, IPPROTO_UDP,
 		   ZCNET_VNET_GSO_UDP_L4, UDP_MSS, PAYLOAD);
 }
 
 TEST_F(off, tcp_superframe_segments_and_checksums)
 {
-	superframe(_metadata, self, variant, IPPROTO_TCP,
+	superframe(_metadata, self, variant, false, IPPROTO_TCP,
 		   VIRTIO_NET_HDR_GSO_TCPV4, TCP_MSS, PAYLOAD);
+}
+
+TEST_F(off, udp6_superframe_segments_and_checksums)
+{
+	superframe(_metadata, self, variant, true, IPPROTO_UDP,
+		   ZCNET_VNET_GSO_UDP_L4, UDP_MSS - 20, PAYLOAD);
+}
+
+TEST_F(off, tcp6_superframe_segments_and_checksums)
+{
+	superframe(_metadata, self, variant, true, IPPROTO_TCP,
+		   VIRTIO_NET_HDR_GSO_TCPV6, TCP_MSS - 20, PAYLOAD);
 }
 
 TEST_F(off, checksum_offload_alone)
 {
-	superframe(_metadata, self, variant, IPPROTO_UDP,
+	superframe(_metadata, self, variant, false, IPPROTO_UDP,
+		   VIRTIO_NET_HDR_GSO_NONE, 1000, 1000);
+	superframe(_metadata, self, variant, false, IPPROTO_TCP,
+		   VIRTIO_NET_HDR_GSO_NONE, 1000, 1000);
+	superframe(_metadata, self, variant, true, IPPROTO_UDP,
 		   VIRTIO_NET_HDR_GSO_NONE, 1000, 1000);
 }
 
@@ -470,9 +528,10 @@ TEST_F(off, udp_superframe_to_socket)
 	unsigned int bad = 0;
 	ssize_t r;
 
-	len = build(self, 1, IPPROTO_UDP, PAYLOAD, ZCNET_VNET_GSO_UDP_L4,
-		    UDP_MSS, false, tag);
+	len = build(self, 1, false, IPPROTO_UDP, PAYLOAD,
+		    ZCNET_VNET_GSO_UDP_L4, UDP_MSS, false, tag);
 	c = send_one(self, 1, len);
+	memset(self->mem + SLOT, 0xa5, len);	/* the pages are ours again */
 	EXPECT_EQ((__s32)len, c.result);
 	for (k = 0; k < nseg; k++) {
 		r = recv(self->udp, buf, sizeof(buf), 0);
@@ -489,6 +548,29 @@ TEST_F(off, udp_superframe_to_socket)
 }
 
 /*
+ * UFO: one datagram that leaves in IP fragments of about gso_size bytes,
+ * which the peer reassembles for its socket.
+ */
+TEST_F(off, ufo_datagram_to_socket)
+{
+	unsigned char buf[9000];
+	struct zcnet_cq_entry c;
+	__u32 len, j, bad = 0;
+	ssize_t r;
+
+	len = build(self, 1, false, IPPROTO_UDP, 8000, VIRTIO_NET_HDR_GSO_UDP,
+		    1480, false, 0);
+	c = send_one(self, 1, len);
+	EXPECT_EQ((__s32)len, c.result);
+	EXPECT_EQ(0U, c.flags);
+	r = recv(self->udp, buf, sizeof(buf), 0);
+	ASSERT_EQ(8000, r) TH_LOG("recv: %s", r < 0 ? strerror(errno) : "");
+	for (j = 0; j < 8000; j++)
+		bad += buf[j] != payload_byte(j, 0);
+	EXPECT_EQ(0U, bad);
+}
+
+/*
  * A frame whose checksum was left to nobody (no NEEDS_CSUM, the field
  * holds only the seed) must fail the peer's check: the test can tell.
  */
@@ -501,12 +583,12 @@ TEST_F(off, seed_without_offload_is_caught)
 
 	s.got = got;
 	s.stop = 1;
-	ASSERT_EQ(0, peer_bind(self, IPPROTO_UDP));
-	len = build(self, 2, IPPROTO_UDP, 1000, 0, 0, false, 0);
+	ASSERT_EQ(0, peer_bind(self, false, IPPROTO_UDP));
+	len = build(self, 2, false, IPPROTO_UDP, 1000, 0, 0, false, 0);
 	self->mem[2 * SLOT] = 0;		/* drop NEEDS_CSUM */
 	c = send_one(self, 2, len);
 	EXPECT_EQ((__s32)len, c.result);
-	peer_collect(self, &s, IPPROTO_UDP, 1000, 1, 1000, 0);
+	peer_collect(self, &s, false, IPPROTO_UDP, 1000, 1, 1000, 0);
 	EXPECT_EQ(1U, s.frames);
 	EXPECT_EQ(1U, s.bad);
 	EXPECT_EQ(0U, s.bytes);
@@ -519,36 +601,50 @@ struct bad_hdr {
 	__u16 gso_size;
 	int at;		/* byte of the vnet header + frame to change, or -1 */
 	int value;
+	bool v6;
 };
 
 static const struct bad_hdr bad_hdrs[] = {
-	{ "DATA_VALID flag", IPPROTO_UDP, 0, 1000, 0, 0, 3 },
-	{ "unknown gso_type 2", IPPROTO_UDP, 2, 8000, 1400, -1, 0 },
-	{ "unknown gso_type 6", IPPROTO_UDP, 6, 8000, 1400, -1, 0 },
+	{ "DATA_VALID flag", IPPROTO_UDP, 0, 1000, 0, 0, 3, false },
+	{ "unknown gso_type 2", IPPROTO_UDP, 2, 8000, 1400, -1, 0, false },
+	{ "unknown gso_type 6", IPPROTO_UDP, 6, 8000, 1400, -1, 0, false },
 	{ "ECN on UDP", IPPROTO_UDP, ZCNET_VNET_GSO_UDP_L4 | 0x80, 8000, 1400,
-	  -1, 0 },
-	{ "gso_size 0", IPPROTO_TCP, VIRTIO_NET_HDR_GSO_TCPV4, 8000, 0, -1, 0 },
-	{ "gso_size without gso_type", IPPROTO_UDP, 0, 1000, 1400, -1, 0 },
-	{ "csum_start past the frame", IPPROTO_UDP, 0, 1000, 0, 7, 0x7f },
-	{ "csum_start inside the link header", IPPROTO_UDP, 0, 1000, 0, 6, 4 },
-	{ "csum_offset past the frame", IPPROTO_UDP, 0, 1000, 0, 9, 0x7f },
-	{ "hdr_len past the frame", IPPROTO_UDP, 0, 1000, 0, 3, 0x7f },
+	  -1, 0, false },
+	{ "gso_size 0", IPPROTO_TCP, VIRTIO_NET_HDR_GSO_TCPV4, 8000, 0,
+	  -1, 0, false },
+	{ "gso_size without gso_type", IPPROTO_UDP, 0, 1000, 1400,
+	  -1, 0, false },
+	{ "csum_start past the frame", IPPROTO_UDP, 0, 1000, 0,
+	  7, 0x7f, false },
+	{ "csum_start inside the link header", IPPROTO_UDP, 0, 1000, 0,
+	  6, 4, false },
+	{ "csum_offset past the frame", IPPROTO_UDP, 0, 1000, 0,
+	  9, 0x7f, false },
+	{ "hdr_len past the frame", IPPROTO_UDP, 0, 1000, 0, 3, 0x7f, false },
 	{ "TSO on IPv4 carrying UDP", IPPROTO_UDP, VIRTIO_NET_HDR_GSO_TCPV4,
-	  8000, 1400, 8, 16 },
+	  8000, 1400, 8, 16, false },
 	{ "USO without NEEDS_CSUM", IPPROTO_UDP, ZCNET_VNET_GSO_UDP_L4, 8000,
-	  1400, 0, 0 },
+	  1400, 0, 0, false },
 	{ "USO with a TCP csum_offset", IPPROTO_UDP, ZCNET_VNET_GSO_UDP_L4,
-	  8000, 1400, 8, 16 },
+	  8000, 1400, 8, 16, false },
 	{ "TSO on a UDP datagram", IPPROTO_UDP, VIRTIO_NET_HDR_GSO_TCPV4, 8000,
-	  1400, -1, 0 },
+	  1400, -1, 0, false },
 	{ "TCPv6 on IPv4", IPPROTO_TCP, VIRTIO_NET_HDR_GSO_TCPV6, 8000, 1400,
-	  -1, 0 },
+	  -1, 0, false },
 	{ "USO on ARP", IPPROTO_UDP, ZCNET_VNET_GSO_UDP_L4, 8000, 1400,
-	  VNET + 13, 0x06 },
+	  VNET + 13, 0x06, false },
 	{ "segments above the MTU", IPPROTO_UDP, ZCNET_VNET_GSO_UDP_L4, 8000,
-	  1600, -1, 0 },
+	  1600, -1, 0, false },
 	{ "a super-frame of 65,536 bytes", IPPROTO_UDP, ZCNET_VNET_GSO_UDP_L4,
-	  65536 - ETH - IP4 - L4_UDP, 1400, -1, 0 },
+	  65536 - ETH - IP4 - L4_UDP, 1400, -1, 0, false },
+	{ "TCPv4 on IPv6", IPPROTO_TCP, VIRTIO_NET_HDR_GSO_TCPV4, 8000, 1400,
+	  -1, 0, true },
+	{ "UFO on IPv6", IPPROTO_UDP, VIRTIO_NET_HDR_GSO_UDP, 8000, 1400, -1,
+	  0, true },
+	{ "IPv6 segments above the MTU", IPPROTO_TCP,
+	  VIRTIO_NET_HDR_GSO_TCPV6, 8000, 1441, -1, 0, true },
+	{ "IPv6 with an extension header", IPPROTO_UDP, ZCNET_VNET_GSO_UDP_L4,
+	  8000, 1400, VNET + ETH + 6, 0, true },
 };
 
 TEST_F(off, bad_headers_einval)
@@ -562,7 +658,7 @@ TEST_F(off, bad_headers_einval)
 	for (i = 0; i < sizeof(bad_hdrs) / sizeof(bad_hdrs[0]); i++) {
 		const struct bad_hdr *b = &bad_hdrs[i];
 
-		len = build(self, 3, b->proto, b->payload, b->gso_type,
+		len = build(self, 3, b->v6, b->proto, b->payload, b->gso_type,
 			    b->gso_size, false, 0);
 		if (b->at >= 0)
 			self->mem[3 * SLOT + b->at] = (unsigned char)b->value;
