@@ -40,7 +40,10 @@
 # ZCNET_BENCH_RAW_SIZES, ZCNET_BENCH_TCP_SIZES, ZCNET_BENCH_UDP_SIZES,
 # ZCNET_BENCH_CONNS (256: the TCP connections of the many-connection case,
 # 64 KiB writes), ZCNET_BENCH_GSO_SIZES (64768: the UDP trains of the case
-# where each send gives its segment size),
+# where each send gives its segment size), ZCNET_BENCH_VNET_SIZES (65535:
+# the raw super-frames of the cases "raw USO" and "raw TSO", zcnet's
+# ZCNET_TX_VNET_HDR against AF_PACKET's PACKET_VNET_HDR, methods
+# zcnet-vnet and afp-vnet, 1472- and 1460-byte segments),
 # ZCNET_BENCH_RX_SIZES, ZCNET_BENCH_RX_FRAMES, ZCNET_BENCH_RX_RATE,
 # ZCNET_BENCH_PING_SIZES (64), ZCNET_BENCH_PING_FRAMES (2000) and
 # ZCNET_BENCH_BUSY_POLL_USEC (1000) for the ping-pong latency case, which
@@ -93,6 +96,11 @@ main=1 # the matrix's boot: not when zcnet-rxq is the only method asked for
 	die "ZCNET_BENCH_CONNS: connection counts, 2..9999"
 [[ ${ZCNET_BENCH_GSO_SIZES:-64768} =~ ^[1-9][0-9]{0,4}(\ [1-9][0-9]{0,4})*$ ]] ||
 	die "ZCNET_BENCH_GSO_SIZES: train sizes in bytes, up to 65507"
+[[ ${ZCNET_BENCH_VNET_SIZES:-65535} =~ ^[1-9][0-9]{0,4}(\ [1-9][0-9]{0,4})*$ ]] ||
+	die "ZCNET_BENCH_VNET_SIZES: super-frame sizes in bytes, 3000..65535"
+for n in ${ZCNET_BENCH_VNET_SIZES:-}; do
+	((n >= 3000 && n <= 65535)) || die "ZCNET_BENCH_VNET_SIZES: super-frame sizes in bytes, 3000..65535"
+done
 for n in ${ZCNET_BENCH_GSO_SIZES:-}; do
 	((n <= 65507 && (n + 1471) / 1472 <= 128)) ||
 		die "ZCNET_BENCH_GSO_SIZES: train sizes in bytes, up to 65507"
@@ -152,7 +160,8 @@ append+=" zcnet.env.ZCNET_BENCH_SCALING=$scaling"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
 	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS ZCNET_BENCH_CONNS ZCNET_BENCH_GSO_SIZES ZCNET_BENCH_PING_SIZES \
-	ZCNET_BENCH_PING_FRAMES ZCNET_BENCH_BUSY_POLL_USEC ZCNET_BENCH_RXQ_QUEUES; do
+	ZCNET_BENCH_PING_FRAMES ZCNET_BENCH_BUSY_POLL_USEC ZCNET_BENCH_RXQ_QUEUES \
+	ZCNET_BENCH_VNET_SIZES; do
 	[[ -z ${!v:-} ]] || append+=" zcnet.env.$v=${!v// /,}"
 done
 # Each run takes its seconds plus about four of setup and draining; a
@@ -251,7 +260,7 @@ for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_B
 	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS ZCNET_BENCH_CONNS ZCNET_BENCH_GSO_SIZES ZCNET_BENCH_PING_SIZES \
 	ZCNET_BENCH_PING_FRAMES ZCNET_BENCH_BUSY_POLL_USEC ZCNET_BENCH_RXQ_QUEUES \
-	ZCNET_VIRTIO_OPTS; do
+	ZCNET_BENCH_VNET_SIZES ZCNET_VIRTIO_OPTS; do
 	[[ -z ${!v:-} ]] || settings+=", $v=${!v}"
 done
 {

@@ -28,7 +28,11 @@
 # (1472 64768: one datagram, a GSO train), ZCNET_BENCH_CONNS (256: TCP
 # connections at once, 64 KiB writes, case "conns256"), ZCNET_BENCH_GSO_SIZES
 # (64768: UDP trains of 1472-byte segments, each send giving its segment
-# size, case "gso"), ZCNET_BENCH_RX_SIZES (64 1500),
+# size, case "gso"), ZCNET_BENCH_VNET_SIZES (65535: raw super-frames with a
+# virtio_net_hdr, UDP 1472-byte segments (case "uso") and TCP 1460-byte
+# ones (case "tso"), zcnet ZCNET_TX_VNET_HDR against AF_PACKET
+# PACKET_VNET_HDR, to a sink that checks and counts every segment),
+# ZCNET_BENCH_RX_SIZES (64 1500),
 # ZCNET_BENCH_RX_FRAMES (60000) and ZCNET_BENCH_RX_RATE (20000 frames per
 # second of the generator's clock), ZCNET_BENCH_RXQ_QUEUES (1 2 4: the
 # receive case by RX queue, zcnet-rxq, one context per queue, UDP from
@@ -68,6 +72,10 @@ CONN_METHODS="conns-zerocopy conns-uring zcnet-conns" ALL_CONN_METHODS="$CONN_ME
 CONNS="${ZCNET_BENCH_CONNS:-256}" CONNS="${CONNS//,/ }" CONN_SIZE=65536
 GSO_METHODS="gso-sendmsg gso-zerocopy zcnet-gso" ALL_GSO_METHODS="$GSO_METHODS"
 GSO_SIZES="${ZCNET_BENCH_GSO_SIZES:-64768}" GSO_SIZES="${GSO_SIZES//,/ }" GSO_SEGMENT=1472
+# Raw super-frames: the same bytes from both methods, to a MAC that is not
+# the sink's (its host drops them as another's, its packet socket counts)
+VNET_METHODS="afp-vnet zcnet-vnet" ALL_VNET_METHODS="$VNET_METHODS" VNET_MAC=02:7a:63:6e:65:74
+VNET_SIZES="${ZCNET_BENCH_VNET_SIZES:-65535}" VNET_SIZES="${VNET_SIZES//,/ }"
 RX_METHODS="zcnet afp-tpacket-v3 af-xdp-copy udp-recvmmsg" ALL_RX_METHODS="$RX_METHODS"
 RX_SIZES="${ZCNET_BENCH_RX_SIZES:-64 1500}" RX_SIZES="${RX_SIZES//,/ }"
 RX_FRAMES="${ZCNET_BENCH_RX_FRAMES:-60000}" RX_RATE="${ZCNET_BENCH_RX_RATE:-20000}"
@@ -88,12 +96,13 @@ if [[ -n $ZCNET_BENCH_METHODS ]]; then
 	PKTGEN_METHODS="$(pick "$PKTGEN_METHODS")" RX_METHODS="$(pick "$RX_METHODS")"
 	TCP_METHODS="$(pick "$TCP_METHODS")" UDP_METHODS="$(pick "$UDP_METHODS")"
 	CONN_METHODS="$(pick "$CONN_METHODS")" GSO_METHODS="$(pick "$GSO_METHODS")"
+	VNET_METHODS="$(pick "$VNET_METHODS")"
 	SCALE_METHODS="$(pick "$SCALE_METHODS")" PING_METHODS="$(pick "$PING_METHODS")"
 	RXQ_METHODS="$(pick "$RXQ_METHODS")"
 fi
 if [[ $ONLY == rxq ]]; then
 	RAW_METHODS="" PKTGEN_METHODS="" RX_METHODS="" TCP_METHODS="" UDP_METHODS=""
-	CONN_METHODS="" GSO_METHODS="" SCALE_METHODS="" PROFILE="" PING_METHODS=""
+	CONN_METHODS="" GSO_METHODS="" SCALE_METHODS="" PROFILE="" PING_METHODS="" VNET_METHODS=""
 else
 	RXQ_METHODS=""
 fi
@@ -170,8 +179,8 @@ set_queues() { # N: combined channels of both NICs
 # start to the last end, and machine CPU over that span from the /proc/stat
 # idle counters the senders sampled. With several senders the latency
 # quantiles are the worst sender's.
-combine() {
-	awk '
+combine() { # KIND
+	awk -v kind="$1" '
 	function kv(line,   i, n, f, a) {
 		delete v
 		n = split(line, f, " ")
@@ -198,10 +207,12 @@ combine() {
 		if (v["lat_p99_us"] > p99) p99 = v["lat_p99_us"]
 		next
 	}
-	/^sink / { kv($0); rframes = v["frames"]; rbytes = v["bytes"]; badlen = v["bad_len"]
+	/^sink / { kv($0); rframes = v["frames"]; rbytes = v["bytes"]; badlen = v["bad_len"]; segs = v["segments"]; gaps = v["seq_gaps"]
 		if (rbytes == "") { rbytes = 0; for (k in v) if (k ~ /^bytes[0-9]/) rbytes += v[k] } }
 	END {
 		if (st == "") st = senders ? "ok" : "failed"
+		# super-frames: a segment that does not check out fails the run
+		if (kind ~ /^(uso|tso)$/ && st == "ok" && (rframes == "" || badlen > 0)) st = "failed"
 		if (st == "unavailable") { printf "status=unavailable reason=%s\n", reason; exit }
 		secs = t1 - t0
 		cpu = (hz > 0 && cpus > 0) ? secs * cpus - (idle1 - idle0) / hz : -1
@@ -209,6 +220,7 @@ combine() {
 		printf "status=%s frames=%d bytes=%.0f seconds=%.4f cpu_s=%.4f cpus=%d", st, frames, bytes, secs, cpu, cpus
 		printf " completions=%d copied=%d errors=%d lat_p50_us=%s lat_p99_us=%s syscalls=%d", completions, copied, errors, p50 + 0, p99 + 0, syscalls
 		if (rframes != "") printf " recv_frames=%d recv_bytes=%.0f bad_len=%d", rframes, rbytes, badlen
+		if (segs != "") printf " recv_segments=%d seq_gaps=%d", segs, gaps
 		if (peer != "") printf " peer_bytes=%.0f", peer
 		printf "\n"
 	}'
@@ -237,14 +249,17 @@ perf_stop() {
 }
 
 # run KIND METHOD SIZE REP QUEUES PROCS; KIND raw, tcp, udp, connsN (N TCP
-# connections at once) or gso (UDP trains, the segment size per send)
+# connections at once), gso (UDP trains, the segment size per send), uso
+# or tso (raw UDP or TCP super-frames)
 run() {
 	local kind="$1" method="$2" size="$3" rep="$4" queues="$5" procs="$6"
 	local dir="$WORK/$RUN" sink p pids=() args line txq0 pk0 pk1 pkts="" port=$((5201 + RUN % 500))
-	local skind="$kind" more=() ready=300 limit=90
+	local skind="$kind" more=() ready=300 limit=90 vnet=()
 	case $kind in
 	conns*) skind=tcp more=(--conns "${kind#conns}") ready=3000 limit=600 ;;
 	gso) skind=udp more=(--gso "$GSO_SEGMENT") ;;
+	uso) skind=vnet vnet=(--proto udp --gso 1472 --port "$port" -s "$size") ;;
+	tso) skind=vnet vnet=(--proto tcp --gso 1460 --port "$port" -s "$size") ;;
 	esac
 	RUN=$((RUN + 1))
 	say "progress $RUN/$TOTAL rep $rep $kind $method $size B queues $queues procs $procs"
@@ -255,7 +270,11 @@ run() {
 		args=("$skind" --port "$port" --idle "$SINK_IDLE")
 		[[ $skind == tcp ]] && args+=("${more[@]}")
 		[[ $kind == raw ]] && args=(raw -i br0 -s "$size" --streams "$procs" --until-eof)
+		[[ $skind == vnet ]] && args=(vnet -i br0 "${vnet[@]}" --until-eof)
 		"$BENCH" remote "$HOST" sink "${args[@]}" >"$dir/sink.out" 2>"$dir/sink.err" &
+	elif [[ $skind == vnet ]]; then
+		peer "$BENCH" sink vnet -i "$PEER_IFACE" "${vnet[@]}" --idle "$SINK_IDLE" \
+			>"$dir/sink.out" 2>"$dir/sink.err" &
 	elif [[ $kind == raw ]]; then
 		peer "$BENCH" sink raw -i "$PEER_IFACE" -s "$size" --streams "$procs" \
 			--progress "$dir/progress" --idle "$SINK_IDLE" >"$dir/sink.out" 2>"$dir/sink.err" &
@@ -273,6 +292,8 @@ run() {
 				args=(-i "$IFACE" -d "$DST_MAC" --stream "$p")
 				[[ -n $HOST ]] || args+=(--window "$WINDOW" --progress "$dir/progress")
 				((procs == 1)) || args+=(--queue "$p" --cpu "$p")
+			elif [[ $skind == vnet ]]; then
+				args=(-i "$IFACE" -d "$VNET_MAC" --peer "$DST_IP" "${vnet[@]}")
 			else
 				args=(--peer "$DST_IP" --port "$port" "${more[@]}")
 			fi
@@ -299,7 +320,7 @@ run() {
 		fi
 		read -ra pk1 <<<"$(nic_packets)"
 		pkts="nic_tx_packets=$((pk1[0] - pk0[0])) peer_rx_packets=$((pk1[1] - pk0[1])) "
-		line="$(cat "$dir"/send*.out "$dir/sink.out" 2>/dev/null | combine)"
+		line="$(cat "$dir"/send*.out "$dir/sink.out" 2>/dev/null | combine "$kind")"
 		[[ $kind != raw ]] || line+="$(txq_deltas "$txq0" "$(txq_counters)")"
 		if [[ $line == status=failed* ]]; then
 			line+=" reason=$(cat "$dir"/send*.err "$dir/sink.err" | grep -v ready | tr '\n' ' ' | cut -c1-200)"
@@ -482,6 +503,7 @@ TOTAL=$((TOTAL + REPS * $(count_words "$RX_METHODS") * $(count_words "$RX_SIZES"
 TOTAL=$((TOTAL + REPS * $(count_words "$PING_METHODS") * $(count_words "$PING_SIZES")))
 TOTAL=$((TOTAL + REPS * $(count_words "$RXQ_METHODS") * $(count_words "$RX_SIZES") * $(count_words "$RXQ_QUEUES")))
 TOTAL=$((TOTAL + REPS * ($(count_words "$CONN_METHODS") * $(count_words "$CONNS") + $(count_words "$GSO_METHODS") * $(count_words "$GSO_SIZES"))))
+TOTAL=$((TOTAL + 2 * REPS * $(count_words "$VNET_METHODS") * $(count_words "$VNET_SIZES")))
 
 set_queues 1 || say "cannot set one queue pair (ethtool -L)"
 for ((rep = 1; rep <= REPS; rep++)); do
@@ -511,6 +533,9 @@ for ((rep = 1; rep <= REPS; rep++)); do
 	for size in $UDP_SIZES; do for m in $UDP_METHODS; do run udp "$m" "$size" "$rep" 1 1; done; done
 	for n in $CONNS; do for m in $CONN_METHODS; do run "conns$n" "$m" "$CONN_SIZE" "$rep" 1 1; done; done
 	for size in $GSO_SIZES; do for m in $GSO_METHODS; do run gso "$m" "$size" "$rep" 1 1; done; done
+	for k in uso tso; do for size in $VNET_SIZES; do for m in $VNET_METHODS; do
+		run "$k" "$m" "$size" "$rep" 1 1
+	done; done; done
 	for size in $RX_SIZES; do
 		for m in $RX_METHODS; do
 			rx_run "$m" "$size" "$rep"
@@ -559,6 +584,7 @@ profile() {
 	[[ " $ALL_RAW_METHODS " == *" $m "* ]] && kind=raw
 	[[ " $ALL_UDP_METHODS " == *" $m "* ]] && kind=udp
 	[[ " $ALL_GSO_METHODS " == *" $m "* ]] && kind=gso
+	[[ " $ALL_VNET_METHODS " == *" $m "* ]] && kind=uso
 	[[ " $ALL_CONN_METHODS " == *" $m "* ]] && kind="conns${CONNS%% *}"
 	[[ " $ALL_RX_METHODS " == *" $m "* ]] && kind=rx
 	[[ $kind == raw ]] && ((size > 1514)) && mtu=9000

@@ -45,9 +45,9 @@ BEGIN {
 	gbit = mpps = cgib = cmf = cop = sop = cs = lost = ""
 	if (v["status"] == "ok" && v["seconds"] > 0) {
 		gbit = sprintf("%.4f", v["bytes"] * 8 / v["seconds"] / 1e9)
-		if (v["kind"] == "raw") mpps = sprintf("%.5f", v["frames"] / v["seconds"] / 1e6)
+		if (v["kind"] ~ /^(raw|uso|tso)$/) mpps = sprintf("%.5f", v["frames"] / v["seconds"] / 1e6)
 		if (v["bytes"] > 0) cgib = sprintf("%.3f", v["cpu_s"] / (v["bytes"] / 1073741824))
-		if (v["kind"] == "raw" && v["frames"] > 0) cmf = sprintf("%.3f", v["cpu_s"] / (v["frames"] / 1e6))
+		if (v["kind"] ~ /^(raw|uso|tso)$/ && v["frames"] > 0) cmf = sprintf("%.3f", v["cpu_s"] / (v["frames"] / 1e6))
 		if (v["frames"] > 0) cop = sprintf("%.4f", v["cpu_s"] * 1e6 / v["frames"])
 		if (v["frames"] > 0 && v["syscalls"] != "") sop = sprintf("%.4f", v["syscalls"] / v["frames"])
 		if (v["completions"] > 0) cs = sprintf("%.4f", v["copied"] / v["completions"])
@@ -153,12 +153,16 @@ table() {
 	echo "the receiver's busy time, the generator on the build machine. TCP NxS:"
 	echo "N connections at once, one process, S-byte writes. UDP train: each send"
 	echo "gives its segment size (1472 B): UDP_SEGMENT control message, ZCNET_TX_GSO."
+	echo "raw USO/TSO: super-frames of S bytes with a virtio_net_hdr (zcnet-vnet:"
+	echo "ZCNET_TX_VNET_HDR; afp-vnet: PACKET_VNET_HDR send()), 1472-byte UDP or"
+	echo "1460-byte TCP segments; us/op per super-frame, lost in super-frames."
 	echo
 	awk -F, -v ruler="$ruler" '
 	NR == 1 { next }
 	{
 		kind = $1 == "raw" ? "raw " $5 " B" : $1 == "rx" ? "receive " $5 " B" : $1 == "lat" ? "ping-pong " $5 " B" : $1 == "udp" ? ($5 > 1472 ? "UDP GSO " : "UDP ") $5 " B" : $1 == "gso" ? "UDP train " $5 " B" : "TCP " ($5 >= 1048576 ? $5 / 1048576 " MiB" : $5 / 1024 " KiB")
 		if ($1 ~ /^conns[0-9]+$/) kind = "TCP " substr($1, 6) "x" $5 / 1024 " KiB"
+		if ($1 ~ /^(uso|tso)$/) kind = "raw " toupper($1) " " $5 " B"
 		if ($2 > 1) kind = kind " " $2 "q/" $3 "p"
 		if ($8 == "unavailable" || $8 == "failed" || $7 == 0) {
 			printf "%-17s %-14s %s: %s\n", kind, $4, $8 == "" ? "failed" : $8, $22
@@ -210,6 +214,8 @@ table() {
 		check("TCP 256x64 KiB: zcnet <= 0.8x SEND_ZC, one ring", "conns256", 65536, "zcnet-conns", "conns-uring", 0.8)
 		check("UDP train 64768 B: zcnet <= 0.8x sendmsg", "gso", 64768, "zcnet-gso", "gso-sendmsg", 0.8)
 		check("UDP train 64768 B: zcnet <= 0.8x MSG_ZEROCOPY", "gso", 64768, "zcnet-gso", "gso-zerocopy", 0.8)
+		check("raw USO 65535 B: zcnet <= 0.3x AF_PACKET vnet", "uso", 65535, "zcnet-vnet", "afp-vnet", 0.3)
+		check("raw TSO 65535 B: zcnet <= 0.3x AF_PACKET vnet", "tso", 65535, "zcnet-vnet", "afp-vnet", 0.3)
 		check("receive 1500 B: zcnet <= 0.8x TPACKET_V3", "rx", 1500, "zcnet", "afp-tpacket-v3", 0.8)
 		check("receive 1500 B: zcnet <= 1.0x AF_XDP copy", "rx", 1500, "zcnet", "af-xdp-copy", 1.0)
 		n = over = 0

@@ -1030,94 +1030,6 @@ TEST_F_TIMEOUT(sock, tcp_nic_256m_zero_copy, 300)
 }
 
 /*
- * Run a tool from $ZCNET_TOOLS (in netns ns unless NULL) with its stdout
- * and stderr into out; returns the pid, or -errno. zc_fork() ties it to
- * the test.
- */
-static pid_t tool_start(const char *ns, const char *const argv[], int *out)
-{
-	const char *dir = getenv("ZCNET_TOOLS");
-	char path[512];
-	int p[2];
-	pid_t pid;
-
-	if (!dir || pipe2(p, O_CLOEXEC))
-		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/%s", dir, argv[0]);
-	pid = zc_fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		dup2(p[1], STDOUT_FILENO);
-		dup2(p[1], STDERR_FILENO);
-		if (ns && zc_netns_enter(ns) < 0)
-			_exit(126);
-		execv(path, (char *const *)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	*out = p[0];
-	return pid;
-}
-
-/* Reads the tool's output into buf until it holds text: true. */
-static bool tool_wait_for(int out, char *buf, size_t size, const char *text)
-{
-	size_t n = 0;
-	ssize_t r;
-
-	buf[0] = 0;
-	while (!strstr(buf, text) && n + 1 < size) {
-		struct pollfd p = { .fd = out, .events = POLLIN };
-
-		if (poll(&p, 1, 30000) <= 0)
-			return false;
-		r = read(out, buf + n, size - n - 1);
-		if (r <= 0)
-			return false;
-		n += (size_t)r;
-		buf[n] = 0;
-	}
-	return strstr(buf, text) != NULL;
-}
-
-/* The tool's exit status; the rest of its output appended to buf. */
-static int tool_finish(pid_t pid, int out, char *buf, size_t size)
-{
-	size_t n = strlen(buf);
-	ssize_t r;
-	int status;
-
-	while (n + 1 < size && (r = read(out, buf + n, size - n - 1)) > 0)
-		n += (size_t)r;
-	buf[n] = 0;
-	close(out);
-	status = zc_wait(pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
-/* The value of "key": in a one-line JSON object, as text. */
-static const char *json_val(const char *json, const char *key, char *val,
-			    size_t size)
-{
-	char pat[64];
-	const char *p;
-	size_t n = 0;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(json, pat);
-	if (!p)
-		return "";
-	p += strlen(pat);
-	if (*p == '"')
-		p++;
-	while (*p && *p != '"' && *p != ',' && *p != '}' && n + 1 < size)
-		val[n++] = *p++;
-	val[n] = 0;
-	return val;
-}
-
-/*
  * The tools: zcnet-send --tcp streams 64 MiB to zcnet-recv --tcp-listen in
  * the peer's namespace; both print the same checksum, every byte checks,
  * nothing is copied.
@@ -1138,29 +1050,29 @@ TEST_F_TIMEOUT(sock, tools_tcp_stream_checksum, 300)
 	snprintf(port, sizeof(port), "%s:%d", self->peer_ip, 20000 + getpid() % 20000);
 	recv_argv[2] = port;
 	snprintf(target, sizeof(target), "%s", port);
-	r = tool_start(self->env.peer_ns, recv_argv, &rout);
+	r = zc_tool_start(self->env.peer_ns, recv_argv, &rout);
 	ASSERT_LT(0, r);
-	EXPECT_TRUE(tool_wait_for(rout, rbuf, sizeof(rbuf), "listening"))
+	EXPECT_TRUE(zc_tool_wait_for(rout, rbuf, sizeof(rbuf), "listening"))
 		TH_LOG("zcnet-recv: %s", rbuf);
 	sbuf[0] = 0;
-	s = tool_start(NULL, send_argv, &sout);
+	s = zc_tool_start(NULL, send_argv, &sout);
 	ASSERT_LT(0, s);
-	sst = tool_finish(s, sout, sbuf, sizeof(sbuf));
-	rst = tool_finish(r, rout, rbuf, sizeof(rbuf));
+	sst = zc_tool_finish(s, sout, sbuf, sizeof(sbuf));
+	rst = zc_tool_finish(r, rout, rbuf, sizeof(rbuf));
 	EXPECT_EQ(0, sst) TH_LOG("zcnet-send: %s", sbuf);
 	EXPECT_EQ(0, rst) TH_LOG("zcnet-recv: %s", rbuf);
-	EXPECT_STREQ("67108864", json_val(sbuf, "bytes", a, sizeof(a)));
-	EXPECT_STREQ("67108864", json_val(rbuf, "bytes", b, sizeof(b)));
-	EXPECT_STREQ("0", json_val(rbuf, "bad_bytes", a, sizeof(a)));
+	EXPECT_STREQ("67108864", zc_json_val(sbuf, "bytes", a, sizeof(a)));
+	EXPECT_STREQ("67108864", zc_json_val(rbuf, "bytes", b, sizeof(b)));
+	EXPECT_STREQ("0", zc_json_val(rbuf, "bad_bytes", a, sizeof(a)));
 	if (zc_nic_may_copy(&self->env)) {
-		EXPECT_LE(90.0, strtod(json_val(sbuf, "zerocopy_pct", a,
+		EXPECT_LE(90.0, strtod(zc_json_val(sbuf, "zerocopy_pct", a,
 						sizeof(a)), NULL));
 	} else {
-		EXPECT_STREQ("100.00", json_val(sbuf, "zerocopy_pct", a,
+		EXPECT_STREQ("100.00", zc_json_val(sbuf, "zerocopy_pct", a,
 						sizeof(a)));
 	}
-	EXPECT_STRNE("", json_val(sbuf, "checksum", a, sizeof(a)));
-	EXPECT_STREQ(a, json_val(rbuf, "checksum", b, sizeof(b)));
+	EXPECT_STRNE("", zc_json_val(sbuf, "checksum", a, sizeof(a)));
+	EXPECT_STREQ(a, zc_json_val(rbuf, "checksum", b, sizeof(b)));
 }
 
 TEST_HARNESS_MAIN

@@ -132,5 +132,6 @@ int zc_raise_nofile(rlim_t n);
 #include "zcnet_conns.h"
 #include "zcnet_frame.h"
 #include "zcnet_fixture.h"
+#include "zcnet_tool.h"
 
 #endif /* ZCNET_UTIL_H */

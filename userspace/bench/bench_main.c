@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* zcnet-bench: options, the method table and the one-line report. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -19,7 +20,8 @@
  * says (the case of UDP_SEGMENT per send).
  */
 #define TAKES_CONNS	1U	/* --conns: TCP connections at once */
-#define TAKES_GSO	2U	/* --gso: UDP trains */
+#define TAKES_GSO	2U	/* --gso: UDP trains, super-frames' segments */
+#define TAKES_VNET	4U	/* --proto: super-frames, virtio_net_hdr */
 
 static const struct {
 	const char *name;
@@ -48,6 +50,8 @@ static const struct {
 	{ "gso-sendmsg", tx_udp_sendmmsg, false, -1, 0, UDP_GSO_SEGMENT, TAKES_GSO },
 	{ "gso-zerocopy", tx_udp_zerocopy, false, -1, 0, UDP_GSO_SEGMENT, TAKES_GSO },
 	{ "zcnet-gso", tx_udp_zcnet, false, -1, 0, UDP_GSO_SEGMENT, TAKES_GSO },
+	{ "afp-vnet", tx_afp_send, true, -1, 0, 0, TAKES_GSO | TAKES_VNET },
+	{ "zcnet-vnet", tx_zcnet, true, -1, 0, 0, TAKES_GSO | TAKES_VNET },
 };
 
 static volatile sig_atomic_t never;
@@ -117,6 +121,10 @@ static struct opt opts[] = {
 	     "thread (default 1)", "RX queue count"),
 	OFLAG("xdp-generic", 0, rx_x.xdp_generic, "recv af-xdp-copy: generic "
 	      "XDP only"),
+	OFN("proto", 0, opt_proto, &o.l4, "udp|tcp", "*-vnet, sink vnet: UDP "
+	    "(USO, default) or TCP\n(TSO) super-frames of -s bytes to --peer "
+	    "--port,\nsegments of --gso bytes (1472, TCP 1460)", "protocol "
+	    "(udp or tcp)"),
 	OFLAG("until-eof", 0, o.until_eof, "sink raw: stop when standard input "
 	      "ends\nand no frame came for 0.1 s (for remote)"),
 	OEND
@@ -124,7 +132,7 @@ static struct opt opts[] = {
 
 static const char head[] =
 "Usage: " PROG " send METHOD [options]   one measured transfer\n"
-"       " PROG " sink raw|tcp|udp [options]  the receiving end\n"
+"       " PROG " sink raw|tcp|udp|vnet [options]  the receiving end\n"
 "       " PROG " recv METHOD [options]   one measured receive\n"
 "       " PROG " gen raw|udp [options]   test frames for recv\n"
 "       " PROG " ping METHOD [options]   round trips to echo: afp, zcnet-rx,\n"
@@ -152,6 +160,10 @@ static void more_help(FILE *f)
 		"udp --peer\nIPV4 --port N sends datagrams of -s bytes (each a "
 		"test frame without\nits Ethernet header); both for -t or -n, "
 		"paced by --rate.\n\n"
+		"afp-vnet and zcnet-vnet send super-frames (-s bytes with the "
+		"headers,\n--proto, --gso) from IFACE's address to --peer "
+		"--port; sink vnet -i\nIFACE (promiscuous) checks and counts "
+		"their segments.\n\n"
 		"Prints one line 'result key=value ...' (send), 'sink ...', "
 		"'recv ...'\nor 'gen ...'. syscalls= counts the system calls "
 		"made in the measured\nspan. The UDP sink ends after --idle "
@@ -184,6 +196,8 @@ static void report(struct tr_result *r, int rc)
 		rep_u64(&p, "conns", NULL, o.conns);
 	if (o.gso)
 		rep_u64(&p, "gso", NULL, o.gso);
+	if (o.l4)
+		rep_str(&p, "proto", NULL, o.l4 == IPPROTO_UDP ? "udp" : "tcp");
 	if (r->unavailable[0]) {
 		/* quotes and newlines would break the key=value line */
 		for (char *s = r->unavailable; *s; s++)
@@ -226,6 +240,24 @@ static void report(struct tr_result *r, int rc)
 	if (r->peer_known)
 		rep_u64(&p, "peer_bytes", NULL, r->peer_bytes);
 	rep_end(&p);
+}
+
+/* *-vnet: super-frames from IFACE's address to --peer. */
+static void vnet_setup(void)
+{
+	if (!o.l4)
+		o.l4 = IPPROTO_UDP;
+	if (!o.iface)
+		usage_error("-i IFACE is required");
+	iface_require(o.iface, &o.ifc);
+	if (!o.peer || inet_pton(AF_INET, o.peer, &o.daddr) != 1)
+		usage_error("--peer IPV4 is required: the super-frames' "
+			    "destination");
+	o.saddr = iface_ipv4(o.iface);
+	if (!o.saddr)
+		usage_error("%s has no IPv4 address", o.iface);
+	if (!o.gso)
+		o.gso = sf_max_gso(o.l4, 1500);
 }
 
 static int run_send(int argc, char **argv)
@@ -271,10 +303,15 @@ static int run_send(int argc, char **argv)
 		o.gso = methods[i].gso;
 	if (o.conns > 1 && !o.ring)
 		o.ring = o.conns * 2;
-	if (!strncmp(o.method, "zcnet-raw", 9)) {
-		o.ring = o.ring ? o.ring : 256;
+	if (methods[i].takes & TAKES_VNET)
+		vnet_setup();
+	else if (opts_seen(opts, "proto"))
+		usage_error("method '%s' does not take --proto", o.method);
+	if (!strncmp(o.method, "zcnet-raw", 9) || o.l4) {
+		o.ring = o.ring ? o.ring : o.l4 ? 16 : 256;
 		if (o.size > 4096)	/* larger frames start on a page */
-			o.slot_size = (o.size + 4095) & ~(uint64_t)4095;
+			o.slot_size = (o.size + (o.l4 ? SF_VNET_LEN : 0) +
+				       4095) & ~(uint64_t)4095;
 	} else if (!strncmp(o.method, "zcnet-", 6) && !o.ring) {
 		o.ring = (uint32_t)((4u << 20) / o.size);
 		o.ring = o.ring < 8 ? 8 : o.ring > 256 ? 256 : o.ring;
@@ -327,7 +364,7 @@ int main(int argc, char **argv)
 	}
 	if ((strcmp(argv[1], "sink") && strcmp(argv[1], "recv") &&
 	     strcmp(argv[1], "gen") && strcmp(argv[1], "ping")) || argc < 3)
-		usage_error("want 'send METHOD', 'sink raw|tcp|udp', "
+		usage_error("want 'send METHOD', 'sink raw|tcp|udp|vnet', "
 			    "'recv METHOD', 'gen raw|udp', 'ping METHOD' "
 			    "or 'echo'");
 	optind = 3;
@@ -358,5 +395,7 @@ int main(int argc, char **argv)
 		return sink_bench_tcp(&o) ? EXIT_FAILED : 0;
 	if (!strcmp(argv[2], "udp"))
 		return sink_bench_udp(&o, idle) ? EXIT_FAILED : 0;
+	if (!strcmp(argv[2], "vnet"))
+		return sink_bench_vnet(&o, idle) ? EXIT_FAILED : 0;
 	usage_error("unknown sink '%s'", argv[2]);
 }

@@ -159,7 +159,35 @@ has "$T/err" "a UDP write is at most 65507 bytes"
 expect 2 "$SEND" --tcp 10.0.0.1:80 --gso 1472
 has "$T/err" "--gso SIZE goes with --udp"
 expect 2 "$SEND" -i lo --gso 1472
-has "$T/err" "--gso SIZE goes with --udp"
+has "$T/err" "--gso needs --dst-ip IPV4"
+
+# raw super-frames (--gso with -i): every limit is refused before sending
+for args in "-i lo --gso 1472 --dst-ip" "-i lo --gso 1472 --dst-ip x" \
+	"-i lo --gso 1472 --dst-ip 0.0.0.0" "-i lo --gso 0 --dst-ip 10.0.0.1" \
+	"-i lo --gso 65536 --dst-ip 10.0.0.1" "-i lo --gso x --dst-ip 10.0.0.1" \
+	"-i lo --gso 1472 --dst-ip 10.0.0.1 --proto sctp" \
+	"-i lo --gso 1472 --dst-ip 10.0.0.1 --src-ip 1.2.3" \
+	"-i lo --gso 1472 --dst-ip 10.0.0.1 --port 0" \
+	"-i lo --gso 1472 --dst-ip 10.0.0.1 -s 65536" \
+	"-i lo --gso 1472 --dst-ip 10.0.0.1 -s 1514" \
+	"-i lo --gso 500 --dst-ip 10.0.0.1 -s 65535" \
+	"-i lo --gso 65000 --dst-ip 10.0.0.1 --proto tcp -s 65000" \
+	"-i lo --proto udp" "-i lo --dst-ip 10.0.0.1" "-i lo --src-ip 10.0.0.1" \
+	"-i lo --port 9" "-i lo --gso 1472 --dst-ip 10.0.0.1 --method x"; do
+	usage_case "$SEND" "$args"
+done
+expect 2 "$SEND" -i lo --gso 1472 --dst-ip 10.0.0.1 -s 65536
+has "$T/err" "a super-frame is at most 65535 bytes including its 42 bytes of Ethernet, IPv4 and UDP headers (-s 65536)"
+expect 2 "$SEND" -i lo --gso 1472 --dst-ip 10.0.0.1 --proto tcp -s 65536
+has "$T/err" "its 54 bytes of Ethernet, IPv4 and TCP headers"
+expect 2 "$SEND" -i lo --gso 500 --dst-ip 10.0.0.1 -s 65535
+has "$T/err" "a UDP super-frame is at most 128 segments"
+expect 2 "$SEND" -i lo --gso 1472 --dst-ip 10.0.0.1 -s 1514
+has "$T/err" "needs at least two"
+expect 2 "$SEND" -i lo --proto tcp
+has "$T/err" "--proto goes with --gso SIZE"
+expect 0 "$SEND" -i lo -h
+has "$T/out" "--gso SIZE --dst-ip IPV4"
 expect 2 "$SEND" --udp 10.0.0.1:80 --gso 65508
 has "$T/err" "bad segment size '65508' (1..65507)"
 expect 2 "$SEND" --udp 10.0.0.1:80 --gso 100 -s 12801

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* zcnet-send: its options, methods and reports (the senders: traffic/). */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +28,11 @@ static bool method_arg(const char *s, void *p)
 	return !strcmp(s, "zcnet") || !strcmp(s, "afp");
 }
 
+static bool ipv4_arg(const char *s, void *p)
+{
+	return inet_pton(AF_INET, s, p) == 1 && *(uint32_t *)p;
+}
+
 static struct opt raw_opts[] = {
 	OFN("method", 0, method_arg, &o.method, "zcnet|afp", "zcnet: zcnet "
 	    "raw-frame zero-copy transmit (default);\nafp: a plain AF_PACKET "
@@ -36,9 +42,11 @@ static struct opt raw_opts[] = {
 	     "namespace)"),
 	{ "dst", 'd', OPT_MAC, o.dst, 0, 0, 0, "MAC",
 	  "destination MAC (default ff:ff:ff:ff:ff:ff)", NULL, NULL, false },
-	ONUM("size", 's', o.size, 1, ZCNET_FRAME_MAX_LEN, "SIZE", "frame length "
+	ONUM("size", 's', o.size, 1, 1 << 20, "SIZE", "frame length "
 	     "in bytes including the 14-byte\nEthernet header, 60..MTU+14 "
-	     "(default 1500)", "frame size"),
+	     "(default 1500); with\n--gso the super-frame's, headers "
+	     "included, at\nmost 65535 (default: the largest that fits)",
+	     "frame size"),
 	ONUM("frames", 'n', o.frames, 1, UINT64_C(1) << 47, "N",
 	     "send N frames", "frame count (1..2^47)"),
 	OSECS("time", 't', o.seconds, "SECONDS", "send for SECONDS (default 10 "
@@ -72,6 +80,19 @@ static struct opt raw_opts[] = {
 	OSTR("progress-file", 0, o.progress, "PATH", "below N + the progress "
 	     "that 'zcnet-recv\n--progress-file PATH' on this machine "
 	     "publishes"),
+	ONUM("gso", 0, o.gso, 1, UINT16_MAX, "SIZE", "send super-frames with "
+	     "a virtio_net_hdr\n(ZCNET_TX_VNET_HDR; afp: PACKET_VNET_HDR) "
+	     "that\nleave as segments of SIZE bytes of payload", "segment "
+	     "size (1..65535)"),
+	OFN("proto", 0, opt_proto, &o.l4, "udp|tcp", "--gso: UDP datagrams "
+	    "(USO, default) or a TCP\nstream without handshake (TSO)",
+	    "protocol (udp or tcp)"),
+	OFN("dst-ip", 0, ipv4_arg, &o.daddr, "IPV4", "--gso: the destination "
+	    "address (required)", "IPv4 address"),
+	OFN("src-ip", 0, ipv4_arg, &o.saddr, "IPV4", "--gso: the source "
+	    "address (default: IFACE's)", "IPv4 address"),
+	ONUM("port", 0, o.port, 1, 65535, "PORT", "--gso: the destination "
+	     "port (default 9)", "port (1..65535)"),
 	OEND
 };
 
@@ -80,16 +101,22 @@ static const char raw_head[] =
 "                  [-n FRAMES | -t SECONDS] [-q QUEUE] [-r RING_ENTRIES]\n"
 "                  [--copy-threshold N] [--pattern seq|zero] [-j]\n"
 "                  [--linger SECONDS] [--window N --progress-file PATH]\n"
+"                  [--gso SIZE --dst-ip IPV4 [--proto udp|tcp]\n"
+"                   [--src-ip IPV4] [--port PORT]]\n"
 "Send test frames out of IFACE with zcnet raw-frame zero-copy transmit,\n"
-"or with AF_PACKET as the baseline.\n\n";
+"or with AF_PACKET as the baseline; with --gso, UDP or TCP super-frames.\n\n";
 
 static const char raw_tail[] =
 "\nFrames carry ethertype 0x88B5, a header with the frame number and a\n"
 "pattern that zcnet-recv verifies byte by byte. CPU time is read from\n"
 "/proc/stat for all CPUs (everything but idle and iowait) over the run.\n"
+"With --gso each frame is one super-frame of Ethernet, IPv4 and UDP or\n"
+"TCP with checksum offload (the pseudo-header sum seeded); its segments\n"
+"carry datagrams that 'zcnet-recv --udp-listen' verifies, or the stream\n"
+"of --tcp, sequence numbers running on, without a handshake.\n"
 "Exit status: 0 when every frame was sent (zcnet: completed with its full\n"
 "length), 1 on errors, 2 on bad arguments, 4 when the zcnet module has no\n"
-"raw transmit.\n";
+"raw transmit (with --gso: no super-frames of that protocol).\n";
 
 static bool target_arg(const char *s, void *p)
 {
@@ -291,7 +318,11 @@ static void raw_report(struct tr_opts *op, struct tr_result *r)
 	double secs = r->t1 - r->t0, gib = (double)r->bytes / (1ULL << 30);
 	bool rates = secs > 0 && r->frames;
 	char src[18], dst[18], ns[256], title[512], errs[4096];
+	struct sf_spec sf;
 	struct rep p;
+
+	if (o.l4)
+		tx_raw_sf_check(&o, o.ifc.mtu, &sf, errs, sizeof(errs));
 
 	if (zc)
 		ok = !r->fatal && !r->stalled && !r->receiver_stalled &&
@@ -317,6 +348,13 @@ static void raw_report(struct tr_opts *op, struct tr_result *r)
 	rep_str(&p, "src", NULL, src);
 	rep_str(&p, "dst", NULL, dst);
 	rep_u64(&p, "frame_size", "frame size", o.size);
+	if (o.l4) {
+		rep_str(&p, "proto", "super-frames", o.l4 == IPPROTO_UDP ?
+			"udp" : "tcp");
+		rep_u64(&p, "gso_size", "segment payload", o.gso);
+		rep_u64(&p, "segments", "segments", r->frames *
+			sf_segments(&sf));
+	}
 	rep_str(&p, "pattern", "pattern", zcnet_frame_pattern_name(o.pattern));
 	if (zc) {
 		rep_u64(&p, "ring", "ring", o.ring);
@@ -391,24 +429,53 @@ static void finish(struct tr_opts *op, struct tr_result *r)
 		nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
 }
 
+/* --gso: the super-frames' defaults and limits, before anything is sent. */
+static void gso_setup(void)
+{
+	static const char *const gso_only[] = { "proto", "dst-ip", "src-ip",
+		"port", NULL };
+	struct sf_spec sf;
+	char why[256];
+	size_t h;
+
+	if (!opts_seen(raw_opts, "gso")) {
+		opts_forbid(raw_opts, gso_only, "goes with --gso SIZE");
+		return;
+	}
+	if (!o.l4)
+		o.l4 = IPPROTO_UDP;
+	if (!o.daddr)
+		usage_error("--gso needs --dst-ip IPV4, the super-frames' "
+			    "destination");
+	if (!o.port)
+		o.port = 9;
+	if (!o.saddr)
+		o.saddr = iface_ipv4(o.iface);
+	if (!o.saddr)
+		usage_error("%s has no IPv4 address: give --src-ip", o.iface);
+	h = sf_hdr_len(o.l4);
+	if (!o.size) {
+		o.size = SF_MAX_FRAME;
+		if (o.l4 == IPPROTO_UDP &&
+		    h + (uint64_t)o.gso * SF_USO_MAX_SEGS < o.size)
+			o.size = h + (uint64_t)o.gso * SF_USO_MAX_SEGS;
+	}
+	if (tx_raw_sf_check(&o, o.ifc.mtu, &sf, why, sizeof(why)))
+		usage_error("%s on %s", why, o.ifc.name);
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const sock_modes[] = { "tcp", "udp", NULL };
-	static const char *const sock_only[] = { "gso", NULL };
 	static const char *const zcnet_only[] = { "queue", "ring", "slot-size",
 		"copy-threshold", "linger", NULL };
 	util_prog = PROG;
 	if (argv_has(argc, argv, sock_modes))
 		return sock_main(argc, argv);
-	if (argv_has(argc, argv, sock_only))
-		usage_error("--gso SIZE goes with --udp: it cuts UDP writes into "
-			    "datagrams");
 	opts_parse(argc, argv, raw_opts, raw_head, raw_more);
 	if (!o.iface)
 		usage_error("no interface given (-i IFACE)");
 	count_or_time(raw_opts, "frames");
-	if (!o.size)
-		o.size = 1500;
 	if (o.slot_size % 64)
 		usage_error("bad slot size '%llu' (a multiple of 64)",
 			    (unsigned long long)o.slot_size);
@@ -417,7 +484,10 @@ int main(int argc, char **argv)
 	if (strcmp(o.method, "zcnet"))
 		opts_forbid(raw_opts, zcnet_only, "is for --method zcnet");
 	iface_require(o.iface, &o.ifc);
-	if (o.size < 60 || o.size > iface_max_frame(&o.ifc))
+	gso_setup();
+	if (!o.size)
+		o.size = 1500;
+	if (!o.l4 && (o.size < 60 || o.size > iface_max_frame(&o.ifc)))
 		usage_error("frame size %llu is outside [60, %llu] for %s (MTU "
 			    "%u, plus the 14-byte Ethernet header)",
 			    (unsigned long long)o.size,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Command line options from one table, and the help text made from it. */
 #include <getopt.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,6 +163,13 @@ bool opt_pattern(const char *s, void *p)
 	*(unsigned int *)p = strcmp(s, "seq") ? ZCNET_PATTERN_ZERO :
 						ZCNET_PATTERN_SEQ;
 	return true;
+}
+
+bool opt_proto(const char *s, void *p)
+{
+	*(uint8_t *)p = !strcmp(s, "udp") ? IPPROTO_UDP :
+			!strcmp(s, "tcp") ? IPPROTO_TCP : 0;
+	return *(uint8_t *)p;
 }
 
 bool argv_has(int argc, char **argv, const char *const names[])

@@ -69,8 +69,7 @@ static int sink_batch(int fd, uint8_t (*bufs)[SINK_SNAP],
 	return got < 0 ? 0 : got;
 }
 
-/* Standard input is at its end (what comes before it is dropped). */
-static bool stdin_ended(void)
+bool stdin_ended(void)
 {
 	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 	char c;

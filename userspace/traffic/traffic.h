@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "stream.h"
+#include "superframe.h"
 
 /* Exit codes of the tools. */
 #define EXIT_FAILED	1	/* the run failed or the system said no */
@@ -171,6 +172,7 @@ bool opts_seen(struct opt *t, const char *name);
 /* None of the options in names may be given ("--NAME why"). */
 void opts_forbid(struct opt *t, const char *const names[], const char *why);
 bool opt_pattern(const char *s, void *p);	/* seq|zero */
+bool opt_proto(const char *s, void *p);		/* udp|tcp: IPPROTO_* */
 /* argv holds one of the long option names (as --NAME or --NAME=...). */
 bool argv_has(int argc, char **argv, const char *const names[]);
 
@@ -235,7 +237,9 @@ struct tr_opts {
 	int64_t threshold_used;	/* after bind; -1: unknown */
 	unsigned int pattern, target_len;
 	int sndbuf;
-	uint32_t gso;		/* UDP: segment payload bytes; 0: none */
+	uint32_t gso;		/* UDP, super-frames: segment payload bytes */
+	uint8_t l4;		/* raw: IPPROTO_UDP or _TCP super-frames */
+	uint32_t saddr, daddr;	/* super-frames: IPv4, network byte order */
 	uint32_t conns;		/* TCP: connections; 0 or 1: one */
 	uint16_t port;
 	bool json, udp;
@@ -288,20 +292,34 @@ void tr_report_cpu(struct rep *p, const struct tr_result *r, double gib);
 /* The last message as why the method cannot run here; returns rc. */
 int tr_unavailable(struct tr_result *r, int rc);
 
-/* Raw frames: device, frames and the window, whatever the method. */
+/*
+ * Raw frames: device, frames and the window, whatever the method. With
+ * o->l4 each frame is a super-frame (superframe.h) with its
+ * virtio_net_hdr in front: a buffer of hdr + o->size bytes.
+ */
 struct tx_raw {
 	const struct tr_opts *o;
 	struct progress progress;
 	uint64_t next;		/* frames posted so far */
 	bool gated;
 	double gated_since;
+	uint32_t hdr;		/* SF_VNET_LEN with o->l4, else 0 */
+	uint32_t len;		/* bytes of a buffer: hdr + o->size */
+	struct sf_spec sf;	/* with o->l4 */
 };
+
+#define SF_SPORT	4242	/* the source port of super-frames */
 
 /* Look the device up (unless done), check the size, open the progress. */
 int tx_raw_open(struct tr_opts *o, struct tx_raw *t);
 void tx_raw_close(struct tx_raw *t);
 /* Frame n into buf; filled: buf holds a frame of this run already. */
 void tx_raw_frame(struct tx_raw *t, void *buf, uint64_t n, bool filled);
+/* The IPv4 address of an interface (network byte order), or 0. */
+uint32_t iface_ipv4(const char *name);
+/* Whether the super-frames of o are valid on a device of MTU mtu. */
+const char *tx_raw_sf_check(const struct tr_opts *o, uint32_t mtu,
+			    struct sf_spec *sf, char *buf, size_t size);
 /* How many of want frames the window lets go now. */
 uint32_t tx_raw_allowed(struct tx_raw *t, struct tr_result *r, uint32_t want);
 /* After tx_raw_allowed() gave 0: wait a little; false once stalled. */
@@ -414,6 +432,10 @@ void sink_usage(FILE *f);
 int sink_bench_raw(const struct tr_opts *o, uint32_t streams, double idle);
 int sink_bench_tcp(const struct tr_opts *o);
 int sink_bench_udp(const struct tr_opts *o, double idle);
+/* Standard input is at its end (what comes before it is dropped). */
+bool stdin_ended(void);
+/* sink_vnet.c: super-frames' segments to --port, checked and counted. */
+int sink_bench_vnet(const struct tr_opts *o, double idle);
 
 #define BENCH_STREAM_SHIFT	40	/* raw frames: seq = stream << 40 | n */
 #define BENCH_MAX_STREAMS	8

@@ -2,6 +2,7 @@
 /* The AF_PACKET senders: send() and a TPACKET_V2 TX ring. */
 /*
  * send(): one frame per call through the qdisc, its completion the return;
+ * super-frames with PACKET_VNET_HDR, each send() with its virtio_net_hdr;
  * ENOBUFS (queue full) is retried, and the run ends when the device
  * released every frame (SIOCOUTQ 0). TX ring: PACKET_QDISC_BYPASS, a kick
  * per batch; a frame completes when the kernel gives its slot back
@@ -11,6 +12,7 @@
 #include <linux/if_packet.h>
 #include <linux/sockios.h>
 #include <net/ethernet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,18 @@ static bool drain_socket(int fd, double *waited)
 	return true;
 }
 
+/* Each send() starts with a virtio_net_hdr (super-frames). */
+static int vnet_socket(int fd)
+{
+	int one = 1;
+
+	if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one))) {
+		errmsg("PACKET_VNET_HDR: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static void send_loop(struct tr_opts *o, struct tx_raw *t, int fd,
 		      uint8_t *buf, struct tr_result *r)
 {
@@ -62,10 +76,10 @@ static void send_loop(struct tr_opts *o, struct tx_raw *t, int fd,
 			continue;
 		}
 		tx_raw_frame(t, buf, t->next, true);
-		n = send(fd, buf, o->size, 0);
+		n = send(fd, buf, t->len, 0);
 		tr_sys(r, 1);
 		r->completions++;
-		if (n == (ssize_t)o->size) {
+		if (n == (ssize_t)t->len) {
 			t->next++;
 			r->frames++;
 			r->bytes += o->size;
@@ -95,8 +109,8 @@ int tx_afp_send(struct tr_opts *o, struct tr_result *r)
 	if (rc)
 		return rc;
 	fd = afp_bind(afp_socket(), &o->ifc, 0);
-	buf = aligned_alloc(64, (o->size + 63) & ~(size_t)63);
-	if (fd < 0 || !buf) {
+	buf = aligned_alloc(64, (t.len + 63) & ~(size_t)63);
+	if (fd < 0 || !buf || (t.hdr && vnet_socket(fd))) {
 		rc = EXIT_FAILED;
 		goto out;
 	}
@@ -108,14 +122,20 @@ int tx_afp_send(struct tr_opts *o, struct tr_result *r)
 	r->undrained = !drain_socket(fd, &r->drain_s);
 	if (!o->bench)
 		tr_end(r);
-	if (r->error == ENETDOWN)
+	if (r->error == EINVAL && t.hdr && !r->frames) {
+		errmsg("AF_PACKET refused the %s super-frame (EINVAL): this "
+		       "kernel's PACKET_VNET_HDR takes no gso_type %u",
+		       o->l4 == IPPROTO_UDP ? "UDP" : "TCP", sf_gso_type(o->l4));
+		rc = tr_unavailable(r, EXIT_UNSUPPORTED);
+	} else if (r->error == ENETDOWN) {
 		errmsg("send on %s: interface is down", o->ifc.name);
-	else if (r->error == EMSGSIZE)
+	} else if (r->error == EMSGSIZE) {
 		errmsg("send on %s: a %llu-byte frame is too large",
 		       o->ifc.name, (unsigned long long)o->size);
-	else if (r->error)
+	} else if (r->error) {
 		errmsg("send on %s failed: %s", o->ifc.name,
 		       strerror(r->error));
+	}
 out:
 	if (fd >= 0)
 		close(fd);
@@ -264,6 +284,10 @@ int tx_afp_txring(struct tr_opts *o, struct tr_result *r)
 	uint64_t i;
 	int rc;
 
+	if (o->l4) {
+		errmsg("super-frames go with AF_PACKET send(), not the TX ring");
+		return EXIT_FAILED;
+	}
 	rc = tx_raw_open(o, &q.q.t);
 	if (rc)
 		return rc;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* What every sender shares: the clock, counting, raw frames, the window. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -110,6 +111,41 @@ int tr_unavailable(struct tr_result *r, int rc)
 	return rc;
 }
 
+const char *tx_raw_sf_check(const struct tr_opts *o, uint32_t mtu,
+			    struct sf_spec *sf, char *buf, size_t size)
+{
+	memset(sf, 0, sizeof(*sf));
+	memcpy(sf->dst_mac, o->dst, 6);
+	memcpy(sf->src_mac, o->ifc.mac, 6);
+	sf->saddr = o->saddr;
+	sf->daddr = o->daddr;
+	sf->sport = SF_SPORT;
+	sf->dport = o->port;
+	sf->proto = o->l4;
+	sf->gso_size = o->gso > UINT16_MAX ? 0 : (uint16_t)o->gso;
+	sf->frame_len = o->size > UINT32_MAX ? UINT32_MAX : (uint32_t)o->size;
+	return sf_check(sf, mtu, buf, size);
+}
+
+/* Super-frames: the headers, their checks and the device's MTU. */
+static int sf_open(struct tr_opts *o, struct tx_raw *t)
+{
+	char why[256];
+
+	t->hdr = SF_VNET_LEN;
+	if (tx_raw_sf_check(o, o->ifc.mtu, &t->sf, why, sizeof(why))) {
+		errmsg("%s on %s", why, o->ifc.name);
+		return EXIT_FAILED;
+	}
+	if (!o->saddr || !o->daddr) {
+		errmsg("super-frames need IPv4 source and destination "
+		       "addresses");
+		return EXIT_FAILED;
+	}
+	t->len = t->hdr + (uint32_t)o->size;
+	return 0;
+}
+
 int tx_raw_open(struct tr_opts *o, struct tx_raw *t)
 {
 	int err;
@@ -126,7 +162,12 @@ int tx_raw_open(struct tr_opts *o, struct tx_raw *t)
 			return EXIT_FAILED;
 		}
 	}
-	if (o->size < 60 || o->size > iface_max_frame(&o->ifc)) {
+	t->len = (uint32_t)o->size;
+	if (o->l4) {
+		err = sf_open(o, t);
+		if (err)
+			return err;
+	} else if (o->size < 60 || o->size > iface_max_frame(&o->ifc)) {
 		errmsg("frame size %llu is outside [60, %llu] for %s",
 		       (unsigned long long)o->size,
 		       (unsigned long long)iface_max_frame(&o->ifc),
@@ -150,11 +191,38 @@ void tx_raw_close(struct tx_raw *t)
 	progress_close(&t->progress);
 }
 
+/*
+ * Super-frame n: TCP's sequence numbers run on through the frames; with
+ * the seq pattern the payload is the stream of zcnet-send --tcp, or, for
+ * UDP, datagrams of zcnet-send --udp, numbered on through the frames.
+ */
+static void sf_frame(struct tx_raw *t, uint8_t *buf, uint64_t n, bool filled)
+{
+	const struct tr_opts *o = t->o;
+	uint32_t plen = sf_payload_len(&t->sf);
+	uint8_t *p = buf + t->len - plen;
+	uint64_t pos = (o->seq_base + n) * plen;
+
+	if (!filled)
+		sf_write(buf, &t->sf, (uint32_t)pos);
+	else if (o->l4 == IPPROTO_TCP)
+		sf_set_tcp_seq(buf, (uint32_t)pos);
+	if (o->pattern == ZCNET_PATTERN_SEQ && o->l4 == IPPROTO_UDP)
+		udp_fill_train(p, (o->seq_base + n) * sf_segments(&t->sf), plen,
+			       t->sf.gso_size);
+	else if (o->pattern == ZCNET_PATTERN_SEQ)
+		stream_fill(p, pos, plen);
+	else if (!filled)
+		memset(p, 0, plen);
+}
+
 void tx_raw_frame(struct tx_raw *t, void *buf, uint64_t n, bool filled)
 {
 	const struct tr_opts *o = t->o;
 
-	if (filled && o->pattern == ZCNET_PATTERN_ZERO)
+	if (t->hdr)
+		sf_frame(t, buf, n, filled);
+	else if (filled && o->pattern == ZCNET_PATTERN_ZERO)
 		zcnet_frame_set_seq(buf, o->size, o->seq_base + n, o->pattern);
 	else
 		zcnet_frame_fill(buf, o->size, o->dst, o->ifc.mac,

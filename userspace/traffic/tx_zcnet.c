@@ -4,9 +4,12 @@
  * One region holding a frame slot per TX ring entry; the TX ring is kept
  * full, kicked once per batch, and a slot is reused only after the
  * completion of its frame. A completion's cookie must name a frame in
- * flight (each is seen once), its result must be the frame length.
+ * flight (each is seen once), its result must be the frame length. With
+ * super-frames (o->l4) each slot starts with the frame's virtio_net_hdr
+ * (ZCNET_TX_VNET_HDR), which the length and the result count too.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +40,7 @@ static void complete(struct zsender *s, struct tr_result *r,
 		     const struct zcnet_cq_entry *c, double now)
 {
 	uint64_t slot = c->cookie & ((1u << COOKIE_SLOT_BITS) - 1);
+	int64_t res, hdr = s->q.t.hdr;
 
 	r->completions++;
 	if (slot >= s->o->ring || !s->busy[slot] ||
@@ -54,7 +58,9 @@ static void complete(struct zsender *s, struct tr_result *r,
 		r->copied++;
 	if (c->flags & ~(uint32_t)ZCNET_CQE_COPIED)
 		r->unknown_flags++;
-	tr_count(r, c->result, s->o->size);
+	/* the result counts a super-frame's virtio_net_hdr too */
+	res = c->result;
+	tr_count(r, res >= hdr ? res - hdr : res, s->o->size);
 }
 
 static uint32_t post(struct tx_ring *q, struct tr_result *r, uint32_t want,
@@ -75,8 +81,9 @@ static uint32_t post(struct tx_ring *q, struct tr_result *r, uint32_t want,
 		s->ts[slot] = now;
 		memset(d, 0, sizeof(*d));
 		d->offset = (uint64_t)slot * s->slot_size;
-		d->len = (uint32_t)s->o->size;
+		d->len = q->t.len;
 		d->region = (uint16_t)s->region;
+		d->flags = q->t.hdr ? ZCNET_TX_VNET_HDR : 0;
 		d->cookie = q->t.next++ << COOKIE_SLOT_BITS | slot;
 	}
 	if (n) {
@@ -192,17 +199,39 @@ static int bind_error(const char *what, int err, struct zsender *s,
 }
 
 /* Power-of-two slots up to a page keep each frame in one page. */
-static size_t slot_size(const struct tr_opts *o)
+static size_t slot_size(const struct tr_opts *o, size_t len)
 {
 	size_t slot = SLOT_ALIGN;
 
 	if (o->slot_size)
 		return o->slot_size;
-	if (o->size > 4096)
-		return (o->size + SLOT_ALIGN - 1) & ~(size_t)(SLOT_ALIGN - 1);
-	while (slot < o->size)
+	if (len > 4096)
+		return (len + SLOT_ALIGN - 1) & ~(size_t)(SLOT_ALIGN - 1);
+	while (slot < len)
 		slot <<= 1;
 	return slot;
+}
+
+/* Super-frames need ZCNET_TX_VNET_HDR and their gso_type. */
+static int vnet_check(struct zsender *s, struct tr_result *r)
+{
+	const struct zcnet_info *info = zcnet_ctx_info(s->ctx);
+	uint8_t type = sf_gso_type(s->o->l4);
+
+	if (!(info->features & ZCNET_FEAT_TX_VNET_HDR)) {
+		errmsg("this zcnet module has no raw frames with offloads "
+		       "(ZCNET_TX_VNET_HDR; module features 0x%llx)",
+		       (unsigned long long)info->features);
+		return tr_unavailable(r, EXIT_UNSUPPORTED);
+	}
+	if (!(info->tx_vnet_gso & (1u << type))) {
+		errmsg("this kernel's zcnet takes no %s super-frames (gso_type "
+		       "%u; zcnet_info.tx_vnet_gso 0x%x)", s->o->l4 ==
+		       IPPROTO_UDP ? "UDP (USO)" : "TCP (TSO)", type,
+		       info->tx_vnet_gso);
+		return tr_unavailable(r, EXIT_UNSUPPORTED);
+	}
+	return 0;
 }
 
 static int setup(struct zsender *s, struct tr_result *r)
@@ -216,6 +245,8 @@ static int setup(struct zsender *s, struct tr_result *r)
 	err = zcnet_open(&s->ctx);
 	if (err)
 		return tr_unavailable(r, report_open_error(err));
+	if (s->q.t.hdr && vnet_check(s, r))
+		return EXIT_UNSUPPORTED;
 	err = zcnet_setup(s->ctx, o->ring, o->ring, 0, 0);
 	if (err) {
 		errmsg("ring setup (%u entries) failed: %s", o->ring,
@@ -240,7 +271,7 @@ static int setup(struct zsender *s, struct tr_result *r)
 	if (!zcnet_get_param(s->ctx, ZCNET_PARAM_TX_COPY_THRESHOLD, &v))
 		o->threshold_used = (int64_t)v;
 
-	s->slot_size = slot_size(o);
+	s->slot_size = slot_size(o, s->q.t.len);
 	if (zc_region(s->ctx, s->slot_size * o->ring, &s->mem, &s->region) ||
 	    zc_eventfd(s->ctx, ZCNET_EVENTFD_CQ, "a completion") < 0)
 		return EXIT_FAILED;

@@ -144,6 +144,22 @@ void iface_require(const char *name, struct iface *ifc)
 	}
 }
 
+uint32_t iface_ipv4(const char *name)
+{
+	struct ifreq ifr;
+	uint32_t addr = 0;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (fd >= 0 && ioctl(fd, SIOCGIFADDR, &ifr) == 0)
+		memcpy(&addr, &((struct sockaddr_in *)(void *)&ifr.ifr_addr)->
+		       sin_addr, 4);
+	if (fd >= 0)
+		close(fd);
+	return addr;
+}
+
 uint64_t iface_max_frame(const struct iface *ifc)
 {
 	uint64_t max = (uint64_t)ifc->mtu + ZCNET_FRAME_ETH_LEN;

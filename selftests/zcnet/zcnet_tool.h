@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Running zcnet-send and zcnet-recv ($ZCNET_TOOLS) from a test and reading
+ * their JSON reports (zcnet_tool.c). Included by zcnet_util.h only.
+ */
+#ifndef ZCNET_TOOL_H
+#define ZCNET_TOOL_H
+
+/*
+ * Run a tool from $ZCNET_TOOLS (in netns ns unless NULL) with its stdout
+ * and stderr into out; returns the pid, or -errno.
+ */
+pid_t zc_tool_start(const char *ns, const char *const argv[], int *out);
+
+/* Reads the tool's output into buf until it holds text: true. */
+bool zc_tool_wait_for(int out, char *buf, size_t size, const char *text);
+
+/* The tool's exit status; the rest of its output appended to buf. */
+int zc_tool_finish(pid_t pid, int out, char *buf, size_t size);
+
+/* The value of "key": in a JSON object, as text ("" if none). */
+const char *zc_json_val(const char *json, const char *key, char *val,
+			size_t size);
+
+#endif /* ZCNET_TOOL_H */
