@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The completion queue: slot reservations, posting and signalling. */
 #include <linux/poll.h>
+#include <linux/timekeeping.h>
 
 #include "zcnet_cq.h"
 #include "zcnet_ctx.h"
@@ -48,6 +49,16 @@ static void zcnet_cq_fill(struct zcnet_kctx *ctx, u64 cookie, s32 result,
 
 	lockdep_assert_held(&ctx->cq_lock);
 	cqe = zcnet_kring_slot(cq, cq->cached_prod);
+	/*
+	 * Stamped under cq_lock, in the order the slots are filled, so the
+	 * stamps never decrease along the ring. ktime_get_ns() neither sleeps
+	 * nor takes a lock, and reads the clock CLOCK_MONOTONIC reads.
+	 */
+	if (ctx->cq_tstamp) {
+		container_of(cqe, struct zcnet_cq_entry_ts, cqe)->tstamp =
+			ktime_get_ns();
+		flags |= ZCNET_CQE_TSTAMP_SW;
+	}
 	cqe->cookie = cookie;
 	cqe->result = result;
 	cqe->flags = flags;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* KUnit: completion queue reservations and posting. */
 #include <kunit/test.h>
+#include <linux/cred.h>
 #include <linux/kernel.h>
+#include <linux/timekeeping.h>
 
 #include "zcnet_cq.h"
 #include "zcnet_ctx.h"
@@ -193,6 +195,61 @@ static void zcnet_cq_kick_nearly_full_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->cq_reserved, 0);
 }
 
+/*
+ * With ZCNET_SETUP_CQ_TSTAMP every entry carries a software stamp that
+ * lies between the clock read before and after it was posted, and the
+ * stamps never decrease along the ring. Without it, no stamp flag.
+ */
+static void zcnet_cq_tstamp_test(struct kunit *test)
+{
+	const struct zcnet_setup s = {
+		.size = sizeof(s),
+		.flags = ZCNET_SETUP_CQ_TSTAMP,
+		.tx_entries = CQ_ENTRIES,
+		.cq_entries = CQ_ENTRIES,
+	};
+	const struct zcnet_cq_entry_ts *e;
+	struct zcnet_kctx *ctx;
+	struct zcnet_kring *cq;
+	u64 before, after, prev = 0;
+	int i, err;
+	u32 got;
+
+	KUNIT_ASSERT_EQ(test, zcnet_cq_test_reserve(test, 1), 1);
+	zcnet_cq_post(test->priv, 7, 0, ZCNET_CQE_COPIED);
+	zcnet_cq_test_expect(test, 0, 7, 0, ZCNET_CQE_COPIED);
+
+	ctx = zcnet_kctx_alloc(current_cred());
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	err = zcnet_kctx_setup(ctx, &s);
+	if (err)
+		zcnet_kctx_release(ctx);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	cq = ctx->rings[ZCNET_RING_CQ];
+	KUNIT_EXPECT_EQ(test, cq->entry_size, ZCNET_CQ_ENTRY_TS_SIZE);
+	KUNIT_EXPECT_EQ(test, ctx->rings[ZCNET_RING_TX]->entry_size,
+			sizeof(struct zcnet_tx_desc));
+	for (i = 0; i < CQ_ENTRIES; i++) {
+		KUNIT_ASSERT_EQ(test, zcnet_cq_reserve(ctx, 1, &got), 0);
+		KUNIT_ASSERT_EQ(test, got, 1);
+		before = ktime_get_ns();
+		zcnet_cq_post(ctx, 100 + i, i, i & 1 ? ZCNET_CQE_COPIED : 0);
+		after = ktime_get_ns();
+		e = zcnet_kring_slot(cq, i);
+		KUNIT_EXPECT_EQ(test, e->cqe.cookie, 100 + i);
+		KUNIT_EXPECT_EQ(test, e->cqe.result, i);
+		KUNIT_EXPECT_EQ(test, e->cqe.flags, ZCNET_CQE_TSTAMP_SW |
+				(i & 1 ? ZCNET_CQE_COPIED : 0));
+		KUNIT_EXPECT_GE(test, e->tstamp, before);
+		KUNIT_EXPECT_LE(test, e->tstamp, after);
+		KUNIT_EXPECT_GE(test, e->tstamp, prev);
+		prev = e->tstamp;
+	}
+	zcnet_cq_flush(ctx);
+	KUNIT_EXPECT_EQ(test, cq->hdr->producer, CQ_ENTRIES);
+	zcnet_kctx_release(ctx);
+}
+
 static struct kunit_case zcnet_cq_test_cases[] = {
 	KUNIT_CASE(zcnet_cq_reserve_test),
 	KUNIT_CASE(zcnet_cq_nearly_full_test),
@@ -200,6 +257,7 @@ static struct kunit_case zcnet_cq_test_cases[] = {
 	KUNIT_CASE(zcnet_cq_wrap_test),
 	KUNIT_CASE(zcnet_cq_corrupt_test),
 	KUNIT_CASE(zcnet_cq_kick_nearly_full_test),
+	KUNIT_CASE(zcnet_cq_tstamp_test),
 	{}
 };
 

@@ -148,11 +148,15 @@ int zcnet_kctx_setup(struct zcnet_kctx *ctx, const struct zcnet_setup *s)
 	struct zcnet_kring *rings[ZCNET_RING_NR] = {};
 	int i, err = 0;
 
-	if (s->flags || s->reserved[0] || s->reserved[1])
+	if ((s->flags & ~ZCNET_SETUP_FLAGS) || s->reserved[0] || s->reserved[1])
 		return -EINVAL;
 	if (!zcnet_setup_pair_valid(s->tx_entries, s->cq_entries) ||
 	    !zcnet_setup_pair_valid(s->fill_entries, s->rx_entries) ||
 	    (!s->tx_entries && !s->fill_entries))
+		return -EINVAL;
+	/* A stamp for a ring that is not there is a mistake: say so. */
+	if (((s->flags & ZCNET_SETUP_CQ_TSTAMP) && !s->cq_entries) ||
+	    ((s->flags & ZCNET_SETUP_RX_TSTAMP) && !s->rx_entries))
 		return -EINVAL;
 
 	mutex_lock(&ctx->lock);
@@ -163,13 +167,15 @@ int zcnet_kctx_setup(struct zcnet_kctx *ctx, const struct zcnet_setup *s)
 	for (i = 0; i < ZCNET_RING_NR; i++) {
 		if (!entries[i])
 			continue;
-		rings[i] = zcnet_kring_alloc(i, entries[i]);
+		rings[i] = zcnet_kring_alloc(i, entries[i], s->flags);
 		if (!rings[i]) {
 			err = -ENOMEM;
 			goto out;
 		}
 	}
 	memcpy(ctx->rings, rings, sizeof(rings));
+	ctx->cq_tstamp = s->flags & ZCNET_SETUP_CQ_TSTAMP;
+	ctx->rx_tstamp = s->flags & ZCNET_SETUP_RX_TSTAMP;
 	/* Pairs with the acquire in zcnet_kctx_ring(): rings before ready. */
 	smp_store_release(&ctx->ready, true);
 out:

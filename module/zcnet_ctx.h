@@ -46,6 +46,8 @@ struct zcnet_kctx {
 
 	bool ready;			/* rings set up; smp_store_release */
 	struct zcnet_kring *rings[ZCNET_RING_NR];
+	bool cq_tstamp;			/* ZCNET_SETUP_CQ_TSTAMP; set before ready */
+	bool rx_tstamp;			/* ZCNET_SETUP_RX_TSTAMP; set before ready */
 	u32 cq_reserved;		/* CQ slots promised to consumed descs */
 	u32 cq_signalled;		/* CQ producer at the last signal */
 	bool cq_batching;		/* a kick flushes what completes now */
@@ -97,6 +99,7 @@ struct zcnet_kctx {
 	struct work_struct free_work;
 };
 
+#define ZCNET_SETUP_FLAGS	(ZCNET_SETUP_CQ_TSTAMP | ZCNET_SETUP_RX_TSTAMP)
 #define ZCNET_COPY_THRESHOLD_MAX	65535
 #define ZCNET_SOCK_COPY_THRESHOLD_MAX	SZ_1M
 

@@ -32,12 +32,36 @@
 
 #define ZCNET_RING_MMAP_STRIDE	BIT_ULL(28)
 
-static const u32 zcnet_kring_entry_size[ZCNET_RING_NR] = {
-	[ZCNET_RING_TX] = sizeof(struct zcnet_tx_desc),
-	[ZCNET_RING_CQ] = sizeof(struct zcnet_cq_entry),
-	[ZCNET_RING_FILL] = sizeof(struct zcnet_fill_desc),
-	[ZCNET_RING_RX] = sizeof(struct zcnet_rx_desc),
-};
+static_assert(sizeof(struct zcnet_cq_entry_ts) == ZCNET_CQ_ENTRY_TS_SIZE);
+static_assert(sizeof(struct zcnet_rx_desc_ts) == ZCNET_RX_DESC_TS_SIZE);
+static_assert(offsetof(struct zcnet_cq_entry_ts, tstamp) ==
+	      sizeof(struct zcnet_cq_entry));
+static_assert(offsetof(struct zcnet_rx_desc_ts, tstamp) ==
+	      sizeof(struct zcnet_rx_desc));
+
+/*
+ * The size of one entry of ring id, as the setup flags ask for it: the
+ * default layout, or the longer one that ends in a timestamp.
+ */
+u32 zcnet_kring_entry_size(enum zcnet_kring_id id, u32 setup_flags)
+{
+	switch (id) {
+	case ZCNET_RING_TX:
+		return sizeof(struct zcnet_tx_desc);
+	case ZCNET_RING_CQ:
+		return setup_flags & ZCNET_SETUP_CQ_TSTAMP ?
+		       sizeof(struct zcnet_cq_entry_ts) :
+		       sizeof(struct zcnet_cq_entry);
+	case ZCNET_RING_FILL:
+		return sizeof(struct zcnet_fill_desc);
+	case ZCNET_RING_RX:
+		return setup_flags & ZCNET_SETUP_RX_TSTAMP ?
+		       sizeof(struct zcnet_rx_desc_ts) :
+		       sizeof(struct zcnet_rx_desc);
+	default:
+		return 0;
+	}
+}
 
 bool zcnet_kring_entries_valid(u32 entries)
 {
@@ -55,7 +79,8 @@ static size_t zcnet_kring_desc_offset(void)
 	return ALIGN(sizeof(struct zcnet_kring_hdr), SMP_CACHE_BYTES);
 }
 
-struct zcnet_kring *zcnet_kring_alloc(enum zcnet_kring_id id, u32 entries)
+struct zcnet_kring *zcnet_kring_alloc(enum zcnet_kring_id id, u32 entries,
+				      u32 setup_flags)
 {
 	struct zcnet_kring *ring;
 
@@ -64,7 +89,7 @@ struct zcnet_kring *zcnet_kring_alloc(enum zcnet_kring_id id, u32 entries)
 		return NULL;
 	ring->entries = entries;
 	ring->mask = entries - 1;
-	ring->entry_size = zcnet_kring_entry_size[id];
+	ring->entry_size = zcnet_kring_entry_size(id, setup_flags);
 	ring->len = PAGE_ALIGN(zcnet_kring_desc_offset() +
 			       (size_t)entries * ring->entry_size);
 	ring->mmap_offset = zcnet_kring_mmap_offset(id);

@@ -37,7 +37,9 @@ struct zcnet_kring {
 };
 
 bool zcnet_kring_entries_valid(u32 entries);
-struct zcnet_kring *zcnet_kring_alloc(enum zcnet_kring_id id, u32 entries);
+u32 zcnet_kring_entry_size(enum zcnet_kring_id id, u32 setup_flags);
+struct zcnet_kring *zcnet_kring_alloc(enum zcnet_kring_id id, u32 entries,
+				      u32 setup_flags);
 void zcnet_kring_free(struct zcnet_kring *ring);
 int zcnet_kring_mmap(struct zcnet_kring *ring, struct vm_area_struct *vma);
 void zcnet_kring_offsets(const struct zcnet_kring *ring,

@@ -10,7 +10,7 @@
 
 static int zcnet_ring_test_init(struct kunit *test)
 {
-	test->priv = zcnet_kring_alloc(ZCNET_RING_TX, RING_ENTRIES);
+	test->priv = zcnet_kring_alloc(ZCNET_RING_TX, RING_ENTRIES, 0);
 	return test->priv ? 0 : -ENOMEM;
 }
 
@@ -62,6 +62,46 @@ static void zcnet_ring_layout_test(struct kunit *test)
 			off.desc + (u64)off.entries * off.entry_size);
 	KUNIT_EXPECT_EQ(test, off.mmap_offset,
 			zcnet_kring_mmap_offset(ZCNET_RING_TX));
+}
+
+/* Stamps lengthen the CQ and RX entries they are asked for, no others. */
+static void zcnet_ring_entry_size_test(struct kunit *test)
+{
+	static const u32 all = ZCNET_SETUP_CQ_TSTAMP | ZCNET_SETUP_RX_TSTAMP;
+	static const u32 flags[] = { 0, ZCNET_SETUP_CQ_TSTAMP,
+				     ZCNET_SETUP_RX_TSTAMP, all };
+	struct zcnet_kring *ring;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		u32 f = flags[i];
+
+		KUNIT_EXPECT_EQ(test, zcnet_kring_entry_size(ZCNET_RING_TX, f),
+				sizeof(struct zcnet_tx_desc));
+		KUNIT_EXPECT_EQ(test, zcnet_kring_entry_size(ZCNET_RING_FILL, f),
+				sizeof(struct zcnet_fill_desc));
+		KUNIT_EXPECT_EQ(test, zcnet_kring_entry_size(ZCNET_RING_CQ, f),
+				f & ZCNET_SETUP_CQ_TSTAMP ? ZCNET_CQ_ENTRY_TS_SIZE :
+				sizeof(struct zcnet_cq_entry));
+		KUNIT_EXPECT_EQ(test, zcnet_kring_entry_size(ZCNET_RING_RX, f),
+				f & ZCNET_SETUP_RX_TSTAMP ? ZCNET_RX_DESC_TS_SIZE :
+				sizeof(struct zcnet_rx_desc));
+	}
+	KUNIT_EXPECT_EQ(test, sizeof(struct zcnet_cq_entry), 16);
+	KUNIT_EXPECT_EQ(test, sizeof(struct zcnet_rx_desc), 32);
+
+	/* The largest ring of the longer entries still fits its mapping. */
+	ring = zcnet_kring_alloc(ZCNET_RING_RX, ZCNET_RING_MAX_ENTRIES, all);
+	KUNIT_ASSERT_NOT_NULL(test, ring);
+	KUNIT_EXPECT_EQ(test, ring->entry_size, ZCNET_RX_DESC_TS_SIZE);
+	KUNIT_EXPECT_GE(test, (u64)ring->len,
+			(u64)(ring->desc - (void *)ring->hdr) +
+			(u64)ZCNET_RING_MAX_ENTRIES * ZCNET_RX_DESC_TS_SIZE);
+	KUNIT_EXPECT_PTR_EQ(test, zcnet_kring_slot(ring, ZCNET_RING_MAX_ENTRIES),
+			    ring->desc);
+	KUNIT_EXPECT_PTR_EQ(test, zcnet_kring_slot(ring, 3),
+			    ring->desc + 3 * ZCNET_RX_DESC_TS_SIZE);
+	zcnet_kring_free(ring);
 }
 
 static void zcnet_ring_mmap_offsets_test(struct kunit *test)
@@ -253,6 +293,7 @@ static void zcnet_ring_prod_submit_test(struct kunit *test)
 static struct kunit_case zcnet_ring_test_cases[] = {
 	KUNIT_CASE(zcnet_ring_entries_valid_test),
 	KUNIT_CASE(zcnet_ring_layout_test),
+	KUNIT_CASE(zcnet_ring_entry_size_test),
 	KUNIT_CASE(zcnet_ring_mmap_offsets_test),
 	KUNIT_CASE(zcnet_ring_slot_mask_test),
 	KUNIT_CASE(zcnet_ring_cons_empty_test),

@@ -7,6 +7,7 @@
 #include <linux/netdevice.h>
 #include <linux/poll.h>
 #include <linux/rtnetlink.h>
+#include <linux/timekeeping.h>
 #include <linux/udp.h>
 #include <net/ip.h>
 
@@ -190,7 +191,8 @@ static int zcnet_rx_mac_off(const struct sk_buff *skb)
  * Caller holds rx_lock, so the frames of one packet take buffers in order.
  * The frame is at most zcnet_rx_max_len() long.
  */
-static void zcnet_rx_deliver(struct zcnet_kctx *ctx, struct sk_buff *skb)
+static void zcnet_rx_deliver(struct zcnet_kctx *ctx, struct sk_buff *skb,
+			     u64 tstamp)
 {
 	struct zcnet_kring *rx = ctx->rings[ZCNET_RING_RX];
 	int mac_off = zcnet_rx_mac_off(skb);
@@ -225,6 +227,10 @@ static void zcnet_rx_deliver(struct zcnet_kctx *ctx, struct sk_buff *skb)
 	d->len = len;
 	d->frame_len = frame_len;
 	d->reserved = 0;
+	if (ctx->rx_tstamp) {
+		container_of(d, struct zcnet_rx_desc_ts, rx)->tstamp = tstamp;
+		d->flags |= ZCNET_RX_TSTAMP_SW;
+	}
 	WRITE_ONCE(rx->cached_prod, rx->cached_prod + 1);
 	zcnet_kring_prod_submit(rx);
 
@@ -297,9 +303,15 @@ static bool zcnet_rx_fits(struct zcnet_kctx *ctx, struct sk_buff *skb)
 	return false;
 }
 
-/* Softirq, RCU read side. Takes a frame the context's rule matched. */
+/*
+ * Softirq, RCU read side. Takes a frame the context's rule matched. The
+ * receive stamp is taken first, once for every frame split from the
+ * packet; skb->tstamp would count CLOCK_REALTIME, and only when something
+ * asked the stack to stamp.
+ */
 void zcnet_rx_take(struct zcnet_kctx *ctx, struct sk_buff *skb)
 {
+	u64 tstamp = ctx->rx_tstamp ? ktime_get_ns() : 0;
 	struct sk_buff *next;
 
 	if (skb_is_gso(skb))
@@ -310,7 +322,7 @@ void zcnet_rx_take(struct zcnet_kctx *ctx, struct sk_buff *skb)
 	for (; skb; skb = next) {
 		next = skb->next;
 		skb_mark_not_on_list(skb);
-		zcnet_rx_deliver(ctx, skb);
+		zcnet_rx_deliver(ctx, skb, tstamp);
 		consume_skb(skb);
 	}
 	spin_unlock(&ctx->rx_lock);

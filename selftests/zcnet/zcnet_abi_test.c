@@ -628,6 +628,15 @@ static void fill_none(const struct ext_state *s, void *buf)
 	(void)buf;
 }
 
+/*
+ * The stamp flags are meaningful: only unknown bits, and a stamp for the
+ * RX ring that fill_setup() leaves out, are EINVAL.
+ */
+static const __u32 setup_bad_flags[] = {
+	1U << 2, 0x80000000u, ZCNET_SETUP_CQ_TSTAMP | (1U << 2),
+	ZCNET_SETUP_RX_TSTAMP, 0xffffffffu,
+};
+
 static void fill_setup(const struct ext_state *s, void *buf)
 {
 	struct zcnet_setup *p = buf;
@@ -685,6 +694,8 @@ static const struct ext_op op_setup = {
 	.ksize = sizeof(struct zcnet_setup),
 	.prepare = prep_open,
 	.fill = fill_setup,
+	.bad_flags = setup_bad_flags,
+	.nbad_flags = ARRAY_SIZE(setup_bad_flags),
 	.reserved_off = { offsetof(struct zcnet_setup, reserved),
 			  offsetof(struct zcnet_setup, reserved) + 8 },
 	.reserved_len = { 8, 8 },

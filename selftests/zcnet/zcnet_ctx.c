@@ -36,8 +36,15 @@ long zc_get_info(int fd, struct zcnet_info *info)
 
 long zc_setup(int fd, __u32 tx, __u32 cq, __u32 fill, __u32 rx)
 {
+	return zc_setup_flags(fd, 0, tx, cq, fill, rx);
+}
+
+long zc_setup_flags(int fd, __u32 flags, __u32 tx, __u32 cq, __u32 fill,
+		    __u32 rx)
+{
 	struct zcnet_setup s = {
 		.size = sizeof(s),
+		.flags = flags,
 		.tx_entries = tx,
 		.cq_entries = cq,
 		.fill_entries = fill,
@@ -249,13 +256,19 @@ void zc_ctx_close(struct zc_ctx *c)
 
 long zc_ctx_open(struct zc_ctx *c, __u32 tx, __u32 cq, __u32 fill, __u32 rx)
 {
+	return zc_ctx_open_flags(c, 0, tx, cq, fill, rx);
+}
+
+long zc_ctx_open_flags(struct zc_ctx *c, __u32 flags, __u32 tx, __u32 cq,
+		       __u32 fill, __u32 rx)
+{
 	long ret;
 
 	memset(c, 0, sizeof(*c));
 	c->fd = zc_open();
 	if (c->fd < 0)
 		return -errno;
-	ret = zc_setup(c->fd, tx, cq, fill, rx);
+	ret = zc_setup_flags(c->fd, flags, tx, cq, fill, rx);
 	if (!ret)
 		ret = zc_get_offsets(c->fd, &c->off);
 	if (!ret)

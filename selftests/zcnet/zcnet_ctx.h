@@ -11,6 +11,9 @@
 int zc_open(void);
 long zc_get_info(int fd, struct zcnet_info *info);
 long zc_setup(int fd, __u32 tx, __u32 cq, __u32 fill, __u32 rx);
+/* ZCNET_IOC_SETUP with zcnet_setup.flags (ZCNET_SETUP_*). */
+long zc_setup_flags(int fd, __u32 flags, __u32 tx, __u32 cq, __u32 fill,
+		    __u32 rx);
 long zc_get_offsets(int fd, struct zcnet_offsets *off);
 long zc_get_stats(int fd, struct zcnet_stats *st);
 long zc_reg(int fd, const void *addr, __u64 len, __u32 *id);
@@ -74,6 +77,8 @@ void zc_ctx_close(struct zc_ctx *c);
 
 /* Open, set up and map; 0 or -errno (nothing left open on failure). */
 long zc_ctx_open(struct zc_ctx *c, __u32 tx, __u32 cq, __u32 fill, __u32 rx);
+long zc_ctx_open_flags(struct zc_ctx *c, __u32 flags, __u32 tx, __u32 cq,
+		       __u32 fill, __u32 rx);
 
 /* stats */
 struct zc_stat_field {

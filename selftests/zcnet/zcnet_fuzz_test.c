@@ -420,6 +420,8 @@ static void fz_setup(struct fz_slot *s)
 	}
 	if (fz_chance(5))
 		a.st.flags = (__u32)fz_r();
+	else if (fz_chance(30))		/* stamped CQ and/or RX entries */
+		a.st.flags = (__u32)fz_below(4);
 	if (fz_chance(5))
 		a.st.reserved[fz_below(2)] = fz_r();
 	fz_ioctl(s->fd, ZCNET_IOC_SETUP, fz_arg(&a, sizeof(a), sizeof(a.st)));
@@ -796,6 +798,9 @@ static void fz_reap(struct fz_slot *s)
 	if (m->addr) {
 		__u32 prod = zc_load_acquire(m->prod);
 		__u32 cons = s->tracked ? s->cq_cons : zc_load_relaxed(m->cons);
+		/* a stamped CQ flags each entry, a plain one never */
+		__u32 ts = m->esize == ZCNET_CQ_ENTRY_TS_SIZE ?
+			   ZCNET_CQE_TSTAMP_SW : 0;
 
 		if (s->tracked && prod - cons > m->entries)
 			fz_fail("CQ producer %u is %u entries ahead of the consumer (ring of %u)",
@@ -808,7 +813,8 @@ static void fz_reap(struct fz_slot *s)
 			cons++;
 			if (!s->tracked)
 				continue;
-			if (!fz_result_ok(e.result) || (e.flags & ~ZCNET_CQE_COPIED))
+			if (!fz_result_ok(e.result) ||
+			    (e.flags & ~ZCNET_CQE_COPIED) != ts)
 				fz_fail("completion of cookie %llu: result %d flags 0x%x",
 					(unsigned long long)e.cookie, e.result, e.flags);
 			if (!e.cookie || e.cookie >= fz_next_cookie ||

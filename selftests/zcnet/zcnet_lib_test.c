@@ -4,7 +4,7 @@
  * set up 64-entry rings through the library, register memory from its
  * allocator, post 64 ZCNET_TX_NOP descriptors, kick, wait on the CQ
  * eventfd, check every completion and the counters (ioctl, fdinfo and the
- * zcnet-stat tool).
+ * zcnet-stat tool), and the same with timestamps in the completions.
  *
  * Build: -I<userspace>/include -I<uapi>, link <userspace build>/libzcnet.a.
  * Environment: ZCNET_TOOLS names the directory holding zcnet-stat; without
@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libzcnet.h>
@@ -436,6 +437,80 @@ TEST_F(zcnet_lib, region_import)
 	EXPECT_EQ(0, zcnet_region_unregister(other, 0));
 	EXPECT_EQ(-ENOENT, zcnet_region_unregister(other, 0));
 	zcnet_close(other);
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+/*
+ * zcnet_setup_flags() with ZCNET_SETUP_CQ_TSTAMP: the typed accessor reads
+ * the longer entries, zcnet_ring_cq_tstamp() their stamps, which lie
+ * between the kick and the read; the fixture's context has none.
+ */
+TEST_F(zcnet_lib, cq_tstamps)
+{
+	struct zcnet_ctx *ctx;
+	struct zcnet_ring *tx, *cq;
+	struct zcnet_mem mem;
+	__u64 t0, t1, ts, prev = 0;
+	__u32 region, idx, i;
+	int ret;
+
+	if (!zcnet_has_feature(self->ctx, ZCNET_FEAT_TIMESTAMPS))
+		SKIP(return, "no ZCNET_FEAT_TIMESTAMPS");
+	EXPECT_EQ(0ULL, zcnet_ring_cq_tstamp(zcnet_cq_ring(self->ctx), 0));
+
+	ASSERT_EQ(0, zcnet_open(&ctx));
+	EXPECT_EQ(-EINVAL, zcnet_setup_flags(ctx, NR_ENTRIES, NR_ENTRIES, 0, 0,
+					     1U << 31));
+	EXPECT_EQ(-EINVAL, zcnet_setup_flags(ctx, NR_ENTRIES, NR_ENTRIES, 0, 0,
+					     ZCNET_SETUP_RX_TSTAMP));
+	ret = zcnet_setup_flags(ctx, NR_ENTRIES, NR_ENTRIES, 0, 0,
+				ZCNET_SETUP_CQ_TSTAMP);
+	ASSERT_EQ(0, ret) TH_LOG("zcnet_setup_flags: %s", strerror(-ret));
+	tx = zcnet_tx_ring(ctx);
+	cq = zcnet_cq_ring(ctx);
+	ASSERT_NE(NULL, cq);
+	ASSERT_EQ((__u32)sizeof(struct zcnet_cq_entry_ts), cq->entry_size);
+	ASSERT_EQ(0, zcnet_mem_alloc(&mem, NR_ENTRIES * NOP_LEN, 0));
+	ASSERT_EQ(0, zcnet_region_register(ctx, mem.addr, mem.len, &region));
+
+	ASSERT_EQ(NR_ENTRIES, zcnet_ring_reserve(tx, NR_ENTRIES, &idx));
+	for (i = 0; i < NR_ENTRIES; i++) {
+		struct zcnet_tx_desc *d = zcnet_ring_tx_desc(tx, idx + i);
+
+		memset(d, 0, sizeof(*d));
+		d->region = (__u16)region;
+		d->len = NOP_LEN;
+		d->flags = ZCNET_TX_NOP;
+		d->cookie = i;
+	}
+	zcnet_ring_submit(tx, NR_ENTRIES);
+	t0 = mono_ns();
+	ASSERT_EQ((int)NR_ENTRIES, zcnet_kick(ctx, 0));
+	ASSERT_EQ(NR_ENTRIES, zcnet_ring_peek(cq, NR_ENTRIES, &idx));
+	t1 = mono_ns();
+	for (i = 0; i < NR_ENTRIES; i++) {
+		const struct zcnet_cq_entry *e = zcnet_ring_cq_entry(cq, idx + i);
+
+		EXPECT_EQ((__u64)i, e->cookie);
+		EXPECT_EQ((int)NOP_LEN, e->result);
+		EXPECT_EQ(ZCNET_CQE_TSTAMP_SW, e->flags);
+		ts = zcnet_ring_cq_tstamp(cq, idx + i);
+		EXPECT_LE(t0, ts);
+		EXPECT_GE(t1, ts);
+		EXPECT_LE(prev, ts);
+		prev = ts;
+	}
+	zcnet_ring_release(cq, NR_ENTRIES);
+	EXPECT_EQ(0, zcnet_region_unregister(ctx, region));
+	zcnet_close(ctx);
+	zcnet_mem_free(&mem);
 }
 
 TEST_HARNESS_MAIN

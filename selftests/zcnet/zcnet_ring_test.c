@@ -391,7 +391,14 @@ FIXTURE_VARIANT_ADD(bad_setup, fill_3) { .n = { 0, 0, 3, 8 } };
 FIXTURE_VARIANT_ADD(bad_setup, fill_65536) { .n = { 0, 0, 65536, 8 } };
 FIXTURE_VARIANT_ADD(bad_setup, rx_100) { .n = { 8, 8, 8, 100 } };
 FIXTURE_VARIANT_ADD(bad_setup, rx_2) { .n = { 0, 0, 8, 2 } };
-FIXTURE_VARIANT_ADD(bad_setup, flags_1) { .n = { 8, 8, 0, 0 }, .flags = 1 };
+/* bits 0 and 1 ask for stamps (zcnet_tstamp_test): the next is unknown */
+FIXTURE_VARIANT_ADD(bad_setup, flags_4) { .n = { 8, 8, 0, 0 }, .flags = 4 };
+FIXTURE_VARIANT_ADD(bad_setup, rx_tstamp_without_rx) {
+	.n = { 8, 8, 0, 0 }, .flags = ZCNET_SETUP_RX_TSTAMP,
+};
+FIXTURE_VARIANT_ADD(bad_setup, cq_tstamp_without_cq) {
+	.n = { 0, 0, 8, 8 }, .flags = ZCNET_SETUP_CQ_TSTAMP,
+};
 FIXTURE_VARIANT_ADD(bad_setup, flags_top) {
 	.n = { 8, 8, 0, 0 }, .flags = 0x80000000u,
 };

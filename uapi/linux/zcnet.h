@@ -34,6 +34,10 @@
  *     CQ    kernel -> user  struct zcnet_cq_entry  one per accepted TX desc
  *     FILL  user -> kernel  struct zcnet_fill_desc buffers for receive
  *     RX    kernel -> user  struct zcnet_rx_desc   received frames
+ *   With ZCNET_SETUP_CQ_TSTAMP or ZCNET_SETUP_RX_TSTAMP the CQ or RX
+ *   entries are the longer struct zcnet_cq_entry_ts or zcnet_rx_desc_ts,
+ *   which start with the default ones (see "Timestamps" below). Step
+ *   from entry to entry by zcnet_ring_offset.entry_size.
  *   Sizes are powers of two in [ZCNET_RING_MIN_ENTRIES,
  *   ZCNET_RING_MAX_ENTRIES]. TX and CQ are set up together, as are FILL and
  *   RX; a pair may be left out by giving both sizes as 0. Ring memory, like
@@ -125,6 +129,7 @@
 #define ZCNET_FEAT_REGION_IMPORT (1ULL << 9)	/* ZCNET_IOC_IMPORT_REGION */
 #define ZCNET_FEAT_BUSY_POLL	(1ULL << 10)	/* ZCNET_PARAM_BUSY_POLL_* */
 #define ZCNET_FEAT_TX_VNET_HDR	(1ULL << 11)	/* ZCNET_TX_VNET_HDR raw frames */
+#define ZCNET_FEAT_TIMESTAMPS	(1ULL << 12)	/* ZCNET_SETUP_*_TSTAMP */
 
 struct zcnet_info {
 	__u32 size;
@@ -144,9 +149,50 @@ struct zcnet_info {
 };
 #define ZCNET_INFO_SIZE_VER0	64
 
+/*
+ * Timestamps (ZCNET_FEAT_TIMESTAMPS). A program asks for them at setup, per
+ * ring, with zcnet_setup.flags; other bits are EINVAL, as is a flag for a
+ * ring that is not set up (cq_entries or rx_entries 0). Without the flags
+ * every ring has the layout and entry size it always had.
+ *
+ *   ZCNET_SETUP_CQ_TSTAMP: CQ entries are struct zcnet_cq_entry_ts, a
+ *   struct zcnet_cq_entry followed by a 64-bit stamp: the time the kernel
+ *   learned the buffer was free and posted the completion. For a raw
+ *   frame that is when the driver released the last of its pages, for a
+ *   socket descriptor when the stack did (TCP: once the data was
+ *   acknowledged), for one the stack or the kernel copied when the copy
+ *   was done. Descriptors that complete at submit, a NOP and a
+ *   descriptor rejected with -errno, are stamped when the kick posts
+ *   their completion: a NOP's stamp tells when the kernel consumed it.
+ *   Completions of one socket slot come in ring order, so one whose
+ *   pages came back before an earlier one's is stamped with the later
+ *   time. The CQ is stamped as it is filled: stamps never decrease from
+ *   one CQ entry to the next.
+ *
+ *   ZCNET_SETUP_RX_TSTAMP: RX entries are struct zcnet_rx_desc_ts, a
+ *   struct zcnet_rx_desc followed by a 64-bit stamp: the time zcnet took
+ *   the frame from the device's receive path, before it looked for a
+ *   buffer. All frames split from one GRO or GSO packet carry the same
+ *   stamp. It is later than the time the frame reached the host, by the
+ *   interrupt and softirq latency, and is not the skb's own receive
+ *   timestamp, which counts CLOCK_REALTIME.
+ *
+ * Stamps are nanoseconds of CLOCK_MONOTONIC, as clock_gettime() reads it,
+ * taken in software by the kernel (ktime_get_ns()), and are then flagged
+ * ZCNET_CQE_TSTAMP_SW or ZCNET_RX_TSTAMP_SW. An entry of the stamped
+ * layout without such a flag carries no stamp (tstamp is 0); a later
+ * kernel may add other kinds of stamp (from the NIC's clock) under flags
+ * of their own, so read the stamp only when a flag says what it is.
+ * zcnet_ring_offset.entry_size reports the entry size in force for each
+ * ring (ZCNET_CQ_ENTRY_TS_SIZE, ZCNET_RX_DESC_TS_SIZE); zcnet_info's
+ * cq_entry_size and rx_desc_size keep reporting the default layouts.
+ */
+#define ZCNET_SETUP_CQ_TSTAMP	(1U << 0)	/* struct zcnet_cq_entry_ts */
+#define ZCNET_SETUP_RX_TSTAMP	(1U << 1)	/* struct zcnet_rx_desc_ts */
+
 struct zcnet_setup {
 	__u32 size;
-	__u32 flags;			/* must be 0 */
+	__u32 flags;			/* ZCNET_SETUP_* */
 	__u32 tx_entries;		/* 0 (with cq_entries 0) or a power of 2 */
 	__u32 cq_entries;
 	__u32 fill_entries;		/* 0 (with rx_entries 0) or a power of 2 */
@@ -722,12 +768,20 @@ struct zcnet_tx_desc {
 
 /* result: bytes sent (>= 0) or -errno. */
 #define ZCNET_CQE_COPIED	(1U << 0)	/* the kernel copied the data */
+#define ZCNET_CQE_TSTAMP_SW	(1U << 1)	/* tstamp: kernel, monotonic */
 
 struct zcnet_cq_entry {
 	__u64 cookie;
 	__s32 result;
 	__u32 flags;			/* ZCNET_CQE_* */
 };
+
+/* A CQ entry with ZCNET_SETUP_CQ_TSTAMP (see "Timestamps" above). */
+struct zcnet_cq_entry_ts {
+	struct zcnet_cq_entry cqe;
+	__u64 tstamp;			/* ns, CLOCK_MONOTONIC */
+};
+#define ZCNET_CQ_ENTRY_TS_SIZE	24
 
 struct zcnet_fill_desc {
 	__u64 offset;			/* buffer start in the region */
@@ -743,6 +797,7 @@ struct zcnet_fill_desc {
  */
 #define ZCNET_RX_COPIED		(1U << 0)
 #define ZCNET_RX_TRUNCATED	(1U << 1)	/* frame_len > len */
+#define ZCNET_RX_TSTAMP_SW	(1U << 2)	/* tstamp: kernel, monotonic */
 
 struct zcnet_rx_desc {
 	__u64 offset;			/* the posted buffer */
@@ -754,6 +809,13 @@ struct zcnet_rx_desc {
 	__u32 frame_len;		/* bytes on the wire */
 	__u32 reserved;
 };
+
+/* An RX entry with ZCNET_SETUP_RX_TSTAMP (see "Timestamps" above). */
+struct zcnet_rx_desc_ts {
+	struct zcnet_rx_desc rx;
+	__u64 tstamp;			/* ns, CLOCK_MONOTONIC */
+};
+#define ZCNET_RX_DESC_TS_SIZE	40
 
 #define ZCNET_IOC_MAGIC		0xb9
 

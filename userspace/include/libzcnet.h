@@ -67,8 +67,10 @@ extern "C" {
  *                 against an older library keep the LIBZCNET_1.0 ones,
  *                 which touch only the 248 bytes (ZCNET_STATS_SIZE_VER0)
  *                 and 30 counters of the struct they were built with.
+ *   LIBZCNET_1.3  zcnet_region_import()
+ *   LIBZCNET_1.4  zcnet_setup_flags()
  */
-#define LIBZCNET_VERSION_MINOR	2
+#define LIBZCNET_VERSION_MINOR	4
 
 /* The device node zcnet_open() opens. */
 #define LIBZCNET_DEVICE_PATH	"/dev/" ZCNET_DEVICE_NAME
@@ -161,6 +163,19 @@ enum zcnet_ring_type {
 int zcnet_setup(struct zcnet_ctx *ctx, __u32 tx_entries, __u32 cq_entries,
 		__u32 fill_entries, __u32 rx_entries);
 
+/*
+ * zcnet_setup() with zcnet_setup.flags: ZCNET_SETUP_CQ_TSTAMP and
+ * ZCNET_SETUP_RX_TSTAMP (with ZCNET_FEAT_TIMESTAMPS) give CQ and RX
+ * entries a CLOCK_MONOTONIC timestamp, read with zcnet_ring_cq_tstamp()
+ * and zcnet_ring_rx_tstamp(); the typed accessors below keep working on
+ * the longer entries, which start with the default ones. zcnet_setup() is
+ * this call with flags 0. Returns as zcnet_setup() does; -EINVAL for a
+ * flag the kernel does not know or a stamp for a ring of size 0.
+ */
+int zcnet_setup_flags(struct zcnet_ctx *ctx, __u32 tx_entries,
+		      __u32 cq_entries, __u32 fill_entries, __u32 rx_entries,
+		      __u32 flags);
+
 /* ZCNET_IOC_GET_OFFSETS into *off. Returns 0 or -errno. */
 int zcnet_get_offsets(struct zcnet_ctx *ctx, struct zcnet_offsets *off);
 
@@ -243,6 +258,41 @@ static inline const struct zcnet_rx_desc *
 zcnet_ring_rx_desc(const struct zcnet_ring *rx, __u32 idx)
 {
 	return (const struct zcnet_rx_desc *)zcnet_ring_slot(rx, idx);
+}
+
+/*
+ * The timestamp of CQ entry idx, in nanoseconds of CLOCK_MONOTONIC: when
+ * the kernel learned the buffer was free and posted the completion (see
+ * "Timestamps" in <linux/zcnet.h>). 0 when the entry carries none: the
+ * context was set up without ZCNET_SETUP_CQ_TSTAMP, or the kernel stamped
+ * it in a way this header does not know. Read it between
+ * zcnet_ring_peek() and zcnet_ring_release(), as the rest of the entry.
+ */
+static inline __u64 zcnet_ring_cq_tstamp(const struct zcnet_ring *cq,
+					 __u32 idx)
+{
+	const struct zcnet_cq_entry_ts *e;
+
+	if (cq->entry_size < sizeof(*e))
+		return 0;
+	e = (const struct zcnet_cq_entry_ts *)zcnet_ring_slot(cq, idx);
+	return e->cqe.flags & ZCNET_CQE_TSTAMP_SW ? e->tstamp : 0;
+}
+
+/*
+ * The timestamp of RX entry idx, in nanoseconds of CLOCK_MONOTONIC: when
+ * the kernel took the frame from the device, with
+ * ZCNET_SETUP_RX_TSTAMP; else 0, as zcnet_ring_cq_tstamp().
+ */
+static inline __u64 zcnet_ring_rx_tstamp(const struct zcnet_ring *rx,
+					 __u32 idx)
+{
+	const struct zcnet_rx_desc_ts *e;
+
+	if (rx->entry_size < sizeof(*e))
+		return 0;
+	e = (const struct zcnet_rx_desc_ts *)zcnet_ring_slot(rx, idx);
+	return e->rx.flags & ZCNET_RX_TSTAMP_SW ? e->tstamp : 0;
 }
 
 /*

@@ -248,6 +248,14 @@ int zcnet_get_offsets(struct zcnet_ctx *ctx, struct zcnet_offsets *off)
 int zcnet_setup(struct zcnet_ctx *ctx, __u32 tx_entries, __u32 cq_entries,
 		__u32 fill_entries, __u32 rx_entries)
 {
+	return zcnet_setup_flags(ctx, tx_entries, cq_entries, fill_entries,
+				 rx_entries, 0);
+}
+
+int zcnet_setup_flags(struct zcnet_ctx *ctx, __u32 tx_entries,
+		      __u32 cq_entries, __u32 fill_entries, __u32 rx_entries,
+		      __u32 flags)
+{
 	const struct zcnet_ring_offset *ro[ZCNET_NR_RINGS];
 	struct zcnet_offsets off;
 	struct zcnet_setup s;
@@ -260,6 +268,7 @@ int zcnet_setup(struct zcnet_ctx *ctx, __u32 tx_entries, __u32 cq_entries,
 
 	memset(&s, 0, sizeof(s));
 	s.size = sizeof(s);
+	s.flags = flags;
 	s.tx_entries = tx_entries;
 	s.cq_entries = cq_entries;
 	s.fill_entries = fill_entries;

@@ -274,6 +274,50 @@ static void test_stress(void)
 	CHECK_EQ(*word(off.consumer), (__u32)(0xfffffff0u + STRESS_ITEMS));
 }
 
+/* The stamp accessors: only a longer entry with its flag has a stamp. */
+static void test_tstamp(void)
+{
+	struct zcnet_ring_offset off = layout(8, sizeof(struct zcnet_cq_entry_ts));
+	struct zcnet_cq_entry_ts *c;
+	struct zcnet_rx_desc_ts *x;
+	struct zcnet_ring r;
+
+	memset(map, 0, sizeof(map));
+	CHECK_EQ(zcnet_ring_init(&r, map, MAP_BYTES, &off, LIBZCNET_RING_CQ), 0);
+	c = (struct zcnet_cq_entry_ts *)zcnet_ring_slot(&r, 9);
+	CHECK((unsigned char *)c == map + 192 + 24);
+	c->cqe.cookie = 5;
+	c->tstamp = 123456789;
+	CHECK_EQ(zcnet_ring_cq_tstamp(&r, 9), 0);	/* no flag */
+	c->cqe.flags = ZCNET_CQE_COPIED | ZCNET_CQE_TSTAMP_SW;
+	CHECK_EQ(zcnet_ring_cq_tstamp(&r, 9), 123456789);
+	CHECK_EQ(zcnet_ring_cq_entry(&r, 1)->cookie, 5);
+	CHECK_EQ(zcnet_ring_cq_tstamp(&r, 2), 0);
+
+	/* the default entry has no room for a stamp, whatever its flags say */
+	off = layout(8, sizeof(struct zcnet_cq_entry));
+	CHECK_EQ(zcnet_ring_init(&r, map, MAP_BYTES, &off, LIBZCNET_RING_CQ), 0);
+	((struct zcnet_cq_entry *)zcnet_ring_slot(&r, 0))->flags =
+		ZCNET_CQE_TSTAMP_SW;
+	CHECK_EQ(zcnet_ring_cq_tstamp(&r, 0), 0);
+
+	memset(map, 0, sizeof(map));
+	off = layout(8, sizeof(struct zcnet_rx_desc_ts));
+	CHECK_EQ(zcnet_ring_init(&r, map, MAP_BYTES, &off, LIBZCNET_RING_RX), 0);
+	x = (struct zcnet_rx_desc_ts *)zcnet_ring_slot(&r, 3);
+	CHECK((unsigned char *)x == map + 192 + 3 * 40);
+	x->rx.len = 60;
+	x->rx.flags = ZCNET_RX_COPIED | ZCNET_RX_TSTAMP_SW;
+	x->tstamp = 42;
+	CHECK_EQ(zcnet_ring_rx_tstamp(&r, 11), 42);
+	CHECK_EQ(zcnet_ring_rx_desc(&r, 3)->len, 60);
+	x->rx.flags = ZCNET_RX_COPIED;
+	CHECK_EQ(zcnet_ring_rx_tstamp(&r, 3), 0);
+	off = layout(8, sizeof(struct zcnet_rx_desc));
+	CHECK_EQ(zcnet_ring_init(&r, map, MAP_BYTES, &off, LIBZCNET_RING_RX), 0);
+	CHECK_EQ(zcnet_ring_rx_tstamp(&r, 0), 0);
+}
+
 int main(void)
 {
 	alarm(120);	/* a lost update would hang the stress test */
@@ -283,5 +327,6 @@ int main(void)
 	test_consumer(0);
 	test_consumer(0xfffffffdu);
 	test_stress();
+	test_tstamp();
 	return unit_done("test_ring");
 }
