@@ -8,6 +8,7 @@
 
 #include "zcnet_ctx.h"
 #include "zcnet_dev.h"
+#include "zcnet_fdinfo.h"
 #include "zcnet_ioctl.h"
 #include "zcnet_rx_poll.h"
 
@@ -85,6 +86,7 @@ static __poll_t zcnet_dev_poll(struct file *file, poll_table *wait)
 static void zcnet_dev_show_fdinfo(struct seq_file *m, struct file *file)
 {
 	zcnet_stats_show_fdinfo(m, file->private_data);
+	zcnet_fdinfo_show(m, file->private_data);
 }
 
 static const struct file_operations zcnet_dev_fops = {

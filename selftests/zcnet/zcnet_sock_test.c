@@ -417,6 +417,69 @@ TEST_F(sock, attach_errors)
 	sink_join(&k);
 }
 
+/* fdinfo names the bound device, the rings, the memory and each socket. */
+TEST_F(sock, fdinfo_shows_bindings_and_sockets)
+{
+	char path[64], want[128], *info = malloc(1 << 16);
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(9) };
+	struct sink k = sink_new(false, false);
+	__u32 uslot, tslot;
+	struct stat su, st;
+	int u, t = -1, n;
+
+	ASSERT_NE(NULL, info);
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, u);
+	ASSERT_EQ(0, connect(u, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(0, zc_sock_attach(self->c.fd, u, 0, &uslot));
+	ASSERT_EQ(0, loop_tcp(&k, 0, &t));
+	ASSERT_EQ(0, zc_sock_attach(self->c.fd, t, 0, &tslot));
+	ASSERT_EQ(0, fstat(u, &su));
+	ASSERT_EQ(0, fstat(t, &st));
+	if (self->have_env)
+		ASSERT_EQ(0, zc_bind(self->c.fd, ZCNET_BIND_TX,
+				     if_nametoindex(self->env.iface), 0));
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", self->c.fd);
+	n = (int)zc_read_file(path, info, (1 << 16) - 1);
+	ASSERT_LT(0, n);
+	info[n] = '\0';
+	snprintf(want, sizeof(want), "\nsockets:\t2\n");
+	EXPECT_NE(NULL, strstr(info, want)) TH_LOG("fdinfo:\n%s", info);
+	snprintf(want, sizeof(want), "\nsocket:\t%u ino %lu udp\n", uslot,
+		 (unsigned long)su.st_ino);
+	EXPECT_NE(NULL, strstr(info, want)) TH_LOG("no %s", want);
+	snprintf(want, sizeof(want), "\nsocket:\t%u ino %lu tcp\n", tslot,
+		 (unsigned long)st.st_ino);
+	EXPECT_NE(NULL, strstr(info, want)) TH_LOG("no %s", want);
+	snprintf(want, sizeof(want), "\ntx_entries:\t%u\ncq_entries:", RING);
+	EXPECT_EQ(NULL, strstr(info, want)) TH_LOG("rings are listed whole");
+	snprintf(want, sizeof(want), "\ntx_entries:\t%u\n", RING);
+	EXPECT_NE(NULL, strstr(info, want)) TH_LOG("no %s", want);
+	snprintf(want, sizeof(want), "\ncq_entries:\t%u\n", RING * 2);
+	EXPECT_NE(NULL, strstr(info, want)) TH_LOG("no %s", want);
+	EXPECT_NE(NULL, strstr(info, "\ntx_producer:\t0\n"));
+	EXPECT_NE(NULL, strstr(info, "\ncq_consumer:\t0\n"));
+	EXPECT_EQ(NULL, strstr(info, "\nfill_entries:"));
+	snprintf(want, sizeof(want), "\nregion_bytes:\t%llu\n",
+		 (unsigned long long)MEM_LEN);
+	EXPECT_NE(NULL, strstr(info, want)) TH_LOG("no %s", want);
+	EXPECT_EQ(NULL, strstr(info, "\nrx_dev:"));
+	if (self->have_env) {
+		snprintf(want, sizeof(want),
+			 "\ntx_dev:\t%s\ntx_ifindex:\t%u\ntx_queue:\t0\n",
+			 self->env.iface, if_nametoindex(self->env.iface));
+		EXPECT_NE(NULL, strstr(info, want)) TH_LOG("no %s", want);
+	}
+	EXPECT_EQ(0, zc_sock_detach(self->c.fd, uslot));
+	EXPECT_EQ(0, zc_sock_detach(self->c.fd, tslot));
+	close(u);
+	close(t);
+	sink_join(&k);
+	free(info);
+}
+
 TEST_F(sock, detach_errors)
 {
 	struct zcnet_sock_detach d = { .size = sizeof(d) };
