@@ -8,9 +8,10 @@ DESTDIR ?=
 UDEVDIR ?= /lib/udev/rules.d
 MANDIR ?= $(PREFIX)/share/man
 MAN_PAGES := $(wildcard Documentation/man/*.[1-9])
-VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
-DKMS_SRC := /usr/src/zcnet-$(VERSION)
-KSRC_FILES := Kbuild Makefile dkms.conf module uapi
+# The one version of the module, libzcnet and the tools (and the packages).
+ZCNET_VERSION := $(shell cat $(CURDIR)/VERSION)
+DKMS_SRC := /usr/src/zcnet-$(ZCNET_VERSION)
+KSRC_FILES := Kbuild Makefile VERSION dkms.conf module uapi
 
 .PHONY: all module module-debug userspace install module-install \
 	userspace-install udev-install man-install dkms-install dkms-remove \
@@ -65,12 +66,13 @@ dkms-install:
 	rm -rf $(DKMS_SRC)
 	mkdir -p $(DKMS_SRC)
 	cp -r $(KSRC_FILES) $(DKMS_SRC)/
-	dkms add -m zcnet -v $(VERSION)
-	dkms build -m zcnet -v $(VERSION) -k $(KVER)
-	dkms install -m zcnet -v $(VERSION) -k $(KVER)
+	sed -i 's/#MODULE_VERSION#/$(ZCNET_VERSION)/' $(DKMS_SRC)/dkms.conf
+	dkms add -m zcnet -v $(ZCNET_VERSION)
+	dkms build -m zcnet -v $(ZCNET_VERSION) -k $(KVER)
+	dkms install -m zcnet -v $(ZCNET_VERSION) -k $(KVER)
 
 dkms-remove:
-	dkms remove -m zcnet -v $(VERSION) --all
+	dkms remove -m zcnet -v $(ZCNET_VERSION) --all
 	rm -rf $(DKMS_SRC)
 
 style:

@@ -20,16 +20,16 @@ if (($# == 2)); then
 	expect=refused
 fi
 need_root
-conf="$ZCNET_ROOT/dkms.conf"
-[[ -f $conf ]] || die "no dkms.conf at the repo root"
-version="$(sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$conf")"
-[[ -n $version ]] || die "no PACKAGE_VERSION in dkms.conf"
+[[ -f $ZCNET_ROOT/dkms.conf ]] || die "no dkms.conf at the repo root"
+version="$(cat "$ZCNET_ROOT/VERSION")"
+[[ -n $version ]] || die "no version in VERSION"
 
 top="$ZCNET_BUILD/dkms/$kver"
 src="$top/src/zcnet-$version"
 rm -rf "$top"
 mkdir -p "$top"/{tree,install,var} "$src"
-cp -a "$ZCNET_ROOT"/{dkms.conf,Kbuild,Makefile,module,uapi} "$src/"
+cp -a "$ZCNET_ROOT"/{VERSION,dkms.conf,Kbuild,Makefile,module,uapi} "$src/"
+sed -i "s/#MODULE_VERSION#/$version/" "$src/dkms.conf"
 
 dkms_private() {
 	# shellcheck disable=SC2016 # expanded by the inner sh
