@@ -15,7 +15,7 @@ KSRC_FILES := Kbuild Makefile VERSION dkms.conf module uapi
 
 .PHONY: all module module-debug userspace install module-install \
 	userspace-install udev-install man-install dkms-install dkms-remove \
-	style sparse check demo bench clean help
+	style sparse check demo bench deb clean help
 
 all: module userspace
 
@@ -27,6 +27,7 @@ help:
 	@echo 'make install          module under updates/, library, header, pkg-config, tools, udev rule, man pages'
 	@echo 'make man-install      the man pages only (MANDIR=)'
 	@echo 'make dkms-install     register, build and install the module with dkms'
+	@echo 'make deb              Debian packages (debian/) into build/deb/ (ZCNET_BUILD=)'
 	@echo 'make style            checkpatch'
 	@echo 'make sparse           sparse (C=2)'
 
@@ -89,6 +90,9 @@ demo:
 
 bench:
 	scripts/bench/bench.sh
+
+deb:
+	scripts/deb-build.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
