@@ -26,7 +26,7 @@ help:
 	@echo 'make bench            zcnet against AF_PACKET, AF_XDP, MSG_ZEROCOPY, io_uring (as root)'
 	@echo 'make install          module under updates/, library, header, pkg-config, tools, udev rule, man pages'
 	@echo 'make man-install      the man pages only (MANDIR=)'
-	@echo 'make dkms-install     register, build and install the module with dkms'
+	@echo 'make dkms-install     the module with dkms; library, tools, udev rule, group, man pages'
 	@echo 'make deb              Debian packages (debian/) into build/deb/ (ZCNET_BUILD=)'
 	@echo 'make style            checkpatch'
 	@echo 'make sparse           sparse (C=2)'
@@ -63,7 +63,8 @@ man-install:
 		install -D -m 0644 $$m "$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}" || exit; \
 	done
 
-dkms-install:
+# The module through dkms, and everything else as `make install` does.
+dkms-install: userspace-install udev-install man-install
 	rm -rf $(DKMS_SRC)
 	mkdir -p $(DKMS_SRC)
 	cp -r $(KSRC_FILES) $(DKMS_SRC)/
