@@ -9,7 +9,8 @@
 #                             group from sysusers.d, the udev rule, and the
 #                             API guide's example built against the unpacked
 #                             header and library through pkg-config
-#   deb-check.sh dkms KVER    dkms builds the packaged module source for KVER
+#   deb-check.sh dkms KVER    dkms builds the packaged module source for KVER;
+#                             the module carries VERSION (modinfo)
 #
 # The steps after build use what build left in build/deb/. Nothing is
 # installed on this machine and no module is loaded.
@@ -150,6 +151,10 @@ dkms)
 	(($# == 2)) || die "usage: $0 dkms KVER"
 	[[ -f $root/$srcdir/dkms.conf ]] || die "no unpacked zcnet-dkms (run: $0 files)"
 	"$ZCNET_SCRIPTS/dkms-check.sh" "$2" --src "$root/$srcdir"
+	ko="$(find "$ZCNET_BUILD/dkms/$2-packaged/tree" -name 'zcnet.ko*' -print -quit)"
+	v="$(modinfo -F version "$ko")"
+	[[ $v == "$version" ]] || die "the module dkms built says version '$v', not $version"
+	say "modinfo: version $v"
 	;;
 *)
 	die "usage: $0 build | lintian | files | dkms KVER"
