@@ -91,7 +91,8 @@ void opts_help(FILE *f, const struct opt *t)
 
 /*
  * --version: the tool's version, which is libzcnet's too (one version for
- * zcnet, linked in), and the ABI version and features of the loaded module.
+ * zcnet, linked in), and the loaded module's version, ABI version and
+ * features.
  */
 static void print_version(void)
 {
@@ -102,7 +103,9 @@ static void print_version(void)
 	};
 	const struct zcnet_info *info;
 	struct zcnet_ctx *ctx;
+	char mod[64] = "";
 	unsigned int i;
+	FILE *f;
 	int err;
 
 	printf("%s %s\nlibzcnet %s (linked in)\n",
@@ -113,8 +116,14 @@ static void print_version(void)
 		return;
 	}
 	info = zcnet_ctx_info(ctx);
-	printf("module: ABI %u, features 0x%llx", info->abi_version,
-	       (unsigned long long)info->features);
+	f = fopen("/sys/module/zcnet/version", "re");
+	if (f) {
+		if (fgets(mod, sizeof(mod), f))
+			mod[strcspn(mod, "\n")] = 0;
+		fclose(f);
+	}
+	printf("module: %s%sABI %u, features 0x%llx", mod, *mod ? ", " : "",
+	       info->abi_version, (unsigned long long)info->features);
 	for (i = 0; i < sizeof(feat) / sizeof(feat[0]); i++)
 		if (info->features & (1ULL << i))
 			printf(" %s", feat[i]);
