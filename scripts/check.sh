@@ -47,10 +47,11 @@ step() {
 	return 1
 }
 
-# The Debian packages: built (make deb), lintian without errors, their file
-# lists, one version throughout, unpacked into a scratch root, and the
-# packaged module source built by dkms for each kernel.
+# The licences, and the Debian packages: built (make deb), lintian without
+# errors, their file lists, one version throughout, unpacked into a scratch
+# root, and the packaged module source built by dkms for each kernel.
 deb_lane() {
+	step licences "$ZCNET_SCRIPTS/spdx-check.sh" || true
 	if step deb-build "$ZCNET_SCRIPTS/deb-check.sh" build; then
 		step deb-lintian "$ZCNET_SCRIPTS/deb-check.sh" lintian || true
 		if step deb-files "$ZCNET_SCRIPTS/deb-check.sh" files; then
