@@ -8,13 +8,14 @@ DESTDIR ?=
 UDEVDIR ?= /lib/udev/rules.d
 MANDIR ?= $(PREFIX)/share/man
 MAN_PAGES := $(wildcard Documentation/man/*.[1-9])
-VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
-DKMS_SRC := /usr/src/zcnet-$(VERSION)
-KSRC_FILES := Kbuild Makefile dkms.conf module uapi
+# The one version of the module, libzcnet and the tools (and the packages).
+ZCNET_VERSION := $(shell cat $(CURDIR)/VERSION)
+DKMS_SRC := /usr/src/zcnet-$(ZCNET_VERSION)
+KSRC_FILES := Kbuild Makefile VERSION dkms.conf module uapi
 
 .PHONY: all module module-debug userspace install module-install \
 	userspace-install udev-install man-install dkms-install dkms-remove \
-	style sparse check demo bench clean help
+	style sparse check demo bench deb clean help
 
 all: module userspace
 
@@ -25,7 +26,8 @@ help:
 	@echo 'make bench            zcnet against AF_PACKET, AF_XDP, MSG_ZEROCOPY, io_uring (as root)'
 	@echo 'make install          module under updates/, library, header, pkg-config, tools, udev rule, man pages'
 	@echo 'make man-install      the man pages only (MANDIR=)'
-	@echo 'make dkms-install     register, build and install the module with dkms'
+	@echo 'make dkms-install     the module with dkms; library, tools, udev rule, group, man pages'
+	@echo 'make deb              Debian packages (debian/) into build/deb/ (ZCNET_BUILD=)'
 	@echo 'make style            checkpatch'
 	@echo 'make sparse           sparse (C=2)'
 
@@ -61,16 +63,18 @@ man-install:
 		install -D -m 0644 $$m "$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}" || exit; \
 	done
 
-dkms-install:
+# The module through dkms, and everything else as `make install` does.
+dkms-install: userspace-install udev-install man-install
 	rm -rf $(DKMS_SRC)
 	mkdir -p $(DKMS_SRC)
 	cp -r $(KSRC_FILES) $(DKMS_SRC)/
-	dkms add -m zcnet -v $(VERSION)
-	dkms build -m zcnet -v $(VERSION) -k $(KVER)
-	dkms install -m zcnet -v $(VERSION) -k $(KVER)
+	sed -i 's/#MODULE_VERSION#/$(ZCNET_VERSION)/' $(DKMS_SRC)/dkms.conf
+	dkms add -m zcnet -v $(ZCNET_VERSION)
+	dkms build -m zcnet -v $(ZCNET_VERSION) -k $(KVER)
+	dkms install -m zcnet -v $(ZCNET_VERSION) -k $(KVER)
 
 dkms-remove:
-	dkms remove -m zcnet -v $(VERSION) --all
+	dkms remove -m zcnet -v $(ZCNET_VERSION) --all
 	rm -rf $(DKMS_SRC)
 
 style:
@@ -87,6 +91,9 @@ demo:
 
 bench:
 	scripts/bench/bench.sh
+
+deb:
+	scripts/deb-build.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

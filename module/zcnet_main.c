@@ -99,3 +99,6 @@ module_exit(zcnet_exit);
 
 MODULE_DESCRIPTION("Zero-copy networking from registered user memory");
 MODULE_LICENSE("GPL");
+#ifdef ZCNET_VERSION
+MODULE_VERSION(ZCNET_VERSION);
+#endif

@@ -11,7 +11,8 @@
 #
 # Environment: ZCNET_KERNELS="KVER..." limits the kernels (default: both from
 # scripts/qemu/kernels.sh); ZCNET_DEBUG_LANE=0 leaves the debug kernel out;
-# ZCNET_VM_TIMEOUT overrides each guest's timeout.
+# ZCNET_VM_TIMEOUT overrides each guest's timeout; ZCNET_CHECK_ONLY=deb runs
+# only the packages' lane (after deps).
 # Logs and everything built go under build/ (build/logs/ for the steps).
 # The debug kernel is cached outside the checkout (scripts/qemu/debug-kernel.sh).
 set -euo pipefail
@@ -46,6 +47,21 @@ step() {
 	return 1
 }
 
+# The licences, and the Debian packages: built (make deb), lintian without
+# errors, their file lists, one version throughout, unpacked into a scratch
+# root, and the packaged module source built by dkms for each kernel.
+deb_lane() {
+	step licences "$ZCNET_SCRIPTS/spdx-check.sh" || true
+	if step deb-build "$ZCNET_SCRIPTS/deb-check.sh" build; then
+		step deb-lintian "$ZCNET_SCRIPTS/deb-check.sh" lintian || true
+		if step deb-files "$ZCNET_SCRIPTS/deb-check.sh" files; then
+			for kver in "${kernels[@]}"; do
+				step "deb-dkms-build $kver" "$ZCNET_SCRIPTS/deb-check.sh" dkms "$kver" || true
+			done
+		fi
+	fi
+}
+
 summary() {
 	say "finished in $((SECONDS - started))s"
 	if ((skipped)); then
@@ -71,6 +87,15 @@ else
 	mapfile -t kernels < <("$ZCNET_SCRIPTS/qemu/kernels.sh")
 fi
 say "kernels: ${kernels[*]}"
+case "${ZCNET_CHECK_ONLY:-}" in
+"") ;;
+deb)
+	deb_lane
+	summary
+	exit
+	;;
+*) die "ZCNET_CHECK_ONLY: unknown lane ${ZCNET_CHECK_ONLY} (known: deb)" ;;
+esac
 
 # b. the module, out of tree, W=1 and sparse, per kernel; checkpatch
 for kver in "${kernels[@]}"; do
@@ -104,6 +129,7 @@ for kver in "${kernels[@]}"; do
 	step "dkms-build $kver" "$ZCNET_SCRIPTS/dkms-check.sh" "$kver" || true
 done
 step "dkms-refuses 5.10.0-99-amd64" "$ZCNET_SCRIPTS/dkms-check.sh" 5.10.0-99-amd64 --refused || true
+deb_lane
 
 # d. userspace: library, tools, unit tests; static tools for the guests;
 # make install into a scratch DESTDIR for the first kernel

@@ -17,6 +17,7 @@ PACKAGES=(
 	liburing-dev libxdp-dev libbpf-dev zlib1g-dev libzstd-dev	# make bench
 	gnuplot-nox
 	man-db groff-base	# scripts/man-check.sh
+	dpkg-dev debhelper dh-dkms lintian	# make deb, scripts/deb-check.sh
 	"$@"
 )
 

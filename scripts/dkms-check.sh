@@ -3,33 +3,48 @@
 #
 #   dkms-check.sh KVER            dkms must build zcnet for KVER
 #   dkms-check.sh KVER --refused  dkms must refuse KVER (BUILD_EXCLUSIVE_KERNEL)
+#   dkms-check.sh KVER --src DIR  build the module source in DIR, as a
+#                                 package installs it in /usr/src/zcnet-VERSION
 #
-# Uses a private DKMS tree under build/dkms/KVER/ (dkms --dkmstree,
-# --sourcetree, --installtree) and runs dkms in a private mount namespace with
-# build/dkms/KVER/var mounted over /var/lib/dkms, where dkms keeps the module
-# signing key it generates. Nothing is installed into /lib/modules.
+# Uses a private DKMS tree under build/dkms/KVER/ (KVER-packaged/ with
+# --src; dkms --dkmstree, --sourcetree, --installtree) and runs dkms in a
+# private mount namespace with its var/ mounted over /var/lib/dkms, where
+# dkms keeps the module signing key it generates. Nothing is installed into /lib/modules.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
-usage() { die "usage: $0 KVER [--refused]"; }
-(($# == 1 || $# == 2)) || usage
+usage() { die "usage: $0 KVER [--refused | --src DIR]"; }
+(($# >= 1)) || usage
 kver="$1"
-expect=built
-if (($# == 2)); then
-	[[ $2 == --refused ]] || usage
-	expect=refused
-fi
+shift
+expect=built from=""
+case "$*" in
+"") ;;
+--refused) expect=refused ;;
+--src\ *) (($# == 2)) || usage; from="$2" ;;
+*) usage ;;
+esac
 need_root
-conf="$ZCNET_ROOT/dkms.conf"
-[[ -f $conf ]] || die "no dkms.conf at the repo root"
-version="$(sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$conf")"
-[[ -n $version ]] || die "no PACKAGE_VERSION in dkms.conf"
 
-top="$ZCNET_BUILD/dkms/$kver"
-src="$top/src/zcnet-$version"
+top="$ZCNET_BUILD/dkms/$kver${from:+-packaged}"
 rm -rf "$top"
-mkdir -p "$top"/{tree,install,var} "$src"
-cp -a "$ZCNET_ROOT"/{dkms.conf,Kbuild,Makefile,module,uapi} "$src/"
+mkdir -p "$top"/{tree,install,var}
+if [[ -n $from ]]; then
+	[[ -f $from/dkms.conf ]] || die "no dkms.conf in $from"
+	version="$(sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$from/dkms.conf")"
+	[[ $version =~ ^[0-9] ]] || die "no PACKAGE_VERSION in $from/dkms.conf"
+	src="$top/src/zcnet-$version"
+	mkdir -p "$src"
+	cp -a "$from"/. "$src/"
+else
+	[[ -f $ZCNET_ROOT/dkms.conf ]] || die "no dkms.conf at the repo root"
+	version="$(cat "$ZCNET_ROOT/VERSION")"
+	[[ -n $version ]] || die "no version in VERSION"
+	src="$top/src/zcnet-$version"
+	mkdir -p "$src"
+	cp -a "$ZCNET_ROOT"/{VERSION,dkms.conf,Kbuild,Makefile,module,uapi} "$src/"
+	sed -i "s/#MODULE_VERSION#/$version/" "$src/dkms.conf"
+fi
 
 dkms_private() {
 	# shellcheck disable=SC2016 # expanded by the inner sh

@@ -8,7 +8,7 @@
 # --kdir builds against the kernel build tree DIR (a debug kernel's make O=
 # tree) instead of /lib/modules/KVER/build.
 #
-# The sources (Kbuild, module/, uapi/) are copied to build/kmod/KVER/, so the
+# The sources (Kbuild, VERSION, module/, uapi/) are copied to build/kmod/KVER/, so the
 # module ends up at build/kmod/KVER/zcnet.ko; the log is build/kmod/KVER.log
 # (KVER.sparse.log with --sparse).
 set -euo pipefail
@@ -42,7 +42,7 @@ dir="$ZCNET_BUILD/kmod/$kver"
 
 rm -rf "$dir"
 mkdir -p "$dir"
-cp -a "$ZCNET_ROOT"/{Kbuild,module,uapi} "$dir/"
+cp -a "$ZCNET_ROOT"/{Kbuild,VERSION,module,uapi} "$dir/"
 
 rc=0
 make -C "$kdir" M="$dir" "${flags[@]}" modules >"$log" 2>&1 || rc=$?

@@ -337,6 +337,39 @@ TEST_F(zcnet_lib, zcnet_stat_tool)
 	free(out);
 }
 
+/*
+ * zcnet-stat --version: one version for the tool, libzcnet and the module
+ * (modinfo's, in /sys/module/zcnet/version), and the module's ABI version
+ * and features as the context's info reports them.
+ */
+TEST_F(zcnet_lib, tool_version)
+{
+	const char *dir = getenv("ZCNET_TOOLS");
+	const struct zcnet_info *info = zcnet_ctx_info(self->ctx);
+	char tool[4096], version[64] = "", want[256], *out;
+	char *const argv[] = { tool, "--version", NULL };
+	FILE *f;
+
+	if (!dir || !*dir)
+		SKIP(return, "ZCNET_TOOLS not set: zcnet-stat not checked");
+	f = fopen("/sys/module/zcnet/version", "r");
+	ASSERT_NE(NULL, f) TH_LOG("/sys/module/zcnet/version: %s", strerror(errno));
+	ASSERT_NE(NULL, fgets(version, sizeof(version), f));
+	fclose(f);
+	version[strcspn(version, "\n")] = '\0';
+	snprintf(tool, sizeof(tool), "%s/zcnet-stat", dir);
+	out = malloc(65536);
+	ASSERT_NE(NULL, out);
+	run_tool(_metadata, argv, out, 65536);
+	snprintf(want, sizeof(want), "zcnet-stat %s\nlibzcnet %s (linked in)\n",
+		 version, version);
+	EXPECT_EQ(out, strstr(out, want)) TH_LOG("output: %s", out);
+	snprintf(want, sizeof(want), "\nmodule: %s, ABI %u, features 0x%llx",
+		 version, info->abi_version, (unsigned long long)info->features);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("output: %s", out);
+	free(out);
+}
+
 /* The API guide's example program: 16 NOPs of 1500 bytes, all completed. */
 TEST_F(zcnet_lib, readme_example)
 {

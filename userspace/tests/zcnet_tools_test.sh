@@ -205,6 +205,16 @@ done
 expect 2 "$RECV" --tcp-listen 80 -n 5
 has "$T/err" "-n counts datagrams"
 
+# --version: zcnet's one version (VERSION), for the tool and libzcnet. It
+# reads the module's info from /dev/zcnet if it exists, and sends nothing.
+V=$(cat "$(dirname "$0")/../../VERSION")
+for tool in "$SEND" "$RECV" "$B/zcnet-stat"; do
+	expect 0 "$tool" --version
+	has "$T/out" "${tool##*/} $V"
+	has "$T/out" "libzcnet $V"
+	has "$T/out" "module: "
+done
+
 if [ "$fails" -ne 0 ]; then
 	echo "zcnet_tools_test: $fails failure(s)" >&2
 	exit 1

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Command line options from one table, and the help text made from it. */
+#include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -84,12 +85,56 @@ void opts_help(FILE *f, const struct opt *t)
 		fputc('\n', f);
 	}
 	fprintf(f, "  -h, --help%*sshow this help\n", HELP_COL - 12, "");
+	fprintf(f, "      --version%*sversions of the tool, libzcnet and the module\n",
+		HELP_COL - 15, "");
+}
+
+/*
+ * --version: the tool's version, which is libzcnet's too (one version for
+ * zcnet, linked in), and the loaded module's version, ABI version and
+ * features.
+ */
+static void print_version(void)
+{
+	static const char *const feat[] = {
+		"rings", "regions", "eventfd", "tx-nop", "tx-raw", "rx",
+		"tx-sock", "tx-gso", "rx-shared", "region-import", "busy-poll",
+		"tx-vnet-hdr", "timestamps",
+	};
+	const struct zcnet_info *info;
+	struct zcnet_ctx *ctx;
+	char mod[64] = "";
+	unsigned int i;
+	FILE *f;
+	int err;
+
+	printf("%s %s\nlibzcnet %s (linked in)\n",
+	       program_invocation_short_name, ZCNET_VERSION, ZCNET_VERSION);
+	err = zcnet_open(&ctx);
+	if (err) {
+		printf("module: %s: %s\n", LIBZCNET_DEVICE_PATH, strerror(-err));
+		return;
+	}
+	info = zcnet_ctx_info(ctx);
+	f = fopen("/sys/module/zcnet/version", "re");
+	if (f) {
+		if (fgets(mod, sizeof(mod), f))
+			mod[strcspn(mod, "\n")] = 0;
+		fclose(f);
+	}
+	printf("module: %s%sABI %u, features 0x%llx", mod, *mod ? ", " : "",
+	       info->abi_version, (unsigned long long)info->features);
+	for (i = 0; i < sizeof(feat) / sizeof(feat[0]); i++)
+		if (info->features & (1ULL << i))
+			printf(" %s", feat[i]);
+	putchar('\n');
+	zcnet_close(ctx);
 }
 
 void opts_parse(int argc, char **argv, struct opt *t, const char *usage,
 		void (*more_help)(FILE *f))
 {
-	struct option lo[MAX_OPTS + 2];
+	struct option lo[MAX_OPTS + 3];
 	char shorts[2 * MAX_OPTS + 4] = ":h", *sp = shorts + 2;
 	int i, c, n = 0;
 
@@ -104,7 +149,8 @@ void opts_parse(int argc, char **argv, struct opt *t, const char *usage,
 		}
 	}
 	lo[n] = (struct option){ "help", no_argument, NULL, 'h' };
-	lo[n + 1] = (struct option){ NULL, 0, NULL, 0 };
+	lo[n + 1] = (struct option){ "version", no_argument, NULL, 1 };
+	lo[n + 2] = (struct option){ NULL, 0, NULL, 0 };
 	*sp = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
@@ -115,6 +161,10 @@ void opts_parse(int argc, char **argv, struct opt *t, const char *usage,
 				putchar('\n');
 				more_help(stdout);
 			}
+			exit(0);
+		}
+		if (c == 1) {
+			print_version();
 			exit(0);
 		}
 		for (i = 0; i < n && c < 256; i++)
