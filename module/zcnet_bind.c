@@ -141,11 +141,17 @@ static void zcnet_bind_trace_unbind(struct zcnet_kctx *ctx, u32 flags)
 		flags &= ~ZCNET_BIND_RX;
 	if (!flags || !trace_zcnet_unbind_enabled())
 		return;
-	dev = flags & ZCNET_BIND_TX ? ctx->tx_dev : ctx->rx_dev;
-	trace_zcnet_unbind(ctx->id, flags, dev->ifindex,
-			   flags & ZCNET_BIND_TX ? ctx->tx_queue : 0,
-			   flags & ZCNET_BIND_RX ? ctx->rx_match : 0,
-			   flags & ZCNET_BIND_RX ? ctx->rx_queue : 0);
+	/* One event per direction: they may be bound to two devices. */
+	if (flags & ZCNET_BIND_TX) {
+		dev = ctx->tx_dev;
+		trace_zcnet_unbind(ctx->id, ZCNET_BIND_TX, dev->ifindex,
+				   ctx->tx_queue, 0, 0);
+	}
+	if (flags & ZCNET_BIND_RX) {
+		dev = ctx->rx_dev;
+		trace_zcnet_unbind(ctx->id, ZCNET_BIND_RX, dev->ifindex, 0,
+				   ctx->rx_match, ctx->rx_queue);
+	}
 }
 
 int zcnet_bind_remove(struct zcnet_kctx *ctx, const struct zcnet_unbind *u)

@@ -75,6 +75,7 @@ struct zcnet_kctx {
 	u32 sock_copy_threshold;
 
 	struct net_device *rx_dev;	/* under RTNL */
+	int rx_ifindex;			/* its ifindex or 0; READ_ONCE */
 	netdevice_tracker rx_dev_tracker;
 	struct list_head rx_node;	/* the device's contexts, RCU */
 	u32 rx_queue;			/* or ZCNET_QUEUE_ANY */

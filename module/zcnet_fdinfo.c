@@ -2,7 +2,6 @@
 /* fdinfo beyond the counters: what a context is bound to and holds. */
 #include <linux/net.h>
 #include <linux/netdevice.h>
-#include <linux/rtnetlink.h>
 #include <linux/seq_file.h>
 #include <net/sock.h>
 
@@ -52,9 +51,25 @@ static void zcnet_fdinfo_regions_show(struct seq_file *m,
 	seq_printf(m, "region_bytes:\t%llu\n", bytes);
 }
 
-/* Under RTNL and tx_lock: the devices and the socket slots stay put. */
-static void zcnet_fdinfo_binding_show(struct seq_file *m,
-				      struct zcnet_kctx *ctx)
+/*
+ * The receive binding without RTNL, which a reader of fdinfo must not be
+ * able to hold: a snapshot that a bind or unbind may change meanwhile.
+ */
+static void zcnet_fdinfo_rx_show(struct seq_file *m, struct zcnet_kctx *ctx)
+{
+	int ifindex = READ_ONCE(ctx->rx_ifindex);
+
+	if (!ifindex)
+		return;
+	seq_printf(m,
+		   "rx_ifindex:\t%d\nrx_match:\t%u\nrx_ethertype:\t%u\nrx_port:\t%u\nrx_queue:\t%u\n",
+		   ifindex, READ_ONCE(ctx->rx_match),
+		   ntohs(READ_ONCE(ctx->rx_ethertype)),
+		   ntohs(READ_ONCE(ctx->rx_port)), READ_ONCE(ctx->rx_queue));
+}
+
+/* Under tx_lock: the TX device and the socket slots stay put. */
+static void zcnet_fdinfo_tx_show(struct seq_file *m, struct zcnet_kctx *ctx)
 {
 	struct zcnet_sock *s;
 	unsigned long slot;
@@ -64,12 +79,6 @@ static void zcnet_fdinfo_binding_show(struct seq_file *m,
 		seq_printf(m, "tx_dev:\t%s\ntx_ifindex:\t%d\ntx_queue:\t%u\n",
 			   ctx->tx_dev->name, ctx->tx_dev->ifindex,
 			   ctx->tx_queue);
-	if (ctx->rx_dev)
-		seq_printf(m,
-			   "rx_dev:\t%s\nrx_ifindex:\t%d\nrx_match:\t%u\nrx_ethertype:\t%u\nrx_port:\t%u\nrx_queue:\t%u\n",
-			   ctx->rx_dev->name, ctx->rx_dev->ifindex,
-			   ctx->rx_match, ntohs(ctx->rx_ethertype),
-			   ntohs(ctx->rx_port), ctx->rx_queue);
 	xa_for_each(&ctx->socks, slot, s)
 		n++;
 	seq_printf(m, "sockets:\t%u\n", n);
@@ -82,9 +91,8 @@ void zcnet_fdinfo_show(struct seq_file *m, struct zcnet_kctx *ctx)
 {
 	zcnet_fdinfo_rings_show(m, ctx);
 	zcnet_fdinfo_regions_show(m, ctx);
-	rtnl_lock();
+	zcnet_fdinfo_rx_show(m, ctx);
 	mutex_lock(&ctx->tx_lock);
-	zcnet_fdinfo_binding_show(m, ctx);
+	zcnet_fdinfo_tx_show(m, ctx);
 	mutex_unlock(&ctx->tx_lock);
-	rtnl_unlock();
 }

@@ -293,8 +293,8 @@ static bool zcnet_rx_fits(struct zcnet_kctx *ctx, struct sk_buff *skb)
 	if (!seg)
 		return true;
 	zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_drop_size);
-	trace_zcnet_rx_drop(ctx->id, seg->skb_iif, seg->len,
-			    ZCNET_RX_DROP_SIZE);
+	trace_zcnet_rx_drop(ctx->id, seg->skb_iif,
+			    seg->len - zcnet_rx_mac_off(seg), ZCNET_RX_DROP_SIZE);
 	for (seg = skb; seg; seg = next) {
 		next = seg->next;
 		skb_mark_not_on_list(seg);
@@ -392,6 +392,7 @@ int zcnet_rx_bind(struct zcnet_kctx *ctx, struct net_device *dev,
 		return err;
 	netdev_hold(dev, &ctx->rx_dev_tracker, GFP_KERNEL);
 	ctx->rx_dev = dev;
+	WRITE_ONCE(ctx->rx_ifindex, dev->ifindex);
 	return 0;
 }
 
@@ -402,4 +403,5 @@ void zcnet_rx_unbind(struct zcnet_kctx *ctx)
 	zcnet_rx_dev_del(ctx, ctx->rx_dev);
 	netdev_put(ctx->rx_dev, &ctx->rx_dev_tracker);
 	ctx->rx_dev = NULL;
+	WRITE_ONCE(ctx->rx_ifindex, 0);
 }

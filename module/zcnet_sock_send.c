@@ -282,7 +282,9 @@ void zcnet_sock_send_push(struct zcnet_sock *s, bool may_wait)
 		mutex_lock(&s->lock);
 	if (s->blocked && !list_empty(&s->queue)) {
 		zcnet_stat_inc(&s->ctx->stats, ZCNET_STAT_sock_resumes);
-		trace_zcnet_sock_resume(s->ctx->id, sock_i_ino(s->sock->sk));
+		if (trace_zcnet_sock_resume_enabled())
+			trace_zcnet_sock_resume(s->ctx->id,
+						sock_i_ino(s->sock->sk));
 	}
 	while (!s->detached) {
 		zcnet_sock_send_splice(s);

@@ -4,6 +4,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/skbuff.h>
+#include <linux/tcp.h>
 #include <linux/virtio_net.h>
 
 #include "zcnet_region.h"
@@ -47,6 +48,10 @@ int zcnet_tx_vnet_read(const struct zcnet_region *r, u64 offset, u32 len,
 		return -EINVAL;
 	if (!type != !h->gso_size)
 		return -EINVAL;
+	/* IP fragment offsets count 8-byte units. */
+	if (type == VIRTIO_NET_HDR_GSO_UDP &&
+	    __virtio16_to_cpu(true, h->gso_size) % 8)
+		return -EINVAL;
 	hdr_len = __virtio16_to_cpu(true, h->hdr_len);
 	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
 		end = __virtio16_to_cpu(true, h->csum_start) +
@@ -62,7 +67,7 @@ int zcnet_tx_vnet_read(const struct zcnet_region *r, u64 offset, u32 len,
 static int zcnet_tx_vnet_check_gso(struct sk_buff *skb, u32 type, u32 head)
 {
 	u8 proto = zcnet_tx_vnet_is_tcp(type) ? IPPROTO_TCP : IPPROTO_UDP;
-	u32 nhlen;
+	u32 nhlen, thlen;
 
 	if (skb->protocol == htons(ETH_P_IP) &&
 	    type != VIRTIO_NET_HDR_GSO_TCPV6) {
@@ -86,7 +91,19 @@ static int zcnet_tx_vnet_check_gso(struct sk_buff *skb, u32 type, u32 head)
 	if (!skb_transport_header_was_set(skb) ||
 	    skb_transport_offset(skb) != head + nhlen)
 		return -EINVAL;
-	return 0;
+	/*
+	 * All of the headers into the skb now, options too: a pull by the
+	 * segmentation later would look like a copy of the user's pages.
+	 */
+	thlen = sizeof(struct udphdr);
+	if (proto == IPPROTO_TCP) {
+		if (!pskb_may_pull(skb, head + nhlen + sizeof(struct tcphdr)))
+			return -EINVAL;
+		thlen = tcp_hdrlen(skb);
+		if (thlen < sizeof(struct tcphdr))
+			return -EINVAL;
+	}
+	return pskb_may_pull(skb, head + nhlen + thlen) ? 0 : -EINVAL;
 }
 
 /*

@@ -63,6 +63,7 @@ FIXTURE(off) {
 	__u32 id, rx_id;
 	struct in_addr src, dst;
 	int udp;		/* the peer's UDP socket */
+	__u32 tcp_opt;		/* bytes of TCP options build() adds */
 	unsigned short port;	/* its port */
 	bool restore;
 };
@@ -101,6 +102,7 @@ FIXTURE_SETUP(off)
 	self->tx.fd = self->rx.fd = self->udp = -1;
 	self->mem = self->rxmem = NULL;
 	self->restore = false;
+	self->tcp_opt = 0;
 	why = zc_fixture_skip(ZCNET_FEAT_TX_RAW | ZCNET_FEAT_TX_VNET_HDR |
 			      ZCNET_FEAT_RX, &self->env);
 	if (why)
@@ -238,12 +240,14 @@ static __u32 build(FIXTURE_DATA(off) *self, unsigned int slot, bool v6,
 {
 	unsigned char *v = self->mem + (size_t)slot * SLOT;
 	unsigned char *e = v + VNET, *ip = e + ETH, *l4 = ip + NH(v6);
-	__u32 l4h = proto == IPPROTO_TCP ? L4_TCP : L4_UDP, j, sum;
-	__u32 l4len = l4h + payload;
+	__u32 l4h = proto == IPPROTO_TCP ? L4_TCP + self->tcp_opt : L4_UDP;
+	__u32 l4len = l4h + payload, j, sum;
 	struct virtio_net_hdr h = {
 		.flags = full ? 0 : VIRTIO_NET_HDR_F_NEEDS_CSUM,
 		.gso_type = gso_type,
-		.hdr_len = (__u16)(ETH + NH(v6) + l4h),
+		/* options, if any, left for the kernel to find */
+		.hdr_len = (__u16)(ETH + NH(v6) +
+				   (proto == IPPROTO_TCP ? L4_TCP : L4_UDP)),
 		.gso_size = gso_size,
 		.csum_start = full ? 0 : (__u16)(ETH + NH(v6)),
 		.csum_offset = full ? 0 : (proto == IPPROTO_TCP ? 16 : 6),
@@ -283,9 +287,16 @@ static __u32 build(FIXTURE_DATA(off) *self, unsigned int slot, bool v6,
 		put16(l4 + 2, TCP_DPORT);
 		put32(l4 + 4, TCP_SEQ + tag);
 		put32(l4 + 8, 1);
-		l4[12] = 5 << 4;
+		l4[12] = (unsigned char)(l4h / 4 << 4);
 		l4[13] = 0x18;			/* ACK, PSH */
 		put16(l4 + 14, 512);
+		if (self->tcp_opt) {		/* NOP, NOP, timestamps */
+			l4[20] = 1;
+			l4[21] = 1;
+			l4[22] = 8;
+			l4[23] = 10;
+			put32(l4 + 24, tag);
+		}
 	}
 	for (j = 0; j < payload; j++)
 		l4[l4h + j] = payload_byte(j, tag);
@@ -337,6 +348,8 @@ static void check_frame(struct seen *s, const unsigned char *f, __u32 len,
 	const unsigned char *ip = f + ETH, *l4 = ip + NH(v6);
 	__u32 l4h = proto == IPPROTO_TCP ? L4_TCP : L4_UDP, l4len, off, k, j;
 
+	if (proto == IPPROTO_TCP && len >= ETH + NH(v6) + L4_TCP)
+		l4h = (__u32)(l4[12] >> 4) * 4;
 	if (len < ETH + NH(v6) + l4h || get16(f + 12) != ETH_TYPE(v6) ||
 	    ip[0] != (v6 ? 0x60 : 0x45) || ip[v6 ? 6 : 9] != proto ||
 	    get16(l4) != SPORT)
@@ -509,6 +522,17 @@ TEST_F(off, tcp6_superframe_segments_and_checksums)
 		   VIRTIO_NET_HDR_GSO_TCPV6, TCP_MSS - 20, PAYLOAD);
 }
 
+/*
+ * TCP options the header does not count in hdr_len: the kernel takes them
+ * into the skb itself, which copies headers only, not the user's payload.
+ */
+TEST_F(off, tcp_superframe_with_options)
+{
+	self->tcp_opt = 12;
+	superframe(_metadata, self, variant, false, IPPROTO_TCP,
+		   VIRTIO_NET_HDR_GSO_TCPV4, TCP_MSS - 12, PAYLOAD);
+}
+
 TEST_F(off, checksum_offload_alone)
 {
 	superframe(_metadata, self, variant, false, IPPROTO_UDP,
@@ -639,6 +663,8 @@ static const struct bad_hdr bad_hdrs[] = {
 	  65536 - ETH - IP4 - L4_UDP, 1400, -1, 0, false },
 	{ "TCPv4 on IPv6", IPPROTO_TCP, VIRTIO_NET_HDR_GSO_TCPV4, 8000, 1400,
 	  -1, 0, true },
+	{ "UFO gso_size not a multiple of 8", IPPROTO_UDP,
+	  VIRTIO_NET_HDR_GSO_UDP, 8000, 1401, -1, 0, false },
 	{ "UFO on IPv6", IPPROTO_UDP, VIRTIO_NET_HDR_GSO_UDP, 8000, 1400, -1,
 	  0, true },
 	{ "IPv6 segments above the MTU", IPPROTO_TCP,

@@ -465,7 +465,7 @@ TEST_F(sock, fdinfo_shows_bindings_and_sockets)
 	snprintf(want, sizeof(want), "\nregion_bytes:\t%llu\n",
 		 (unsigned long long)MEM_LEN);
 	EXPECT_NE(NULL, strstr(info, want)) TH_LOG("no %s", want);
-	EXPECT_EQ(NULL, strstr(info, "\nrx_dev:"));
+	EXPECT_EQ(NULL, strstr(info, "\nrx_ifindex:"));
 	if (self->have_env) {
 		snprintf(want, sizeof(want),
 			 "\ntx_dev:\t%s\ntx_ifindex:\t%u\ntx_queue:\t0\n",

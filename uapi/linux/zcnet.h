@@ -705,7 +705,8 @@ struct zcnet_stats {
  *     VIRTIO_NET_HDR_GSO_TCPV4 (1), _TCPV6 (4)  TCP segments (TSO); the
  *       ECN bit (0x80) may be added when the TCP header carries CWR
  *     VIRTIO_NET_HDR_GSO_UDP (3)  one IPv4 datagram sent as IP fragments
- *       of about gso_size bytes (UFO)
+ *       of gso_size bytes (UFO), a multiple of 8; its checksum is summed
+ *       over the pages before fragmenting, which is not a copy
  *     ZCNET_VNET_GSO_UDP_L4 (5)  UDP datagrams (USO) over IPv4 or IPv6,
  *       with NEEDS_CSUM and csum_offset 6, at most 128 segments (the
  *       kernel's UDP_MAX_SEGMENTS)
