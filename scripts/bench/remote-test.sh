@@ -1,10 +1,10 @@
 #!/bin/bash
 # Host-side checks of zcnet-bench serve and remote, for `make check`: in a
 # network namespace of its own (a veth pair and loopback, userspace only),
-# a bad request is refused, a TCP sink counts what a sender sent, a raw
-# sink run with --until-eof ends when remote is told the run is over, and
-# serve stops a sink that would wait on for an hour (after its grace
-# period of a few seconds).
+# a bad request and an option its command would ignore are refused, a TCP
+# sink counts what a sender sent, a raw sink run with --until-eof ends when
+# remote is told the run is over, and serve stops a sink that would wait
+# on for an hour (after its grace period of a few seconds).
 #
 #   remote-test.sh ZCNET-BENCH
 set -euo pipefail
@@ -77,6 +77,18 @@ check "an argument with a space is a usage error (status $rc)" test "$rc" -eq 2
 rc=0
 "$bench" remote not-an-address sink tcp >"$work/usage.out" 2>&1 || rc=$?
 check "a bad address is a usage error (status $rc)" test "$rc" -eq 2
+
+# an option the command or method would ignore: exit 2 before anything runs
+for args in "send tcp-send --flows 4" "recv afp --rx-queues 2" \
+	"gen raw --flows 2" "recv zcnet-rxq --flows 2" \
+	"send afp-sendto -s 1500 --conns 4" \
+	"send tcp-send -s 1500 --gso 1400"; do
+	rc=0
+	# shellcheck disable=SC2086 # split the arguments on purpose
+	"$bench" $args >"$work/ignored.out" 2>&1 || rc=$?
+	check "'$args' is a usage error (status $rc)" test "$rc" -eq 2
+	check "and names the option" grep -q -- 'does not take\|only' "$work/ignored.out"
+done
 
 # TCP: what the sink read is what the sender sent
 "$bench" remote 127.0.0.1:5300 sink tcp --port 5301 >"$work/tcp.out" 2>&1 &

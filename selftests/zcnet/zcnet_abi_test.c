@@ -534,6 +534,7 @@ struct ext_state {
 	void *mem;		/* one page for REG_REGION */
 	__u32 region_id;	/* registered by the UNREG preparation */
 	__u32 ifindex;		/* $ZCNET_IFACE, for BIND */
+	int exp_fd;		/* the exporter, for IMPORT_REGION */
 };
 
 /* One ioctl's struct and how to call it. */
@@ -580,6 +581,20 @@ static long prep_region(struct ext_state *s)
 	long ret = prep_open(s);
 
 	return ret ? ret : zc_reg(s->fd, s->mem, zc_page_size(), &s->region_id);
+}
+
+/* A second context holds the region; the fresh one imports it. */
+static long prep_import(struct ext_state *s)
+{
+	long ret;
+
+	if (s->exp_fd >= 0)
+		close(s->exp_fd);
+	s->exp_fd = zc_open();
+	if (s->exp_fd < 0)
+		return -errno;
+	ret = zc_reg(s->exp_fd, s->mem, zc_page_size(), &s->region_id);
+	return ret ? ret : prep_open(s);
 }
 
 static long prep_bound(struct ext_state *s)
@@ -658,6 +673,14 @@ static void fill_unreg(const struct ext_state *s, void *buf)
 {
 	struct zcnet_region_unreg *p = buf;
 
+	p->id = s->region_id;
+}
+
+static void fill_import(const struct ext_state *s, void *buf)
+{
+	struct zcnet_region_import *p = buf;
+
+	p->fd = s->exp_fd;
 	p->id = s->region_id;
 }
 
@@ -810,6 +833,18 @@ static const struct ext_op op_get_param = {
 	.feature = ZCNET_FEAT_TX_RAW,
 };
 
+static const struct ext_op op_import_region = {
+	.cmd = ZCNET_IOC_IMPORT_REGION,
+	.ver0 = ZCNET_REGION_IMPORT_SIZE_VER0,
+	.ksize = sizeof(struct zcnet_region_import),
+	.prepare = prep_import,
+	.fill = fill_import,
+	.reserved_off = { offsetof(struct zcnet_region_import, reserved0),
+			  offsetof(struct zcnet_region_import, reserved1) },
+	.reserved_len = { 4, 8 },
+	.feature = ZCNET_FEAT_REGION_IMPORT,
+};
+
 static void ext_fix_setup(struct __test_metadata *_metadata,
 			  struct ext_fix *f, const struct ext_op *op)
 {
@@ -819,6 +854,7 @@ static void ext_fix_setup(struct __test_metadata *_metadata,
 
 	f->op = op;
 	f->st.fd = -1;
+	f->st.exp_fd = -1;
 	if (fd < 0)
 		SKIP(return, "%s missing: zcnet module not loaded", ZC_DEV_PATH);
 	ASSERT_EQ(0, zc_get_info(fd, &info));
@@ -841,6 +877,8 @@ static void ext_fix_teardown(struct ext_fix *f)
 {
 	if (f->st.fd >= 0)
 		close(f->st.fd);
+	if (f->st.exp_fd >= 0)
+		close(f->st.exp_fd);
 	if (f->buf && f->buf != MAP_FAILED)
 		munmap(f->buf, BUF_LEN);
 	if (f->st.mem)
@@ -875,6 +913,7 @@ EXT_OP(ext, bind);
 EXT_OP(ext, unbind);
 EXT_OP(ext, set_param);
 EXT_OP(ext, get_param);
+EXT_OP(ext, import_region);
 
 /* the structs the kernel fills (only their size and flags are read) */
 EXT_FIXTURE(ext_output);
@@ -891,6 +930,7 @@ EXT_OP(ext_reserved, kick);
 EXT_OP(ext_reserved, bind);
 EXT_OP(ext_reserved, set_param);
 EXT_OP(ext_reserved, get_param);
+EXT_OP(ext_reserved, import_region);
 
 /* the structs with more than size and flags */
 EXT_FIXTURE(ext_body);
@@ -905,6 +945,7 @@ EXT_OP(ext_body, get_stats);
 EXT_OP(ext_body, bind);
 EXT_OP(ext_body, set_param);
 EXT_OP(ext_body, get_param);
+EXT_OP(ext_body, import_region);
 
 /* Build the valid argument in buf with the given size; flags 0. */
 static void ext_build(struct ext_fix *f, __u32 size)

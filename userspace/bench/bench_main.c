@@ -260,6 +260,17 @@ static void vnet_setup(void)
 		o.gso = sf_max_gso(o.l4, 1500);
 }
 
+/* Options that only one command and method read are refused elsewhere. */
+static void refuse_ignored(const char *cmd, const char *what)
+{
+	if (opts_seen(opts, "flows") &&
+	    (strcmp(cmd, "gen") || strcmp(what, "udp")))
+		usage_error("--flows is for 'gen udp' only");
+	if (opts_seen(opts, "rx-queues") &&
+	    (strcmp(cmd, "recv") || strcmp(what, "zcnet-rxq")))
+		usage_error("--rx-queues is for 'recv zcnet-rxq' only");
+}
+
 static int run_send(int argc, char **argv)
 {
 	static char progress[512];
@@ -277,6 +288,7 @@ static int run_send(int argc, char **argv)
 		usage_error("unknown method '%s'", o.method);
 	optind = 3;
 	opts_parse(argc, argv, opts, head, more_help);
+	refuse_ignored("send", o.method);
 	if (!o.size)
 		usage_error("-s SIZE is required");
 	if (o.window && !o.progress)
@@ -352,11 +364,13 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "serve")) {
 		optind = 2;
 		opts_parse(argc, argv, opts, head, more_help);
+		refuse_ignored("serve", "");
 		return bench_serve(opts_seen(opts, "port") ? o.port : 0);
 	}
 	if (!strcmp(argv[1], "echo")) {
 		optind = 2;
 		opts_parse(argc, argv, opts, head, more_help);
+		refuse_ignored("echo", "");
 		if (!o.iface)
 			usage_error("-i IFACE is required");
 		iface_require(o.iface, &o.ifc);
@@ -369,6 +383,7 @@ int main(int argc, char **argv)
 			    "or 'echo'");
 	optind = 3;
 	opts_parse(argc, argv, opts, head, more_help);
+	refuse_ignored(argv[1], argv[2]);
 	rx_x.idle = idle;
 	if (!strcmp(argv[1], "recv")) {
 		o.method = argv[2];
