@@ -78,6 +78,7 @@ struct zcnet_kctx *zcnet_kctx_alloc(const struct cred *cred)
 	tasklet_setup(&ctx->cq_tasklet, zcnet_cq_tasklet);
 	tasklet_setup(&ctx->rx_tasklet, zcnet_rx_tasklet);
 	spin_lock_init(&ctx->rx_lock);
+	seqcount_init(&ctx->rx_miss_seq);
 	ctx->tx_copy_threshold = min(READ_ONCE(zcnet_tx_copy_threshold),
 				     ZCNET_COPY_THRESHOLD_MAX);
 	ctx->sock_copy_threshold = min(READ_ONCE(zcnet_sock_copy_threshold),

@@ -10,6 +10,7 @@
 #include <linux/sizes.h>
 #include <linux/netdevice.h>
 #include <linux/rhashtable-types.h>
+#include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -24,6 +25,7 @@ struct cred;
 struct eventfd_ctx;
 struct mem_cgroup;
 struct zcnet_region;
+struct zcnet_rx_dev;
 struct zcnet_sock;
 struct zcnet_tx_buf;
 
@@ -78,6 +80,9 @@ struct zcnet_kctx {
 	int rx_ifindex;			/* its ifindex or 0; READ_ONCE */
 	netdevice_tracker rx_dev_tracker;
 	struct list_head rx_node;	/* the device's contexts, RCU */
+	struct zcnet_rx_dev __rcu *rx_rd;	/* see zcnet_rx_dev.c */
+	u64 rx_miss_base;
+	seqcount_t rx_miss_seq;
 	u32 rx_queue;			/* or ZCNET_QUEUE_ANY */
 	u32 rx_match;
 	__be16 rx_ethertype;

@@ -4,6 +4,7 @@
 
 #include "zcnet_ctx.h"
 #include "zcnet_region.h"
+#include "zcnet_rx_dev.h"
 #include "zcnet_rx_poll.h"
 #include "zcnet_stats.h"
 
@@ -61,6 +62,7 @@ void zcnet_stats_fill(struct zcnet_kctx *ctx, struct zcnet_stats *st)
 
 	for (i = 0; i < ZCNET_STAT_NR; i++)
 		*zcnet_stat_ptr(st, i) = atomic64_read(&ctx->stats.v[i]);
+	st->rx_filter_miss = zcnet_rx_dev_filter_miss(ctx);
 	st->regions = 0;
 	st->pinned_pages = 0;
 	rcu_read_lock();

@@ -377,7 +377,8 @@ TEST_F(rxshare, dispatch_order)
 	int q, nq = self->nrxq < SH_NCTX - 3 ? self->nrxq : SH_NCTX - 3;
 	int any = nq, eth = nq + 1, udp = nq + 2;
 	unsigned int perq = 0, waited = 0;
-	struct zcnet_stats st0, st1;
+	struct zcnet_stats st0, st1, su0, su1;
+	__u32 seq;
 
 	if (nq < self->nrxq)
 		SKIP(return, "%d RX queues: more than the test's %d contexts",
@@ -425,6 +426,27 @@ TEST_F(rxshare, dispatch_order)
 		zc_sleep_ms(10);
 	} while (++waited < SH_WAIT_MS / 10);
 	EXPECT_LE(st0.rx_filter_miss + n, st1.rx_filter_miss);
+	/*
+	 * Unbound, it keeps the misses it counted and counts no more, while
+	 * a context bound again counts the next misses.
+	 */
+	ASSERT_EQ(0, zc_unbind(self->x[eth].c.fd, ZCNET_BIND_RX));
+	ASSERT_EQ(0, zc_get_stats(self->x[eth].c.fd, &st0));
+	EXPECT_LE(st1.rx_filter_miss, st0.rx_filter_miss);
+	ASSERT_EQ(0, sh_bind(self, udp, ZCNET_RX_MATCH_UDP, UDP_PORT, -1));
+	ASSERT_EQ(0, zc_get_stats(self->x[udp].c.fd, &su0));
+	for (seq = 3 * n; seq < 4 * n; seq++)
+		ASSERT_EQ(0, sh_send(self, SH_OTHER, seq));
+	waited = 0;
+	do {
+		ASSERT_EQ(0, zc_get_stats(self->x[udp].c.fd, &su1));
+		if (su1.rx_filter_miss >= su0.rx_filter_miss + n)
+			break;
+		zc_sleep_ms(10);
+	} while (++waited < SH_WAIT_MS / 10);
+	EXPECT_LE(su0.rx_filter_miss + n, su1.rx_filter_miss);
+	ASSERT_EQ(0, zc_get_stats(self->x[eth].c.fd, &st1));
+	EXPECT_EQ(st0.rx_filter_miss, st1.rx_filter_miss);
 	EXPECT_EQ(0U, sh_drain(self));
 	EXPECT_EQ(0U, self->dups);
 	EXPECT_EQ(0U, self->strays);
