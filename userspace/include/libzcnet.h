@@ -5,7 +5,8 @@
  * The kernel ABI is <linux/zcnet.h>; read its leading comment first. This
  * library opens a context, sets up and maps the rings exactly where the
  * kernel says they are, registers memory, manages eventfds, and wraps the
- * remaining ioctls. The ring helpers are static inline functions below.
+ * remaining ioctls. The ring helpers are static inline functions below;
+ * libzcnet.so.1 also exports them, for other languages ("Ring operations").
  *
  * Conventions
  *   - Functions return 0 (or a count, where documented) on success and a
@@ -69,8 +70,10 @@ extern "C" {
  *                 and 30 counters of the struct they were built with.
  *   LIBZCNET_1.3  zcnet_region_import()
  *   LIBZCNET_1.4  zcnet_setup_flags()
+ *   LIBZCNET_1.5  the ring helpers (zcnet_ring_entries() ...
+ *                 zcnet_ring_flags()), out of line, for other languages
  */
-#define LIBZCNET_VERSION_MINOR	4
+#define LIBZCNET_VERSION_MINOR	5
 
 /* The device node zcnet_open() opens. */
 #define LIBZCNET_DEVICE_PATH	"/dev/" ZCNET_DEVICE_NAME
@@ -202,7 +205,7 @@ int zcnet_ring_init(struct zcnet_ring *ring, void *map, size_t map_len,
 		    enum zcnet_ring_type type);
 
 /* ------------------------------------------------------------------------
- * Ring operations (inline)
+ * Ring operations
  *
  * The memory ordering follows the "Memory ordering" comment of
  * <linux/zcnet.h> and its labels (A)-(D):
@@ -221,40 +224,87 @@ int zcnet_ring_init(struct zcnet_ring *ring, void *map, size_t map_len,
  * Consumer side (CQ, RX):
  *   n = zcnet_ring_peek(r, want, &idx);     read slots idx .. idx + n - 1
  *   zcnet_ring_release(r, n);
+ *
+ * In C and C++ these are static inline functions: their bodies follow the
+ * declarations below. libzcnet.so.1 also exports every one of them, same
+ * name and same behaviour, under the symbol version LIBZCNET_1.5, so that a
+ * program in another language calls them (dlsym(), an FFI declaration)
+ * instead of re-implementing the memory ordering. Defining
+ * LIBZCNET_RING_EXTERN before including this header leaves only the
+ * declarations, of those exported functions: for binding generators and
+ * for C that wants one copy of each. lib/ring.c defines LIBZCNET_RING_API
+ * empty to compile the bodies once for the library.
  */
+#ifndef LIBZCNET_RING_API
+#ifdef LIBZCNET_RING_EXTERN
+#define LIBZCNET_RING_API extern
+#else
+#define LIBZCNET_RING_API static inline
+#endif
+#endif
+
+LIBZCNET_RING_API __u32 zcnet_ring_entries(const struct zcnet_ring *r);
+LIBZCNET_RING_API void *zcnet_ring_slot(const struct zcnet_ring *r,
+					__u32 idx);
+LIBZCNET_RING_API struct zcnet_tx_desc *
+zcnet_ring_tx_desc(const struct zcnet_ring *tx, __u32 idx);
+LIBZCNET_RING_API const struct zcnet_cq_entry *
+zcnet_ring_cq_entry(const struct zcnet_ring *cq, __u32 idx);
+LIBZCNET_RING_API struct zcnet_fill_desc *
+zcnet_ring_fill_desc(const struct zcnet_ring *fill, __u32 idx);
+LIBZCNET_RING_API const struct zcnet_rx_desc *
+zcnet_ring_rx_desc(const struct zcnet_ring *rx, __u32 idx);
+LIBZCNET_RING_API __u64 zcnet_ring_cq_tstamp(const struct zcnet_ring *cq,
+					    __u32 idx);
+LIBZCNET_RING_API __u64 zcnet_ring_rx_tstamp(const struct zcnet_ring *rx,
+					    __u32 idx);
+LIBZCNET_RING_API __u32 zcnet_ring_space(struct zcnet_ring *r, __u32 want);
+LIBZCNET_RING_API __u32 zcnet_ring_reserve(struct zcnet_ring *r, __u32 n,
+					  __u32 *idx);
+LIBZCNET_RING_API void zcnet_ring_submit(struct zcnet_ring *r, __u32 n);
+LIBZCNET_RING_API void zcnet_ring_cancel(struct zcnet_ring *r, __u32 n);
+LIBZCNET_RING_API __u32 zcnet_ring_avail(struct zcnet_ring *r);
+LIBZCNET_RING_API __u32 zcnet_ring_peek(struct zcnet_ring *r, __u32 n,
+				       __u32 *idx);
+LIBZCNET_RING_API void zcnet_ring_release(struct zcnet_ring *r, __u32 n);
+LIBZCNET_RING_API void zcnet_ring_unpeek(struct zcnet_ring *r, __u32 n);
+LIBZCNET_RING_API __u32 zcnet_ring_flags(const struct zcnet_ring *r);
+
+#ifndef LIBZCNET_RING_EXTERN
 
 /* Number of entries of the ring (0 if it is not mapped). */
-static inline __u32 zcnet_ring_entries(const struct zcnet_ring *r)
+LIBZCNET_RING_API __u32 zcnet_ring_entries(const struct zcnet_ring *r)
 {
 	return r->entries;
 }
 
 /* Pointer to the entry of index idx (any free-running index). */
-static inline void *zcnet_ring_slot(const struct zcnet_ring *r, __u32 idx)
+LIBZCNET_RING_API void *zcnet_ring_slot(const struct zcnet_ring *r,
+					__u32 idx)
 {
 	return (char *)r->desc + (size_t)(idx & r->mask) * r->entry_size;
 }
 
 /* Typed slot accessors, one per ring. */
-static inline struct zcnet_tx_desc *
+LIBZCNET_RING_API struct zcnet_tx_desc *
 zcnet_ring_tx_desc(const struct zcnet_ring *tx, __u32 idx)
 {
 	return (struct zcnet_tx_desc *)zcnet_ring_slot(tx, idx);
 }
 
-static inline const struct zcnet_cq_entry *
+LIBZCNET_RING_API const struct zcnet_cq_entry *
 zcnet_ring_cq_entry(const struct zcnet_ring *cq, __u32 idx)
 {
 	return (const struct zcnet_cq_entry *)zcnet_ring_slot(cq, idx);
 }
 
-static inline struct zcnet_fill_desc *
+LIBZCNET_RING_API struct zcnet_fill_desc *
 zcnet_ring_fill_desc(const struct zcnet_ring *fill, __u32 idx)
 {
 	return (struct zcnet_fill_desc *)zcnet_ring_slot(fill, idx);
 }
 
-static inline const struct zcnet_rx_desc *
+LIBZCNET_RING_API const struct zcnet_rx_desc *
 zcnet_ring_rx_desc(const struct zcnet_ring *rx, __u32 idx)
 {
 	return (const struct zcnet_rx_desc *)zcnet_ring_slot(rx, idx);
@@ -268,8 +318,8 @@ zcnet_ring_rx_desc(const struct zcnet_ring *rx, __u32 idx)
  * it in a way this header does not know. Read it between
  * zcnet_ring_peek() and zcnet_ring_release(), as the rest of the entry.
  */
-static inline __u64 zcnet_ring_cq_tstamp(const struct zcnet_ring *cq,
-					 __u32 idx)
+LIBZCNET_RING_API __u64 zcnet_ring_cq_tstamp(const struct zcnet_ring *cq,
+					    __u32 idx)
 {
 	const struct zcnet_cq_entry_ts *e;
 
@@ -284,8 +334,8 @@ static inline __u64 zcnet_ring_cq_tstamp(const struct zcnet_ring *cq,
  * the kernel took the frame from the device, with
  * ZCNET_SETUP_RX_TSTAMP; else 0, as zcnet_ring_cq_tstamp().
  */
-static inline __u64 zcnet_ring_rx_tstamp(const struct zcnet_ring *rx,
-					 __u32 idx)
+LIBZCNET_RING_API __u64 zcnet_ring_rx_tstamp(const struct zcnet_ring *rx,
+					    __u32 idx)
 {
 	const struct zcnet_rx_desc_ts *e;
 
@@ -300,7 +350,7 @@ static inline __u64 zcnet_ring_rx_tstamp(const struct zcnet_ring *rx,
  * index ((C), pairs with (D)) only if the cached value shows fewer
  * than want free slots; want = zcnet_ring_entries() gives a fresh count.
  */
-static inline __u32 zcnet_ring_space(struct zcnet_ring *r, __u32 want)
+LIBZCNET_RING_API __u32 zcnet_ring_space(struct zcnet_ring *r, __u32 want)
 {
 	__u32 used = r->local - r->cached;
 	__u32 free_slots = used > r->entries ? 0 : r->entries - used;
@@ -320,8 +370,8 @@ static inline __u32 zcnet_ring_space(struct zcnet_ring *r, __u32 want)
  * consumer index is reloaded only when the cached one shows too little
  * room. Fill the slots, then zcnet_ring_submit() them.
  */
-static inline __u32 zcnet_ring_reserve(struct zcnet_ring *r, __u32 n,
-				       __u32 *idx)
+LIBZCNET_RING_API __u32 zcnet_ring_reserve(struct zcnet_ring *r, __u32 n,
+					  __u32 *idx)
 {
 	__u32 free_slots = zcnet_ring_space(r, n);
 
@@ -337,7 +387,7 @@ static inline __u32 zcnet_ring_reserve(struct zcnet_ring *r, __u32 n,
  * store of the producer index, label (A). n must not exceed what was
  * reserved and not yet submitted or cancelled.
  */
-static inline void zcnet_ring_submit(struct zcnet_ring *r, __u32 n)
+LIBZCNET_RING_API void zcnet_ring_submit(struct zcnet_ring *r, __u32 n)
 {
 	r->published += n;
 	/* (A): the entries are written before the new producer is seen. */
@@ -345,7 +395,7 @@ static inline void zcnet_ring_submit(struct zcnet_ring *r, __u32 n)
 }
 
 /* Producer: give back the last n reserved, not yet submitted slots. */
-static inline void zcnet_ring_cancel(struct zcnet_ring *r, __u32 n)
+LIBZCNET_RING_API void zcnet_ring_cancel(struct zcnet_ring *r, __u32 n)
 {
 	r->local -= n;
 }
@@ -354,7 +404,7 @@ static inline void zcnet_ring_cancel(struct zcnet_ring *r, __u32 n)
  * Consumer: how many entries are ready and not yet peeked. Always loads
  * the producer index, label (B).
  */
-static inline __u32 zcnet_ring_avail(struct zcnet_ring *r)
+LIBZCNET_RING_API __u32 zcnet_ring_avail(struct zcnet_ring *r)
 {
 	__u32 ready;
 
@@ -370,7 +420,8 @@ static inline __u32 zcnet_ring_avail(struct zcnet_ring *r)
  * with acquire, label (B), when the cached value shows fewer than n. Read
  * the entries, then zcnet_ring_release() them.
  */
-static inline __u32 zcnet_ring_peek(struct zcnet_ring *r, __u32 n, __u32 *idx)
+LIBZCNET_RING_API __u32 zcnet_ring_peek(struct zcnet_ring *r, __u32 n,
+				       __u32 *idx)
 {
 	__u32 ready = r->cached - r->local;
 
@@ -388,7 +439,7 @@ static inline __u32 zcnet_ring_peek(struct zcnet_ring *r, __u32 n, __u32 *idx)
  * store of the consumer index, label (D). The entries must not be read
  * afterwards.
  */
-static inline void zcnet_ring_release(struct zcnet_ring *r, __u32 n)
+LIBZCNET_RING_API void zcnet_ring_release(struct zcnet_ring *r, __u32 n)
 {
 	r->published += n;
 	/* (D): the entries are read before the kernel may reuse the slots. */
@@ -396,16 +447,18 @@ static inline void zcnet_ring_release(struct zcnet_ring *r, __u32 n)
 }
 
 /* Consumer: un-peek the last n peeked, not yet released entries. */
-static inline void zcnet_ring_unpeek(struct zcnet_ring *r, __u32 n)
+LIBZCNET_RING_API void zcnet_ring_unpeek(struct zcnet_ring *r, __u32 n)
 {
 	r->local -= n;
 }
 
 /* The ring's shared flags word (acquire load). */
-static inline __u32 zcnet_ring_flags(const struct zcnet_ring *r)
+LIBZCNET_RING_API __u32 zcnet_ring_flags(const struct zcnet_ring *r)
 {
 	return __atomic_load_n(r->flags, __ATOMIC_ACQUIRE);
 }
+
+#endif /* !LIBZCNET_RING_EXTERN */
 
 /* ------------------------------------------------------------------------
  * Memory and regions

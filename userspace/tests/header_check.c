@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
- * Compiled (not run) with strict warnings and -std=c99 to check that the
- * public header, including its inline ring functions, stays clean in user
- * programs built with stricter flags than the library's own.
+ * Compiled (not run) with strict warnings, as C99 and as C++11, with and
+ * without LIBZCNET_RING_EXTERN, to check that the public header, including
+ * its inline ring functions, stays clean in user programs built with
+ * stricter flags than the library's own.
  */
 #include <libzcnet.h>
 
