@@ -18,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -334,6 +336,171 @@ TEST_F(zcnet_lib, zcnet_stat_tool)
 	ASSERT_TRUE(json[13] == ',' || json[13] == '}') TH_LOG("output: %s", out);
 	snprintf(header, sizeof(header), "{\"pid\": %s, \"fd\": %s,", pid, fd);
 	ASSERT_EQ(out, strstr(out, header)) TH_LOG("output: %s", out);
+	free(out);
+}
+
+/* The line that starts with "  name " in zcnet-stat's text output, its value. */
+static const char *text_value(const char *out, const char *name)
+{
+	char key[64];
+	const char *p;
+
+	snprintf(key, sizeof(key), "\n  %s ", name);
+	p = strstr(out, key);
+	if (!p)
+		return NULL;
+	for (p += strlen(key); *p == ' '; p++)
+		;
+	return p;
+}
+
+/*
+ * zcnet-stat shows what a context holds and is bound to under fdinfo's
+ * names: the rings, the bytes of the region, lo for TX and RX, a UDP
+ * socket; and --watch prints a line of rates per interval (no traffic:
+ * zero rates, no copied share).
+ */
+TEST_F(zcnet_lib, zcnet_stat_fields)
+{
+	const char *dir = getenv("ZCNET_TOOLS");
+	char tool[4096], pid[32], fd[32], want[512], *out, *line, *p;
+	char *const text_argv[] = { tool, "-p", pid, "-f", fd, NULL };
+	char *const json_argv[] = { tool, "-p", pid, "-f", fd, "-j", NULL };
+	char *const watch_argv[] = { tool, "-p", pid, "-f", fd, "-j", "--watch",
+				     "0.2", "--count", "2", NULL };
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(9) };
+	struct zcnet_bind b = {
+		.size = sizeof(b),
+		.flags = ZCNET_BIND_TX | ZCNET_BIND_RX | ZCNET_BIND_RX_QUEUE,
+		.queue = 0, .rx_match = ZCNET_RX_MATCH_ETHERTYPE,
+		.rx_ethertype = 0x88b5, .rx_queue = 0,
+	};
+	bool bound = false, sock = false;
+	unsigned long ctx_id;
+	__u32 slot = 0;
+	struct stat st;
+	int u = -1, ret, k;
+
+	if (!dir || !*dir)
+		SKIP(return, "ZCNET_TOOLS not set: zcnet-stat not checked");
+	snprintf(tool, sizeof(tool), "%s/zcnet-stat", dir);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	snprintf(fd, sizeof(fd), "%d", zcnet_ctx_fd(self->ctx));
+	out = malloc(65536);
+	ASSERT_NE(NULL, out);
+
+	if (zcnet_has_feature(self->ctx, ZCNET_FEAT_TX_SOCK)) {
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		ASSERT_LE(0, u);
+		ASSERT_EQ(0, fstat(u, &st));
+		ASSERT_EQ(0, zcnet_sock_attach_to(self->ctx, u,
+						  (struct sockaddr *)&a, &slot));
+		sock = true;
+	}
+	if (self->rx_rings && zcnet_has_feature(self->ctx, ZCNET_FEAT_TX_RAW)) {
+		b.ifindex = if_nametoindex("lo");
+		ASSERT_NE(0U, b.ifindex);
+		ret = zcnet_bind(self->ctx, &b);
+		/* Not root, or lo down: no bindings to show. */
+		ASSERT_TRUE(ret == 0 || ret == -EPERM || ret == -ENETDOWN)
+			TH_LOG("bind to lo: %s", strerror(-ret));
+		bound = !ret;
+		if (ret)
+			TH_LOG("not bound to lo (%s): bindings not checked",
+			       strerror(-ret));
+	}
+
+	run_tool(_metadata, json_argv, out, 65536);
+	p = strstr(out, "\"ctx_id\": ");
+	ASSERT_NE(NULL, p) TH_LOG("output: %s", out);
+	ctx_id = strtoul(p + 10, NULL, 10);
+	snprintf(want, sizeof(want), "\"tx_entries\": %u, \"tx_producer\": 0, "
+		 "\"tx_consumer\": 0, \"cq_entries\": %u, \"cq_producer\": 0, "
+		 "\"cq_consumer\": 0, ", NR_ENTRIES, NR_ENTRIES);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("no %s in %s", want, out);
+	snprintf(want, sizeof(want), "\"fill_entries\": %u,", NR_ENTRIES);
+	EXPECT_EQ(self->rx_rings, strstr(out, want) != NULL)
+		TH_LOG("output: %s", out);
+	EXPECT_NE(NULL, strstr(out, "\"regions\": 1, ")) TH_LOG("output: %s", out);
+	snprintf(want, sizeof(want), ", \"region_bytes\": %zu, ", self->mem.len);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("no %s in %s", want, out);
+	EXPECT_NE(NULL, strstr(out, ", \"tx_copy_threshold\": "));
+	EXPECT_NE(NULL, strstr(out, ", \"sock_copy_threshold\": "));
+	if (bound) {
+		snprintf(want, sizeof(want), ", \"rx_ifindex\": %u, "
+			 "\"rx_match\": %u, \"rx_ethertype\": %u, "
+			 "\"rx_port\": 0, \"rx_queue\": 0, \"tx_dev\": \"lo\", "
+			 "\"tx_ifindex\": %u, \"tx_queue\": 0, ", b.ifindex,
+			 ZCNET_RX_MATCH_ETHERTYPE, 0x88b5, b.ifindex);
+		EXPECT_NE(NULL, strstr(out, want)) TH_LOG("no %s in %s", want,
+							   out);
+	} else {
+		EXPECT_EQ(NULL, strstr(out, "\"tx_dev\"")) TH_LOG("output: %s",
+								 out);
+		EXPECT_EQ(NULL, strstr(out, "\"rx_ifindex\""));
+	}
+	if (sock)
+		snprintf(want, sizeof(want), ", \"sockets\": [{\"slot\": %u, "
+			 "\"ino\": %lu, \"type\": \"udp\"}]}\n", slot,
+			 (unsigned long)st.st_ino);
+	else
+		snprintf(want, sizeof(want), ", \"sockets\": []}\n");
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("no %s in %s", want, out);
+
+	run_tool(_metadata, text_argv, out, 65536);
+	EXPECT_EQ((long long)self->mem.len, counter_line(out, "region_bytes"))
+		TH_LOG("output: %s", out);
+	EXPECT_EQ((long long)ctx_id, counter_line(out, "ctx_id"));
+	EXPECT_EQ((long long)NR_ENTRIES, counter_line(out, "tx_entries"));
+	if (bound) {
+		EXPECT_EQ(0x88b5LL, counter_line(out, "rx_ethertype"));
+		p = (char *)text_value(out, "tx_dev");
+		ASSERT_NE(NULL, p) TH_LOG("output: %s", out);
+		EXPECT_EQ(0, strncmp(p, "lo\n", 3)) TH_LOG("output: %s", out);
+	}
+	if (sock) {
+		snprintf(want, sizeof(want), "%u ino %lu udp\n", slot,
+			 (unsigned long)st.st_ino);
+		p = (char *)text_value(out, "socket");
+		ASSERT_NE(NULL, p) TH_LOG("output: %s", out);
+		EXPECT_EQ(0, strncmp(p, want, strlen(want)))
+			TH_LOG("output: %s", out);
+	}
+
+	/* Two intervals, one JSON line each. */
+	run_tool(_metadata, watch_argv, out, 65536);
+	line = out;
+	for (k = 1; k <= 2; k++) {
+		p = strchr(line, '\n');
+		ASSERT_NE(NULL, p) TH_LOG("output: %s", out);
+		*p = '\0';
+		snprintf(want, sizeof(want), "{\"sample\": %d, \"pid\": %s, "
+			 "\"fd\": %s, \"comm\": \"", k, pid, fd);
+		EXPECT_EQ(line, strstr(line, want)) TH_LOG("line: %s", line);
+		snprintf(want, sizeof(want), "\", \"ctx_id\": %lu, \"seconds\": ",
+			 ctx_id);
+		EXPECT_NE(NULL, strstr(line, want)) TH_LOG("line: %s", line);
+		EXPECT_NE(NULL, strstr(line, ", \"tx_frames_per_s\": 0.0, "
+				       "\"tx_gbit_per_s\": 0.000000, "
+				       "\"rx_frames_per_s\": 0.0, "
+				       "\"rx_gbit_per_s\": 0.000000, "
+				       "\"copied_share\": null, "
+				       "\"rx_drops_per_s\": 0.0}"))
+			TH_LOG("line: %s", line);
+		EXPECT_EQ('}', p[-1]);
+		line = p + 1;
+	}
+	EXPECT_EQ('\0', *line) TH_LOG("more than two lines: %s", line);
+
+	if (bound)
+		EXPECT_EQ(0, zcnet_unbind(self->ctx,
+					  ZCNET_BIND_TX | ZCNET_BIND_RX));
+	if (sock) {
+		EXPECT_EQ(0, zcnet_sock_detach(self->ctx, slot));
+		close(u);
+	}
 	free(out);
 }
 

@@ -465,6 +465,9 @@ TEST_F(sock, fdinfo_shows_bindings_and_sockets)
 	snprintf(want, sizeof(want), "\nregion_bytes:\t%llu\n",
 		 (unsigned long long)MEM_LEN);
 	EXPECT_NE(NULL, strstr(info, want)) TH_LOG("no %s", want);
+	/* The regions: their count among the counters, then their bytes. */
+	EXPECT_NE(NULL, strstr(info, "\nregions:\t1\n")) TH_LOG("no regions");
+	EXPECT_LT(strstr(info, "\nregions:"), strstr(info, "\nregion_bytes:"));
 	EXPECT_EQ(NULL, strstr(info, "\nrx_ifindex:"));
 	if (self->have_env) {
 		snprintf(want, sizeof(want),
