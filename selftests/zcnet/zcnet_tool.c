@@ -91,3 +91,88 @@ const char *zc_json_val(const char *json, const char *key, char *val,
 	val[n] = 0;
 	return val;
 }
+
+static const char *json_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* After a JSON string at p (its opening quote), or NULL. */
+static const char *json_str(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	for (; *p && *p != '"' && *p != '\n'; p++)
+		if (*p == '\\' && !*++p)
+			return NULL;
+	return *p == '"' ? p + 1 : NULL;
+}
+
+/* After a JSON number, string, true, false or null at p, or NULL. */
+static const char *json_value(const char *p)
+{
+	static const char *const words[] = { "true", "false", "null" };
+	char *end;
+
+	if (*p == '"')
+		return json_str(p);
+	for (unsigned int i = 0; i < 3; i++)
+		if (!strncmp(p, words[i], strlen(words[i])))
+			return p + strlen(words[i]);
+	if (*p != '-' && (*p < '0' || *p > '9'))
+		return NULL;
+	strtod(p, &end);
+	return end > p ? end : NULL;
+}
+
+bool zc_json_flat(const char *line)
+{
+	const char *p = json_ws(line);
+
+	if (*p++ != '{')
+		return false;
+	p = json_ws(p);
+	if (*p == '}')
+		return !*json_ws(p + 1) || *json_ws(p + 1) == '\n';
+	for (;;) {
+		p = json_str(json_ws(p));
+		if (!p)
+			return false;
+		p = json_ws(p);
+		if (*p++ != ':')
+			return false;
+		p = json_value(json_ws(p));
+		if (!p)
+			return false;
+		p = json_ws(p);
+		if (*p == '}')
+			break;
+		if (*p++ != ',')
+			return false;
+	}
+	p = json_ws(p + 1);
+	return !*p || *p == '\n';
+}
+
+bool zc_line_next(const char **pos, const char *text, char *line,
+		  size_t size)
+{
+	const char *p = *pos, *nl;
+	size_t n;
+
+	while (*p) {
+		nl = strchrnul(p, '\n');
+		n = (size_t)(nl - p);
+		*pos = *nl ? nl + 1 : nl;
+		if (n < size) {
+			memcpy(line, p, n);
+			line[n] = 0;
+			if (strstr(line, text))
+				return true;
+		}
+		p = *pos;
+	}
+	return false;
+}

@@ -22,4 +22,18 @@ int zc_tool_finish(pid_t pid, int out, char *buf, size_t size);
 const char *zc_json_val(const char *json, const char *key, char *val,
 			size_t size);
 
+/*
+ * Whether line (up to its newline) is one flat JSON object: string keys,
+ * values that are strings, numbers, true, false or null.
+ */
+bool zc_json_flat(const char *line);
+
+/*
+ * The next line of a tool's output after *pos that holds text (a line of
+ * less than size bytes), copied into line; false after the last. *pos
+ * starts at the output.
+ */
+bool zc_line_next(const char **pos, const char *text, char *line,
+		  size_t size);
+
 #endif /* ZCNET_TOOL_H */
