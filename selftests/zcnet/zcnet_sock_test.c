@@ -1139,111 +1139,18 @@ TEST_F_TIMEOUT(sock, tools_tcp_stream_checksum, 300)
 }
 
 /*
- * The --interval -j lines in a tool's output: each a flat JSON object with
- * the keys of its counts (unit "writes", or NULL for bytes alone), numbered
- * 1, 2, ..., totals that never shrink and add up the intervals', the last
- * one final with the totals of the report (the line with "ok"). Returns
- * how many there were.
- */
-static unsigned int check_progress(struct __test_metadata *_metadata,
-				   const char *out, const char *unit)
-{
-	static const char *const keys[] = { "interval", "final", "elapsed",
-		"seconds", "bytes", "gbit_per_s", "total_bytes", "errors",
-		"total_errors" };
-	unsigned long long units = 0, bytes = 0, total = 0, total_b = 0, v;
-	char line[2048], rep[4096], val[64], key[64];
-	const char *pos = out;
-	unsigned int n = 0, i;
-	bool final = false;
-
-	while (zc_line_next(&pos, "\"type\":\"progress\"", line,
-			    sizeof(line))) {
-		n++;
-		EXPECT_TRUE(zc_json_flat(line)) TH_LOG("not JSON: %s", line);
-		EXPECT_FALSE(final) TH_LOG("a line after the final one: %s",
-					   line);
-		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-			snprintf(key, sizeof(key), "%s", keys[i]);
-			EXPECT_NE(0, *zc_json_val(line, key, val, sizeof(val)))
-				TH_LOG("no \"%s\" in %s", key, line);
-		}
-		EXPECT_EQ(n, strtoull(zc_json_val(line, "interval", val,
-						  sizeof(val)), NULL, 10));
-		final = !strcmp(zc_json_val(line, "final", val, sizeof(val)),
-				"true");
-		bytes += strtoull(zc_json_val(line, "bytes", val, sizeof(val)),
-				  NULL, 10);
-		v = strtoull(zc_json_val(line, "total_bytes", val, sizeof(val)),
-			     NULL, 10);
-		EXPECT_LE(total_b, v) TH_LOG("the total shrank: %s", line);
-		total_b = v;
-		if (!unit)
-			continue;
-		units += strtoull(zc_json_val(line, unit, val, sizeof(val)),
-				  NULL, 10);
-		snprintf(key, sizeof(key), "total_%s", unit);
-		v = strtoull(zc_json_val(line, key, val, sizeof(val)), NULL, 10);
-		EXPECT_LE(total, v) TH_LOG("the total shrank: %s", line);
-		total = v;
-	}
-	EXPECT_TRUE(final) TH_LOG("no final progress line: %s", out);
-	EXPECT_EQ(total_b, bytes);
-	EXPECT_EQ(total, units);
-	pos = out;
-	EXPECT_TRUE(zc_line_next(&pos, "\"ok\":", rep, sizeof(rep)))
-		TH_LOG("no report: %s", out);
-	EXPECT_EQ(NULL, strstr(rep, "\"type\"")) TH_LOG("%s", rep);
-	EXPECT_EQ(total_b, strtoull(zc_json_val(rep, "bytes", val,
-						sizeof(val)), NULL, 10));
-	if (unit)
-		EXPECT_EQ(total, strtoull(zc_json_val(rep, unit, val,
-						      sizeof(val)), NULL, 10));
-	return n;
-}
-
-/* The "bytes" of the report (the line with "ok") in out, as text. */
-static const char *report_bytes(const char *out, char *val, size_t size)
-{
-	char rep[4096];
-	const char *pos = out;
-
-	if (!zc_line_next(&pos, "\"ok\":", rep, sizeof(rep)))
-		return "";
-	return zc_json_val(rep, "bytes", val, size);
-}
-
-/* The text progress lines of tool in out: how many; the last in last. */
-static unsigned int text_progress(const char *out, const char *tool,
-				  char *last, size_t size)
-{
-	char line[1024], pat[64];
-	const char *pos = out;
-	unsigned int n = 0;
-
-	snprintf(pat, sizeof(pat), "%s: ", tool);
-	last[0] = 0;
-	while (zc_line_next(&pos, " Gbit/s  total ", line, sizeof(line))) {
-		if (strncmp(line, pat, strlen(pat)))
-			continue;
-		n++;
-		snprintf(last, size, "%s", line);
-	}
-	return n;
-}
-
-/*
  * --interval 0.2: zcnet-send --tcp sends for 2 s (-t) to zcnet-recv
  * --tcp-listen, which runs as long at least; each prints a progress line
  * at every deadline its loop passes (its loop comes round every 0.1 s at
  * the latest), so more than one, and a last one at the end. Once the
  * sender's lines are JSON and the receiver's text, once the other way
- * round; the JSON lines check as check_progress() says, the text ones
+ * round; the JSON lines check as zc_progress_check() says, the text ones
  * end with the report's totals.
  */
 TEST_F_TIMEOUT(sock, tools_interval, 120)
 {
 	char port[16], rbuf[16384], sbuf[16384], last[1024], want[64], v[64];
+	char why[512];
 	const char *recv_argv[] = { "zcnet-recv", "--tcp-listen", port,
 				    "--idle-timeout", "60", "--interval", "0.2",
 				    NULL, NULL };
@@ -1273,21 +1180,26 @@ TEST_F_TIMEOUT(sock, tools_interval, 120)
 		ASSERT_EQ(0, sst) TH_LOG("zcnet-send: %s", sbuf);
 		ASSERT_EQ(0, rst) TH_LOG("zcnet-recv: %s", rbuf);
 		if (!round) {
-			EXPECT_LE(2U, check_progress(_metadata, sbuf, "writes"))
-				TH_LOG("zcnet-send: %s", sbuf);
-			EXPECT_LE(2U, text_progress(rbuf, "zcnet-recv", last,
-						    sizeof(last)))
+			EXPECT_LE(2, zc_progress_check(sbuf, "writes", why,
+						       sizeof(why)))
+				TH_LOG("zcnet-send: %s: %s", why, sbuf);
+			EXPECT_LE(2, zc_progress_text(rbuf, "zcnet-recv", last,
+						      sizeof(last)))
 				TH_LOG("zcnet-recv: %s", rbuf);
+			EXPECT_NE(NULL, strstr(sbuf, "\"total_copied\":"));
+			EXPECT_NE(NULL, strstr(sbuf, "\"total_errors\":"));
 			snprintf(want, sizeof(want), " total %s bytes",
-				 report_bytes(sbuf, v, sizeof(v)));
+				 zc_report_val(sbuf, "bytes", v, sizeof(v)));
 		} else {
-			EXPECT_LE(2U, check_progress(_metadata, rbuf, NULL))
-				TH_LOG("zcnet-recv: %s", rbuf);
-			EXPECT_LE(2U, text_progress(sbuf, "zcnet-send", last,
-						    sizeof(last)))
+			EXPECT_LE(2, zc_progress_check(rbuf, NULL, why,
+						       sizeof(why)))
+				TH_LOG("zcnet-recv: %s: %s", why, rbuf);
+			EXPECT_LE(2, zc_progress_text(sbuf, "zcnet-send", last,
+						      sizeof(last)))
 				TH_LOG("zcnet-send: %s", sbuf);
+			EXPECT_NE(NULL, strstr(rbuf, "\"total_errors\":"));
 			snprintf(want, sizeof(want), " writes %s bytes",
-				 report_bytes(rbuf, v, sizeof(v)));
+				 zc_report_val(rbuf, "bytes", v, sizeof(v)));
 		}
 		EXPECT_NE(NULL, strstr(last, ": end "))
 			TH_LOG("last text line: %s", last);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Running the zcnet tools of $ZCNET_TOOLS from a test, and their JSON. */
+#include <limits.h>
+
 #include "zcnet_util.h"
 
 /*
@@ -175,4 +177,120 @@ bool zc_line_next(const char **pos, const char *text, char *line,
 		p = *pos;
 	}
 	return false;
+}
+
+/* The number of key in a JSON line, or ULLONG_MAX without it. */
+static unsigned long long json_u64(const char *line, const char *key)
+{
+	char val[64];
+
+	if (!*zc_json_val(line, key, val, sizeof(val)))
+		return ULLONG_MAX;
+	return strtoull(val, NULL, 10);
+}
+
+int zc_progress_check(const char *out, const char *unit, char *why,
+		      size_t size)
+{
+	static const char *const keys[] = { "interval", "final", "elapsed",
+		"seconds", "bytes", "gbit_per_s", "total_bytes" };
+	unsigned long long units = 0, bytes = 0, total = 0, total_b = 0, v;
+	char line[2048], key[64], val[64];
+	const char *pos = out;
+	bool final = false;
+	unsigned int i;
+	int n = 0;
+
+	while (zc_line_next(&pos, "\"type\":\"progress\"", line,
+			    sizeof(line))) {
+		n++;
+		if (!zc_json_flat(line) || final) {
+			snprintf(why, size, "%s: %.200s", final ? "a line after "
+				 "the final one" : "not a JSON object", line);
+			return -1;
+		}
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			if (!*zc_json_val(line, keys[i], val, sizeof(val))) {
+				snprintf(why, size, "no \"%s\": %.200s",
+					 keys[i], line);
+				return -1;
+			}
+		}
+		if (json_u64(line, "interval") != (unsigned int)n) {
+			snprintf(why, size, "not line %d: %.200s", n, line);
+			return -1;
+		}
+		final = !strcmp(zc_json_val(line, "final", val, sizeof(val)),
+				"true");
+		bytes += json_u64(line, "bytes");
+		v = json_u64(line, "total_bytes");
+		if (v < total_b) {
+			snprintf(why, size, "the total shrank: %.200s", line);
+			return -1;
+		}
+		total_b = v;
+		if (!unit)
+			continue;
+		snprintf(key, sizeof(key), "total_%s", unit);
+		units += json_u64(line, unit);
+		v = json_u64(line, key);
+		if (v == ULLONG_MAX || v < total) {
+			snprintf(why, size, "no %s, or it shrank: %.200s", key,
+				 line);
+			return -1;
+		}
+		total = v;
+	}
+	pos = out;
+	if (!final) {
+		snprintf(why, size, "no final line");
+		return -1;
+	}
+	if (total_b != bytes || total != units) {
+		snprintf(why, size, "the totals %llu, %llu are not the sums "
+			 "%llu, %llu", total_b, total, bytes, units);
+		return -1;
+	}
+	if (!zc_line_next(&pos, "\"ok\":", line, sizeof(line)) ||
+	    strstr(line, "\"type\"")) {
+		snprintf(why, size, "no report after the lines");
+		return -1;
+	}
+	if (json_u64(line, "bytes") != total_b ||
+	    (unit && json_u64(line, unit) != total)) {
+		snprintf(why, size, "the report's totals are not the final "
+			 "line's (%llu bytes, %llu %s)", total_b, total,
+			 unit ? unit : "-");
+		return -1;
+	}
+	return n;
+}
+
+int zc_progress_text(const char *out, const char *tool, char *last,
+		     size_t size)
+{
+	char line[1024], pat[64];
+	const char *pos = out;
+	int n = 0;
+
+	snprintf(pat, sizeof(pat), "%s: ", tool);
+	last[0] = 0;
+	while (zc_line_next(&pos, " Gbit/s  total ", line, sizeof(line))) {
+		if (strncmp(line, pat, strlen(pat)))
+			continue;
+		n++;
+		snprintf(last, size, "%s", line);
+	}
+	return n;
+}
+
+const char *zc_report_val(const char *out, const char *key, char *val,
+			  size_t size)
+{
+	char rep[4096];
+	const char *pos = out;
+
+	if (!zc_line_next(&pos, "\"ok\":", rep, sizeof(rep)))
+		return "";
+	return zc_json_val(rep, key, val, size);
 }

@@ -36,4 +36,22 @@ bool zc_json_flat(const char *line);
 bool zc_line_next(const char **pos, const char *text, char *line,
 		  size_t size);
 
+/*
+ * The --interval -j lines in a tool's output: each a flat JSON object with
+ * "type":"progress" and the keys of its counts (unit "frames", "writes",
+ * or NULL for bytes alone), numbered 1, 2, ..., totals that never shrink
+ * and add up the intervals', the last one final with the totals of the
+ * report (the JSON line with "ok"). How many; -1 with why otherwise.
+ */
+int zc_progress_check(const char *out, const char *unit, char *why,
+		      size_t size);
+
+/* The text lines of tool in out, how many; the last one into last. */
+int zc_progress_text(const char *out, const char *tool, char *last,
+		     size_t size);
+
+/* The value of key in the report (the JSON line with "ok"), as text. */
+const char *zc_report_val(const char *out, const char *key, char *val,
+			  size_t size);
+
 #endif /* ZCNET_TOOL_H */
