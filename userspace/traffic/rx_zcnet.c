@@ -117,7 +117,7 @@ static int post(struct zcnet_ring *fill, struct zrecv *z, uint32_t buf)
 	return 0;
 }
 
-/* The frames the context dropped: every rx_drop_* counter. */
+/* The frames the context dropped, every rx_drop_*; TICK_NONE: unknown. */
 static uint64_t rx_drops(struct zcnet_ctx *ctx)
 {
 	struct zcnet_stats st;
@@ -141,6 +141,8 @@ static void tick(struct zcnet_ctx *ctx, struct zrecv *z, double now,
 	if (z->tick.every <= 0)
 		return;
 	c.drops = rx_drops(ctx);
+	if (c.drops == TICK_NONE)	/* keep the lines' numbers whole */
+		c.drops = z->tick.prev.drops;
 	if (final)
 		tick_final(&z->tick, now, &c);
 	else
