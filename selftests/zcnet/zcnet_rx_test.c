@@ -1567,4 +1567,74 @@ TEST_F(rx, recv_tool)
 	close(efd);
 }
 
+/*
+ * --interval 0.2 -j on raw frames: zcnet-send --method afp in the peer's
+ * namespace sends to zcnet-recv (zcnet) here for 1.2 s, then zcnet-send
+ * (zcnet) here to zcnet-recv --method afp there. Every tool prints more
+ * than one progress line (the senders run 1.2 s and the receivers longer,
+ * and each loop comes round every 0.1 s at the latest), which check as
+ * zc_progress_check() says; the receivers may lose frames (the senders
+ * have no flow control), so their status is 0 or 1.
+ */
+TEST_F_TIMEOUT(rx, tools_interval, 120)
+{
+	char mac[18], rbuf[16384], sbuf[16384], why[512];
+	const char *const recv_zc[] = { "zcnet-recv", "-i", self->env.iface,
+					"--idle-timeout", "2", "--interval",
+					"0.2", "-j", NULL };
+	const char *const send_afp[] = { "zcnet-send", "--method", "afp",
+					 "-i", self->env.peer_iface, "-d", mac,
+					 "-s", "1000", "-t", "1.2",
+					 "--interval", "0.2", "-j", NULL };
+	const char *const recv_afp[] = { "zcnet-recv", "--method", "afp",
+					 "-i", self->env.peer_iface,
+					 "--idle-timeout", "2", "--interval",
+					 "0.2", "-j", NULL };
+	const char *const send_zc[] = { "zcnet-send", "-i", self->env.iface,
+					"-s", "1000", "-t", "1.2",
+					"--interval", "0.2", "-j", NULL };
+	const char *const *rargv, *const *sargv;
+	const char *rns, *sns;
+	int rout, sout, rst, sst, round;
+	pid_t r, s;
+
+	if (!getenv("ZCNET_TOOLS"))
+		SKIP(return, "ZCNET_TOOLS not set: the tools not run");
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+		 self->nif.mac[0], self->nif.mac[1], self->nif.mac[2],
+		 self->nif.mac[3], self->nif.mac[4], self->nif.mac[5]);
+	for (round = 0; round < 2; round++) {
+		rargv = round ? recv_afp : recv_zc;
+		sargv = round ? send_zc : send_afp;
+		rns = round ? self->env.peer_ns : NULL;
+		sns = round ? NULL : self->env.peer_ns;
+		r = zc_tool_start(rns, rargv, &rout);
+		ASSERT_LT(0, r);
+		EXPECT_TRUE(zc_tool_wait_for(rout, rbuf, sizeof(rbuf),
+					     "receiving"))
+			TH_LOG("%s: %s", rargv[0], rbuf);
+		sbuf[0] = 0;
+		s = zc_tool_start(sns, sargv, &sout);
+		ASSERT_LT(0, s);
+		sst = zc_tool_finish(s, sout, sbuf, sizeof(sbuf));
+		rst = zc_tool_finish(r, rout, rbuf, sizeof(rbuf));
+		EXPECT_EQ(0, sst) TH_LOG("round %d, zcnet-send: %s", round,
+					 sbuf);
+		EXPECT_GE(1, rst) TH_LOG("round %d, zcnet-recv: %s", round,
+					 rbuf);
+		EXPECT_LE(2, zc_progress_check(sbuf, "frames", why,
+					       sizeof(why)))
+			TH_LOG("round %d, zcnet-send: %s: %s", round, why, sbuf);
+		EXPECT_LE(2, zc_progress_check(rbuf, "frames", why,
+					       sizeof(why)))
+			TH_LOG("round %d, zcnet-recv: %s: %s", round, why, rbuf);
+		/* the methods that count them: copies, errors, drops */
+		EXPECT_EQ(round, !!strstr(sbuf, "\"total_copied\":"));
+		EXPECT_EQ(round, !!strstr(sbuf, "\"total_errors\":"));
+		EXPECT_EQ(!round, !!strstr(rbuf, "\"total_copied\":"));
+		EXPECT_NE(NULL, strstr(rbuf, "\"total_errors\":"));
+		EXPECT_NE(NULL, strstr(rbuf, "\"total_drops\":"));
+	}
+}
+
 TEST_HARNESS_MAIN

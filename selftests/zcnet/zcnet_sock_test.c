@@ -1141,4 +1141,74 @@ TEST_F_TIMEOUT(sock, tools_tcp_stream_checksum, 300)
 	EXPECT_STREQ(a, zc_json_val(rbuf, "checksum", b, sizeof(b)));
 }
 
+/*
+ * --interval 0.2: zcnet-send --tcp sends for 2 s (-t) to zcnet-recv
+ * --tcp-listen, which runs as long at least; each prints a progress line
+ * at every deadline its loop passes (its loop comes round every 0.1 s at
+ * the latest), so more than one, and a last one at the end. Once the
+ * sender's lines are JSON and the receiver's text, once the other way
+ * round; the JSON lines check as zc_progress_check() says, the text ones
+ * end with the report's totals.
+ */
+TEST_F_TIMEOUT(sock, tools_interval, 120)
+{
+	char port[16], rbuf[16384], sbuf[16384], last[1024], want[64], v[64];
+	char why[512];
+	const char *recv_argv[] = { "zcnet-recv", "--tcp-listen", port,
+				    "--idle-timeout", "60", "--interval", "0.2",
+				    NULL, NULL };
+	const char *send_argv[] = { "zcnet-send", "--tcp", port, "-t", "2",
+				    "-s", "65536", "--interval", "0.2", NULL,
+				    NULL };
+	int rout, sout, rst, sst, round;
+	pid_t r, s;
+
+	if (!self->have_env || !getenv("ZCNET_TOOLS"))
+		SKIP(return, "outside the test guest (no ZCNET_TOOLS)");
+	for (round = 0; round < 2; round++) {
+		snprintf(port, sizeof(port), "%s:%d", self->peer_ip,
+			 20000 + (getpid() + round) % 20000);
+		send_argv[9] = round ? NULL : "-j";
+		recv_argv[7] = round ? "-j" : NULL;
+		r = zc_tool_start(self->env.peer_ns, recv_argv, &rout);
+		ASSERT_LT(0, r);
+		EXPECT_TRUE(zc_tool_wait_for(rout, rbuf, sizeof(rbuf),
+					     "listening"))
+			TH_LOG("zcnet-recv: %s", rbuf);
+		sbuf[0] = 0;
+		s = zc_tool_start(NULL, send_argv, &sout);
+		ASSERT_LT(0, s);
+		sst = zc_tool_finish(s, sout, sbuf, sizeof(sbuf));
+		rst = zc_tool_finish(r, rout, rbuf, sizeof(rbuf));
+		ASSERT_EQ(0, sst) TH_LOG("zcnet-send: %s", sbuf);
+		ASSERT_EQ(0, rst) TH_LOG("zcnet-recv: %s", rbuf);
+		if (!round) {
+			EXPECT_LE(2, zc_progress_check(sbuf, "writes", why,
+						       sizeof(why)))
+				TH_LOG("zcnet-send: %s: %s", why, sbuf);
+			EXPECT_LE(2, zc_progress_text(rbuf, "zcnet-recv", last,
+						      sizeof(last)))
+				TH_LOG("zcnet-recv: %s", rbuf);
+			EXPECT_NE(NULL, strstr(sbuf, "\"total_copied\":"));
+			EXPECT_NE(NULL, strstr(sbuf, "\"total_errors\":"));
+			snprintf(want, sizeof(want), " total %s bytes",
+				 zc_report_val(sbuf, "bytes", v, sizeof(v)));
+		} else {
+			EXPECT_LE(2, zc_progress_check(rbuf, NULL, why,
+						       sizeof(why)))
+				TH_LOG("zcnet-recv: %s: %s", why, rbuf);
+			EXPECT_LE(2, zc_progress_text(sbuf, "zcnet-send", last,
+						      sizeof(last)))
+				TH_LOG("zcnet-send: %s", sbuf);
+			EXPECT_NE(NULL, strstr(rbuf, "\"total_errors\":"));
+			snprintf(want, sizeof(want), " writes %s bytes",
+				 zc_report_val(rbuf, "bytes", v, sizeof(v)));
+		}
+		EXPECT_NE(NULL, strstr(last, ": end "))
+			TH_LOG("last text line: %s", last);
+		EXPECT_NE(NULL, strstr(last, want))
+			TH_LOG("'%s' not in the last text line: %s", want, last);
+	}
+}
+
 TEST_HARNESS_MAIN

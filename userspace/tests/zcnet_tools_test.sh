@@ -3,7 +3,9 @@
 #
 # Argument handling of zcnet-send and zcnet-recv. Every case here must fail
 # before a socket or /dev/zcnet is opened, so nothing is ever sent from the
-# machine running the tests; sending is tested in the QEMU guests.
+# machine running the tests; sending is tested in the QEMU guests. The one
+# exception, at the end, is zcnet-recv --udp-listen on 127.0.0.1 taking a
+# few datagrams from python3 on the same machine (--interval's lines).
 # Usage: zcnet_tools_test.sh BUILD_DIR
 set -u
 
@@ -204,6 +206,96 @@ for args in "--tcp-listen" "--tcp-listen 0" "--tcp-listen x" \
 done
 expect 2 "$RECV" --tcp-listen 80 -n 5
 has "$T/err" "-n counts datagrams"
+
+# --interval: seconds, > 0, at most an hour, in every mode of both tools
+for args in "-i lo --interval" "-i lo --interval 0" "-i lo --interval -1" \
+	"-i lo --interval x" "-i lo --interval 0.2x" "-i lo --interval 3601" \
+	"-i lo --interval 1e999" "-i lo --interval nan" "-i lo --interval inf" \
+	"-i lo --method afp --interval 0" "--tcp 10.0.0.1:80 --interval 0" \
+	"--udp 10.0.0.1:80 --interval 7200"; do
+	usage_case "$SEND" "$args"
+done
+for args in "-i lo --interval 0" "-i lo --method afp --interval -0.5" \
+	"-i lo --interval 3600.5" "--tcp-listen 80 --interval 0" \
+	"--udp-listen 80 --interval x"; do
+	usage_case "$RECV" "$args"
+done
+expect 2 "$SEND" -i lo --interval 0
+has "$T/err" "bad interval '0' (seconds, > 0, at most 3600)"
+expect 2 "$RECV" --udp-listen 80 --interval 3601
+has "$T/err" "bad interval '3601' (seconds, > 0, at most 3600)"
+for tool in "$SEND" "$RECV"; do
+	expect 0 "$tool" -h
+	has "$T/out" "--interval SECONDS"
+done
+
+# udp_sink ARGS...: zcnet-recv --udp-listen on 127.0.0.1 -n 40 ARGS while
+# python3 sends it 40 datagrams of 100 bytes; its stdout in $T/out.
+udp_sink() {
+	for try in 1 2 3; do
+		port=$((20000 + ($$ + try * 7919) % 20000))
+		"$RECV" --udp-listen "127.0.0.1:$port" -n 40 --no-verify \
+			--idle-timeout 30 "$@" >"$T/out" 2>"$T/err" &
+		pid=$!
+		i=0
+		while [ $i -lt 100 ] && ! grep -q "listening" "$T/err" &&
+		      kill -0 $pid 2>/dev/null; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		if grep -q "listening" "$T/err"; then
+			python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(40):
+    s.sendto(b"x" * 100, ("127.0.0.1", int(sys.argv[1])))
+    time.sleep(0.005)' "$port"
+			wait $pid
+			return $?
+		fi
+		kill $pid 2>/dev/null
+		wait $pid
+	done
+	fail "zcnet-recv --udp-listen did not listen: $(cat "$T/err")"
+	return 1
+}
+
+if command -v python3 >/dev/null 2>&1; then
+	# -j: progress objects, the last one final, totals that only grow
+	# and end at the report's, then the report as without --interval
+	if udp_sink --interval 0.05 -j; then
+		python3 -c 'import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+objs = [json.loads(l) for l in lines]
+prog, rep = objs[:-1], objs[-1]
+assert prog, "no progress line"
+assert all(o["type"] == "progress" for o in prog), prog
+assert "type" not in rep, rep
+assert [o["interval"] for o in prog] == list(range(1, len(prog) + 1))
+assert [o["final"] for o in prog] == [False] * (len(prog) - 1) + [True]
+keys = {"elapsed", "seconds", "datagrams", "datagrams_per_s", "bytes",
+        "gbit_per_s", "total_datagrams", "total_bytes", "errors",
+        "total_errors"}
+assert all(keys <= set(o) for o in prog), prog
+tot = [o["total_datagrams"] for o in prog]
+assert tot == sorted(tot), tot
+assert sum(o["datagrams"] for o in prog) == tot[-1]
+assert tot[-1] == rep["datagrams"] == 40, (tot, rep)
+assert prog[-1]["total_bytes"] == rep["bytes"] == 4000, rep' "$T/out" 2>"$T/py" ||
+			fail "--interval -j output: $(cat "$T/py" "$T/out")"
+	fi
+	# text: lines of the tool's name, the last one with the totals
+	if udp_sink --interval 0.05; then
+		has "$T/out" "zcnet-recv: end"
+		has "$T/out" "total 40 datagrams 4000 bytes"
+		has "$T/out" "zcnet-recv: UDP on 127.0.0.1:"
+	fi
+	# without --interval nothing but the report
+	if udp_sink -j; then
+		[ "$(wc -l <"$T/out")" -eq 1 ] || fail "lines without --interval: $(cat "$T/out")"
+	fi
+else
+	echo "zcnet_tools_test: no python3, --interval lines not checked" >&2
+fi
 
 # --version: zcnet's one version (VERSION), for the tool and libzcnet. It
 # reads the module's info from /dev/zcnet if it exists, and sends nothing.

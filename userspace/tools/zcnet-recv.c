@@ -86,6 +86,7 @@ static struct opt opts[] = {
 	     "highest seq received, for\na sender's --window (zcnet-send) on "
 	     "this machine"),
 	OFLAG("json", 'j', o.json, "print one JSON object instead of text"),
+	OINTERVAL(o.interval),
 	OEND
 };
 
@@ -94,6 +95,7 @@ static const char head[] =
 "                  [--match all|ethertype:0xNNNN|udp:PORT] [-q QUEUE]\n"
 "                  [-n FRAMES | -t SECONDS] [--idle-timeout S] [-r RING]\n"
 "                  [-b BUFSIZE] [--strict-order] [--progress-file PATH] [-j]\n"
+"                  [--interval SECONDS]\n"
 "Receive frames on IFACE with zcnet receive (or AF_PACKET as the\n"
 "baseline) and verify the test frames.\n\n";
 

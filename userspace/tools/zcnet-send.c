@@ -69,6 +69,7 @@ static struct opt raw_opts[] = {
 	    "per-frame pattern (default) or zeros\n(zeros skip rewriting the "
 	    "payload)", "pattern (seq or zero)"),
 	OFLAG("json", 'j', o.json, "print one JSON object instead of text"),
+	OINTERVAL(o.interval),
 	OSECS("linger", 0, o.linger, "SECONDS", "zcnet: keep the context open "
 	      "this long after\nthe report (for zcnet-stat); SIGTERM ends it",
 	      "linger time"),
@@ -100,7 +101,8 @@ static const char raw_head[] =
 "Usage: " PROG " -i IFACE [--method zcnet|afp] [-d DSTMAC] [-s SIZE]\n"
 "                  [-n FRAMES | -t SECONDS] [-q QUEUE] [-r RING_ENTRIES]\n"
 "                  [--copy-threshold N] [--pattern seq|zero] [-j]\n"
-"                  [--linger SECONDS] [--window N --progress-file PATH]\n"
+"                  [--interval SECONDS] [--linger SECONDS]\n"
+"                  [--window N --progress-file PATH]\n"
 "                  [--gso SIZE --dst-ip IPV4 [--proto udp|tcp]\n"
 "                   [--src-ip IPV4] [--port PORT]]\n"
 "Send test frames out of IFACE with zcnet raw-frame zero-copy transmit,\n"
@@ -164,6 +166,7 @@ static struct opt sock_opts[] = {
 	OFN("pattern", 0, opt_pattern, &o.pattern, "seq|zero", "payload: the "
 	    "checked stream (default) or zeros", "pattern (seq or zero)"),
 	OFLAG("json", 'j', o.json, "print one JSON object instead of text"),
+	OINTERVAL(o.interval),
 	OSECS("stall-timeout", 0, o.stall, "S", "give up when no completion "
 	      "arrives for S\nseconds (default 30)", "stall timeout"),
 	OEND
@@ -173,6 +176,7 @@ static const char sock_head[] =
 "Usage: " PROG " --tcp HOST:PORT | --udp HOST:PORT [--gso SIZE] [-s SIZE]\n"
 "                  [-n WRITES | -t SECONDS] [-r RING] [--copy-threshold N]\n"
 "                  [--sndbuf BYTES] [--pattern seq|zero] [-j]\n"
+"                  [--interval SECONDS]\n"
 "Stream from registered memory through a TCP or UDP socket with zcnet\n"
 "zero-copy socket sends.\n\n";
 

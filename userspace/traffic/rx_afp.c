@@ -27,7 +27,33 @@ struct arecv {
 	uint64_t truncated, kernel_packets, kernel_drops;
 	bool stats_valid;
 	double first_t, last_t;
+	struct tick tick;	/* --interval */
 };
+
+/*
+ * A progress line; reading PACKET_STATISTICS resets them, so what it
+ * read is kept for the report.
+ */
+static void tick(struct arecv *a, int fd, double now, bool final)
+{
+	struct tick_count c = { .units = a->c.frames, .bytes = a->c.bytes,
+				.copied = TICK_NONE, .errors = a->c.bad,
+				.drops = TICK_NONE };
+	struct tpacket_stats_v3 st;
+	socklen_t len = sizeof(st);
+
+	if (a->tick.every <= 0)
+		return;
+	if (!getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len)) {
+		a->kernel_packets += st.tp_packets;
+		a->kernel_drops += st.tp_drops;
+		c.drops = a->kernel_drops;
+	}
+	if (final)
+		tick_final(&a->tick, now, &c);
+	else
+		tick_line(&a->tick, now, &c);
+}
 
 static void report(const struct rx_opts *o, const struct arecv *a,
 		   const char *why, bool ok)
@@ -132,6 +158,7 @@ static const char *run(const struct rx_opts *o, struct arecv *a, int fd,
 	unsigned int block = 0;
 	const char *why = NULL;
 
+	tick_start(&a->tick, o->interval, o->json, "frames", t0);
 	while (!why) {
 		struct tpacket_block_desc *bd = (struct tpacket_block_desc *)
 			(ring + (size_t)block * BLOCK_SIZE);
@@ -139,6 +166,8 @@ static const char *run(const struct rx_opts *o, struct arecv *a, int fd,
 		if (*o->stop)
 			return "signal";
 		now = now_seconds();
+		if (tick_due(&a->tick, now))
+			tick(a, fd, now, false);
 		if (!(__atomic_load_n(&bd->hdr.bh1.block_status,
 				      __ATOMIC_ACQUIRE) & TP_STATUS_USER)) {
 			if (o->seconds > 0 && now - t0 >= o->seconds)
@@ -243,10 +272,11 @@ int rx_afp(struct rx_opts *o)
 		return EXIT_FAILED;
 	}
 	why = run(o, &a, fd, ring, &pg);
+	tick(&a, fd, now_seconds(), true);
 	if (!getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &stats, &slen)) {
 		a.stats_valid = true;
-		a.kernel_packets = stats.tp_packets;
-		a.kernel_drops = stats.tp_drops;
+		a.kernel_packets += stats.tp_packets;
+		a.kernel_drops += stats.tp_drops;
 	}
 	munmap(ring, (size_t)BLOCK_SIZE * BLOCK_NR);
 	close(fd);

@@ -27,7 +27,8 @@ struct zrecv {
 	uint8_t *posted;		/* per buffer: on the FILL ring */
 	uint64_t frames, bytes;		/* RX entries, frame_len of each */
 	uint64_t test_frames, other, truncated, bad_entries, not_copied;
-	uint64_t wakeups;
+	uint64_t copied, wakeups;
+	struct tick tick;		/* --interval */
 	double first_t, last_t;
 	struct zcnet_stats stats;
 	bool stats_valid;
@@ -72,6 +73,8 @@ static long handle_entry(struct zrecv *z, const struct zcnet_rx_desc *e)
 	}
 	if (!(e->flags & ZCNET_RX_COPIED))
 		z->not_copied++;
+	else
+		z->copied++;
 	data = z->base + e->offset + e->data;
 	if (e->flags & ZCNET_RX_TRUNCATED || e->len < e->frame_len) {
 		z->truncated++;
@@ -114,6 +117,38 @@ static int post(struct zcnet_ring *fill, struct zrecv *z, uint32_t buf)
 	return 0;
 }
 
+/* The frames the context dropped, every rx_drop_*; TICK_NONE: unknown. */
+static uint64_t rx_drops(struct zcnet_ctx *ctx)
+{
+	struct zcnet_stats st;
+	uint64_t n = 0;
+
+	if (zcnet_get_stats(ctx, &st))
+		return TICK_NONE;
+	for (unsigned int i = 0; i < zcnet_stats_count(); i++)
+		if (!strncmp(zcnet_stats_name(i), "rx_drop_", 8))
+			n += zcnet_stats_value(&st, i);
+	return n;
+}
+
+static void tick(struct zcnet_ctx *ctx, struct zrecv *z, double now,
+		 bool final)
+{
+	struct tick_count c = { .units = z->frames, .bytes = z->bytes,
+				.copied = z->copied, .errors = z->c.bad,
+				.drops = 0 };
+
+	if (z->tick.every <= 0)
+		return;
+	c.drops = rx_drops(ctx);
+	if (c.drops == TICK_NONE)	/* keep the lines' numbers whole */
+		c.drops = z->tick.prev.drops;
+	if (final)
+		tick_final(&z->tick, now, &c);
+	else
+		tick_line(&z->tick, now, &c);
+}
+
 static const char *run(struct zcnet_ctx *ctx, struct zrecv *z, int efd)
 {
 	const struct rx_opts *o = z->o;
@@ -124,11 +159,14 @@ static const char *run(struct zcnet_ctx *ctx, struct zrecv *z, int efd)
 	uint64_t v;
 	long buf;
 
+	tick_start(&z->tick, o->interval, o->json, "frames", t0);
 	for (;;) {
 		if (*o->stop)
 			return "signal";
 		n = zcnet_ring_peek(rx, zcnet_ring_entries(rx), &idx);
 		now = now_seconds();
+		if (tick_due(&z->tick, now))
+			tick(ctx, z, now, false);
 		if (o->seconds > 0 && now - t0 >= o->seconds) {
 			if (n)
 				zcnet_ring_unpeek(rx, n);
@@ -359,6 +397,7 @@ int rx_zcnet(struct rx_opts *o)
 	if (o->progress && progress_create(o->progress, &z.pg))
 		goto out;
 	why = run(ctx, &z, efd);
+	tick(ctx, &z, now_seconds(), true);
 	z.stats_valid = !zcnet_get_stats(ctx, &z.stats);
 	zcnet_unbind(ctx, ZCNET_BIND_RX);
 	ok = z.frames && !z.c.bad && !z.truncated && !z.c.duplicates &&

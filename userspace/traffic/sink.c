@@ -26,6 +26,7 @@ struct kopts {
 	socklen_t addr_len;
 	uint64_t dgrams;		/* UDP: stop after N; 0: when idle */
 	double idle;
+	double interval;		/* progress lines; 0: none */
 	bool verify;
 	bool json;
 };
@@ -36,6 +37,7 @@ struct kresult {
 	double elapsed;
 	bool timed_out;
 	int err;
+	struct tick tick;		/* --interval */
 };
 
 static bool listen_addr(const char *arg, void *p)
@@ -63,6 +65,7 @@ static bool listen_udp(const char *arg, void *p)
 static const char sink_head[] =
 "Usage: zcnet-recv --tcp-listen [ADDR:]PORT | --udp-listen [ADDR:]PORT\n"
 "                  [-n DATAGRAMS] [--idle-timeout S] [--no-verify] [-j]\n"
+"                  [--interval SECONDS]\n"
 "Receive what 'zcnet-send --tcp/--udp' streams on a plain socket and\n"
 "check every byte.\n\n";
 
@@ -88,6 +91,7 @@ static struct opt sink_opts[] = {
 	OFLAG("no-verify", 0, no_verify, "only count (for --pattern zero "
 	      "senders)"),
 	OFLAG("json", 'j', ko.json, "print one JSON object instead of text"),
+	OINTERVAL(ko.interval),
 	OEND
 };
 
@@ -137,17 +141,34 @@ static int sink_socket(const struct kopts *o)
 	return s;
 }
 
+/* A progress line when one is due, or the last one (final). */
+static void sink_tick(struct kresult *r, double now, bool final)
+{
+	struct tick_count c = { .units = r->dgrams, .bytes = r->bytes,
+				.copied = TICK_NONE, .errors = r->bad_dgrams,
+				.drops = TICK_NONE };
+
+	if (!r->tick.unit)	/* TCP: bytes, of which bad_bytes */
+		c.errors = r->bad_bytes;
+	if (final)
+		tick_final(&r->tick, now, &c);
+	else if (tick_due(&r->tick, now))
+		tick_line(&r->tick, now, &c);
+}
+
 /* Waits for POLLIN up to the idle timeout; false when it passed. */
-static bool sink_wait(int fd, const struct kopts *o,
+static bool sink_wait(int fd, const struct kopts *o, struct kresult *r,
 		      volatile sig_atomic_t *stop)
 {
-	double end = now_seconds() + o->idle;
+	double now = now_seconds(), end = now + o->idle;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	while (!*stop) {
+		sink_tick(r, now, false);
 		if (poll(&p, 1, 100) > 0)
 			return true;
-		if (now_seconds() > end)
+		now = now_seconds();
+		if (now > end)
 			return false;
 	}
 	return false;
@@ -163,7 +184,7 @@ static void sink_tcp(int l, const struct kopts *o, struct kresult *r,
 	int c;
 
 	stream_sum_init(&sum);
-	if (!buf || !sink_wait(l, o, stop)) {
+	if (!buf || !sink_wait(l, o, r, stop)) {
 		r->timed_out = buf != NULL;
 		free(buf);
 		return;
@@ -175,7 +196,7 @@ static void sink_tcp(int l, const struct kopts *o, struct kresult *r,
 		return;
 	}
 	for (;;) {
-		if (!sink_wait(c, o, stop)) {
+		if (!sink_wait(c, o, r, stop)) {
 			r->timed_out = !*stop;
 			break;
 		}
@@ -208,7 +229,7 @@ static void sink_udp(int s, const struct kopts *o, struct kresult *r,
 	ssize_t n;
 
 	while (buf && (!o->dgrams || r->dgrams < o->dgrams)) {
-		if (!sink_wait(s, o, stop)) {
+		if (!sink_wait(s, o, r, stop)) {
 			r->timed_out = o->dgrams && !*stop;
 			break;
 		}
@@ -275,6 +296,8 @@ int sink_main(int argc, char **argv)
 	sink_parse(argc, argv, &o);
 	format_hostport(&o.addr, addr, sizeof(addr));
 	stop = install_stop_signals();
+	tick_start(&r.tick, o.interval, o.json, o.udp ? "datagrams" : NULL,
+		   now_seconds());
 	s = sink_socket(&o);
 	if (s < 0) {
 		errmsg("cannot listen on %s: %s", addr, strerror(-s));
@@ -287,6 +310,7 @@ int sink_main(int argc, char **argv)
 	else
 		sink_tcp(s, &o, &r, stop);
 	close(s);
+	sink_tick(&r, now_seconds(), true);
 	ok = r.bytes && !r.bad_bytes && !r.err && !r.timed_out &&
 	     (!o.dgrams || r.dgrams == o.dgrams);
 	sink_report(&o, &r, ok);

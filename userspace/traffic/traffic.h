@@ -205,6 +205,47 @@ void rep_raw(struct rep *r, const char *key, const char *label,
 void rep_text(struct rep *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* ---- tick.c: --interval, a progress line every so often ---- */
+
+#define TICK_MAX_S	3600	/* the longest --interval */
+#define TICK_NONE	UINT64_MAX	/* a count the method does not know */
+
+/* --interval SECONDS into f, the same for every tool and mode. */
+#define OINTERVAL(f) { "interval", 0, OPT_SECS, &(f), 0, 0, TICK_MAX_S, \
+		"SECONDS", "print a progress line every SECONDS\n(fractions " \
+		"too, at most " OPT_STR_OF(TICK_MAX_S) "): what was done in\n" \
+		"the interval and in total; with -j each\nline is a JSON " \
+		"object, before the report", \
+		"interval (seconds, > 0, at most " OPT_STR_OF(TICK_MAX_S) ")", \
+		NULL, false }
+
+struct tick_count {
+	uint64_t units;		/* frames, writes or datagrams */
+	uint64_t bytes;
+	uint64_t copied, errors, drops;	/* TICK_NONE: not known */
+};
+
+struct tick {
+	double every;		/* seconds; 0: no progress lines */
+	double t0, last, next;	/* CLOCK_MONOTONIC seconds */
+	const char *unit;	/* "frames", ...; NULL: bytes only */
+	bool json;
+	uint64_t n;		/* lines so far */
+	struct tick_count prev;
+};
+
+void tick_start(struct tick *t, double every, bool json, const char *unit,
+		double now);
+/* Whether a line is due at now: cheap, for every batch of a loop. */
+static inline bool tick_due(const struct tick *t, double now)
+{
+	return t->every > 0 && now >= t->next;
+}
+/* The line of the interval ending at now, with the totals c. */
+void tick_line(struct tick *t, double now, const struct tick_count *c);
+/* With --interval: the last line, up to the end of the run. */
+void tick_final(struct tick *t, double now, const struct tick_count *c);
+
 struct lat {				/* lat.c: completion latencies */
 	uint32_t *ns;
 	size_t n, cap;
@@ -231,6 +272,7 @@ struct tr_opts {
 	uint64_t seq_base;	/* raw frames: seq of the first */
 	uint64_t window;	/* 0: no flow control */
 	double seconds, stall, linger;
+	double interval;	/* progress lines; 0: none */
 	uint32_t queue;		/* UINT32_MAX: any */
 	uint32_t ring;		/* ring entries or buffers in flight; 0: pick */
 	int64_t copy_threshold;	/* -1: the module's */
@@ -263,6 +305,9 @@ struct tr_result {
 	struct cpu_sample c0, c1;
 	struct lat lat;
 	int error;		/* errno that ended the run */
+	struct tick tick;	/* started by tr_begin() */
+	bool knows_copied;	/* set before tr_begin(): progress lines */
+	bool knows_errors;	/* count copies and errors */
 	bool interrupted, stalled, receiver_stalled, fatal, undrained;
 	char unavailable[256];	/* this method cannot run here */
 };
@@ -280,6 +325,13 @@ static inline void tr_sys(struct tr_result *r, uint64_t n)
 /* tx_raw.c. After setup: wait for start_file, start clock and CPU. */
 void tr_begin(const struct tr_opts *o, struct tr_result *r);
 void tr_end(struct tr_result *r);
+/* A progress line when one is due (--interval); now: CLOCK_MONOTONIC. */
+void tr_tick_line(struct tr_result *r, double now);
+static inline void tr_tick(struct tr_result *r, double now)
+{
+	if (tick_due(&r->tick, now))
+		tr_tick_line(r, now);
+}
 bool tr_time_up(const struct tr_opts *o, const struct tr_result *r,
 		double now);
 /* Count a completion result (-errno or bytes) of an expected length. */
@@ -395,6 +447,7 @@ struct rx_opts {
 	uint64_t frames;	/* 0: no count */
 	double seconds;		/* 0: no limit */
 	double idle;
+	double interval;	/* progress lines; 0: none */
 	uint32_t ring, buf_size;
 	uint32_t queue;		/* RX queue, or UINT32_MAX: any */
 	bool strict_order, json;

@@ -64,6 +64,7 @@ static void send_loop(struct tr_opts *o, struct tx_raw *t, int fd,
 
 	while (!r->error) {
 		ts = now_seconds();
+		tr_tick(r, ts);
 		if (*o->stop) {
 			r->interrupted = true;
 			break;

@@ -21,13 +21,36 @@ void tr_begin(const struct tr_opts *o, struct tr_result *r)
 	}
 	cpu_sample(&r->c0);
 	r->t0 = now_seconds();
+	tick_start(&r->tick, o->interval, o->json,
+		   o->target ? "writes" : "frames", r->t0);
+}
+
+static void tr_tick_count(const struct tr_result *r, struct tick_count *c)
+{
+	c->units = r->frames;
+	c->bytes = r->bytes;
+	c->copied = r->knows_copied ? r->copied : TICK_NONE;
+	c->errors = r->knows_errors ? r->errors + r->short_results +
+				      r->bad_cookies : TICK_NONE;
+	c->drops = TICK_NONE;
+}
+
+void tr_tick_line(struct tr_result *r, double now)
+{
+	struct tick_count c;
+
+	tr_tick_count(r, &c);
+	tick_line(&r->tick, now, &c);
 }
 
 void tr_end(struct tr_result *r)
 {
+	struct tick_count c;
 	struct rusage ru;
 
 	r->t1 = now_seconds();
+	tr_tick_count(r, &c);
+	tick_final(&r->tick, r->t1, &c);
 	cpu_sample(&r->c1);
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
 		r->user_s = (double)ru.ru_utime.tv_sec +
@@ -285,6 +308,7 @@ void tx_ring_run(struct tx_ring *q, struct tr_result *r)
 			stop = o->frames ? q->t.next >= o->frames :
 					   tr_time_up(o, r, now);
 		done = q->reap(q, r, now);
+		tr_tick(r, now);
 		if (stop && !q->busy)
 			break;
 		want = stop ? 0 : q->free;

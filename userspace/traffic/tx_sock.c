@@ -185,6 +185,7 @@ static void run(struct ssender *s, struct tr_result *r)
 			complete(s, r, zcnet_ring_cq_entry(s->cq, idx + i),
 				 now);
 		zcnet_ring_release(s->cq, n);
+		tr_tick(r, now);
 		if (n) {
 			last = now;
 			continue;
@@ -317,6 +318,7 @@ int tx_sock(struct tr_opts *o, struct tr_result *r)
 	uint32_t k;
 	int rc;
 
+	r->knows_copied = r->knows_errors = true;
 	stream_sum_init(&s.sum);
 	s.c = calloc(s.nconn, sizeof(*s.c));
 	s.fds = calloc(s.nconn, sizeof(*s.fds));

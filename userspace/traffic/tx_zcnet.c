@@ -299,6 +299,7 @@ int tx_zcnet(struct tr_opts *o, struct tr_result *r)
 				    .idle = wait_cq }, .o = o };
 	int rc;
 
+	r->knows_copied = r->knows_errors = true;
 	rc = tx_raw_open(o, &s.q.t);
 	if (!rc)
 		rc = setup(&s, r);
