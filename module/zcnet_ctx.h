@@ -76,7 +76,7 @@ struct zcnet_kctx {
 	struct list_head sock_push;	/* sockets a kick queued on */
 	u32 sock_copy_threshold;
 
-	struct net_device *rx_dev;	/* under RTNL */
+	struct net_device *rx_dev;	/* RTNL; or READ_ONCE under RCU */
 	int rx_ifindex;			/* its ifindex or 0; READ_ONCE */
 	netdevice_tracker rx_dev_tracker;
 	struct list_head rx_node;	/* the device's contexts, RCU */

@@ -53,12 +53,20 @@ static void zcnet_fdinfo_regions_show(struct seq_file *m,
 
 /*
  * The receive binding without RTNL, which a reader of fdinfo must not be
- * able to hold: a snapshot that a bind or unbind may change meanwhile.
+ * able to hold: a snapshot that a bind or unbind may change meanwhile. The
+ * device stays while RCU is held (zcnet_rx_unbind()).
  */
 static void zcnet_fdinfo_rx_show(struct seq_file *m, struct zcnet_kctx *ctx)
 {
-	int ifindex = READ_ONCE(ctx->rx_ifindex);
+	struct net_device *dev;
+	int ifindex;
 
+	rcu_read_lock();
+	dev = READ_ONCE(ctx->rx_dev);
+	if (dev)
+		seq_printf(m, "rx_dev:\t%s\n", dev->name);
+	rcu_read_unlock();
+	ifindex = READ_ONCE(ctx->rx_ifindex);
 	if (!ifindex)
 		return;
 	seq_printf(m,

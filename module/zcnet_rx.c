@@ -391,17 +391,23 @@ int zcnet_rx_bind(struct zcnet_kctx *ctx, struct net_device *dev,
 	if (err)
 		return err;
 	netdev_hold(dev, &ctx->rx_dev_tracker, GFP_KERNEL);
-	ctx->rx_dev = dev;
+	WRITE_ONCE(ctx->rx_dev, dev);
 	WRITE_ONCE(ctx->rx_ifindex, dev->ifindex);
 	return 0;
 }
 
-/* RTNL held. No handler runs for ctx once this returns. */
+/*
+ * RTNL held. No handler runs for ctx once this returns. rx_dev is cleared
+ * a grace period (zcnet_rx_dev_del()) before the device's reference goes,
+ * for fdinfo, which reads it under RCU alone.
+ */
 void zcnet_rx_unbind(struct zcnet_kctx *ctx)
 {
+	struct net_device *dev = ctx->rx_dev;
+
 	ASSERT_RTNL();
-	zcnet_rx_dev_del(ctx, ctx->rx_dev);
-	netdev_put(ctx->rx_dev, &ctx->rx_dev_tracker);
-	ctx->rx_dev = NULL;
+	WRITE_ONCE(ctx->rx_dev, NULL);
 	WRITE_ONCE(ctx->rx_ifindex, 0);
+	zcnet_rx_dev_del(ctx, dev);
+	netdev_put(dev, &ctx->rx_dev_tracker);
 }

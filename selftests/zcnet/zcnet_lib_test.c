@@ -429,8 +429,8 @@ TEST_F(zcnet_lib, zcnet_stat_fields)
 	EXPECT_NE(NULL, strstr(out, ", \"tx_copy_threshold\": "));
 	EXPECT_NE(NULL, strstr(out, ", \"sock_copy_threshold\": "));
 	if (bound) {
-		snprintf(want, sizeof(want), ", \"rx_ifindex\": %u, "
-			 "\"rx_match\": %u, \"rx_ethertype\": %u, "
+		snprintf(want, sizeof(want), ", \"rx_dev\": \"lo\", "
+			 "\"rx_ifindex\": %u, \"rx_match\": %u, \"rx_ethertype\": %u, "
 			 "\"rx_port\": 0, \"rx_queue\": 0, \"tx_dev\": \"lo\", "
 			 "\"tx_ifindex\": %u, \"tx_queue\": 0, ", b.ifindex,
 			 ZCNET_RX_MATCH_ETHERTYPE, 0x88b5, b.ifindex);
@@ -440,6 +440,7 @@ TEST_F(zcnet_lib, zcnet_stat_fields)
 		EXPECT_EQ(NULL, strstr(out, "\"tx_dev\"")) TH_LOG("output: %s",
 								 out);
 		EXPECT_EQ(NULL, strstr(out, "\"rx_ifindex\""));
+		EXPECT_EQ(NULL, strstr(out, "\"rx_dev\""));
 	}
 	if (sock)
 		snprintf(want, sizeof(want), ", \"sockets\": [{\"slot\": %u, "
@@ -457,6 +458,9 @@ TEST_F(zcnet_lib, zcnet_stat_fields)
 	if (bound) {
 		EXPECT_EQ(0x88b5LL, counter_line(out, "rx_ethertype"));
 		p = (char *)text_value(out, "tx_dev");
+		ASSERT_NE(NULL, p) TH_LOG("output: %s", out);
+		EXPECT_EQ(0, strncmp(p, "lo\n", 3)) TH_LOG("output: %s", out);
+		p = (char *)text_value(out, "rx_dev");
 		ASSERT_NE(NULL, p) TH_LOG("output: %s", out);
 		EXPECT_EQ(0, strncmp(p, "lo\n", 3)) TH_LOG("output: %s", out);
 	}

@@ -469,6 +469,7 @@ TEST_F(sock, fdinfo_shows_bindings_and_sockets)
 	EXPECT_NE(NULL, strstr(info, "\nregions:\t1\n")) TH_LOG("no regions");
 	EXPECT_LT(strstr(info, "\nregions:"), strstr(info, "\nregion_bytes:"));
 	EXPECT_EQ(NULL, strstr(info, "\nrx_ifindex:"));
+	EXPECT_EQ(NULL, strstr(info, "\nrx_dev:"));
 	if (self->have_env) {
 		snprintf(want, sizeof(want),
 			 "\ntx_dev:\t%s\ntx_ifindex:\t%u\ntx_queue:\t0\n",

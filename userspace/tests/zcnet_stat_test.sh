@@ -134,7 +134,7 @@ ln -s /dev/zcnet "$P2/4444/fd/5"
 	printf 'tx_entries:\t256\ntx_producer:\t10\ntx_consumer:\t9\n'
 	printf 'cq_entries:\t512\ncq_producer:\t9\ncq_consumer:\t9\n'
 	printf 'region_bytes:\t1048576\n'
-	printf 'rx_ifindex:\t3\nrx_match:\t1\nrx_ethertype:\t34997\n'
+	printf 'rx_dev:\teth1\nrx_ifindex:\t3\nrx_match:\t1\nrx_ethertype:\t34997\n'
 	printf 'rx_port:\t0\nrx_queue:\t1\n'
 	printf 'tx_dev:\teth0\ntx_ifindex:\t2\ntx_queue:\t0\n'
 	printf 'sockets:\t2\nsocket:\t0 ino 1234 udp\n'
@@ -146,7 +146,7 @@ for want in 'abi_version  *3' 'ctx_id  *12' 'tx_frames  *10' \
 	    'tx_copy_threshold  *4096' 'sock_copy_threshold  *8192' \
 	    'busy_poll_budget  *8' 'tx_entries  *256' 'tx_producer  *10' \
 	    'cq_entries  *512' 'cq_consumer  *9' 'region_bytes  *1048576' \
-	    'regions  *1' 'rx_ifindex  *3' 'rx_match  *1' \
+	    'regions  *1' 'rx_dev  *eth1' 'rx_ifindex  *3' 'rx_match  *1' \
 	    'rx_ethertype  *34997' 'rx_port  *0' 'rx_queue  *1' \
 	    'tx_dev  *eth0' 'tx_ifindex  *2' 'tx_queue  *0' 'sockets  *2' \
 	    'socket  *0 ino 1234 udp' 'socket  *5 ino 5678 tcp'; do
@@ -162,8 +162,8 @@ grep '^  ' "$T/out" | sed -n '1p;2p;3p' | tr -s ' ' | tr '\n' '|' |
 grep '^  ' "$T/out" | tail -n 3 | tr -s ' ' | tr '\n' '|' |
 	grep -qx ' sockets 2| socket 0 ino 1234 udp| socket 5 ino 5678 tcp|' ||
 	fail "the sockets do not come last"
-# 31 counters, 24 fields and 2 socket lines.
-[ "$(grep -c '^  ' "$T/out")" -eq 57 ] || fail "expected 57 indented lines"
+# 31 counters, 25 fields and 2 socket lines.
+[ "$(grep -c '^  ' "$T/out")" -eq 58 ] || fail "expected 58 indented lines"
 
 expect 0 "$STAT" --proc-root "$P2" -j
 [ "$(wc -l <"$T/out")" -eq 1 ] || fail "expected 1 JSON line"
@@ -179,7 +179,7 @@ want = {"abi_version": 3, "ctx_id": 12, "tx_copy_threshold": 4096,
 	"busy_poll_usec": 0, "busy_poll_budget": 8, "tx_entries": 256,
 	"tx_producer": 10, "tx_consumer": 9, "cq_entries": 512,
 	"cq_producer": 9, "cq_consumer": 9, "region_bytes": 1048576,
-	"rx_ifindex": 3, "rx_match": 1, "rx_ethertype": 34997, "rx_port": 0,
+	"rx_dev": "eth1", "rx_ifindex": 3, "rx_match": 1, "rx_ethertype": 34997, "rx_port": 0,
 	"rx_queue": 1, "tx_dev": "eth0", "tx_ifindex": 2, "tx_queue": 0}
 for k, v in want.items():
 	assert o[k] == v, (k, o.get(k))

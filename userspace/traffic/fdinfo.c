@@ -15,14 +15,16 @@ struct fdi_field {
 	const char *name;
 	enum fdi_kind kind;
 	bool first;		/* printed before the counters */
+	int str;		/* FDI_STR: its index in fdinfo.str[] */
 };
 
-#define FDI_N(name)	{ name, FDI_NUM, false }
+#define FDI_N(name)		{ name, FDI_NUM, false, 0 }
+#define FDI_S(name, i)		{ name, FDI_STR, false, i }
 
 /* In the order the module prints them. */
 static const struct fdi_field fdi_fields[] = {
-	{ "abi_version", FDI_NUM, true },
-	{ "ctx_id", FDI_NUM, true },
+	{ "abi_version", FDI_NUM, true, 0 },
+	{ "ctx_id", FDI_NUM, true, 0 },
 	FDI_N("tx_copy_threshold"), FDI_N("sock_copy_threshold"),
 	FDI_N("rx_busy_polls"), FDI_N("rx_napi_id"),
 	FDI_N("busy_poll_usec"), FDI_N("busy_poll_budget"),
@@ -31,10 +33,10 @@ static const struct fdi_field fdi_fields[] = {
 	FDI_N("fill_entries"), FDI_N("fill_producer"), FDI_N("fill_consumer"),
 	FDI_N("rx_entries"), FDI_N("rx_producer"), FDI_N("rx_consumer"),
 	FDI_N("region_bytes"),
-	FDI_N("rx_ifindex"), FDI_N("rx_match"), FDI_N("rx_ethertype"),
+	FDI_S("rx_dev", 0), FDI_N("rx_ifindex"), FDI_N("rx_match"), FDI_N("rx_ethertype"),
 	FDI_N("rx_port"), FDI_N("rx_queue"),
-	{ "tx_dev", FDI_STR, false }, FDI_N("tx_ifindex"), FDI_N("tx_queue"),
-	{ "sockets", FDI_SOCKETS, false },
+	FDI_S("tx_dev", 1), FDI_N("tx_ifindex"), FDI_N("tx_queue"),
+	{ "sockets", FDI_SOCKETS, false, 0 },
 };
 
 _Static_assert(sizeof(fdi_fields) / sizeof(fdi_fields[0]) == FDI_NR_FIELDS,
@@ -112,9 +114,9 @@ static void fdi_parse_line(struct fdinfo *fi, char *line)
 	if (i < 0)
 		return;
 	if (fdi_fields[i].kind == FDI_STR) {
-		if (!*v || strlen(v) >= sizeof(fi->tx_dev))
+		if (!*v || strlen(v) >= sizeof(fi->str[0]))
 			return;
-		strcpy(fi->tx_dev, v);
+		strcpy(fi->str[fdi_fields[i].str], v);
 	} else if (!parse_u64(v, 0, UINT64_MAX, &fi->num[i])) {
 		return;
 	}
@@ -195,7 +197,7 @@ static void fdi_text_fields(FILE *f, const struct fdinfo *fi, bool first,
 		fprintf(f, "  %-*s ", width, fdi_fields[i].name);
 		switch (fdi_fields[i].kind) {
 		case FDI_STR:
-			fdi_put_clean(f, fi->tx_dev);
+			fdi_put_clean(f, fi->str[fdi_fields[i].str]);
 			fputc('\n', f);
 			break;
 		case FDI_NUM:
@@ -246,7 +248,7 @@ static void fdi_json_fields(FILE *f, const struct fdinfo *fi, bool first)
 		fprintf(f, ", \"%s\": ", fdi_fields[i].name);
 		switch (fdi_fields[i].kind) {
 		case FDI_STR:
-			json_string(f, fi->tx_dev);
+			json_string(f, fi->str[fdi_fields[i].str]);
 			break;
 		case FDI_NUM:
 			fprintf(f, "%llu", (unsigned long long)fi->num[i]);

@@ -16,7 +16,8 @@
 #include <linux/zcnet.h>
 
 #define FDI_MAX_COUNTERS	(sizeof(struct zcnet_stats) / sizeof(__u64))
-#define FDI_NR_FIELDS		30	/* entries of fdi_fields[] */
+#define FDI_NR_FIELDS		31	/* entries of fdi_fields[] */
+#define FDI_NR_STR		2	/* of them strings: rx_dev, tx_dev */
 
 /* One "socket:<TAB>SLOT ino INODE tcp|udp" line. */
 struct fdi_socket {
@@ -30,7 +31,7 @@ struct fdinfo {
 	uint64_t counter[FDI_MAX_COUNTERS]; /* by zcnet_stats_index() */
 	bool have[FDI_NR_FIELDS];	/* by fdi_fields[] index */
 	uint64_t num[FDI_NR_FIELDS];
-	char tx_dev[32];		/* the one string field */
+	char str[FDI_NR_STR][32];	/* the device names */
 	struct fdi_socket *sock;	/* the socket: lines */
 	size_t nsock;
 };
