@@ -109,9 +109,19 @@ check_files() {
 		say "no systemd-sysusers here: the group's creation is not tried"
 	fi
 
+	# The tools run with the packaged libzcnet1, which zcnet-tools needs.
+	v="$(dpkg-deb -f "$(deb zcnet-tools)" Depends)"
+	[[ $v == *"libzcnet1 (>= "* ]] ||
+		die "zcnet-tools does not depend on libzcnet1: Depends: $v"
 	for v in "$root"/usr/bin/zcnet-*; do
-		"$v" --help >/dev/null 2>&1 || die "$v --help failed"
+		objdump -p "$v" | grep -q 'NEEDED.*libzcnet\.so\.1' ||
+			die "$v does not link libzcnet.so.1"
+		LD_LIBRARY_PATH="$root/usr/lib/$multiarch" "$v" --help >/dev/null 2>&1 ||
+			die "$v --help failed"
+		LD_LIBRARY_PATH="$root/usr/lib/$multiarch" "$v" --version 2>&1 |
+			grep -qx "libzcnet $version" || die "$v --version: no 'libzcnet $version'"
 	done
+	say "the tools link the packaged libzcnet.so.1; zcnet-tools depends on libzcnet1"
 	export PKG_CONFIG_SYSROOT_DIR="$root"
 	export PKG_CONFIG_LIBDIR="$root/usr/lib/$multiarch/pkgconfig"
 	# shellcheck disable=SC2046 # flags are words

@@ -71,7 +71,8 @@ extern "C" {
  *   LIBZCNET_1.3  zcnet_region_import()
  *   LIBZCNET_1.4  zcnet_setup_flags()
  *   LIBZCNET_1.5  the ring helpers (zcnet_ring_entries() ...
- *                 zcnet_ring_flags()), out of line, for other languages
+ *                 zcnet_ring_flags()), out of line, for other languages;
+ *                 zcnet_version()
  */
 #define LIBZCNET_VERSION_MINOR	5
 
@@ -113,6 +114,12 @@ const struct zcnet_info *zcnet_ctx_info(const struct zcnet_ctx *ctx);
 
 /* Non-zero if the kernel offers all the ZCNET_FEAT_* bits in feat. */
 int zcnet_has_feature(const struct zcnet_ctx *ctx, __u64 feat);
+
+/*
+ * The version of the libzcnet in use, "MAJOR.MINOR.PATCH": zcnet's one
+ * version, which the module and the tools share (LIBZCNET_1.5).
+ */
+const char *zcnet_version(void);
 
 /* ------------------------------------------------------------------------
  * Setup and ring views

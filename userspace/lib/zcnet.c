@@ -146,6 +146,11 @@ int zcnet_has_feature(const struct zcnet_ctx *ctx, __u64 feat)
 	return ctx && (ctx->info.features & feat) == feat;
 }
 
+const char *zcnet_version(void)
+{
+	return ZCNET_VERSION;
+}
+
 /* ---- rings ------------------------------------------------------------- */
 
 static const size_t zcnet_entry_sizes[ZCNET_NR_RINGS] = {

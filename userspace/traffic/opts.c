@@ -90,9 +90,9 @@ void opts_help(FILE *f, const struct opt *t)
 }
 
 /*
- * --version: the tool's version, which is libzcnet's too (one version for
- * zcnet, linked in), and the loaded module's version, ABI version and
- * features.
+ * --version: the tool's version, that of the libzcnet it runs with (the
+ * same, unless the shared library was replaced), and the loaded module's
+ * version, ABI version and features.
  */
 static void print_version(void)
 {
@@ -108,8 +108,8 @@ static void print_version(void)
 	FILE *f;
 	int err;
 
-	printf("%s %s\nlibzcnet %s (linked in)\n",
-	       program_invocation_short_name, ZCNET_VERSION, ZCNET_VERSION);
+	printf("%s %s\nlibzcnet %s\n", program_invocation_short_name,
+	       ZCNET_VERSION, zcnet_version());
 	err = zcnet_open(&ctx);
 	if (err) {
 		printf("module: %s: %s\n", LIBZCNET_DEVICE_PATH, strerror(-err));
