@@ -9,12 +9,15 @@
  *
  * The files live on two file systems, as the fixture's variants:
  *   ext   an ext2 file system (mke2fs) on a RAM disk (/dev/ram0, the brd
- *         module), mounted with the kernel's ext4 driver: a block-device
- *         file system with writeback and dirty tracking, the real case;
- *         it stays mounted at EXT_DIR for the tests that follow;
+ *         module), or where there is none (the debug kernel) on a loop
+ *         device over an image in /tmp, mounted with the kernel's ext4
+ *         driver: a block-device file system with writeback and dirty
+ *         tracking, the real case; it stays mounted at EXT_DIR for the
+ *         tests that follow;
  *   ramfs a ramfs mount of the test's own: page cache without a backing
  *         store, and not shmem.
- * Without /dev/ram0 or mke2fs the ext variant SKIPs. Sends go over
+ * Without /dev/ram0 or a loop device, or without mke2fs, the ext variant
+ * SKIPs. Sends go over
  * loopback TCP (the stack copies at delivery, after it read the pages
  * from the region), and across the guest's two NICs when the guest's
  * variables say where the peer is.
@@ -28,7 +31,10 @@
 #include "zcnet_util.h"
 
 #define EXT_DIR		"/tmp/zcnet-fileregion-ext"
-#define EXT_DEV		"/dev/ram0"
+#define EXT_RAM		"/dev/ram0"
+#define EXT_LOOP	"/dev/loop7"
+#define EXT_IMG		"/tmp/zcnet-fileregion.img"
+#define EXT_IMG_LEN	(32 << 20)
 #define EXT_MAGIC	0xEF53
 #define RING		256U
 #define DESC_LEN	(64U << 10)
@@ -101,28 +107,60 @@ static bool is_ext_mounted(void)
 	return !statfs(EXT_DIR, &sf) && sf.f_type == EXT_MAGIC;
 }
 
-/* Mounts a fresh ext2 on the RAM disk at EXT_DIR once; NULL or why not. */
+/*
+ * The block device for the ext2 file system: the RAM disk, else a loop
+ * device over a sparse image in /tmp; NULL if neither is there.
+ */
+static const char *ext_device(void)
+{
+	static const char *const losetup[] = { "losetup", EXT_LOOP, EXT_IMG,
+					       NULL };
+	int fd;
+
+	if (!access(EXT_RAM, R_OK | W_OK))
+		return EXT_RAM;
+	if (access(EXT_LOOP, R_OK | W_OK))
+		return NULL;
+	fd = open(EXT_IMG, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return NULL;
+	if (ftruncate(fd, EXT_IMG_LEN)) {
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	return zc_run(losetup) ? NULL : EXT_LOOP;
+}
+
+/* Mounts a fresh ext2 at EXT_DIR once; NULL or why not. */
 static const char *ext_prepare(void)
 {
-	static const char *const mkfs[][4] = {
-		{ "mke2fs", "-F", EXT_DEV, NULL },
-		{ "mkfs.ext2", "-F", EXT_DEV, NULL },
+	const char *dev;
+	const char *const mkfs[][4] = {
+		{ "mke2fs", "-F", NULL, NULL },
+		{ "mkfs.ext2", "-F", NULL, NULL },
 	};
+	const char *argv[4];
 	size_t i;
 
 	if (is_ext_mounted())
 		return NULL;
-	if (access(EXT_DEV, R_OK | W_OK))
-		return "no " EXT_DEV " (the brd module) for an ext2 file system";
-	for (i = 0; i < sizeof(mkfs) / sizeof(mkfs[0]); i++)
-		if (!zc_run(mkfs[i]))
+	dev = ext_device();
+	if (!dev)
+		return "no " EXT_RAM " (the brd module) nor " EXT_LOOP
+		       " for an ext2 file system";
+	for (i = 0; i < sizeof(mkfs) / sizeof(mkfs[0]); i++) {
+		memcpy(argv, mkfs[i], sizeof(argv));
+		argv[2] = dev;
+		if (!zc_run(argv))
 			break;
+	}
 	if (i == sizeof(mkfs) / sizeof(mkfs[0]))
 		return "no mke2fs to make an ext2 file system";
 	if (mkdir(EXT_DIR, 0755) && errno != EEXIST)
 		return "cannot make " EXT_DIR;
-	if (mount(EXT_DEV, EXT_DIR, "ext4", 0, NULL) &&
-	    mount(EXT_DEV, EXT_DIR, "ext2", 0, NULL))
+	if (mount(dev, EXT_DIR, "ext4", 0, NULL) &&
+	    mount(dev, EXT_DIR, "ext2", 0, NULL))
 		return "cannot mount the ext2 file system";
 	chmod(EXT_DIR, 0755);
 	return NULL;
