@@ -66,6 +66,8 @@ struct fz_shared {
 	/* what the run reached, so a run that reached nothing fails */
 	__u64 ok_ioctls, submitted, completed, regs, binds, maps, forks;
 	__u64 attached, detached, most_slots, gso, imports;
+	__u64 file_regs;	/* read-only regions of the file's page cache */
+	bool file_ramfs;	/* the file is on ramfs (else in /tmp) */
 };
 
 struct fz_map {
@@ -595,6 +597,10 @@ static void fz_reg(struct fz_slot *s)
 	}
 	arg = fz_arg(&a, sizeof(a), sizeof(a.r));
 	ret = fz_ioctl(s->fd, ZCNET_IOC_REG_REGION, arg);
+	if (!ret && !fz_in_child && fz_file_map &&
+	    a.r.addr >= (__u64)(uintptr_t)fz_file_map &&
+	    a.r.addr < (__u64)(uintptr_t)(fz_file_map + FZ_FILE_PAGES * pg))
+		fz_sh->file_regs++;
 	if (!ret && fz_back(&a, sizeof(a), arg) && s->nreg < FZ_REGS &&
 	    a.r.size >= sizeof(a.r)) {
 		s->reg[s->nreg] = a.r.id;
@@ -1609,6 +1615,7 @@ static void fz_file(void)
 	fz_file_mounted = !unshare(CLONE_NEWNS) &&
 			  !mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) &&
 			  !mount("zcfuzz", fz_file_dir, "ramfs", 0, NULL);
+	fz_sh->file_ramfs = fz_file_mounted;
 	snprintf(path, sizeof(path), "%s/file", fz_file_dir);
 	fz_file_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fz_file_fd < 0)
@@ -1766,7 +1773,7 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 		}
 		zc_sleep_ms(100);
 	}
-	TH_LOG("%llu operations: %llu ioctls succeeded, %llu regions, %llu imports, %llu binds, %llu ring maps, %llu forks, %llu tracked descriptors, %llu completions checked, %llu GSO descriptors, %llu slots attached and %llu detached, about %llu at most on a context",
+	TH_LOG("%llu operations: %llu ioctls succeeded, %llu regions, %llu imports, %llu binds, %llu ring maps, %llu forks, %llu tracked descriptors, %llu completions checked, %llu GSO descriptors, %llu slots attached and %llu detached, about %llu at most on a context, %llu file regions (%s)",
 	       (unsigned long long)self->sh->ops,
 	       (unsigned long long)self->sh->ok_ioctls,
 	       (unsigned long long)self->sh->regs,
@@ -1779,7 +1786,9 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 	       (unsigned long long)self->sh->gso,
 	       (unsigned long long)self->sh->attached,
 	       (unsigned long long)self->sh->detached,
-	       (unsigned long long)self->sh->most_slots);
+	       (unsigned long long)self->sh->most_slots,
+	       (unsigned long long)self->sh->file_regs,
+	       self->sh->file_ramfs ? "ramfs" : "not ramfs");
 	ASSERT_FALSE(self->sh->failed) TH_LOG("%s", self->sh->msg);
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("fuzzing process ended with status 0x%x in op %llu (%s), seed 0x%llx",
@@ -1796,6 +1805,7 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 		EXPECT_LT(0U, self->sh->completed);
 		EXPECT_LT(0U, self->sh->gso);
 		EXPECT_LT(0U, self->sh->attached);
+		EXPECT_LT(0U, self->sh->file_regs);
 	}
 
 		/* every context and pin of the run goes away */
