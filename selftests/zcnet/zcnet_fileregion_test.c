@@ -431,7 +431,8 @@ TEST_F(fr, register_send_unregister)
 
 /*
  * The file's pages go out as page fragments across the guest's NICs:
- * nothing is read into user memory, nothing copied on virtio-net.
+ * nothing is read into user memory, nothing copied on virtio-net; what a
+ * driver copies is reported, per descriptor and in the counters.
  */
 TEST_F_TIMEOUT(fr, nic_zero_copy, 120)
 {
@@ -452,8 +453,17 @@ TEST_F_TIMEOUT(fr, nic_zero_copy, 120)
 	EXPECT_EQ(0U, k.not_a);
 	ASSERT_EQ(0, zc_get_stats(self->c.fd, &st));
 	EXPECT_EQ(FILE_LEN, st.sock_zc_bytes + st.sock_copied_bytes);
+	EXPECT_EQ(copied, st.tx_copied);
+	EXPECT_EQ(copied * DESC_LEN, st.sock_copied_bytes);
+	/*
+	 * vmxnet3 linearises (copies) an skb of more than 16 buffers, and
+	 * page-cache pages are a fragment each: it may copy most of them,
+	 * and COPIED says so. virtio-net never copies.
+	 */
 	if (zc_nic_may_copy(&env)) {
-		EXPECT_GE(NDESC / 10, copied);
+		if (copied)
+			TH_LOG("the driver copied %llu of %u writes",
+			       (unsigned long long)copied, NDESC);
 	} else {
 		EXPECT_EQ(0U, copied);
 	}
