@@ -20,7 +20,7 @@
 			 ZCNET_FEAT_TX_SOCK | ZCNET_FEAT_TX_GSO | \
 			 ZCNET_FEAT_RX_SHARED | ZCNET_FEAT_REGION_IMPORT | \
 			 ZCNET_FEAT_BUSY_POLL_IF | ZCNET_FEAT_TX_VNET_HDR | \
-			 ZCNET_FEAT_TIMESTAMPS)
+			 ZCNET_FEAT_TIMESTAMPS | ZCNET_FEAT_REGION_READONLY)
 
 #define ZCNET_COPY_IN(k, uarg, usize, VER0) \
 	zcnet_abi_copy_in(&(k), sizeof(k), VER0, uarg, usize)
@@ -132,9 +132,11 @@ static long zcnet_ioc_import(struct file *file, struct zcnet_kctx *ctx,
 	err = ZCNET_COPY_IN(imp, uarg, &usize, ZCNET_REGION_IMPORT_SIZE_VER0);
 	if (err)
 		return err;
-	return zcnet_region_add_import(ctx, file, &imp, uarg +
-				       offsetof(struct zcnet_region_import,
-						new_id));
+	return zcnet_region_add_import(ctx, file, &imp,
+				       uarg + offsetof(struct zcnet_region_import,
+						       new_id),
+				       uarg + offsetof(struct zcnet_region_import,
+						       region_flags));
 }
 
 static long zcnet_ioc_eventfd(struct file *file, struct zcnet_kctx *ctx,

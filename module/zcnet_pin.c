@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Pinning a region's user pages, charging them to the user, sharing them. */
 #include <linux/cred.h>
+#include <linux/fs.h>
 #include <linux/hugetlb_inline.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -15,29 +16,48 @@
 
 atomic_long_t zcnet_pinned_pages = ATOMIC_LONG_INIT(0);
 
-/* Anonymous, memfd/shmem (this includes shared anonymous) or hugetlb. */
-static bool zcnet_vma_pinnable(struct vm_area_struct *vma)
+/*
+ * Whether a region may pin the pages of vma: anonymous, memfd/shmem (this
+ * includes shared anonymous) or hugetlb memory; and, for a read-only
+ * region, a shared mapping of a regular file that is not writable: its
+ * page-cache pages, which the kernel pins long-term only for reading.
+ * Files on DAX have no page cache to pin: the kernel refuses long-term
+ * pins of them, as GUP would. 0 or -errno.
+ */
+static int zcnet_vma_check(struct vm_area_struct *vma, bool readonly)
 {
+	struct file *file = vma->vm_file;
+
 	if (vma->vm_flags & (VM_IO | VM_PFNMAP))
-		return false;
+		return -EOPNOTSUPP;
 	if (is_vm_hugetlb_page(vma))
-		return true;
-	if (!vma->vm_file)
-		return vma_is_anonymous(vma);
-	return shmem_file(vma->vm_file);
+		return 0;
+	if (!file)
+		return vma_is_anonymous(vma) ? 0 : -EOPNOTSUPP;
+	if (shmem_file(file))
+		return 0;
+	/* MAP_SHARED of a file opened read-only has VM_MAYSHARE only. */
+	if (!readonly || !S_ISREG(file_inode(file)->i_mode) ||
+	    !(vma->vm_flags & VM_MAYSHARE) || vma_is_fsdax(vma))
+		return -EOPNOTSUPP;
+	if (vma->vm_flags & VM_WRITE)
+		return -EACCES;
+	return 0;
 }
 
 static int zcnet_check_vmas(struct mm_struct *mm, unsigned long start,
-			    unsigned long end)
+			    unsigned long end, bool readonly)
 {
 	struct vm_area_struct *vma;
+	int err;
 
 	while (start < end) {
 		vma = find_vma(mm, start);
 		if (!vma || vma->vm_start > start)
 			return -EFAULT;
-		if (!zcnet_vma_pinnable(vma))
-			return -EOPNOTSUPP;
+		err = zcnet_vma_check(vma, readonly);
+		if (err)
+			return err;
 		start = vma->vm_end;
 	}
 	return 0;
@@ -91,17 +111,18 @@ static void zcnet_uncharge(struct zcnet_pinned *p, unsigned long nr)
 	}
 }
 
+/* A read-only region's pages are pinned for reading only: never written. */
 static long zcnet_pin_chunk(unsigned long addr, unsigned long nr,
-			    struct page **pages)
+			    bool readonly, struct page **pages)
 {
+	unsigned int gup = readonly ? FOLL_LONGTERM : FOLL_WRITE | FOLL_LONGTERM;
 	struct mm_struct *mm = current->mm;
 	long ret;
 
 	mmap_read_lock(mm);
-	ret = zcnet_check_vmas(mm, addr, addr + (nr << PAGE_SHIFT));
+	ret = zcnet_check_vmas(mm, addr, addr + (nr << PAGE_SHIFT), readonly);
 	if (!ret)
-		ret = zcnet_pin_user_pages(addr, nr,
-					   FOLL_WRITE | FOLL_LONGTERM, pages);
+		ret = zcnet_pin_user_pages(addr, nr, gup, pages);
 	mmap_read_unlock(mm);
 	return ret;
 }
@@ -115,7 +136,8 @@ static void zcnet_pinned_free(struct zcnet_pinned *p)
 }
 
 /* Charges, then pins nr_pages from addr in the caller's mm. */
-int zcnet_pin_range(u64 addr, unsigned long nr_pages, struct zcnet_pin *pin)
+int zcnet_pin_range(u64 addr, unsigned long nr_pages, bool readonly,
+		    struct zcnet_pin *pin)
 {
 	struct zcnet_pinned *p;
 	unsigned long done = 0;
@@ -145,7 +167,7 @@ int zcnet_pin_range(u64 addr, unsigned long nr_pages, struct zcnet_pin *pin)
 		}
 		ret = zcnet_pin_chunk(addr + (done << PAGE_SHIFT),
 				      min(nr_pages - done, ZCNET_PIN_CHUNK),
-				      p->pages + done);
+				      readonly, p->pages + done);
 		if (ret <= 0) {
 			err = ret ? ret : -EFAULT;
 			goto out_unpin;
@@ -154,6 +176,7 @@ int zcnet_pin_range(u64 addr, unsigned long nr_pages, struct zcnet_pin *pin)
 		cond_resched();
 	}
 	p->nr_pages = nr_pages;
+	p->readonly = readonly;
 	p->cred = get_current_cred();
 	refcount_set(&p->ref, 1);
 	atomic_long_add(nr_pages, &zcnet_pinned_pages);
@@ -188,14 +211,22 @@ void zcnet_pin_share(struct zcnet_pin *pin, struct zcnet_pinned *p)
 	pin->pinned = p;
 }
 
-/* Sleeps: the last reference unpins, dirtying the pages under their lock. */
+/*
+ * Sleeps: the last reference unpins, dirtying the pages under their lock
+ * unless the region was read-only: the kernel wrote nothing to those, and
+ * a file's page cache must not be marked dirty for nothing (a truncated
+ * file's page has no mapping left to dirty).
+ */
 void zcnet_pin_put(struct zcnet_pinned *p)
 {
 	unsigned long nr = p->nr_pages;
 
 	if (!refcount_dec_and_test(&p->ref))
 		return;
-	unpin_user_pages_dirty_lock(p->pages, nr, true);
+	if (p->readonly)
+		unpin_user_pages(p->pages, nr);
+	else
+		unpin_user_pages_dirty_lock(p->pages, nr, true);
 	atomic_long_sub(nr, &zcnet_pinned_pages);
 	zcnet_uncharge(p, nr);
 	zcnet_pinned_free(p);

@@ -72,12 +72,17 @@ static int zcnet_region_claim(struct zcnet_kctx *ctx,
 	return i;
 }
 
-/* Writes the id to *uid before the region becomes usable. */
+/*
+ * Writes the id to *uid, and the region's flags to *uflags unless NULL,
+ * before the region becomes usable.
+ */
 static int zcnet_region_publish(struct zcnet_kctx *ctx,
 				struct zcnet_region *r, int id,
-				u32 __user *uid)
+				u32 __user *uid, u32 __user *uflags)
 {
 	lockdep_assert_held(&ctx->lock);
+	if (uflags && put_user(r->flags, uflags))
+		return -EFAULT;
 	if (put_user(id, uid))
 		return -EFAULT;
 	r->id = id;
@@ -107,7 +112,7 @@ int zcnet_region_add(struct zcnet_kctx *ctx,
 	u64 end;
 	int id, err;
 
-	if (reg->flags || reg->reserved)
+	if ((reg->flags & ~ZCNET_REGION_FLAGS) || reg->reserved)
 		return -EINVAL;
 	if (!reg->len || !PAGE_ALIGNED(reg->addr) || !PAGE_ALIGNED(reg->len))
 		return -EINVAL;
@@ -121,6 +126,7 @@ int zcnet_region_add(struct zcnet_kctx *ctx,
 	r = zcnet_region_alloc(reg->addr, reg->len);
 	if (!r)
 		return -ENOMEM;
+	r->flags = reg->flags;
 
 	mutex_lock(&ctx->lock);
 	id = zcnet_region_claim(ctx, r);
@@ -128,10 +134,11 @@ int zcnet_region_add(struct zcnet_kctx *ctx,
 		err = id;
 		goto out_unlock;
 	}
-	err = zcnet_pin_range(r->addr, r->nr_pages, &r->pin);
+	err = zcnet_pin_range(r->addr, r->nr_pages,
+			      r->flags & ZCNET_REGION_READONLY, &r->pin);
 	if (err)
 		goto out_unlock;
-	err = zcnet_region_publish(ctx, r, id, uid);
+	err = zcnet_region_publish(ctx, r, id, uid, NULL);
 	if (err)
 		zcnet_pin_release(&r->pin);
 out_unlock:
@@ -143,10 +150,11 @@ out_unlock:
 
 /*
  * Puts a region of pages another context pinned into this context's
- * table: takes over the caller's reference on them, also on failure.
+ * table: takes over the caller's reference on them, also on failure. The
+ * region is read-only if the pages were pinned so.
  */
 int zcnet_region_insert_pinned(struct zcnet_kctx *ctx, struct zcnet_pinned *p,
-			       u32 __user *uid)
+			       u32 __user *uid, u32 __user *uflags)
 {
 	struct zcnet_region *r;
 	int id, err;
@@ -158,10 +166,11 @@ int zcnet_region_insert_pinned(struct zcnet_kctx *ctx, struct zcnet_pinned *p,
 	}
 	zcnet_pin_share(&r->pin, p);
 	r->imported = true;
+	r->flags = p->readonly ? ZCNET_REGION_READONLY : 0;
 
 	mutex_lock(&ctx->lock);
 	id = zcnet_region_claim(ctx, r);
-	err = id < 0 ? id : zcnet_region_publish(ctx, r, id, uid);
+	err = id < 0 ? id : zcnet_region_publish(ctx, r, id, uid, uflags);
 	mutex_unlock(&ctx->lock);
 	if (err)
 		zcnet_region_free(r);
@@ -227,6 +236,18 @@ int zcnet_buf_check(u64 region_len, u64 offset, u32 len)
 	    end > region_len)
 		return -EINVAL;
 	return 0;
+}
+
+/*
+ * Whether a FILL descriptor may name this buffer: flags 0, inside a region
+ * the kernel may write to (not a read-only one). 0 or -EINVAL.
+ */
+int zcnet_fill_check(const struct zcnet_region *r, u64 offset, u32 len,
+		     u16 flags)
+{
+	if (flags || !r || (r->flags & ZCNET_REGION_READONLY))
+		return -EINVAL;
+	return zcnet_buf_check(r->len, offset, len);
 }
 
 /* The region with this id, or NULL; valid until rcu_read_unlock(). */

@@ -7,6 +7,7 @@
 #include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+#include <linux/zcnet.h>
 
 struct bio_vec;
 struct cred;
@@ -17,6 +18,9 @@ struct user_struct;
 struct zcnet_kctx;
 struct zcnet_region_import;
 struct zcnet_region_reg;
+
+/* The zcnet_region_reg.flags this build knows. */
+#define ZCNET_REGION_FLAGS	ZCNET_REGION_READONLY
 
 /* 4 GiB; the limit reported as zcnet_info.max_region_len. */
 #define ZCNET_MAX_REGION_LEN	BIT_ULL(32)
@@ -30,6 +34,7 @@ struct zcnet_region_reg;
 struct zcnet_pinned {
 	refcount_t ref;
 	unsigned long nr_pages;
+	bool readonly;			/* pinned for reading only */
 	struct page **pages;
 	struct user_struct *user;	/* locked_vm charged; NULL if exempt */
 	struct mm_struct *mm;		/* pinned_vm charged */
@@ -53,6 +58,7 @@ struct zcnet_region {
 	refcount_t ref;
 	u32 id;
 	bool imported;			/* from another context's table */
+	u32 flags;			/* ZCNET_REGION_* */
 	u64 addr;			/* user address; 0 when imported */
 	u64 len;
 	unsigned long nr_pages;
@@ -62,7 +68,8 @@ struct zcnet_region {
 
 extern atomic_long_t zcnet_pinned_pages;
 
-int zcnet_pin_range(u64 addr, unsigned long nr_pages, struct zcnet_pin *pin);
+int zcnet_pin_range(u64 addr, unsigned long nr_pages, bool readonly,
+		    struct zcnet_pin *pin);
 void zcnet_pin_share(struct zcnet_pin *pin, struct zcnet_pinned *p);
 struct zcnet_pinned *zcnet_pin_tryget(const struct zcnet_pin *pin);
 void zcnet_pin_put(struct zcnet_pinned *p);
@@ -71,13 +78,15 @@ void zcnet_pin_release(struct zcnet_pin *pin);
 int zcnet_region_add(struct zcnet_kctx *ctx,
 		     const struct zcnet_region_reg *reg, u32 __user *uid);
 int zcnet_region_insert_pinned(struct zcnet_kctx *ctx, struct zcnet_pinned *p,
-			       u32 __user *uid);
+			       u32 __user *uid, u32 __user *uflags);
 int zcnet_region_add_import(struct zcnet_kctx *ctx, struct file *file,
 			    const struct zcnet_region_import *imp,
-			    u32 __user *uid);
+			    u32 __user *uid, u32 __user *uflags);
 int zcnet_region_remove(struct zcnet_kctx *ctx, u32 id);
 void zcnet_region_release_all(struct zcnet_kctx *ctx);
 int zcnet_buf_check(u64 region_len, u64 offset, u32 len);
+int zcnet_fill_check(const struct zcnet_region *r, u64 offset, u32 len,
+		     u16 flags);
 struct zcnet_region *zcnet_region_lookup(struct zcnet_kctx *ctx, u32 id);
 struct zcnet_region *zcnet_region_get(struct zcnet_kctx *ctx, u32 id);
 void zcnet_region_put(struct zcnet_region *r);

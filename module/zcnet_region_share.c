@@ -51,14 +51,17 @@ static struct zcnet_pinned *zcnet_region_source(int fd, u32 id)
 	return p ? p : ERR_PTR(-ENOENT);
 }
 
-/* Writes the id in this context to *uid before the region is usable. */
+/*
+ * Writes the id in this context to *uid, and the region's flags to *uflags,
+ * before the region is usable.
+ */
 int zcnet_region_add_import(struct zcnet_kctx *ctx, struct file *file,
 			    const struct zcnet_region_import *imp,
-			    u32 __user *uid)
+			    u32 __user *uid, u32 __user *uflags)
 {
 	struct zcnet_pinned *p;
 
-	if (imp->flags || imp->reserved0 || imp->reserved1)
+	if (imp->flags || imp->region_flags || imp->reserved1)
 		return -EINVAL;
 	p = zcnet_region_source(imp->fd, imp->id);
 	if (IS_ERR(p))
@@ -67,5 +70,5 @@ int zcnet_region_add_import(struct zcnet_kctx *ctx, struct file *file,
 		zcnet_pin_put(p);
 		return -EPERM;
 	}
-	return zcnet_region_insert_pinned(ctx, p, uid);
+	return zcnet_region_insert_pinned(ctx, p, uid, uflags);
 }

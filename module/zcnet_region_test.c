@@ -246,6 +246,33 @@ static void zcnet_region_bvecs_test(struct kunit *test)
 	__free_page(lone);
 }
 
+/*
+ * FILL may name a buffer inside a region the kernel may write to: never
+ * one of a read-only region, never with flags, never outside the region.
+ */
+static void zcnet_region_fill_check_test(struct kunit *test)
+{
+	struct zcnet_kctx *ctx = test->priv;
+	struct zcnet_region *rw, *ro;
+
+	rw = zcnet_kunit_region(test, ctx, 3, 2 * PAGE_SIZE);
+	ro = zcnet_kunit_region(test, ctx, 4, 2 * PAGE_SIZE);
+	ro->flags = ZCNET_REGION_READONLY;
+
+	KUNIT_EXPECT_EQ(test, zcnet_fill_check(rw, 0, 2 * PAGE_SIZE, 0), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_fill_check(rw, PAGE_SIZE, 1, 0), 0);
+	KUNIT_EXPECT_EQ(test, zcnet_fill_check(rw, 0, 1, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, zcnet_fill_check(rw, PAGE_SIZE, PAGE_SIZE + 1, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, zcnet_fill_check(rw, 0, 0, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, zcnet_fill_check(NULL, 0, 1, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, zcnet_fill_check(ro, 0, 2 * PAGE_SIZE, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, zcnet_fill_check(ro, PAGE_SIZE, 1, 0), -EINVAL);
+	/* TX takes the read-only region as any other */
+	KUNIT_EXPECT_EQ(test, zcnet_buf_check(ro->len, PAGE_SIZE, 1), 0);
+}
+
 static struct kunit_case zcnet_region_test_cases[] = {
 	KUNIT_CASE(zcnet_region_lookup_range_test),
 	KUNIT_CASE(zcnet_region_lookup_full_test),
@@ -254,6 +281,7 @@ static struct kunit_case zcnet_region_test_cases[] = {
 	KUNIT_CASE(zcnet_region_release_all_test),
 	KUNIT_CASE(zcnet_region_copy_test),
 	KUNIT_CASE(zcnet_region_bvecs_test),
+	KUNIT_CASE(zcnet_region_fill_check_test),
 	{}
 };
 

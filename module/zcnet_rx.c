@@ -95,7 +95,7 @@ static struct zcnet_region *zcnet_rx_next_buf(struct zcnet_kctx *ctx,
 		zcnet_fill_desc_read(zcnet_kring_slot(fill, fill->cached_cons), f);
 		zcnet_kring_cons_release(fill, 1);
 		r = zcnet_region_lookup(ctx, f->region);
-		if (!f->flags && r && !zcnet_buf_check(r->len, f->offset, f->len))
+		if (!zcnet_fill_check(r, f->offset, f->len, f->flags))
 			return r;
 		zcnet_stat_inc(&ctx->stats, ZCNET_STAT_rx_fill_rejected);
 	}

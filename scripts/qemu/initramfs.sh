@@ -50,8 +50,11 @@ NIC_MODULES=(virtio_pci virtio_net vmxnet3)
 # parameters: dummy, without creating a device (the tests make their own,
 # in namespaces of their own); bridge (and what it needs) for the receive
 # tests' bridge port, which they also create in a namespace of their own;
-# tls for the socket tests' kernel TLS socket.
-EXTRA_MODULES=("dummy numdummies=0" bridge tls)
+# tls for the socket tests' kernel TLS socket; brd for one 32 MiB RAM disk
+# (/dev/ram0, memory only as it is written), on which the file-region tests
+# make an ext2 file system (busybox mke2fs) that ext4 mounts: page cache of
+# a block-device file system.
+EXTRA_MODULES=("dummy numdummies=0" bridge tls "brd rd_nr=1 rd_size=32768")
 # Programs the guest needs beyond busybox, with their shared libraries.
 PROGRAMS=(bash ip ethtool)
 

@@ -213,6 +213,12 @@ TEST_F(dev, header_sizes_match_newest)
 		  offsetof(struct zcnet_tx_desc, gso_size));
 	EXPECT_EQ(2U, sizeof(((struct zcnet_tx_desc *)0)->gso_size));
 	EXPECT_EQ(65507, ZCNET_UDP_GSO_MAX);
+	/* region_flags took reserved0's place: old binaries put 0 there */
+	EXPECT_EQ((size_t)ZCNET_REGION_IMPORT_SIZE_VER0,
+		  sizeof(struct zcnet_region_import));
+	EXPECT_EQ(20U, offsetof(struct zcnet_region_import, region_flags));
+	EXPECT_EQ(offsetof(struct zcnet_region_import, reserved0),
+		  offsetof(struct zcnet_region_import, region_flags));
 	EXPECT_EQ(16U, sizeof(struct zcnet_cq_entry));
 	EXPECT_EQ(16U, sizeof(struct zcnet_fill_desc));
 	EXPECT_EQ(32U, sizeof(struct zcnet_rx_desc));
@@ -734,12 +740,19 @@ static const struct ext_op op_get_offsets = {
 	.reserved_off = { -1, -1 },
 };
 
+/* Bit 0 is ZCNET_REGION_READONLY: every other bit is unknown. */
+static const __u32 reg_bad_flags[] = {
+	2, ZCNET_REGION_READONLY | 2, 0x80000000, 0xfffffffe, 0xffffffff,
+};
+
 static const struct ext_op op_reg_region = {
 	.cmd = ZCNET_IOC_REG_REGION,
 	.ver0 = ZCNET_REGION_REG_SIZE_VER0,
 	.ksize = sizeof(struct zcnet_region_reg),
 	.prepare = prep_open,
 	.fill = fill_reg,
+	.bad_flags = reg_bad_flags,
+	.nbad_flags = ARRAY_SIZE(reg_bad_flags),
 	.reserved_off = { offsetof(struct zcnet_region_reg, reserved), -1 },
 	.reserved_len = { 4, 0 },
 };

@@ -10,6 +10,10 @@
  * thousands of slots at a time and detach them again, and send on them,
  * UDP GSO trains among the rest, with random segment sizes. Contexts
  * import each other's regions and use and unregister them as their own.
+ * Regions are also registered read-only (ZCNET_REGION_READONLY), among
+ * them a mapping of a file on a ramfs of the fuzzer's own (page cache that
+ * is not shmem; a file in /tmp where ramfs cannot be mounted), which is
+ * truncated, grown and rewritten at random points while it is in use.
  *
  * Checked from user space:
  *   - every ioctl, mmap and open returns success or an errno the ABI
@@ -31,6 +35,7 @@
  * thread and the kernel's timing are not replayed exactly.
  */
 #include <pthread.h>
+#include <sys/mount.h>
 
 #include "../kselftest_harness.h"
 #include "zcnet_util.h"
@@ -47,6 +52,7 @@
 #define FZ_SETTLE_MS	20000	/* a dying netns and deferred frees */
 #define FZ_UDP_POOL	32	/* UDP sockets that many slots share */
 #define FZ_BURST	4096	/* the most slots one op attaches or detaches */
+#define FZ_FILE_PAGES	8U	/* the file behind the file regions */
 
 enum { FZ_TX, FZ_CQ, FZ_FILL, FZ_RX, FZ_NRINGS };
 
@@ -60,6 +66,8 @@ struct fz_shared {
 	/* what the run reached, so a run that reached nothing fails */
 	__u64 ok_ioctls, submitted, completed, regs, binds, maps, forks;
 	__u64 attached, detached, most_slots, gso, imports;
+	__u64 file_regs;	/* read-only regions of the file's page cache */
+	bool file_ramfs;	/* the file is on ramfs (else in /tmp) */
 };
 
 struct fz_map {
@@ -101,6 +109,11 @@ static struct fz_shared *fz_sh;
 static char *fz_pool, *fz_guard, *fz_ro;
 static int fz_memfd = -1;
 static char *fz_memfd_map;
+/* a regular file: read-only and writable shared mappings of it */
+static int fz_file_fd = -1;
+static char *fz_file_map, *fz_file_map_rw;
+static char fz_file_dir[64];
+static bool fz_file_mounted;
 static int fz_ifindex[3];
 /* loopback sockets to attach: TCP, connected UDP, unconnected UDP */
 static int fz_sock[3] = { -1, -1, -1 };
@@ -183,7 +196,7 @@ static const int fz_e_plain[] = { FZ_ABI, 0 };
 static const int fz_e_setup[] = { FZ_ABI, EBUSY, 0 };
 static const int fz_e_offsets[] = { FZ_ABI, ENXIO, 0 };
 static const int fz_e_reg[] = { FZ_ABI, EOVERFLOW, EEXIST, ENOSPC,
-				EOPNOTSUPP, EINTR, 0 };
+				EOPNOTSUPP, EINTR, EACCES, 0 };
 static const int fz_e_unreg[] = { FZ_ABI, ENOENT, EBUSY, 0 };
 static const int fz_e_import[] = { FZ_ABI, EBADF, ENOENT, EEXIST, ENOSPC, 0 };
 static const int fz_e_eventfd[] = { FZ_ABI, EBADF, 0 };
@@ -557,11 +570,37 @@ static void fz_reg(struct fz_slot *s)
 	case 8:
 		a.r.addr = ~0ULL & ~(__u64)(pg - 1);
 		break;
+	case 9:
+	case 10:
+		/* the file's page cache; past its end while it is short */
+		if (fz_file_map) {
+			first = fz_below(FZ_FILE_PAGES);
+			a.r.addr = (__u64)(uintptr_t)(fz_file_map + first * pg);
+			a.r.len = (__u64)(1 + fz_below(FZ_FILE_PAGES - first)) * pg;
+			a.r.flags = fz_chance(90) ? ZCNET_REGION_READONLY : 0;
+		}
+		break;
+	case 11:
+		/* a writable mapping of the file: EACCES */
+		if (fz_file_map_rw) {
+			a.r.addr = (__u64)(uintptr_t)fz_file_map_rw;
+			a.r.len = FZ_FILE_PAGES * pg;
+			a.r.flags = ZCNET_REGION_READONLY;
+		}
+		break;
+	case 12:
+		/* pool memory read-only: TX as ever, FILL into it rejected */
+		a.r.flags = ZCNET_REGION_READONLY;
+		break;
 	default:
 		break;
 	}
 	arg = fz_arg(&a, sizeof(a), sizeof(a.r));
 	ret = fz_ioctl(s->fd, ZCNET_IOC_REG_REGION, arg);
+	if (!ret && !fz_in_child && fz_file_map &&
+	    a.r.addr >= (__u64)(uintptr_t)fz_file_map &&
+	    a.r.addr < (__u64)(uintptr_t)(fz_file_map + FZ_FILE_PAGES * pg))
+		fz_sh->file_regs++;
 	if (!ret && fz_back(&a, sizeof(a), arg) && s->nreg < FZ_REGS &&
 	    a.r.size >= sizeof(a.r)) {
 		s->reg[s->nreg] = a.r.id;
@@ -1027,12 +1066,38 @@ static void fz_corrupt(struct fz_slot *s)
 }
 
 /* Region memory goes away while registered (the pins keep the pages). */
+/*
+ * The file behind the file regions changes under them: truncated to a
+ * random length, sometimes grown back, rewritten through write(2). The
+ * fuzzer never touches its mappings, which fault past the end.
+ */
+static void fz_file_churn(void)
+{
+	size_t pg = zc_page_size();
+	char buf[512];
+	off_t len;
+
+	if (fz_file_fd < 0)
+		return;
+	len = (off_t)(fz_below(FZ_FILE_PAGES * (__u32)pg + 1));
+	if (ftruncate(fz_file_fd, len))
+		fz_fail("truncating the file: %s", strerror(errno));
+	if (fz_chance(70) && ftruncate(fz_file_fd, FZ_FILE_PAGES * pg))
+		fz_fail("growing the file: %s", strerror(errno));
+	memset(buf, (int)fz_r(), sizeof(buf));
+	if (pwrite(fz_file_fd, buf, sizeof(buf),
+		   (off_t)fz_below(FZ_FILE_PAGES * (__u32)pg)) < 0)
+		fz_fail("writing the file: %s", strerror(errno));
+}
+
 static void fz_pool_punch(void)
 {
 	size_t pg = zc_page_size();
 	__u32 first = fz_below(FZ_POOL_PAGES), n = 1 + fz_below(4);
 	void *p;
 
+	if (fz_chance(50))
+		return fz_file_churn();
 	if (first + n > FZ_POOL_PAGES)
 		n = FZ_POOL_PAGES - first;
 	p = mmap(fz_pool + first * pg, n * pg, PROT_READ | PROT_WRITE,
@@ -1531,6 +1596,48 @@ static void fz_sockets(pthread_t *thr)
 		fz_fail("pthread_create failed");
 }
 
+/*
+ * A file of FZ_FILE_PAGES pages on a ramfs in a mount namespace of the
+ * fuzzing process's own (so the mount goes with it), or in /tmp. Runs
+ * before any thread starts: unshare(CLONE_NEWNS) needs a lone thread.
+ */
+static void fz_file(void)
+{
+	size_t pg = zc_page_size();
+	char path[96];
+	void *p;
+
+	snprintf(fz_file_dir, sizeof(fz_file_dir), "/tmp/zcfuzz-XXXXXX");
+	if (!mkdtemp(fz_file_dir)) {
+		fz_file_dir[0] = 0;
+		return;
+	}
+	fz_file_mounted = !unshare(CLONE_NEWNS) &&
+			  !mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) &&
+			  !mount("zcfuzz", fz_file_dir, "ramfs", 0, NULL);
+	fz_sh->file_ramfs = fz_file_mounted;
+	snprintf(path, sizeof(path), "%s/file", fz_file_dir);
+	fz_file_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fz_file_fd < 0)
+		return;
+	unlink(path);
+	if (ftruncate(fz_file_fd, FZ_FILE_PAGES * pg))
+		fz_fail("sizing the file: %s", strerror(errno));
+	p = mmap(NULL, FZ_FILE_PAGES * pg, PROT_READ, MAP_SHARED, fz_file_fd, 0);
+	fz_file_map = p == MAP_FAILED ? NULL : p;
+	p = mmap(NULL, FZ_FILE_PAGES * pg, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 fz_file_fd, 0);
+	fz_file_map_rw = p == MAP_FAILED ? NULL : p;
+}
+
+static void fz_file_done(void)
+{
+	if (fz_file_mounted)
+		umount2(fz_file_dir, MNT_DETACH);
+	if (fz_file_dir[0])
+		rmdir(fz_file_dir);
+}
+
 static void fz_mem(void)
 {
 	size_t pg = zc_page_size();
@@ -1567,6 +1674,7 @@ static void fz_main(__u64 seconds, __u64 max_ops)
 		fz_slot[i].fd = -1;
 	}
 	fz_netns();
+	fz_file();	/* unshares its mount namespace: no threads yet */
 	fz_sockets(&sink);
 	fz_mem();
 	if (pthread_create(&thr, NULL, fz_rewriter, NULL))
@@ -1590,6 +1698,7 @@ static void fz_main(__u64 seconds, __u64 max_ops)
 	pthread_join(sink, NULL);
 	for (i = 0; i < FZ_SLOTS; i++)
 		fz_close(&fz_slot[i], true);
+	fz_file_done();
 	_exit(0);
 }
 
@@ -1664,7 +1773,7 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 		}
 		zc_sleep_ms(100);
 	}
-	TH_LOG("%llu operations: %llu ioctls succeeded, %llu regions, %llu imports, %llu binds, %llu ring maps, %llu forks, %llu tracked descriptors, %llu completions checked, %llu GSO descriptors, %llu slots attached and %llu detached, about %llu at most on a context",
+	TH_LOG("%llu operations: %llu ioctls succeeded, %llu regions, %llu imports, %llu binds, %llu ring maps, %llu forks, %llu tracked descriptors, %llu completions checked, %llu GSO descriptors, %llu slots attached and %llu detached, about %llu at most on a context, %llu file regions (%s)",
 	       (unsigned long long)self->sh->ops,
 	       (unsigned long long)self->sh->ok_ioctls,
 	       (unsigned long long)self->sh->regs,
@@ -1677,7 +1786,9 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 	       (unsigned long long)self->sh->gso,
 	       (unsigned long long)self->sh->attached,
 	       (unsigned long long)self->sh->detached,
-	       (unsigned long long)self->sh->most_slots);
+	       (unsigned long long)self->sh->most_slots,
+	       (unsigned long long)self->sh->file_regs,
+	       self->sh->file_ramfs ? "ramfs" : "not ramfs");
 	ASSERT_FALSE(self->sh->failed) TH_LOG("%s", self->sh->msg);
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("fuzzing process ended with status 0x%x in op %llu (%s), seed 0x%llx",
@@ -1694,6 +1805,7 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 		EXPECT_LT(0U, self->sh->completed);
 		EXPECT_LT(0U, self->sh->gso);
 		EXPECT_LT(0U, self->sh->attached);
+		EXPECT_LT(0U, self->sh->file_regs);
 	}
 
 		/* every context and pin of the run goes away */

@@ -79,6 +79,7 @@ FIXTURE(kind) {
 FIXTURE_VARIANT(kind) {
 	enum map_kind kind;
 	long expect;
+	bool readonly;		/* PROT_READ, ZCNET_REGION_READONLY */
 };
 
 FIXTURE_VARIANT_ADD(kind, anon_private) {
@@ -104,6 +105,25 @@ FIXTURE_VARIANT_ADD(kind, ramfs_file_private) {
 };
 FIXTURE_VARIANT_ADD(kind, zcnet_ring_mapping) {
 	.kind = KIND_ZCNET_RING, .expect = -EOPNOTSUPP,
+};
+/* Read-only regions: a file's page cache too, when shared. */
+FIXTURE_VARIANT_ADD(kind, ro_anon_private) {
+	.kind = KIND_ANON_PRIVATE, .expect = 0, .readonly = true,
+};
+FIXTURE_VARIANT_ADD(kind, ro_memfd_shared) {
+	.kind = KIND_MEMFD, .expect = 0, .readonly = true,
+};
+FIXTURE_VARIANT_ADD(kind, ro_hugetlb) {
+	.kind = KIND_HUGETLB, .expect = 0, .readonly = true,
+};
+FIXTURE_VARIANT_ADD(kind, ro_ramfs_file_shared) {
+	.kind = KIND_RAMFS_SHARED, .expect = 0, .readonly = true,
+};
+FIXTURE_VARIANT_ADD(kind, ro_ramfs_file_private) {
+	.kind = KIND_RAMFS_PRIVATE, .expect = -EOPNOTSUPP, .readonly = true,
+};
+FIXTURE_VARIANT_ADD(kind, ro_zcnet_ring_mapping) {
+	.kind = KIND_ZCNET_RING, .expect = -EOPNOTSUPP, .readonly = true,
 };
 
 static long hugepage_bytes(void)
@@ -210,6 +230,8 @@ FIXTURE_SETUP(kind)
 	}
 	if (variant->kind != KIND_ZCNET_RING)
 		memset(self->mem, 0x5a, self->len);
+	if (variant->readonly && variant->kind != KIND_ZCNET_RING)
+		ASSERT_EQ(0, mprotect(self->mem, self->len, PROT_READ));
 }
 
 FIXTURE_TEARDOWN(kind)
@@ -240,10 +262,16 @@ TEST_F(kind, register)
 	size_t pg = zc_page_size();
 	void *addr = variant->kind == KIND_ZCNET_RING ? self->ring.map :
 							 self->mem;
+	struct zcnet_region_reg r = {
+		.size = sizeof(r), .addr = (__u64)(uintptr_t)addr,
+		.len = self->len,
+		.flags = variant->readonly ? ZCNET_REGION_READONLY : 0,
+	};
 	__u32 id = 0;
 	long ret;
 
-	ret = zc_reg(self->fd, addr, self->len, &id);
+	ret = zc_ioctl(self->fd, ZCNET_IOC_REG_REGION, &r);
+	id = r.id;
 	ASSERT_EQ(variant->expect, ret);
 	if (ret) {
 		expect_ctx_pins(_metadata, self->fd, 0, 0);
@@ -252,6 +280,11 @@ TEST_F(kind, register)
 	expect_ctx_pins(_metadata, self->fd, 1, self->len / pg);
 	/* the memory is still the process's memory */
 	EXPECT_EQ(0x5a, ((unsigned char *)self->mem)[self->len - 1]);
+	if (variant->readonly) {
+		/* made writable again, it is the same memory */
+		ASSERT_EQ(0, mprotect(self->mem, self->len,
+				      PROT_READ | PROT_WRITE));
+	}
 	((unsigned char *)self->mem)[0] = 0xa5;
 	EXPECT_EQ(0xa5, ((unsigned char *)self->mem)[0]);
 	EXPECT_EQ(0, zc_unreg(self->fd, id));
@@ -374,7 +407,10 @@ TEST_F(reg, flags_and_reserved_einval)
 	ASSERT_NE(NULL, mem);
 	r.addr = (__u64)(uintptr_t)mem;
 	r.len = pg;
-	r.flags = 1;
+	/* bit 0 is ZCNET_REGION_READONLY; the others are unknown */
+	r.flags = 2;
+	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCNET_IOC_REG_REGION, &r));
+	r.flags = ZCNET_REGION_READONLY | 4;
 	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCNET_IOC_REG_REGION, &r));
 	r.flags = 0x80000000u;
 	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCNET_IOC_REG_REGION, &r));

@@ -2,13 +2,15 @@
 /*
  * zcnet module unload: the module cannot go away while a /dev/zcnet file
  * (an fd or a ring mapping) exists, and can once the last one is gone,
- * including after a process died with rings and regions set up. Every
+ * including after a process died with rings and regions set up, and after
+ * a context closed with a read-only region of a file's page cache. Every
  * test reloads the module from $ZCNET_KO and checks /dev/zcnet is back;
  * without ZCNET_KO the tests SKIP (nothing is unloaded).
  *
  * Run this program on its own: it removes the module while it runs.
  */
 #include <stdbool.h>
+#include <sys/mount.h>
 
 #include "../kselftest_harness.h"
 #include "zcnet_util.h"
@@ -267,6 +269,69 @@ TEST_F(unload, after_close_with_everything_set_up)
 	}
 	close(efd);
 	munmap(mem, 8 * pg);
+	expect_reload(_metadata, self->ko);
+}
+
+/*
+ * A read-only region over a file's page cache (a ramfs file: page cache
+ * that is not shmem), used by descriptors, then the context closed: the
+ * pins go, the module unloads, and the file is still the file.
+ */
+TEST_F(unload, after_close_with_file_region)
+{
+	size_t pg = zc_page_size();
+	long vmpin = zc_status_kb("VmPin:");
+	char dir[] = "/tmp/zcnet-unload-XXXXXX", path[64];
+	struct zcnet_region_reg r = { .size = sizeof(r),
+				      .flags = ZCNET_REGION_READONLY,
+				      .len = 4 * pg };
+	struct zcnet_offsets off;
+	struct zcnet_tx_desc d;
+	unsigned char *m, b;
+	int f;
+
+	if (!(zc_features() & ZCNET_FEAT_REGION_READONLY))
+		SKIP(return, "no ZCNET_FEAT_REGION_READONLY");
+	ASSERT_NE(NULL, mkdtemp(dir));
+	if (mount("zcnet-unload", dir, "ramfs", 0, NULL)) {
+		rmdir(dir);
+		SKIP(return, "cannot mount ramfs: %s", strerror(errno));
+	}
+	snprintf(path, sizeof(path), "%s/file", dir);
+	f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ASSERT_LE(0, f);
+	ASSERT_EQ(0, ftruncate(f, 4 * pg));
+	ASSERT_EQ(1, pwrite(f, "z", 1, 3 * pg));
+	m = mmap(NULL, 4 * pg, PROT_READ, MAP_SHARED, f, 0);
+	ASSERT_NE(MAP_FAILED, m);
+
+	self->fd = zc_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, zc_setup(self->fd, 8, 8, 0, 0));
+	ASSERT_EQ(0, zc_get_offsets(self->fd, &off));
+	ASSERT_EQ(0, zc_ring_map(self->fd, &off.tx, &self->ring));
+	r.addr = (__u64)(uintptr_t)m;
+	ASSERT_EQ(0, zc_ioctl(self->fd, ZCNET_IOC_REG_REGION, &r));
+	d = zc_nop((__u16)r.id, 3 * pg, 100, 1);
+	ASSERT_EQ(0, zc_tx_push(&self->ring, &d));
+	ASSERT_EQ(1, zc_kick(self->fd, 0));
+	ASSERT_EQ(0, zc_tx_push(&self->ring, &d));	/* left pending */
+	if (vmpin >= 0)
+		EXPECT_EQ(vmpin + 4 * (long)(pg / 1024), zc_status_kb("VmPin:"));
+
+	zc_ring_unmap(&self->ring);
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, unload_settled());
+	if (vmpin >= 0)
+		EXPECT_EQ(vmpin, zc_status_kb("VmPin:"));
+	EXPECT_EQ('z', m[3 * pg]);
+	ASSERT_EQ(1, pread(f, &b, 1, 3 * pg));
+	EXPECT_EQ('z', b);
+	munmap(m, 4 * pg);
+	close(f);
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
 	expect_reload(_metadata, self->ko);
 }
 

@@ -130,6 +130,7 @@
 #define ZCNET_FEAT_BUSY_POLL	(1ULL << 10)	/* ZCNET_PARAM_BUSY_POLL_* */
 #define ZCNET_FEAT_TX_VNET_HDR	(1ULL << 11)	/* ZCNET_TX_VNET_HDR raw frames */
 #define ZCNET_FEAT_TIMESTAMPS	(1ULL << 12)	/* ZCNET_SETUP_*_TSTAMP */
+#define ZCNET_FEAT_REGION_READONLY (1ULL << 13)	/* ZCNET_REGION_READONLY */
 
 struct zcnet_info {
 	__u32 size;
@@ -227,15 +228,56 @@ struct zcnet_offsets {
  * Registered memory. addr and len must be page aligned, len non-zero and at
  * most max_region_len (else EINVAL); addr + len must not wrap (EOVERFLOW)
  * and must be mapped (EFAULT); the range must not overlap a region of the
- * same context (EEXIST); at most max_regions per context (ENOSPC). Only private or shared anonymous memory, memfd/shmem
- * and hugetlb mappings are accepted (other mappings: EOPNOTSUPP). The pages
- * are pinned long-term and charged to RLIMIT_MEMLOCK unless the caller has
- * CAP_IPC_LOCK (over the limit: ENOMEM). The kernel returns the region id
- * that descriptors use.
+ * same context (EEXIST); at most max_regions per context (ENOSPC). Private
+ * or shared anonymous memory, memfd/shmem and hugetlb mappings are
+ * accepted; with ZCNET_REGION_READONLY also regular files (below). Other
+ * mappings: EOPNOTSUPP. The pages are pinned long-term and charged to
+ * RLIMIT_MEMLOCK unless the caller has CAP_IPC_LOCK (over the limit:
+ * ENOMEM), and to the process's pinned memory (VmPin). The kernel returns
+ * the region id that descriptors use. Unknown flags: EINVAL.
+ *
+ * Read-only regions (ZCNET_REGION_READONLY, with ZCNET_FEAT_REGION_READONLY)
+ *   The kernel pins the pages for reading only and never writes to them:
+ *   the region is for transmit. A FILL descriptor naming it is consumed
+ *   and skipped as any rejected one (rx_fill_rejected); TX descriptors
+ *   use it as any region. A region imported from a read-only one is
+ *   read-only too, and the import reports it (region_flags).
+ *   The mapping must be readable (else EFAULT). It may be anonymous,
+ *   memfd/shmem or hugetlb memory as above; a private anonymous page never
+ *   written before registering may be pinned as the kernel's shared zero
+ *   page on some kernels, and later writes to it are then not sent, so
+ *   write the memory first. It may also be a mapping of a regular file
+ *   (ext4, xfs, NFS, ramfs...): its page-cache pages are pinned, so a file
+ *   is sent without being read into user memory, as sendfile(2) does.
+ *   Such a mapping must be MAP_SHARED (MAP_PRIVATE: EOPNOTSUPP) and
+ *   without PROT_WRITE (EACCES); the file may be opened O_RDONLY. A file
+ *   on DAX has no page cache and cannot be pinned long-term: EOPNOTSUPP.
+ *   Without ZCNET_REGION_READONLY a regular file mapping is EOPNOTSUPP
+ *   (the kernel does not pin a file's pages for writing), and a mapping
+ *   without PROT_WRITE is EFAULT (the pin for writing fails).
+ *   Pages are read from the file (faulted in) at registration; the
+ *   region covers only whole pages of the mapping, and beyond the end of
+ *   the file there is nothing to pin (EFAULT, as mmap's SIGBUS).
+ *   The file may change while it is registered; nothing unsafe happens,
+ *   since the pinned pages stay valid memory, held by the region until it
+ *   is gone. What the peer receives is the pinned pages as they are when
+ *   the stack reads them:
+ *   - a write(2) or a writable mapping of the file updates the same
+ *     page-cache pages in place, so a send in flight, or a later one, may
+ *     carry new data, or a mix, as with sendfile(2);
+ *   - truncation removes the pages past the new end from the file but not
+ *     from the region: the region keeps sending the data they held (old
+ *     data), and a page the file later grows again is a new page the
+ *     region does not see; the page the new end falls in stays in the
+ *     file, and the file system zeroes its bytes past the end in place.
+ *   Register the file again to follow it. Memory cgroup: the page cache
+ *   stays charged to whoever read it in, as for any file.
  */
+#define ZCNET_REGION_READONLY	(1U << 0)	/* pinned for reading: TX only */
+
 struct zcnet_region_reg {
 	__u32 size;
-	__u32 flags;			/* must be 0 */
+	__u32 flags;			/* ZCNET_REGION_* */
 	__u64 addr;
 	__u64 len;
 	__u32 id;			/* out */
@@ -295,6 +337,10 @@ struct zcnet_region_unreg {
  * ENOSPC. Imported regions are not compared with the addresses of later
  * registrations (the EEXIST rule of ZCNET_IOC_REG_REGION), as they may
  * live in another process.
+ *
+ * region_flags (out, 0 on input, else EINVAL): the region's ZCNET_REGION_*
+ * flags, as registered (ZCNET_REGION_READONLY: no FILL into it). A kernel
+ * without ZCNET_FEAT_REGION_READONLY leaves it 0.
  */
 struct zcnet_region_import {
 	__u32 size;
@@ -302,7 +348,12 @@ struct zcnet_region_import {
 	__s32 fd;			/* another zcnet context */
 	__u32 id;			/* region id in that context */
 	__u32 new_id;			/* out: its id in this context */
-	__u32 reserved0;
+
+	/* __extension__: C99 programs may include this header too. */
+	__extension__ union {
+		__u32 region_flags;	/* out: ZCNET_REGION_* */
+		__u32 reserved0;	/* its old name; do not use */
+	};
 	__u64 reserved1;
 };
 #define ZCNET_REGION_IMPORT_SIZE_VER0	32
@@ -489,8 +540,9 @@ struct zcnet_kick {
  * ZCNET_RX_COPIED. A checksum the sender left to offload is finished in the
  * copy (not an SCTP CRC32c, which is left as it came). A VLAN tag the NIC stripped is not put back into the frame. A frame
  * longer than its buffer is truncated to the buffer and flagged
- * ZCNET_RX_TRUNCATED. A fill descriptor with flags set, len 0, or outside
- * its region is consumed and skipped (rx_fill_rejected). With no fill
+ * ZCNET_RX_TRUNCATED. A fill descriptor with flags set, len 0, outside
+ * its region, or in a read-only region (ZCNET_REGION_READONLY) is consumed
+ * and skipped (rx_fill_rejected). With no fill
  * buffer, or no room on the RX ring, the frame is dropped and counted
  * (rx_drop_nobuf); receive never waits for user space. The RX eventfd is
  * signalled at most once per softirq batch.

@@ -498,6 +498,9 @@ void zcnet_mem_free(struct zcnet_mem *mem);
  * ZCNET_IOC_REG_REGION: register [addr, addr + len) (page aligned). On
  * success stores the region id for descriptors in *id and returns 0;
  * otherwise -errno (-EEXIST overlap, -ENOMEM over RLIMIT_MEMLOCK, ...).
+ * It passes no flags: register a read-only region (ZCNET_REGION_READONLY,
+ * a file's page cache) with the ioctl on zcnet_ctx_fd(); unregistering it
+ * here works as for any region.
  */
 int zcnet_region_register(struct zcnet_ctx *ctx, void *addr, size_t len,
 			  __u32 *id);
