@@ -45,12 +45,20 @@ static int zcnet_vma_check(struct vm_area_struct *vma, bool readonly)
 	return 0;
 }
 
+/*
+ * Checks the mappings of [start, end). *write tells whether to pin them for
+ * writing: always for a writable region, and for a read-only one when all
+ * are writable memory, not files, so that untouched anonymous pages are
+ * faulted in as the process's own, not pinned as the shared zero page
+ * that its later writes would leave behind.
+ */
 static int zcnet_check_vmas(struct mm_struct *mm, unsigned long start,
-			    unsigned long end, bool readonly)
+			    unsigned long end, bool readonly, bool *write)
 {
 	struct vm_area_struct *vma;
 	int err;
 
+	*write = true;
 	while (start < end) {
 		vma = find_vma(mm, start);
 		if (!vma || vma->vm_start > start)
@@ -58,6 +66,10 @@ static int zcnet_check_vmas(struct mm_struct *mm, unsigned long start,
 		err = zcnet_vma_check(vma, readonly);
 		if (err)
 			return err;
+		if (readonly && (!(vma->vm_flags & VM_WRITE) ||
+				 (vma->vm_file && !shmem_file(vma->vm_file) &&
+				  !is_vm_hugetlb_page(vma))))
+			*write = false;
 		start = vma->vm_end;
 	}
 	return 0;
@@ -111,18 +123,21 @@ static void zcnet_uncharge(struct zcnet_pinned *p, unsigned long nr)
 	}
 }
 
-/* A read-only region's pages are pinned for reading only: never written. */
+/* The kernel never writes a read-only region's pages, however pinned. */
 static long zcnet_pin_chunk(unsigned long addr, unsigned long nr,
 			    bool readonly, struct page **pages)
 {
-	unsigned int gup = readonly ? FOLL_LONGTERM : FOLL_WRITE | FOLL_LONGTERM;
 	struct mm_struct *mm = current->mm;
+	bool write;
 	long ret;
 
 	mmap_read_lock(mm);
-	ret = zcnet_check_vmas(mm, addr, addr + (nr << PAGE_SHIFT), readonly);
+	ret = zcnet_check_vmas(mm, addr, addr + (nr << PAGE_SHIFT), readonly,
+			       &write);
 	if (!ret)
-		ret = zcnet_pin_user_pages(addr, nr, gup, pages);
+		ret = zcnet_pin_user_pages(addr, nr, write ?
+					   FOLL_WRITE | FOLL_LONGTERM :
+					   FOLL_LONGTERM, pages);
 	mmap_read_unlock(mm);
 	return ret;
 }

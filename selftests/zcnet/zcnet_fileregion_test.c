@@ -818,4 +818,56 @@ TEST(anon_readonly)
 	munmap(m, 4 * pg);
 }
 
+/*
+ * Writable anonymous memory never touched before it is registered
+ * read-only: the pages are the process's own, so what it writes after
+ * registering is what a send carries (not the shared zero page).
+ */
+TEST(anon_readonly_written_after)
+{
+	size_t pg = zc_page_size();
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	unsigned char *m, buf[2048];
+	struct zcnet_tx_desc d;
+	struct zcnet_cq_entry e;
+	int rx, tx, i;
+	struct zc_ctx c;
+	const char *why;
+	__u32 id, slot;
+
+	why = zc_fixture_skip(ZCNET_FEAT_REGION_READONLY | ZCNET_FEAT_TX_SOCK,
+			      NULL);
+	if (why)
+		SKIP(return, "%s", why);
+	m = zc_alloc_pages(2);
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, zc_ctx_open(&c, 8, 8, 0, 0));
+	ASSERT_EQ(0, reg_ro(c.fd, m, 2 * pg, &id));
+	for (i = 0; i < (int)sizeof(buf); i++)
+		m[pg + i] = (unsigned char)(i * 7 + 1);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, rx);
+	ASSERT_EQ(0, bind(rx, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(0, getsockname(rx, (struct sockaddr *)&a, &alen));
+	tx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, tx);
+	ASSERT_EQ(0, connect(tx, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(0, zc_sock_attach(c.fd, tx, 0, &slot));
+	d = zc_sock_desc(id, pg, sizeof(buf), slot, 9);
+	ASSERT_EQ(0, zc_tx_push(&c.tx, &d));
+	EXPECT_EQ(1, zc_kick(c.fd, 0));
+	ASSERT_EQ(1U, zc_cq_collect(&c, &e, 1, WAIT_MS));
+	EXPECT_EQ((__s32)sizeof(buf), e.result);
+	ASSERT_EQ((ssize_t)sizeof(buf), recv(rx, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, m + pg, sizeof(buf)));
+	EXPECT_EQ(0, zc_sock_detach(c.fd, slot));
+	close(tx);
+	close(rx);
+	EXPECT_EQ(0, zc_unreg(c.fd, id));
+	zc_ctx_close(&c);
+	munmap(m, 2 * pg);
+}
+
 TEST_HARNESS_MAIN

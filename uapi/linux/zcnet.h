@@ -237,18 +237,19 @@ struct zcnet_offsets {
  * the region id that descriptors use. Unknown flags: EINVAL.
  *
  * Read-only regions (ZCNET_REGION_READONLY, with ZCNET_FEAT_REGION_READONLY)
- *   The kernel pins the pages for reading only and never writes to them:
- *   the region is for transmit. A FILL descriptor naming it is consumed
+ *   The kernel never writes to the pages: the region is for transmit. A FILL descriptor naming it is consumed
  *   and skipped as any rejected one (rx_fill_rejected); TX descriptors
  *   use it as any region. A region imported from a read-only one is
  *   read-only too, and the import reports it (region_flags).
  *   The mapping must be readable (else EFAULT). It may be anonymous,
- *   memfd/shmem or hugetlb memory as above; a private anonymous page never
- *   written before registering may be pinned as the kernel's shared zero
- *   page on some kernels, and later writes to it are then not sent, so
- *   write the memory first. It may also be a mapping of a regular file
- *   (ext4, xfs, NFS, ramfs...): its page-cache pages are pinned, so a file
- *   is sent without being read into user memory, as sendfile(2) does.
+ *   memfd/shmem or hugetlb memory as above; writable memory is then pinned
+ *   as for any region (faulted in), only kept out of receive. Memory
+ *   mapped without PROT_WRITE is pinned for reading: a private anonymous
+ *   page never written may be the kernel's shared zero page, and writes
+ *   after an mprotect() do not reach the region. It may also be a mapping
+ *   of a regular file (ext4, xfs, NFS, ramfs...): its page-cache pages are
+ *   pinned for reading, so a file is sent without being read into user
+ *   memory, as sendfile(2) does.
  *   Such a mapping must be MAP_SHARED (MAP_PRIVATE: EOPNOTSUPP) and
  *   without PROT_WRITE (EACCES); the file may be opened O_RDONLY. A file
  *   on DAX has no page cache and cannot be pinned long-term: EOPNOTSUPP.
