@@ -45,34 +45,46 @@ static int zcnet_vma_check(struct vm_area_struct *vma, bool readonly)
 	return 0;
 }
 
+/* Memory the process may write, not a file's page cache. */
+static bool zcnet_vma_writable_memory(struct vm_area_struct *vma)
+{
+	return (vma->vm_flags & VM_WRITE) &&
+	       (!vma->vm_file || shmem_file(vma->vm_file) ||
+		is_vm_hugetlb_page(vma));
+}
+
 /*
- * Checks the mappings of [start, end). *write tells whether to pin them for
- * writing: always for a writable region, and for a read-only one when all
- * are writable memory, not files, so that untouched anonymous pages are
- * faulted in as the process's own, not pinned as the shared zero page
- * that its later writes would leave behind.
+ * Checks the mappings from start on, up to end; returns how many bytes of
+ * them to pin alike, in *write's way, or -errno. A writable region's are
+ * pinned for writing. A read-only region's are too where they are
+ * writable memory, so that untouched anonymous pages are faulted in as
+ * the process's own, not pinned as the shared zero page that its later
+ * writes would leave behind; files and memory without PROT_WRITE are
+ * pinned for reading. The bytes returned stop where that changes.
  */
-static int zcnet_check_vmas(struct mm_struct *mm, unsigned long start,
-			    unsigned long end, bool readonly, bool *write)
+static long zcnet_check_vmas(struct mm_struct *mm, unsigned long start,
+			     unsigned long end, bool readonly, bool *write)
 {
 	struct vm_area_struct *vma;
+	unsigned long at = start;
+	bool w;
 	int err;
 
-	*write = true;
-	while (start < end) {
-		vma = find_vma(mm, start);
-		if (!vma || vma->vm_start > start)
+	while (at < end) {
+		vma = find_vma(mm, at);
+		if (!vma || vma->vm_start > at)
 			return -EFAULT;
 		err = zcnet_vma_check(vma, readonly);
 		if (err)
 			return err;
-		if (readonly && (!(vma->vm_flags & VM_WRITE) ||
-				 (vma->vm_file && !shmem_file(vma->vm_file) &&
-				  !is_vm_hugetlb_page(vma))))
-			*write = false;
-		start = vma->vm_end;
+		w = !readonly || zcnet_vma_writable_memory(vma);
+		if (at == start)
+			*write = w;
+		else if (w != *write)
+			break;
+		at = vma->vm_end;
 	}
-	return 0;
+	return min(at, end) - start;
 }
 
 /* RLIMIT_MEMLOCK the way io_uring and AF_XDP charge it. */
@@ -134,8 +146,8 @@ static long zcnet_pin_chunk(unsigned long addr, unsigned long nr,
 	mmap_read_lock(mm);
 	ret = zcnet_check_vmas(mm, addr, addr + (nr << PAGE_SHIFT), readonly,
 			       &write);
-	if (!ret)
-		ret = zcnet_pin_user_pages(addr, nr, write ?
+	if (ret > 0)
+		ret = zcnet_pin_user_pages(addr, ret >> PAGE_SHIFT, write ?
 					   FOLL_WRITE | FOLL_LONGTERM :
 					   FOLL_LONGTERM, pages);
 	mmap_read_unlock(mm);

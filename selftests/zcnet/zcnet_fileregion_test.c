@@ -821,11 +821,12 @@ TEST(anon_readonly)
 /*
  * Writable anonymous memory never touched before it is registered
  * read-only: the pages are the process's own, so what it writes after
- * registering is what a send carries (not the shared zero page).
+ * registering is what a send carries (not the shared zero page). With
+ * mixed, a page without PROT_WRITE follows them in the same region.
  */
-TEST(anon_readonly_written_after)
+static void anon_written_after(struct __test_metadata *_metadata, bool mixed)
 {
-	size_t pg = zc_page_size();
+	size_t pg = zc_page_size(), n = mixed ? 3 : 2;
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	socklen_t alen = sizeof(a);
 	unsigned char *m, buf[2048];
@@ -840,10 +841,12 @@ TEST(anon_readonly_written_after)
 			      NULL);
 	if (why)
 		SKIP(return, "%s", why);
-	m = zc_alloc_pages(2);
+	m = zc_alloc_pages(n);
 	ASSERT_NE(NULL, m);
+	if (mixed)
+		ASSERT_EQ(0, mprotect(m + 2 * pg, pg, PROT_READ));
 	ASSERT_EQ(0, zc_ctx_open(&c, 8, 8, 0, 0));
-	ASSERT_EQ(0, reg_ro(c.fd, m, 2 * pg, &id));
+	ASSERT_EQ(0, reg_ro(c.fd, m, n * pg, &id));
 	for (i = 0; i < (int)sizeof(buf); i++)
 		m[pg + i] = (unsigned char)(i * 7 + 1);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -867,7 +870,17 @@ TEST(anon_readonly_written_after)
 	close(rx);
 	EXPECT_EQ(0, zc_unreg(c.fd, id));
 	zc_ctx_close(&c);
-	munmap(m, 2 * pg);
+	munmap(m, n * pg);
+}
+
+TEST(anon_readonly_written_after)
+{
+	anon_written_after(_metadata, false);
+}
+
+TEST(anon_readonly_written_after_mixed)
+{
+	anon_written_after(_metadata, true);
 }
 
 TEST_HARNESS_MAIN

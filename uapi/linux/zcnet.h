@@ -352,7 +352,7 @@ struct zcnet_region_import {
 
 	/* __extension__: C99 programs may include this header too. */
 	__extension__ union {
-		__u32 region_flags;	/* out: ZCNET_REGION_* */
+		__u32 region_flags;	/* out: ZCNET_REGION_*; in: 0 */
 		__u32 reserved0;	/* its old name; do not use */
 	};
 	__u64 reserved1;

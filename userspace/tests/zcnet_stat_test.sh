@@ -199,6 +199,7 @@ fi
 
 # --watch and --count: bad values are usage errors.
 for args in "-w" "--watch 0" "--watch 0.0" "--watch -1" "--watch abc" \
+	    "--watch 1e-300" "--watch 0.0009" \
 	    "--watch 1s" "--watch 86401" "--watch inf" "--watch nan" \
 	    "--watch 1 --count 0" "--watch 1 --count x" "--count 3" \
 	    "--watch 1 --count -1"; do

@@ -207,10 +207,11 @@ done
 expect 2 "$RECV" --tcp-listen 80 -n 5
 has "$T/err" "-n counts datagrams"
 
-# --interval: seconds, > 0, at most an hour, in every mode of both tools
+# --interval: seconds, at least 1 ms, at most an hour, in every mode of both tools
 for args in "-i lo --interval" "-i lo --interval 0" "-i lo --interval -1" \
 	"-i lo --interval x" "-i lo --interval 0.2x" "-i lo --interval 3601" \
 	"-i lo --interval 1e999" "-i lo --interval nan" "-i lo --interval inf" \
+	"-i lo --interval 1e-300" "-i lo --interval 0.0009" \
 	"-i lo --method afp --interval 0" "--tcp 10.0.0.1:80 --interval 0" \
 	"--udp 10.0.0.1:80 --interval 7200"; do
 	usage_case "$SEND" "$args"
@@ -221,9 +222,9 @@ for args in "-i lo --interval 0" "-i lo --method afp --interval -0.5" \
 	usage_case "$RECV" "$args"
 done
 expect 2 "$SEND" -i lo --interval 0
-has "$T/err" "bad interval '0' (seconds, > 0, at most 3600)"
+has "$T/err" "bad interval '0' (seconds, at least 0.001, at most 3600)"
 expect 2 "$RECV" --udp-listen 80 --interval 3601
-has "$T/err" "bad interval '3601' (seconds, > 0, at most 3600)"
+has "$T/err" "bad interval '3601' (seconds, at least 0.001, at most 3600)"
 for tool in "$SEND" "$RECV"; do
 	expect 0 "$tool" -h
 	has "$T/out" "--interval SECONDS"

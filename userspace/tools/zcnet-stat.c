@@ -544,7 +544,7 @@ int main(int argc, char **argv)
 		{ "watch", 'w', OPT_SECS, &o.watch, 0, 0, WATCH_MAX, "SECONDS",
 		  "every SECONDS (fractions too), print each\ncontext's rates "
 		  "since the sample before",
-		  "interval (seconds, more than 0, at most "
+		  "interval (seconds, at least 0.001, at most "
 		  OPT_STR_OF(WATCH_MAX) ")", NULL, false },
 		ONUM("count", 'c', o.count, 1, UINT64_MAX, "N", "with --watch: "
 		     "stop after N intervals", "count"),

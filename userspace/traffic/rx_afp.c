@@ -48,6 +48,8 @@ static void tick(struct arecv *a, int fd, double now, bool final)
 		a->kernel_packets += st.tp_packets;
 		a->kernel_drops += st.tp_drops;
 		c.drops = a->kernel_drops;
+	} else {
+		c.drops = a->tick.prev.drops;	/* as the line before */
 	}
 	if (final)
 		tick_final(&a->tick, now, &c);

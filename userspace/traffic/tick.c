@@ -70,8 +70,9 @@ static void line(struct tick *t, double now, const struct tick_count *c,
 	fflush(stdout);
 	t->prev = *c;
 	t->last = now;
-	while (t->next <= now)
-		t->next += t->every;
+	t->next += t->every;
+	if (t->next <= now)	/* late (a stopped process): from now on */
+		t->next = now + t->every;
 }
 
 void tick_line(struct tick *t, double now, const struct tick_count *c)

@@ -216,7 +216,7 @@ void rep_text(struct rep *r, const char *fmt, ...)
 		"too, at most " OPT_STR_OF(TICK_MAX_S) "): what was done in\n" \
 		"the interval and in total; with -j each\nline is a JSON " \
 		"object, before the report", \
-		"interval (seconds, > 0, at most " OPT_STR_OF(TICK_MAX_S) ")", \
+		"interval (seconds, at least 0.001, at most " OPT_STR_OF(TICK_MAX_S) ")", \
 		NULL, false }
 
 struct tick_count {

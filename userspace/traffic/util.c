@@ -74,7 +74,8 @@ bool parse_seconds(const char *s, double max, double *out)
 		return false;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v <= 0 || v > max)
+	/* at least a millisecond: a clock that can step by it */
+	if (errno || *end || !isfinite(v) || v < 0.001 || v > max)
 		return false;
 	*out = v;
 	return true;
