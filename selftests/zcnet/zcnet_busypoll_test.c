@@ -182,6 +182,7 @@ static const char *bind_and_learn(FIXTURE_DATA(bpoll) *self)
 FIXTURE_SETUP(bpoll)
 {
 	const char *why;
+	cpu_set_t cpus;
 	int ret;
 
 	self->c.fd = -1;
@@ -192,6 +193,14 @@ FIXTURE_SETUP(bpoll)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, zc_netif_get(self->env.iface, &self->nif));
 	ASSERT_TRUE(self->nif.flags & IFF_UP);
+	/*
+	 * Frames must arrive in the order sent: a packet socket's frames
+	 * leave by the TX queue of the sending CPU, and two queues of the
+	 * peer's multiqueue NIC may deliver out of order. One CPU, one queue.
+	 */
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
 	ret = zc_peer_open(&self->env, ZC_ETH_P_TEST, &self->peer);
 	ASSERT_LE(0, ret) TH_LOG("peer socket: %s", strerror(-ret));
 	self->send_fd = ret;
