@@ -73,8 +73,9 @@ extern "C" {
  *   LIBZCNET_1.5  the ring helpers (zcnet_ring_entries() ...
  *                 zcnet_ring_flags()), out of line, for other languages;
  *                 zcnet_version()
+ *   LIBZCNET_1.6  zcnet_region_register_flags()
  */
-#define LIBZCNET_VERSION_MINOR	5
+#define LIBZCNET_VERSION_MINOR	6
 
 /* The device node zcnet_open() opens. */
 #define LIBZCNET_DEVICE_PATH	"/dev/" ZCNET_DEVICE_NAME
@@ -499,11 +500,28 @@ void zcnet_mem_free(struct zcnet_mem *mem);
  * success stores the region id for descriptors in *id and returns 0;
  * otherwise -errno (-EEXIST overlap, -ENOMEM over RLIMIT_MEMLOCK, ...).
  * It passes no flags: register a read-only region (ZCNET_REGION_READONLY,
- * a file's page cache) with the ioctl on zcnet_ctx_fd(); unregistering it
- * here works as for any region.
+ * a file's page cache) with zcnet_region_register_flags(); unregistering
+ * it works as for any region.
  */
 int zcnet_region_register(struct zcnet_ctx *ctx, void *addr, size_t len,
 			  __u32 *id);
+
+/*
+ * zcnet_region_register() with region flags (ZCNET_REGION_*), such as
+ * ZCNET_REGION_READONLY: pin the pages for reading only, for transmit,
+ * which is how a mapping of a regular file (mmap PROT_READ, MAP_SHARED)
+ * is registered and its page cache sent without a copy. With
+ * ZCNET_REGION_READONLY on a context without ZCNET_FEAT_REGION_READONLY
+ * it returns -EOPNOTSUPP and makes no ioctl (such a kernel would refuse
+ * the flag with -EINVAL, as it does any flag it does not know). Returns 0
+ * or -errno as zcnet_region_register(); for a file mapping also -EACCES
+ * (mapped writable), -EOPNOTSUPP (MAP_PRIVATE, a file on DAX, a kernel
+ * without the feature, or no ZCNET_REGION_READONLY) and -EFAULT (pages
+ * beyond the end of the file). Unknown flags: -EINVAL from the kernel.
+ * Since LIBZCNET_1.6.
+ */
+int zcnet_region_register_flags(struct zcnet_ctx *ctx, void *addr,
+				size_t len, __u32 flags, __u32 *id);
 
 /* ZCNET_IOC_UNREG_REGION. Returns 0 or -errno (-ENOENT, -EBUSY). */
 int zcnet_region_unregister(struct zcnet_ctx *ctx, __u32 id);

@@ -356,13 +356,24 @@ struct zcnet_ring *zcnet_rx_ring(struct zcnet_ctx *ctx)
 int zcnet_region_register(struct zcnet_ctx *ctx, void *addr, size_t len,
 			  __u32 *id)
 {
+	return zcnet_region_register_flags(ctx, addr, len, 0, id);
+}
+
+int zcnet_region_register_flags(struct zcnet_ctx *ctx, void *addr,
+				size_t len, __u32 flags, __u32 *id)
+{
 	struct zcnet_region_reg r;
 	int err;
 
-	if (!id)
+	if (!ctx || !id)
 		return -EINVAL;
+	/* A kernel without the feature would say EINVAL, as for any flag. */
+	if ((flags & ZCNET_REGION_READONLY) &&
+	    !zcnet_has_feature(ctx, ZCNET_FEAT_REGION_READONLY))
+		return -EOPNOTSUPP;
 	memset(&r, 0, sizeof(r));
 	r.size = sizeof(r);
+	r.flags = flags;
 	r.addr = (__u64)(uintptr_t)addr;
 	r.len = len;
 	err = zcnet_ioctl(ctx, ZCNET_IOC_REG_REGION, &r);

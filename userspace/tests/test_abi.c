@@ -295,6 +295,8 @@ static void test_shared(const char *path)
 	CHECK(dlvsym(h, "zcnet_get_param", "LIBZCNET_1.1") != NULL);
 	CHECK(dlvsym(h, "zcnet_setup_flags", "LIBZCNET_1.4") != NULL);
 	CHECK(dlvsym(h, "zcnet_setup_flags", "LIBZCNET_1.3") == NULL);
+	CHECK(dlvsym(h, "zcnet_region_register_flags", "LIBZCNET_1.6") != NULL);
+	CHECK(dlvsym(h, "zcnet_region_register_flags", "LIBZCNET_1.5") == NULL);
 	CHECK(dlvsym(h, "zcnet_stats_name", "LIBZCNET_1.2") == NULL);
 	/* The bodies behind the versions are not exported. */
 	for (i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
