@@ -13,6 +13,7 @@ PACKAGES=(
 	linux-source-6.12
 	dkms sparse iproute2 ethtool cpio kmod xz-utils
 	make gcc libc6-dev pkg-config util-linux
+	curl apache2-utils	# zcnet-httpd's clients, in the guest and for make bench
 	flex bison bc libelf-dev libssl-dev	# the debug kernel
 	liburing-dev libxdp-dev libbpf-dev zlib1g-dev libzstd-dev	# make bench
 	gnuplot-nox

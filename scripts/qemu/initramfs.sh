@@ -10,8 +10,8 @@
 #
 # The image is two concatenated gzip'd cpio archives:
 #  - a base that depends only on the kernel and the host's packages (busybox,
-#    bash as /bin/sh, the real iproute2 `ip` and `ethtool` with their shared
-#    libraries, the NIC driver modules and the dummy module with their load
+#    bash as /bin/sh, the real iproute2 `ip` and `ethtool`, and the HTTP
+#    clients curl and ab (zcnet-httpd's tests) with their shared libraries, the NIC driver modules and the dummy module with their load
 #    order), cached in
 #    build/cache/guest-base-KVER-<hash>.cpio.gz;
 #  - the parts of this run: /init (scripts/qemu/init.sh), the tests' runner
@@ -56,7 +56,7 @@ NIC_MODULES=(virtio_pci virtio_net vmxnet3)
 # a block-device file system.
 EXTRA_MODULES=("dummy numdummies=0" bridge tls "brd rd_nr=1 rd_size=32768")
 # Programs the guest needs beyond busybox, with their shared libraries.
-PROGRAMS=(bash ip ethtool)
+PROGRAMS=(bash ip ethtool curl ab)
 
 # Copy a binary and every library it links against (same paths as here).
 copy_with_libs() {
@@ -128,6 +128,8 @@ build_base() {
 	ln -s bash "$stage/bin/sh"
 	copy_with_libs "$(command -v ip)" "$stage/sbin/ip"
 	copy_with_libs "$(command -v ethtool)" "$stage/sbin/ethtool"
+	copy_with_libs "$(command -v curl)" "$stage/usr/bin/curl"
+	copy_with_libs "$(command -v ab)" "$stage/usr/bin/ab"
 
 	mkdir -p "$stage/lib/modules/$kver"
 	: >"$order"
@@ -144,7 +146,7 @@ build_base() {
 
 key="$(short_hash "$kver" "$modroot" \
 	"$(stat -c '%s %Y' "$moddir/modules.dep" "$moddir/modules.builtin")" \
-	"$(for p in busybox-static bash iproute2 ethtool libc6; do pkg_version "$p"; done)" \
+	"$(for p in busybox-static bash iproute2 ethtool curl libcurl4 apache2-utils libc6; do pkg_version "$p"; done)" \
 	"$(sha256sum <"$0")")"
 base="$ZCNET_CACHE/guest-base-$kver-$key.cpio.gz"
 

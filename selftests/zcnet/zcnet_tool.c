@@ -16,9 +16,14 @@ pid_t zc_tool_start(const char *ns, const char *const argv[], int *out)
 	int p[2];
 	pid_t pid;
 
-	if (!dir || pipe2(p, O_CLOEXEC))
+	if (argv[0][0] == '/')
+		snprintf(path, sizeof(path), "%s", argv[0]);
+	else if (dir)
+		snprintf(path, sizeof(path), "%s/%s", dir, argv[0]);
+	else
 		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/%s", dir, argv[0]);
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
 	pid = zc_fork();
 	if (pid < 0)
 		return -errno;

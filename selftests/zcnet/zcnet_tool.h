@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Running zcnet-send and zcnet-recv ($ZCNET_TOOLS) from a test and reading
- * their JSON reports (zcnet_tool.c). Included by zcnet_util.h only.
+ * Running zcnet-send, zcnet-recv, zcnet-httpd ($ZCNET_TOOLS) and other
+ * programs from a test, and reading their JSON reports (zcnet_tool.c).
+ * Included by zcnet_util.h only.
  */
 #ifndef ZCNET_TOOL_H
 #define ZCNET_TOOL_H
 
 /*
- * Run a tool from $ZCNET_TOOLS (in netns ns unless NULL) with its stdout
- * and stderr into out; returns the pid, or -errno.
+ * Run a tool from $ZCNET_TOOLS, or the program argv[0] names when it is an
+ * absolute path (in netns ns unless NULL), with its stdout and stderr
+ * into out; returns the pid, or -errno.
  */
 pid_t zc_tool_start(const char *ns, const char *const argv[], int *out);
 
