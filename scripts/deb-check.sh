@@ -55,8 +55,8 @@ expected() { # PACKAGE
 			usr/share/man/man3/libzcnet.3.gz
 		;;
 	zcnet-tools)
-		printf '%s\n' usr/bin/zcnet-{recv,send,stat} \
-			usr/share/man/man8/zcnet-{recv,send,stat}.8.gz
+		printf '%s\n' usr/bin/zcnet-{httpd,recv,send,stat} \
+			usr/share/man/man8/zcnet-{httpd,recv,send,stat}.8.gz
 		;;
 	esac
 	printf '%s\n' "$doc/changelog.gz" "$doc/copyright"

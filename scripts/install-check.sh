@@ -22,7 +22,7 @@ expect=(
 	lib/udev/rules.d/60-zcnet.rules
 	usr/share/man/man7/zcnet.7 usr/share/man/man3/libzcnet.3
 	usr/share/man/man8/zcnet-send.8 usr/share/man/man8/zcnet-recv.8
-	usr/share/man/man8/zcnet-stat.8
+	usr/share/man/man8/zcnet-stat.8 usr/share/man/man8/zcnet-httpd.8 usr/bin/zcnet-httpd
 )
 for f in "${expect[@]}"; do
 	[[ -e $dest/$f ]] || die "make install did not install $f"

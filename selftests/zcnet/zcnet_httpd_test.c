@@ -104,13 +104,31 @@ FIXTURE_VARIANT_ADD(httpd, sendfile) {
 	.sendfile = true,
 };
 
+/* Start zcnet-httpd with up to two more arguments: 0, or -1 with why. */
+static int server_start(FIXTURE_DATA(httpd) *self, const char *arg1,
+			const char *arg2)
+{
+	char listen[64];
+	const char *argv[] = { "zcnet-httpd", "-d", self->dir, "-l", listen,
+			       "-j", arg1, arg2, NULL };
+
+	snprintf(listen, sizeof(listen), "%s:%d", self->env.local_ip,
+		 20000 + getpid() % 20000);
+	snprintf(self->url, sizeof(self->url), "http://%s", listen);
+	self->server = zc_tool_start(NULL, argv, &self->server_out);
+	if (self->server < 0)
+		return -1;
+	if (!zc_tool_wait_for(self->server_out, self->out, sizeof(self->out),
+			      "listening"))
+		return -1;
+	return 0;
+}
+
 FIXTURE_SETUP(httpd)
 {
 	struct rlimit rl = { 65536, 65536 };
-	char listen[64], path[128];
-	const char *argv[] = { "zcnet-httpd", "-d", self->dir, "-l", listen,
-			       "-j", NULL, NULL };
 	const char *why;
+	char path[128];
 	unsigned int i;
 
 	self->server = -1;
@@ -135,16 +153,8 @@ FIXTURE_SETUP(httpd)
 			 files[i].name);
 		ASSERT_EQ(0, write_file(path, files[i].len, i));
 	}
-	snprintf(listen, sizeof(listen), "%s:%d", self->env.local_ip,
-		 20000 + getpid() % 20000);
-	snprintf(self->url, sizeof(self->url), "http://%s", listen);
-	if (variant->sendfile)
-		argv[6] = "--sendfile";
-	self->server = zc_tool_start(NULL, argv, &self->server_out);
-	ASSERT_LT(0, self->server);
-	ASSERT_TRUE(zc_tool_wait_for(self->server_out, self->out,
-				     sizeof(self->out), "listening"))
-		TH_LOG("zcnet-httpd: %s", self->out);
+	ASSERT_EQ(0, server_start(self, variant->sendfile ? "--sendfile" :
+				  NULL, NULL));
 }
 
 /* Stop the server: its exit status, its report in self->out. */
@@ -333,16 +343,22 @@ TEST_F_TIMEOUT(httpd, ranges, 300)
 TEST_F_TIMEOUT(httpd, errors_keep_serving, 120)
 {
 	char u1[128], u2[128], u3[128], out[4096];
-	const char *argv[] = { CURL, "-sS", "--path-as-is", "-o", "/dev/null",
-			       "-w", "%{http_code} ", u1, "-o", "/dev/null",
-			       u2, "-o", "/dev/null", "-X", "POST", u3, NULL };
+	const char *get[] = { CURL, "-sS", "--path-as-is", "-o", "/dev/null",
+			      "-w", "%{http_code} ", u1, "-o", "/dev/null", u2,
+			      NULL };
+	const char *post[] = { CURL, "-sS", "-o", "/dev/null", "-w",
+			       "%{http_code} ", "-X", "POST", u3, "--next",
+			       "-sS", "-o", "/dev/null", "-w", "%{http_code} ",
+			       u3, NULL };
 
 	snprintf(u1, sizeof(u1), "%s/nothing-here", self->url);
 	snprintf(u2, sizeof(u2), "%s/../../etc/passwd", self->url);
 	snprintf(u3, sizeof(u3), "%s/one", self->url);
-	ASSERT_EQ(0, client(self, argv, out, sizeof(out))) TH_LOG("%s", out);
-	EXPECT_STREQ("404 400 405 ", out);
-	check_report(_metadata, self, false, 3);
+	ASSERT_EQ(0, client(self, get, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_STREQ("404 400 ", out);
+	ASSERT_EQ(0, client(self, post, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_STREQ("405 200 ", out);
+	check_report(_metadata, self, !variant->sendfile, 4);
 	EXPECT_EQ(3UL, report_u64(self->out, "status_4xx"));
 }
 
@@ -457,6 +473,39 @@ TEST_F_TIMEOUT(httpd, file_rewritten, 120)
 		TH_LOG("%s", why);
 	unlink(outp);
 	check_report(_metadata, self, !variant->sendfile, 2);
+}
+
+/*
+ * Files larger than --max-pinned are not pinned: they go by sendfile(2)
+ * on the same connections, after what zcnet sent, and arrive whole.
+ */
+TEST_F_TIMEOUT(httpd, unpinned_files_by_sendfile, 120)
+{
+	char u1[128], u2[128], o1[128], o2[128], why[256], out[4096];
+	const char *argv[] = { CURL, "-sS", "--fail", "-o", o1, u1, "-o", o2,
+			       u2, "-o", o1, u1, NULL };
+
+	if (variant->sendfile)
+		SKIP(return, "for zcnet");
+	ASSERT_EQ(0, server_stop(self)) TH_LOG("zcnet-httpd: %s", self->out);
+	ASSERT_EQ(0, server_start(self, "--max-pinned", "65536"))
+		TH_LOG("zcnet-httpd: %s", self->out);
+	snprintf(u1, sizeof(u1), "%s/odd.txt", self->url);
+	snprintf(u2, sizeof(u2), "%s/mib", self->url);
+	snprintf(o1, sizeof(o1), "%s/got-odd", self->dir);
+	snprintf(o2, sizeof(o2), "%s/got-mib", self->dir);
+	ASSERT_EQ(0, client(self, argv, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_TRUE(same(o1, 0, files[3].len, 3, why, sizeof(why)))
+		TH_LOG("%s", why);
+	EXPECT_TRUE(same(o2, 0, files[5].len, 5, why, sizeof(why)))
+		TH_LOG("%s", why);
+	unlink(o1);
+	unlink(o2);
+	ASSERT_EQ(0, server_stop(self)) TH_LOG("zcnet-httpd: %s", self->out);
+	EXPECT_EQ(1UL, report_u64(self->out, "classic"));
+	EXPECT_EQ(3UL, report_u64(self->out, "requests"));
+	EXPECT_EQ(0UL, report_u64(self->out, "errors"));
+	EXPECT_EQ(0UL, report_u64(self->out, "inflight_at_exit"));
 }
 
 TEST_HARNESS_MAIN

@@ -264,8 +264,7 @@ static bool start(struct hd_server *s, struct hd_conn *c,
 		h.size = f->size;
 		h.type = http_type(path);
 	}
-	h.close = !req->keep_alive || h.status >= 500 || req->status ||
-		  c->eof;
+	h.close = !req->keep_alive || h.status >= 500 || req->status;
 	h.keep_alive = req->http10;
 	h.head_only = req->method == HTTP_HEAD;
 	memset(r, 0, sizeof(*r));
