@@ -39,10 +39,19 @@ static int open_beneath(int root, const char *path)
 int hd_files_init(struct hd_files *fs, const char *root,
 		  struct zcnet_ctx *ctx, unsigned int max, uint64_t max_pinned)
 {
+	int fd;
+
 	memset(fs, 0, sizeof(*fs));
 	fs->root = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fs->root < 0)
 		return -errno;
+	/* openat2() keeps every path below the root (Linux 5.6 and later) */
+	fd = open_beneath(fs->root, ".");
+	if (fd < 0) {
+		close(fs->root);
+		return fd;
+	}
+	close(fd);
 	fs->ctx = ctx;
 	fs->max = max;
 	fs->max_pinned = max_pinned;
