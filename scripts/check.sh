@@ -144,8 +144,10 @@ if [[ -f userspace/Makefile ]]; then
 	# zcnet-bench runs only in `make bench`; building it here keeps it
 	# from rotting
 	if step bench-build make -C userspace/bench STATIC=1 O="$ZCNET_BUILD/bench-static"; then
+		httpd=()
+		[[ -x userspace/build/zcnet-httpd ]] && httpd=("$ZCNET_ROOT/userspace/build/zcnet-httpd")
 		step bench-remote "$ZCNET_SCRIPTS/bench/remote-test.sh" \
-			"$ZCNET_BUILD/bench-static/zcnet-bench" || true
+			"$ZCNET_BUILD/bench-static/zcnet-bench" "${httpd[@]}" || true
 	fi
 	if step userspace-static-tools make -C userspace STATIC=1 O="$ZCNET_BUILD/userspace-static" tools; then
 		mkdir -p "$ZCNET_BUILD/guest-tools"

@@ -49,7 +49,8 @@
 # ZCNET_BENCH_BUSY_POLL_USEC (1000) for the ping-pong latency case, which
 # runs with the wall ruler only (methods afp, zcnet-rx, zcnet-rx-busypoll),
 # ZCNET_BENCH_RXQ_QUEUES (1 2 4: the queue counts of the receive case by
-# RX queue), ZCNET_BENCH_PROFILE (cells
+# RX queue), ZCNET_BENCH_HTTP_SIZES and ZCNET_BENCH_HTTP_CONNS (the
+# file-server case, below), ZCNET_BENCH_PROFILE (cells
 # to profile after the matrix, as METHOD:SIZE words: one more run of each
 # under `perf record -a -g` in the guest, written to profile.txt and, as
 # folded call chains, to perf-METHOD-SIZE.folded; these runs are not in
@@ -65,6 +66,21 @@
 # the host's packets reach the guest whenever they arrive. One thread,
 # because the icount guest has one vCPU: N threads would take turns on it.
 # Its rows are "receive SIZE B" with "Nq/1p" for N queues.
+#
+# The file-server case (rows "http SIZE B"): zcnet-httpd serves files of
+# ZCNET_BENCH_HTTP_SIZES bytes (4096 65536 1048576 16777216), made in a
+# tmpfs of the guest, from read-only zcnet regions (method httpd-zcnet), and
+# zcnet-httpd --sendfile the same files by send(2) and sendfile(2)
+# (httpd-sendfile), to ZCNET_BENCH_HTTP_CONNS (8) keep-alive connections of
+# zcnet-bench get, each fetching one file over and over and checking status
+# and Content-Length. Under the icount ruler get runs on this machine
+# (zcnet-bench serve): it connects, the guest starts the load and after
+# ZCNET_BENCH_SECONDS of its clock stops it (get goes on until it has read
+# 8000 files' worth, at most 1 GiB, a second: a client slower than the
+# server leaves the guest idle, and its clock runs ahead), and the
+# server's busy time over that span, per GiB of body the client read, is
+# the cell; us/op is per request. Under the wall ruler get runs in the
+# guest's peer namespace, for the run's seconds and no more.
 set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 
@@ -105,6 +121,14 @@ for n in ${ZCNET_BENCH_GSO_SIZES:-}; do
 	((n <= 65507 && (n + 1471) / 1472 <= 128)) ||
 		die "ZCNET_BENCH_GSO_SIZES: train sizes in bytes, up to 65507"
 done
+http_sizes="${ZCNET_BENCH_HTTP_SIZES:-4096 65536 1048576 16777216}"
+[[ $http_sizes =~ ^[1-9][0-9]{0,7}(\ [1-9][0-9]{0,7})*$ ]] ||
+	die "ZCNET_BENCH_HTTP_SIZES: file sizes in bytes, 1..16777216"
+for n in $http_sizes; do
+	((n <= 16777216)) || die "ZCNET_BENCH_HTTP_SIZES: file sizes in bytes, 1..16777216"
+done
+[[ ${ZCNET_BENCH_HTTP_CONNS:-8} =~ ^[1-9][0-9]{0,2}$ ]] ||
+	die "ZCNET_BENCH_HTTP_CONNS: a connection count, 1..999"
 profile="${ZCNET_BENCH_PROFILE:-}"
 [[ $profile =~ ^([a-z0-9-]+:[0-9]+\ ?)*$ ]] || die "ZCNET_BENCH_PROFILE: words METHOD:SIZE"
 for v in ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PING_FRAMES ZCNET_BENCH_BUSY_POLL_USEC; do
@@ -161,12 +185,13 @@ for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_B
 	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS ZCNET_BENCH_CONNS ZCNET_BENCH_GSO_SIZES ZCNET_BENCH_PING_SIZES \
 	ZCNET_BENCH_PING_FRAMES ZCNET_BENCH_BUSY_POLL_USEC ZCNET_BENCH_RXQ_QUEUES \
-	ZCNET_BENCH_VNET_SIZES; do
+	ZCNET_BENCH_VNET_SIZES ZCNET_BENCH_HTTP_SIZES ZCNET_BENCH_HTTP_CONNS; do
 	[[ -z ${!v:-} ]] || append+=" zcnet.env.$v=${!v// /,}"
 done
-# Each run takes its seconds plus about four of setup and draining; a
-# profile adds perf's report.
-guest_limit=$((reps * 60 * (secs + 8) + $(wc -w <<<"$profile") * (secs + 120) + 300))
+# Each run takes its seconds plus about four of setup and draining (the
+# file server's about ten more); a profile adds perf's report.
+guest_limit=$((reps * 60 * (secs + 8) + reps * 2 * $(wc -w <<<"$http_sizes") * (secs + 18) +
+	$(wc -w <<<"$profile") * (secs + 120) + 300))
 # Under icount the guest's clock jumps while it idles, so a limit the guest
 # keeps may pass in no time: only the host's (vm.sh --timeout) bounds it.
 run_limit=(--run-timeout "$guest_limit")
@@ -260,7 +285,7 @@ for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_B
 	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS ZCNET_BENCH_CONNS ZCNET_BENCH_GSO_SIZES ZCNET_BENCH_PING_SIZES \
 	ZCNET_BENCH_PING_FRAMES ZCNET_BENCH_BUSY_POLL_USEC ZCNET_BENCH_RXQ_QUEUES \
-	ZCNET_BENCH_VNET_SIZES ZCNET_VIRTIO_OPTS; do
+	ZCNET_BENCH_VNET_SIZES ZCNET_BENCH_HTTP_SIZES ZCNET_BENCH_HTTP_CONNS ZCNET_VIRTIO_OPTS; do
 	[[ -z ${!v:-} ]] || settings+=", $v=${!v}"
 done
 {

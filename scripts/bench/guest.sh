@@ -16,7 +16,7 @@
 # kernel's own transmit path with no user program: frames that pktgen
 # builds, a new skb each (pktgen) or one skb sent 1000 times (pktgen-clone).
 # One line per run:
-#   BENCH run=N rep=R kind=raw|tcp|udp|rx queues=Q procs=P method=M size=S
+#   BENCH run=N rep=R kind=raw|tcp|udp|rx|http queues=Q procs=P method=M size=S
 #         status=ok|failed|unavailable key=value...
 # and "bench: progress N/TOTAL ..." before each run.
 #
@@ -46,6 +46,11 @@
 # ZCNET_BENCH_PING_SIZES (64), ZCNET_BENCH_PING_FRAMES (2000 round trips a
 # run) and ZCNET_BENCH_BUSY_POLL_USEC (1000): the ping-pong latency case
 # (kind=lat), only with the sink in the guest (wall-clock ruler).
+# ZCNET_BENCH_HTTP_SIZES (4096 65536 1048576 16777216) and
+# ZCNET_BENCH_HTTP_CONNS (8): the file-server case (kind=http), files of
+# those sizes in a tmpfs of this guest served by zcnet-httpd (httpd-zcnet)
+# and zcnet-httpd --sendfile (httpd-sendfile) to that many keep-alive
+# connections of zcnet-bench get, each fetching one file over and over.
 set -uo pipefail
 
 IFACE="${ZCNET_IFACE:?}"
@@ -87,6 +92,9 @@ RXQ_QUEUES="${RXQ_QUEUES//,/ }" ONLY="${ZCNET_BENCH_ONLY:-}"
 SCALE_METHODS="afp-sendto zcnet-raw"
 SCALE_SIZE=1500
 PKTGEN_METHODS="pktgen pktgen-clone"
+HTTP_METHODS="httpd-zcnet httpd-sendfile"
+HTTP_SIZES="${ZCNET_BENCH_HTTP_SIZES:-4096 65536 1048576 16777216}" HTTP_SIZES="${HTTP_SIZES//,/ }"
+HTTP_CONNS="${ZCNET_BENCH_HTTP_CONNS:-8}" HTTP_MIN_FILES=8000 HTTPD="$(dirname "$BENCH")/zcnet-httpd" WWW=/tmp/zcnet-bench-www
 HOST="${ZCNET_BENCH_HOST:-}"
 ZCNET_BENCH_METHODS="${ZCNET_BENCH_METHODS:-}"
 ZCNET_BENCH_METHODS="${ZCNET_BENCH_METHODS//,/ }"
@@ -98,11 +106,12 @@ if [[ -n $ZCNET_BENCH_METHODS ]]; then
 	CONN_METHODS="$(pick "$CONN_METHODS")" GSO_METHODS="$(pick "$GSO_METHODS")"
 	VNET_METHODS="$(pick "$VNET_METHODS")"
 	SCALE_METHODS="$(pick "$SCALE_METHODS")" PING_METHODS="$(pick "$PING_METHODS")"
-	RXQ_METHODS="$(pick "$RXQ_METHODS")"
+	RXQ_METHODS="$(pick "$RXQ_METHODS")" HTTP_METHODS="$(pick "$HTTP_METHODS")"
 fi
 if [[ $ONLY == rxq ]]; then
 	RAW_METHODS="" PKTGEN_METHODS="" RX_METHODS="" TCP_METHODS="" UDP_METHODS=""
 	CONN_METHODS="" GSO_METHODS="" SCALE_METHODS="" PROFILE="" PING_METHODS="" VNET_METHODS=""
+	HTTP_METHODS=""
 else
 	RXQ_METHODS=""
 fi
@@ -130,11 +139,11 @@ wait_for() {
 	done
 }
 
-# reap PID LIMIT: wait up to LIMIT seconds, then kill. Blocks in wait(): a
-# polling loop here would run programs during the measured span, and their
-# CPU time would be counted against the method measured.
+# reap PID LIMIT: wait up to LIMIT seconds, then kill; PID's status. Blocks
+# in wait(): a polling loop here would run programs during the measured
+# span, and their CPU time would be counted against the method measured.
 reap() {
-	local dog
+	local dog rc
 	(
 		sleep "$2" &
 		trap 'kill $! 2>/dev/null; exit 0' TERM
@@ -143,8 +152,10 @@ reap() {
 	) &
 	dog=$!
 	wait "$1" 2>/dev/null
+	rc=$?
 	kill -TERM "$dog" 2>/dev/null
 	wait "$dog" 2>/dev/null
+	return "$rc"
 }
 
 set_mtu() { # MTU: both NICs
@@ -425,6 +436,93 @@ ping_run() {
 	fi
 }
 
+# json_num KEY FILE: the number KEY has in the JSON object in FILE
+json_num() { sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p" "$2" | head -n1; }
+
+# http_run METHOD SIZE REP: the file-server case. zcnet-httpd, or with
+# --sendfile for httpd-sendfile, serves WWW on this guest's address;
+# HTTP_CONNS keep-alive connections of zcnet-bench get fetch the file
+# /SIZE over and over, each body read to its end and counted. With HOST the
+# client runs there (remote get --until-eof): it connects, says "get
+# ready", starts at remote's SIGUSR2 and stops at its SIGUSR1, finishing
+# the bodies under way; the span is from that start to get's end, SECS of
+# this guest's clock apart, and all this guest does in it is serve (and
+# the sleep and kills that time it). Without HOST the client runs for SECS
+# in the peer namespace, and the span, from before it starts to its end,
+# counts it too. Under icount a client slower than the server leaves this
+# guest idle, and its clock then runs ahead: so that the few milliseconds
+# of timing work stay small beside the serving, get on the host goes on
+# past the stop until it has read SECS x HTTP_MIN_FILES files' worth, at
+# most SECS GiB. Bytes are the client's, which must be what the server
+# says it sent; zcnet runs must not fall back to sendfile.
+http_run() {
+	local method="$1" size="$2" rep="$3" dir="$WORK/http$RUN" port=$((8000 + RUN % 500))
+	local srv get rc=0 grc=0 a b line args=() more get_line min
+	min=$((size * HTTP_MIN_FILES < 1073741824 ? size * HTTP_MIN_FILES : 1073741824))
+	min=$((min * SECS))
+	RUN=$((RUN + 1))
+	say "progress $RUN/$TOTAL rep $rep http $method $size B"
+	mkdir -p "$dir"
+	line="BENCH run=$RUN rep=$rep kind=http queues=1 procs=1 method=$method size=$size"
+	[[ $method == httpd-sendfile ]] && args=(--sendfile)
+	"$HTTPD" -d "$WWW" -l "$ZCNET_LOCAL_IP:$port" -j "${args[@]}" >"$dir/httpd.out" 2>"$dir/httpd.err" &
+	srv=$!
+	if ! wait_for "$dir/httpd.out" 'listening' "$srv" 600; then
+		kill -KILL "$srv" 2>/dev/null
+		wait "$srv" 2>/dev/null
+		rc=$?
+		echo "$line status=$( ((rc == 4)) && echo unavailable || echo failed) reason=zcnet-httpd did not start: $(tr '\n' ' ' <"$dir/httpd.err" | cut -c1-200)"
+		return
+	fi
+	if [[ -n $HOST ]]; then
+		"$BENCH" remote "$HOST" get --peer "$ZCNET_LOCAL_IP" --port "$port" -s "$size" \
+			--conns "$HTTP_CONNS" --min-bytes "$min" --until-eof >"$dir/get.out" 2>&1 &
+		get=$!
+		if wait_for "$dir/get.out" 'get ready' "$get" 3000; then
+			read -ra a <<<"$(timer_pair)"
+			kill -USR2 "$get"
+			sleep "$SECS"
+			kill -USR1 "$get"
+			wait "$get"
+			grc=$?
+			read -ra b <<<"$(timer_pair)"
+		else
+			kill -KILL "$get" 2>/dev/null
+			wait "$get" 2>/dev/null
+			grc=1
+		fi
+	else
+		read -ra a <<<"$(timer_pair)"
+		peer "$BENCH" get --peer "$ZCNET_LOCAL_IP" --port "$port" -s "$size" \
+			--conns "$HTTP_CONNS" -t "$SECS" >"$dir/get.out" 2>&1
+		grc=$?
+		read -ra b <<<"$(timer_pair)"
+	fi
+	kill -TERM "$srv" 2>/dev/null
+	reap "$srv" 60
+	rc=$?
+	get_line="$(grep -m1 '^get ' "$dir/get.out")"
+	if ((grc != 0 || rc != 0)) || [[ $get_line != *" status=ok"* ]]; then
+		echo "$line status=failed reason=get status $grc, zcnet-httpd status $rc: $(grep -hv 'ready' "$dir/get.out" "$dir/httpd.err" | tr '\n' ' ' | cut -c1-200)"
+		return
+	fi
+	local f=$dir/httpd.out
+	more="completions=$(json_num completions "$f") copied=$(json_num copied "$f") errors=$(json_num errors "$f")"
+	more+=" peer_bytes=$(json_num body_bytes "$f") server_requests=$(json_num requests "$f") classic=$(json_num classic "$f")"
+	awk -v l="$line" -v g="$get_line" -v m="$more" -v a0="${a[0]}" -v a1="${a[1]}" \
+		-v b0="${b[0]}" -v b1="${b[1]}" -v n="$(nproc)" -v zc="$([[ $method == httpd-zcnet ]] && echo 1 || echo 0)" 'BEGIN {
+		split(g, f, " "); for (i in f) if (split(f[i], kv, "=") == 2) v[kv[1]] = kv[2]
+		split(m, f, " "); for (i in f) if (split(f[i], kv, "=") == 2) s[kv[1]] = kv[2]
+		secs = b0 - a0; cpu = secs * n - (b1 - a1); if (cpu < 0) cpu = 0
+		st = "ok"; why = ""
+		if (s["peer_bytes"] != v["bytes"]) { st = "failed"; why = " reason=the server sent " s["peer_bytes"] " body bytes, the client read " v["bytes"] }
+		else if (zc && s["classic"] > 0) { st = "failed"; why = " reason=" s["classic"] " responses went by sendfile" }
+		else if (v["requests"] == 0) { st = "failed"; why = " reason=no request answered" }
+		printf "%s status=%s frames=%d bytes=%.0f seconds=%.6f cpu_s=%.6f cpus=%d conns=%d %s syscalls=0%s\n",
+			l, st, v["requests"], v["bytes"], secs, cpu, n, v["conns"], m, why
+	}'
+}
+
 # pktgen_run METHOD SIZE REP: pktgen sends SIZE-byte frames out of IFACE
 # for SECS, one new skb per frame (pktgen) or each skb 1000 times
 # (pktgen-clone); its busy time is the guest's, measured like a sender's
@@ -504,6 +602,13 @@ TOTAL=$((TOTAL + REPS * $(count_words "$PING_METHODS") * $(count_words "$PING_SI
 TOTAL=$((TOTAL + REPS * $(count_words "$RXQ_METHODS") * $(count_words "$RX_SIZES") * $(count_words "$RXQ_QUEUES")))
 TOTAL=$((TOTAL + REPS * ($(count_words "$CONN_METHODS") * $(count_words "$CONNS") + $(count_words "$GSO_METHODS") * $(count_words "$GSO_SIZES"))))
 TOTAL=$((TOTAL + 2 * REPS * $(count_words "$VNET_METHODS") * $(count_words "$VNET_SIZES")))
+TOTAL=$((TOTAL + REPS * $(count_words "$HTTP_METHODS") * $(count_words "$HTTP_SIZES")))
+if [[ -n $HTTP_METHODS ]]; then
+	mkdir -p "$WWW"
+	for size in $HTTP_SIZES; do
+		head -c "$size" /dev/urandom >"$WWW/$size"
+	done
+fi
 
 set_queues 1 || say "cannot set one queue pair (ethtool -L)"
 for ((rep = 1; rep <= REPS; rep++)); do
@@ -536,6 +641,7 @@ for ((rep = 1; rep <= REPS; rep++)); do
 	for k in uso tso; do for size in $VNET_SIZES; do for m in $VNET_METHODS; do
 		run "$k" "$m" "$size" "$rep" 1 1
 	done; done; done
+	for size in $HTTP_SIZES; do for m in $HTTP_METHODS; do http_run "$m" "$size" "$rep"; done; done
 	for size in $RX_SIZES; do
 		for m in $RX_METHODS; do
 			rx_run "$m" "$size" "$rep"
@@ -581,6 +687,10 @@ fi
 # by their own samples and with their callees
 profile() {
 	local m="$1" size="$2" kind=tcp mtu=1500 sort
+	if [[ $m == httpd-* ]]; then
+		say "profile $m $size: the file server's runs are not profiled"
+		return
+	fi
 	[[ " $ALL_RAW_METHODS " == *" $m "* ]] && kind=raw
 	[[ " $ALL_UDP_METHODS " == *" $m "* ]] && kind=udp
 	[[ " $ALL_GSO_METHODS " == *" $m "* ]] && kind=gso

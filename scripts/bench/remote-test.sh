@@ -4,14 +4,19 @@
 # a bad request and an option its command would ignore are refused, a TCP
 # sink counts what a sender sent, a raw sink run with --until-eof ends when
 # remote is told the run is over, and serve stops a sink that would wait
-# on for an hour (after its grace period of a few seconds).
+# on for an hour (after its grace period of a few seconds). serve runs the
+# HTTP client get, which fails when nobody serves; given zcnet-httpd, get
+# --until-eof fetches from its --sendfile server between remote's start
+# and stop words, every body counted, and a missing file fails the run.
 #
-#   remote-test.sh ZCNET-BENCH
+#   remote-test.sh ZCNET-BENCH [ZCNET-HTTPD]
 set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 
-bench="${1:?usage: $0 ZCNET-BENCH}"
+bench="${1:?usage: $0 ZCNET-BENCH [ZCNET-HTTPD]}"
+httpd="${2:-}"
 [[ -x $bench ]] || die "no zcnet-bench at $bench"
+[[ -z $httpd || -x $httpd ]] || die "no zcnet-httpd at $httpd"
 need_root # a network namespace of our own
 
 if [[ ${ZCNET_REMOTE_TEST_NS:-} != inside ]]; then
@@ -79,7 +84,8 @@ rc=0
 check "a bad address is a usage error (status $rc)" test "$rc" -eq 2
 
 # an option the command or method would ignore: exit 2 before anything runs
-for args in "send tcp-send --flows 4" "recv afp --rx-queues 2" \
+for args in "send tcp-send --flows 4" "recv afp --rx-queues 2" "get --rx-queues 2" \
+	"send tcp-send -s 1500 --min-bytes 5" \
 	"gen raw --flows 2" "recv zcnet-rxq --flows 2" \
 	"send afp-sendto -s 1500 --conns 4" \
 	"send tcp-send -s 1500 --gso 1400"; do
@@ -137,6 +143,54 @@ rc=0
 wait "$sink" || rc=$?
 check "serve stopped the waiting sink, which still reported" \
 	grep -qx 'sink frames=0 bytes=0 stopped=signal' "$work/udp.out"
+
+# get through serve: nobody listening is a failure, said
+rc=0
+"$bench" remote 127.0.0.1:5300 get --peer 127.0.0.1 --port 5398 -s 4096 --until-eof \
+	>"$work/get-none.out" 2>&1 || rc=$?
+check "get with no server to reach: status 1 (status $rc)" test "$rc" -eq 1
+check "and said so" grep -q 'cannot connect' "$work/get-none.out"
+
+if [[ -n $httpd ]]; then
+	mkdir "$work/www"
+	head -c 65536 /dev/urandom >"$work/www/65536"
+	"$httpd" -d "$work/www" -l 127.0.0.1:5303 --sendfile -j >"$work/httpd.out" 2>&1 &
+	hpid=$!
+	guards+=("$hpid")
+	for _ in $(seq 50); do
+		grep -q 'listening' "$work/httpd.out" && break
+		sleep 0.1
+	done
+	get_run() { # SIZE: a load of about 0.3 s through remote
+		"$bench" remote 127.0.0.1:5300 get --peer 127.0.0.1 --port 5303 -s "$1" --conns 4 \
+			--until-eof >"$work/get.out" 2>&1 &
+		sink=$!
+		for _ in $(seq 50); do
+			grep -q 'get ready' "$work/get.out" && break
+			sleep 0.1
+		done
+		kill -USR2 "$sink" 2>/dev/null || true
+		sleep 0.3
+		kill -USR1 "$sink" 2>/dev/null || true
+		guard "$sink"
+		rc=0
+		wait "$sink" || rc=$?
+	}
+	get_run 65536
+	check "get fetched from zcnet-httpd (status $rc)" test "$rc" -eq 0
+	requests="$(sed -n 's/^get requests=\([0-9]*\) .*/\1/p' "$work/get.out")"
+	check "some requests were answered (${requests:-none})" test "${requests:-0}" -gt 0
+	check "every body counted, ended by the word" \
+		grep -q "^get requests=${requests:-x} bytes=$((${requests:-0} * 65536)) conns=4 errors=0 stopped=eof status=ok" "$work/get.out"
+	get_run 4096
+	check "a file the server does not have fails the run (status $rc)" test "$rc" -eq 1
+	check "and says why" grep -q 'not 200' "$work/get.out"
+	kill -TERM "$hpid"
+	rc=0
+	wait "$hpid" || rc=$?
+	check "zcnet-httpd sent the bodies get counted (status $rc)" \
+		grep -q "\"body_bytes\": $((${requests:-0} * 65536))," "$work/httpd.out"
+fi
 
 # nobody serving: remote fails, saying so
 rc=0

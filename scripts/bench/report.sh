@@ -116,7 +116,7 @@ END {
 	for (i = 1; i <= n; i++) {
 		k = order[i]; c = split(m[k], ms, " ")
 		for (a = 1; a <= c; a++) {
-			if (ms[a] !~ /^zcnet(-|$)/) continue
+			if (ms[a] !~ /^zcnet(-|$)|-zcnet$/) continue
 			for (b = 1; b <= c; b++) {
 				if (a == b) continue
 				z = ms[a]; o = ms[b]
@@ -156,6 +156,10 @@ table() {
 	echo "raw USO/TSO: super-frames of S bytes with a virtio_net_hdr (zcnet-vnet:"
 	echo "ZCNET_TX_VNET_HDR; afp-vnet: PACKET_VNET_HDR send()), 1472-byte UDP or"
 	echo "1460-byte TCP segments; us/op per super-frame, lost in super-frames."
+	echo "http S B: zcnet-httpd serving an S-byte file from zcnet regions"
+	echo "(httpd-zcnet) or by sendfile(2) (httpd-sendfile) to keep-alive"
+	echo "clients on the build machine; the server's busy time per GiB of body,"
+	echo "us/op per request."
 	echo
 	awk -F, -v ruler="$ruler" '
 	NR == 1 { next }
@@ -163,6 +167,7 @@ table() {
 		kind = $1 == "raw" ? "raw " $5 " B" : $1 == "rx" ? "receive " $5 " B" : $1 == "lat" ? "ping-pong " $5 " B" : $1 == "udp" ? ($5 > 1472 ? "UDP GSO " : "UDP ") $5 " B" : $1 == "gso" ? "UDP train " $5 " B" : "TCP " ($5 >= 1048576 ? $5 / 1048576 " MiB" : $5 / 1024 " KiB")
 		if ($1 ~ /^conns[0-9]+$/) kind = "TCP " substr($1, 6) "x" $5 / 1024 " KiB"
 		if ($1 ~ /^(uso|tso)$/) kind = "raw " toupper($1) " " $5 " B"
+		if ($1 == "http") kind = "http " $5 " B"
 		if ($2 > 1) kind = kind " " $2 "q/" $3 "p"
 		if ($8 == "unavailable" || $8 == "failed" || $7 == 0) {
 			printf "%-17s %-14s %s: %s\n", kind, $4, $8 == "" ? "failed" : $8, $22
@@ -192,6 +197,7 @@ table() {
 	awk -F, '
 	NR == 1 { next }
 	$2 == 1 { key = $1 "," $5 "," $4; if ($7 > 0) { cpu[key] = $13; spread[key] = $25 } else why[key] = $8 ": " $22 }
+	$1 == "http" && !(($5) in hseen) { hseen[$5] = 1; hs[++nh] = $5 }
 	function r(kind, size, z, o) { return cpu[kind "," size "," o] > 0 ? cpu[kind "," size "," z] / cpu[kind "," size "," o] : -1 }
 	function check(name, kind, size, z, o, limit,   x) {
 		if (!((kind "," size "," z) in cpu)) { printf "  %-46s pending: %s %s\n", name, z, why[kind "," size "," z] ? why[kind "," size "," z] : "not measured"; return }
@@ -218,6 +224,10 @@ table() {
 		check("raw TSO 65535 B: zcnet <= 0.3x AF_PACKET vnet", "tso", 65535, "zcnet-vnet", "afp-vnet", 0.3)
 		check("receive 1500 B: zcnet <= 0.8x TPACKET_V3", "rx", 1500, "zcnet", "afp-tpacket-v3", 0.8)
 		check("receive 1500 B: zcnet <= 1.0x AF_XDP copy", "rx", 1500, "zcnet", "af-xdp-copy", 1.0)
+		if (!nh) nh = split("4096 65536 1048576 16777216", hs, " ")
+		for (i = 1; i <= nh; i++)
+			check(sprintf("http %d B: zcnet-httpd <= %.1fx sendfile", hs[i], hs[i] >= 1048576 ? 0.8 : 1.0),
+			      "http", hs[i], "httpd-zcnet", "httpd-sendfile", hs[i] >= 1048576 ? 0.8 : 1.0)
 		n = over = 0
 		for (k in spread) { n++; if (spread[k] > 3) { over++; worst = worst " " k "=" spread[k] "%" } }
 		printf "  %-46s %s\n", "every cell: spread over repetitions <= 3%", !n ? "not measured" : over ? "NOT met (" over " of " n " cells:" worst ")" : "met (" n " cells)"

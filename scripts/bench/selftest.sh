@@ -54,6 +54,14 @@ for bad in 0 abc 65508 99999 "64768 x"; do
 	expect_refusal "ZCNET_BENCH_GSO_SIZES='$bad'" "ZCNET_BENCH_GSO_SIZES: train sizes in bytes, up to 65507" \
 		env ZCNET_BENCH_GSO_SIZES="$bad" "$ZCNET_SCRIPTS/bench/bench.sh"
 done
+for bad in 0 abc 16777217 123456789 "4096;reboot" "4096,65536"; do
+	expect_refusal "ZCNET_BENCH_HTTP_SIZES='$bad'" "ZCNET_BENCH_HTTP_SIZES: file sizes in bytes, 1..16777216" \
+		env ZCNET_BENCH_HTTP_SIZES="$bad" "$ZCNET_SCRIPTS/bench/bench.sh"
+done
+for bad in 0 1000 abc "8 16"; do
+	expect_refusal "ZCNET_BENCH_HTTP_CONNS='$bad'" "ZCNET_BENCH_HTTP_CONNS: a connection count, 1..999" \
+		env ZCNET_BENCH_HTTP_CONNS="$bad" "$ZCNET_SCRIPTS/bench/bench.sh"
+done
 for bad in "indirect_desc=off" ",indirect_desc" ",a=b c" ",x=\$(id)"; do
 	expect_refusal "ZCNET_VIRTIO_OPTS='$bad'" "ZCNET_VIRTIO_OPTS: ,property=value pairs" \
 		env ZCNET_VIRTIO_OPTS="$bad" "$ZCNET_SCRIPTS/qemu/vm.sh" \
@@ -184,6 +192,9 @@ for rep in 1 2 3; do
 	echo "BENCH run=$rep rep=$rep kind=raw queues=1 procs=1 method=pktgen size=1500 status=ok frames=100000 bytes=150000000 seconds=1 cpu_s=0.4 completions=100000 copied=0 syscalls=0"
 	echo "BENCH run=$rep rep=$rep kind=udp queues=1 procs=1 method=zcnet-udp size=64768 status=ok frames=100 bytes=6476800 seconds=1 cpu_s=0.1 completions=100 copied=0 syscalls=10 recv_bytes=6476800"
 	echo "BENCH run=$rep rep=$rep kind=rx queues=1 procs=1 method=zcnet size=1500 status=ok frames=1000 bytes=1500000 seconds=1 cpu_s=0.01 lost=0 syscalls=10 copied=1000"
+	# the file server: zcnet 0.25 s per GiB of 1 MiB bodies, sendfile 0.5
+	echo "BENCH run=$rep rep=$rep kind=http queues=1 procs=1 method=httpd-zcnet size=1048576 status=ok frames=1024 bytes=1073741824 seconds=1 cpu_s=0.25 completions=2048 copied=1024 errors=0 syscalls=0"
+	echo "BENCH run=$rep rep=$rep kind=http queues=1 procs=1 method=httpd-sendfile size=1048576 status=ok frames=1024 bytes=1073741824 seconds=1 cpu_s=0.5 completions=0 copied=0 errors=0 syscalls=0"
 done >"$dir/runs.txt"
 ZCNET_ROOT="$root" "$root/scripts/bench/report.sh" "$dir" >"$dir/out" 2>&1 || true
 table_has() { # WHAT EXTENDED-REGEX
@@ -194,7 +205,10 @@ table_has "a spread above 3% is flagged" '^raw 1500 B +afp-sendto +.* 6\.5%! '
 table_has "UDP GSO rows are named so" '^UDP GSO 64768 B +zcnet-udp '
 table_has "receive rows are named so, with the copied share" '^receive 1500 B +zcnet +.* 100% +0/3000'
 table_has "zcnet against pktgen" 'raw 1500 B zcnet-raw:.* pktgen 0\.500x'
-table_has "the spread target fails on the flagged cell" 'spread over repetitions <= 3% +NOT met \(1 of 5 cells'
+table_has "file-server rows are named so, with the copied share" '^http 1048576 B +httpd-zcnet +0\.250 .* 50% '
+table_has "zcnet-httpd against sendfile" 'http 1048576 B httpd-zcnet: httpd-sendfile 0\.500x'
+table_has "the file-server target at 1 MiB" 'http 1048576 B: zcnet-httpd <= 0\.8x sendfile +met \(0\.50x\)'
+table_has "the spread target fails on the flagged cell" 'spread over repetitions <= 3% +NOT met \(1 of 7 cells'
 table_has "the ruler is named" '^Instruction time'
 
 ((failures == 0)) || die "$failures checks of the benchmark scripts failed"

@@ -80,6 +80,9 @@ int bench_xsk_rx(struct rx_bench *b);
 int bench_zcnet_rx(struct rx_bench *b);
 int bench_zcnet_udp_rx(struct rx_bench *b);
 
+/* The HTTP client of the file-server case (bench_http.c); exit code. */
+int bench_get(const struct tr_opts *o, uint64_t min_bytes);
+
 /* serve on the host, remote in the guest (bench_remote.c). */
 int bench_serve(uint16_t port);
 int bench_remote(int argc, char **argv);

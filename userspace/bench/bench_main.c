@@ -62,6 +62,7 @@ static struct tr_opts o = {
 	.bench = true, .stop = &never,
 };
 static uint32_t cpu = UINT32_MAX, stream, streams = 1, busy_usec = 1000;
+static uint64_t min_bytes;
 static double idle = 1;
 static struct bench_extra rx_x;
 
@@ -126,7 +127,11 @@ static struct opt opts[] = {
 	    "--port,\nsegments of --gso bytes (1472, TCP 1460)", "protocol "
 	    "(udp or tcp)"),
 	OFLAG("until-eof", 0, o.until_eof, "sink raw: stop when standard input "
-	      "ends\nand no frame came for 0.1 s (for remote)"),
+	      "ends\nand no frame came for 0.1 s (for remote); get: start "
+	      "at\nits first byte, stop at its end"),
+	ONUM("min-bytes", 0, min_bytes, 0, UINT64_C(1) << 50, "BYTES", "get: "
+	     "go on past the stop until BYTES of\nbodies are read (default 0)",
+	     "byte count"),
 	OEND
 };
 
@@ -138,8 +143,9 @@ static const char head[] =
 "       " PROG " ping METHOD [options]   round trips to echo: afp, zcnet-rx,\n"
 "                                     zcnet-rx-busypoll\n"
 "       " PROG " echo [options]          send test frames back\n"
+"       " PROG " get [options]           HTTP load: GET /SIZE from --peer\n"
 "       " PROG " serve [--port N]        run sinks for remote (default 5200)\n"
-"       " PROG " remote IPV4[:PORT] sink|gen|zcnet-recv ...\n"
+"       " PROG " remote IPV4[:PORT] sink|gen|get|zcnet-recv ...\n"
 "                                     one of those on that host's serve\n\n";
 
 static void more_help(FILE *f)
@@ -169,7 +175,12 @@ static void more_help(FILE *f)
 		"made in the measured\nspan. The UDP sink ends after --idle "
 		"seconds without data and counts\ndatagrams and bytes; a UDP "
 		"sender reports what it sent.\nExit status: 0 ok, 1 failed, "
-		"2 usage, 4 method unavailable here.\n");
+		"2 usage, 4 method unavailable here.\n\n"
+		"get: --conns (1) keep-alive connections to --peer --port each "
+		"fetch\n/SIZE (-s) over and over for -t seconds, or from the "
+		"first byte on\nstandard input to its end (--until-eof), "
+		"checking status 200 and\nContent-Length; prints 'get "
+		"requests=N bytes=B ...'.\n");
 }
 
 void bench_unavailable(struct tr_result *r, const char *fmt, ...)
@@ -269,6 +280,8 @@ static void refuse_ignored(const char *cmd, const char *what)
 	if (opts_seen(opts, "rx-queues") &&
 	    (strcmp(cmd, "recv") || strcmp(what, "zcnet-rxq")))
 		usage_error("--rx-queues is for 'recv zcnet-rxq' only");
+	if (opts_seen(opts, "min-bytes") && strcmp(cmd, "get"))
+		usage_error("--min-bytes is for 'get' only");
 }
 
 static int run_send(int argc, char **argv)
@@ -366,6 +379,12 @@ int main(int argc, char **argv)
 		opts_parse(argc, argv, opts, head, more_help);
 		refuse_ignored("serve", "");
 		return bench_serve(opts_seen(opts, "port") ? o.port : 0);
+	}
+	if (!strcmp(argv[1], "get")) {
+		optind = 2;
+		opts_parse(argc, argv, opts, head, more_help);
+		refuse_ignored("get", "");
+		return bench_get(&o, min_bytes);
 	}
 	if (!strcmp(argv[1], "echo")) {
 		optind = 2;

@@ -3,21 +3,25 @@
 /*
  * The guest under measurement runs "remote HOST ARGS..."; it connects to
  * "serve" on HOST, sends ARGS as one line and copies what comes back to
- * its standard output. serve runs "zcnet-bench ARGS..." (sink or gen only;
- * or zcnet-recv, the tool beside it, for make demo) with standard output
- * and error on the connection, then sends one last line "remote exit=N",
- * N its exit status, which remote returns as its own.
+ * its standard output. serve runs "zcnet-bench ARGS..." (sink, gen or get
+ * only; or zcnet-recv, the tool beside it, for make demo) with standard
+ * output and error on the connection, then sends one last line "remote
+ * exit=N", N its exit status, which remote returns as its own.
  * The connection is also the program's standard input: remote shuts down
- * its sending side on SIGUSR1, and a sink run with --until-eof ends there.
+ * its sending side on SIGUSR1, and a sink run with --until-eof ends there;
+ * on SIGUSR2 it sends one byte, at which get --until-eof starts its load.
+ * serve only peeks at that input, to see its end, and leaves the bytes to
+ * the program.
  * (The guest cannot time the host: under icount its clock jumps while it
  * idles, so a sink's end is said, not waited for.) serve keeps the time
  * instead: REMOTE_GRACE seconds after that end, or REMOTE_LIMIT after the
  * start, it stops the program with SIGTERM (a sink still prints what it
- * counted), and SIGKILL follows if that does not do.
+ * counted), and SIGKILL follows if that does not do. get, which ends by
+ * itself once its last bodies are read, has only REMOTE_LIMIT.
  * serve is meant for a private network namespace that only the guest
- * reaches: it runs nothing but this program's sinks and generators and
- * zcnet-recv, with no argument that could name a file (no '/'), and it
- * ends with its parent.
+ * reaches: it runs nothing but this program's sinks, generators and HTTP
+ * client and zcnet-recv, with no argument that could name a file (no
+ * '/'), and it ends with its parent.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -87,6 +91,7 @@ static char **request(int fd, char *line, char **argv)
 	}
 	argv[argc] = NULL;
 	if (argc < 2 || (strcmp(argv[1], "sink") && strcmp(argv[1], "gen") &&
+			 strcmp(argv[1], "get") &&
 			 strcmp(argv[1], "zcnet-recv")))
 		return NULL;
 	return argv;
@@ -107,21 +112,24 @@ static const char *sibling(char *buf, size_t size, const char *name)
 }
 
 /* Wait for pid, ending it when remote said so or time is up. */
-static int watch(int fd, pid_t pid, int *status)
+static int watch(int fd, pid_t pid, int *status, int grace)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	double end = now_seconds() + REMOTE_LIMIT, now;
 	bool ended = false;
 	int sig = SIGTERM;
+	ssize_t n;
 	pid_t got;
 	char c;
 
 	while (!(got = waitpid(pid, status, WNOHANG))) {
 		now = now_seconds();
-		if (!ended && poll(&p, 1, 0) == 1 && read(fd, &c, 1) <= 0) {
+		if (!ended && poll(&p, 1, 0) == 1 &&
+		    (n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT)) <= 0 &&
+		    (!n || (errno != EAGAIN && errno != EINTR))) {
 			ended = true;
-			if (now + REMOTE_GRACE < end)
-				end = now + REMOTE_GRACE;
+			if (now + grace < end)
+				end = now + grace;
 		}
 		if (now >= end) {
 			kill(pid, sig);
@@ -163,7 +171,8 @@ static void serve_one(int fd)
 		fprintf(stderr, "zcnet-bench serve: exec: %s\n", strerror(errno));
 		_exit(EXIT_FAILED);
 	}
-	if (pid < 0 || watch(fd, pid, &status) < 0)
+	if (pid < 0 || watch(fd, pid, &status, strcmp(args[1], "get") ?
+				REMOTE_GRACE : REMOTE_LIMIT) < 0)
 		status = EXIT_FAILED << 8;
 	snprintf(msg, sizeof(msg), REMOTE_EXIT "%d\n", WIFEXITED(status) ?
 		 WEXITSTATUS(status) : EXIT_FAILED);
@@ -219,6 +228,12 @@ static void remote_end(int sig)
 	shutdown(remote_fd, SHUT_WR);
 }
 
+static void remote_go(int sig)
+{
+	(void)sig;
+	(void)send(remote_fd, "\n", 1, MSG_NOSIGNAL);
+}
+
 int bench_remote(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = remote_end,
@@ -230,7 +245,8 @@ int bench_remote(int argc, char **argv)
 	FILE *in;
 
 	if (argc < 4 || addr_parse(argv[2], &sin))
-		usage_error("want 'remote IPV4[:PORT] sink|gen|zcnet-recv ...'");
+		usage_error("want 'remote IPV4[:PORT] "
+			    "sink|gen|get|zcnet-recv ...'");
 	for (i = 3; i < argc; i++) {
 		if (strchr(argv[i], ' ') || strchr(argv[i], '\n') ||
 		    len + strlen(argv[i]) + 2 > sizeof(line))
@@ -253,6 +269,8 @@ int bench_remote(int argc, char **argv)
 	}
 	remote_fd = fd;
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = remote_go;
+	sigaction(SIGUSR2, &sa, NULL);
 	in = fdopen(fd, "r");
 	while (in && fgets(buf, sizeof(buf), in)) {
 		if (!strncmp(buf, REMOTE_EXIT, strlen(REMOTE_EXIT))) {
