@@ -29,10 +29,13 @@
  * region is unregistered only when every descriptor naming it has
  * completed. ZCNET_CQE_COPIED only reports that the stack copied the
  * bytes after all (a route without scatter-gather or checksum offload,
- * local delivery, or a write below the copy threshold, as the module does
- * for small writes where a copy is cheaper than pinning pages): the buffer
- * is free all the same, so the server counts it and goes on. A failed
- * completion ends the connection: later descriptors of its slot fail too.
+ * local delivery, or a write below the context's copy threshold): the
+ * buffer is free all the same, so the server counts it and goes on. The
+ * server sets that threshold to 0 unless told otherwise: a file's pages
+ * are pinned while it is cached, and a head and its body sent one after
+ * the other share one notification, so a small body goes by reference as
+ * sendfile(2) sends it. A failed completion ends the connection: later
+ * descriptors of its slot fail too.
  *
  * Without zcnet (--sendfile, or a socket or file zcnet cannot take) a
  * response is the head by send(2) and the body by sendfile(2), after the

@@ -11,7 +11,7 @@
 
 static struct hd_opts o = {
 	.root = ".", .listen = ":8080", .max_conns = 1024, .timeout = 60,
-	.copy_threshold = -1, .max_pinned = UINT64_C(1) << 30,
+	.copy_threshold = 0, .max_pinned = UINT64_C(1) << 30,
 	.max_files = 256,
 };
 static uint64_t copy_threshold;
@@ -30,8 +30,8 @@ static struct opt opts[] = {
 	      "SECONDS without\nprogress (default 60)",
 	      "timeout (seconds, > 0)"),
 	ONUM("copy-threshold", 0, copy_threshold, 0, 1 << 20, "BYTES",
-	     "zcnet: copy writes of at most BYTES\n(default: the module's, "
-	     "8192)", "copy threshold (0..1048576)"),
+	     "zcnet: copy writes of at most BYTES\n(default 0: none, as "
+	     "sendfile(2) copies none)", "copy threshold (0..1048576)"),
 	ONUM("max-pinned", 0, o.max_pinned, 1, UINT64_MAX, "BYTES", "zcnet: "
 	     "pin at most BYTES of files at once\n(default 1 GiB); larger "
 	     "files go by sendfile", "byte count"),
