@@ -16,6 +16,11 @@
 # guest's two vCPUs, so that the tests see a NIC whose driver enabled fewer
 # queues than it has; zcnet_rxq_test turns them all on with ethtool -L);
 # vmxnet3 in QEMU has one RX queue, so it gets one.
+# The test guests' RAM (1 GiB, scripts/qemu/vm.sh) has 32 MiB at 512 MiB
+# marked as legacy persistent memory (memmap=32M!512M): /dev/pmem0 where the
+# kernel has nd_e820 and nd_pmem, for the file-region tests' DAX file. It
+# lies well above the kernel and below the initramfs, which QEMU loads at the
+# top of RAM, and KASLR keeps the kernel out of it.
 # The per-test timeout comes from selftests/zcnet/settings (timeout=N),
 # multiplied by --slow (for a debug kernel); ZCNET_VM_TIMEOUT overrides the
 # whole guest's timeout.
@@ -78,7 +83,7 @@ mkdir -p "$out"
 "$ZCNET_SCRIPTS/qemu/vm.sh" --kernel "$image" --initrd "$out/initrd.cpio.gz" --out "$out" \
 	--iommu "$iommu" --nic "$nic" --queues "$queues" --timeout "$vm_timeout" \
 	--run /lib/zcnet/run-tests \
-	--append "zcnet.env.ZCNET_TEST_TIMEOUT=$test_timeout${append:+ $append}" || true
+	--append "memmap=32M!512M zcnet.env.ZCNET_TEST_TIMEOUT=$test_timeout${append:+ $append}" || true
 
 label="$kver"
 [[ $nic == virtio && $iommu == on ]] || label+=" $nic iommu-$iommu"

@@ -53,8 +53,11 @@ NIC_MODULES=(virtio_pci virtio_net vmxnet3)
 # tls for the socket tests' kernel TLS socket; brd for one 32 MiB RAM disk
 # (/dev/ram0, memory only as it is written), on which the file-region tests
 # make an ext2 file system (busybox mke2fs) that ext4 mounts: page cache of
-# a block-device file system.
-EXTRA_MODULES=("dummy numdummies=0" bridge tls "brd rd_nr=1 rd_size=32768")
+# a block-device file system; nd_e820 and nd_pmem for the legacy
+# persistent memory that the test guests' memmap=SIZE!START marks
+# (scripts/qemu/guest-test.sh): /dev/pmem0, where the file-region tests
+# mount ext4 with DAX (no page cache).
+EXTRA_MODULES=("dummy numdummies=0" bridge tls "brd rd_nr=1 rd_size=32768" nd_e820 nd_pmem)
 # Programs the guest needs beyond busybox, with their shared libraries.
 PROGRAMS=(bash ip ethtool curl ab)
 

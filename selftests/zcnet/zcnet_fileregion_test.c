@@ -21,10 +21,19 @@
  * loopback TCP (the stack copies at delivery, after it read the pages
  * from the region), and across the guest's two NICs when the guest's
  * variables say where the peer is.
+ *
+ * A file on DAX has no page cache and is refused (EOPNOTSUPP), with
+ * nothing left pinned or charged: dax_refused makes an ext2 file system of
+ * 4 KiB blocks on /dev/pmem0 (the test guest's memmap=32M!512M, nd_e820
+ * and nd_pmem: RAM posing as persistent memory) and mounts it with ext4's
+ * dax=always in a mount namespace of its own. It SKIPs without
+ * /dev/pmem0 (the debug kernel has no pmem driver), or when the file it
+ * writes there is not in DAX mode (statx's STATX_ATTR_DAX).
  */
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 
 #include "../kselftest_harness.h"
@@ -36,6 +45,9 @@
 #define EXT_IMG		"/tmp/zcnet-fileregion.img"
 #define EXT_IMG_LEN	(32 << 20)
 #define EXT_MAGIC	0xEF53
+#define DAX_DEV		"/dev/pmem0"
+#define DAX_DIR		"/tmp/zcnet-fileregion-dax"
+#define DAX_FILE_LEN	(1U << 20)
 #define RING		256U
 #define DESC_LEN	(64U << 10)
 #define NDESC		128U			/* 8 MiB in flight */
@@ -945,6 +957,124 @@ TEST_F_TIMEOUT(fr, raw_frames_from_file, 120)
 	close(s);
 	munmap(w, len);
 	munmap(r, len);
+}
+
+/* ------------------------------------------------------------------ */
+/* a file on DAX                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Makes an ext2 file system of 4 KiB blocks (the page size, as DAX needs)
+ * on DAX_DEV and mounts it with the ext4 driver at DAX_DIR, in a mount
+ * namespace of the test's own, so that the mount goes when the test does;
+ * NULL or why not.
+ */
+static const char *dax_prepare(void)
+{
+	static const char *const mkfs[] = { "mke2fs", "-F", "-b", "4096",
+					    DAX_DEV, NULL };
+
+	if (zc_page_size() != 4096)
+		return "DAX on ext4 needs 4 KiB pages";
+	if (access(DAX_DEV, R_OK | W_OK))
+		return "no " DAX_DEV " (legacy pmem: memmap=SIZE!START, nd_e820, nd_pmem)";
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return "no mount namespace of our own";
+	if (zc_run(mkfs))
+		return "mke2fs -b 4096 " DAX_DEV " failed";
+	if (mkdir(DAX_DIR, 0755) && errno != EEXIST)
+		return "cannot make " DAX_DIR;
+	if (mount(DAX_DEV, DAX_DIR, "ext4", 0, "dax=always") &&
+	    mount(DAX_DEV, DAX_DIR, "ext4", 0, "dax"))
+		return "ext4 does not mount " DAX_DEV " with -o dax";
+	return NULL;
+}
+
+/* The file is in DAX mode (no page cache): 1, 0, or -errno. */
+static int is_dax_file(const char *path)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx))
+		return -errno;
+	if (!(stx.stx_attributes_mask & STATX_ATTR_DAX))
+		return 0;
+	return !!(stx.stx_attributes & STATX_ATTR_DAX);
+}
+
+/*
+ * A PROT_READ, MAP_SHARED mapping of a file on DAX registered read-only:
+ * EOPNOTSUPP, its pages already mapped; so is a writable shared mapping
+ * without the flag, and a private one. Nothing stays pinned or charged.
+ */
+TEST(dax_refused)
+{
+	long vmpin = zc_status_kb("VmPin:");
+	struct zcnet_stats st0;
+	char path[96];
+	unsigned char *m, *w;
+	const char *why;
+	struct zc_ctx c;
+	int wfd, rfd, dax;
+	size_t i, bad = 0;
+
+	why = zc_fixture_skip(ZCNET_FEAT_REGION_READONLY, NULL);
+	if (why)
+		SKIP(return, "%s", why);
+	why = dax_prepare();
+	if (why)
+		SKIP(return, "%s", why);
+	snprintf(path, sizeof(path), "%s/file", DAX_DIR);
+	wfd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ASSERT_LE(0, wfd);
+	ASSERT_EQ(0, write_pattern(wfd, 0, DAX_FILE_LEN, false));
+	ASSERT_EQ(0, fsync(wfd));
+	dax = is_dax_file(path);
+	ASSERT_LE(0, dax);
+	if (!dax) {
+		close(wfd);
+		umount2(DAX_DIR, MNT_DETACH);
+		SKIP(return, "mounted with -o dax, but the file is not DAX");
+	}
+	rfd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, rfd);
+	ASSERT_EQ(0, zc_ctx_open(&c, 8, 8, 0, 0));
+	ASSERT_EQ(0, zc_get_stats(c.fd, &st0));
+
+	/* read-only and shared, every page mapped: refused all the same */
+	m = mmap(NULL, DAX_FILE_LEN, PROT_READ, MAP_SHARED, rfd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	for (i = 0; i < DAX_FILE_LEN; i++)
+		bad += m[i] != pat_a(i);
+	EXPECT_EQ(0U, bad);
+	EXPECT_EQ(-EOPNOTSUPP, reg_ro(c.fd, m, DAX_FILE_LEN, NULL));
+	EXPECT_EQ(-EOPNOTSUPP, reg_ro(c.fd, m, zc_page_size(), NULL));
+	munmap(m, DAX_FILE_LEN);
+
+	/* writable and shared, without the flag: no file is pinned to write */
+	w = mmap(NULL, DAX_FILE_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, wfd,
+		 0);
+	ASSERT_NE(MAP_FAILED, w);
+	w[0] = pat_a(0);
+	EXPECT_EQ(-EOPNOTSUPP, reg_flags(c.fd, w, DAX_FILE_LEN, 0, NULL));
+	munmap(w, DAX_FILE_LEN);
+
+	/* private: refused as on any file */
+	m = mmap(NULL, DAX_FILE_LEN, PROT_READ, MAP_PRIVATE, rfd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	EXPECT_EQ(-EOPNOTSUPP, reg_ro(c.fd, m, DAX_FILE_LEN, NULL));
+	munmap(m, DAX_FILE_LEN);
+
+	expect_pins(_metadata, c.fd, 0, 0);
+	EXPECT_EQ(st0.module_pinned_pages,
+		  zc_wait_module_pinned(c.fd, st0.module_pinned_pages));
+	if (vmpin >= 0)
+		EXPECT_EQ(vmpin, zc_status_kb("VmPin:"));
+	zc_ctx_close(&c);
+	close(rfd);
+	close(wfd);
+	EXPECT_EQ(0, umount2(DAX_DIR, 0));
 }
 
 TEST_HARNESS_MAIN
