@@ -2,7 +2,8 @@
 /*
  * zcnet read-only regions (ZCNET_REGION_READONLY) over a file's page cache:
  * registering a PROT_READ, MAP_SHARED mapping of a regular file and
- * sending its bytes on a TCP socket; the mappings refused and their
+ * sending its bytes on a TCP socket, and as raw frames on the guest's
+ * NIC; the mappings refused and their
  * errnos; FILL into a read-only region rejected and the file untouched;
  * truncation and rewrite of the file with sends in flight; the import's
  * region_flags; pins and charges back after unregister, close and death.
