@@ -12,8 +12,14 @@
  * one slot form one byte stream in ring order, and their completions come
  * back in the same order, so a connection keeps what each of its
  * descriptors holds in a small ring (q, seq posted % HD_CONN_DESCS) and the
- * cookie is its index and seq: a completion that does not match is counted
- * as a bug, never trusted.
+ * cookie is its index and seq: a completion for no connection is counted
+ * and dropped, one out of its connection's order is counted (the exit
+ * status says so), and the connection's next entry is taken as done.
+ *
+ * A slot is detached when its connection ends, and the kernel may give
+ * the number to the next socket attached. Descriptors still on the ring
+ * name the slot, not the socket, so they are kicked before the detach,
+ * and no socket is attached while any wait to be kicked.
  *
  * Flow control: a connection has at most HD_CONN_DESCS descriptors in
  * flight and the server at most its ring's entries, so the completion ring
@@ -82,11 +88,18 @@ static void resp_end(struct hd_server *s, struct hd_conn *c)
 /* End it now: queued descriptors complete as cancelled; freed when done. */
 static void kill_conn(struct hd_server *s, struct hd_conn *c)
 {
+	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+
 	if (c->dead)
 		return;
+	/* its descriptors on the ring go to its own socket (see accept_all) */
+	if (c->attached && s->unkicked)
+		hd_kick(s);
 	if (c->attached)
 		zcnet_sock_detach(s->ctx, c->slot);
 	c->attached = false;
+	/* a reset: what the peer did not take completes now, not in minutes */
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
 	close(c->fd);
 	c->fd = -1;
 	c->dead = true;

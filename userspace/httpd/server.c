@@ -79,35 +79,44 @@ void hd_conn_free(struct hd_server *s, struct hd_conn *c)
 	listen_events(s, !*s->o->stop);
 }
 
+/*
+ * Accept what waits. A slot detached a moment ago may be handed to the
+ * next socket attached, so descriptors still on the TX ring that name it
+ * must be kicked first: else a new client could get an old one's bytes.
+ */
 static void accept_all(struct hd_server *s)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct hd_conn *c;
 	int fd;
 
+	if (s->ctx && (hd_kick(s) || s->unkicked))
+		return;		/* the loop comes back at once */
 	while (s->nfree) {
 		fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE)
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOMEM || errno == ENOBUFS) {
+				/* no busy loop: the scan re-arms it */
 				errmsg("accept: %s", strerror(errno));
+				listen_events(s, false);
+			}
 			return;
 		}
 		c = hd_conn_new(s, fd);
 		if (!c) {
 			close(fd);
+			listen_events(s, false);
 			return;
 		}
 		c->idx = s->free_idx[--s->nfree];
 		c->events = EPOLLIN;
 		ev.data.u64 = EV_CONN + c->idx;
-		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev)) {
-			s->free_idx[s->nfree++] = c->idx;
-			hd_conn_abort(s, c);
-			continue;
-		}
 		s->conns[c->idx] = c;
 		s->nconns++;
 		s->st->accepted++;
+		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev))
+			hd_conn_abort(s, c);
 	}
 	listen_events(s, false);
 }
@@ -150,7 +159,7 @@ static void wake_waiters(struct hd_server *s)
 	}
 }
 
-static int kick(struct hd_server *s)
+int hd_kick(struct hd_server *s)
 {
 	int ret;
 
@@ -169,6 +178,7 @@ static void timeouts(struct hd_server *s)
 {
 	uint32_t i;
 
+	listen_events(s, s->nfree && !*s->o->stop);
 	for (i = 0; i < s->o->max_conns; i++) {
 		struct hd_conn *c = s->conns[i];
 
@@ -323,7 +333,7 @@ static int loop(struct hd_server *s)
 		if (s->ctx) {
 			completions(s);
 			wake_waiters(s);
-			err = kick(s);
+			err = hd_kick(s);
 			if (err)
 				return EXIT_FAILED;
 			/* copied ones complete in the kick: no wakeup for them */
@@ -349,7 +359,7 @@ static void drain(struct hd_server *s)
 		if (s->conns[i] && !s->conns[i]->dead)
 			hd_conn_abort(s, s->conns[i]);
 	while (s->ctx && s->inflight && now_seconds() < end) {
-		if (kick(s))
+		if (hd_kick(s))
 			break;
 		zcnet_wait(s->ctx, POLLIN, 100);
 		completions(s);

@@ -85,5 +85,7 @@ char *hd_head_buf(struct hd_server *s, const struct hd_conn *c,
 void hd_wait(struct hd_server *s, struct hd_conn *c);
 void hd_conn_free(struct hd_server *s, struct hd_conn *c);
 void hd_set_events(struct hd_server *s, struct hd_conn *c, uint32_t events);
+/* Let the kernel take the descriptors posted so far; 0 or -errno. */
+int hd_kick(struct hd_server *s);
 
 #endif
