@@ -32,6 +32,14 @@ deb() { # PACKAGE: its .deb file
 	die "no $1 package for $version in $out (run: $0 build)"
 }
 
+# objdump's whole output is read first: under pipefail, grep -q closing
+# the pipe early would fail the pipeline with SIGPIPE now and then.
+links_libzcnet() { # ELF
+	local dyn
+	dyn="$(objdump -p "$1")" || return 1
+	grep -q 'NEEDED.*libzcnet\.so\.1' <<<"$dyn"
+}
+
 # What each package must hold, files and symlinks, no more and no less.
 # zcnet-dkms also holds module/ as in the source tree.
 expected() { # PACKAGE
@@ -114,12 +122,12 @@ check_files() {
 	[[ $v == *"libzcnet1 (>= "* ]] ||
 		die "zcnet-tools does not depend on libzcnet1: Depends: $v"
 	for v in "$root"/usr/bin/zcnet-*; do
-		objdump -p "$v" | grep -q 'NEEDED.*libzcnet\.so\.1' ||
-			die "$v does not link libzcnet.so.1"
+		links_libzcnet "$v" || die "$v does not link libzcnet.so.1"
 		LD_LIBRARY_PATH="$root/usr/lib/$multiarch" "$v" --help >/dev/null 2>&1 ||
 			die "$v --help failed"
-		LD_LIBRARY_PATH="$root/usr/lib/$multiarch" "$v" --version 2>&1 |
-			grep -qx "libzcnet $version" || die "$v --version: no 'libzcnet $version'"
+		out_v="$(LD_LIBRARY_PATH="$root/usr/lib/$multiarch" "$v" --version 2>&1)" || true
+		grep -qx "libzcnet $version" <<<"$out_v" ||
+			die "$v --version: no 'libzcnet $version'"
 	done
 	say "the tools link the packaged libzcnet.so.1; zcnet-tools depends on libzcnet1"
 	export PKG_CONFIG_SYSROOT_DIR="$root"
@@ -127,7 +135,7 @@ check_files() {
 	# shellcheck disable=SC2046 # flags are words
 	gcc -std=c11 -Wall -Wextra -Werror userspace/examples/nop.c \
 		$(pkg-config --cflags --libs libzcnet) -o "$out/nop-shared"
-	objdump -p "$out/nop-shared" | grep -q 'NEEDED.*libzcnet\.so\.1' ||
+	links_libzcnet "$out/nop-shared" ||
 		die "the example does not link libzcnet.so.1"
 	# shellcheck disable=SC2046
 	gcc -std=c11 -Wall -Wextra -Werror -static userspace/examples/nop.c \

@@ -68,7 +68,7 @@ if [[ $expect == refused ]]; then
 	die "dkms did not refuse $kver (rc=$rc)"
 fi
 
-built="$(find "$top/tree/zcnet/$version/$kver" -name 'zcnet.ko*' 2>/dev/null | head -n1)"
+built="$(find "$top/tree/zcnet/$version/$kver" -name 'zcnet.ko*' -print -quit 2>/dev/null)"
 if ((rc != 0)) || [[ -z $built ]]; then
 	cat "$log" >&2
 	find "$top/tree" -name make.log -exec cat {} + >&2 2>/dev/null || true

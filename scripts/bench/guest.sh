@@ -713,7 +713,7 @@ profile() {
 	for sort in self children; do
 		perf report -i "$WORK/perf-$m-$size.data" --stdio --sort sym -g none \
 			--percent-limit 0.7 "--$([[ $sort == self ]] && echo no-)children" 2>/dev/null |
-			grep -v -e '^#' -e '^$' | head -n 45 | sed "s/^/PROFILE $m $size $sort /"
+			grep -v -e '^#' -e '^$' | sed -n "1,45s/^/PROFILE $m $size $sort /p"
 	done
 	# every sampled call chain with its count and, as its root, the
 	# program (comm) it ran in: for flame graphs and sums

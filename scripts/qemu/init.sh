@@ -166,7 +166,7 @@ check_iommu() { # the NIC's PCI function is behind the IOMMU, strict if asked
 	group="$(readlink "$dev/iommu_group")" || return 1
 	echo "$(basename "$dev") is in IOMMU group $(basename "$group")"
 	dmesg | grep -i 'iommu: '
-	! grep -qw iommu.strict=1 /proc/cmdline || dmesg | grep -q 'invalidation policy: strict'
+	! grep -qw iommu.strict=1 /proc/cmdline || grep -q 'invalidation policy: strict' <<<"$(dmesg)"
 }
 check_loaded() { echo "$INSMOD_OUT"; [[ $INSMOD_RC == 0 && -d /sys/module/zcnet ]]; }
 check_dev() { ls -l /dev/zcnet; }
