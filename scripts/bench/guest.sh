@@ -463,7 +463,7 @@ http_run() {
 	RUN=$((RUN + 1))
 	say "progress $RUN/$TOTAL rep $rep http $method $size B"
 	mkdir -p "$dir"
-	line="BENCH run=$RUN rep=$rep kind=http queues=1 procs=1 method=$method size=$size"
+	line="$RUN_TAG run=$RUN rep=$rep kind=http queues=1 procs=1 method=$method size=$size"
 	[[ $method == httpd-sendfile ]] && args=(--sendfile)
 	"$HTTPD" -d "$WWW" -l "$ZCNET_LOCAL_IP:$port" -j "${args[@]}" >"$dir/httpd.out" 2>"$dir/httpd.err" &
 	srv=$!
@@ -479,6 +479,7 @@ http_run() {
 			--conns "$HTTP_CONNS" --min-bytes "$min" --until-eof >"$dir/get.out" 2>&1 &
 		get=$!
 		if wait_for "$dir/get.out" 'get ready' "$get" 3000; then
+			[[ -z $PERF_DATA ]] || perf_start "$dir"
 			read -ra a <<<"$(timer_pair)"
 			kill -USR2 "$get"
 			sleep "$SECS"
@@ -486,6 +487,7 @@ http_run() {
 			wait "$get"
 			grc=$?
 			read -ra b <<<"$(timer_pair)"
+			[[ -z $PERF_DATA ]] || perf_stop
 		else
 			kill -KILL "$get" 2>/dev/null
 			wait "$get" 2>/dev/null
@@ -509,6 +511,7 @@ http_run() {
 	local f=$dir/httpd.out
 	more="completions=$(json_num completions "$f") copied=$(json_num copied "$f") errors=$(json_num errors "$f")"
 	more+=" peer_bytes=$(json_num body_bytes "$f") server_requests=$(json_num requests "$f") classic=$(json_num classic "$f")"
+	more+=" wakeups=$(json_num wakeups "$f")"
 	awk -v l="$line" -v g="$get_line" -v m="$more" -v a0="${a[0]}" -v a1="${a[1]}" \
 		-v b0="${b[0]}" -v b1="${b[1]}" -v n="$(nproc)" -v zc="$([[ $method == httpd-zcnet ]] && echo 1 || echo 0)" 'BEGIN {
 		split(g, f, " "); for (i in f) if (split(f[i], kv, "=") == 2) v[kv[1]] = kv[2]
@@ -687,10 +690,6 @@ fi
 # by their own samples and with their callees
 profile() {
 	local m="$1" size="$2" kind=tcp mtu=1500 sort
-	if [[ $m == httpd-* ]]; then
-		say "profile $m $size: the file server's runs are not profiled"
-		return
-	fi
 	[[ " $ALL_RAW_METHODS " == *" $m "* ]] && kind=raw
 	[[ " $ALL_UDP_METHODS " == *" $m "* ]] && kind=udp
 	[[ " $ALL_GSO_METHODS " == *" $m "* ]] && kind=gso
@@ -702,6 +701,8 @@ profile() {
 	PERF_DATA="$WORK/perf-$m-$size.data" RUN_TAG=PROFILE-RUN
 	if [[ $kind == rx ]]; then
 		rx_run "$m" "$size" 0
+	elif [[ $m == httpd-* ]]; then
+		http_run "$m" "$size" 0
 	else
 		run "$kind" "$m" "$size" 0 1 1
 	fi

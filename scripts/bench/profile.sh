@@ -4,7 +4,8 @@
 # call chain with its count) and the PROFILE-RUN lines of
 # DIR/guest/results.log (frames or writes sent in each profiled run), and
 # writes DIR/profile-summary.txt (also printed): for each run, guest CPU
-# microseconds per frame (per write for TCP) in
+# microseconds per frame (per write for TCP, per request for the file
+# server) in
 #   sender     the sending program's system calls, softirq work excluded
 #   receiver   the sink's system calls, softirq work excluded (in a
 #              receive row, every system call of the receiving program)
@@ -50,13 +51,13 @@ runs="$(tr -d '\r' <"$dir/guest/results.log" | grep '^PROFILE-RUN ' || true)"
 				if (fr[i] == "common_interrupt" || fr[i] ~ /^asm_sysvec/) return "irq"
 			for (i = 2; i <= n; i++)
 				if (fr[i] == "ret_from_fork") return "kthreads"
-			if (fr[1] != "zcnet-bench") return "harness"
+			if (fr[1] != "zcnet-bench" && fr[1] != "zcnet-httpd") return "harness"
 			# in a receive row the program only receives, whatever it calls
 			for (i = 2; rx && i <= n; i++) if (fr[i] ~ /^__x64_sys_/) return "receiver"
 			for (i = 2; i <= n; i++) {
 				f = fr[i]
 				if (f ~ /^__(x64_)?sys_(recvfrom|recvmsg|recvmmsg|read)$/) return "receiver"
-				if (f ~ /^__(x64_)?sys_(ioctl|sendto|sendmsg|sendmmsg|io_uring_enter|poll|ppoll|epoll_wait|futex)$/) return "sender"
+				if (f ~ /^__(x64_)?sys_(ioctl|sendto|sendmsg|sendmmsg|sendfile64|io_uring_enter|poll|ppoll|epoll_wait|epoll_ctl|futex|openat2|newfstat|close|accept4)$/) return "sender"
 			}
 			return "user"
 		}

@@ -43,6 +43,15 @@
  * sendfile(2) sends it. A failed completion ends the connection: later
  * descriptors of its slot fail too.
  *
+ * Completions are watched (the context's fd in the epoll set) only while
+ * a connection cannot go on without one of its own (no head buffer, its
+ * descriptors all in flight, a closing or dead connection waiting for its
+ * last) or waits for ring room or a file. Otherwise they are taken when
+ * the loop wakes anyway: a keep-alive client's next request comes with
+ * the acknowledgement that completed the previous response, so serving it
+ * costs one wakeup, as with sendfile(2). At worst they wait for the
+ * loop's timeout.
+ *
  * Without zcnet (--sendfile, or a socket or file zcnet cannot take) a
  * response is the head by send(2) and the body by sendfile(2), after the
  * connection's zcnet descriptors, if any, have completed.
@@ -115,6 +124,8 @@ void hd_conn_abort(struct hd_server *s, struct hd_conn *c)
 	kill_conn(s, c);
 	if (c->posted == c->done)
 		hd_conn_free(s, c);
+	else
+		hd_need_cq(s, c, true);
 }
 
 /* Idle and done: close it (its data was acknowledged or written). */
@@ -312,12 +323,15 @@ static bool start(struct hd_server *s, struct hd_conn *c,
 void hd_conn_advance(struct hd_server *s, struct hd_conn *c)
 {
 	struct http_req req;
+	bool stuck = false;
 	ssize_t took;
 	uint32_t ev;
 
 	while (!c->dead) {
 		if (c->r.active) {
-			if (!(c->r.classic ? write_classic(s, c) : post(s, c)))
+			stuck = !(c->r.classic ? write_classic(s, c) :
+				  post(s, c));
+			if (stuck)
 				break;
 			resp_end(s, c);
 			continue;
@@ -330,14 +344,18 @@ void hd_conn_advance(struct hd_server *s, struct hd_conn *c)
 				c->closing = true;
 			break;
 		}
-		if (!start(s, c, &req, took < 0 ? c->in_len : (size_t)took))
+		stuck = !start(s, c, &req, took < 0 ? c->in_len : (size_t)took);
+		if (stuck)
 			break;
 	}
 	if (c->dead) {
 		if (c->posted == c->done)
 			hd_conn_free(s, c);
+		else
+			hd_need_cq(s, c, true);
 		return;
 	}
+	hd_need_cq(s, c, c->posted != c->done && (stuck || c->closing));
 	if (c->closing && !c->r.active && c->posted == c->done) {
 		conn_close(s, c);
 		return;

@@ -36,8 +36,8 @@ static int open_beneath(int root, const char *path)
 	return fd < 0 ? -errno : (int)fd;
 }
 
-int hd_files_init(struct hd_files *fs, const char *root,
-		  struct zcnet_ctx *ctx, unsigned int max, uint64_t max_pinned)
+int hd_files_init(struct hd_files *fs, const char *root, unsigned int max,
+		  uint64_t max_pinned)
 {
 	int fd;
 
@@ -52,22 +52,23 @@ int hd_files_init(struct hd_files *fs, const char *root,
 		return fd;
 	}
 	close(fd);
-	fs->ctx = ctx;
 	fs->max = max;
 	fs->max_pinned = max_pinned;
-	if (ctx) {
-		const struct zcnet_info *info = zcnet_ctx_info(ctx);
-
-		fs->max_region_len = info->max_region_len;
-		/* one region is the heads' */
-		fs->max_regions = info->max_regions - 1;
-	}
 	fs->f = calloc(max, sizeof(*fs->f));
 	if (!fs->f) {
 		close(fs->root);
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+void hd_files_use(struct hd_files *fs, struct zcnet_ctx *ctx)
+{
+	const struct zcnet_info *info = zcnet_ctx_info(ctx);
+
+	fs->ctx = ctx;
+	fs->max_region_len = info->max_region_len;
+	fs->max_regions = info->max_regions - 1;	/* one is the heads' */
 }
 
 static void unpin(struct hd_files *fs, struct hd_file *f)

@@ -87,8 +87,10 @@ struct hd_files {
 	uint64_t registered, evicted, unpinnable;
 };
 
-int hd_files_init(struct hd_files *fs, const char *root,
-		  struct zcnet_ctx *ctx, unsigned int max, uint64_t max_pinned);
+int hd_files_init(struct hd_files *fs, const char *root, unsigned int max,
+		  uint64_t max_pinned);
+/* Register the files' pages in ctx from now on, within its limits. */
+void hd_files_use(struct hd_files *fs, struct zcnet_ctx *ctx);
 void hd_files_fini(struct hd_files *fs);
 /*
  * The file at path (relative to the root, no ".."), held until
@@ -130,6 +132,7 @@ struct hd_stats {
 	uint64_t out_of_order, bad_cookies;
 	uint64_t classic;		/* responses by send(2)/sendfile(2) */
 	uint64_t waits;			/* a response waited for ring room */
+	uint64_t wakeups;		/* returns of epoll_wait with events */
 	uint64_t inflight_at_exit;
 };
 

@@ -39,6 +39,29 @@ void hd_wait(struct hd_server *s, struct hd_conn *c)
 	s->wait_tail = c;
 }
 
+void hd_need_cq(struct hd_server *s, struct hd_conn *c, bool on)
+{
+	if (c->needs_cq == on)
+		return;
+	c->needs_cq = on;
+	if (on)
+		s->need_cq++;
+	else
+		s->need_cq--;
+}
+
+/* The context's fd in the epoll set while anything waits for a completion. */
+static void watch_cq(struct hd_server *s)
+{
+	bool on = s->need_cq || s->wait_head;
+	struct epoll_event ev = { .events = on ? EPOLLIN : 0,
+				  .data.u64 = EV_CQ };
+
+	if (s->cq_watched != on &&
+	    !epoll_ctl(s->ep, EPOLL_CTL_MOD, zcnet_ctx_fd(s->ctx), &ev))
+		s->cq_watched = on;
+}
+
 void hd_set_events(struct hd_server *s, struct hd_conn *c, uint32_t events)
 {
 	struct epoll_event ev = { .events = events,
@@ -72,6 +95,7 @@ void hd_conn_free(struct hd_server *s, struct hd_conn *c)
 		if (s->wait_tail == c)
 			s->wait_tail = prev;
 	}
+	hd_need_cq(s, c, false);
 	s->conns[c->idx] = NULL;
 	s->free_idx[s->nfree++] = c->idx;
 	s->nconns--;
@@ -238,8 +262,10 @@ static int setup_zcnet(struct hd_server *s)
 	 * while completions wait in the ring, so a loop that has just taken
 	 * them all is not woken for them again, and has nothing to read.
 	 */
-	return epoll_ctl(s->ep, EPOLL_CTL_ADD, zcnet_ctx_fd(s->ctx), &ev) ?
-	       EXIT_FAILED : 0;
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, zcnet_ctx_fd(s->ctx), &ev))
+		return EXIT_FAILED;
+	s->cq_watched = true;
+	return 0;
 }
 
 static int setup(struct hd_server *s)
@@ -252,6 +278,16 @@ static int setup(struct hd_server *s)
 	uint32_t i;
 	int one = 1, err;
 
+	/* bad arguments and a missing root before any socket or context */
+	if (!parse_hostport(o->listen, &ss, &len))
+		usage_error("bad listen address '%s'", o->listen);
+	err = hd_files_init(&s->files, o->root, o->max_files, o->max_pinned);
+	if (err) {
+		errmsg("cannot serve %s: %s", o->root, err == -ENOSYS ?
+		       "no openat2(2) to keep paths below it (Linux 5.6)" :
+		       strerror(-err));
+		return EXIT_FAILED;
+	}
 	s->conns = calloc(o->max_conns, sizeof(*s->conns));
 	s->free_idx = calloc(o->max_conns, sizeof(*s->free_idx));
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
@@ -264,18 +300,11 @@ static int setup(struct hd_server *s)
 		err = setup_zcnet(s);
 		if (err)
 			return err;
+		hd_files_use(&s->files, s->ctx);
 	} else if (zcnet_mem_alloc(&s->heads, (size_t)o->max_conns *
 				   HD_HEADS * HTTP_HEAD_MAX, 0)) {
 		return EXIT_FAILED;
 	}
-	err = hd_files_init(&s->files, o->root, s->ctx, o->max_files,
-			    o->max_pinned);
-	if (err) {
-		errmsg("cannot open %s: %s", o->root, strerror(-err));
-		return EXIT_FAILED;
-	}
-	if (!parse_hostport(o->listen, &ss, &len))
-		usage_error("bad listen address '%s'", o->listen);
 	s->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 			SOCK_CLOEXEC, 0);
 	if (s->lfd < 0 ||
@@ -310,6 +339,8 @@ static int loop(struct hd_server *s)
 			errmsg("epoll_wait: %s", strerror(errno));
 			return EXIT_FAILED;
 		}
+		if (n > 0)
+			s->st->wakeups++;
 		s->now = now_seconds();
 		for (i = 0; i < n; i++) {
 			uint64_t what = evs[i].data.u64;
@@ -338,6 +369,7 @@ static int loop(struct hd_server *s)
 				return EXIT_FAILED;
 			/* copied ones complete in the kick: no wakeup for them */
 			completions(s);
+			watch_cq(s);
 		} else {
 			wake_waiters(s);
 		}

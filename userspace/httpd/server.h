@@ -42,6 +42,7 @@ struct hd_conn {
 	bool closing;			/* no more requests; ends when idle */
 	bool dead;			/* fd closed: waits for completions */
 	bool waiting;			/* on the server's wait list */
+	bool needs_cq;			/* stuck until a completion of its own */
 	uint32_t events;		/* epoll mask in force */
 	double last;			/* last progress */
 	size_t in_len;
@@ -67,6 +68,8 @@ struct hd_server {
 	struct hd_conn **conns;
 	uint32_t nconns, *free_idx, nfree;
 	struct hd_conn *wait_head, *wait_tail;
+	uint32_t need_cq;		/* connections with needs_cq */
+	bool cq_watched;		/* the context's fd in the epoll mask */
 	double now;
 };
 
@@ -83,6 +86,8 @@ void hd_conn_abort(struct hd_server *s, struct hd_conn *c);
 char *hd_head_buf(struct hd_server *s, const struct hd_conn *c,
 		  unsigned int head);
 void hd_wait(struct hd_server *s, struct hd_conn *c);
+/* Whether c cannot go on until one of its descriptors completes. */
+void hd_need_cq(struct hd_server *s, struct hd_conn *c, bool on);
 void hd_conn_free(struct hd_server *s, struct hd_conn *c);
 void hd_set_events(struct hd_server *s, struct hd_conn *c, uint32_t events);
 /* Let the kernel take the descriptors posted so far; 0 or -errno. */

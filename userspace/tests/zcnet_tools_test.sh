@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Argument handling of zcnet-send and zcnet-recv. Every case here must fail
+# Argument handling of zcnet-send, zcnet-recv and zcnet-httpd. Every case here must fail
 # before a socket or /dev/zcnet is opened, so nothing is ever sent from the
 # machine running the tests; sending is tested in the QEMU guests. The one
 # exception, at the end, is zcnet-recv --udp-listen on 127.0.0.1 taking a
@@ -12,6 +12,7 @@ set -u
 B=${1:?usage: $0 BUILD_DIR}
 SEND=$B/zcnet-send
 RECV=$B/zcnet-recv
+HTTPD=$B/zcnet-httpd
 T=$(mktemp -d "${TMPDIR:-/tmp}/zcnet-tools-test.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 fails=0
@@ -298,10 +299,32 @@ else
 	echo "zcnet_tools_test: no python3, --interval lines not checked" >&2
 fi
 
+# zcnet-httpd: bad arguments, and a root it cannot serve, end it before
+# it listens or opens /dev/zcnet
+for args in "-x" "--bogus" "extra" "-c 0" "-c 65536" "-c x" "-t 0" \
+	"-t -1" "-t x" "--max-files 0" "--max-files 65537" "--max-pinned 0" \
+	"--copy-threshold 1048577" "--copy-threshold -1" \
+	"--sendfile --copy-threshold 0" "--sendfile --max-pinned 100" \
+	"-l nonsense" "-l :99999" "-l :0" "-l 1.2.3:80" "-l [::1:80" "-d"; do
+	usage_case "$HTTPD" "$args"
+done
+expect 2 "$HTTPD" --sendfile --copy-threshold 0
+has "$T/err" "--copy-threshold is for zcnet, not --sendfile"
+expect 2 "$HTTPD" -l 1.2.3:80
+has "$T/err" "bad listen address '1.2.3:80'"
+expect 1 "$HTTPD" -d "$T/none" -l 127.0.0.1:1
+has "$T/err" "zcnet-httpd: cannot serve $T/none: No such file or directory"
+: >"$T/file"
+expect 1 "$HTTPD" -d "$T/file" -l 127.0.0.1:1
+has "$T/err" "cannot serve $T/file: Not a directory"
+expect 0 "$HTTPD" -h
+has "$T/out" "--sendfile"
+has "$T/out" "--max-pinned BYTES"
+
 # --version: zcnet's one version (VERSION), for the tool and libzcnet. It
 # reads the module's info from /dev/zcnet if it exists, and sends nothing.
 V=$(cat "$(dirname "$0")/../../VERSION")
-for tool in "$SEND" "$RECV" "$B/zcnet-stat"; do
+for tool in "$SEND" "$RECV" "$HTTPD" "$B/zcnet-stat"; do
 	expect 0 "$tool" --version
 	has "$T/out" "${tool##*/} $V"
 	has "$T/out" "libzcnet $V"

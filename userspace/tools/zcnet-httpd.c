@@ -94,6 +94,7 @@ static void report(const struct hd_stats *st, bool ok)
 	rep_u64(&p, "out_of_order", "out of order", st->out_of_order);
 	rep_u64(&p, "classic", "by sendfile", st->classic);
 	rep_u64(&p, "ring_waits", "ring waits", st->waits);
+	rep_u64(&p, "wakeups", "wakeups", st->wakeups);
 	rep_u64(&p, "inflight_at_exit", "in flight",
 		st->inflight_at_exit);
 	rep_end(&p);
