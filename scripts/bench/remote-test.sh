@@ -50,12 +50,17 @@ ip link set lo up
 ip link add zb0 type veth peer name zb1
 ip link set zb0 up
 ip link set zb1 up
+wait_for() { # FILE TEXT: up to 5 s for TEXT to appear in FILE
+	local _
+	for _ in $(seq 50); do
+		grep -q "$2" "$1" && return
+		sleep 0.1
+	done
+}
+
 "$bench" serve --port 5300 2>"$work/serve.err" &
 serve_pid=$!
-for _ in $(seq 50); do
-	grep -q 'serving on port 5300' "$work/serve.err" && break
-	sleep 0.1
-done
+wait_for "$work/serve.err" 'serving on port 5300'
 
 check() { # WHAT CONDITION...
 	local what="$1"
@@ -99,10 +104,7 @@ done
 # TCP: what the sink read is what the sender sent
 "$bench" remote 127.0.0.1:5300 sink tcp --port 5301 >"$work/tcp.out" 2>&1 &
 sink=$!
-for _ in $(seq 50); do
-	grep -q 'sink ready' "$work/tcp.out" && break
-	sleep 0.1
-done
+wait_for "$work/tcp.out" 'sink ready'
 "$bench" send tcp-send --peer 127.0.0.1 --port 5301 -s 65536 -t 0.2 >"$work/send.out" 2>&1 || true
 kill -USR1 "$sink" 2>/dev/null || true
 rc=0
@@ -117,10 +119,7 @@ check "the TCP sink read all ${sent:-?} bytes sent" \
 # machine drops none)
 "$bench" remote 127.0.0.1:5300 sink raw -i zb1 -s 1500 --until-eof >"$work/raw.out" 2>&1 &
 sink=$!
-for _ in $(seq 50); do
-	grep -q 'sink ready' "$work/raw.out" && break
-	sleep 0.1
-done
+wait_for "$work/raw.out" 'sink ready'
 "$bench" send afp-sendto -i zb0 -s 1500 -n 500 >"$work/send.out" 2>&1 || true
 sleep 0.3
 kill -USR1 "$sink" 2>/dev/null || true
@@ -135,10 +134,7 @@ check "the raw sink ended on the word (end of its input)" grep -q ' stopped=eof'
 # a sink that would wait for an hour is stopped by serve after the word
 "$bench" remote 127.0.0.1:5300 sink udp --port 5302 --idle 3600 >"$work/udp.out" 2>&1 &
 sink=$!
-for _ in $(seq 50); do
-	grep -q 'sink ready' "$work/udp.out" && break
-	sleep 0.1
-done
+wait_for "$work/udp.out" 'sink ready'
 kill -USR1 "$sink" 2>/dev/null || true
 guard "$sink"
 rc=0
@@ -159,18 +155,12 @@ if [[ -n $httpd ]]; then
 	"$httpd" -d "$work/www" -l 127.0.0.1:5303 --sendfile -j >"$work/httpd.out" 2>&1 &
 	hpid=$!
 	guards+=("$hpid")
-	for _ in $(seq 50); do
-		grep -q 'listening' "$work/httpd.out" && break
-		sleep 0.1
-	done
+	wait_for "$work/httpd.out" 'listening'
 	get_run() { # SIZE: a load of about 0.3 s through remote
 		"$bench" remote 127.0.0.1:5300 get --peer 127.0.0.1 --port 5303 -s "$1" --conns 4 \
 			--until-eof >"$work/get.out" 2>&1 &
 		sink=$!
-		for _ in $(seq 50); do
-			grep -q 'get ready' "$work/get.out" && break
-			sleep 0.1
-		done
+		wait_for "$work/get.out" 'get ready'
 		kill -USR2 "$sink" 2>/dev/null || true
 		sleep 0.3
 		kill -USR1 "$sink" 2>/dev/null || true
