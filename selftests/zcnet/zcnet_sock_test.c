@@ -716,6 +716,56 @@ TEST_F(sock, close_fd_in_flight)
 }
 
 /*
+ * For a peer that reads late: the first count writes of s, kicked at once,
+ * then wait_ms to let the socket take what it can. Returns how many
+ * completed meanwhile, each in order and whole.
+ */
+static unsigned int stalled_start(struct __test_metadata *_metadata,
+				  FIXTURE_DATA(sock) *self, struct stream *s,
+				  unsigned int count, unsigned int wait_ms)
+{
+	struct zcnet_tx_desc d;
+	struct zcnet_cq_entry e;
+	unsigned int popped = 0, i;
+
+	for (i = 0; i < count; i++) {
+		pat_fill(self->mem + (size_t)i * s->len, (uint64_t)i * s->len,
+			 s->len);
+		d = zc_sock_desc(self->id, (size_t)i * s->len, s->len, s->slot,
+				 i);
+		EXPECT_EQ(0, zc_tx_push(&self->c.tx, &d));
+	}
+	EXPECT_EQ((long)count, zc_kick(self->c.fd, 0));
+	zc_sleep_ms(wait_ms);
+	while (!zc_cq_pop(&self->c.cq, &e)) {
+		EXPECT_EQ(popped, e.cookie);
+		EXPECT_EQ((__s32)s->len, e.result);
+		popped++;
+	}
+	s->submitted = count;
+	s->completed = popped;
+	s->ok = popped;
+	return popped;
+}
+
+/* The peer reads now: the rest of s, every byte once and in order. */
+static void stalled_finish(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(sock) *self, struct stream *s,
+			   struct sink *k, int tx)
+{
+	sink_go(k);
+	stream_run(&self->c, self->mem, self->id, s);
+	EXPECT_FALSE(s->timed_out);
+	EXPECT_EQ(s->n, s->ok);
+	EXPECT_EQ(0U, s->out_of_order);
+	shutdown(tx, SHUT_WR);
+	sink_join(k);
+	EXPECT_EQ(s->n * s->len, k->bytes);
+	EXPECT_EQ(0U, k->bad);
+	close(tx);
+}
+
+/*
  * A full send buffer: the receiver does not read until the kick returned.
  * A kick that blocked would never return (the harness times it out).
  */
@@ -723,48 +773,17 @@ TEST_F_TIMEOUT(sock, full_sndbuf_resumes, 120)
 {
 	struct sink k = sink_new(false, true);
 	struct stream s = { .len = 256 << 10, .n = 64, .tcp = true };
-	struct zcnet_tx_desc d;
 	struct zcnet_stats st;
-	struct zcnet_cq_entry e;
-	unsigned int popped = 0;
-	int tx, i;
-	long ret;
+	int tx;
 
 	k.rcvbuf = 64 << 10;
 	ASSERT_EQ(0, loop_tcp(&k, 64 << 10, &tx));
 	ASSERT_EQ(0, zc_sock_attach(self->c.fd, tx, 0, &s.slot));
-	for (i = 0; i < 16; i++) {
-		pat_fill(self->mem + (size_t)i * s.len, (uint64_t)i * s.len,
-			 s.len);
-		d = zc_sock_desc(self->id, (size_t)i * s.len, s.len, s.slot, i);
-		ASSERT_EQ(0, zc_tx_push(&self->c.tx, &d));
-	}
-	ret = zc_kick(self->c.fd, 0);
-	EXPECT_EQ(16, ret);
-	zc_sleep_ms(200);
-	while (!zc_cq_pop(&self->c.cq, &e)) {
-		EXPECT_EQ(popped, e.cookie);
-		EXPECT_EQ((__s32)s.len, e.result);
-		popped++;
-	}
 	/* 4 MiB cannot have fit in the socket and an unread receiver */
-	EXPECT_GT(16U, popped);
-	sink_go(&k);
-	/* the rest of the stream: completions from popped on */
-	s.submitted = 16;
-	s.completed = popped;
-	s.ok = popped;
-	stream_run(&self->c, self->mem, self->id, &s);
-	EXPECT_FALSE(s.timed_out);
-	EXPECT_EQ(s.n, s.ok);
-	EXPECT_EQ(0U, s.out_of_order);
-	shutdown(tx, SHUT_WR);
-	sink_join(&k);
-	EXPECT_EQ(s.n * s.len, k.bytes);
-	EXPECT_EQ(0U, k.bad);
+	EXPECT_GT(16U, stalled_start(_metadata, self, &s, 16, 200));
+	stalled_finish(_metadata, self, &s, &k, tx);
 	ASSERT_EQ(0, zc_get_stats(self->c.fd, &st));
 	EXPECT_LT(0U, st.sock_resumes);
-	close(tx);
 }
 
 /*
@@ -777,44 +796,18 @@ TEST_F_TIMEOUT(sock, stalled_peer_acked_complete, 120)
 {
 	struct sink k = sink_new(false, true);
 	struct stream s = { .len = 8 << 10, .n = 56, .tcp = true };
-	struct zcnet_tx_desc d;
-	struct zcnet_cq_entry e;
-	unsigned int popped = 0, i;
+	unsigned int popped;
 	int tx;
 
 	k.rcvbuf = 128 << 10;
 	ASSERT_EQ(0, loop_tcp(&k, 32 << 10, &tx));
 	ASSERT_EQ(0, zc_sock_attach(self->c.fd, tx, 0, &s.slot));
-	for (i = 0; i < s.n; i++) {
-		pat_fill(self->mem + (size_t)i * s.len, (uint64_t)i * s.len,
-			 s.len);
-		d = zc_sock_desc(self->id, (size_t)i * s.len, s.len, s.slot, i);
-		ASSERT_EQ(0, zc_tx_push(&self->c.tx, &d));
-	}
-	EXPECT_EQ((long)s.n, zc_kick(self->c.fd, 0));
-	zc_sleep_ms(500);
-	while (!zc_cq_pop(&self->c.cq, &e)) {
-		EXPECT_EQ(popped, e.cookie);
-		EXPECT_EQ((__s32)s.len, e.result);
-		popped++;
-	}
+	popped = stalled_start(_metadata, self, &s, s.n, 500);
 	TH_LOG("%u of %llu writes completed while the peer did not read",
 	       popped, (unsigned long long)s.n);
 	EXPECT_LE(1U, popped);
 	EXPECT_GT(s.n, popped);
-	sink_go(&k);
-	s.submitted = s.n;
-	s.completed = popped;
-	s.ok = popped;
-	stream_run(&self->c, self->mem, self->id, &s);
-	EXPECT_FALSE(s.timed_out);
-	EXPECT_EQ(s.n, s.ok);
-	EXPECT_EQ(0U, s.out_of_order);
-	shutdown(tx, SHUT_WR);
-	sink_join(&k);
-	EXPECT_EQ(s.n * s.len, k.bytes);
-	EXPECT_EQ(0U, k.bad);
-	close(tx);
+	stalled_finish(_metadata, self, &s, &k, tx);
 }
 
 /*
