@@ -159,27 +159,16 @@ static int pp_zcnet(struct pp *p, uint32_t busy_usec)
 				   .queue = ZCNET_QUEUE_ANY,
 				   .rx_match = ZCNET_RX_MATCH_ETHERTYPE,
 				   .rx_ethertype = ZCNET_FRAME_ETHERTYPE };
-	int err = zcnet_open(&p->ctx);
 	uint32_t i;
+	int err;
 
-	if (err)
-		return report_open_error(err), -1;
-	err = zcnet_setup(p->ctx, 0, 0, PP_RING, PP_RING);
-	if (!err)
-		err = zc_region(p->ctx, (size_t)PP_RING * PP_BUF, &p->mem,
-				&p->region);
-	if (!err && busy_usec) {
-		if (!zcnet_has_feature(p->ctx, ZCNET_FEAT_BUSY_POLL)) {
-			errmsg("this zcnet module has no busy polling");
-			return -1;
-		}
-		err = zcnet_set_param(p->ctx, ZCNET_PARAM_BUSY_POLL_USEC,
-				      busy_usec);
-	}
-	if (err) {
-		errmsg("zcnet setup: %s", strerror(-err));
+	if (zc_open(&p->ctx, busy_usec ? ZCNET_FEAT_BUSY_POLL : 0,
+		    "busy polling") ||
+	    zc_rings(p->ctx, 0, PP_RING) ||
+	    zc_region(p->ctx, (size_t)PP_RING * PP_BUF, &p->mem, &p->region) ||
+	    (busy_usec && zc_param(p->ctx, ZCNET_PARAM_BUSY_POLL_USEC,
+				   busy_usec, "the busy-poll time")))
 		return -1;
-	}
 	for (i = 0; i < PP_RING; i++)
 		pp_post(p, (uint64_t)i * PP_BUF);
 	err = zcnet_bind(p->ctx, &bind);

@@ -203,12 +203,7 @@ static int zc_open_q(struct zc_rx *z, uint32_t qi)
 		bind.rx_queue = qi;
 	}
 	q->posted = calloc(z->ring, 1);
-	err = zcnet_setup(q->ctx, 0, 0, z->ring, z->ring);
-	if (err) {
-		errmsg("zcnet ring setup: %s", strerror(-err));
-		return -1;
-	}
-	if (!q->posted || zc_region(q->ctx, (size_t)z->ring * z->buf_size,
+	if (!q->posted || zc_rings(q->ctx, 0, z->ring) || zc_region(q->ctx, (size_t)z->ring * z->buf_size,
 				    &q->mem, &q->region))
 		return -1;
 	q->efd = zc_eventfd(q->ctx, ZCNET_EVENTFD_RX, "an RX");

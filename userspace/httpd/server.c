@@ -220,15 +220,10 @@ static int setup_zcnet(struct hd_server *s)
 	uint32_t want = o->max_conns * 4;
 	int err;
 
-	err = zcnet_open(&s->ctx);
+	err = zc_open(&s->ctx, ZCNET_FEAT_TX_SOCK | ZCNET_FEAT_REGION_READONLY,
+		      "socket sends from file regions (try --sendfile)");
 	if (err)
-		return report_open_error(err);
-	if (!zcnet_has_feature(s->ctx, ZCNET_FEAT_TX_SOCK) ||
-	    !zcnet_has_feature(s->ctx, ZCNET_FEAT_REGION_READONLY)) {
-		errmsg("this zcnet module has no socket sends from file "
-		       "regions (try --sendfile)");
-		return EXIT_UNSUPPORTED;
-	}
+		return err;
 	if (zcnet_ctx_info(s->ctx)->max_sockets < o->max_conns) {
 		errmsg("this zcnet module takes %u sockets per context, not %u "
 		       "(--max-conns)", zcnet_ctx_info(s->ctx)->max_sockets,
@@ -237,23 +232,14 @@ static int setup_zcnet(struct hd_server *s)
 	}
 	for (s->ring = 64; s->ring < want && s->ring < ZCNET_RING_MAX_ENTRIES;)
 		s->ring <<= 1;
-	err = zcnet_setup(s->ctx, s->ring, s->ring, 0, 0);
-	if (err) {
-		errmsg("ring setup (%u entries) failed: %s", s->ring,
-		       strerror(-err));
+	if (zc_rings(s->ctx, s->ring, 0))
 		return EXIT_FAILED;
-	}
 	s->tx = zcnet_tx_ring(s->ctx);
 	s->cq = zcnet_cq_ring(s->ctx);
-	if (o->copy_threshold >= 0) {
-		err = zcnet_set_param(s->ctx, ZCNET_PARAM_SOCK_COPY_THRESHOLD,
-				      (uint64_t)o->copy_threshold);
-		if (err) {
-			errmsg("setting the copy threshold failed: %s",
-			       strerror(-err));
-			return EXIT_FAILED;
-		}
-	}
+	if (o->copy_threshold >= 0 &&
+	    zc_param(s->ctx, ZCNET_PARAM_SOCK_COPY_THRESHOLD,
+		     (uint64_t)o->copy_threshold, "the copy threshold"))
+		return EXIT_FAILED;
 	if (zc_region(s->ctx, (size_t)o->max_conns * HD_HEADS * HTTP_HEAD_MAX,
 		      &s->heads, &s->heads_region))
 		return EXIT_FAILED;

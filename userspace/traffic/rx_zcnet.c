@@ -335,12 +335,8 @@ static int setup(struct zcnet_ctx *ctx, struct zrecv *z, struct zcnet_mem *mem)
 		bind.flags |= ZCNET_BIND_RX_QUEUE;
 		bind.rx_queue = o->queue;
 	}
-	err = zcnet_setup(ctx, 0, 0, o->ring, o->ring);
-	if (err) {
-		errmsg("ring setup (FILL and RX, %u entries) failed: %s",
-		       o->ring, strerror(-err));
+	if (zc_rings(ctx, 0, o->ring))
 		return -EXIT_FAILED;
-	}
 	efd = zc_region(ctx, len, mem, &z->region) ? -1 :
 	      zc_eventfd(ctx, ZCNET_EVENTFD_RX, "an RX");
 	if (efd < 0)
@@ -384,10 +380,10 @@ int rx_zcnet(struct rx_opts *o)
 		errmsg("out of memory");
 		return EXIT_FAILED;
 	}
-	err = zcnet_open(&ctx);
+	err = zc_open(&ctx, 0, NULL);
 	if (err) {
 		free(z.posted);
-		return report_open_error(err);
+		return err;
 	}
 	efd = setup(ctx, &z, &mem);
 	if (efd < 0) {

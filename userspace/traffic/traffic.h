@@ -38,6 +38,18 @@ int report_open_error(int err);
 
 struct zcnet_ctx;
 struct zcnet_mem;
+/*
+ * Opens a context whose module has every feature of need, else says it
+ * has no lacks; 0, EXIT_FAILED or EXIT_UNSUPPORTED. The caller closes
+ * *ctx either way.
+ */
+int zc_open(struct zcnet_ctx **ctx, uint64_t need, const char *lacks);
+/* TX and completion rings of tx_entries, FILL and RX of rx_entries; 0 or
+ * EXIT_FAILED. */
+int zc_rings(struct zcnet_ctx *ctx, uint32_t tx_entries, uint32_t rx_entries);
+/* Sets a ZCNET_PARAM_* (what: "the copy threshold"); 0 or EXIT_FAILED. */
+int zc_param(struct zcnet_ctx *ctx, unsigned int param, uint64_t value,
+	     const char *what);
 /* len bytes of memory registered as one region; 0 or -errno (reported). */
 int zc_region(struct zcnet_ctx *ctx, size_t len, struct zcnet_mem *mem,
 	      uint32_t *region);

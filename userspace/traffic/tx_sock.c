@@ -239,21 +239,13 @@ static int setup(struct ssender *s, struct tr_result *r)
 	size_t len;
 	int err;
 
-	err = zcnet_open(&s->ctx);
+	err = zc_open(&s->ctx, ZCNET_FEAT_TX_SOCK, "socket sends");
 	if (err)
-		return tr_unavailable(r, report_open_error(err));
-	if (!zcnet_has_feature(s->ctx, ZCNET_FEAT_TX_SOCK)) {
-		errmsg("this zcnet module has no socket sends");
-		return tr_unavailable(r, EXIT_UNSUPPORTED);
-	}
+		return tr_unavailable(r, err);
 	while (entries < o->ring)
 		entries <<= 1;
-	err = zcnet_setup(s->ctx, entries, entries, 0, 0);
-	if (err) {
-		errmsg("ring setup (%u entries) failed: %s", entries,
-		       strerror(-err));
+	if (zc_rings(s->ctx, entries, 0))
 		return EXIT_FAILED;
-	}
 	s->tx = zcnet_tx_ring(s->ctx);
 	s->cq = zcnet_cq_ring(s->ctx);
 	s->slot_size = (o->size + 63) & ~(size_t)63;
@@ -275,15 +267,10 @@ static int setup(struct ssender *s, struct tr_result *r)
 		return EXIT_FAILED;
 	s->base = s->mem.addr;
 	memset(s->base, 0, len);
-	if (o->copy_threshold >= 0) {
-		err = zcnet_set_param(s->ctx, ZCNET_PARAM_SOCK_COPY_THRESHOLD,
-				      (uint64_t)o->copy_threshold);
-		if (err) {
-			errmsg("setting the copy threshold failed: %s",
-			       strerror(-err));
-			return EXIT_FAILED;
-		}
-	}
+	if (o->copy_threshold >= 0 &&
+	    zc_param(s->ctx, ZCNET_PARAM_SOCK_COPY_THRESHOLD,
+		     (uint64_t)o->copy_threshold, "the copy threshold"))
+		return EXIT_FAILED;
 	if (zc_eventfd(s->ctx, ZCNET_EVENTFD_CQ, "a completion") < 0)
 		return EXIT_FAILED;
 	return attach(s, r);

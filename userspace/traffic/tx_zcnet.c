@@ -242,17 +242,13 @@ static int setup(struct zsender *s, struct tr_result *r)
 	__u64 v;
 	int err;
 
-	err = zcnet_open(&s->ctx);
+	err = zc_open(&s->ctx, 0, NULL);
 	if (err)
-		return tr_unavailable(r, report_open_error(err));
+		return tr_unavailable(r, err);
 	if (s->q.t.hdr && vnet_check(s, r))
 		return EXIT_UNSUPPORTED;
-	err = zcnet_setup(s->ctx, o->ring, o->ring, 0, 0);
-	if (err) {
-		errmsg("ring setup (%u entries) failed: %s", o->ring,
-		       strerror(-err));
+	if (zc_rings(s->ctx, o->ring, 0))
 		return EXIT_FAILED;
-	}
 	s->tx = zcnet_tx_ring(s->ctx);
 	s->cq = zcnet_cq_ring(s->ctx);
 	bind.ifindex = o->ifc.ifindex;

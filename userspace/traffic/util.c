@@ -506,6 +506,48 @@ int afp_bind(int fd, const struct iface *ifc, uint16_t proto)
 	return fd;
 }
 
+int zc_open(struct zcnet_ctx **ctx, uint64_t need, const char *lacks)
+{
+	int err = zcnet_open(ctx);
+
+	if (err)
+		return report_open_error(err);
+	if ((zcnet_ctx_info(*ctx)->features & need) != need) {
+		errmsg("this zcnet module has no %s", lacks);
+		return EXIT_UNSUPPORTED;
+	}
+	return 0;
+}
+
+int zc_rings(struct zcnet_ctx *ctx, uint32_t tx_entries, uint32_t rx_entries)
+{
+	int err = zcnet_setup(ctx, tx_entries, tx_entries, rx_entries,
+			      rx_entries);
+
+	if (err) {
+		if (tx_entries)
+			errmsg("ring setup (%u entries) failed: %s",
+			       tx_entries, strerror(-err));
+		else
+			errmsg("ring setup (FILL and RX, %u entries) failed: "
+			       "%s", rx_entries, strerror(-err));
+		return EXIT_FAILED;
+	}
+	return 0;
+}
+
+int zc_param(struct zcnet_ctx *ctx, unsigned int param, uint64_t value,
+	     const char *what)
+{
+	int err = zcnet_set_param(ctx, param, value);
+
+	if (err) {
+		errmsg("setting %s failed: %s", what, strerror(-err));
+		return EXIT_FAILED;
+	}
+	return 0;
+}
+
 int zc_region(struct zcnet_ctx *ctx, size_t len, struct zcnet_mem *mem,
 	      uint32_t *region)
 {
