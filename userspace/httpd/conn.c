@@ -119,13 +119,19 @@ static void kill_conn(struct hd_server *s, struct hd_conn *c)
 	s->st->aborted++;
 }
 
-void hd_conn_abort(struct hd_server *s, struct hd_conn *c)
+/* A dead connection is freed once its last descriptor has completed. */
+static void conn_reap(struct hd_server *s, struct hd_conn *c)
 {
-	kill_conn(s, c);
 	if (c->posted == c->done)
 		hd_conn_free(s, c);
 	else
 		hd_need_cq(s, c, true);
+}
+
+void hd_conn_abort(struct hd_server *s, struct hd_conn *c)
+{
+	kill_conn(s, c);
+	conn_reap(s, c);
 }
 
 /* Idle and done: close it (its data was acknowledged or written). */
@@ -349,10 +355,7 @@ void hd_conn_advance(struct hd_server *s, struct hd_conn *c)
 			break;
 	}
 	if (c->dead) {
-		if (c->posted == c->done)
-			hd_conn_free(s, c);
-		else
-			hd_need_cq(s, c, true);
+		conn_reap(s, c);
 		return;
 	}
 	hd_need_cq(s, c, c->posted != c->done && (stuck || c->closing));

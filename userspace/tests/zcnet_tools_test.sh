@@ -1,11 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Argument handling of zcnet-send, zcnet-recv and zcnet-httpd. Every case here must fail
-# before a socket or /dev/zcnet is opened, so nothing is ever sent from the
-# machine running the tests; sending is tested in the QEMU guests. The one
-# exception, at the end, is zcnet-recv --udp-listen on 127.0.0.1 taking a
-# few datagrams from python3 on the same machine (--interval's lines).
+# Argument handling of zcnet-send, zcnet-recv and zcnet-httpd. Every case
+# here must fail before a socket or /dev/zcnet is opened, so nothing is ever
+# sent from the machine running the tests; sending is tested in the QEMU
+# guests. The one exception, at the end, is zcnet-recv --udp-listen on
+# 127.0.0.1 taking a few datagrams from python3 on the same machine
+# (--interval's lines).
 # Usage: zcnet_tools_test.sh BUILD_DIR
 set -u
 
@@ -304,13 +305,13 @@ fi
 for args in "-x" "--bogus" "extra" "-c 0" "-c 65536" "-c x" "-t 0" \
 	"-t -1" "-t x" "--max-files 0" "--max-files 65537" "--max-pinned 0" \
 	"--copy-threshold 1048577" "--copy-threshold -1" \
-	"--sendfile --copy-threshold 0" "--sendfile --max-pinned 100" \
-	"-l nonsense" "-l :99999" "-l :0" "-l 1.2.3:80" "-l [::1:80" "-d"; do
+	"--sendfile --max-pinned 100" "-l nonsense" "-l :99999" "-l :0" \
+	"-l [::1:80" "-d"; do
 	usage_case "$HTTPD" "$args"
 done
-expect 2 "$HTTPD" --sendfile --copy-threshold 0
+usage_case "$HTTPD" "--sendfile --copy-threshold 0"
 has "$T/err" "--copy-threshold is for zcnet, not --sendfile"
-expect 2 "$HTTPD" -l 1.2.3:80
+usage_case "$HTTPD" "-l 1.2.3:80"
 has "$T/err" "bad listen address '1.2.3:80'"
 expect 1 "$HTTPD" -d "$T/none" -l 127.0.0.1:1
 has "$T/err" "zcnet-httpd: cannot serve $T/none: No such file or directory"
