@@ -129,7 +129,12 @@ static int server_start(FIXTURE_DATA(httpd) *self, const char *arg1,
 	return 0;
 }
 
-FIXTURE_SETUP(httpd)
+/*
+ * Both fixtures' setup, up to the server's start: NULL, or why the test
+ * cannot run here.
+ */
+static const char *files_setup(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(httpd) *self, bool zcnet)
 {
 	struct rlimit rl = { 65536, 65536 };
 	const char *why;
@@ -138,16 +143,15 @@ FIXTURE_SETUP(httpd)
 
 	self->server = -1;
 	self->dir[0] = 0;
-	why = variant->sendfile ? NULL :
-	      zc_fixture_skip(ZCNET_FEAT_REGION_READONLY | ZCNET_FEAT_TX_SOCK,
-			      NULL);
+	why = zcnet ? zc_fixture_skip(ZCNET_FEAT_REGION_READONLY |
+				      ZCNET_FEAT_TX_SOCK, NULL) : NULL;
 	if (why)
-		SKIP(return, "%s", why);
+		return why;
 	if (zc_env_get(&self->env) || !self->env.local_ip ||
 	    !getenv("ZCNET_TOOLS"))
-		SKIP(return, "outside the test guest (no peer, ZCNET_TOOLS)");
+		return "outside the test guest (no peer, ZCNET_TOOLS)";
 	if (access(CURL, X_OK) || access(AB, X_OK))
-		SKIP(return, "no curl or ab in this system");
+		return "no curl or ab in this system";
 	/* ab -c 1000 and the server's 1000 connections */
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
 	snprintf(self->dir, sizeof(self->dir), "/tmp/zcnet-httpd-%d",
@@ -158,6 +162,15 @@ FIXTURE_SETUP(httpd)
 			 files[i].name);
 		ASSERT_EQ(0, write_file(path, files[i].len, i));
 	}
+	return NULL;
+}
+
+FIXTURE_SETUP(httpd)
+{
+	const char *why = files_setup(_metadata, self, !variant->sendfile);
+
+	if (why)
+		SKIP(return, "%s", why);
 	ASSERT_EQ(0, server_start(self, variant->sendfile ? "--sendfile" :
 				  NULL, NULL));
 }
@@ -176,7 +189,7 @@ static int server_stop(FIXTURE_DATA(httpd) *self)
 	return st;
 }
 
-FIXTURE_TEARDOWN(httpd)
+static void files_teardown(FIXTURE_DATA(httpd) *self)
 {
 	char path[128];
 	unsigned int i;
@@ -190,6 +203,11 @@ FIXTURE_TEARDOWN(httpd)
 		unlink(path);
 	}
 	rmdir(self->dir);
+}
+
+FIXTURE_TEARDOWN(httpd)
+{
+	files_teardown(self);
 }
 
 /* Run a client in the peer's namespace: its exit status, output in out. */
@@ -487,37 +505,53 @@ TEST_F_TIMEOUT(httpd, file_rewritten, 120)
 	check_report(_metadata, self, !variant->sendfile, 2);
 }
 
+/* zcnet-httpd --max-pinned 65536: larger files are not pinned */
+FIXTURE(max_pinned) {
+	FIXTURE_DATA(httpd) h;
+};
+
+FIXTURE_SETUP(max_pinned)
+{
+	const char *why = files_setup(_metadata, &self->h, true);
+
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, server_start(&self->h, "--max-pinned", "65536"))
+		TH_LOG("zcnet-httpd: %s", self->h.out);
+}
+
+FIXTURE_TEARDOWN(max_pinned)
+{
+	files_teardown(&self->h);
+}
+
 /*
- * Files larger than --max-pinned are not pinned: they go by sendfile(2)
- * on the same connections, after what zcnet sent, and arrive whole.
+ * Files larger than --max-pinned go by sendfile(2) on the same
+ * connections, after what zcnet sent, and arrive whole.
  */
-TEST_F_TIMEOUT(httpd, unpinned_files_by_sendfile, 120)
+TEST_F_TIMEOUT(max_pinned, unpinned_files_by_sendfile, 120)
 {
 	char u1[128], u2[128], o1[128], o2[128], why[256], out[4096];
 	const char *argv[] = { CURL, "-sS", "--fail", "-o", o1, u1, "-o", o2,
 			       u2, "-o", o1, u1, NULL };
+	FIXTURE_DATA(httpd) *h = &self->h;
 
-	if (variant->sendfile)
-		SKIP(return, "for zcnet");
-	ASSERT_EQ(0, server_stop(self)) TH_LOG("zcnet-httpd: %s", self->out);
-	ASSERT_EQ(0, server_start(self, "--max-pinned", "65536"))
-		TH_LOG("zcnet-httpd: %s", self->out);
-	snprintf(u1, sizeof(u1), "%s/odd.txt", self->url);
-	snprintf(u2, sizeof(u2), "%s/mib", self->url);
-	snprintf(o1, sizeof(o1), "%s/got-odd", self->dir);
-	snprintf(o2, sizeof(o2), "%s/got-mib", self->dir);
-	ASSERT_EQ(0, client(self, argv, out, sizeof(out))) TH_LOG("%s", out);
+	snprintf(u1, sizeof(u1), "%s/odd.txt", h->url);
+	snprintf(u2, sizeof(u2), "%s/mib", h->url);
+	snprintf(o1, sizeof(o1), "%s/got-odd", h->dir);
+	snprintf(o2, sizeof(o2), "%s/got-mib", h->dir);
+	ASSERT_EQ(0, client(h, argv, out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_TRUE(same(o1, 0, files[3].len, 3, why, sizeof(why)))
 		TH_LOG("%s", why);
 	EXPECT_TRUE(same(o2, 0, files[5].len, 5, why, sizeof(why)))
 		TH_LOG("%s", why);
 	unlink(o1);
 	unlink(o2);
-	ASSERT_EQ(0, server_stop(self)) TH_LOG("zcnet-httpd: %s", self->out);
-	EXPECT_EQ(1UL, report_u64(self->out, "classic"));
-	EXPECT_EQ(3UL, report_u64(self->out, "requests"));
-	EXPECT_EQ(0UL, report_u64(self->out, "errors"));
-	EXPECT_EQ(0UL, report_u64(self->out, "inflight_at_exit"));
+	ASSERT_EQ(0, server_stop(h)) TH_LOG("zcnet-httpd: %s", h->out);
+	EXPECT_EQ(1UL, report_u64(h->out, "classic"));
+	EXPECT_EQ(3UL, report_u64(h->out, "requests"));
+	EXPECT_EQ(0UL, report_u64(h->out, "errors"));
+	EXPECT_EQ(0UL, report_u64(h->out, "inflight_at_exit"));
 }
 
 TEST_HARNESS_MAIN
