@@ -336,96 +336,87 @@ FIXTURE_TEARDOWN(priv)
 {
 }
 
+/* One of CAP_NET_ADMIN and CAP_NET_RAW dropped, and what it still allows */
+struct one_cap {
+	int ifindex;
+	int dropped;
+	const char *dropped_name, *kept_name;
+	unsigned int refused, allowed;
+	const char *refused_name, *allowed_name;
+};
+
 /*
- * A child with CAP_NET_RAW but not CAP_NET_ADMIN, on a context it opened:
- * r[1] setup, r[2] TX|RX, r[3] unbind TX, r[4] unbind RX, r[5] RX,
- * r[6] unbind RX, r[7] TX, r[8] unbind TX.
+ * A child without one of the two, on a context it opened: r[1] setup,
+ * r[2] TX|RX, r[3] unbind TX, r[4] unbind RX, r[5] the bind it lacks the
+ * capability for, r[6] its unbind, r[7] the other bind, r[8] its unbind.
  */
-static void raw_only_child(long *r, const void *arg)
+static void one_cap_child(long *r, const void *arg)
 {
-	int ifindex = *(const int *)arg;
+	const struct one_cap *c = arg;
 	int fd = open_rings();
 
 	r[1] = fd < 0 ? fd : 0;
 	if (fd < 0)
 		return;
-	r[2] = bind_flags(fd, ZCNET_BIND_TX | ZCNET_BIND_RX, ifindex);
+	r[2] = bind_flags(fd, ZCNET_BIND_TX | ZCNET_BIND_RX, c->ifindex);
 	r[3] = zc_unbind(fd, ZCNET_BIND_TX);
 	r[4] = zc_unbind(fd, ZCNET_BIND_RX);
-	r[5] = bind_flags(fd, ZCNET_BIND_RX, ifindex);
-	r[6] = zc_unbind(fd, ZCNET_BIND_RX);
-	r[7] = bind_flags(fd, ZCNET_BIND_TX, ifindex);
-	r[8] = zc_unbind(fd, ZCNET_BIND_TX);
+	r[5] = bind_flags(fd, c->refused, c->ifindex);
+	r[6] = zc_unbind(fd, c->refused);
+	r[7] = bind_flags(fd, c->allowed, c->ifindex);
+	r[8] = zc_unbind(fd, c->allowed);
 	/* fd stays open until the parent lets the child go */
+}
+
+static void one_cap_check(struct __test_metadata *_metadata,
+			  const struct one_cap *c)
+{
+	long r[KID_NRES], b, u;
+	struct kid k;
+
+	ASSERT_EQ(0, kid_start(&k, CAPBIT(c->dropped), one_cap_child, c));
+	kid_results(&k, r);
+	ASSERT_EQ(0, r[0]) TH_LOG("dropping %s: %ld", c->dropped_name, r[0]);
+	ASSERT_EQ(0, r[1]) TH_LOG("open and setup without %s",
+				  c->dropped_name);
+	EXPECT_EQ(-EPERM, r[2]) TH_LOG("BIND_TX|BIND_RX without %s",
+				       c->dropped_name);
+	EXPECT_EQ(-ENOTCONN, r[3]) TH_LOG("TX bound by the refused TX|RX");
+	EXPECT_EQ(-ENOTCONN, r[4]) TH_LOG("RX bound by the refused TX|RX");
+	EXPECT_EQ(-EPERM, r[5]) TH_LOG("%s without %s", c->refused_name,
+				       c->dropped_name);
+	EXPECT_EQ(-ENOTCONN, r[6]);
+	EXPECT_EQ(0, r[7]) TH_LOG("%s with %s", c->allowed_name, c->kept_name);
+	EXPECT_EQ(0, r[8]);
+	/* the child's context is still open: the device's RX must be free */
+	rx_free_check(c->ifindex, &b, &u);
+	EXPECT_EQ(0, b) TH_LOG("privileged BIND_RX while the child's context lives");
+	EXPECT_EQ(0, u);
+	EXPECT_EQ(0, kid_end(&k));
 }
 
 TEST_F(priv, net_raw_without_net_admin)
 {
-	long r[KID_NRES], b, u;
-	struct kid k;
+	const struct one_cap c = {
+		.ifindex = self->nif.ifindex, .dropped = CAP_NET_ADMIN,
+		.dropped_name = "CAP_NET_ADMIN", .kept_name = "CAP_NET_RAW",
+		.refused = ZCNET_BIND_RX, .refused_name = "BIND_RX",
+		.allowed = ZCNET_BIND_TX, .allowed_name = "BIND_TX",
+	};
 
-	ASSERT_EQ(0, kid_start(&k, CAPBIT(CAP_NET_ADMIN), raw_only_child,
-			       &self->nif.ifindex));
-	kid_results(&k, r);
-	ASSERT_EQ(0, r[0]) TH_LOG("dropping CAP_NET_ADMIN: %ld", r[0]);
-	ASSERT_EQ(0, r[1]) TH_LOG("open and setup without CAP_NET_ADMIN");
-	EXPECT_EQ(-EPERM, r[2]) TH_LOG("BIND_TX|BIND_RX without CAP_NET_ADMIN");
-	EXPECT_EQ(-ENOTCONN, r[3]) TH_LOG("TX bound by the refused TX|RX");
-	EXPECT_EQ(-ENOTCONN, r[4]) TH_LOG("RX bound by the refused TX|RX");
-	EXPECT_EQ(-EPERM, r[5]) TH_LOG("BIND_RX without CAP_NET_ADMIN");
-	EXPECT_EQ(-ENOTCONN, r[6]);
-	EXPECT_EQ(0, r[7]) TH_LOG("BIND_TX with CAP_NET_RAW");
-	EXPECT_EQ(0, r[8]);
-	/* the child's context is still open: the device's RX must be free */
-	rx_free_check(self->nif.ifindex, &b, &u);
-	EXPECT_EQ(0, b) TH_LOG("privileged BIND_RX while the child's context lives");
-	EXPECT_EQ(0, u);
-	EXPECT_EQ(0, kid_end(&k));
-}
-
-/*
- * A child with CAP_NET_ADMIN but not CAP_NET_RAW: r[1] setup, r[2] TX|RX,
- * r[3] unbind TX, r[4] unbind RX, r[5] TX, r[6] unbind TX, r[7] RX,
- * r[8] unbind RX.
- */
-static void admin_only_child(long *r, const void *arg)
-{
-	int ifindex = *(const int *)arg;
-	int fd = open_rings();
-
-	r[1] = fd < 0 ? fd : 0;
-	if (fd < 0)
-		return;
-	r[2] = bind_flags(fd, ZCNET_BIND_TX | ZCNET_BIND_RX, ifindex);
-	r[3] = zc_unbind(fd, ZCNET_BIND_TX);
-	r[4] = zc_unbind(fd, ZCNET_BIND_RX);
-	r[5] = bind_flags(fd, ZCNET_BIND_TX, ifindex);
-	r[6] = zc_unbind(fd, ZCNET_BIND_TX);
-	r[7] = bind_flags(fd, ZCNET_BIND_RX, ifindex);
-	r[8] = zc_unbind(fd, ZCNET_BIND_RX);
+	one_cap_check(_metadata, &c);
 }
 
 TEST_F(priv, net_admin_without_net_raw)
 {
-	long r[KID_NRES], b, u;
-	struct kid k;
+	const struct one_cap c = {
+		.ifindex = self->nif.ifindex, .dropped = CAP_NET_RAW,
+		.dropped_name = "CAP_NET_RAW", .kept_name = "CAP_NET_ADMIN",
+		.refused = ZCNET_BIND_TX, .refused_name = "BIND_TX",
+		.allowed = ZCNET_BIND_RX, .allowed_name = "BIND_RX",
+	};
 
-	ASSERT_EQ(0, kid_start(&k, CAPBIT(CAP_NET_RAW), admin_only_child,
-			       &self->nif.ifindex));
-	kid_results(&k, r);
-	ASSERT_EQ(0, r[0]) TH_LOG("dropping CAP_NET_RAW: %ld", r[0]);
-	ASSERT_EQ(0, r[1]) TH_LOG("open and setup without CAP_NET_RAW");
-	EXPECT_EQ(-EPERM, r[2]) TH_LOG("BIND_TX|BIND_RX without CAP_NET_RAW");
-	EXPECT_EQ(-ENOTCONN, r[3]) TH_LOG("TX bound by the refused TX|RX");
-	EXPECT_EQ(-ENOTCONN, r[4]) TH_LOG("RX bound by the refused TX|RX");
-	EXPECT_EQ(-EPERM, r[5]) TH_LOG("BIND_TX without CAP_NET_RAW");
-	EXPECT_EQ(-ENOTCONN, r[6]);
-	EXPECT_EQ(0, r[7]) TH_LOG("BIND_RX with CAP_NET_ADMIN");
-	EXPECT_EQ(0, r[8]);
-	rx_free_check(self->nif.ifindex, &b, &u);
-	EXPECT_EQ(0, b) TH_LOG("privileged BIND_RX while the child's context lives");
-	EXPECT_EQ(0, u);
-	EXPECT_EQ(0, kid_end(&k));
+	one_cap_check(_metadata, &c);
 }
 
 struct deputy_arg {
