@@ -102,7 +102,16 @@ cmdline+=" zcnet.run=$run"
 if [[ ${ZCNET_QEMU_ACCEL:-tcg} == kvm ]]; then
 	accel=(-accel kvm -cpu host)
 else
-	accel=(-accel tcg -cpu max)
+	# QEMU 7.2's TCG (Debian 12's) computes cmpxchg16b's flags from a stale
+	# lazy-flags state: now and then the guest's EFLAGS becomes the low half
+	# of a register, TF or DF set, and the guest oopses in the slab
+	# allocator, which uses that instruction on every allocation. Without
+	# CX16 the guest kernel never runs it. QEMU 8 and later compute those
+	# flags inline and keep the full CPU.
+	cpu=max
+	qemu_major="$(qemu-system-x86_64 --version | sed -n 's/^QEMU emulator version \([0-9]*\)\..*/\1/p')"
+	((${qemu_major:-0} >= 8)) || cpu+=,cx16=off
+	accel=(-accel tcg -cpu "$cpu")
 fi
 
 ((icount == 0)) || accel+=(-icount shift=0,sleep=off)
