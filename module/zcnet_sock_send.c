@@ -138,6 +138,13 @@ struct zcnet_sock_gso_cmsg {
  * rider of the closed group for what it sent, and what it sends later goes
  * under a group of its own, which it heads. A head can so be a rider of
  * the group before; releases walk that chain as a list.
+ *
+ * Zero-copy descriptors queued behind the head of the queue join its group
+ * and go in the same sendmsg() (a response's head and body cost one call
+ * into TCP), as far as the group and the bvecs have room. Those the socket
+ * took nothing of leave the group again right after the call, while the
+ * group is still open and its head cannot be released, so that only the
+ * head of the queue is ever a member with bytes still to send.
  */
 static void zcnet_sock_send_group_close(struct zcnet_sock *s)
 {
@@ -181,11 +188,65 @@ static struct ubuf_info *zcnet_sock_send_group(struct zcnet_sock *s,
 }
 
 /*
+ * t is whole in bv and heads the queue: the zero-copy descriptors behind it
+ * join its group and their bytes follow in bv. Returns the last one in bv,
+ * and *part, its bytes there.
+ */
+static struct zcnet_tx_buf *zcnet_sock_send_join(struct zcnet_sock *s,
+						 struct zcnet_tx_buf *t,
+						 struct bio_vec *bv,
+						 unsigned int *n, size_t *bytes,
+						 size_t *part)
+{
+	struct zcnet_tx_buf *last = t, *next;
+
+	while (!list_is_last(&last->node, &s->queue) &&
+	       *n < ZCNET_SOCK_BVECS && *part == last->len - last->sent) {
+		next = list_next_entry(last, node);
+		if (next->copy_mode || next->rejected || next->group ||
+		    next->rode || next->sent || s->group != t->group ||
+		    s->group_descs == ZCNET_SOCK_GROUP_DESCS ||
+		    next->len > ZCNET_SOCK_GROUP_BYTES - s->group_bytes)
+			break;
+		zcnet_sock_send_group(s, next);
+		*part = zcnet_sock_send_bvecs(next, bv, n);
+		*bytes += *part;
+		last = next;
+	}
+	return last;
+}
+
+/* After the call: those behind t the socket took nothing of leave. */
+static void zcnet_sock_send_unjoin(struct zcnet_sock *s,
+				   struct zcnet_tx_buf *t,
+				   struct zcnet_tx_buf *last, int ret)
+{
+	size_t left = ret > 0 ? ret : 0;
+	struct zcnet_tx_buf *r = t;
+
+	left -= min_t(size_t, left, t->len - t->sent);
+	while (r != last) {
+		r = list_next_entry(r, node);
+		if (left) {
+			left -= min_t(size_t, left, r->len);
+			continue;
+		}
+		list_del(&r->ride);
+		r->rode = false;
+		r->group = NULL;
+		s->group_descs--;
+		s->group_bytes -= min(r->len, ZCNET_SOCK_GROUP_BYTES);
+		refcount_dec(&r->ubuf.refcnt);
+	}
+}
+
+/*
  * One sendmsg() from the head of the queue, at most ZCNET_SOCK_BVECS
- * bvecs. Zero copy sends what is left of one buffer with its group's
- * ubuf_info on a stream, its own on a datagram socket. Copied descriptors
- * of a stream that follow each other go in one call, which saves the
- * per-call cost that makes small writes expensive.
+ * bvecs. Zero copy sends with its group's ubuf_info on a stream, its own
+ * on a datagram socket, one buffer at a time there. Descriptors of a
+ * stream that follow each other go in one call when all are copied or all
+ * zero copy, which saves the per-call cost that makes small writes
+ * expensive.
  */
 static int zcnet_sock_send_one(struct zcnet_sock *s, struct zcnet_tx_buf *t)
 {
@@ -195,6 +256,7 @@ static int zcnet_sock_send_one(struct zcnet_sock *s, struct zcnet_tx_buf *t)
 	struct zcnet_tx_buf *last = t;
 	unsigned int n = 0;
 	size_t bytes, part;
+	int ret;
 
 	bytes = part = zcnet_sock_send_bvecs(t, bv, &n);
 	if (t->sent + part < t->len && !s->stream)
@@ -210,14 +272,17 @@ static int zcnet_sock_send_one(struct zcnet_sock *s, struct zcnet_tx_buf *t)
 		}
 		last = list_prev_entry(last, node);
 	}
-	if (last->sent + part < last->len || last->more)
-		msg.msg_flags |= MSG_MORE;
 	if (!t->copy_mode) {
 		msg.msg_flags |= MSG_ZEROCOPY;
 		msg.msg_ubuf = s->stream ? zcnet_sock_send_group(s, t) :
 					   &t->ubuf;
 		msg.sg_from_iter = zcnet_sock_sg_from_iter;
+		if (s->stream)
+			last = zcnet_sock_send_join(s, t, bv, &n, &bytes,
+						    &part);
 	}
+	if (last->sent + part < last->len || last->more)
+		msg.msg_flags |= MSG_MORE;
 	if (s->addrlen) {
 		msg.msg_name = &s->addr;
 		msg.msg_namelen = s->addrlen;
@@ -239,7 +304,10 @@ static int zcnet_sock_send_one(struct zcnet_sock *s, struct zcnet_tx_buf *t)
 		msg.msg_controllen = sizeof(gso);
 	}
 	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, bytes);
-	return sock_sendmsg(s->sock, &msg);
+	ret = sock_sendmsg(s->sock, &msg);
+	if (last != t && !t->copy_mode)
+		zcnet_sock_send_unjoin(s, t, last, ret);
+	return ret;
 }
 
 /* The socket took bytes from the head of the queue on. */
