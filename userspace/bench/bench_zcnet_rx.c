@@ -203,8 +203,9 @@ static int zc_open_q(struct zc_rx *z, uint32_t qi)
 		bind.rx_queue = qi;
 	}
 	q->posted = calloc(z->ring, 1);
-	if (!q->posted || zc_rings(q->ctx, 0, z->ring) || zc_region(q->ctx, (size_t)z->ring * z->buf_size,
-				    &q->mem, &q->region))
+	if (!q->posted || zc_rings(q->ctx, 0, z->ring) ||
+	    zc_region(q->ctx, (size_t)z->ring * z->buf_size, &q->mem,
+		      &q->region))
 		return -1;
 	q->efd = zc_eventfd(q->ctx, ZCNET_EVENTFD_RX, "an RX");
 	if (q->efd < 0)
