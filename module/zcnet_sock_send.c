@@ -200,11 +200,13 @@ static struct zcnet_tx_buf *zcnet_sock_send_join(struct zcnet_sock *s,
 {
 	struct zcnet_tx_buf *last = t, *next;
 
+	if (s->group != t->group)
+		return t;
 	while (!list_is_last(&last->node, &s->queue) &&
 	       *n < ZCNET_SOCK_BVECS && *part == last->len - last->sent) {
 		next = list_next_entry(last, node);
 		if (next->copy_mode || next->rejected || next->group ||
-		    next->rode || next->sent || s->group != t->group ||
+		    next->rode || next->sent ||
 		    s->group_descs == ZCNET_SOCK_GROUP_DESCS ||
 		    next->len > ZCNET_SOCK_GROUP_BYTES - s->group_bytes)
 			break;
