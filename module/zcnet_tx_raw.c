@@ -165,6 +165,28 @@ static u64 zcnet_tx_raw_frag_bytes(const struct sk_buff *skb)
 }
 
 /*
+ * A frame the stack's checks would pass unchanged: one plain skb (no
+ * segmentation, checksum, VLAN tag, frag list or socket), frags only where
+ * the device takes scatter-gather, and a driver whose feature check is
+ * none or the pass-through one. Without high memory no page is out of the
+ * device's reach. Anything else takes the full checks.
+ */
+bool zcnet_tx_raw_plain(const struct sk_buff *skb,
+			const struct net_device *dev)
+{
+	const struct net_device_ops *ops = dev->netdev_ops;
+
+	if (IS_ENABLED(CONFIG_HIGHMEM) || skb->next || skb_is_gso(skb) ||
+	    skb->ip_summed != CHECKSUM_NONE || skb->encapsulation ||
+	    skb_vlan_tagged(skb) || skb_has_frag_list(skb) || skb->sk)
+		return false;
+	if (skb_shinfo(skb)->nr_frags && !(dev->features & NETIF_F_SG))
+		return false;
+	return !ops->ndo_features_check ||
+	       ops->ndo_features_check == passthru_features_check;
+}
+
+/*
  * The stack's last checks before a driver, as for any packet it sends:
  * software segmentation, checksum or linearising for what the device
  * cannot do. A frame may become a list of segments. Segmenting keeps the
@@ -182,6 +204,8 @@ static void zcnet_tx_raw_validate(struct zcnet_kctx *ctx,
 		if (t->validated)
 			continue;
 		t->validated = true;
+		if (zcnet_tx_raw_plain(t->skb, dev))
+			continue;
 		frags = t->skb->data_len;
 		local_bh_disable();
 		t->skb = validate_xmit_skb_list(t->skb, dev, &again);

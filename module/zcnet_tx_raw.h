@@ -4,6 +4,8 @@
 
 #include <linux/types.h>
 
+struct net_device;
+struct sk_buff;
 struct zcnet_kctx;
 struct zcnet_region;
 struct zcnet_tx_desc;
@@ -17,5 +19,7 @@ int zcnet_tx_raw_prepare(struct zcnet_kctx *ctx, const struct zcnet_tx_desc *d,
 			 struct zcnet_region *r, s32 *result);
 bool zcnet_tx_raw_flush(struct zcnet_kctx *ctx);
 void zcnet_tx_raw_drop_pending(struct zcnet_kctx *ctx, int err);
+bool zcnet_tx_raw_plain(const struct sk_buff *skb,
+			const struct net_device *dev);
 
 #endif /* _ZCNET_TX_RAW_H */
