@@ -20,6 +20,21 @@ pkg_version() {
 	dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none
 }
 
+# The QEMU the guests run: the system's (ZCNET_QEMU=system, the default) or
+# bookworm-backports' unpacked into the cache (ZCNET_QEMU=backports,
+# scripts/qemu/qemu-backports.sh), first in PATH.
+qemu_select() {
+	case "${ZCNET_QEMU:-system}" in
+	system) ;;
+	backports)
+		local dir
+		dir="$("$ZCNET_SCRIPTS/qemu/qemu-backports.sh")" || exit 1
+		[[ :$PATH: == *":$dir:"* ]] || PATH="$dir:$PATH"
+		;;
+	*) die "ZCNET_QEMU is system or backports, not '$ZCNET_QEMU'" ;;
+	esac
+}
+
 # Short hash of its arguments, for cache keys.
 short_hash() {
 	printf '%s\n' "$@" | sha256sum | cut -c1-16

@@ -56,7 +56,10 @@
 # folded call chains, to perf-METHOD-SIZE.folded; these runs are not in
 # the table), ZCNET_BENCH_MODPARAMS (zcnet module parameters set in the
 # guest before the runs, NAME=NUMBER words, for experiments such as
-# tx_copy_threshold_strict=65535).
+# tx_copy_threshold_strict=65535), ZCNET_QEMU (backports: QEMU from
+# bookworm-backports, scripts/qemu/qemu-backports.sh, whose virtio-net
+# offers the guest UDP segmentation and whose TCG runs cmpxchg16b right;
+# system: Debian 12's QEMU 7.2).
 #
 # The receive case by RX queue (method zcnet-rxq: one zcnet context per RX
 # queue, all served by one thread, UDP from 64 source ports that the
@@ -83,6 +86,7 @@
 # guest's peer namespace, for the run's seconds and no more.
 set -euo pipefail
 source "$(dirname "$0")/../common.sh"
+export ZCNET_QEMU="${ZCNET_QEMU:-backports}"
 
 ruler="${ZCNET_BENCH_RULER:-icount}"
 secs=1 reps=3 # instruction time: ns-exact, 1 s is 10^9 instructions
@@ -285,7 +289,7 @@ for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_B
 	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS ZCNET_BENCH_CONNS ZCNET_BENCH_GSO_SIZES ZCNET_BENCH_PING_SIZES \
 	ZCNET_BENCH_PING_FRAMES ZCNET_BENCH_BUSY_POLL_USEC ZCNET_BENCH_RXQ_QUEUES \
-	ZCNET_BENCH_VNET_SIZES ZCNET_BENCH_HTTP_SIZES ZCNET_BENCH_HTTP_CONNS ZCNET_VIRTIO_OPTS; do
+	ZCNET_BENCH_VNET_SIZES ZCNET_BENCH_HTTP_SIZES ZCNET_BENCH_HTTP_CONNS ZCNET_VIRTIO_OPTS ZCNET_QEMU; do
 	[[ -z ${!v:-} ]] || settings+=", $v=${!v}"
 done
 {
@@ -293,7 +297,7 @@ done
 	echo "git commit: $(git -C "$ZCNET_ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
 	echo "kernel: $kver"
 	echo "guest: $(grep -h -m1 '^BENCH-ENV ' <<<"$log"$'\n'"$rxq_log" | cut -d' ' -f2-)"
-	echo "QEMU: $(qemu-system-x86_64 --version | head -n1)"
+	echo "QEMU: $(qemu_select && qemu-system-x86_64 --version | head -n1)"
 	echo "accelerator: $(grep -oE -- '-accel [^ ]+ -cpu [^ ]+' <<<"$qemu_cmd" || echo unknown), icount $(grep -oE -- '-icount [^ ]+' <<<"$qemu_cmd" || echo off)"
 	echo "NIC: $nic"
 	echo "host: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs, kernel $(uname -r)"

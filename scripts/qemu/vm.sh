@@ -31,7 +31,8 @@
 # writing anything, is booted again, at most three times in all. ZCNET_QEMU_ACCEL=kvm uses KVM
 # instead of TCG where the host has a working one. ZCNET_VIRTIO_OPTS adds
 # properties to both virtio-net devices, for experiments: for instance
-# ",indirect_desc=off" (see Documentation/performance.rst).
+# ",indirect_desc=off" (see Documentation/performance.rst). ZCNET_QEMU=backports
+# boots with bookworm-backports' QEMU instead of the system's (common.sh).
 set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 
@@ -85,6 +86,7 @@ image="$kernel"
 [[ -f $image ]] || image="/boot/vmlinuz-$kernel"
 [[ -f $image ]] || die "no kernel image for $kernel"
 [[ -f $initrd ]] || die "no initrd at $initrd"
+qemu_select
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (scripts/deps.sh)"
 
 cmdline="console=ttyS0 panic=-1"

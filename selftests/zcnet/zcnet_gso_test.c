@@ -2,9 +2,9 @@
 /*
  * zcnet's UDP GSO trains: one descriptor, many datagrams.
  * Trains of several segment sizes, each datagram checked byte for byte at
- * the peer; the train's pages held until its completion; the errors of
- * bad trains and flag combinations; the socket's own UDP_SEGMENT option
- * ignored; the IPv6 limit. The receivers live in $ZCNET_PEER_NS, across
+ * the peer; one packet where the device segments; the train's pages held
+ * until its completion; the errors of bad trains and flag combinations;
+ * the socket's own UDP_SEGMENT option ignored; the IPv6 limit. The receivers live in $ZCNET_PEER_NS, across
  * the guest's two NICs: outside the test guest everything SKIPs.
  *
  * The trains are cut from zcnet_conns.c's reference pattern (ZC_REF_LEN
@@ -33,6 +33,7 @@ FIXTURE(gso) {
 	__u32 id;
 	struct zc_env env;
 	const char *peer_ip;
+	bool uso_set;		/* tx-udp-segmentation turned on here */
 };
 
 FIXTURE_SETUP(gso)
@@ -54,6 +55,10 @@ FIXTURE_SETUP(gso)
 
 FIXTURE_TEARDOWN(gso)
 {
+	if (self->uso_set &&
+	    zc_netif_set_feature(self->env.iface, "tx-udp-segmentation", "off"))
+		fprintf(stderr, "# could not turn UDP segmentation of %s off\n",
+			self->env.iface);
 	zc_ctx_close(&self->c);
 	zc_ref_free(self->mem);
 }
@@ -259,6 +264,58 @@ TEST_F_TIMEOUT(gso, trains, 300)
 	EXPECT_EQ(0U, st.inflight);
 	if (resent)
 		TH_LOG("%u trains sent again (lost on the way)", resent);
+	gso_path_close(&g);
+}
+
+/*
+ * Where the device segments UDP itself (virtio-net's tx-udp-segmentation,
+ * off by default, turned on here; the host must offer USO: QEMU 8.2 or
+ * later on a tap that takes it), a train leaves as one packet, from the
+ * user's pages, and the peer still gets every datagram.
+ */
+TEST_F_TIMEOUT(gso, one_packet_where_device_segments, 120)
+{
+	const struct train t = { 1472, 1472 * 44, 0 };
+	struct gso_path g = { .rx = -1, .tx = -1 };
+	const char *dev = self->env.iface;
+	struct train_result res;
+	struct zcnet_tx_desc d;
+	struct zcnet_cq_entry e;
+	long long before, after;
+	int on;
+
+	if (!(zc_features() & ZCNET_FEAT_TX_GSO))
+		SKIP(return, "this build does not offer ZCNET_FEAT_TX_GSO");
+	on = zc_netif_feature(dev, "tx-udp-segmentation");
+	ASSERT_LE(0, on) TH_LOG("ethtool -k %s: %s", dev, strerror(-on));
+	if (!on && !zc_netif_set_feature(dev, "tx-udp-segmentation", "on")) {
+		self->uso_set = true;
+		on = zc_netif_feature(dev, "tx-udp-segmentation");
+	}
+	if (on != 1)
+		SKIP(return, "%s cannot segment UDP (virtio-net: the host must offer USO, QEMU 8.2 or later)",
+		     dev);
+	ASSERT_EQ(0, gso_ctx(self, 64, 128));
+	ASSERT_EQ(0, gso_path_open(self, &g));
+	gso_drain(&g, 10);
+	memcpy(g.scratch, self->mem, t.len);
+	before = zc_netif_stat(dev, "tx_packets");
+	ASSERT_LE(0, before);
+	d = gso_desc(&g, 0, t.len, t.gso, 1);
+	ASSERT_EQ(0, zc_tx_push(&self->c.tx, &d));
+	ASSERT_EQ(1, zc_kick(self->c.fd, 0));
+	ASSERT_EQ(1U, zc_cq_collect(&self->c, &e, 1, WAIT_MS));
+	after = zc_netif_stat(dev, "tx_packets");
+	EXPECT_EQ((__s32)t.len, e.result);
+	EXPECT_EQ(0U, e.flags & ZCNET_CQE_COPIED);
+	/* one packet, and room for one the guest sent meanwhile (ND, ARP) */
+	EXPECT_LE(1, after - before);
+	EXPECT_GE(2, after - before) TH_LOG("%lld packets for 44 datagrams",
+					    after - before);
+	gso_receive(&g, self->mem, &t, 44, &res);
+	EXPECT_EQ(44U, res.got);
+	EXPECT_EQ(0U, res.bad);
+	EXPECT_EQ(0U, res.extra);
 	gso_path_close(&g);
 }
 

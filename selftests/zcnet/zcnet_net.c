@@ -186,6 +186,49 @@ int zc_netif_sg(const char *name, int set)
 	return set < 0 ? (int)ev.data : 0;
 }
 
+int zc_netif_feature(const char *name, const char *feature)
+{
+	char cmd[128], line[256], want[96];
+	size_t n = (size_t)snprintf(want, sizeof(want), "%s: ", feature);
+	int ret = -ENOENT;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ethtool -k %s 2>/dev/null", name);
+	f = popen(cmd, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, want, n))
+			ret = !strncmp(line + n, "on", 2);
+	if (pclose(f))
+		return -EIO;
+	return ret;
+}
+
+int zc_netif_set_feature(const char *name, const char *feature, const char *v)
+{
+	const char *const argv[] = { "ethtool", "-K", name, feature, v, NULL };
+
+	return zc_run(argv);
+}
+
+long long zc_netif_stat(const char *name, const char *stat)
+{
+	char path[128];
+	long long v;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", name,
+		 stat);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%lld", &v);
+	fclose(f);
+	return n == 1 ? v : -EIO;
+}
+
 int zc_netif_driver(const char *name, char *buf, size_t size)
 {
 	char path[128], link[256];

@@ -74,6 +74,15 @@ int zc_netif_channels(const char *name, struct ethtool_channels *ch);
 /* ethtool's scatter-gather setting (ETHTOOL_GSG/SSG): 0/1 or -errno */
 int zc_netif_sg(const char *name, int set);
 
+/* ethtool -k: whether feature (as ethtool names it) is on: 0/1 or -errno */
+int zc_netif_feature(const char *name, const char *feature);
+
+/* ethtool -K NAME FEATURE on|off: 0, or what zc_run() says */
+int zc_netif_set_feature(const char *name, const char *feature, const char *v);
+
+/* A counter of /sys/class/net/NAME/statistics, or -errno */
+long long zc_netif_stat(const char *name, const char *stat);
+
 /* The driver of a device of the root netns, into buf; 0 or -errno */
 int zc_netif_driver(const char *name, char *buf, size_t size);
 

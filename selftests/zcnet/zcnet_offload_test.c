@@ -85,13 +85,6 @@ FIXTURE_VARIANT_ADD(off, offloads) { .feature = NULL, .copied = 0 };
 FIXTURE_VARIANT_ADD(off, tso_off) { .feature = "tso", .copied = -1 };
 FIXTURE_VARIANT_ADD(off, tx_csum_off) { .feature = "tx", .copied = 1 };
 
-static int ethtool_k(const char *iface, const char *feature, const char *v)
-{
-	const char *const argv[] = { "ethtool", "-K", iface, feature, v, NULL };
-
-	return zc_run(argv);
-}
-
 FIXTURE_SETUP(off)
 {
 	struct timeval tv = { .tv_sec = WAIT_MS / 1000 };
@@ -115,8 +108,8 @@ FIXTURE_SETUP(off)
 		  &self->src);
 	inet_pton(AF_INET, PEER_IP, &self->dst);
 	if (variant->feature) {
-		ASSERT_EQ(0, ethtool_k(self->env.iface, variant->feature,
-				       "off"));
+		ASSERT_EQ(0, zc_netif_set_feature(self->env.iface,
+						  variant->feature, "off"));
 		self->restore = true;
 	}
 
@@ -159,7 +152,7 @@ FIXTURE_SETUP(off)
 FIXTURE_TEARDOWN(off)
 {
 	if (self->restore &&
-	    ethtool_k(self->env.iface, variant->feature, "on"))
+	    zc_netif_set_feature(self->env.iface, variant->feature, "on"))
 		fprintf(stderr, "# could not turn %s of %s back on\n",
 			variant->feature, self->env.iface);
 	if (self->udp >= 0)
