@@ -116,7 +116,12 @@ else
 	accel=(-accel tcg -cpu "$cpu")
 fi
 
-((icount == 0)) || accel+=(-icount shift=0,sleep=off)
+if ((icount)); then
+	accel+=(-icount shift=0,sleep=off)
+	# Under icount, QEMU 10 never gets past Debian 12's SeaBIOS (1.16.2);
+	# qboot, which only loads the kernel, boots at once.
+	((${qemu_major:-0} < 8)) || accel+=(-bios qboot.rom)
+fi
 qemu=(qemu-system-x86_64 "${accel[@]}" -machine "$machine" -smp "$smp" -m 1G
 	-nographic -no-reboot -monitor none
 	-kernel "$image" -initrd "$initrd" -append "$cmdline")
