@@ -56,10 +56,11 @@
 # folded call chains, to perf-METHOD-SIZE.folded; these runs are not in
 # the table), ZCNET_BENCH_MODPARAMS (zcnet module parameters set in the
 # guest before the runs, NAME=NUMBER words, for experiments such as
-# tx_copy_threshold_strict=65535), ZCNET_QEMU (backports: QEMU from
-# bookworm-backports, scripts/qemu/qemu-backports.sh, whose virtio-net
-# offers the guest UDP segmentation and whose TCG runs cmpxchg16b right;
-# system: Debian 12's QEMU 7.2).
+# tx_copy_threshold_strict=65535), ZCNET_QEMU (system, the default:
+# Debian 12's QEMU 7.2, which the targets were calibrated on; backports:
+# QEMU from bookworm-backports, scripts/qemu/qemu-backports.sh, whose
+# virtio-net offers the guest UDP segmentation; see
+# Documentation/performance.rst for how its instruction counts differ).
 #
 # The receive case by RX queue (method zcnet-rxq: one zcnet context per RX
 # queue, all served by one thread, UDP from 64 source ports that the
@@ -86,7 +87,7 @@
 # guest's peer namespace, for the run's seconds and no more.
 set -euo pipefail
 source "$(dirname "$0")/../common.sh"
-export ZCNET_QEMU="${ZCNET_QEMU:-backports}"
+export ZCNET_QEMU="${ZCNET_QEMU:-system}"
 
 ruler="${ZCNET_BENCH_RULER:-icount}"
 secs=1 reps=3 # instruction time: ns-exact, 1 s is 10^9 instructions
