@@ -5,6 +5,7 @@
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <net/sock.h>
 
 #include "zcnet_tx_raw.h"
 
@@ -51,8 +52,11 @@ static void zcnet_tx_raw_test_exit(struct kunit *test)
 {
 	struct zcnet_tx_raw_test *t = test->priv;
 
+	if (!t)
+		return;
 	kfree_skb(t->skb);
-	free_netdev(t->dev);
+	if (t->dev)
+		free_netdev(t->dev);
 }
 
 static void zcnet_tx_raw_test_add_frag(struct kunit *test)
@@ -136,6 +140,17 @@ static void zcnet_tx_raw_encap_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, zcnet_tx_raw_plain(t->skb, t->dev));
 }
 
+static void zcnet_tx_raw_socket_test(struct kunit *test)
+{
+	struct zcnet_tx_raw_test *t = test->priv;
+	struct sock *sk = kunit_kzalloc(test, sizeof(*sk), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, sk);
+	t->skb->sk = sk;
+	KUNIT_EXPECT_FALSE(test, zcnet_tx_raw_plain(t->skb, t->dev));
+	t->skb->sk = NULL;
+}
+
 static void zcnet_tx_raw_list_test(struct kunit *test)
 {
 	struct zcnet_tx_raw_test *t = test->priv;
@@ -157,6 +172,7 @@ static struct kunit_case zcnet_tx_raw_test_cases[] = {
 	KUNIT_CASE(zcnet_tx_raw_gso_test),
 	KUNIT_CASE(zcnet_tx_raw_vlan_test),
 	KUNIT_CASE(zcnet_tx_raw_encap_test),
+	KUNIT_CASE(zcnet_tx_raw_socket_test),
 	KUNIT_CASE(zcnet_tx_raw_list_test),
 	{}
 };

@@ -17,6 +17,7 @@
 # The debug kernel is cached outside the checkout (scripts/qemu/debug-kernel.sh).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
+export ZCNET_QEMU=system # every lane but the one that asks (below)
 
 passed=0 failed=0 skipped=0
 logs="$ZCNET_BUILD/logs"
@@ -197,7 +198,8 @@ guest() { # KVER NAME [guest-test.sh options]
 # segmentation (USO), which zcnet_gso_test checks where the device has it.
 # The other lanes keep Debian 12's QEMU.
 bpo_qemu=system
-if step qemu-backports "$ZCNET_SCRIPTS/qemu/qemu-backports.sh"; then
+if [[ " ${kernels[*]} " == *" 6.12."* ]] &&
+	step qemu-backports "$ZCNET_SCRIPTS/qemu/qemu-backports.sh"; then
 	bpo_qemu=backports
 fi
 for kver in "${kernels[@]}"; do
