@@ -187,6 +187,17 @@ static struct ubuf_info *zcnet_sock_send_group(struct zcnet_sock *s,
 	return &head->ubuf;
 }
 
+/* Undoes zcnet_sock_send_group() for a rider the socket took nothing of. */
+static void zcnet_sock_send_leave(struct zcnet_sock *s, struct zcnet_tx_buf *r)
+{
+	list_del(&r->ride);
+	r->rode = false;
+	r->group = NULL;
+	s->group_descs--;
+	s->group_bytes -= min(r->len, ZCNET_SOCK_GROUP_BYTES);
+	refcount_dec(&r->ubuf.refcnt);
+}
+
 /*
  * t is whole in bv and heads the queue: the zero-copy descriptors behind it
  * join its group and their bytes follow in bv. Returns the last one in bv,
@@ -233,12 +244,7 @@ static void zcnet_sock_send_unjoin(struct zcnet_sock *s,
 			left -= min_t(size_t, left, r->len);
 			continue;
 		}
-		list_del(&r->ride);
-		r->rode = false;
-		r->group = NULL;
-		s->group_descs--;
-		s->group_bytes -= min(r->len, ZCNET_SOCK_GROUP_BYTES);
-		refcount_dec(&r->ubuf.refcnt);
+		zcnet_sock_send_leave(s, r);
 	}
 }
 
