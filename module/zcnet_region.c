@@ -296,28 +296,21 @@ void zcnet_region_copy(const struct zcnet_region *r, u64 offset, void *dst,
 	}
 }
 
-/* Whether page continues bv in memory, inside the same folio. */
-static bool zcnet_region_follows(const struct bio_vec *bv, struct page *page)
-{
-	u32 end = bv->bv_offset + bv->bv_len;
-
-	return !offset_in_page(end) &&
-	       page - bv->bv_page == end >> PAGE_SHIFT &&
-	       page_folio(page) == page_folio(bv->bv_page);
-}
-
 /*
  * Describes len bytes at offset as bvecs from bv[*n] on, at most max in
  * all, and returns how many bytes they cover. Pages that follow each other
  * inside one folio (a huge page) share a bvec, so the stack takes them in
  * one go and in one fragment. A new bvec starts at the first byte, so
- * separate calls never merge.
+ * separate calls never merge. The folio is looked up once per bvec: a page
+ * extends the bvec when it is the next page of memory and still before
+ * the end of that folio.
  */
 size_t zcnet_region_bvecs(const struct zcnet_region *r, u64 offset, u32 len,
 			  struct bio_vec *bv, unsigned int *n, unsigned int max)
 {
+	struct page *page, *next = NULL, *end = NULL;
 	struct bio_vec *last = NULL;
-	struct page *page;
+	struct folio *folio;
 	size_t bytes = 0;
 	u32 part, poff;
 
@@ -325,14 +318,17 @@ size_t zcnet_region_bvecs(const struct zcnet_region *r, u64 offset, u32 len,
 		page = r->pin.pages[offset >> PAGE_SHIFT];
 		poff = offset_in_page(offset);
 		part = min_t(u32, len, PAGE_SIZE - poff);
-		if (last && !poff && zcnet_region_follows(last, page)) {
+		if (page == next && page < end) {
 			last->bv_len += part;
 		} else {
 			if (*n == max)
 				break;
 			last = &bv[(*n)++];
 			bvec_set_page(last, page, part, poff);
+			folio = page_folio(page);
+			end = folio_page(folio, folio_nr_pages(folio));
 		}
+		next = page + 1;
 		offset += part;
 		len -= part;
 		bytes += part;

@@ -241,6 +241,16 @@ static void zcnet_region_bvecs_test(struct kunit *test)
 	bytes = zcnet_region_bvecs(r, 0, PAGE_SIZE, bv, &n, 1);
 	KUNIT_EXPECT_EQ(test, bytes, 0);
 
+	/* pages of one folio out of order: no page extends another's bvec */
+	pages[1] = folio + 2;
+	pages[2] = folio + 1;
+	n = 0;
+	bytes = zcnet_region_bvecs(r, 0, 4 * PAGE_SIZE, bv, &n, 4);
+	KUNIT_EXPECT_EQ(test, bytes, 4 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, n, 4);
+	KUNIT_EXPECT_PTR_EQ(test, bv[1].bv_page, folio + 2);
+	KUNIT_EXPECT_EQ(test, bv[3].bv_len, PAGE_SIZE);
+
 	r->pin.pages = NULL;	/* not pinned: the context must not unpin them */
 	__free_pages(folio, 2);
 	__free_page(lone);
