@@ -38,7 +38,8 @@
 # receive case by RX queue, zcnet-rxq, one context per queue, UDP from
 # RXQ_FLOWS source ports that the NIC spreads over its queues),
 # ZCNET_BENCH_ONLY (rxq: run only that case, in the boot of its own that
-# scripts/bench/bench.sh gives it; otherwise every other case),
+# scripts/bench/bench.sh gives it; uso: only the UDP-train and super-frame
+# cases, likewise; main: every case but those; unset: every case but rxq),
 # ZCNET_BENCH_FIRST_RUN (the run number to count on from), ZCNET_BENCH_METHODS (a subset
 # of the methods, for quick looks), ZCNET_BENCH_PROFILE (METHOD:SIZE
 # cells run once more after the matrix under `perf record -a -g`; their
@@ -108,13 +109,34 @@ if [[ -n $ZCNET_BENCH_METHODS ]]; then
 	SCALE_METHODS="$(pick "$SCALE_METHODS")" PING_METHODS="$(pick "$PING_METHODS")"
 	RXQ_METHODS="$(pick "$RXQ_METHODS")" HTTP_METHODS="$(pick "$HTTP_METHODS")"
 fi
-if [[ $ONLY == rxq ]]; then
+# profile_cells in|out METHODS: the cells of PROFILE whose method is, or
+# is not, one of METHODS
+profile_cells() {
+	local cell out="" where
+	for cell in $PROFILE; do
+		where=out
+		[[ " $2 " == *" ${cell%%:*} "* ]] && where=in
+		[[ $where == "$1" ]] && out+="$cell "
+	done
+	echo "$out"
+}
+case $ONLY in
+rxq)
 	RAW_METHODS="" PKTGEN_METHODS="" RX_METHODS="" TCP_METHODS="" UDP_METHODS=""
 	CONN_METHODS="" GSO_METHODS="" SCALE_METHODS="" PROFILE="" PING_METHODS="" VNET_METHODS=""
 	HTTP_METHODS=""
-else
-	RXQ_METHODS=""
-fi
+	;;
+uso)
+	RAW_METHODS="" PKTGEN_METHODS="" RX_METHODS="" TCP_METHODS="" UDP_METHODS=""
+	CONN_METHODS="" SCALE_METHODS="" PING_METHODS="" HTTP_METHODS="" RXQ_METHODS=""
+	PROFILE="$(profile_cells in "$ALL_GSO_METHODS $ALL_VNET_METHODS")"
+	;;
+main)
+	GSO_METHODS="" VNET_METHODS="" RXQ_METHODS=""
+	PROFILE="$(profile_cells out "$ALL_GSO_METHODS $ALL_VNET_METHODS")"
+	;;
+*) RXQ_METHODS="" ;;
+esac
 # Raw frames have no flow control: each sender stays at most WINDOW frames
 # ahead of the sink (see scripts/demo/guest.sh for why).
 WINDOW=512
