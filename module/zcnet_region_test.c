@@ -180,12 +180,14 @@ static void zcnet_region_copy_test(struct kunit *test)
  * Region pages as a huge page would give them: four pages of one folio,
  * then a page of its own. They become one bvec for the folio's run and
  * one for the lone page; a run starting inside a page keeps its offset;
- * a full bvec array stops the bytes short.
+ * a full bvec array stops the bytes short. Pages of one folio out of
+ * order, and neighbours in memory that are folios of their own, never
+ * share a bvec.
  */
 static void zcnet_region_bvecs_test(struct kunit *test)
 {
 	struct zcnet_kctx *ctx = test->priv;
-	struct page *pages[5], *folio, *lone;
+	struct page *pages[5], *folio, *lone, *pair;
 	struct zcnet_region *r;
 	struct bio_vec bv[4];
 	unsigned int n;
@@ -251,9 +253,22 @@ static void zcnet_region_bvecs_test(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, bv[1].bv_page, folio + 2);
 	KUNIT_EXPECT_EQ(test, bv[3].bv_len, PAGE_SIZE);
 
+	/* two pages next to each other in memory, each a folio of its own */
+	pair = alloc_pages(GFP_KERNEL, 1);
+	if (pair) {
+		pages[0] = pair;
+		pages[1] = pair + 1;
+		n = 0;
+		bytes = zcnet_region_bvecs(r, 0, 2 * PAGE_SIZE, bv, &n, 4);
+		KUNIT_EXPECT_EQ(test, bytes, 2 * PAGE_SIZE);
+		KUNIT_EXPECT_EQ(test, n, 2);
+		__free_pages(pair, 1);
+	}
+
 	r->pin.pages = NULL;	/* not pinned: the context must not unpin them */
 	__free_pages(folio, 2);
 	__free_page(lone);
+	KUNIT_EXPECT_NOT_NULL(test, pair);
 }
 
 /*
