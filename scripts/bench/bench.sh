@@ -119,21 +119,9 @@ done
 for n in ${ZCNET_BENCH_RXQ_QUEUES:-}; do
 	[[ $n == [1-4] ]] || die "ZCNET_BENCH_RXQ_QUEUES: queue counts, 1..4"
 done
-[[ ${ZCNET_BENCH_USO_QEMU:-backports} == @(backports|system) ]] ||
-	die "ZCNET_BENCH_USO_QEMU must be backports or system"
-uso_methods="gso-sendmsg gso-zerocopy zcnet-gso afp-vnet zcnet-vnet"
-wanted() { # wanted METHODS: whether the run takes any of them
-	local m
-	[[ -z ${ZCNET_BENCH_METHODS:-} ]] && return 0
-	for m in $1; do
-		[[ " $ZCNET_BENCH_METHODS " == *" $m "* ]] && return 0
-	done
-	return 1
-}
-rxq=0 uso=0
-wanted zcnet-rxq && rxq=1
-[[ $ZCNET_QEMU == system && ${ZCNET_BENCH_USO_QEMU:-backports} == backports ]] &&
-	wanted "$uso_methods" && uso=1
+for v in ZCNET_QEMU ZCNET_BENCH_USO_QEMU; do
+	[[ ${!v:-system} == @(system|backports) ]] || die "$v is system or backports, not '${!v}'"
+done
 [[ ${ZCNET_BENCH_CONNS:-256} =~ ^([2-9]|[1-9][0-9]{1,3})(\ ([2-9]|[1-9][0-9]{1,3}))*$ ]] ||
 	die "ZCNET_BENCH_CONNS: connection counts, 2..9999"
 [[ ${ZCNET_BENCH_GSO_SIZES:-64768} =~ ^[1-9][0-9]{0,4}(\ [1-9][0-9]{0,4})*$ ]] ||
@@ -157,6 +145,24 @@ done
 	die "ZCNET_BENCH_HTTP_CONNS: a connection count, 1..999"
 profile="${ZCNET_BENCH_PROFILE:-}"
 [[ $profile =~ ^([a-z0-9-]+:[0-9]+\ ?)*$ ]] || die "ZCNET_BENCH_PROFILE: words METHOD:SIZE"
+# The boots: the matrix's, the receive case by queue's, and the UDP-train
+# and super-frame cases' (see above). A boot runs when a method it takes
+# is asked for, in the matrix or as a profile cell.
+uso_methods="gso-sendmsg gso-zerocopy zcnet-gso afp-vnet zcnet-vnet"
+asked=""
+[[ -z ${ZCNET_BENCH_METHODS:-} ]] || asked=" $ZCNET_BENCH_METHODS $(sed 's/:[0-9]*//g' <<<"$profile") "
+wanted() { # wanted METHODS: whether the run takes any of them
+	local m
+	[[ -z $asked ]] && return 0
+	for m in $1; do
+		[[ $asked == *" $m "* ]] && return 0
+	done
+	return 1
+}
+rxq=0 uso=0 uso_qemu=system
+wanted zcnet-rxq && rxq=1
+[[ $ZCNET_QEMU == system && ${ZCNET_BENCH_USO_QEMU:-backports} == backports ]] &&
+	wanted "$uso_methods" && uso=1
 for v in ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PING_FRAMES ZCNET_BENCH_BUSY_POLL_USEC; do
 	[[ ${!v:-1} =~ ^[1-9][0-9]{0,8}$ ]] || die "$v must be a number of frames (1..999999999)"
 done
@@ -166,22 +172,26 @@ done
 need_root
 cd "$ZCNET_ROOT"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-if ((uso)) && ! (ZCNET_QEMU=backports && qemu_select); then
-	say "no QEMU from bookworm-backports: the UDP-train and super-frame cases run on Debian 12's"
-	uso=0
-fi
-left=" ${ZCNET_BENCH_METHODS:-} " # the matrix's boot: not when the others take every method
-left="${left// zcnet-rxq / }"
-if ((uso)); then
-	for m in $uso_methods; do left="${left// $m / }"; done
-fi
-main=1
-[[ -n ${ZCNET_BENCH_METHODS:-} && -z ${left// /} ]] && main=0
 
 say "packages"
 deps=()
 [[ -z $profile ]] || deps+=(linux-perf)
 "$ZCNET_SCRIPTS/deps.sh" "${deps[@]}"
+if ((uso)); then
+	if (ZCNET_QEMU=backports && qemu_select); then
+		uso_qemu=backports
+	else
+		say "no QEMU from bookworm-backports: the UDP-train and super-frame cases run on Debian 12's"
+		uso=0 uso_qemu=unavailable
+	fi
+fi
+left="$asked" # the matrix's boot: not when the others take every method asked for
+left="${left// zcnet-rxq / }"
+if ((uso)); then
+	for m in $uso_methods; do left="${left// $m / }"; done
+fi
+main=1
+[[ -n $asked && -z ${left// /} ]] && main=0
 kver="" ko=""
 guest_kernel_module "${ZCNET_BENCH_KERNEL:-}"
 
@@ -307,7 +317,7 @@ if [[ -n $profile ]]; then
 			>"$out/perf-${cell%%:*}-${cell#*:}.folded"
 	done
 fi
-[[ -s $out/runs.txt ]] || die "the guest reported no run (vm.sh status $rc; see $out/guest/)"
+[[ -s $out/runs.txt ]] || die "the guests reported no run (vm.sh status $rc $uso_rc $rxq_rc; see $out/guest*/)"
 problems=()
 ((rc == 0)) || problems+=("the guest did not finish cleanly (vm.sh status $rc)")
 ((main == 0)) || grep -q '^ZCNET-DONE$' <<<"$log" || problems+=("the guest did not finish (no ZCNET-DONE)")
@@ -330,7 +340,8 @@ fi
 
 # What the run ran on; scripts/bench/report.sh puts it at the head of the
 # table and of the run's page under Documentation/perf/
-qemu_cmd="$(cat "$out/guest/qemu.cmd" 2>/dev/null || cat "$out/guest-rxq/qemu.cmd" 2>/dev/null || true)"
+qemu_cmd="$(cat "$out/guest/qemu.cmd" "$out/guest-uso/qemu.cmd" "$out/guest-rxq/qemu.cmd" 2>/dev/null |
+	head -n1 || true)"
 nic="virtio-net, tap backends with vnet headers in a bridge, MTU 9000 offered"
 if [[ $ruler == icount ]]; then
 	nic+=", 1 queue pair (the receive-queue case: 4, without the release filter); sinks on the build machine on the bridge (10.99.0.3), the guest's second NIC down; packets to the guest released every 100 us of its clock"
@@ -343,20 +354,28 @@ for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_B
 	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS ZCNET_BENCH_CONNS ZCNET_BENCH_GSO_SIZES ZCNET_BENCH_PING_SIZES \
 	ZCNET_BENCH_PING_FRAMES ZCNET_BENCH_BUSY_POLL_USEC ZCNET_BENCH_RXQ_QUEUES \
-	ZCNET_BENCH_VNET_SIZES ZCNET_BENCH_HTTP_SIZES ZCNET_BENCH_HTTP_CONNS ZCNET_VIRTIO_OPTS ZCNET_QEMU; do
+	ZCNET_BENCH_VNET_SIZES ZCNET_BENCH_HTTP_SIZES ZCNET_BENCH_HTTP_CONNS ZCNET_VIRTIO_OPTS ZCNET_QEMU \
+	ZCNET_BENCH_USO_QEMU; do
 	[[ -z ${!v:-} ]] || settings+=", $v=${!v}"
 done
 {
 	echo "date: $(date -u -d "@$start_time" '+%Y-%m-%d %H:%M') UTC"
 	echo "git commit: $(git -C "$ZCNET_ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
 	echo "kernel: $kver"
-	echo "guest: $(grep -h -m1 '^BENCH-ENV ' <<<"$log"$'\n'"$rxq_log" | cut -d' ' -f2-)"
-	echo "QEMU: $(qemu_select && qemu-system-x86_64 --version | head -n1)"
-	if ((uso)); then
+	echo "guest: $(grep -h -m1 '^BENCH-ENV ' <<<"$log"$'\n'"$uso_log"$'\n'"$rxq_log" | cut -d' ' -f2-)"
+	if ((main || rxq)); then
+		echo "QEMU: $(qemu_select && qemu-system-x86_64 --version | head -n1)"
+	fi
+	case $uso_qemu in
+	backports)
 		echo "QEMU of the UDP-train and super-frame cases: $(ZCNET_QEMU=backports && qemu_select &&
 			qemu-system-x86_64 --version | head -n1), from bookworm-backports; guest $(grep -h -m1 '^BENCH-ENV ' <<<"$uso_log" |
 			grep -o 'udp-segmentation=[a-z]*' || echo 'udp-segmentation=unknown')"
-	fi
+		;;
+	unavailable)
+		echo "QEMU of the UDP-train and super-frame cases: the one above; the QEMU from bookworm-backports could not be had, so no device segmented UDP"
+		;;
+	esac
 	echo "accelerator: $(grep -oE -- '-accel [^ ]+ -cpu [^ ]+' <<<"$qemu_cmd" || echo unknown), icount $(grep -oE -- '-icount [^ ]+' <<<"$qemu_cmd" || echo off)"
 	echo "NIC: $nic"
 	echo "host: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs, kernel $(uname -r)"

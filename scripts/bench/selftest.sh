@@ -40,6 +40,15 @@ done
 expect_refusal "vm.sh --host-peer /nonexistent" "--host-peer: /nonexistent is not a program" \
 	"$ZCNET_SCRIPTS/qemu/vm.sh" --kernel none --initrd none --out "$work/vm" --run /none \
 	--host-peer /nonexistent
+: >"$work/bzImage"
+: >"$work/initrd"
+expect_refusal "vm.sh with ZCNET_QEMU=latest" "ZCNET_QEMU is system or backports, not 'latest'" \
+	env ZCNET_QEMU=latest "$ZCNET_SCRIPTS/qemu/vm.sh" --kernel "$work/bzImage" \
+	--initrd "$work/initrd" --out "$work/vm" --run /none
+for v in ZCNET_QEMU ZCNET_BENCH_USO_QEMU; do
+	expect_refusal "$v=latest" "$v is system or backports, not 'latest'" \
+		env "$v=latest" "$ZCNET_SCRIPTS/bench/bench.sh"
+done
 for bad in 0 abc "1 2"; do
 	expect_refusal "ZCNET_BENCH_RX_RATE='$bad'" "ZCNET_BENCH_RX_RATE must be a number of frames" \
 		env ZCNET_BENCH_RX_RATE="$bad" "$ZCNET_SCRIPTS/bench/bench.sh"
