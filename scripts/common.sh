@@ -35,6 +35,20 @@ qemu_select() {
 	esac
 }
 
+# guest_problems WHAT LOG STATUS DIR: adds to the caller's problems array
+# what a guest's results LOG, vm.sh's STATUS and its console in DIR say
+# went wrong.
+guest_problems() {
+	(($3 == 0)) || problems+=("$1 did not finish cleanly (vm.sh status $3)")
+	grep -q '^ZCNET-DONE$' <<<"$2" || problems+=("$1 did not finish (no ZCNET-DONE)")
+	if grep -q '^not ok [0-9]* kernel-log-clean' <<<"$2"; then
+		problems+=("$1's kernel log has a warning or oops (see $4/console.log)")
+	fi
+	if grep -q 'killed after the' <<<"$2"; then
+		problems+=("$1 was killed by its timeout")
+	fi
+}
+
 # Short hash of its arguments, for cache keys.
 short_hash() {
 	printf '%s\n' "$@" | sha256sum | cut -c1-16

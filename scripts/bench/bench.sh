@@ -319,23 +319,14 @@ if [[ -n $profile ]]; then
 fi
 [[ -s $out/runs.txt ]] || die "the guests reported no run (vm.sh status $rc $uso_rc $rxq_rc; see $out/guest*/)"
 problems=()
-((rc == 0)) || problems+=("the guest did not finish cleanly (vm.sh status $rc)")
-((main == 0)) || grep -q '^ZCNET-DONE$' <<<"$log" || problems+=("the guest did not finish (no ZCNET-DONE)")
-grep -q '^not ok [0-9]* kernel-log-clean' <<<"$log" &&
-	problems+=("the guest's kernel log has a warning or oops (see $out/guest/console.log)")
-grep -q 'killed after the' <<<"$log" && problems+=("the matrix was killed by its timeout")
+if ((main)); then
+	guest_problems "the guest" "$log" "$rc" "$out/guest"
+fi
 if ((uso)); then
-	((uso_rc == 0)) || problems+=("the UDP-train guest did not finish cleanly (vm.sh status $uso_rc)")
-	grep -q '^ZCNET-DONE$' <<<"$uso_log" || problems+=("the UDP-train guest did not finish (no ZCNET-DONE)")
-	grep -q '^not ok [0-9]* kernel-log-clean' <<<"$uso_log" &&
-		problems+=("the UDP-train guest's kernel log has a warning or oops (see $out/guest-uso/console.log)")
-	grep -q 'killed after the' <<<"$uso_log" && problems+=("the UDP-train guest was killed by its timeout")
+	guest_problems "the UDP-train guest" "$uso_log" "$uso_rc" "$out/guest-uso"
 fi
 if ((rxq)); then
-	((rxq_rc == 0)) || problems+=("the receive-queue guest did not finish cleanly (vm.sh status $rxq_rc)")
-	grep -q '^ZCNET-DONE$' <<<"$rxq_log" || problems+=("the receive-queue guest did not finish (no ZCNET-DONE)")
-	grep -q '^not ok [0-9]* kernel-log-clean' <<<"$rxq_log" &&
-		problems+=("the receive-queue guest's kernel log has a warning or oops (see $out/guest-rxq/console.log)")
+	guest_problems "the receive-queue guest" "$rxq_log" "$rxq_rc" "$out/guest-rxq"
 fi
 
 # What the run ran on; scripts/bench/report.sh puts it at the head of the

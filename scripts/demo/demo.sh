@@ -98,16 +98,12 @@ trap - EXIT
 log="$(tr -d '\r' <"$results" 2>/dev/null || true)"
 console="$(tr -d '\r' <"$out/guest/console.log" 2>/dev/null || true)"
 problems=()
-((rc == 0)) || problems+=("the guest did not finish cleanly (vm.sh status $rc)")
-grep -q '^ZCNET-DONE$' <<<"$log" || problems+=("the guest did not finish (no ZCNET-DONE)")
-grep -q '^not ok [0-9]* kernel-log-clean' <<<"$log" &&
-	problems+=("the guest's kernel log has a warning or oops (see $out/guest/console.log)")
+guest_problems "the guest" "$log" "$rc" "$out/guest"
 panic="$(grep -m1 -E 'Kernel panic|BUG:|WARNING:|Oops' <<<"$console" || true)"
 [[ -z $panic ]] || problems+=("guest console: $panic")
 while read -r line; do
 	problems+=("guest topology: ${line#not ok }")
 done < <(sed -n '/^ZCNET-BEGIN guest-topology$/,/^ZCNET-END guest-topology/p' <<<"$log" | grep '^not ok' || true)
-grep -q 'killed after the' <<<"$log" && problems+=("the demo was killed by its timeout")
 
 echo
 if grep -q '^ZCNET-DEMO-SUMMARY-BEGIN$' <<<"$log"; then
