@@ -13,6 +13,7 @@
 #include "zcnet_event.h"
 #include "zcnet_region.h"
 #include "zcnet_rx.h"
+#include "zcnet_rx_wake.h"
 #include "zcnet_sock_slot.h"
 #include "zcnet_tx_buf.h"
 #include "zcnet_tx_kick.h"
@@ -27,7 +28,7 @@ static void zcnet_kctx_free_work(struct work_struct *work)
 	int i;
 
 	tasklet_kill(&ctx->cq_tasklet);
-	tasklet_kill(&ctx->rx_tasklet);
+	zcnet_rx_wake_stop(ctx);
 	zcnet_tx_bufs_free(ctx);
 	zcnet_tx_heads_free(&ctx->tx_heads);
 	zcnet_event_detach_all(ctx);
@@ -77,6 +78,7 @@ struct zcnet_kctx *zcnet_kctx_alloc(const struct cred *cred)
 	INIT_DELAYED_WORK(&ctx->tx_retry, zcnet_tx_retry_work);
 	tasklet_setup(&ctx->cq_tasklet, zcnet_cq_tasklet);
 	tasklet_setup(&ctx->rx_tasklet, zcnet_rx_tasklet);
+	zcnet_rx_wake_init(ctx);
 	spin_lock_init(&ctx->rx_lock);
 	seqcount_init(&ctx->rx_miss_seq);
 	ctx->tx_copy_threshold = min(READ_ONCE(zcnet_tx_copy_threshold),

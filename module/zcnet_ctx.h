@@ -2,6 +2,7 @@
 #ifndef _ZCNET_CTX_H
 #define _ZCNET_CTX_H
 
+#include <linux/hrtimer.h>
 #include <linux/interrupt.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -94,6 +95,11 @@ struct zcnet_kctx {
 	u32 rx_busy_poll_usec;		/* READ_ONCE; see zcnet_rx_poll.c */
 	u16 rx_busy_poll_budget;	/* 0: the kernel's default */
 	atomic64_t rx_busy_polls;
+	struct hrtimer rx_wake_timer;	/* see zcnet_rx_wake.c */
+	u32 rx_wake_frames;		/* READ_ONCE */
+	u32 rx_wake_usec;		/* READ_ONCE */
+	bool rx_wake_due;		/* the timer fired; READ_ONCE */
+	atomic64_t rx_wake_held;
 
 	struct zcnet_region __rcu *regions[ZCNET_MAX_REGIONS];
 	atomic_t inflight;

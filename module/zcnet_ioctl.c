@@ -10,6 +10,7 @@
 #include "zcnet_ioctl.h"
 #include "zcnet_region.h"
 #include "zcnet_rx_poll.h"
+#include "zcnet_rx_wake.h"
 #include "zcnet_sock_slot.h"
 #include "zcnet_tx_kick.h"
 #include "zcnet_tx_vnet.h"
@@ -20,7 +21,8 @@
 			 ZCNET_FEAT_TX_SOCK | ZCNET_FEAT_TX_GSO | \
 			 ZCNET_FEAT_RX_SHARED | ZCNET_FEAT_REGION_IMPORT | \
 			 ZCNET_FEAT_BUSY_POLL_IF | ZCNET_FEAT_TX_VNET_HDR | \
-			 ZCNET_FEAT_TIMESTAMPS | ZCNET_FEAT_REGION_READONLY)
+			 ZCNET_FEAT_TIMESTAMPS | ZCNET_FEAT_REGION_READONLY | \
+			 ZCNET_FEAT_RX_WAKE)
 
 #define ZCNET_COPY_IN(k, uarg, usize, VER0) \
 	zcnet_abi_copy_in(&(k), sizeof(k), VER0, uarg, usize)
@@ -240,6 +242,9 @@ static long zcnet_ioc_param(struct file *file, struct zcnet_kctx *ctx,
 	case ZCNET_PARAM_BUSY_POLL_USEC:
 	case ZCNET_PARAM_BUSY_POLL_BUDGET:
 		return zcnet_rx_poll_set(ctx, p.param, p.value);
+	case ZCNET_PARAM_RX_WAKE_FRAMES:
+	case ZCNET_PARAM_RX_WAKE_USEC:
+		return zcnet_rx_wake_set(ctx, p.param, p.value);
 	}
 	return -EINVAL;
 }
@@ -265,6 +270,10 @@ static long zcnet_ioc_get_param(struct file *file, struct zcnet_kctx *ctx,
 		err = zcnet_rx_poll_get(ctx, p.param, &p.value);
 		if (err)
 			return err;
+		break;
+	case ZCNET_PARAM_RX_WAKE_FRAMES:
+	case ZCNET_PARAM_RX_WAKE_USEC:
+		zcnet_rx_wake_get(ctx, p.param, &p.value);
 		break;
 	default:
 		return -EINVAL;

@@ -18,6 +18,7 @@
 #include "zcnet_rx.h"
 #include "zcnet_rx_dev.h"
 #include "zcnet_rx_poll.h"
+#include "zcnet_rx_wake.h"
 #include "zcnet_trace.h"
 
 /* Rejected fill descriptors skipped for one frame before it is dropped. */
@@ -329,13 +330,16 @@ void zcnet_rx_take(struct zcnet_kctx *ctx, struct sk_buff *skb)
 	tasklet_schedule(&ctx->rx_tasklet);
 }
 
-/* One RX eventfd signal per softirq batch, if the RX ring moved. */
+/*
+ * One RX eventfd signal per softirq batch, if the RX ring moved and
+ * zcnet_rx_wake_hold() lets it.
+ */
 void zcnet_rx_tasklet(struct tasklet_struct *t)
 {
 	struct zcnet_kctx *ctx = from_tasklet(ctx, t, rx_tasklet);
 	u32 prod = READ_ONCE(ctx->rings[ZCNET_RING_RX]->published_prod);
 
-	if (prod == ctx->rx_signalled)
+	if (zcnet_rx_wake_hold(ctx, prod - ctx->rx_signalled))
 		return;
 	ctx->rx_signalled = prod;
 	zcnet_event_signal(ctx, ZCNET_EVENTFD_RX);

@@ -6,6 +6,7 @@
 #include "zcnet_region.h"
 #include "zcnet_rx_dev.h"
 #include "zcnet_rx_poll.h"
+#include "zcnet_rx_wake.h"
 #include "zcnet_stats.h"
 
 struct zcnet_stat_desc {
@@ -97,4 +98,5 @@ void zcnet_stats_show_fdinfo(struct seq_file *m, struct zcnet_kctx *ctx)
 	seq_printf(m, "sock_copy_threshold:\t%u\n",
 		   READ_ONCE(ctx->sock_copy_threshold));
 	zcnet_rx_poll_show_fdinfo(m, ctx);
+	zcnet_rx_wake_show_fdinfo(m, ctx);
 }

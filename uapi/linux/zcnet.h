@@ -131,6 +131,7 @@
 #define ZCNET_FEAT_TX_VNET_HDR	(1ULL << 11)	/* ZCNET_TX_VNET_HDR raw frames */
 #define ZCNET_FEAT_TIMESTAMPS	(1ULL << 12)	/* ZCNET_SETUP_*_TSTAMP */
 #define ZCNET_FEAT_REGION_READONLY (1ULL << 13)	/* ZCNET_REGION_READONLY */
+#define ZCNET_FEAT_RX_WAKE	(1ULL << 14)	/* ZCNET_PARAM_RX_WAKE_* */
 
 struct zcnet_info {
 	__u32 size;
@@ -676,6 +677,24 @@ struct zcnet_sock_detach {
 #define ZCNET_PARAM_BUSY_POLL_BUDGET	3
 #define ZCNET_BUSY_POLL_USEC_MAX	10000
 #define ZCNET_BUSY_POLL_BUDGET_MAX	64
+/*
+ * ZCNET_PARAM_RX_WAKE_FRAMES and ZCNET_PARAM_RX_WAKE_USEC (with
+ * ZCNET_FEAT_RX_WAKE): moderation of RX wake-ups, as a NIC moderates its
+ * interrupts (ethtool's rx-frames and rx-usecs). The RX eventfd is
+ * signalled, and a poll() waiting for POLLIN woken, once at least
+ * RX_WAKE_FRAMES entries were produced since the last signal, or
+ * RX_WAKE_USEC microseconds after the first of them, whichever comes
+ * first. A receiver that wakes once per block of frames instead of once
+ * per burst spends less on wake-ups, at the price of up to RX_WAKE_USEC
+ * of added latency. Only wake-ups are held back: entries are in the RX
+ * ring at once, and poll() reports POLLIN as soon as one is there.
+ * RX_WAKE_FRAMES: 1 (the default) signals every burst; at most
+ * ZCNET_RING_MAX_ENTRIES. RX_WAKE_USEC: 1000 by default, at least 1 and
+ * at most ZCNET_RX_WAKE_USEC_MAX. Anything else: EINVAL.
+ */
+#define ZCNET_PARAM_RX_WAKE_FRAMES	4
+#define ZCNET_PARAM_RX_WAKE_USEC	5
+#define ZCNET_RX_WAKE_USEC_MAX		10000000
 
 struct zcnet_param {
 	__u32 size;

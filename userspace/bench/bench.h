@@ -23,6 +23,13 @@ int bench_xsk(struct tr_opts *o, struct tr_result *r);
 
 #define BENCH_MAX_FLOWS	256
 #define BENCH_MAX_RXQ	16
+/*
+ * Receivers that can wait for a block of frames do: TPACKET_V3 retires a
+ * block of this many 2 KiB frames, or after this long, and zcnet's
+ * receive moderates its wake-ups to the same (ZCNET_PARAM_RX_WAKE_*).
+ */
+#define RX_BLOCK_FRAMES	64
+#define RX_BLOCK_TOV_MS	2
 
 /* What zcnet-bench recv and gen take besides struct tr_opts. */
 struct bench_extra {

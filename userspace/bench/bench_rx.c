@@ -25,9 +25,8 @@
 #define WAIT_MS		20	/* this long without a frame ends a span */
 #define FIRST_S		60.0	/* for the first frame */
 #define UDP_BATCH	64
-#define TP_BLOCK	(128 << 10)
+#define TP_BLOCK	(RX_BLOCK_FRAMES * 2048)
 #define TP_BLOCKS	256
-#define TP_TOV_MS	2
 
 static void rxb_start(struct rx_bench *b)
 {
@@ -197,7 +196,7 @@ static int rx_tpacket(struct rx_bench *b)
 		.tp_block_size = TP_BLOCK, .tp_block_nr = TP_BLOCKS,
 		.tp_frame_size = 2048,
 		.tp_frame_nr = TP_BLOCK / 2048 * TP_BLOCKS,
-		.tp_retire_blk_tov = TP_TOV_MS };
+		.tp_retire_blk_tov = RX_BLOCK_TOV_MS };
 	struct tp_rx t = { .m = { .b = b, .take = tp_take } };
 	struct tpacket_stats_v3 st;
 	socklen_t len = sizeof(st);

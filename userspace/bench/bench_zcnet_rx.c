@@ -6,7 +6,8 @@
 /*
  * As zcnet-recv does it: per context one region of ZC_RING buffers, all
  * on the FILL ring before the bind; each RX entry must name a posted
- * buffer, which goes back on FILL once its frame is checked. zcnet takes
+ * buffer, which goes back on FILL once its frame is checked. Wake-ups are
+ * moderated as TPACKET_V3's blocks retire (RX_BLOCK_FRAMES). zcnet takes
  * the test ethertype on any queue with one context. zcnet-rxq takes the
  * datagrams of gen udp (UDP to --port) with one context per RX queue
  * 0..N-1 (--rx-queues N, ZCNET_BIND_RX_QUEUE), all served by this one
@@ -210,6 +211,14 @@ static int zc_open_q(struct zc_rx *z, uint32_t qi)
 	q->efd = zc_eventfd(q->ctx, ZCNET_EVENTFD_RX, "an RX");
 	if (q->efd < 0)
 		return -1;
+	if (zcnet_has_feature(q->ctx, ZCNET_FEAT_RX_WAKE) &&
+	    (zcnet_set_param(q->ctx, ZCNET_PARAM_RX_WAKE_FRAMES,
+			     RX_BLOCK_FRAMES) ||
+	     zcnet_set_param(q->ctx, ZCNET_PARAM_RX_WAKE_USEC,
+			     RX_BLOCK_TOV_MS * 1000))) {
+		errmsg("setting zcnet's wake-up moderation failed");
+		return -1;
+	}
 	q->base = q->mem.addr;
 	for (uint32_t i = 0; i < z->ring; i++)
 		zc_post(z, q, i);

@@ -128,13 +128,23 @@ for args in "" "-i" "-x" "--bogus" "-i lo extra" \
 	"-i lo --match ethertype:0" "-i lo --match ethertype:0x10000" \
 	"-i lo --match ethertype:zz" "-i lo --match all:1" \
 	"-i $NOIF" "-i aaaaaaaaaaaaaaaaaaaaaaaa" "-i lo -q" "-i lo -q x" \
-	"-i lo -q -1" "-i lo -q 4294967295" "-i lo --queue 1x"; do
+	"-i lo -q -1" "-i lo -q 4294967295" "-i lo --queue 1x" \
+	"-i lo --wake-frames 0" "-i lo --wake-frames 32769" \
+	"-i lo --wake-frames x" "-i lo --wake-usec 5" \
+	"-i lo --wake-frames 8 --wake-usec 0" \
+	"-i lo --wake-frames 8 --wake-usec 10000001"; do
 	usage_case "$RECV" "$args"
 done
 expect 2 "$RECV" -i lo -q 4294967295
 has "$T/err" "bad queue '4294967295'"
 expect 2 "$RECV" -i lo --method afp -q 1
 has "$T/err" "--queue is for --method zcnet"
+expect 2 "$RECV" -i lo --wake-usec 5
+has "$T/err" "--wake-usec needs --wake-frames"
+expect 2 "$RECV" -i lo --method afp --wake-frames 8
+has "$T/err" "--wake-frames is for --method zcnet"
+expect 2 "$RECV" -i lo --wake-frames 32769
+has "$T/err" "bad wake-up frame count '32769'"
 expect 2 "$RECV" -i lo --match udp:0
 has "$T/err" "bad match 'udp:0'"
 expect 2 "$RECV" -i lo -n 5 -t 1

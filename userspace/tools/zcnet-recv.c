@@ -80,6 +80,12 @@ static struct opt opts[] = {
 	     "per buffer, a multiple of 64 in\n64..65536 (default 2048); "
 	     "longer frames are truncated", "buffer size (a multiple of 64 in "
 	     "64..65536)"),
+	ONUM("wake-frames", 0, o.wake_frames, 1, ZCNET_RING_MAX_ENTRIES, "N",
+	     "zcnet: wake up once N frames are in\n(or --wake-usec after the "
+	     "first; default 1:\nevery burst)", "wake-up frame count (1..32768)"),
+	ONUM("wake-usec", 0, o.wake_usec, 1, ZCNET_RX_WAKE_USEC_MAX, "USEC",
+	     "zcnet: with --wake-frames, wake up at\nthe latest USEC after a "
+	     "frame (default 1000)", "wake-up delay (1..10000000 us)"),
 	OFLAG("strict-order", 0, o.strict_order, "a frame out of sequence "
 	      "order is a failure"),
 	OSTR("progress-file", 0, o.progress, "PATH", "publish one past the "
@@ -94,7 +100,8 @@ static const char head[] =
 "Usage: " PROG " -i IFACE [--method zcnet|afp]\n"
 "                  [--match all|ethertype:0xNNNN|udp:PORT] [-q QUEUE]\n"
 "                  [-n FRAMES | -t SECONDS] [--idle-timeout S] [-r RING]\n"
-"                  [-b BUFSIZE] [--strict-order] [--progress-file PATH] [-j]\n"
+"                  [-b BUFSIZE] [--wake-frames N [--wake-usec USEC]]\n"
+"                  [--strict-order] [--progress-file PATH] [-j]\n"
 "                  [--interval SECONDS]\n"
 "Receive frames on IFACE with zcnet receive (or AF_PACKET as the\n"
 "baseline) and verify the test frames.\n\n";
@@ -123,7 +130,8 @@ int main(int argc, char **argv)
 	static const char *const sink_modes[] = { "tcp-listen", "udp-listen",
 						  NULL };
 	static const char *const zcnet_only[] = { "match", "queue", "ring",
-						  "buf-size", NULL };
+						  "buf-size", "wake-frames",
+						  "wake-usec", NULL };
 
 	util_prog = PROG;
 	if (argv_has(argc, argv, sink_modes))
@@ -134,6 +142,8 @@ int main(int argc, char **argv)
 			    "64..65536)", o.buf_size);
 	if (!o.iface)
 		usage_error("no interface given (-i IFACE)");
+	if (o.wake_usec && !o.wake_frames)
+		usage_error("--wake-usec needs --wake-frames");
 	if (opts_seen(opts, "frames") && opts_seen(opts, "time"))
 		usage_error("-n and -t exclude each other");
 	if (strcmp(method, "zcnet"))

@@ -99,7 +99,7 @@ static void print_version(void)
 	static const char *const feat[] = {
 		"rings", "regions", "eventfd", "tx-nop", "tx-raw", "rx",
 		"tx-sock", "tx-gso", "rx-shared", "region-import", "busy-poll",
-		"tx-vnet-hdr", "timestamps", "region-readonly",
+		"tx-vnet-hdr", "timestamps", "region-readonly", "rx-wake",
 	};
 	const struct zcnet_info *info;
 	struct zcnet_ctx *ctx;

@@ -462,6 +462,8 @@ struct rx_opts {
 	double interval;	/* progress lines; 0: none */
 	uint32_t ring, buf_size;
 	uint32_t queue;		/* RX queue, or UINT32_MAX: any */
+	uint32_t wake_frames;	/* ZCNET_PARAM_RX_WAKE_*; 0: the default */
+	uint32_t wake_usec;
 	bool strict_order, json;
 	const char *progress;
 	volatile sig_atomic_t *stop;
