@@ -98,8 +98,9 @@ struct zcnet_kctx {
 	struct hrtimer rx_wake_timer;	/* see zcnet_rx_wake.c */
 	u32 rx_wake_frames;		/* READ_ONCE */
 	u32 rx_wake_usec;		/* READ_ONCE */
-	bool rx_wake_due;		/* the timer fired; READ_ONCE */
+	atomic_t rx_wake_due;		/* the timer fired or was cancelled */
 	atomic64_t rx_wake_held;
+	atomic64_t rx_wake_expired;
 
 	struct zcnet_region __rcu *regions[ZCNET_MAX_REGIONS];
 	atomic_t inflight;

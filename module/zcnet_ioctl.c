@@ -273,7 +273,9 @@ static long zcnet_ioc_get_param(struct file *file, struct zcnet_kctx *ctx,
 		break;
 	case ZCNET_PARAM_RX_WAKE_FRAMES:
 	case ZCNET_PARAM_RX_WAKE_USEC:
-		zcnet_rx_wake_get(ctx, p.param, &p.value);
+		err = zcnet_rx_wake_get(ctx, p.param, &p.value);
+		if (err)
+			return err;
 		break;
 	default:
 		return -EINVAL;

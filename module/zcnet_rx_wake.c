@@ -11,21 +11,26 @@
  * The RX tasklet is the only place that signals the RX eventfd and wakes
  * poll() for RX, and it runs on one CPU at a time, so ctx->rx_signalled
  * needs no lock. With ZCNET_PARAM_RX_WAKE_FRAMES above 1 it holds the
- * signal back while fewer entries than that were produced since the last
- * one, and arms the timer once, when the first of them is held: the
- * deadline counts from that entry and is not pushed out by later ones.
- * The timer never signals itself; it marks the signal due and schedules
- * the tasklet. A timer that fires while the tasklet signals anyway costs
- * at most one extra pass that finds nothing new. So every entry is
- * signalled within rx_wake_usec of its arrival, whatever the program does
- * with the FILL ring.
+ * signal back while fewer entries than that (or than the RX ring holds)
+ * were produced since the last one, and arms the timer when the first of
+ * them is held: the deadline counts from that entry and later ones do not
+ * push it out. The timer never signals itself; it marks the signal due
+ * and schedules the tasklet. The tasklet arms the timer whenever it is
+ * not queued, even while its callback still runs on another CPU: that
+ * callback then only makes the tasklet signal early, and no held entry is
+ * ever left without a queued timer or a due signal. A parameter change
+ * that cancels a queued timer makes the signal due at once, so a shorter
+ * delay applies to what is held too. So every entry is signalled within
+ * rx_wake_usec of its arrival, whatever the program does with the FILL
+ * ring.
  */
 static enum hrtimer_restart zcnet_rx_wake_timer(struct hrtimer *timer)
 {
 	struct zcnet_kctx *ctx = container_of(timer, struct zcnet_kctx,
 					      rx_wake_timer);
 
-	WRITE_ONCE(ctx->rx_wake_due, true);
+	atomic64_inc(&ctx->rx_wake_expired);
+	atomic_set(&ctx->rx_wake_due, 1);
 	tasklet_schedule(&ctx->rx_tasklet);
 	return HRTIMER_NORESTART;
 }
@@ -59,14 +64,20 @@ int zcnet_rx_wake_set(struct zcnet_kctx *ctx, u32 param, u64 value)
 		if (!value || value > ZCNET_RING_MAX_ENTRIES)
 			return -EINVAL;
 		WRITE_ONCE(ctx->rx_wake_frames, value);
-		return 0;
+		break;
 	case ZCNET_PARAM_RX_WAKE_USEC:
 		if (!value || value > ZCNET_RX_WAKE_USEC_MAX)
 			return -EINVAL;
 		WRITE_ONCE(ctx->rx_wake_usec, value);
-		return 0;
+		break;
+	default:
+		return -EINVAL;
 	}
-	return -EINVAL;
+	if (hrtimer_try_to_cancel(&ctx->rx_wake_timer) > 0) {
+		atomic_set(&ctx->rx_wake_due, 1);
+		tasklet_schedule(&ctx->rx_tasklet);
+	}
+	return 0;
 }
 
 int zcnet_rx_wake_get(struct zcnet_kctx *ctx, u32 param, u64 *value)
@@ -89,22 +100,23 @@ int zcnet_rx_wake_get(struct zcnet_kctx *ctx, u32 param, u64 *value)
 bool zcnet_rx_wake_hold(struct zcnet_kctx *ctx, u32 unsignalled)
 {
 	u32 frames = READ_ONCE(ctx->rx_wake_frames);
-	bool due = READ_ONCE(ctx->rx_wake_due);
+	bool due = atomic_xchg(&ctx->rx_wake_due, 0);
+	u64 ns;
 
-	if (due)
-		WRITE_ONCE(ctx->rx_wake_due, false);
 	if (!unsignalled)
 		return true;
 	if (frames <= 1 && !due)
 		return false;
+	frames = min(frames, ctx->rings[ZCNET_RING_RX]->entries);
 	if (due || unsignalled >= frames) {
 		hrtimer_try_to_cancel(&ctx->rx_wake_timer);
 		return false;
 	}
-	if (!hrtimer_active(&ctx->rx_wake_timer))
-		hrtimer_start(&ctx->rx_wake_timer,
-			      ns_to_ktime((u64)READ_ONCE(ctx->rx_wake_usec) * NSEC_PER_USEC),
+	if (!hrtimer_is_queued(&ctx->rx_wake_timer)) {
+		ns = (u64)READ_ONCE(ctx->rx_wake_usec) * NSEC_PER_USEC;
+		hrtimer_start(&ctx->rx_wake_timer, ns_to_ktime(ns),
 			      HRTIMER_MODE_REL_SOFT);
+	}
 	atomic64_inc(&ctx->rx_wake_held);
 	return true;
 }
@@ -115,4 +127,6 @@ void zcnet_rx_wake_show_fdinfo(struct seq_file *m, struct zcnet_kctx *ctx)
 	seq_printf(m, "rx_wake_usec:\t%u\n", READ_ONCE(ctx->rx_wake_usec));
 	seq_printf(m, "rx_wake_held:\t%lld\n",
 		   (long long)atomic64_read(&ctx->rx_wake_held));
+	seq_printf(m, "rx_wake_expired:\t%lld\n",
+		   (long long)atomic64_read(&ctx->rx_wake_expired));
 }

@@ -7,8 +7,6 @@
 struct seq_file;
 struct zcnet_kctx;
 
-#define ZCNET_RX_WAKE_USEC_DEFAULT	1000
-
 void zcnet_rx_wake_init(struct zcnet_kctx *ctx);
 void zcnet_rx_wake_stop(struct zcnet_kctx *ctx);
 int zcnet_rx_wake_set(struct zcnet_kctx *ctx, u32 param, u64 value);

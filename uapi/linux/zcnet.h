@@ -689,11 +689,17 @@ struct zcnet_sock_detach {
  * of added latency. Only wake-ups are held back: entries are in the RX
  * ring at once, and poll() reports POLLIN as soon as one is there.
  * RX_WAKE_FRAMES: 1 (the default) signals every burst; at most
- * ZCNET_RING_MAX_ENTRIES. RX_WAKE_USEC: 1000 by default, at least 1 and
- * at most ZCNET_RX_WAKE_USEC_MAX. Anything else: EINVAL.
+ * ZCNET_RING_MAX_ENTRIES, and a count above the RX ring's entries counts
+ * as that many. RX_WAKE_USEC: ZCNET_RX_WAKE_USEC_DEFAULT, at least 1 and
+ * at most ZCNET_RX_WAKE_USEC_MAX. Anything else: EINVAL. A change applies
+ * at once: entries held until then are signalled. Both are settings of
+ * the context, not of one wait (unlike io_uring_enter()'s min_complete).
+ * poll() on the context also wakes for CQ entries, which are not
+ * moderated.
  */
 #define ZCNET_PARAM_RX_WAKE_FRAMES	4
 #define ZCNET_PARAM_RX_WAKE_USEC	5
+#define ZCNET_RX_WAKE_USEC_DEFAULT	1000
 #define ZCNET_RX_WAKE_USEC_MAX		10000000
 
 struct zcnet_param {

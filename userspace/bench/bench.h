@@ -24,9 +24,11 @@ int bench_xsk(struct tr_opts *o, struct tr_result *r);
 #define BENCH_MAX_FLOWS	256
 #define BENCH_MAX_RXQ	16
 /*
- * Receivers that can wait for a block of frames do: TPACKET_V3 retires a
- * block of this many 2 KiB frames, or after this long, and zcnet's
- * receive moderates its wake-ups to the same (ZCNET_PARAM_RX_WAKE_*).
+ * Receivers that can wait for a block of frames do. TPACKET_V3's blocks
+ * are RX_BLOCK_FRAMES times 2 KiB, retired when full (it packs frames by
+ * length: about 80 of 1500 bytes) or after RX_BLOCK_TOV_MS; zcnet's
+ * receive wakes after RX_BLOCK_FRAMES frames or as long
+ * (ZCNET_PARAM_RX_WAKE_*).
  */
 #define RX_BLOCK_FRAMES	64
 #define RX_BLOCK_TOV_MS	2

@@ -311,7 +311,7 @@ static int bind_error(int err, const char *iface, uint32_t queue,
 	return EXIT_FAILED;
 }
 
-/* --wake-frames and --wake-usec; 0, or -1 with a message. */
+/* --wake-frames and --wake-usec; 0, or an exit status with a message. */
 static int wake_setup(struct zcnet_ctx *ctx, const struct rx_opts *o)
 {
 	int err;
@@ -319,7 +319,7 @@ static int wake_setup(struct zcnet_ctx *ctx, const struct rx_opts *o)
 	if (!zcnet_has_feature(ctx, ZCNET_FEAT_RX_WAKE)) {
 		errmsg("this zcnet module cannot moderate wake-ups (no "
 		       "ZCNET_FEAT_RX_WAKE): --wake-frames is not available");
-		return -1;
+		return EXIT_UNSUPPORTED;
 	}
 	err = zcnet_set_param(ctx, ZCNET_PARAM_RX_WAKE_FRAMES, o->wake_frames);
 	if (!err && o->wake_usec)
@@ -327,7 +327,7 @@ static int wake_setup(struct zcnet_ctx *ctx, const struct rx_opts *o)
 				      o->wake_usec);
 	if (err) {
 		errmsg("setting the wake-up moderation: %s", strerror(-err));
-		return -1;
+		return EXIT_FAILED;
 	}
 	return 0;
 }
@@ -362,8 +362,9 @@ static int setup(struct zcnet_ctx *ctx, struct zrecv *z, struct zcnet_mem *mem)
 	      zc_eventfd(ctx, ZCNET_EVENTFD_RX, "an RX");
 	if (efd < 0)
 		return -EXIT_FAILED;
-	if (o->wake_frames && wake_setup(ctx, o))
-		return -EXIT_UNSUPPORTED;
+	err = o->wake_frames ? wake_setup(ctx, o) : 0;
+	if (err)
+		return -err;
 	z->base = mem->addr;
 	/* every buffer on the FILL ring before frames can arrive */
 	for (uint32_t i = 0; i < o->ring; i++) {
