@@ -427,7 +427,10 @@ TEST_F(bind, set_param_copy_threshold_range)
 
 TEST_F(bind, set_param_bad_args_einval)
 {
-	const __u32 params[] = { 4, 5, 0x80000000u, 0xffffffffu };
+	/* the two after the last one known, and far ones */
+	const __u32 params[] = { ZCNET_PARAM_RX_WAKE_USEC + 1,
+				 ZCNET_PARAM_RX_WAKE_USEC + 2, 0x80000000u,
+				 0xffffffffu };
 	struct zcnet_param p = { .size = sizeof(p) };
 	size_t i;
 
@@ -449,7 +452,10 @@ TEST_F(bind, set_param_bad_args_einval)
 
 TEST_F(bind, get_param_bad_args_einval)
 {
-	const __u32 params[] = { 4, 5, 0x80000000u, 0xffffffffu };
+	/* the two after the last one known, and far ones */
+	const __u32 params[] = { ZCNET_PARAM_RX_WAKE_USEC + 1,
+				 ZCNET_PARAM_RX_WAKE_USEC + 2, 0x80000000u,
+				 0xffffffffu };
 	struct zcnet_param p = { .size = sizeof(p) };
 	__u64 v;
 	size_t i;
