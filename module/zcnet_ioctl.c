@@ -268,18 +268,16 @@ static long zcnet_ioc_get_param(struct file *file, struct zcnet_kctx *ctx,
 	case ZCNET_PARAM_BUSY_POLL_USEC:
 	case ZCNET_PARAM_BUSY_POLL_BUDGET:
 		err = zcnet_rx_poll_get(ctx, p.param, &p.value);
-		if (err)
-			return err;
 		break;
 	case ZCNET_PARAM_RX_WAKE_FRAMES:
 	case ZCNET_PARAM_RX_WAKE_USEC:
 		err = zcnet_rx_wake_get(ctx, p.param, &p.value);
-		if (err)
-			return err;
 		break;
 	default:
 		return -EINVAL;
 	}
+	if (err)
+		return err;
 	if (put_user(p.value, (u64 __user *)(uarg +
 					     offsetof(struct zcnet_param, value))))
 		return -EFAULT;

@@ -100,7 +100,8 @@ int zcnet_rx_wake_get(struct zcnet_kctx *ctx, u32 param, u64 *value)
 bool zcnet_rx_wake_hold(struct zcnet_kctx *ctx, u32 unsignalled)
 {
 	u32 frames = READ_ONCE(ctx->rx_wake_frames);
-	bool due = atomic_xchg(&ctx->rx_wake_due, 0);
+	bool due = atomic_read(&ctx->rx_wake_due) &&
+		   atomic_xchg(&ctx->rx_wake_due, 0);
 	u64 ns;
 
 	if (!unsignalled)
