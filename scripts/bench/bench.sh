@@ -56,7 +56,10 @@
 # folded call chains, to perf-METHOD-SIZE.folded; these runs are not in
 # the table), ZCNET_BENCH_MODPARAMS (zcnet module parameters set in the
 # guest before the runs, NAME=NUMBER words, for experiments such as
-# tx_copy_threshold_strict=65535), ZCNET_QEMU (system, the default:
+# tx_copy_threshold_strict=65535), ZCNET_BENCH_TX_FLUSH_US (0: off; N:
+# the guests' virtio-net takes its transmit queue every N us of the
+# guest's clock instead of at each notification, vm.sh --tx-flush-us, an
+# experiment on the ruler, Documentation/performance.rst), ZCNET_QEMU (system, the default:
 # Debian 12's QEMU 7.2, which the targets were calibrated on; backports:
 # QEMU from bookworm-backports, scripts/qemu/qemu-backports.sh, whose
 # virtio-net offers the guest UDP segmentation; see
@@ -106,12 +109,14 @@ secs="${ZCNET_BENCH_SECONDS:-$secs}"
 reps="${ZCNET_BENCH_REPS:-$reps}"
 scaling="${ZCNET_BENCH_SCALING:-1}"
 iommu="${ZCNET_BENCH_IOMMU:-off}"
+tx_flush="${ZCNET_BENCH_TX_FLUSH_US:-0}"
 [[ $ruler == @(icount|wall) ]] || die "ZCNET_BENCH_RULER must be icount or wall"
 [[ $ruler == wall ]] || scaling=0 # one vCPU
 [[ $secs =~ ^[1-9][0-9]?$ ]] || die "ZCNET_BENCH_SECONDS must be 1..99"
 [[ $reps =~ ^[1-9]$ ]] || die "ZCNET_BENCH_REPS must be 1..9"
 [[ $scaling == [01] ]] || die "ZCNET_BENCH_SCALING must be 0 or 1"
 [[ $iommu == @(on|off) ]] || die "ZCNET_BENCH_IOMMU must be on or off"
+[[ $tx_flush =~ ^(0|[1-9][0-9]{0,5})$ ]] || die "ZCNET_BENCH_TX_FLUSH_US must be 0..999999"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
 	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_PING_SIZES ZCNET_BENCH_RXQ_QUEUES; do
 	[[ ${!v:-} =~ ^[a-z0-9\ -]*$ ]] || die "$v: words of a-z, 0-9 and -"
@@ -228,6 +233,7 @@ if [[ $ruler == icount ]]; then
 	append+=" zcnet.env.ZCNET_BENCH_HOST=10.99.0.3"
 fi
 append+=" zcnet.env.ZCNET_BENCH_SCALING=$scaling"
+vm_ruler+=(--tx-flush-us "$tx_flush") rxq_ruler+=(--tx-flush-us "$tx_flush")
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
 	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS ZCNET_BENCH_CONNS ZCNET_BENCH_GSO_SIZES ZCNET_BENCH_PING_SIZES \
@@ -340,13 +346,14 @@ else
 	nic+=", 2 queue pairs (1 in use but for the scaling runs); sinks in the guest on its second NIC"
 fi
 [[ $iommu == off ]] || nic+=", behind the emulated Intel IOMMU in strict mode"
+((tx_flush == 0)) || nic+=", transmit queue taken every $tx_flush us of the guest's clock (tx=timer)"
 settings="ruler $ruler, $reps repetitions of ${secs}s per cell, scaling runs $( ((scaling)) && echo on || echo off)"
 for v in ZCNET_BENCH_METHODS ZCNET_BENCH_RAW_SIZES ZCNET_BENCH_TCP_SIZES ZCNET_BENCH_UDP_SIZES \
 	ZCNET_BENCH_RX_SIZES ZCNET_BENCH_RX_FRAMES ZCNET_BENCH_RX_RATE ZCNET_BENCH_PROFILE \
 	ZCNET_BENCH_MODPARAMS ZCNET_BENCH_CONNS ZCNET_BENCH_GSO_SIZES ZCNET_BENCH_PING_SIZES \
 	ZCNET_BENCH_PING_FRAMES ZCNET_BENCH_BUSY_POLL_USEC ZCNET_BENCH_RXQ_QUEUES \
 	ZCNET_BENCH_VNET_SIZES ZCNET_BENCH_HTTP_SIZES ZCNET_BENCH_HTTP_CONNS ZCNET_VIRTIO_OPTS ZCNET_QEMU \
-	ZCNET_BENCH_USO_QEMU; do
+	ZCNET_BENCH_USO_QEMU ZCNET_BENCH_TX_FLUSH_US; do
 	[[ -z ${!v:-} ]] || settings+=", $v=${!v}"
 done
 {

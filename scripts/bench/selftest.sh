@@ -32,7 +32,7 @@ for bad in "tx_copy_threshold_strict" "a=b" "x=1;reboot" "X=1" "a=1,b=2"; do
 	expect_refusal "ZCNET_BENCH_MODPARAMS='$bad'" "ZCNET_BENCH_MODPARAMS: words NAME=NUMBER" \
 		env ZCNET_BENCH_MODPARAMS="$bad" "$ZCNET_SCRIPTS/bench/bench.sh"
 done
-for bad in "--smp 9" "--rx-release-us 1e3"; do
+for bad in "--smp 9" "--rx-release-us 1e3" "--tx-flush-us -1"; do
 	# shellcheck disable=SC2086 # an option and its value
 	expect_refusal "vm.sh $bad" "usage:" "$ZCNET_SCRIPTS/qemu/vm.sh" --kernel none --initrd none \
 		--out "$work/vm" --run /none $bad
@@ -55,6 +55,10 @@ for bad in 0 abc "1 2"; do
 done
 expect_refusal "ZCNET_BENCH_RULER=tsc" "ZCNET_BENCH_RULER must be icount or wall" \
 	env ZCNET_BENCH_RULER=tsc "$ZCNET_SCRIPTS/bench/bench.sh"
+for bad in -1 abc 1000000 "150 150" 0150; do
+	expect_refusal "ZCNET_BENCH_TX_FLUSH_US='$bad'" "ZCNET_BENCH_TX_FLUSH_US must be 0..999999" \
+		env ZCNET_BENCH_TX_FLUSH_US="$bad" "$ZCNET_SCRIPTS/bench/bench.sh"
+done
 for bad in 0 1 abc 10000 "256;reboot" "256,512"; do
 	expect_refusal "ZCNET_BENCH_CONNS='$bad'" "ZCNET_BENCH_CONNS: connection counts, 2..9999" \
 		env ZCNET_BENCH_CONNS="$bad" "$ZCNET_SCRIPTS/bench/bench.sh"

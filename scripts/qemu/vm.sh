@@ -6,6 +6,7 @@
 #         [--run-timeout S] [--iommu on|off] [--nic virtio|vmxnet3]
 #         [--timeout S] [--append ARGS] [--mtu N] [--queues N]
 #         [--smp N] [--icount] [--host-peer PROGRAM] [--rx-release-us N]
+#         [--tx-flush-us N]
 #
 # The guest's /init (scripts/qemu/init.sh) runs the program PATH of the
 # image (zcnet.run=PATH), killed after --run-timeout seconds if given
@@ -24,6 +25,10 @@
 # guest and releases it every N microseconds of the guest's clock (QEMU's
 # filter-buffer): under icount, packets then reach the guest at points of
 # its own clock instead of whenever the host's real time delivers them.
+# --tx-flush-us N makes virtio-net take the guest's transmit queue every N
+# microseconds of the guest's clock (tx=timer) instead of at each of the
+# guest's notifications, so that its frames leave, and their completions
+# come back, at points of the guest's clock too (ignored for vmxnet3).
 # Writes DIR/console.log (serial 0, kernel console), DIR/results.log
 # (serial 1, test output) and DIR/qemu.log. Exits 124 if the guest was
 # killed after --timeout seconds (default 600); one that writes nothing to
@@ -37,11 +42,11 @@ set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 
 usage() {
-	die "usage: $0 --kernel KVER|BZIMAGE --initrd FILE --out DIR --run PATH [--run-timeout S] [--iommu on|off] [--nic virtio|vmxnet3] [--timeout S] [--append ARGS] [--mtu N] [--queues N] [--smp N] [--icount] [--host-peer PROGRAM] [--rx-release-us N]"
+	die "usage: $0 --kernel KVER|BZIMAGE --initrd FILE --out DIR --run PATH [--run-timeout S] [--iommu on|off] [--nic virtio|vmxnet3] [--timeout S] [--append ARGS] [--mtu N] [--queues N] [--smp N] [--icount] [--host-peer PROGRAM] [--rx-release-us N] [--tx-flush-us N]"
 }
 
 kernel="" initrd="" out="" run="" run_timeout="" iommu=on nic=virtio timeout=600 append=""
-mtu=1500 queues=1 smp=2 icount=0 host_peer="" rx_release=0
+mtu=1500 queues=1 smp=2 icount=0 host_peer="" rx_release=0 tx_flush=0
 while (($#)); do
 	if [[ $1 == --icount ]]; then
 		icount=1
@@ -64,6 +69,7 @@ while (($#)); do
 	--smp) smp="$2" ;;
 	--host-peer) host_peer="$2" ;;
 	--rx-release-us) rx_release="$2" ;;
+	--tx-flush-us) tx_flush="$2" ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -77,6 +83,7 @@ done
 [[ $nic == virtio ]] || queues=1 # QEMU's vmxnet3 has one RX queue
 [[ $smp =~ ^[1-8]$ ]] || usage
 [[ $rx_release =~ ^[0-9]{1,6}$ ]] || usage
+[[ $tx_flush =~ ^[0-9]{1,6}$ ]] || usage
 [[ -z $host_peer || -x $host_peer ]] || die "--host-peer: $host_peer is not a program"
 [[ ${ZCNET_VIRTIO_OPTS:-} =~ ^(,[a-z_-]+=[a-z0-9]+)*$ ]] ||
 	die "ZCNET_VIRTIO_OPTS: ,property=value pairs, such as ,indirect_desc=off"
@@ -132,6 +139,7 @@ if ((queues > 1)); then
 	virtio_opts+=",mq=on,vectors=$((2 * queues + 2))"
 fi
 ((mtu == 1500)) || virtio_opts+=",host_mtu=$mtu"
+((tx_flush == 0)) || virtio_opts+=",tx=timer,x-txtimer=$((tx_flush * 1000))"
 virtio_opts+="${ZCNET_VIRTIO_OPTS:-}"
 for i in 0 1; do
 	mac="52:54:00:12:34:0$((i + 1))"
