@@ -251,10 +251,16 @@ run_limit=(--run-timeout "$guest_limit")
 [[ $ruler == wall ]] || run_limit=()
 
 results="$out/guest/results.log"
-progress() { # the guest's progress as one line, on stderr
-	local seen=0 total line
+# The guests' progress as one line, on stderr: the boots run one after the
+# other, so it follows the last of their logs that exists.
+progress() {
+	local seen=0 total line results="" f
 	while sleep 2; do
-		[[ -f $results ]] || continue
+		for f in "$out"/guest{-rxq,-uso,}/results.log; do
+			[[ -f $f ]] && break
+		done
+		[[ -f $f ]] || continue
+		[[ $f == "$results" ]] || results="$f" seen=0
 		total="$(wc -l <"$results")"
 		((total > seen)) || continue
 		line="$(sed -n "$((seen + 1)),${total}p" "$results" | tr -d '\r' |
