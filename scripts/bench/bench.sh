@@ -57,11 +57,11 @@
 # the table), ZCNET_BENCH_MODPARAMS (zcnet module parameters set in the
 # guest before the runs, NAME=NUMBER words, for experiments such as
 # tx_copy_threshold_strict=65535), ZCNET_BENCH_TX_FLUSH_US (0: off; N:
-# the guests' virtio-net takes its transmit queue every N us of the
-# guest's clock instead of at each notification, vm.sh --tx-flush-us, an
-# experiment on the ruler, Documentation/performance.rst), ZCNET_QEMU (system, the default:
-# Debian 12's QEMU 7.2, which the targets were calibrated on; backports:
-# QEMU from bookworm-backports, scripts/qemu/qemu-backports.sh, whose
+# the guests' virtio-net takes its transmit queue N us of the guest's
+# clock after a notification instead of at once, vm.sh --tx-flush-us, an
+# experiment on the ruler, Documentation/performance.rst), ZCNET_QEMU
+# (system, the default: Debian 12's QEMU 7.2, which the targets were
+# calibrated on; backports: QEMU from bookworm-backports, scripts/qemu/qemu-backports.sh, whose
 # virtio-net offers the guest UDP segmentation; see
 # Documentation/performance.rst for how its instruction counts differ),
 # ZCNET_BENCH_USO_QEMU (backports, the default, or system: where the

@@ -32,7 +32,7 @@ for bad in "tx_copy_threshold_strict" "a=b" "x=1;reboot" "X=1" "a=1,b=2"; do
 	expect_refusal "ZCNET_BENCH_MODPARAMS='$bad'" "ZCNET_BENCH_MODPARAMS: words NAME=NUMBER" \
 		env ZCNET_BENCH_MODPARAMS="$bad" "$ZCNET_SCRIPTS/bench/bench.sh"
 done
-for bad in "--smp 9" "--rx-release-us 1e3" "--tx-flush-us -1"; do
+for bad in "--smp 9" "--rx-release-us 1e3" "--rx-release-us 09" "--tx-flush-us -1" "--tx-flush-us 0150"; do
 	# shellcheck disable=SC2086 # an option and its value
 	expect_refusal "vm.sh $bad" "usage:" "$ZCNET_SCRIPTS/qemu/vm.sh" --kernel none --initrd none \
 		--out "$work/vm" --run /none $bad

@@ -25,9 +25,9 @@
 # guest and releases it every N microseconds of the guest's clock (QEMU's
 # filter-buffer): under icount, packets then reach the guest at points of
 # its own clock instead of whenever the host's real time delivers them.
-# --tx-flush-us N makes virtio-net take the guest's transmit queue every N
-# microseconds of the guest's clock (tx=timer) instead of at each of the
-# guest's notifications, so that its frames leave, and their completions
+# --tx-flush-us N makes virtio-net take the guest's transmit queue N
+# microseconds of the guest's clock after a notification (tx=timer)
+# instead of at once, so that its frames leave, and their completions
 # come back, at points of the guest's clock too (ignored for vmxnet3).
 # Writes DIR/console.log (serial 0, kernel console), DIR/results.log
 # (serial 1, test output) and DIR/qemu.log. Exits 124 if the guest was
@@ -82,8 +82,8 @@ done
 [[ $queues =~ ^[1-8]$ ]] || usage
 [[ $nic == virtio ]] || queues=1 # QEMU's vmxnet3 has one RX queue
 [[ $smp =~ ^[1-8]$ ]] || usage
-[[ $rx_release =~ ^[0-9]{1,6}$ ]] || usage
-[[ $tx_flush =~ ^[0-9]{1,6}$ ]] || usage
+[[ $rx_release =~ ^(0|[1-9][0-9]{0,5})$ ]] || usage
+[[ $tx_flush =~ ^(0|[1-9][0-9]{0,5})$ ]] || usage
 [[ -z $host_peer || -x $host_peer ]] || die "--host-peer: $host_peer is not a program"
 [[ ${ZCNET_VIRTIO_OPTS:-} =~ ^(,[a-z_-]+=[a-z0-9]+)*$ ]] ||
 	die "ZCNET_VIRTIO_OPTS: ,property=value pairs, such as ,indirect_desc=off"
