@@ -3,6 +3,7 @@
 #include <linux/cred.h>
 #include <linux/eventfd.h>
 #include <linux/memcontrol.h>
+#include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
@@ -42,6 +43,8 @@ static void zcnet_kctx_free_work(struct work_struct *work)
 	kfree(ctx);
 	if (atomic_dec_and_test(&zcnet_live_contexts))
 		wake_up_var(&zcnet_live_contexts);
+	/* module exit destroys zcnet_wq, which waits for this to return */
+	module_put(THIS_MODULE);
 }
 
 static void zcnet_kctx_kref_release(struct kref *ref)
@@ -86,6 +89,8 @@ struct zcnet_kctx *zcnet_kctx_alloc(const struct cred *cred)
 	ctx->sock_copy_threshold = min(READ_ONCE(zcnet_sock_copy_threshold),
 				       ZCNET_SOCK_COPY_THRESHOLD_MAX);
 	atomic_inc(&zcnet_live_contexts);
+	/* in use while it lives: unloading is refused meanwhile */
+	__module_get(THIS_MODULE);
 	return ctx;
 }
 

@@ -723,7 +723,7 @@ static pid_t start_stream(struct race_fix *self, bool forever)
  * While a process streams, every unload attempt (blocking or not) is
  * refused and the stream is not disturbed. When the streaming process is
  * killed mid-stream, unload succeeds once the frames in flight are done
- * (module exit waits for them), and the module loads again.
+ * (it is refused until then), and the module loads again.
  */
 TEST_F_TIMEOUT(race, rmmod_during_traffic, 110)
 {
@@ -768,7 +768,7 @@ TEST_F_TIMEOUT(race, rmmod_during_traffic, 110)
 	EXPECT_LT(0U, busy);
 	ASSERT_EQ(0, access("/sys/module/" ZC_MODULE_NAME, F_OK));
 
-	/* killed mid-stream: unload waits for the frames in flight */
+	/* killed mid-stream: unload succeeds once the frames in flight are done */
 	pid = start_stream(rf, true);
 	ASSERT_LT(0, pid) TH_LOG("the streaming child did not start");
 	zc_kill_wait(pid);

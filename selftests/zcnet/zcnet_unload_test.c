@@ -3,7 +3,8 @@
  * zcnet module unload: the module cannot go away while a /dev/zcnet file
  * (an fd or a ring mapping) exists, and can once the last one is gone,
  * including after a process died with rings and regions set up, and after
- * a context closed with a read-only region of a file's page cache. Every
+ * a context closed with a read-only region of a file's page cache; nor
+ * while frames of a closed context are in flight. Every
  * test reloads the module from $ZCNET_KO and checks /dev/zcnet is back;
  * without ZCNET_KO the tests SKIP (nothing is unloaded).
  *
@@ -269,6 +270,67 @@ TEST_F(unload, after_close_with_everything_set_up)
 	}
 	close(efd);
 	munmap(mem, 8 * pg);
+	expect_reload(_metadata, self->ko);
+}
+
+/*
+ * Frames in flight after their file is closed: of 4 MiB of zero-copy
+ * writes to a loopback TCP connection whose peer never reads, about a send
+ * buffer's worth stays in the sender's queue (closing cancels the rest),
+ * and the context with it. Unloading is refused while they are there (it
+ * used to wait, in an uninterruptible sleep, for as long as TCP would hold
+ * them); once the connection is reset and they are freed, it succeeds.
+ */
+TEST_F(unload, busy_while_frames_in_flight_after_close)
+{
+	const size_t len = 256 << 10, n = 16;
+	unsigned short port;
+	struct zcnet_tx_desc d;
+	struct zc_ctx c;
+	const char *why;
+	int lfd, tx, queued;
+	__u32 id, slot;
+	char *mem;
+	size_t i;
+	long ret;
+
+	why = zc_fixture_skip(ZCNET_FEAT_TX_SOCK, NULL);
+	if (why)
+		SKIP(return, "%s", why);
+	mem = zc_alloc_pages(n * len / zc_page_size());
+	ASSERT_NE(NULL, mem);
+	memset(mem, 0x5a, n * len);
+	lfd = zc_tcp_listen(NULL, "127.0.0.1", 1, 64 << 10, &port);
+	ASSERT_LE(0, lfd);
+	tx = zc_tcp_connect("127.0.0.1", port, 64 << 10);
+	ASSERT_LE(0, tx);
+	ASSERT_EQ(0, zc_ctx_open(&c, 32, 64, 0, 0));
+	ASSERT_EQ(0, zc_reg(c.fd, mem, n * len, &id));
+	ASSERT_EQ(0, zc_set_param(c.fd, ZCNET_PARAM_SOCK_COPY_THRESHOLD, 0));
+	ASSERT_EQ(0, zc_sock_attach(c.fd, tx, 0, &slot));
+	for (i = 0; i < n; i++) {
+		d = zc_sock_desc(id, i * len, (__u32)len, slot, i);
+		ASSERT_EQ(0, zc_tx_push(&c.tx, &d));
+	}
+	ASSERT_EQ((long)n, zc_kick(c.fd, 0));
+	zc_ctx_close(&c);
+	zc_sleep_ms(200);
+	ASSERT_EQ(0, ioctl(tx, SIOCOUTQ, &queued));
+	ASSERT_LT(0, queued) TH_LOG("nothing left in the sender's queue");
+
+	ret = unload_once();
+	EXPECT_TRUE(busy(ret))
+		TH_LOG("delete_module with frames in flight: %ld", ret);
+	ASSERT_TRUE(module_loaded());
+
+	/* a reset frees what the connection held */
+	ASSERT_EQ(0, setsockopt(tx, SOL_SOCKET, SO_LINGER,
+				&(struct linger){ .l_onoff = 1 },
+				sizeof(struct linger)));
+	close(tx);
+	close(lfd);
+	ASSERT_EQ(0, unload_settled());
+	munmap(mem, n * len);
 	expect_reload(_metadata, self->ko);
 }
 
