@@ -123,6 +123,7 @@ fi
 
 step checkpatch "$ZCNET_SCRIPTS/style.sh" || true
 step bench-scripts "$ZCNET_SCRIPTS/bench/selftest.sh" || true
+step guest-scripts "$ZCNET_SCRIPTS/qemu/selftest.sh" || true
 step man-pages "$ZCNET_SCRIPTS/man-check.sh" || true
 
 # c. dkms: builds for the supported kernels, refuses others
@@ -178,7 +179,7 @@ guest() { # KVER NAME [guest-test.sh options]
 	say "guest $kver ($name)"
 	log="$logs/guest-$kver${*:+-${name// /-}}.log"
 	"$ZCNET_SCRIPTS/qemu/guest-test.sh" "$kver" "$@" >"$log" 2>&1 || true
-	grep -E '^(FAIL|SKIP) ' "$log" || true
+	grep -E '^(FAIL|SKIP) |^==> guest (killed|never)' "$log" || true
 	totals="$(grep '^TOTAL ' "$log" | tail -n1 || true)"
 	if [[ $totals =~ passed=([0-9]+)\ failed=([0-9]+)\ skipped=([0-9]+) ]]; then
 		passed=$((passed + BASH_REMATCH[1]))

@@ -11,6 +11,10 @@ PATH="$PATH:/usr/sbin:/sbin" # ip, dkms, modinfo when not root's PATH
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# below_million N: N is 0..999999 written without leading zeros, which
+# bash's arithmetic would read as octal
+below_million() { [[ $1 =~ ^(0|[1-9][0-9]{0,5})$ ]]; }
+
 need_root() {
 	[[ $EUID -eq 0 ]] || die "$(basename "$0") must run as root"
 }

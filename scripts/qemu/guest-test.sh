@@ -23,7 +23,11 @@
 # top of RAM, and KASLR keeps the kernel out of it.
 # The per-test timeout comes from selftests/zcnet/settings (timeout=N),
 # multiplied by --slow (for a debug kernel); ZCNET_VM_TIMEOUT overrides the
-# whole guest's timeout.
+# whole guest's timeout. The runner kills what a test leaves running; it
+# runs nothing more after a test stuck in the kernel or two tests in a row
+# killed by their timeouts (scripts/qemu/run-tests.sh). A guest that writes
+# no result for two minutes longer than a test's timeout is killed (vm.sh
+# --stall).
 #
 # A kernel that is not installed (the debug kernel) is booted from --image,
 # with its modules from --modules-root (see scripts/qemu/initramfs.sh); --append
@@ -82,6 +86,7 @@ mkdir -p "$out"
 
 "$ZCNET_SCRIPTS/qemu/vm.sh" --kernel "$image" --initrd "$out/initrd.cpio.gz" --out "$out" \
 	--iommu "$iommu" --nic "$nic" --queues "$queues" --timeout "$vm_timeout" \
+	--stall "$((test_timeout + 120))" \
 	--run /lib/zcnet/run-tests \
 	--append "memmap=32M!512M zcnet.env.ZCNET_TEST_TIMEOUT=$test_timeout${append:+ $append}" || true
 

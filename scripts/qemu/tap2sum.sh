@@ -9,9 +9,10 @@
 # "# SKIP" is skipped, "# XFAIL" and "# TODO" pass. These count as failures
 # too: a program that exits non-zero without a failing test line, a program
 # with fewer test lines than its plan, a program killed by the guest's
-# per-test timeout, a block without ZCNET-END (crash, or the whole guest timed
-# out), a missing ZCNET-DONE, and a kernel panic, BUG, WARNING or Oops on
-# the console. Prints "FAIL [LABEL] name" and "SKIP [LABEL] name" lines, then
+# per-test timeout or stuck in the kernel, a program not run after such
+# (scripts/qemu/run-tests.sh), a block without ZCNET-END (crash, or the
+# whole guest timed out), a missing ZCNET-DONE, and a kernel panic, BUG,
+# WARNING or Oops on the console. Prints "FAIL [LABEL] name" and "SKIP [LABEL] name" lines, then
 # a last line "TOTAL passed=N failed=N skipped=N". Exits 1 if anything failed.
 set -euo pipefail
 
@@ -61,6 +62,7 @@ function end_block(rc) {
 prog == "" { next }
 /^1\.\.[0-9]+/ { plan = substr($1, 4) + 0; next }
 /^# (zcnet-init|run-tests): .* killed after/ { timedout = $0; sub(/^# [a-z-]*: [^ ]* /, "", timedout); next }
+/^# run-tests: not run: / { timedout = $0; sub(/^# run-tests: /, "", timedout); next }
 /^Bail out!/ { nfail++; fail(prog ": " $0); next }
 /^(not )?ok [0-9]+/ {
 	ntests++

@@ -6,7 +6,7 @@
 #         [--run-timeout S] [--iommu on|off] [--nic virtio|vmxnet3]
 #         [--timeout S] [--append ARGS] [--mtu N] [--queues N]
 #         [--smp N] [--icount] [--host-peer PROGRAM] [--rx-release-us N]
-#         [--tx-flush-us N]
+#         [--tx-flush-us N] [--stall S]
 #
 # The guest's /init (scripts/qemu/init.sh) runs the program PATH of the
 # image (zcnet.run=PATH), killed after --run-timeout seconds if given
@@ -31,10 +31,13 @@
 # come back, at points of the guest's clock too (ignored for vmxnet3).
 # Writes DIR/console.log (serial 0, kernel console), DIR/results.log
 # (serial 1, test output) and DIR/qemu.log. Exits 124 if the guest was
-# killed after --timeout seconds (default 600); one that writes nothing to
-# the results port within ZCNET_BOOT_LIMIT seconds (120), or stops before
-# writing anything, is booted again, at most three times in all. ZCNET_QEMU_ACCEL=kvm uses KVM
-# instead of TCG where the host has a working one. ZCNET_VIRTIO_OPTS adds
+# killed after --timeout seconds (default 600), or, with --stall S, once its
+# results port, after its first line, has not grown for S seconds (a guest
+# whose kernel hangs). One
+# that writes nothing to the results port within ZCNET_BOOT_LIMIT seconds
+# (120), or stops before writing anything, is booted again, at most three
+# times in all. ZCNET_QEMU_ACCEL=kvm uses KVM instead of TCG where the host
+# has a working one. ZCNET_VIRTIO_OPTS adds
 # properties to both virtio-net devices, for experiments: for instance
 # ",indirect_desc=off" (see Documentation/performance.rst). ZCNET_QEMU=backports
 # boots with bookworm-backports' QEMU instead of the system's (common.sh).
@@ -42,11 +45,11 @@ set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 
 usage() {
-	die "usage: $0 --kernel KVER|BZIMAGE --initrd FILE --out DIR --run PATH [--run-timeout S] [--iommu on|off] [--nic virtio|vmxnet3] [--timeout S] [--append ARGS] [--mtu N] [--queues N] [--smp N] [--icount] [--host-peer PROGRAM] [--rx-release-us N] [--tx-flush-us N]"
+	die "usage: $0 --kernel KVER|BZIMAGE --initrd FILE --out DIR --run PATH [--run-timeout S] [--iommu on|off] [--nic virtio|vmxnet3] [--timeout S] [--append ARGS] [--mtu N] [--queues N] [--smp N] [--icount] [--host-peer PROGRAM] [--rx-release-us N] [--tx-flush-us N] [--stall S]"
 }
 
 kernel="" initrd="" out="" run="" run_timeout="" iommu=on nic=virtio timeout=600 append=""
-mtu=1500 queues=1 smp=2 icount=0 host_peer="" rx_release=0 tx_flush=0
+mtu=1500 queues=1 smp=2 icount=0 host_peer="" rx_release=0 tx_flush=0 stall=0
 while (($#)); do
 	if [[ $1 == --icount ]]; then
 		icount=1
@@ -70,6 +73,7 @@ while (($#)); do
 	--host-peer) host_peer="$2" ;;
 	--rx-release-us) rx_release="$2" ;;
 	--tx-flush-us) tx_flush="$2" ;;
+	--stall) stall="$2" ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -82,8 +86,9 @@ done
 [[ $queues =~ ^[1-8]$ ]] || usage
 [[ $nic == virtio ]] || queues=1 # QEMU's vmxnet3 has one RX queue
 [[ $smp =~ ^[1-8]$ ]] || usage
-[[ $rx_release =~ ^(0|[1-9][0-9]{0,5})$ ]] || usage
-[[ $tx_flush =~ ^(0|[1-9][0-9]{0,5})$ ]] || usage
+below_million "$rx_release" || usage
+below_million "$tx_flush" || usage
+below_million "$stall" || usage
 [[ -z $host_peer || -x $host_peer ]] || die "--host-peer: $host_peer is not a program"
 [[ ${ZCNET_VIRTIO_OPTS:-} =~ ^(,[a-z_-]+=[a-z0-9]+)*$ ]] ||
 	die "ZCNET_VIRTIO_OPTS: ,property=value pairs, such as ,indirect_desc=off"
@@ -168,6 +173,30 @@ echo >>"$out/qemu.cmd"
 # nothing is retried.
 BOOT_LIMIT="${ZCNET_BOOT_LIMIT:-120}"
 BOOT_ATTEMPTS=3
+
+# is_child PID: PID is alive and ours (not a reused pid)
+is_child() {
+	local stat
+	stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+	stat="${stat##*) }"
+	stat="${stat#* }"
+	[[ ${stat%% *} == "$$" ]]
+}
+
+# watch_stall PID: wait for PID; fail once the results port has not grown
+# for --stall seconds
+watch_stall() {
+	local size last="" since=$SECONDS
+	while is_child "$1"; do
+		size="$(stat -c %s "$out/results.log" 2>/dev/null || echo 0)"
+		if [[ $size != "$last" ]]; then
+			last="$size" since=$SECONDS
+		elif ((SECONDS - since >= stall)); then
+			return 1
+		fi
+		sleep 1
+	done
+}
 boot() {
 	local pid t=0 rc
 
@@ -187,6 +216,11 @@ boot() {
 		sleep 1
 		t=$((t + 1))
 	done
+	if ((stall)) && ! watch_stall "$pid"; then
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return 201
+	fi
 	wait "$pid" || rc=$?
 	# it stopped (a panic in early boot) before /init wrote anything
 	[[ -s $out/results.log ]] || return 200
@@ -207,6 +241,10 @@ for ((attempt = 1; ; attempt++)); do
 	fi
 	say "guest never reached /init (silent for ${BOOT_LIMIT}s or stopped); booting it again"
 done
+if ((rc == 201)); then
+	say "guest killed: nothing new on its results port for ${stall}s (see $out/console.log)"
+	exit 124
+fi
 if ((rc == 124 || rc == 137)); then
 	say "guest killed after ${timeout}s timeout"
 	exit 124
