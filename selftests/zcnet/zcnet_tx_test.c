@@ -425,18 +425,19 @@ TEST_F(bind, set_param_copy_threshold_range)
 	}
 }
 
+/* the two after the last one known, and far ones */
+static const __u32 unknown_params[] = { ZCNET_PARAM_RX_WAKE_USEC + 1,
+					ZCNET_PARAM_RX_WAKE_USEC + 2,
+					0x80000000u, 0xffffffffu };
+
 TEST_F(bind, set_param_bad_args_einval)
 {
-	/* the two after the last one known, and far ones */
-	const __u32 params[] = { ZCNET_PARAM_RX_WAKE_USEC + 1,
-				 ZCNET_PARAM_RX_WAKE_USEC + 2, 0x80000000u,
-				 0xffffffffu };
 	struct zcnet_param p = { .size = sizeof(p) };
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(params); i++) {
-		EXPECT_EQ(-EINVAL, zc_set_param(self->fd, params[i], 0))
-			TH_LOG("param %u", params[i]);
+	for (i = 0; i < ARRAY_SIZE(unknown_params); i++) {
+		EXPECT_EQ(-EINVAL, zc_set_param(self->fd, unknown_params[i], 0))
+			TH_LOG("param %u", unknown_params[i]);
 	}
 	p.param = ZCNET_PARAM_TX_COPY_THRESHOLD;
 	p.flags = 1;
@@ -452,17 +453,13 @@ TEST_F(bind, set_param_bad_args_einval)
 
 TEST_F(bind, get_param_bad_args_einval)
 {
-	/* the two after the last one known, and far ones */
-	const __u32 params[] = { ZCNET_PARAM_RX_WAKE_USEC + 1,
-				 ZCNET_PARAM_RX_WAKE_USEC + 2, 0x80000000u,
-				 0xffffffffu };
 	struct zcnet_param p = { .size = sizeof(p) };
 	__u64 v;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(params); i++) {
-		EXPECT_EQ(-EINVAL, zc_get_param(self->fd, params[i], &v))
-			TH_LOG("param %u", params[i]);
+	for (i = 0; i < ARRAY_SIZE(unknown_params); i++) {
+		EXPECT_EQ(-EINVAL, zc_get_param(self->fd, unknown_params[i], &v))
+			TH_LOG("param %u", unknown_params[i]);
 	}
 	p.flags = 1;
 	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCNET_IOC_GET_PARAM, &p));

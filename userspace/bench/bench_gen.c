@@ -58,8 +58,6 @@ static int gen_open_raw(struct tr_opts *o, struct gen *g)
 
 static int gen_open_udp(struct tr_opts *o, struct gen *g, uint32_t nflows)
 {
-	int sndbuf = 4 << 20;
-
 	if (!o->peer || inet_pton(AF_INET, o->peer, &g->to.sin_addr) != 1)
 		usage_error("gen udp needs --peer IPV4");
 	if (o->size < ZCNET_FRAME_HDR_LEN || o->size > UDP_MAX_LEN)
@@ -80,10 +78,7 @@ static int gen_open_udp(struct tr_opts *o, struct gen *g, uint32_t nflows)
 			errmsg("UDP socket: %s", strerror(errno));
 			return -1;
 		}
-		if (setsockopt(g->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
-			       sizeof(sndbuf)))
-			setsockopt(g->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
-				   sizeof(sndbuf));
+		sock_fixed_sndbuf(g->fd);
 		g->fds[g->nfds] = g->fd;
 	}
 	return 0;

@@ -82,6 +82,11 @@ int afp_socket(void);
 int afp_bind(int fd, const struct iface *ifc, uint16_t proto);
 /* The /run/netns name of this network namespace, or "net:[INODE]". */
 void netns_name(char *buf, size_t size);
+/*
+ * A bench sender's socket gets a fixed 4 MiB send buffer (forced where
+ * CAP_NET_ADMIN allows), so that no method's buffer follows timing.
+ */
+void sock_fixed_sndbuf(int fd);
 
 /*
  * Machine-wide CPU time from /proc/stat, in clock ticks. The kernel

@@ -27,7 +27,7 @@
 int tcp_connect(const struct tr_opts *o)
 {
 	struct sockaddr_in sin;
-	int fd, i, sndbuf = 4 << 20;
+	int fd, i;
 
 	if (!o->peer)
 		usage_error("--peer IPV4 is required for TCP");
@@ -40,11 +40,7 @@ int tcp_connect(const struct tr_opts *o)
 		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			break;
-		/* fixed, so that no method's buffer follows timing */
-		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
-			       sizeof(sndbuf)))
-			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
-				   sizeof(sndbuf));
+		sock_fixed_sndbuf(fd);
 		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
 			return fd;
 		close(fd);

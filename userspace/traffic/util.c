@@ -491,6 +491,14 @@ int afp_socket(void)
 	return fd;
 }
 
+void sock_fixed_sndbuf(int fd)
+{
+	int sndbuf = 4 << 20;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+}
+
 int afp_bind(int fd, const struct iface *ifc, uint16_t proto)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
