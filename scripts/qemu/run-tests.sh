@@ -32,6 +32,7 @@ unset ZCNET_TEST_TIMEOUT
 TESTS="${ZCNET_TESTS_DIR:-/tests}"
 CONSOLE="${ZCNET_CONSOLE:-/dev/console}"
 SYSRQ="${ZCNET_SYSRQ:-/proc/sysrq-trigger}"
+KILL_AFTER=10 # from the timeout's SIGTERM to its SIGKILL
 STUCK_GRACE="${ZCNET_STUCK_GRACE:-30}"
 REAP_SIGNAL="${ZCNET_REAP_SIGNAL:-KILL}"
 REST="" # why the tests left are not run
@@ -39,14 +40,25 @@ KILLED=() # the tests killed by their timeouts, one after the other
 
 log() { echo "run-tests: $*" >"$CONSOLE"; }
 
-# session_pids SID: the live processes of session SID (builtins only: it
-# runs after every test)
+# proc_stat PID: that process's command, state and session into P_COMM,
+# P_STATE and P_SID (builtins only: it runs for every process after every
+# test); fails if it is gone
+proc_stat() {
+	local stat
+	read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+	P_COMM="${stat#*(}" P_COMM="${P_COMM%) *}"
+	stat="${stat##*) }" # state ppid pgrp session ...
+	P_STATE="${stat%% *}"
+	stat="${stat#* * * }"
+	P_SID="${stat%% *}"
+}
+
+# session_pids SID: the live processes of session SID
 session_pids() {
-	local p stat f
+	local p
 	for p in /proc/[0-9]*; do
-		read -r stat 2>/dev/null <"$p/stat" || continue
-		read -r -a f <<<"${stat##*) }" # state ppid pgrp session ...
-		[[ ${f[3]} == "$1" && ${f[0]} != Z ]] && echo "${p#/proc/}"
+		proc_stat "${p#/proc/}" || continue
+		[[ $P_SID == "$1" && $P_STATE != Z ]] && echo "${p#/proc/}"
 	done
 	return 0
 }
@@ -65,14 +77,12 @@ reap() {
 
 # stuck NAME WHY: something of the test outlived SIGKILL
 stuck() {
-	local p stat comm
+	local p
 	REST="$1 is stuck in the kernel"
 	echo "# run-tests: $1 $2, and still there ${STUCK_GRACE}s after SIGKILL: stuck in the kernel"
 	for p in /proc/[0-9]*; do
-		stat="$(cat "$p/stat" 2>/dev/null)" || continue
-		[[ $stat == *") D "* ]] || continue
-		comm="${stat#*(}"
-		echo "# run-tests: pid ${p#/proc/} (${comm%%) *}) sleeps uninterruptibly in:"
+		proc_stat "${p#/proc/}" && [[ $P_STATE == D ]] || continue
+		echo "# run-tests: pid ${p#/proc/} ($P_COMM) sleeps uninterruptibly in:"
 		sed 's/^/#   /' "$p/stack" 2>/dev/null
 	done
 	echo w >>"$SYSRQ"
@@ -99,10 +109,10 @@ run_test() { # PROG
 		insmod "$ZCNET_KO" 2>&1
 	fi
 	start=$SECONDS
-	(cd /tmp && exec setsid timeout -k 10 "$TEST_TIMEOUT" "$prog") </dev/null 2>&1 &
+	(cd /tmp && exec setsid timeout -k "$KILL_AFTER" "$TEST_TIMEOUT" "$prog") </dev/null 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
-		if ((SECONDS - start > TEST_TIMEOUT + 10 + STUCK_GRACE)); then
+		if ((SECONDS - start > TEST_TIMEOUT + KILL_AFTER + STUCK_GRACE)); then
 			stuck "$name" "killed after the ${TEST_TIMEOUT}s timeout"
 			return
 		fi

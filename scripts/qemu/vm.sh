@@ -33,14 +33,14 @@
 # (serial 1, test output) and DIR/qemu.log. Exits 124 if the guest was
 # killed after --timeout seconds (default 600), or, with --stall S, once its
 # results port, after its first line, has not grown for S seconds (a guest
-# whose kernel hangs). One
-# that writes nothing to the results port within ZCNET_BOOT_LIMIT seconds
-# (120), or stops before writing anything, is booted again, at most three
-# times in all. ZCNET_QEMU_ACCEL=kvm uses KVM instead of TCG where the host
-# has a working one. ZCNET_VIRTIO_OPTS adds
+# whose kernel hangs). One that writes nothing to the results port within
+# ZCNET_BOOT_LIMIT seconds (120), or stops before writing anything, is
+# booted again, at most three times in all. ZCNET_QEMU_ACCEL=kvm uses KVM
+# instead of TCG where the host has a working one. ZCNET_VIRTIO_OPTS adds
 # properties to both virtio-net devices, for experiments: for instance
-# ",indirect_desc=off" (see Documentation/performance.rst). ZCNET_QEMU=backports
-# boots with bookworm-backports' QEMU instead of the system's (common.sh).
+# ",indirect_desc=off" (see Documentation/performance.rst).
+# ZCNET_QEMU=backports boots with bookworm-backports' QEMU instead of the
+# system's (common.sh).
 set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 
